@@ -1,0 +1,51 @@
+// One catalogue for everything a user can be told: stable codes, a level, the object and where it was written.
+// Codes: PN1xxx loading/validation/controllers, PN2xxx policy lint, PN3xxx DNS, PN4xxx routing, PN5xxx mesh.
+import { formatSource, type ObjectRef, type SourceRef } from './types.js';
+
+export type Level = 'error' | 'warning';
+
+export interface Diagnostic {
+  code: string;
+  level: Level;
+  message: string;
+  object?: ObjectRef;
+  source?: SourceRef;
+}
+
+export const Codes = {
+  yamlSyntax: 'PN1001',
+  notAnObject: 'PN1002',
+  invalidField: 'PN1003',
+  duplicateObject: 'PN1004',
+  kindNotModelled: 'PN1005',
+  unknownApiVersion: 'PN1006',
+  readFailed: 'PN1007',
+  namespaceMissing: 'PN1008',
+  podIPExhausted: 'PN1010',
+  clusterIPConflict: 'PN1011',
+  nodePortConflict: 'PN1012',
+  loadBalancerPending: 'PN1013',
+  unschedulable: 'PN1014',
+  podIPConflict: 'PN1015',
+  configInvalid: 'PN1016',
+  endpointsIgnored: 'PN1017',
+} as const;
+
+/** `file:line: message` (warnings say so), the way compilers and kubectl-adjacent tools print. */
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = formatSource(d.source);
+  const prefix = where ? `${where}: ` : '';
+  return d.level === 'warning' ? `${prefix}Warning: ${d.message}` : `${prefix}${d.message}`;
+}
+
+export function hasErrors(diags: readonly Diagnostic[]): boolean {
+  return diags.some((d) => d.level === 'error');
+}
+
+/** Stable order for printing: by file, line, then code. */
+export function sortDiagnostics(diags: readonly Diagnostic[]): Diagnostic[] {
+  return [...diags].sort((a, b) =>
+    (a.source?.file ?? '').localeCompare(b.source?.file ?? '') ||
+    (a.source?.line ?? 0) - (b.source?.line ?? 0) ||
+    a.code.localeCompare(b.code));
+}

@@ -1,0 +1,48 @@
+// What every command shares: the -f/--config options, loading through the engine, and printing diagnostics.
+import type { Command } from 'commander';
+import { Cluster } from '../cluster/cluster.js';
+import { formatDiagnostic, type Diagnostic } from '../api/diagnostics.js';
+
+export interface IO {
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
+}
+
+/** Thrown to end a command with an exit code (main turns it into the process exit code). */
+export class CliExit extends Error {
+  constructor(readonly code: number) { super(`exit ${code}`); }
+}
+
+export interface ManifestOptions {
+  filename: string[];
+  config?: string;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Adds `-f/--filename` (repeatable) and `--config`. */
+export function withManifestOptions(cmd: Command): Command {
+  return cmd
+    .option('-f, --filename <path>', 'manifest file or folder (repeatable; - for stdin)', collect, [])
+    .option('--config <file>', 'ClusterConfig file (podnet.dev/v1alpha1)');
+}
+
+/**
+ * Loads the cluster for a command. Errors in the manifests are printed to stderr (warnings too, unless quiet), but the
+ * valid objects still load, so one bad object never hides the rest.
+ */
+export function loadCluster(opts: ManifestOptions, io: IO, { quietWarnings = false } = {}): Cluster {
+  if (opts.filename.length === 0) {
+    io.err.write('error: must specify one of -f and -k\n');
+    throw new CliExit(1);
+  }
+  const cluster = Cluster.load({ paths: opts.filename, configPath: opts.config });
+  printDiagnostics(cluster.diagnostics.filter((d) => d.level === 'error' || !quietWarnings), io.err);
+  return cluster;
+}
+
+export function printDiagnostics(diags: readonly Diagnostic[], stream: NodeJS.WritableStream): void {
+  for (const d of diags) stream.write(formatDiagnostic(d) + '\n');
+}

@@ -1,0 +1,35 @@
+// The podnet command line. Every command loads the cluster through the engine and prints; no semantics live here.
+import { Command, CommanderError, Option } from 'commander';
+import { registerGet } from './get.js';
+import { registerDescribe } from './describe.js';
+import { registerValidate } from './validate.js';
+import { CliExit } from './common.js';
+
+export function buildProgram(out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Command {
+  const program = new Command('podnet')
+    .description('Kubernetes networking, emulated, explained and served')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => err.write(s) })
+    .exitOverride();
+  const io = { out, err };
+  registerGet(program, io);
+  registerDescribe(program, io);
+  registerValidate(program, io);
+  return program;
+}
+
+/** Runs the CLI; resolves to the exit code. */
+export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+  const program = buildProgram(out, err);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CliExit) return e.code;
+    if (e instanceof CommanderError) return e.exitCode;
+    throw e;
+  }
+}
+
+export { Option };

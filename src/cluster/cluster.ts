@@ -1,0 +1,204 @@
+// The engine's entry point: manifests in, the cluster's network state out.
+//   load -> validate -> default -> store -> controllers (nodes, built-ins, workloads, scheduling + IPAM, Service
+//   allocation, EndpointSlices) -> a store every component reads.
+import { applyDefaults, deterministicUid } from '../api/defaults.js';
+import { Codes, hasErrors, sortDiagnostics, type Diagnostic } from '../api/diagnostics.js';
+import { invalidObjectMessage } from '../api/field-errors.js';
+import { kindInfo } from '../api/kinds.js';
+import { loadPaths, parseManifestText, type LoadedObject } from '../api/load.js';
+import type { KubeObject, ObjectRef, SourceRef } from '../api/types.js';
+import { validateObject } from '../api/validate.js';
+import { addBuiltins, addNamespaces, BUILTIN_SOURCE } from './builtins.js';
+import { ConfigError, DEFAULT_CONFIG, parseClusterConfig, type ClusterConfig } from './config.js';
+import { reconcileEndpoints } from './endpointslices.js';
+import { reconcileNodes, type NodeInfo } from './nodes.js';
+import { scheduleAndAddressPods } from './scheduler.js';
+import { allocateServices } from './services.js';
+import { ClusterStore, refOfObject } from './store.js';
+import { expandWorkloads, updateWorkloadStatus } from './workloads.js';
+
+type Obj = Record<string, any>;
+
+export interface LoadInput {
+  /** Files or folders; `-` is stdin. */
+  paths?: string[];
+  /** Manifest text (YAML or JSON), named `textName` in locations (default `<text>`). */
+  text?: string;
+  textName?: string;
+  /** A ClusterConfig file (overrides one among the manifests). */
+  configPath?: string;
+  /** A ready config (overrides both). */
+  config?: ClusterConfig;
+  readStdin?: () => string;
+}
+
+export class Cluster {
+  private constructor(
+    readonly store: ClusterStore,
+    readonly config: ClusterConfig,
+    readonly nodes: readonly NodeInfo[],
+    readonly diagnostics: readonly Diagnostic[],
+    /** Objects of kinds podnet does not model: kept, reported, never silently dropped. */
+    readonly unmodelled: readonly LoadedObject[],
+  ) {}
+
+  /**
+   * Loads manifests and runs the controllers. `input` is a list of paths, a string (manifest text when it holds a line
+   * break, otherwise a path), or LoadInput.
+   */
+  static load(input: string | readonly string[] | LoadInput): Cluster {
+    const opts: LoadInput = typeof input === 'string'
+      ? (input.includes('\n') ? { text: input } : { paths: [input] })
+      : Array.isArray(input) ? { paths: [...input] } : (input as LoadInput);
+    const objects: LoadedObject[] = [];
+    const diags: Diagnostic[] = [];
+    if (opts.paths?.length) {
+      const r = loadPaths(opts.paths, opts.readStdin);
+      objects.push(...r.objects);
+      diags.push(...r.diagnostics);
+    }
+    if (opts.text !== undefined) {
+      const r = parseManifestText(opts.text, opts.textName ?? '<text>');
+      objects.push(...r.objects);
+      diags.push(...r.diagnostics);
+    }
+    let config = opts.config;
+    if (!config && opts.configPath) {
+      const r = loadPaths([opts.configPath]);
+      diags.push(...r.diagnostics);
+      const cfgObj = r.objects.find((o) => o.object.kind === 'ClusterConfig');
+      if (!cfgObj) diags.push({ code: Codes.configInvalid, level: 'error', source: { file: opts.configPath, line: 1 }, message: `${opts.configPath} holds no ClusterConfig (apiVersion: podnet.dev/v1alpha1, kind: ClusterConfig)` });
+      else config = configFrom(cfgObj, diags);
+    }
+    return Cluster.build(objects, diags, config);
+  }
+
+  /** Builds the cluster from already-parsed objects (what `load` does after reading). */
+  static build(objects: readonly LoadedObject[], initialDiags: readonly Diagnostic[] = [], givenConfig?: ClusterConfig): Cluster {
+    const diags: Diagnostic[] = [...initialDiags];
+    const store = new ClusterStore();
+    const unmodelled: LoadedObject[] = [];
+
+    const configObjects = objects.filter((o) => o.object.kind === 'ClusterConfig');
+    let config = givenConfig;
+    if (!config && configObjects.length > 0) {
+      for (const extra of configObjects.slice(1)) diags.push({ code: Codes.configInvalid, level: 'error', source: extra.source, message: `a second ClusterConfig is not allowed (the first is at ${configObjects[0].source.file}:${configObjects[0].source.line})` });
+      config = configFrom(configObjects[0], diags);
+    }
+    config ??= structuredClone(DEFAULT_CONFIG);
+
+    admitObjects(objects.filter((o) => o.object.kind !== 'ClusterConfig'), store, unmodelled, diags);
+
+    // Namespaces the manifests use but do not define are created, with a warning: `kubectl apply` would refuse them.
+    const missing = new Set<string>();
+    for (const kind of store.kinds()) {
+      for (const o of store.list(kind)) {
+        const ns = o.metadata.namespace;
+        if (ns && !store.has('Namespace', '', ns) && !['default', 'kube-system', 'kube-public', 'kube-node-lease'].includes(ns) && !missing.has(ns)) {
+          missing.add(ns);
+          diags.push({ code: Codes.namespaceMissing, level: 'warning', object: refOfObject(o), source: store.sourceOf(refOfObject(o)), message: `namespace "${ns}" is not defined in the manifests; podnet creates it (kubectl apply would fail with: namespaces "${ns}" not found)` });
+        }
+      }
+    }
+    addNamespaces(store, missing);
+
+    const nodes = reconcileNodes(store, config, diags);
+    addBuiltins(store, config, nodes[0]?.internalIPs[0]);
+    for (const kind of store.kinds()) {
+      for (const o of store.list(kind)) {
+        if (o.metadata.uid === undefined) (o.metadata as Obj).uid = deterministicUid(`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`);
+      }
+    }
+    for (const job of store.list<KubeObject & { spec: Obj }>('Job')) defaultJobSelector(job);
+    expandWorkloads(store, nodes);
+    scheduleAndAddressPods(store, nodes, diags);
+    allocateServices(store, config, diags);
+    reconcileEndpoints(store, nodes, diags);
+    updateWorkloadStatus(store);
+    return new Cluster(store, config, nodes, sortDiagnostics(diags), unmodelled);
+  }
+
+  get hasErrors(): boolean { return hasErrors(this.diagnostics); }
+
+  get<T = KubeObject>(kind: string, namespace: string, name: string): T | undefined { return this.store.get<T>(kind, namespace, name); }
+  list<T = KubeObject>(kind: string, namespace?: string): T[] { return this.store.list<T>(kind, namespace); }
+  sourceOf(objOrRef: KubeObject | ObjectRef): SourceRef | undefined {
+    return this.store.sourceOf('metadata' in objOrRef ? refOfObject(objOrRef) : objOrRef);
+  }
+
+  pods(namespace?: string) { return this.list<KubeObject & import('../api/types.js').Pod>('Pod', namespace); }
+  services(namespace?: string) { return this.list<KubeObject & import('../api/types.js').Service>('Service', namespace); }
+  endpointSlices(namespace?: string) { return this.list<KubeObject & import('../api/types.js').EndpointSlice>('EndpointSlice', namespace); }
+  namespaces() { return this.list<KubeObject & import('../api/types.js').Namespace>('Namespace'); }
+  nodeObjects() { return this.list<KubeObject & import('../api/types.js').Node>('Node'); }
+  networkPolicies(namespace?: string) { return this.list<KubeObject & import('../api/types.js').NetworkPolicy>('NetworkPolicy', namespace); }
+  ingresses(namespace?: string) { return this.list<KubeObject & import('../api/types.js').Ingress>('Ingress', namespace); }
+
+  /** The EndpointSlices that belong to a Service (by the kubernetes.io/service-name label, as kube-proxy selects them). */
+  slicesOfService(namespace: string, name: string) {
+    return this.endpointSlices(namespace).filter((s) => s.metadata.labels?.['kubernetes.io/service-name'] === name);
+  }
+}
+
+function configFrom(o: LoadedObject, diags: Diagnostic[]): ClusterConfig | undefined {
+  try {
+    return parseClusterConfig((o.object as Obj).spec, o.source.file);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    for (const line of e.message.split('\n')) diags.push({ code: Codes.configInvalid, level: 'error', source: o.source, object: { kind: 'ClusterConfig', namespace: '', name: String(o.object.metadata?.name ?? '') }, message: line });
+    return undefined;
+  }
+}
+
+/** Checks kind and apiVersion, defaults the namespace, validates, rejects duplicates, and stores the defaulted object. */
+function admitObjects(objects: readonly LoadedObject[], store: ClusterStore, unmodelled: LoadedObject[], diags: Diagnostic[]): void {
+  const firstSeen = new Map<string, SourceRef>();
+  for (const { object: raw, source } of objects) {
+    const info = kindInfo(raw.kind);
+    const meta = (raw.metadata && typeof raw.metadata === 'object' && !Array.isArray(raw.metadata)) ? raw.metadata as Obj : {};
+    const name = typeof meta.name === 'string' ? meta.name : '';
+    const nsText = typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : undefined;
+    if (!info) {
+      diags.push({ code: Codes.kindNotModelled, level: 'warning', source, object: { kind: raw.kind, namespace: nsText ?? '', name }, message: `${raw.kind} ${JSON.stringify(name)} (${raw.apiVersion}) is not modelled by podnet: kept, but it does not affect the network model` });
+      unmodelled.push({ object: raw, source });
+      continue;
+    }
+    if (!info.apiVersions.includes(raw.apiVersion)) {
+      diags.push({ code: Codes.unknownApiVersion, level: 'error', source, object: { kind: raw.kind, namespace: nsText ?? '', name }, message: `resource mapping not found for name: ${JSON.stringify(name)} namespace: ${JSON.stringify(nsText ?? '')} from ${JSON.stringify(source.file)}: no matches for kind ${JSON.stringify(raw.kind)} in version ${JSON.stringify(raw.apiVersion)} (use ${info.apiVersions[0]})` });
+      continue;
+    }
+    let errors;
+    try {
+      errors = validateObject(raw);
+    } catch (e) {
+      errors = [{ type: 'Invalid' as const, field: '', value: null, detail: `could not be validated: ${(e as Error).message}` }];
+    }
+    if (errors.length > 0) {
+      for (const err of errors) diags.push({ code: Codes.invalidField, level: 'error', source, object: { kind: raw.kind, namespace: nsText ?? '', name }, message: invalidObjectMessage(raw.kind, name, err) });
+      continue;
+    }
+    const obj = applyDefaults(raw);
+    if (info.namespaced) obj.metadata.namespace = nsText ?? 'default';
+    else delete obj.metadata.namespace;
+    const ref = refOfObject(obj);
+    const key = `${ref.kind}/${ref.namespace}/${ref.name}`;
+    const first = firstSeen.get(key);
+    if (first) {
+      diags.push({ code: Codes.duplicateObject, level: 'error', source, object: ref, message: `${info.plural} ${JSON.stringify(ref.name)} already exists${ref.namespace ? ` in namespace ${JSON.stringify(ref.namespace)}` : ''} (first defined at ${first.file}:${first.line}); this copy is ignored` });
+      continue;
+    }
+    firstSeen.set(key, source);
+    store.put(obj, source);
+  }
+}
+
+/** The API server generates a Job's selector from its UID unless spec.manualSelector is set (batch/v1). */
+function defaultJobSelector(job: KubeObject & { spec: Obj }): void {
+  if (job.spec.manualSelector === true || job.spec.selector) return;
+  const uid = job.metadata.uid ?? '';
+  job.spec.selector = { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } };
+  const tmplMeta = (job.spec.template.metadata ??= {});
+  tmplMeta.labels = { ...(tmplMeta.labels ?? {}), 'batch.kubernetes.io/controller-uid': uid, 'batch.kubernetes.io/job-name': job.metadata.name, 'controller-uid': uid, 'job-name': job.metadata.name };
+}
+
+export { BUILTIN_SOURCE };

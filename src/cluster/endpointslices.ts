@@ -1,0 +1,245 @@
+// The EndpointSlice controller (pkg/controller/endpointslice), the Endpoints controller, and EndpointSlice mirroring for
+// selectorless Services with user Endpoints. Conditions follow discovery/v1: serving = the pod's readiness;
+// terminating = the pod has a deletionTimestamp; ready = serving && !terminating, or always true when the Service
+// sets publishNotReadyAddresses.
+import { Codes, type Diagnostic } from '../api/diagnostics.js';
+import { deterministicUid } from '../api/defaults.js';
+import { matchesMapSelector } from '../api/labels.js';
+import type { KubeObject } from '../api/types.js';
+import { familyOf, type Family } from '../net/cidr.js';
+import { uniqueGeneratedName } from './names.js';
+import type { NodeInfo } from './nodes.js';
+import { refOfObject, type ClusterStore } from './store.js';
+import { isPodReady } from './workloads.js';
+
+type Obj = Record<string, any>;
+type ServiceObj = KubeObject & { spec: Obj };
+type PodObj = KubeObject & { spec: Obj; status?: Obj };
+
+export const MAX_ENDPOINTS_PER_SLICE = 100;
+export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+export const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
+export const CONTROLLER_NAME = 'endpointslice-controller.k8s.io';
+export const MIRRORING_CONTROLLER_NAME = 'endpointslicemirroring-controller.k8s.io';
+
+export interface EndpointPort { name: string; port: number; protocol: string; appProtocol?: string }
+
+/**
+ * FindPort (pkg/api/v1/pod/util.go): a numeric targetPort is used as is; a named one is looked up among the pod's
+ * container ports with the same protocol. Undefined when the pod has no such port.
+ */
+export function findPort(pod: PodObj, servicePort: Obj): number | undefined {
+  const target = servicePort.targetPort ?? servicePort.port;
+  if (typeof target === 'number') return target;
+  if (typeof target === 'string' && /^\d+$/.test(target)) return Number(target);
+  for (const c of (pod.spec.containers ?? []) as Obj[]) {
+    for (const p of (c.ports ?? []) as Obj[]) {
+      if (p.name === target && (p.protocol ?? 'TCP') === (servicePort.protocol ?? 'TCP')) return p.containerPort;
+    }
+  }
+  return undefined;
+}
+
+/** Pods the controllers put in a Service's endpoints: not terminal, and with an IP (ShouldPodBeInEndpoints). */
+function podIsEndpointCandidate(pod: PodObj): boolean {
+  const phase = pod.status?.phase;
+  if (phase === 'Succeeded' || phase === 'Failed') return false;
+  return Boolean(pod.status?.podIP || pod.status?.podIPs?.length);
+}
+
+function podIPOfFamily(pod: PodObj, family: Family): string | undefined {
+  const ips: string[] = pod.status?.podIPs?.length ? pod.status.podIPs.map((p: Obj) => p.ip) : pod.status?.podIP ? [pod.status.podIP] : [];
+  return ips.find((ip) => familyOf(ip) === family);
+}
+
+/** Runs the controllers over every Service: slices and Endpoints for selector Services, mirrored slices otherwise. */
+export function reconcileEndpoints(store: ClusterStore, nodes: readonly NodeInfo[], diags: Diagnostic[]): void {
+  const zoneOf = new Map(nodes.map((n) => [n.name, n.zone]));
+  const podsByNamespace = new Map<string, PodObj[]>();
+  for (const pod of store.list<PodObj>('Pod')) {
+    const ns = pod.metadata.namespace ?? 'default';
+    let list = podsByNamespace.get(ns);
+    if (!list) podsByNamespace.set(ns, (list = []));
+    list.push(pod);
+  }
+  const takenSliceNames = new Set(store.list('EndpointSlice').map((s) => `${s.metadata.namespace}/${s.metadata.name}`));
+
+  for (const svc of store.list<ServiceObj>('Service')) {
+    const ns = svc.metadata.namespace ?? 'default';
+    const selector = svc.spec.selector as Record<string, string> | undefined;
+    if (svc.spec.type === 'ExternalName') continue;
+    if (!selector || Object.keys(selector).length === 0) {
+      mirrorEndpoints(store, svc, takenSliceNames);
+      continue;
+    }
+    const userEndpoints = store.get<KubeObject>('Endpoints', ns, svc.metadata.name);
+    if (userEndpoints) {
+      diags.push({ code: Codes.endpointsIgnored, level: 'warning', object: refOfObject(userEndpoints), source: store.sourceOf(refOfObject(userEndpoints)), message: `Endpoints ${ns}/${svc.metadata.name} is replaced by the endpoints controller, because Service ${svc.metadata.name} has a selector` });
+    }
+    const pods = (podsByNamespace.get(ns) ?? []).filter((p) => matchesMapSelector(selector, p.metadata.labels) && podIsEndpointCandidate(p));
+    const slices = slicesForService(svc, pods, zoneOf, takenSliceNames);
+    for (const s of slices) store.put(s, store.sourceOf(refOfObject(svc)));
+    store.put(endpointsForService(svc, pods), store.sourceOf(refOfObject(svc)));
+  }
+}
+
+interface EndpointEntry { endpoint: Obj; ports: EndpointPort[]; portsKey: string; podName: string }
+
+export function slicesForService(svc: ServiceObj, pods: readonly PodObj[], zoneOf: Map<string, string | undefined>, taken: Set<string>): KubeObject[] {
+  const ns = svc.metadata.namespace ?? 'default';
+  const publishNotReady = svc.spec.publishNotReadyAddresses === true;
+  const families: Family[] = svc.spec.ipFamilies?.length ? svc.spec.ipFamilies : ['IPv4'];
+  const preferClose = svc.spec.trafficDistribution === 'PreferClose' || svc.spec.trafficDistribution === 'PreferSameZone';
+  const slices: KubeObject[] = [];
+  for (const family of families) {
+    const entries: EndpointEntry[] = [];
+    for (const pod of pods) {
+      const ip = podIPOfFamily(pod, family);
+      if (!ip) continue;
+      const ports: EndpointPort[] = [];
+      for (const sp of (svc.spec.ports ?? []) as Obj[]) {
+        const port = findPort(pod, sp);
+        if (port === undefined) continue;
+        ports.push({ name: sp.name ?? '', port, protocol: sp.protocol ?? 'TCP', ...(sp.appProtocol ? { appProtocol: sp.appProtocol } : {}) });
+      }
+      const serving = isPodReady(pod);
+      const terminating = Boolean(pod.metadata.deletionTimestamp);
+      const nodeName = pod.spec.nodeName as string | undefined;
+      const zone = nodeName ? zoneOf.get(nodeName) : undefined;
+      const endpoint: Obj = {
+        addresses: [ip],
+        conditions: { ready: publishNotReady || (serving && !terminating), serving, terminating },
+        ...(pod.spec.hostname && pod.spec.subdomain === svc.metadata.name ? { hostname: pod.spec.hostname } : {}),
+        ...(nodeName ? { nodeName } : {}),
+        ...(zone ? { zone } : {}),
+        targetRef: { kind: 'Pod', namespace: ns, name: pod.metadata.name, uid: pod.metadata.uid },
+      };
+      entries.push({ endpoint, ports, portsKey: JSON.stringify(ports), podName: pod.metadata.name });
+    }
+    // trafficDistribution: every endpoint is hinted for its own zone, but only when all of them have one.
+    if (preferClose && entries.length > 0 && entries.every((e) => e.endpoint.zone)) {
+      for (const e of entries) e.endpoint.hints = { forZones: [{ name: e.endpoint.zone }] };
+    }
+    const groups = new Map<string, EndpointEntry[]>();
+    for (const e of entries) {
+      let g = groups.get(e.portsKey);
+      if (!g) groups.set(e.portsKey, (g = []));
+      g.push(e);
+    }
+    if (groups.size === 0) {
+      // With no endpoints the controller keeps one placeholder slice per address type.
+      slices.push(makeSlice(svc, family, null, null, `${ns}/${svc.metadata.name}/${family}/placeholder`, taken));
+      continue;
+    }
+    for (const [key, group] of [...groups.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+      group.sort((a, b) => a.podName.localeCompare(b.podName));
+      for (let i = 0; i < group.length; i += MAX_ENDPOINTS_PER_SLICE) {
+        const chunk = group.slice(i, i + MAX_ENDPOINTS_PER_SLICE);
+        slices.push(makeSlice(svc, family, chunk.map((c) => c.endpoint), group[0].ports, `${ns}/${svc.metadata.name}/${family}/${key}/${i}`, taken));
+      }
+    }
+  }
+  return slices;
+}
+
+function makeSlice(svc: ServiceObj, family: Family, endpoints: Obj[] | null, ports: EndpointPort[] | null, seed: string, taken: Set<string>): KubeObject {
+  const ns = svc.metadata.namespace ?? 'default';
+  const name = uniqueGeneratedName(`${svc.metadata.name}-`, seed, taken, `${ns}/`);
+  const labels: Record<string, string> = {
+    ...(svc.metadata.labels ?? {}),
+    [SERVICE_NAME_LABEL]: svc.metadata.name,
+    [MANAGED_BY_LABEL]: CONTROLLER_NAME,
+  };
+  if (svc.spec.clusterIP === 'None') labels['service.kubernetes.io/headless'] = '';
+  return {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: {
+      name, namespace: ns, generateName: `${svc.metadata.name}-`, labels,
+      uid: deterministicUid(`EndpointSlice/${ns}/${name}`),
+      ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name: svc.metadata.name, uid: svc.metadata.uid ?? '', controller: true, blockOwnerDeletion: true }],
+    },
+    addressType: family,
+    endpoints: endpoints ?? [],
+    ports,
+  };
+}
+
+/** The legacy Endpoints object: ready addresses, notReadyAddresses, subsets grouped by resolved ports. */
+export function endpointsForService(svc: ServiceObj, pods: readonly PodObj[]): KubeObject {
+  const ns = svc.metadata.namespace ?? 'default';
+  const publishNotReady = svc.spec.publishNotReadyAddresses === true;
+  const subsets = new Map<string, { addresses: Obj[]; notReadyAddresses: Obj[]; ports: Obj[] }>();
+  for (const pod of [...pods].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
+    // The Endpoints controller leaves terminating pods out unless the Service publishes not-ready addresses.
+    if (pod.metadata.deletionTimestamp && !publishNotReady) continue;
+    const ports: Obj[] = [];
+    for (const sp of (svc.spec.ports ?? []) as Obj[]) {
+      const port = findPort(pod, sp);
+      if (port !== undefined) ports.push({ ...(sp.name ? { name: sp.name } : {}), port, protocol: sp.protocol ?? 'TCP', ...(sp.appProtocol ? { appProtocol: sp.appProtocol } : {}) });
+    }
+    if (ports.length === 0 && (svc.spec.ports ?? []).length > 0) continue;
+    const key = JSON.stringify(ports);
+    let subset = subsets.get(key);
+    if (!subset) subsets.set(key, (subset = { addresses: [], notReadyAddresses: [], ports }));
+    const address: Obj = {
+      ip: pod.status?.podIP,
+      ...(pod.spec.hostname && pod.spec.subdomain === svc.metadata.name ? { hostname: pod.spec.hostname } : {}),
+      ...(pod.spec.nodeName ? { nodeName: pod.spec.nodeName } : {}),
+      targetRef: { kind: 'Pod', namespace: ns, name: pod.metadata.name, uid: pod.metadata.uid },
+    };
+    if (publishNotReady || isPodReady(pod)) subset.addresses.push(address);
+    else subset.notReadyAddresses.push(address);
+  }
+  const labels: Record<string, string> = { ...(svc.metadata.labels ?? {}) };
+  if (svc.spec.clusterIP === 'None') labels['service.kubernetes.io/headless'] = '';
+  const list = [...subsets.values()].map((s) => ({
+    ...(s.addresses.length ? { addresses: s.addresses } : {}),
+    ...(s.notReadyAddresses.length ? { notReadyAddresses: s.notReadyAddresses } : {}),
+    ports: s.ports,
+  }));
+  return {
+    apiVersion: 'v1',
+    kind: 'Endpoints',
+    metadata: { name: svc.metadata.name, namespace: ns, labels, uid: deterministicUid(`Endpoints/${ns}/${svc.metadata.name}`) },
+    ...(list.length ? { subsets: list } : {}),
+  };
+}
+
+/**
+ * EndpointSlice mirroring (pkg/controller/endpointslicemirroring): a selectorless Service's user-written Endpoints
+ * become EndpointSlices, unless the Endpoints opts out with endpointslice.kubernetes.io/skip-mirror=true.
+ */
+function mirrorEndpoints(store: ClusterStore, svc: ServiceObj, taken: Set<string>): void {
+  const ns = svc.metadata.namespace ?? 'default';
+  const ep = store.get<KubeObject & Obj>('Endpoints', ns, svc.metadata.name);
+  if (!ep || ep.metadata.labels?.['endpointslice.kubernetes.io/skip-mirror'] === 'true') return;
+  const source = store.sourceOf(refOfObject(ep));
+  for (const [si, subset] of ((ep.subsets ?? []) as Obj[]).entries()) {
+    const ports: EndpointPort[] = ((subset.ports ?? []) as Obj[]).map((p) => ({ name: p.name ?? '', port: p.port, protocol: p.protocol ?? 'TCP', ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) }));
+    const byFamily = new Map<Family, Obj[]>();
+    const add = (a: Obj, ready: boolean) => {
+      if (typeof a?.ip !== 'string') return;
+      const fam = familyOf(a.ip);
+      let list = byFamily.get(fam);
+      if (!list) byFamily.set(fam, (list = []));
+      list.push({
+        addresses: [a.ip],
+        conditions: { ready, serving: ready, terminating: false },
+        ...(a.hostname ? { hostname: a.hostname } : {}),
+        ...(a.nodeName ? { nodeName: a.nodeName } : {}),
+        ...(a.targetRef ? { targetRef: a.targetRef } : {}),
+      });
+    };
+    for (const a of (subset.addresses ?? []) as Obj[]) add(a, true);
+    for (const a of (subset.notReadyAddresses ?? []) as Obj[]) add(a, false);
+    for (const [family, endpoints] of byFamily) {
+      for (let i = 0; i < endpoints.length; i += MAX_ENDPOINTS_PER_SLICE) {
+        const slice = makeSlice(svc, family, endpoints.slice(i, i + MAX_ENDPOINTS_PER_SLICE), ports, `${ns}/${ep.metadata.name}/mirror/${si}/${family}/${i}`, taken);
+        (slice.metadata.labels as Record<string, string>)[MANAGED_BY_LABEL] = MIRRORING_CONTROLLER_NAME;
+        slice.metadata.ownerReferences = [{ apiVersion: 'v1', kind: 'Endpoints', name: ep.metadata.name, uid: ep.metadata.uid ?? '', controller: true, blockOwnerDeletion: true }];
+        store.put(slice, source);
+      }
+    }
+  }
+}
