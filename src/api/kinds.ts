@@ -28,6 +28,14 @@ const KINDS: KindInfo[] = [
   { kind: 'NetworkPolicy', apiVersions: ['networking.k8s.io/v1'], namespaced: true, plural: 'networkpolicies', shortNames: ['netpol'], modelled: true },
   { kind: 'Ingress', apiVersions: ['networking.k8s.io/v1'], namespaced: true, plural: 'ingresses', shortNames: ['ing'], modelled: true },
   { kind: 'IngressClass', apiVersions: ['networking.k8s.io/v1'], namespaced: false, plural: 'ingressclasses', shortNames: [], modelled: true },
+  { kind: 'AdminNetworkPolicy', apiVersions: ['policy.networking.k8s.io/v1alpha1'], namespaced: false, plural: 'adminnetworkpolicies', shortNames: ['anp'], modelled: true },
+  { kind: 'BaselineAdminNetworkPolicy', apiVersions: ['policy.networking.k8s.io/v1alpha1'], namespaced: false, plural: 'baselineadminnetworkpolicies', shortNames: ['banp'], modelled: true },
+  { kind: 'GatewayClass', apiVersions: ['gateway.networking.k8s.io/v1', 'gateway.networking.k8s.io/v1beta1'], namespaced: false, plural: 'gatewayclasses', shortNames: ['gc'], modelled: true },
+  { kind: 'Gateway', apiVersions: ['gateway.networking.k8s.io/v1', 'gateway.networking.k8s.io/v1beta1'], namespaced: true, plural: 'gateways', shortNames: ['gtw'], modelled: true },
+  { kind: 'HTTPRoute', apiVersions: ['gateway.networking.k8s.io/v1', 'gateway.networking.k8s.io/v1beta1'], namespaced: true, plural: 'httproutes', shortNames: [], modelled: true },
+  { kind: 'GRPCRoute', apiVersions: ['gateway.networking.k8s.io/v1', 'gateway.networking.k8s.io/v1alpha2'], namespaced: true, plural: 'grpcroutes', shortNames: [], modelled: true },
+  { kind: 'TLSRoute', apiVersions: ['gateway.networking.k8s.io/v1alpha2', 'gateway.networking.k8s.io/v1alpha3'], namespaced: true, plural: 'tlsroutes', shortNames: [], modelled: true },
+  { kind: 'ReferenceGrant', apiVersions: ['gateway.networking.k8s.io/v1beta1', 'gateway.networking.k8s.io/v1alpha2'], namespaced: true, plural: 'referencegrants', shortNames: ['refgrant'], modelled: true },
   { kind: 'ClusterConfig', apiVersions: ['podnet.dev/v1alpha1'], namespaced: false, plural: 'clusterconfigs', shortNames: [], modelled: true },
 ];
 

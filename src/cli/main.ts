@@ -4,6 +4,16 @@ import { registerGet } from './get.js';
 import { registerDescribe } from './describe.js';
 import { registerValidate } from './validate.js';
 import { CliExit } from './common.js';
+import { registerCheck } from './check.js';
+import { registerMatrix } from './matrix.js';
+import { registerExplain } from './explain.js';
+import { registerLint } from './lint.js';
+import { registerDns } from './dns.js';
+import { registerEndpoints } from './endpoints.js';
+import { registerProxyRules } from './proxy-rules.js';
+import { registerTrace } from './trace.js';
+import { registerRoute } from './route.js';
+import { registerServe } from './serve.js';
 
 export function buildProgram(out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Command {
   const program = new Command('podnet')
@@ -16,6 +26,16 @@ export function buildProgram(out: NodeJS.WritableStream = process.stdout, err: N
   registerGet(program, io);
   registerDescribe(program, io);
   registerValidate(program, io);
+  registerCheck(program, io);
+  registerMatrix(program, io);
+  registerExplain(program, io);
+  registerLint(program, io);
+  registerDns(program, io);
+  registerEndpoints(program, io);
+  registerProxyRules(program, io);
+  registerTrace(program, io);
+  registerRoute(program, io);
+  registerServe(program, io);
   return program;
 }
 

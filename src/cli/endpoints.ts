@@ -1,0 +1,4 @@
+// placeholder until the component lands: registers nothing.
+import type { Command } from 'commander';
+import type { IO } from './common.js';
+export function registerEndpoints(_program: Command, _io: IO): void {}
