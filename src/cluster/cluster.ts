@@ -10,6 +10,7 @@ import type { KubeObject, ObjectRef, SourceRef } from '../api/types.js';
 import { validateObject } from '../api/validate.js';
 import { addBuiltins, addNamespaces, BUILTIN_SOURCE } from './builtins.js';
 import { ConfigError, DEFAULT_CONFIG, parseClusterConfig, type ClusterConfig } from './config.js';
+import { addGatewayDataPlanes } from './dataplanes.js';
 import { reconcileEndpoints } from './endpointslices.js';
 import { reconcileNodes, type NodeInfo } from './nodes.js';
 import { scheduleAndAddressPods } from './scheduler.js';
@@ -110,6 +111,7 @@ export class Cluster {
       }
     }
     for (const job of store.list<KubeObject & { spec: Obj }>('Job')) defaultJobSelector(job);
+    addGatewayDataPlanes(store);
     expandWorkloads(store, nodes);
     scheduleAndAddressPods(store, nodes, diags);
     allocateServices(store, config, diags);
