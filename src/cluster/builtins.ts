@@ -80,6 +80,68 @@ export function addBuiltins(store: ClusterStore, config: ClusterConfig, apiserve
   const hasCoreDNS = store.has('Deployment', 'kube-system', 'coredns') ||
     store.list('Pod', 'kube-system').some((p) => p.metadata.labels?.['k8s-app'] === 'kube-dns');
   if (!hasCoreDNS) store.put(applyDefaults(coreDNSDeployment()), BUILTIN_SOURCE);
+  addIngressNginx(store);
+}
+
+export const INGRESS_NGINX_NAMESPACE = 'ingress-nginx';
+export const INGRESS_NGINX_CONTROLLER = 'k8s.io/ingress-nginx';
+const INGRESS_NGINX_LABELS = { 'app.kubernetes.io/component': 'controller', 'app.kubernetes.io/instance': 'ingress-nginx', 'app.kubernetes.io/name': 'ingress-nginx' };
+
+/**
+ * Ingresses need a controller to do anything. When the manifests hold Ingresses but no ingress-nginx, podnet installs
+ * it the way its cloud manifest does (namespace, controller Deployment, LoadBalancer Service with
+ * externalTrafficPolicy Local) and an `nginx` IngressClass marked default when there is no IngressClass at all.
+ */
+function addIngressNginx(store: ClusterStore): void {
+  if (store.count('Ingress') === 0) return;
+  const hasController = store.list('Deployment').some((d) => d.metadata.labels?.['app.kubernetes.io/name'] === 'ingress-nginx') ||
+    store.list('Pod').some((p) => p.metadata.labels?.['app.kubernetes.io/name'] === 'ingress-nginx');
+  if (store.count('IngressClass') === 0) {
+    store.put({
+      apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass',
+      metadata: { name: 'nginx', labels: { ...INGRESS_NGINX_LABELS }, annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } },
+      spec: { controller: INGRESS_NGINX_CONTROLLER },
+    }, BUILTIN_SOURCE);
+  }
+  if (hasController) return;
+  if (!store.has('Namespace', '', INGRESS_NGINX_NAMESPACE)) {
+    store.put(applyDefaults({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: INGRESS_NGINX_NAMESPACE, labels: { 'app.kubernetes.io/instance': 'ingress-nginx', 'app.kubernetes.io/name': 'ingress-nginx' } } }), BUILTIN_SOURCE);
+  }
+  const selector = { ...INGRESS_NGINX_LABELS };
+  store.put(applyDefaults({
+    apiVersion: 'apps/v1', kind: 'Deployment',
+    metadata: { name: 'ingress-nginx-controller', namespace: INGRESS_NGINX_NAMESPACE, labels: { ...INGRESS_NGINX_LABELS } },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: selector },
+      template: {
+        metadata: { labels: { ...INGRESS_NGINX_LABELS } },
+        spec: {
+          serviceAccountName: 'ingress-nginx',
+          containers: [{
+            name: 'controller', image: 'registry.k8s.io/ingress-nginx/controller:v1.10.1',
+            args: ['/nginx-ingress-controller', '--publish-service=$(POD_NAMESPACE)/ingress-nginx-controller', '--election-id=ingress-nginx-leader', '--controller-class=k8s.io/ingress-nginx', '--ingress-class=nginx'],
+            ports: [
+              { name: 'http', containerPort: 80, protocol: 'TCP' },
+              { name: 'https', containerPort: 443, protocol: 'TCP' },
+              { name: 'webhook', containerPort: 8443, protocol: 'TCP' },
+            ],
+          }],
+        },
+      },
+    },
+  }), BUILTIN_SOURCE);
+  store.put(applyDefaults({
+    apiVersion: 'v1', kind: 'Service',
+    metadata: { name: 'ingress-nginx-controller', namespace: INGRESS_NGINX_NAMESPACE, labels: { ...INGRESS_NGINX_LABELS } },
+    spec: {
+      type: 'LoadBalancer', externalTrafficPolicy: 'Local', selector,
+      ports: [
+        { name: 'http', port: 80, protocol: 'TCP', targetPort: 'http', appProtocol: 'http' },
+        { name: 'https', port: 443, protocol: 'TCP', targetPort: 'https', appProtocol: 'https' },
+      ],
+    },
+  }), BUILTIN_SOURCE);
 }
 
 function coreDNSDeployment(): KubeObject {

@@ -75,7 +75,11 @@ export function arr(v: unknown, path: string, errs: Errs): unknown[] | null {
 
 /** The items of a list of structs that are objects (others are reported), with their index. */
 export function objItems(v: unknown, path: string, errs: Errs): [Rec, number][] {
-  const items = arr(v, path, errs) ?? [];
+  return objsOf(arr(v, path, errs) ?? [], path, errs);
+}
+
+/** objItems over a list already read with arr(). */
+export function objsOf(items: unknown[], path: string, errs: Errs): [Rec, number][] {
   const out: [Rec, number][] = [];
   items.forEach((item, i) => {
     if (absent(item)) out.push([{}, i]);
