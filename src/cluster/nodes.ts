@@ -60,7 +60,9 @@ export function reconcileNodes(store: ClusterStore, config: ClusterConfig, diags
   for (const node of nodes) for (const c of node.spec?.podCIDRs ?? (node.spec?.podCIDR ? [node.spec.podCIDR] : [])) {
     try { used.push(parseCidr(c)); } catch { /* validation reports it */ }
   }
-  const cursor = clusterCidrs.map(() => 0);
+  // Subnet 0 is skipped so that node-1 gets 10.244.1.0/24 (and fd00:10:244:1::/64), as the default config and most docs
+  // show; the node IPAM controller itself would start at 0.
+  const cursor = clusterCidrs.map(() => 1);
   const infos: NodeInfo[] = [];
   for (const [ni, node] of nodes.entries()) {
     const spec = (node.spec ??= {});
@@ -73,8 +75,6 @@ export function reconcileNodes(store: ClusterStore, config: ClusterConfig, diags
         let picked: Cidr | undefined;
         while (cursor[fi] < count) {
           const candidate = subnetAt(cluster, mask, cursor[fi]++);
-          // Index 0 is skipped so that node-1 gets 10.244.1.0/24, as the default config and most docs show.
-          if (cursor[fi] === 1 && fi === 0 && clusterCidrs[0].family === 'IPv4') continue;
           if (!used.some((u) => cidrsOverlap(u, candidate))) { picked = candidate; break; }
         }
         if (!picked) {
