@@ -49,7 +49,7 @@ export class Cluster {
    */
   static load(input: string | readonly string[] | LoadInput): Cluster {
     const opts: LoadInput = typeof input === 'string'
-      ? (input.includes('\n') ? { text: input } : { paths: [input] })
+      ? (looksLikeManifestText(input) ? { text: input } : { paths: [input] })
       : Array.isArray(input) ? { paths: [...input] } : (input as LoadInput);
     const objects: LoadedObject[] = [];
     const diags: Diagnostic[] = [];
@@ -140,6 +140,11 @@ export class Cluster {
   slicesOfService(namespace: string, name: string) {
     return this.endpointSlices(namespace).filter((s) => s.metadata.labels?.['kubernetes.io/service-name'] === name);
   }
+}
+
+/** A string argument is manifest text (rather than a path) when it is empty or reads like YAML/JSON. */
+function looksLikeManifestText(s: string): boolean {
+  return s.trim() === '' || s.includes('\n') || /^\s*[{[]/.test(s) || s.includes(': ');
 }
 
 function configFrom(o: LoadedObject, diags: Diagnostic[]): ClusterConfig | undefined {

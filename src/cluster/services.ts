@@ -35,7 +35,10 @@ function goStringSlice(values: string[]): string {
 export function allocateServices(store: ClusterStore, config: ClusterConfig, diags: Diagnostic[]): ServiceAllocators {
   const alloc = newAllocators(config);
   const families = config.serviceCIDRs.map((c) => familyOf(c.split('/')[0]));
-  const services = store.list<ServiceObj>('Service');
+  // Requests are served in apply order (files by name, documents in order), as the API server would see them; the
+  // built-in Services (kubernetes, kube-dns) existed before anything was applied, so they come first.
+  const builtin = (s: ServiceObj) => store.sourceOf(refOfObject(s))?.file === '<builtin>';
+  const services = store.listInApplyOrder<ServiceObj>('Service').sort((a, b) => Number(builtin(b)) - Number(builtin(a)));
   const refuse = (svc: ServiceObj, detail: string) => {
     const ref = refOfObject(svc);
     diags.push({ code: detail.includes('nodePort') || detail.includes('healthCheckNodePort') ? Codes.nodePortConflict : Codes.clusterIPConflict, level: 'error', object: ref, source: store.sourceOf(ref), message: `The Service ${JSON.stringify(svc.metadata.name)} is invalid: ${detail}` });

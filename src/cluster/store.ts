@@ -38,6 +38,11 @@ export class ClusterStore {
     return out as T[];
   }
 
+  /** Objects of a kind in the order they were put: the order `kubectl apply -f` would create them. */
+  listInApplyOrder<T = KubeObject>(kind: string): T[] {
+    return [...(this.byKind.get(kind)?.values() ?? [])] as T[];
+  }
+
   kinds(): string[] {
     return [...this.byKind.keys()].filter((k) => (this.byKind.get(k)?.size ?? 0) > 0).sort();
   }
