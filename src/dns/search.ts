@@ -1,0 +1,58 @@
+// A pod's stub resolver walking its search list: which names it sends, in which order, and when it stops.
+// glibc (res_search, resolv/res_query.c) and musl (name_from_dns_search, src/network/lookup_name.c) differ.
+import type { DnsAnswer } from './chain.js';
+import { ndotsOf, type ResolvConf } from './resolvconf.js';
+
+export type ResolverFlavour = 'glibc' | 'musl';
+
+/** The names the resolver would try, in order, before it knows any answer. */
+export function searchCandidates(name: string, rc: ResolvConf, flavour: ResolverFlavour): string[] {
+  if (name.endsWith('.')) return [name];
+  const dots = (name.match(/\./g) ?? []).length;
+  const ndots = ndotsOf(rc);
+  const suffixed = rc.searches.filter((s) => s !== '.' && s !== '').map((s) => `${name}.${s.replace(/\.$/, '')}.`);
+  const asIs = `${name}.`;
+  if (dots >= ndots) {
+    // glibc tries the name as is first, then the search list; musl does not search at all.
+    return flavour === 'musl' ? [asIs] : [asIs, ...suffixed];
+  }
+  return [...suffixed, asIs];
+}
+
+export interface WalkStep { name: string; answer: DnsAnswer }
+
+export interface WalkResult {
+  /** The answer the application gets. */
+  final: DnsAnswer;
+  steps: WalkStep[];
+  /** Why the walk stopped where it did. */
+  stop: string;
+}
+
+/**
+ * Walks the candidates with `query` (one name at a time). glibc keeps going on NXDOMAIN, NODATA (remembered) and
+ * SERVFAIL; musl stops at the first reply that is not NXDOMAIN. A FORWARDED reply ends the walk: its outcome is the
+ * upstream's, which podnet does not invent.
+ */
+export function walkSearch(candidates: string[], flavour: ResolverFlavour, query: (name: string) => DnsAnswer): WalkResult {
+  const steps: WalkStep[] = [];
+  let nodata: DnsAnswer | undefined;
+  let servfail: DnsAnswer | undefined;
+  for (const name of candidates) {
+    const answer = query(name);
+    steps.push({ name, answer });
+    if (answer.rcode === 'FORWARDED') return { final: answer, steps, stop: `${name} goes to an upstream resolver; what it answers decides the rest` };
+    if (answer.rcode === 'NOERROR' && answer.answers.length > 0) return { final: answer, steps, stop: `${name} has records` };
+    if (flavour === 'musl') {
+      if (answer.rcode !== 'NXDOMAIN') return { final: answer, steps, stop: `musl stops at the first reply that is not NXDOMAIN (${answer.rcode === 'NOERROR' ? 'NODATA' : answer.rcode} for ${name})` };
+      continue;
+    }
+    if (answer.rcode === 'NOERROR') { nodata ??= answer; continue; }
+    if (answer.rcode === 'SERVFAIL') { servfail ??= answer; continue; }
+    if (answer.rcode !== 'NXDOMAIN') return { final: answer, steps, stop: `glibc stops on ${answer.rcode}` };
+  }
+  const last = steps[steps.length - 1]?.answer;
+  if (nodata) return { final: nodata, steps, stop: `no candidate has records; glibc reports the NODATA it saw for ${nodata.question.name}` };
+  if (servfail) return { final: servfail, steps, stop: 'no candidate has records; glibc reports the SERVFAIL it saw (TRY_AGAIN)' };
+  return { final: last!, steps, stop: 'every candidate is NXDOMAIN' };
+}
