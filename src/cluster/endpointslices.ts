@@ -131,8 +131,8 @@ export function slicesForService(svc: ServiceObj, pods: readonly PodObj[], zoneO
       slices.push(makeSlice(svc, family, null, null, `${ns}/${svc.metadata.name}/${family}/placeholder`, taken));
       continue;
     }
-    for (const [key, group] of [...groups.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-      group.sort((a, b) => a.podName.localeCompare(b.podName));
+    // Pods arrive sorted by name (store order), so each group is too.
+    for (const [key, group] of [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       for (let i = 0; i < group.length; i += MAX_ENDPOINTS_PER_SLICE) {
         const chunk = group.slice(i, i + MAX_ENDPOINTS_PER_SLICE);
         slices.push(makeSlice(svc, family, chunk.map((c) => c.endpoint), group[0].ports, `${ns}/${svc.metadata.name}/${family}/${key}/${i}`, taken));
@@ -170,7 +170,7 @@ export function endpointsForService(svc: ServiceObj, pods: readonly PodObj[]): K
   const ns = svc.metadata.namespace ?? 'default';
   const publishNotReady = svc.spec.publishNotReadyAddresses === true;
   const subsets = new Map<string, { addresses: Obj[]; notReadyAddresses: Obj[]; ports: Obj[] }>();
-  for (const pod of [...pods].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
+  for (const pod of pods) {
     // The Endpoints controller leaves terminating pods out unless the Service publishes not-ready addresses.
     if (pod.metadata.deletionTimestamp && !publishNotReady) continue;
     const ports: Obj[] = [];

@@ -1,50 +1,65 @@
-// The cluster store: every object the cluster holds after load and controllers, indexed by kind and namespace.
+// The cluster store: every object the cluster holds after load and controllers, indexed by kind, namespace and name.
 // Objects here are the computed state (defaults applied, IPs and status filled in); the loaded manifests stay untouched.
 import { objectKey, type KubeObject, type ObjectRef, type SourceRef } from '../api/types.js';
 
+type NamespaceIndex = Map<string, Map<string, KubeObject>>;
+
 export class ClusterStore {
-  private readonly byKind = new Map<string, Map<string, KubeObject>>();
+  /** kind -> namespace ('' for cluster-scoped) -> name -> object; insertion order is apply order. */
+  private readonly byKind = new Map<string, NamespaceIndex>();
+  private readonly applyOrder = new Map<string, Map<string, KubeObject>>();
   private readonly sources = new Map<string, SourceRef>();
 
   /** Adds or replaces an object. `source` is where it was written (generated objects point at their owner's source). */
   put(obj: KubeObject, source?: SourceRef): void {
     const ref = refOfObject(obj);
-    let m = this.byKind.get(ref.kind);
-    if (!m) this.byKind.set(ref.kind, (m = new Map()));
-    m.set(`${ref.namespace}/${ref.name}`, obj);
+    let nsIndex = this.byKind.get(ref.kind);
+    if (!nsIndex) this.byKind.set(ref.kind, (nsIndex = new Map()));
+    let names = nsIndex.get(ref.namespace);
+    if (!names) nsIndex.set(ref.namespace, (names = new Map()));
+    names.set(ref.name, obj);
+    let order = this.applyOrder.get(ref.kind);
+    if (!order) this.applyOrder.set(ref.kind, (order = new Map()));
+    order.set(`${ref.namespace}/${ref.name}`, obj);
     if (source) this.sources.set(objectKey(ref), source);
   }
 
   delete(ref: ObjectRef): boolean {
     this.sources.delete(objectKey(ref));
-    return this.byKind.get(ref.kind)?.delete(`${ref.namespace}/${ref.name}`) ?? false;
+    this.applyOrder.get(ref.kind)?.delete(`${ref.namespace}/${ref.name}`);
+    return this.byKind.get(ref.kind)?.get(ref.namespace)?.delete(ref.name) ?? false;
   }
 
   get<T = KubeObject>(kind: string, namespace: string, name: string): T | undefined {
-    return this.byKind.get(kind)?.get(`${namespace}/${name}`) as T | undefined;
+    return this.byKind.get(kind)?.get(namespace)?.get(name) as T | undefined;
   }
 
   has(kind: string, namespace: string, name: string): boolean {
-    return this.byKind.get(kind)?.has(`${namespace}/${name}`) ?? false;
+    return this.byKind.get(kind)?.get(namespace)?.has(name) ?? false;
   }
 
   /** Objects of a kind, optionally in one namespace, sorted by namespace then name (kubectl's order). */
   list<T = KubeObject>(kind: string, namespace?: string): T[] {
-    const m = this.byKind.get(kind);
-    if (!m) return [];
+    const nsIndex = this.byKind.get(kind);
+    if (!nsIndex) return [];
+    if (namespace !== undefined) return sortedValues(nsIndex.get(namespace)) as T[];
     const out: KubeObject[] = [];
-    for (const obj of m.values()) if (namespace === undefined || (obj.metadata.namespace ?? '') === namespace) out.push(obj);
-    out.sort(compareObjects);
+    for (const ns of [...nsIndex.keys()].sort(compareStrings)) out.push(...sortedValues(nsIndex.get(ns)));
     return out as T[];
   }
 
   /** Objects of a kind in the order they were put: the order `kubectl apply -f` would create them. */
   listInApplyOrder<T = KubeObject>(kind: string): T[] {
-    return [...(this.byKind.get(kind)?.values() ?? [])] as T[];
+    return [...(this.applyOrder.get(kind)?.values() ?? [])] as T[];
+  }
+
+  /** Namespaces that hold at least one object of this kind. */
+  namespacesOf(kind: string): string[] {
+    return [...(this.byKind.get(kind)?.entries() ?? [])].filter(([, m]) => m.size > 0).map(([ns]) => ns).sort(compareStrings);
   }
 
   kinds(): string[] {
-    return [...this.byKind.keys()].filter((k) => (this.byKind.get(k)?.size ?? 0) > 0).sort();
+    return [...this.byKind.keys()].filter((k) => this.count(k) > 0).sort(compareStrings);
   }
 
   sourceOf(ref: ObjectRef): SourceRef | undefined {
@@ -52,8 +67,17 @@ export class ClusterStore {
   }
 
   count(kind: string): number {
-    return this.byKind.get(kind)?.size ?? 0;
+    return this.applyOrder.get(kind)?.size ?? 0;
   }
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function sortedValues(names: Map<string, KubeObject> | undefined): KubeObject[] {
+  if (!names) return [];
+  return [...names.keys()].sort(compareStrings).map((n) => names.get(n)!);
 }
 
 export function refOfObject(obj: KubeObject): ObjectRef {
@@ -61,8 +85,5 @@ export function refOfObject(obj: KubeObject): ObjectRef {
 }
 
 export function compareObjects(a: KubeObject, b: KubeObject): number {
-  const na = a.metadata.namespace ?? '';
-  const nb = b.metadata.namespace ?? '';
-  if (na !== nb) return na < nb ? -1 : 1;
-  return a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0;
+  return compareStrings(a.metadata.namespace ?? '', b.metadata.namespace ?? '') || compareStrings(a.metadata.name, b.metadata.name);
 }

@@ -31,7 +31,8 @@ interface PodOptions {
 /** A pod as its controller creates it from the template. Status is filled by scheduling and IPAM later. */
 export function podFromTemplate(owner: Workload, template: Obj, opts: PodOptions): KubeObject {
   const namespace = owner.metadata.namespace ?? 'default';
-  const spec = structuredClone(template.spec ?? {});
+  // A shallow copy: pods of one template share their container specs, which nothing mutates after load.
+  const spec = { ...(template.spec ?? {}) };
   if (opts.hostname !== undefined) spec.hostname = opts.hostname;
   if (opts.subdomain !== undefined && opts.subdomain !== '') spec.subdomain = opts.subdomain;
   if (opts.nodeName !== undefined) spec.nodeName = opts.nodeName;
@@ -61,9 +62,12 @@ export function expandWorkloads(store: ClusterStore, nodes: readonly NodeInfo[])
     }
     return s;
   };
-  const inputPods = store.list('Pod');
-  const hasOwnedPods = (owner: KubeObject): boolean =>
-    inputPods.some((p) => p.metadata.namespace === owner.metadata.namespace && ownedBy(p, owner));
+  // Owners whose pods the manifests already hold (a dump): kind/namespace/name of every controller reference.
+  const ownersWithPods = new Set<string>();
+  for (const p of store.listInApplyOrder('Pod')) {
+    for (const r of p.metadata.ownerReferences ?? []) if (r.controller !== false) ownersWithPods.add(`${r.kind}/${p.metadata.namespace}/${r.name}`);
+  }
+  const hasOwnedPods = (owner: KubeObject): boolean => ownersWithPods.has(`${owner.kind}/${owner.metadata.namespace}/${owner.metadata.name}`);
 
   for (const deploy of store.list<Workload>('Deployment')) {
     const existing = store.list('ReplicaSet', deploy.metadata.namespace).some((rs) => ownedBy(rs, deploy));
