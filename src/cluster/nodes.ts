@@ -54,7 +54,8 @@ export function nodeObjectFromConfig(n: NodeConfig): KubeObject {
  */
 export function reconcileNodes(store: ClusterStore, config: ClusterConfig, diags: Diagnostic[]): NodeInfo[] {
   if (store.count('Node') === 0) for (const n of config.nodes) store.put(nodeObjectFromConfig(n));
-  const nodes = store.list<KubeObject & Node>('Node');
+  // Carved in the order nodes were declared (config order, or the manifests' order), so node-N gets 10.244.N.0/24.
+  const nodes = store.listInApplyOrder<KubeObject & Node>('Node');
   const clusterCidrs = config.podCIDRs.map(parseCidr);
   const used: Cidr[] = [];
   for (const node of nodes) for (const c of node.spec?.podCIDRs ?? (node.spec?.podCIDR ? [node.spec.podCIDR] : [])) {

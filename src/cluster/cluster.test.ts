@@ -1,0 +1,130 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Cluster } from './cluster.js';
+import { formatDiagnostic } from '../api/diagnostics.js';
+
+const lines = (c: Cluster, level?: 'error' | 'warning') => c.diagnostics.filter((d) => !level || d.level === level).map(formatDiagnostic);
+
+test('kinds podnet does not model are kept and reported, never dropped silently', () => {
+  const c = Cluster.load('apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: tls, namespace: default}\nspec: {}\n');
+  assert.deepEqual(lines(c), ['<text>:1: Warning: Certificate "tls" (cert-manager.io/v1) is not modelled by podnet: kept, but it does not affect the network model']);
+  assert.deepEqual(c.unmodelled.map((o) => [o.object.kind, o.object.metadata.name]), [['Certificate', 'tls']]);
+  assert.equal(c.hasErrors, false);
+});
+
+test('a known kind in a version the API does not serve is an error, as kubectl reports it', () => {
+  const c = Cluster.load('apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: old, namespace: web}\nspec: {}\n');
+  assert.deepEqual(lines(c), ['<text>:1: resource mapping not found for name: "old" namespace: "web" from "<text>": no matches for kind "Ingress" in version "extensions/v1beta1" (use networking.k8s.io/v1)']);
+  assert.equal(c.ingresses().length, 0);
+});
+
+test('the same object twice is an error; the first stays', () => {
+  const ns = (label: string) => `---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg, namespace: default, labels: {v: "${label}"}}\n`;
+  const c = Cluster.load({ text: ns('1') + ns('2'), textName: 'cm.yaml' });
+  assert.deepEqual(lines(c, 'error'), ['cm.yaml:6: configmaps "cfg" already exists in namespace "default" (first defined at cm.yaml:2); this copy is ignored']);
+  assert.equal(c.get<any>('ConfigMap', 'default', 'cfg').metadata.labels.v, '1');
+});
+
+test('namespaced objects without a namespace go to default; a namespace used but not defined is created with a warning', () => {
+  const c = Cluster.load('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b, namespace: shop}\n');
+  assert.ok(c.get('ConfigMap', 'default', 'a'));
+  assert.ok(c.get('ConfigMap', 'shop', 'b'));
+  assert.deepEqual(lines(c), ['<text>:5: Warning: namespace "shop" is not defined in the manifests; podnet creates it (kubectl apply would fail with: namespaces "shop" not found)']);
+  assert.deepEqual(c.get<any>('Namespace', '', 'shop').metadata.labels, { 'kubernetes.io/metadata.name': 'shop' });
+});
+
+test('every namespace gets the kubernetes.io/metadata.name label, as the API server sets it', () => {
+  const c = Cluster.load('apiVersion: v1\nkind: Namespace\nmetadata: {name: prod, labels: {team: a}}\n');
+  assert.deepEqual(c.get<any>('Namespace', '', 'prod').metadata.labels, { team: 'a', 'kubernetes.io/metadata.name': 'prod' });
+});
+
+test('ClusterConfig among the manifests sets the cluster; bad settings are reported with its location', () => {
+  const good = Cluster.load('apiVersion: podnet.dev/v1alpha1\nkind: ClusterConfig\nmetadata: {name: c}\nspec:\n  cni: cilium\n  kubeProxyMode: nftables\n  serviceCIDR: 10.100.0.0/16\n  clusterDomain: corp.local\n');
+  assert.deepEqual([good.config.cni, good.config.kubeProxyMode, good.config.clusterDomain], ['cilium', 'nftables', 'corp.local']);
+  assert.equal(good.get<any>('Service', 'default', 'kubernetes').spec.clusterIP, '10.100.0.1');
+  assert.equal(good.get<any>('Service', 'kube-system', 'kube-dns').spec.clusterIP, '10.100.0.10');
+  const bad = Cluster.load({ text: 'apiVersion: podnet.dev/v1alpha1\nkind: ClusterConfig\nmetadata: {name: c}\nspec:\n  cni: kube-router\n  serviceCIDR: 10.300.0.0/16\n  nodePortRange: 32000-31000\n', textName: 'cluster.yaml' });
+  assert.deepEqual(lines(bad), [
+    'cluster.yaml:1: The ClusterConfig is invalid: spec.serviceCIDRs[0]: Invalid value: "10.300.0.0/16": must be a valid CIDR',
+    'cluster.yaml:1: The ClusterConfig is invalid: spec.nodePortRange: Invalid value: "32000-31000": must be "first-last" with 1 <= first <= last <= 65535',
+    'cluster.yaml:1: The ClusterConfig is invalid: spec.cni: Unsupported value: "kube-router": supported values: "flannel", "calico", "cilium", "weave"',
+  ]);
+  assert.equal(bad.config.cni, 'calico'); // defaults stand in for an invalid config
+});
+
+test('nodeCount makes N nodes with their own /24 and internal IP', () => {
+  const c = Cluster.load('apiVersion: podnet.dev/v1alpha1\nkind: ClusterConfig\nmetadata: {name: c}\nspec:\n  nodeCount: 300\n');
+  assert.equal(c.nodes.length, 300);
+  const node = (name: string) => c.nodes.find((n) => n.name === name)!;
+  assert.deepEqual([node('node-1').internalIPs, node('node-1').podCIDRs], [['10.0.1.10'], ['10.244.1.0/24']]);
+  assert.deepEqual([node('node-255').internalIPs, node('node-255').podCIDRs], [['10.0.255.10'], ['10.244.255.0/24']]);
+  assert.deepEqual([node('node-256').internalIPs, node('node-256').podCIDRs], [['10.1.0.10'], []]);
+  assert.equal(new Set(c.nodes.flatMap((n) => n.podCIDRs)).size, 255); // 10.244.0.0/16 holds 256 /24s; index 0 is skipped
+  assert.ok(c.diagnostics.some((d) => d.level === 'error' && d.message.includes('no pod CIDR left in 10.244.0.0/16')));
+});
+
+test('Node objects (a dump) define the nodes, keeping their pod CIDRs, addresses and zones', () => {
+  const c = Cluster.load(`apiVersion: v1
+kind: Node
+metadata: {name: worker-a, labels: {topology.kubernetes.io/zone: eu-1a}}
+spec: {podCIDR: 10.244.7.0/24, podCIDRs: [10.244.7.0/24]}
+status:
+  addresses: [{type: InternalIP, address: 172.31.0.5}, {type: Hostname, address: worker-a}]
+`);
+  assert.deepEqual(c.nodes.map((n) => [n.name, n.internalIPs, n.podCIDRs, n.zone]), [['worker-a', ['172.31.0.5'], ['10.244.7.0/24'], 'eu-1a']]);
+  assert.deepEqual(c.pods('kube-system').map((p) => p.status?.podIP), ['10.244.7.2', '10.244.7.3']);
+});
+
+test('a 1,000-pod cluster: unique IPs inside node ranges, every Service with its endpoints, deterministic', () => {
+  let text = 'apiVersion: podnet.dev/v1alpha1\nkind: ClusterConfig\nmetadata: {name: c}\nspec:\n  nodeCount: 10\n';
+  for (let n = 0; n < 20; n++) text += `---\napiVersion: v1\nkind: Namespace\nmetadata: {name: ns-${n}}\n`;
+  for (let i = 0; i < 100; i++) {
+    text += `---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app-${i}, namespace: ns-${i % 20}}\nspec:\n  replicas: 10\n  selector: {matchLabels: {app: app-${i}}}\n  template:\n    metadata: {labels: {app: app-${i}}}\n    spec: {containers: [{name: c, image: x, ports: [{name: http, containerPort: 8080}]}]}\n`;
+    text += `---\napiVersion: v1\nkind: Service\nmetadata: {name: app-${i}, namespace: ns-${i % 20}}\nspec:\n  selector: {app: app-${i}}\n  ports: [{port: 80, targetPort: http}]\n`;
+  }
+  const c = Cluster.load(text);
+  assert.deepEqual(lines(c), []);
+  const pods = c.pods().filter((p) => p.metadata.namespace?.startsWith('ns-'));
+  assert.equal(pods.length, 1000);
+  const ips = pods.map((p) => p.status?.podIP);
+  assert.equal(new Set(ips).size, 1000);
+  const nodeCidr = new Map(c.nodes.map((n) => [n.name, n.podCIDRs[0].split('.').slice(0, 3).join('.')]));
+  for (const p of pods) assert.ok(p.status!.podIP!.startsWith(nodeCidr.get(p.spec!.nodeName!)! + '.'));
+  const perNode = new Map<string, number>();
+  for (const p of c.pods()) perNode.set(p.spec!.nodeName!, (perNode.get(p.spec!.nodeName!) ?? 0) + 1);
+  assert.ok(Math.max(...perNode.values()) - Math.min(...perNode.values()) <= 1, 'spread evenly');
+  for (let i = 0; i < 100; i++) {
+    const eps = c.slicesOfService(`ns-${i % 20}`, `app-${i}`).flatMap((s) => s.endpoints);
+    assert.equal(eps.length, 10);
+  }
+  const clusterIPs = c.services().map((s) => s.spec?.clusterIP);
+  assert.equal(new Set(clusterIPs).size, clusterIPs.length);
+  const again = Cluster.load(text);
+  assert.deepEqual(again.pods().map((p) => [p.metadata.name, p.status?.podIP]), c.pods().map((p) => [p.metadata.name, p.status?.podIP]));
+});
+
+test('one bad object never hides the others: all errors reported, valid objects loaded', () => {
+  const c = Cluster.load({ textName: 'shop.yaml', text: `apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  ports: [{port: 70000}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: api}
+spec:
+  ports: [{port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: Bad_Name}
+spec:
+  ports: [{port: 80}]
+` });
+  const errs = lines(c, 'error');
+  assert.ok(errs.includes('shop.yaml:1: The Service "web" is invalid: spec.ports[0].port: Invalid value: 70000: must be between 1 and 65535, inclusive'), errs.join('\n'));
+  assert.ok(errs.some((e) => e.startsWith('shop.yaml:13: The Service "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a DNS-1035 label must consist of lower case alphanumeric characters')), errs.join('\n'));
+  assert.ok(c.get('Service', 'default', 'api'));
+  assert.equal(c.get('Service', 'default', 'web'), undefined);
+});
