@@ -1,0 +1,207 @@
+// One connection's verdict with its reasons: egress at the source pod, ingress at the destination pod, each decided
+// by AdminNetworkPolicy (priority order, first matching rule) -> NetworkPolicy (union of the isolating policies'
+// rules) -> BaselineAdminNetworkPolicy -> allowed. Reply traffic of an allowed connection is allowed implicitly.
+import type { NodeInfo } from '../cluster/nodes.js';
+import type { AdminAction, AdminPeer, AdminRule, CompiledAdminPolicy } from './admin.js';
+import { podIPs, podKey, type ContainerPortInfo, type PodClass, type PodObj, type Protocol } from './classes.js';
+import { IMPLEMENTS_ADMIN_POLICY, type PolicyModel } from './model.js';
+import type { CompiledPeer, CompiledRule, Direction } from './netpol.js';
+import { portsMatch } from './ports.js';
+import { ipBlockHas, parseIP, type ParsedIP } from './select.js';
+
+/** One end of a connection: a pod of the cluster, or an address (a node, or outside the cluster). */
+export type FlowEnd =
+  | { kind: 'pod'; key: string; pod: PodObj; cls: PodClass; ip?: ParsedIP }
+  | { kind: 'ip'; key: string; ip: ParsedIP; node?: NodeInfo };
+
+export type DecidedBy =
+  | 'not-a-pod' | 'host-network' | 'self' | 'node'
+  | 'AdminNetworkPolicy' | 'NetworkPolicy' | 'BaselineAdminNetworkPolicy' | 'not-isolated';
+
+export interface RuleRef {
+  /** `ns/name` for NetworkPolicies, `AdminNetworkPolicy/NAME` or `BaselineAdminNetworkPolicy/default`. */
+  policy: string;
+  direction: Direction;
+  /** Index in spec.ingress / spec.egress. */
+  rule: number;
+  /** ANP/BANP rule name. */
+  name?: string;
+  action: AdminAction;
+}
+
+export interface DirectionVerdict {
+  allowed: boolean;
+  /** A NetworkPolicy selects the pod for this direction. */
+  isolated: boolean;
+  /** Policies whose rules allowed this direction, or, when denied, the policies that isolate the pod / denied it. */
+  policies: string[];
+  decidedBy: DecidedBy;
+  /** The matching rules, in the order they were considered. */
+  rules: RuleRef[];
+  /** One sentence. */
+  reason: string;
+}
+
+export interface Verdict {
+  /** What happens on this cluster (with a CNI that does not enforce policy: always true). */
+  allowed: boolean;
+  egress: DirectionVerdict;
+  ingress: DirectionVerdict;
+  warnings: string[];
+  from: string;
+  to: string;
+  port: number;
+  protocol: Protocol;
+  /** The named port the query gave, resolved on the destination pod. */
+  portName?: string;
+  /** Whether the CNI enforces policy; when false, `wouldBeAllowed` is what an enforcing CNI would do. */
+  enforced: boolean;
+  wouldBeAllowed: boolean;
+}
+
+export function podEnd(model: PolicyModel, pod: PodObj, ip?: string): FlowEnd {
+  const key = podKey(pod);
+  return { kind: 'pod', key, pod, cls: model.index.classes[model.index.classOfPod.get(key)!], ip: parseIP(ip ?? podIPs(pod)[0]) };
+}
+
+export function ipEnd(model: PolicyModel, ip: ParsedIP): FlowEnd {
+  return { kind: 'ip', key: ip.text, ip, node: model.nodeByIP.get(ip.text) };
+}
+
+function endIP(e: FlowEnd): ParsedIP | undefined { return e.ip; }
+
+function npPeerMatches(peer: CompiledPeer, other: FlowEnd): boolean {
+  if (peer.ipBlock) return ipBlockHas(peer.ipBlock, endIP(other));
+  return other.kind === 'pod' && peer.classes!.has(other.cls.id);
+}
+
+function npRuleMatches(rule: CompiledRule, other: FlowEnd, protocol: Protocol, port: number, destPorts: readonly ContainerPortInfo[] | undefined): boolean {
+  if (!portsMatch(rule.ports, protocol, port, destPorts)) return false;
+  return rule.allPeers || rule.peers.some((p) => npPeerMatches(p, other));
+}
+
+function adminPeerMatches(peer: AdminPeer, other: FlowEnd, action: AdminAction): boolean {
+  if (peer.failClosed) return action !== 'Allow';
+  if (other.kind === 'pod' && peer.classes.has(other.cls.id)) return true;
+  if (peer.networks) return peer.networks.some((b) => ipBlockHas(b, other.ip));
+  if (peer.nodeIPs && other.ip) return peer.nodeIPs.has(other.ip.text);
+  return false;
+}
+
+function adminRuleMatches(rule: AdminRule, other: FlowEnd, protocol: Protocol, port: number, destPorts: readonly ContainerPortInfo[] | undefined): boolean {
+  if (!portsMatch(rule.ports, protocol, port, destPorts)) return false;
+  return rule.peers.some((p) => adminPeerMatches(p, other, rule.action));
+}
+
+function firstAdminMatch(policies: readonly CompiledAdminPolicy[], dir: Direction, other: FlowEnd, protocol: Protocol, port: number, destPorts: readonly ContainerPortInfo[] | undefined): { policy: CompiledAdminPolicy; rule: AdminRule } | undefined {
+  for (const policy of policies) {
+    for (const rule of policy.rules[dir]) if (adminRuleMatches(rule, other, protocol, port, destPorts)) return { policy, rule };
+  }
+  return undefined;
+}
+
+const ruleRef = (policy: CompiledAdminPolicy, dir: Direction, rule: AdminRule): RuleRef => ({ policy: policy.key, direction: dir, rule: rule.index, name: rule.name || undefined, action: rule.action });
+
+/** Whether `other` is the node the subject pod runs on: such traffic is always allowed by NetworkPolicy. */
+function isOwnNode(subject: Extract<FlowEnd, { kind: 'pod' }>, other: FlowEnd): boolean {
+  const node = subject.pod.spec?.nodeName;
+  if (!node || !other.ip) return false;
+  if (other.kind === 'ip') return other.node?.name === node;
+  return other.cls.hostNetwork && other.pod.spec?.nodeName === node;
+}
+
+/** The verdict for one direction at a pod-network pod: `subject` is the destination (Ingress) or source (Egress). */
+export function evaluateDirection(model: PolicyModel, dir: Direction, subject: Extract<FlowEnd, { kind: 'pod' }>, other: FlowEnd, protocol: Protocol, port: number): DirectionVerdict {
+  const destPorts = dir === 'Ingress' ? subject.cls.ports : other.kind === 'pod' ? other.cls.ports : undefined;
+  const what = dir === 'Ingress' ? `ingress to ${subject.key}` : `egress from ${subject.key}`;
+  const isolating = model.isolatedBy[dir][subject.cls.id];
+  const isolated = isolating.length > 0;
+  const rules: RuleRef[] = [];
+
+  // 1. AdminNetworkPolicy, by priority; the first matching rule decides, Pass hands over to NetworkPolicy.
+  const anps = model.adminFor[subject.cls.id].map((i) => model.adminPolicies[i]);
+  const anpHit = firstAdminMatch(anps, dir, other, protocol, port, destPorts);
+  let passed: string | undefined;
+  if (anpHit) {
+    rules.push(ruleRef(anpHit.policy, dir, anpHit.rule));
+    const ruleText = `rule ${anpHit.rule.name ? `"${anpHit.rule.name}"` : `#${anpHit.rule.index}`} of AdminNetworkPolicy ${anpHit.policy.name} (priority ${anpHit.policy.priority})`;
+    if (anpHit.rule.action !== 'Pass') {
+      const allowed = anpHit.rule.action === 'Allow';
+      return { allowed, isolated, policies: [anpHit.policy.key], decidedBy: 'AdminNetworkPolicy', rules, reason: `${what} is ${allowed ? 'allowed' : 'denied'} by ${ruleText}, before any NetworkPolicy` };
+    }
+    passed = `${ruleText} passes it on; `;
+  }
+  const prefix = passed ?? '';
+
+  // 2. NetworkPolicy: isolated pods accept only what some isolating policy's rule allows (and their own node).
+  if (isolated) {
+    if (isOwnNode(subject, other)) {
+      return { allowed: true, isolated, policies: [], decidedBy: 'node', rules, reason: `${prefix}${what} is allowed: traffic between a pod and the node it runs on is always allowed` };
+    }
+    const allowing: string[] = [];
+    for (const pi of isolating) {
+      const p = model.networkPolicies[pi];
+      let hit = false;
+      for (const r of p.rules[dir]) {
+        if (npRuleMatches(r, other, protocol, port, destPorts)) { rules.push({ policy: p.key, direction: dir, rule: r.index, action: 'Allow' }); hit = true; }
+      }
+      if (hit) allowing.push(p.key);
+    }
+    if (allowing.length > 0) return { allowed: true, isolated, policies: allowing, decidedBy: 'NetworkPolicy', rules, reason: `${prefix}${what} is allowed by NetworkPolicy ${allowing.join(', ')}` };
+    const keys = isolating.map((i) => model.networkPolicies[i].key);
+    return { allowed: false, isolated, policies: keys, decidedBy: 'NetworkPolicy', rules, reason: `${prefix}${what} is denied: ${subject.key} is isolated for ${dir.toLowerCase()} by ${keys.join(', ')} and no rule of ${keys.length > 1 ? 'them' : 'it'} allows ${other.key} on ${port}/${protocol}` };
+  }
+
+  // 3. BaselineAdminNetworkPolicy, for traffic neither ANP nor NetworkPolicy decided.
+  const b = model.baseline;
+  if (b && b.subject.has(subject.cls.id)) {
+    const hit = firstAdminMatch([b], dir, other, protocol, port, destPorts);
+    if (hit) {
+      rules.push(ruleRef(hit.policy, dir, hit.rule));
+      const allowed = hit.rule.action === 'Allow';
+      return { allowed, isolated, policies: [b.key], decidedBy: 'BaselineAdminNetworkPolicy', rules, reason: `${prefix}${what} is ${allowed ? 'allowed' : 'denied'} by rule ${hit.rule.name ? `"${hit.rule.name}"` : `#${hit.rule.index}`} of BaselineAdminNetworkPolicy default (no NetworkPolicy isolates ${subject.key})` };
+    }
+  }
+  return { allowed: true, isolated: false, policies: [], decidedBy: 'not-isolated', rules, reason: `${prefix}${what} is allowed: no NetworkPolicy selects ${subject.key} for ${dir.toLowerCase()}` };
+}
+
+function exempt(decidedBy: DecidedBy, reason: string): DirectionVerdict {
+  return { allowed: true, isolated: false, policies: [], decidedBy, rules: [], reason };
+}
+
+/** The verdict for a connection from `from` to `to` on `port`/`protocol` (after Service DNAT: pod IP and targetPort). */
+export function evaluateFlow(model: PolicyModel, from: FlowEnd, to: FlowEnd, port: number, protocol: Protocol, portName?: string): Verdict {
+  const warnings: string[] = [];
+  let egress: DirectionVerdict;
+  let ingress: DirectionVerdict;
+  if (from.kind === 'pod' && to.kind === 'pod' && from.key === to.key) {
+    egress = exempt('self', `${from.key} talks to itself: a pod cannot block traffic to itself`);
+    ingress = egress;
+    warnings.push('traffic from a pod to itself is always allowed by NetworkPolicy; whether it is seen at all (loopback, or hairpin through a Service) depends on the CNI');
+  } else {
+    if (from.kind === 'ip') egress = exempt('not-a-pod', `${from.key} is ${from.node ? `node ${from.node.name}` : 'not in the cluster'}: no egress policy applies`);
+    else if (from.cls.hostNetwork) egress = exempt('host-network', `${from.key} uses the host network: NetworkPolicy does not apply to it, its traffic is its node's`);
+    else egress = evaluateDirection(model, 'Egress', from, to, protocol, port);
+    if (to.kind === 'ip') ingress = exempt('not-a-pod', `${to.key} is ${to.node ? `node ${to.node.name}` : 'not in the cluster'}: no ingress policy applies`);
+    else if (to.cls.hostNetwork) ingress = exempt('host-network', `${to.key} uses the host network: NetworkPolicy does not apply to it`);
+    else ingress = evaluateDirection(model, 'Ingress', to, from, protocol, port);
+  }
+  for (const e of [from, to]) {
+    if (e.kind === 'pod' && e.cls.hostNetwork) warnings.push(`${e.key} uses the host network: policies see it as its node's IP (only ipBlock peers can match it), as most CNIs do`);
+    if (e.kind === 'pod' && !e.ip) warnings.push(`${e.key} has no IP (not scheduled or not running): the verdict assumes it had one`);
+  }
+  if (egress.decidedBy === 'node' || ingress.decidedBy === 'node') warnings.push('traffic between a pod and its own node (kubelet probes, host-network pods) is always allowed, whatever the policies say');
+  const wouldBeAllowed = egress.allowed && ingress.allowed;
+  if (!model.enforced) warnings.push(`the CNI (${model.cni}) does not enforce NetworkPolicy: the connection is allowed; with an enforcing CNI it would be ${wouldBeAllowed ? 'allowed' : 'denied'}`);
+  const usesAdmin = [egress, ingress].some((d) => d.decidedBy === 'AdminNetworkPolicy' || d.decidedBy === 'BaselineAdminNetworkPolicy' || d.rules.some((r) => r.action === 'Pass'));
+  if (usesAdmin && model.enforced && !IMPLEMENTS_ADMIN_POLICY[model.cni]) warnings.push(`${model.cni} does not implement AdminNetworkPolicy/BaselineAdminNetworkPolicy: podnet shows what an implementation (e.g. Calico, OVN-Kubernetes) would do`);
+  for (const [d, subject] of [[egress, from], [ingress, to]] as const) {
+    if (subject.kind !== 'pod' || d.decidedBy === 'self') continue;
+    const prios = model.adminFor[subject.cls.id].map((i) => model.adminPolicies[i]);
+    for (let i = 1; i < prios.length; i++) {
+      if (prios[i].priority === prios[i - 1].priority) warnings.push(`AdminNetworkPolicies ${prios[i - 1].name} and ${prios[i].name} both have priority ${prios[i].priority} and select ${subject.key}: which one wins is up to the implementation (podnet takes them by name)`);
+    }
+  }
+  return { allowed: model.enforced ? wouldBeAllowed : true, egress, ingress, warnings: [...new Set(warnings)], from: from.key, to: to.key, port, protocol, portName, enforced: model.enforced, wouldBeAllowed };
+}
+

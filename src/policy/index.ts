@@ -1,0 +1,16 @@
+// The policy engine's public API. Everything is a pure function of a loaded Cluster:
+//
+//   const model = compilePolicies(cluster);              // compile once (an immutable snapshot)
+//   check(model, { from: 'x/a', to: 'y/svc/web', port: 80 })  // -> CheckResult with per-pair Verdicts and reasons
+//   evaluateFlow(model, podEnd(model, pod), ipEnd(...), 443, 'TCP')  // one connection, with reasons
+//   podMatrix(model, { port: 80 }).allowed(i, j)          // the truth table, computed per equivalence class
+//   explainPolicies(model), lintPolicies(model)
+export { compilePolicies, ENFORCES_NETWORK_POLICY, IMPLEMENTS_ADMIN_POLICY, type PolicyModel } from './model.js';
+export { evaluateFlow, evaluateDirection, podEnd, ipEnd, type FlowEnd, type Verdict, type DirectionVerdict, type RuleRef, type DecidedBy } from './evaluate.js';
+export { check, resolveTarget, PolicyQueryError, type CheckQuery, type CheckResult, type Target } from './targets.js';
+export { podMatrix, classMatrix, probePorts, type PodMatrix, type MatrixOptions } from './matrix.js';
+export { parseIP } from './select.js';
+export { PolicyCodes } from './codes.js';
+export type { Protocol, PodClass } from './classes.js';
+export type { Direction, CompiledNetworkPolicy } from './netpol.js';
+export type { CompiledAdminPolicy, AdminAction } from './admin.js';

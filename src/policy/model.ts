@@ -1,0 +1,81 @@
+// compilePolicies(cluster): the compiled policy model, a pure function of the cluster and an immutable snapshot.
+import type { Diagnostic } from '../api/diagnostics.js';
+import type { KubeObject } from '../api/types.js';
+import type { Cluster } from '../cluster/cluster.js';
+import type { CniName } from '../cluster/config.js';
+import type { NodeInfo } from '../cluster/nodes.js';
+import { parseCidr, type Cidr } from '../net/cidr.js';
+import { adminCidrs, compileAdminPolicies, type CompiledAdminPolicy } from './admin.js';
+import { buildClasses, type ClassIndex } from './classes.js';
+import { compileNetworkPolicies, networkPolicyCidrs, type CompiledNetworkPolicy, type Direction } from './netpol.js';
+
+export interface PolicyModel {
+  cluster: Cluster;
+  cni: CniName;
+  /** False when the CNI does not enforce NetworkPolicy (flannel): verdicts then allow, and say what would happen. */
+  enforced: boolean;
+  index: ClassIndex;
+  networkPolicies: CompiledNetworkPolicy[];
+  /** Sorted by priority (lowest number first), then name. */
+  adminPolicies: CompiledAdminPolicy[];
+  baseline?: CompiledAdminPolicy;
+  /** Per class: indexes into networkPolicies of the policies that isolate it, per direction. */
+  isolatedBy: Record<Direction, number[][]>;
+  /** Per class: indexes into adminPolicies whose subject holds it (in priority order). */
+  adminFor: number[][];
+  nodes: readonly NodeInfo[];
+  /** Node internal IP -> node. */
+  nodeByIP: Map<string, NodeInfo>;
+  /** PN2001 (invalid policies) and PN2014 (fail-closed peers) found while compiling. */
+  diagnostics: Diagnostic[];
+}
+
+/** CNIs that implement NetworkPolicy, and those known to implement AdminNetworkPolicy/BaselineAdminNetworkPolicy. */
+export const ENFORCES_NETWORK_POLICY: Record<CniName, boolean> = { flannel: false, calico: true, cilium: true, weave: true };
+export const IMPLEMENTS_ADMIN_POLICY: Record<CniName, boolean> = { flannel: false, calico: true, cilium: false, weave: false };
+
+export function compilePolicies(cluster: Cluster): PolicyModel {
+  const diagnostics: Diagnostic[] = [];
+  const sourceOf = (o: KubeObject) => cluster.sourceOf(o);
+  const nps = cluster.networkPolicies() as KubeObject[];
+  const anps = cluster.list('AdminNetworkPolicy');
+  const banps = cluster.list('BaselineAdminNetworkPolicy');
+
+  const cidrs: Cidr[] = [];
+  const seen = new Set<string>();
+  const addCidrs = (list: () => Cidr[]) => {
+    let got: Cidr[] = [];
+    try { got = list(); } catch { /* invalid CIDRs are reported by validation */ }
+    for (const c of got) if (!seen.has(c.text)) { seen.add(c.text); cidrs.push(c); }
+  };
+  for (const np of nps) addCidrs(() => networkPolicyCidrs(np as Record<string, any>));
+  for (const a of [...anps, ...banps]) addCidrs(() => adminCidrs(a as Record<string, any>));
+
+  const index = buildClasses(cluster, cidrs);
+  const nodeLabels = new Map(cluster.nodeObjects().map((n) => [n.metadata.name, (n.metadata.labels ?? {}) as Record<string, string>]));
+  const networkPolicies = compileNetworkPolicies(index, nps, sourceOf, diagnostics);
+  const adminPolicies = compileAdminPolicies(index, 'AdminNetworkPolicy', anps, cluster.nodes, nodeLabels, sourceOf, diagnostics);
+  const baseline = compileAdminPolicies(index, 'BaselineAdminNetworkPolicy', banps, cluster.nodes, nodeLabels, sourceOf, diagnostics)[0];
+
+  const n = index.classes.length;
+  const isolatedBy: Record<Direction, number[][]> = { Ingress: Array.from({ length: n }, () => []), Egress: Array.from({ length: n }, () => []) };
+  networkPolicies.forEach((p, pi) => {
+    for (const id of p.selected) {
+      if (p.isolates.Ingress) isolatedBy.Ingress[id].push(pi);
+      if (p.isolates.Egress) isolatedBy.Egress[id].push(pi);
+    }
+  });
+  const adminFor: number[][] = Array.from({ length: n }, () => []);
+  adminPolicies.forEach((a, ai) => { for (const id of a.subject) adminFor[id].push(ai); });
+
+  const nodeByIP = new Map<string, NodeInfo>();
+  for (const node of cluster.nodes) for (const ip of node.internalIPs) nodeByIP.set(ip, node);
+  const cni = cluster.config.cni;
+  return { cluster, cni, enforced: ENFORCES_NETWORK_POLICY[cni], index, networkPolicies, adminPolicies, baseline, isolatedBy, adminFor, nodes: cluster.nodes, nodeByIP, diagnostics };
+}
+
+/** The pod CIDRs and service CIDRs of the cluster, parsed (for lint). */
+export function clusterCidrs(cluster: Cluster): { pods: Cidr[]; services: Cidr[] } {
+  const parse = (list: string[]) => list.flatMap((c) => { try { return [parseCidr(c)]; } catch { return []; } });
+  return { pods: parse(cluster.config.podCIDRs), services: parse(cluster.config.serviceCIDRs) };
+}

@@ -1,0 +1,65 @@
+// NetworkPolicyPort and AdminNetworkPolicyPort matching: protocol, a number, a range (endPort / portRange), or a
+// named port resolved against the destination pod's container ports with the same protocol.
+import { Bitset } from './bitset.js';
+import type { ContainerPortInfo, PodClass, Protocol } from './classes.js';
+
+export const PROTOCOLS: readonly Protocol[] = ['TCP', 'UDP', 'SCTP'];
+
+export interface PortSpec {
+  protocol: Protocol;
+  /** Absent = every port of the protocol. */
+  port?: number;
+  /** Inclusive upper bound of a range starting at `port`. */
+  endPort?: number;
+  /** A named port, resolved on the destination pod. */
+  name?: string;
+}
+
+export function formatPortSpec(p: PortSpec): string {
+  if (p.name !== undefined) return `${p.name}/${p.protocol} (named)`;
+  if (p.port === undefined) return `any ${p.protocol} port`;
+  if (p.endPort !== undefined && p.endPort !== p.port) return `${p.port}-${p.endPort}/${p.protocol}`;
+  return `${p.port}/${p.protocol}`;
+}
+
+/** Resolves a named port on a pod's container ports: the containerPort with that name and protocol. */
+export function resolveNamedPort(ports: readonly ContainerPortInfo[] | undefined, name: string, protocol: Protocol): number | undefined {
+  return ports?.find((p) => p.name === name && p.protocol === protocol)?.containerPort;
+}
+
+/**
+ * Whether traffic to `port`/`protocol` matches one entry; `destPorts` are the destination pod's container ports
+ * (undefined when the destination is not a pod: a named port then matches nothing).
+ */
+export function portSpecMatches(spec: PortSpec, protocol: Protocol, port: number, destPorts: readonly ContainerPortInfo[] | undefined): boolean {
+  if (spec.protocol !== protocol) return false;
+  if (spec.name !== undefined) return resolveNamedPort(destPorts, spec.name, protocol) === port;
+  if (spec.port === undefined) return true;
+  if (spec.endPort !== undefined) return port >= spec.port && port <= spec.endPort;
+  return port === spec.port;
+}
+
+/** A rule's port list: `null` (field missing or empty) matches every port and protocol. */
+export function portsMatch(ports: readonly PortSpec[] | null, protocol: Protocol, port: number, destPorts: readonly ContainerPortInfo[] | undefined): boolean {
+  if (ports === null) return true;
+  return ports.some((p) => portSpecMatches(p, protocol, port, destPorts));
+}
+
+/** For the matrix: the destination classes on which a port list matches (all, none, or a set for named ports). */
+export function portMatchClasses(ports: readonly PortSpec[] | null, protocol: Protocol, port: number, classes: readonly PodClass[]): Bitset | 'all' | 'none' {
+  if (ports === null) return 'all';
+  let named = false;
+  for (const p of ports) {
+    if (p.name !== undefined) { if (p.protocol === protocol) named = true; continue; }
+    if (portSpecMatches(p, protocol, port, undefined)) return 'all';
+  }
+  if (!named) return 'none';
+  const b = new Bitset(classes.length);
+  for (const c of classes) if (portsMatch(ports, protocol, port, c.ports)) b.add(c.id);
+  return b;
+}
+
+/** IANA_SVC_NAME (validation.IsValidPortName): 1-15 lowercase alphanumerics or '-', a letter, no '--', no edge '-'. */
+export function isValidPortName(name: string): boolean {
+  return name.length >= 1 && name.length <= 15 && /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(name) && /[a-z]/.test(name) && !name.includes('--');
+}
