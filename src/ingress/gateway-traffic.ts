@@ -1,0 +1,228 @@
+// One request through a Gateway: listener by port, SNI and Host (most specific hostname wins, routes of less specific
+// listeners are not consulted), then the HTTPRoute precedence of the spec (HTTPRouteRule docs): hostname characters,
+// Exact path, longest PathPrefix, method, header count, query count, oldest route, namespace/name, rule order.
+// RegularExpression paths (implementation-specific) rank after PathPrefix, longest pattern first.
+import { pickWeighted } from './backends.js';
+import type { CompiledGateway, CompiledListener } from './gateway-listeners.js';
+import type { CompiledMatch, CompiledRule, RouteAttachment } from './gateway-routes.js';
+import { gatewayHostMatches, parseQuery, prefixMatches, replacePrefix } from './match.js';
+import type { RouteBackend, RouteRequest, RouteResult } from './types.js';
+
+type Obj = Record<string, any>;
+
+interface Candidate { att: RouteAttachment; rule: CompiledRule; match: CompiledMatch; matchIndex: number; hostExact: number; hostAny: number }
+
+/** Most specific listener hostname matching `name`: precise > longer wildcard > shorter wildcard > none. */
+export function mostSpecificListener(listeners: CompiledListener[], name: string): CompiledListener | undefined {
+  let best: CompiledListener | undefined;
+  let bestScore = -1;
+  for (const l of listeners) {
+    if (!gatewayHostMatches(l.hostname, name)) continue;
+    const score = l.hostname === undefined ? 0 : l.hostname.startsWith('*.') ? 1 + l.hostname.length : 100000 + l.hostname.length;
+    if (score > bestScore) { best = l; bestScore = score; }
+  }
+  return best;
+}
+
+export function routeGateway(g: CompiledGateway, attachments: RouteAttachment[], req: RouteRequest): RouteResult {
+  const gw = g.gateway;
+  const entryPoint = `gateway/${gw.metadata.namespace}/${gw.metadata.name}`;
+  const onPort = g.listeners.filter((l) => l.port === req.port && l.programmed);
+  if (onPort.length === 0) return { status: 0, entryPoint, reason: `Gateway ${gw.metadata.namespace}/${gw.metadata.name} has no programmed listener on port ${req.port} (connection refused)` };
+  let listener: CompiledListener | undefined;
+  const result: RouteResult = { status: 404, entryPoint, reason: '' };
+  if (req.scheme === 'https') {
+    const tlsListeners = onPort.filter((l) => l.protocol === 'HTTPS' || l.protocol === 'TLS');
+    if (tlsListeners.length === 0) return { status: 0, entryPoint, reason: `port ${req.port} serves plain HTTP: the TLS handshake fails` };
+    const sni = req.sni ?? req.host;
+    listener = mostSpecificListener(tlsListeners, sni);
+    if (!listener) return { status: 0, entryPoint, reason: `no listener on port ${req.port} serves SNI ${sni}: the TLS handshake fails` };
+    result.listener = listener.name;
+    if (listener.protocol === 'TLS' && listener.tlsMode === 'Passthrough') return tlsPassthrough(listener, attachments, sni, result);
+    result.tls = { secret: listener.certificate ?? '', sni };
+    const byHost = mostSpecificListener(tlsListeners.filter((l) => l.protocol === 'HTTPS'), req.host);
+    if (byHost !== listener && (byHost || listener.hostname !== undefined)) {
+      return { ...result, status: 421, reason: `SNI ${sni} selected listener "${listener.name}" but Host ${req.host} ${byHost ? `belongs to listener "${byHost.name}"` : 'matches no listener'}: 421 Misdirected Request` };
+    }
+  } else {
+    const httpListeners = onPort.filter((l) => l.protocol === 'HTTP');
+    if (httpListeners.length === 0) return { status: 0, entryPoint, reason: `port ${req.port} expects TLS; a plain HTTP request fails` };
+    listener = mostSpecificListener(httpListeners, req.host);
+    if (!listener) return { ...result, status: 404, reason: `no listener on port ${req.port} matches host ${req.host}` };
+    result.listener = listener.name;
+  }
+  const grpc = (req.headers['content-type'] ?? '').startsWith('application/grpc');
+  const best = bestCandidate(attachments.filter((a) => a.listener === listener && a.route.kind === (grpc ? 'GRPCRoute' : 'HTTPRoute')), req);
+  if (!best) return { ...result, status: 404, reason: `no ${grpc ? 'GRPCRoute' : 'HTTPRoute'} rule attached to listener "${listener.name}" matches ${req.method} ${req.host}${req.path}` };
+  return applyRule(best, listener, req, result);
+}
+
+function tlsPassthrough(listener: CompiledListener, attachments: RouteAttachment[], sni: string, result: RouteResult): RouteResult {
+  let best: { att: RouteAttachment; len: number } | undefined;
+  for (const att of attachments) {
+    if (att.listener !== listener || att.route.kind !== 'TLSRoute') continue;
+    for (const h of att.hostnames) if (gatewayHostMatches(h, sni) && (!best || h.length > best.len)) best = { att, len: h.length };
+  }
+  if (!best) return { ...result, status: 0, passthrough: true, reason: `no TLSRoute on listener "${listener.name}" matches SNI ${sni}: the connection is closed` };
+  const rule = best.att.rules[0];
+  result.via = { kind: 'TLSRoute', namespace: best.att.route.metadata.namespace ?? 'default', name: best.att.route.metadata.name, rule: 0 };
+  return chooseBackend(rule, { ...result, passthrough: true }, undefined, `TLSRoute ${result.via.namespace}/${result.via.name} passes the TLS stream for SNI ${sni} through`);
+}
+
+function matchOne(m: CompiledMatch, req: RouteRequest, query: () => Map<string, string>): boolean {
+  if (m.grpc) {
+    const parts = req.path.split('/');
+    if (parts.length !== 3) return false;
+    if (m.grpc.service !== undefined && !(m.grpc.regex ? new RegExp(`^(?:${m.grpc.service})$`).test(parts[1]) : parts[1] === m.grpc.service)) return false;
+    if (m.grpc.method !== undefined && !(m.grpc.regex ? new RegExp(`^(?:${m.grpc.method})$`).test(parts[2]) : parts[2] === m.grpc.method)) return false;
+  } else if (m.pathType === 'Exact') {
+    if (req.path !== m.path) return false;
+  } else if (m.pathType === 'PathPrefix') {
+    if (!prefixMatches(m.path, req.path)) return false;
+  } else if (!m.pathRegex!.test(req.path)) return false;
+  if (m.method !== undefined && req.method !== m.method) return false;
+  for (const h of m.headers) {
+    const v = req.headers[h.name];
+    if (v === undefined || (h.exact !== undefined ? v !== h.exact : !h.regex!.test(v))) return false;
+  }
+  if (m.query.length > 0) {
+    const q = query();
+    for (const p of m.query) {
+      const v = q.get(p.name);
+      if (v === undefined || (p.exact !== undefined ? v !== p.exact : !p.regex!.test(v))) return false;
+    }
+  }
+  return true;
+}
+
+function bestCandidate(attachments: RouteAttachment[], req: RouteRequest): Candidate | undefined {
+  let query: Map<string, string> | undefined;
+  const q = (): Map<string, string> => (query ??= parseQuery(req.query));
+  let best: Candidate | undefined;
+  for (const att of attachments) {
+    let hostExact = -1;
+    let hostAny = -1;
+    for (const h of att.hostnames) {
+      if (!gatewayHostMatches(h, req.host)) continue;
+      const len = h === '*' ? 0 : h.length;
+      hostAny = Math.max(hostAny, len);
+      if (!h.startsWith('*')) hostExact = Math.max(hostExact, len);
+    }
+    if (hostAny < 0) continue;
+    for (const rule of att.rules) {
+      rule.matches.forEach((match, matchIndex) => {
+        if (!matchOne(match, req, q)) return;
+        const c: Candidate = { att, rule, match, matchIndex, hostExact, hostAny };
+        if (!best || compareCandidates(c, best) < 0) best = c;
+      });
+    }
+  }
+  return best;
+}
+
+function pathRank(m: CompiledMatch): number {
+  return m.pathType === 'Exact' ? 3 : m.pathType === 'PathPrefix' ? 2 : 1;
+}
+
+/** Negative when a takes precedence over b. */
+export function compareCandidates(a: Candidate, b: Candidate): number {
+  return (b.hostExact - a.hostExact) || (b.hostAny - a.hostAny) ||
+    (pathRank(b.match) - pathRank(a.match)) || (b.match.path.length - a.match.path.length) ||
+    ((b.match.grpc ? (b.match.grpc.service?.length ?? 0) : 0) - (a.match.grpc ? (a.match.grpc.service?.length ?? 0) : 0)) ||
+    ((b.match.grpc ? (b.match.grpc.method?.length ?? 0) : 0) - (a.match.grpc ? (a.match.grpc.method?.length ?? 0) : 0)) ||
+    ((b.match.method ? 1 : 0) - (a.match.method ? 1 : 0)) || (b.match.headers.length - a.match.headers.length) ||
+    (b.match.query.length - a.match.query.length) || compareAge(a.att.route, b.att.route) ||
+    (a.rule.index - b.rule.index) || (a.matchIndex - b.matchIndex);
+}
+
+function compareAge(a: Obj, b: Obj): number {
+  const ta = a.metadata.creationTimestamp ? Date.parse(a.metadata.creationTimestamp) : 0;
+  const tb = b.metadata.creationTimestamp ? Date.parse(b.metadata.creationTimestamp) : 0;
+  if (ta !== tb) return ta - tb;
+  const ka = `${a.metadata.namespace}/${a.metadata.name}`;
+  const kb = `${b.metadata.namespace}/${b.metadata.name}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+function describeMatch(m: CompiledMatch): string {
+  if (m.grpc) return `gRPC ${m.grpc.service ?? '*'}/${m.grpc.method ?? '*'}`;
+  const parts = [`${m.pathType} ${m.path}`];
+  if (m.method) parts.push(`method ${m.method}`);
+  for (const h of m.headers) parts.push(`header ${h.name}${h.exact !== undefined ? `=${h.exact}` : ` ~ ${h.regex!.source}`}`);
+  for (const p of m.query) parts.push(`query ${p.name}${p.exact !== undefined ? `=${p.exact}` : ` ~ ${p.regex!.source}`}`);
+  return parts.join(', ');
+}
+
+function applyRule(c: Candidate, listener: CompiledListener, req: RouteRequest, result: RouteResult): RouteResult {
+  const route = c.att.route;
+  const ns = route.metadata.namespace ?? 'default';
+  result.via = { kind: route.kind as 'HTTPRoute' | 'GRPCRoute', namespace: ns, name: route.metadata.name, rule: c.rule.index, match: describeMatch(c.match) };
+  const where = `${route.kind} ${ns}/${route.metadata.name} rule ${c.rule.index} (${result.via.match})`;
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (k !== 'connection' && k !== 'keep-alive' && k !== 'transfer-encoding' && k !== 'te' && k !== 'upgrade') headers[k] = v;
+  headers['host'] = req.headers['host'] ?? req.host;
+  let path = req.path;
+  for (const f of c.rule.filters) {
+    if (f.type === 'RequestRedirect') {
+      const r = f.requestRedirect ?? {};
+      const scheme = r.scheme ?? req.scheme;
+      const host = r.hostname ?? req.host;
+      const port: number = r.port ?? (r.scheme ? (r.scheme === 'https' ? 443 : 80) : listener.port);
+      let p = req.path;
+      if (r.path?.type === 'ReplaceFullPath') p = r.path.replaceFullPath;
+      else if (r.path?.type === 'ReplacePrefixMatch') p = replacePrefix(req.path, c.match.path, r.path.replacePrefixMatch);
+      const showPort = !((scheme === 'http' && port === 80) || (scheme === 'https' && port === 443));
+      const location = `${scheme}://${host}${showPort ? `:${port}` : ''}${p}${req.query ? `?${req.query}` : ''}`;
+      return { ...result, status: r.statusCode ?? 302, location, reason: `${where}: RequestRedirect` };
+    }
+    if (f.type === 'URLRewrite') {
+      const u = f.urlRewrite ?? {};
+      if (u.hostname) headers['host'] = u.hostname;
+      if (u.path?.type === 'ReplaceFullPath') path = u.path.replaceFullPath;
+      else if (u.path?.type === 'ReplacePrefixMatch') path = replacePrefix(req.path, c.match.path, u.path.replacePrefixMatch);
+    }
+    if (f.type === 'RequestHeaderModifier') modifyHeaders(headers, f.requestHeaderModifier);
+    if (f.type === 'ResponseHeaderModifier') {
+      const resp: Record<string, string | null> = (result.responseHeaders ??= {});
+      const m = f.responseHeaderModifier ?? {};
+      for (const h of (m.set ?? []) as Obj[]) resp[String(h.name).toLowerCase()] = String(h.value);
+      for (const h of (m.add ?? []) as Obj[]) { const k = String(h.name).toLowerCase(); resp[k] = resp[k] ? `${resp[k]},${h.value}` : String(h.value); }
+      for (const n of (m.remove ?? []) as string[]) resp[n.toLowerCase()] = null;
+    }
+    if (f.type === 'RequestMirror') {
+      const b = f.requestMirror?.backendRef ?? {};
+      (result.mirrors ??= []).push({ namespace: b.namespace ?? ns, service: String(b.name), port: b.port ?? 0, weight: 0, ...(f.requestMirror?.percent !== undefined ? { percent: f.requestMirror.percent } : {}) } as RouteBackend);
+    }
+  }
+  headers['x-forwarded-for'] = req.clientIP ?? '192.0.2.1';
+  headers['x-forwarded-proto'] = req.scheme;
+  result.requestHeaders = headers;
+  result.path = req.query ? `${path}?${req.query}` : path;
+  if (c.rule.timeouts) result.timeouts = c.rule.timeouts;
+  return chooseBackend(c.rule, result, req.random, where);
+}
+
+/** set replaces, add appends (joined with ","), remove deletes; names are case-insensitive. */
+export function modifyHeaders(headers: Record<string, string>, m: Obj | undefined): void {
+  if (!m) return;
+  for (const h of (m.set ?? []) as Obj[]) headers[String(h.name).toLowerCase()] = String(h.value);
+  for (const h of (m.add ?? []) as Obj[]) {
+    const k = String(h.name).toLowerCase();
+    headers[k] = headers[k] !== undefined ? `${headers[k]},${h.value}` : String(h.value);
+  }
+  for (const n of (m.remove ?? []) as string[]) delete headers[n.toLowerCase()];
+}
+
+function chooseBackend(rule: CompiledRule, result: RouteResult, random: number | undefined, where: string): RouteResult {
+  const refs = rule.backendRefs;
+  result.backends = refs.map((b) => ({ ...b.backend, weight: b.weight }));
+  if (refs.length === 0) return { ...result, status: 500, reason: `${where} has no backendRefs: 500` };
+  const i = pickWeighted(refs.map((b) => b.weight), random);
+  if (i < 0) return { ...result, status: 500, reason: `${where}: every backendRef has weight 0: 500` };
+  const chosen = refs[i];
+  result.backend = { ...chosen.backend, weight: chosen.weight };
+  if (chosen.filters.length > 0 && result.requestHeaders) for (const f of chosen.filters) if (f.type === 'RequestHeaderModifier') modifyHeaders(result.requestHeaders, f.requestHeaderModifier);
+  if (chosen.invalid) return { ...result, status: 500, reason: `${where} chose backend ${chosen.backend.namespace}/${chosen.backend.service}, which is invalid (${chosen.invalid}): 500` };
+  if ((chosen.backend.endpoints ?? []).length === 0) return { ...result, status: 503, reason: `${where} chose ${chosen.backend.namespace}/${chosen.backend.service}:${chosen.backend.port}, which has no ready endpoints: 503` };
+  return { ...result, status: 200, reason: `${where} sends to ${chosen.backend.namespace}/${chosen.backend.service}:${chosen.backend.port}${refs.length > 1 ? ` (weight ${chosen.weight} of ${refs.reduce((s, b) => s + b.weight, 0)})` : ''}` };
+}

@@ -1,0 +1,179 @@
+// The routing component's public API: compile once per cluster snapshot, then answer requests and report status.
+//   const model = compileRouting(cluster);  model.route(requestFromUrl('https://my-app.example.com/api/x'), 'ingress:nginx')
+// Pure: reads the cluster store, never mutates it; trace (issue 5) and the live lab (issue 7) call the same functions.
+import type { Diagnostic } from '../api/diagnostics.js';
+import type { KubeObject } from '../api/types.js';
+import type { Cluster } from '../cluster/cluster.js';
+import { IngressCodes } from './codes.js';
+import { cond, type Condition } from './conditions.js';
+import { compileGateways, type CompiledGateway } from './gateway-listeners.js';
+import { compileRoutes as compileGatewayRoutes, ROUTE_KINDS, type CompiledRoutes, type RouteObj } from './gateway-routes.js';
+import { routeGateway } from './gateway-traffic.js';
+import { compileIngressEntryPoints, refOf, type IngressEntryPoint } from './ingress-compile.js';
+import { routeIngress } from './ingress-route.js';
+import { normalizeHost, splitPathQuery } from './match.js';
+import { validateGateway, validateRoute } from './route-validate.js';
+import type { RouteRequest, RouteResult } from './types.js';
+
+export type { RouteRequest, RouteResult, RouteBackend, RouteVia } from './types.js';
+export { IngressCodes } from './codes.js';
+
+type Obj = Record<string, any>;
+
+export interface EntryPoint {
+  /** `ingress:CLASS` or `gateway/NS/NAME` (what --via takes). */
+  id: string;
+  kind: 'ingress' | 'gateway';
+  /** The controller that serves it (IngressClass spec.controller / GatewayClass spec.controllerName). */
+  controller: string;
+  /** Ports it listens on. */
+  ports: number[];
+  /** True when it has something to serve (Ingresses of the class, or a served Gateway). */
+  active: boolean;
+}
+
+export interface RoutingModel {
+  entryPoints: EntryPoint[];
+  diagnostics: Diagnostic[];
+  ingress: IngressEntryPoint[];
+  gateways: CompiledGateway[];
+  routes: CompiledRoutes;
+  /** Routes one request; `via` picks the entry point (see resolveEntryPoint). */
+  route(req: RouteRequest, via?: string): RouteResult;
+  resolveEntryPoint(via?: string): EntryPoint;
+}
+
+export class EntryPointError extends Error {}
+
+const cache = new WeakMap<Cluster, RoutingModel>();
+
+/** Compiles Ingresses (per IngressClass) and Gateway API objects (per Gateway) into route tables with status. */
+export function compileRouting(cluster: Cluster): RoutingModel {
+  const cached = cache.get(cluster);
+  if (cached) return cached;
+  const diagnostics: Diagnostic[] = [];
+  const ingress = compileIngressEntryPoints(cluster, diagnostics);
+  const validGateways = new Set<KubeObject>();
+  for (const gw of cluster.list<KubeObject & { spec?: Obj }>('Gateway')) {
+    const errs = validateGateway(gw);
+    if (errs.length === 0) validGateways.add(gw);
+    else for (const e of errs) diagnostics.push({ code: IngressCodes.gatewayFieldInvalid, level: 'error', object: refOf(gw), source: cluster.sourceOf(gw), message: `Gateway.gateway.networking.k8s.io "${gw.metadata.name}" is invalid: ${e}` });
+  }
+  const gateways = compileGateways(cluster, diagnostics).filter((g) => validGateways.has(g.gateway));
+  const routeObjs: RouteObj[] = [];
+  for (const kind of ROUTE_KINDS) {
+    for (const r of cluster.list<RouteObj>(kind)) {
+      const errs = validateRoute(r);
+      if (errs.length === 0) routeObjs.push(r);
+      else for (const e of errs) diagnostics.push({ code: IngressCodes.gatewayFieldInvalid, level: 'error', object: refOf(r), source: cluster.sourceOf(r), message: `${kind}.gateway.networking.k8s.io "${r.metadata.name}" is invalid: ${e}` });
+    }
+  }
+  const routes = compileGatewayRoutes(cluster, gateways, routeObjs, diagnostics);
+  const entryPoints: EntryPoint[] = [
+    ...ingress.map((e) => ({ id: `ingress:${e.className}`, kind: 'ingress' as const, controller: e.controller, ports: [80, 443], active: e.ingresses.length > 0 })),
+    ...gateways.filter((g) => g.served).map((g) => ({ id: `gateway/${g.gateway.metadata.namespace}/${g.gateway.metadata.name}`, kind: 'gateway' as const, controller: g.controllerName, ports: [...new Set(g.listeners.map((l) => l.port))].sort((a, b) => a - b), active: true })),
+  ];
+  const model: RoutingModel = {
+    entryPoints, diagnostics, ingress, gateways, routes,
+    resolveEntryPoint(via?: string): EntryPoint {
+      return resolveEntryPoint(entryPoints, via);
+    },
+    route(req: RouteRequest, via?: string): RouteResult {
+      const ep = resolveEntryPoint(entryPoints, via);
+      if (ep.kind === 'ingress') return routeIngress(cluster, ingress.find((e) => `ingress:${e.className}` === ep.id)!, req);
+      const g = gateways.find((x) => `gateway/${x.gateway.metadata.namespace}/${x.gateway.metadata.name}` === ep.id)!;
+      return routeGateway(g, routes.attachments, req);
+    },
+  };
+  cache.set(cluster, model);
+  return model;
+}
+
+function resolveEntryPoint(entryPoints: EntryPoint[], via?: string): EntryPoint {
+  const list = entryPoints.map((e) => e.id).join(', ') || 'none';
+  if (via === undefined || via === '') {
+    const active = entryPoints.filter((e) => e.active);
+    if (active.length === 1) return active[0];
+    if (active.length === 0 && entryPoints.length === 1) return entryPoints[0];
+    if (active.length === 0) throw new EntryPointError(entryPoints.length === 0 ? 'the manifests have no Ingress and no Gateway: there is no entry point to route through' : `no entry point has anything to serve; choose one with --via (${list})`);
+    throw new EntryPointError(`there are ${active.length} entry points; choose one with --via: ${active.map((e) => e.id).join(', ')}`);
+  }
+  if (via === 'ingress') {
+    const ing = entryPoints.filter((e) => e.kind === 'ingress');
+    const act = ing.filter((e) => e.active);
+    if (act.length === 1) return act[0];
+    if (ing.length === 1) return ing[0];
+    throw new EntryPointError(ing.length === 0 ? 'there is no IngressClass to route through' : `there are ${ing.length} IngressClasses; choose one: ${ing.map((e) => e.id).join(', ')}`);
+  }
+  const id = via.startsWith('gateway:') ? `gateway/${via.slice(8)}` : via;
+  const found = entryPoints.find((e) => e.id === id) ?? (id.startsWith('gateway/') && id.split('/').length === 2 ? entryPoints.find((e) => e.id.endsWith(`/${id.split('/')[1]}`) && e.kind === 'gateway') : undefined);
+  if (!found) throw new EntryPointError(`no entry point ${JSON.stringify(via)}; the choices are: ${list}`);
+  return found;
+}
+
+/** Builds a RouteRequest from a URL, as curl would send it (SNI and Host from the URL unless a Host header is given). */
+export function requestFromUrl(url: string, opts: { method?: string; headers?: Record<string, string>; clientIP?: string; random?: number } = {}): RouteRequest {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new EntryPointError(`${JSON.stringify(url)} is not a URL (like http://my-app.example.com/api)`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new EntryPointError(`${JSON.stringify(url)}: only http and https URLs can be routed`);
+  const scheme = u.protocol === 'https:' ? 'https' : 'http';
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(opts.headers ?? {})) {
+    const key = k.toLowerCase();
+    headers[key] = headers[key] !== undefined ? `${headers[key]}, ${v}` : v;
+  }
+  const urlHost = u.host; // with port when not default
+  if (headers['host'] === undefined) headers['host'] = urlHost;
+  const { path, query } = splitPathQuery(u.pathname + u.search);
+  return {
+    scheme, host: normalizeHost(headers['host']), port: u.port ? Number(u.port) : scheme === 'https' ? 443 : 80,
+    path, query, method: (opts.method ?? 'GET').toUpperCase(), headers, sni: scheme === 'https' ? normalizeHost(u.hostname) : undefined,
+    ...(opts.clientIP ? { clientIP: opts.clientIP } : {}), ...(opts.random !== undefined ? { random: opts.random } : {}),
+  };
+}
+
+/**
+ * The object with the status the controllers would write: GatewayClass, Gateway (addresses, conditions, listeners),
+ * HTTPRoute / GRPCRoute / TLSRoute (status.parents), Ingress (status.loadBalancer from the controller's Service).
+ * Other kinds are returned as they are. Never mutates the store.
+ */
+export function withComputedStatus<T extends KubeObject>(cluster: Cluster, obj: T): T {
+  const model = compileRouting(cluster);
+  const ns = obj.metadata.namespace ?? '';
+  const copy = structuredClone(obj) as Obj;
+  switch (obj.kind) {
+    case 'GatewayClass':
+      copy.status = { conditions: [cond('Accepted', true, 'Accepted', 'Handled by the emulated controller', obj.metadata.generation ?? 1)] };
+      break;
+    case 'Gateway': {
+      const g = model.gateways.find((x) => x.gateway.metadata.namespace === ns && x.gateway.metadata.name === obj.metadata.name);
+      if (!g) {
+        const original = cluster.get<KubeObject>('Gateway', ns, obj.metadata.name);
+        copy.status = original && !model.gateways.some((x) => x.gateway === original) ? { conditions: [cond('Accepted', false, 'Invalid', 'The Gateway fails validation', obj.metadata.generation ?? 1)] } : copy.status;
+        break;
+      }
+      copy.status = {
+        ...(g.addresses.length ? { addresses: g.addresses } : {}),
+        conditions: g.conditions,
+        listeners: g.listeners.map((l) => ({ name: l.name, supportedKinds: l.supportedKinds, attachedRoutes: l.attachedRoutes, conditions: l.conditions as Condition[] })),
+      };
+      break;
+    }
+    case 'HTTPRoute': case 'GRPCRoute': case 'TLSRoute': {
+      const parents = model.routes.status.get(`${obj.kind}/${ns}/${obj.metadata.name}`);
+      copy.status = { parents: parents ?? [] };
+      break;
+    }
+    case 'Ingress': {
+      const svc = cluster.get<KubeObject & Obj>('Service', 'ingress-nginx', 'ingress-nginx-controller');
+      const lb = svc?.status?.loadBalancer?.ingress;
+      if (lb?.length) copy.status = { loadBalancer: { ingress: lb.map((i: Obj) => ({ ...(i.ip ? { ip: i.ip } : {}), ...(i.hostname ? { hostname: i.hostname } : {}) })) } };
+      break;
+    }
+  }
+  return copy as T;
+}

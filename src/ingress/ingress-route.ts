@@ -1,0 +1,166 @@
+// One request through an Ingress entry point: server by Host (precise, then wildcard, then the default server `_`),
+// location (nginx order: `=` exact, then longest prefix; in regex mode the first regex by descending length), then
+// the location's annotations in nginx's phase order: app-root (server rewrite), permanent/temporal redirect,
+// ssl-redirect, rate limits, canary choice, rewrite-target, proxy to the Service's ready endpoints.
+import type { Cluster } from '../cluster/cluster.js';
+import { canaryDecision } from './annotations.js';
+import { resolveServicePort, toRouteBackend } from './backends.js';
+import type { IngressBackendRef, IngressEntryPoint, IngressLocation, IngressServer } from './ingress-compile.js';
+import { ingressHostMatches, prefixMatches } from './match.js';
+import type { RouteBackend, RouteRequest, RouteResult } from './types.js';
+
+export function selectServer(ep: IngressEntryPoint, host: string): IngressServer {
+  const exact = ep.servers.get(host);
+  if (exact && !exact.host.startsWith('*.')) return exact;
+  for (const w of ep.wildcards) if (ingressHostMatches(w.host, host)) return w;
+  return ep.defaultServer;
+}
+
+export function selectLocation(server: IngressServer, path: string): IngressLocation | undefined {
+  if (server.regexMode) {
+    for (const l of server.locations) if (l.regex!.test(path)) return l;
+    return undefined;
+  }
+  let best: IngressLocation | undefined;
+  for (const l of server.locations) {
+    if (l.mode === 'exact') {
+      if (l.path === path) return l;
+      continue;
+    }
+    const ok = l.mode === 'element' ? prefixMatches(l.path, path) : path.startsWith(l.path);
+    if (!ok) continue;
+    if (!best || l.weight > best.weight || (l.weight === best.weight && best.implicitRoot && !l.implicitRoot)) best = l;
+  }
+  return best;
+}
+
+export function routeIngress(cluster: Cluster, ep: IngressEntryPoint, req: RouteRequest): RouteResult {
+  const entryPoint = `ingress:${ep.className}`;
+  if (req.port !== 80 && req.port !== 443) {
+    return { status: 0, entryPoint, reason: `the ${ep.controller || 'ingress'} controller listens on 80 and 443; nothing listens on port ${req.port} (connection refused)` };
+  }
+  const server = selectServer(ep, req.host);
+  const result: RouteResult = { status: 404, entryPoint, reason: '' };
+  if (req.scheme === 'https') {
+    const sni = req.sni ?? req.host;
+    const certServer = selectServer(ep, sni);
+    const tls = certServer.tls;
+    result.tls = tls?.valid ? { secret: tls.secret, sni } : { secret: tls?.secret ?? '', sni, fallback: true };
+  }
+  const rawHost = req.headers['host'] ?? (isDefaultPort(req.scheme, req.port) ? req.host : `${req.host}:${req.port}`);
+  const serverName = server.host || '_';
+  if (ep.nginx && server.appRoot && req.path === '/') {
+    return { ...result, status: 302, location: `${req.scheme}://${rawHost}${server.appRoot}`, reason: `app-root on server "${serverName}" redirects / to ${server.appRoot}` };
+  }
+  const loc = selectLocation(server, req.path);
+  if (!loc || (!loc.backend && !loc.canary)) {
+    const why = loc ? 'no rule path matched and no defaultBackend is set' : 'no location matched';
+    return { ...result, status: 404, reason: `server "${serverName}": ${why}; the controller's default backend answers 404` };
+  }
+  const ing = loc.ingress;
+  result.via = { kind: 'Ingress', namespace: ing.metadata.namespace ?? 'default', name: ing.metadata.name, ...(loc.ruleIndex >= 0 ? { rule: loc.ruleIndex } : {}), match: loc.implicitRoot ? 'defaultBackend' : `${loc.pathType} ${loc.path}${loc.mode === 'regex' ? ' (case-insensitive regex)' : ''}` };
+  const cfg = loc.cfg;
+  const where = `host "${serverName}" ${loc.implicitRoot ? 'default backend' : `path ${loc.path} (${loc.pathType})`} of Ingress ${result.via.namespace}/${result.via.name}`;
+  const requestUri = req.query ? `${req.path}?${req.query}` : req.path;
+  if (ep.nginx) {
+    const redirect = cfg.permanentRedirect ?? cfg.temporalRedirect;
+    if (redirect) return { ...result, status: redirect.code, location: redirect.url, reason: `${cfg.permanentRedirect ? 'permanent' : 'temporal'}-redirect on ${where}` };
+    if (req.scheme === 'http' && (cfg.forceSslRedirect || (cfg.sslRedirect && server.tls))) {
+      let uri = requestUri;
+      if (!cfg.preserveTrailingSlash && uri.endsWith('/')) uri = uri.slice(0, -1);
+      const httpsPort = req.httpsPort ?? 443;
+      const location = `https://${req.host}${httpsPort === 443 ? '' : `:${httpsPort}`}${uri}`;
+      return { ...result, status: 308, location, reason: `${cfg.forceSslRedirect ? 'force-ssl-redirect' : 'ssl-redirect (the host has TLS)'} on ${where}` };
+    }
+    if (cfg.rateLimit) {
+      const r = cfg.rateLimit;
+      result.rateLimit = { ...(r.rps ? { rps: r.rps } : {}), ...(r.rpm ? { rpm: r.rpm } : {}), ...(r.connections ? { connections: r.connections } : {}), burst: (r.rps ?? r.rpm ?? 0) * r.burstMultiplier, statusCode: r.statusCode, ...(r.whitelist.length ? { whitelist: r.whitelist } : {}) };
+    }
+    if (cfg.proxyReadTimeout) result.timeouts = { backendRequest: cfg.proxyReadTimeout };
+  }
+  let chosen: IngressBackendRef | undefined = loc.backend;
+  let canary = false;
+  let canaryWhy = '';
+  const ns = ing.metadata.namespace ?? 'default';
+  const primary = loc.backend ? backendOf(cluster, ns, loc.backend) : undefined;
+  const alternatives: RouteBackend[] = primary ? [primary] : [];
+  if (loc.canary && ep.nginx) {
+    const c = loc.canary;
+    const canaryBackend = c.backend ? backendOf(cluster, c.ingress.metadata.namespace ?? 'default', c.backend) : undefined;
+    if (canaryBackend) {
+      canaryBackend.canary = true;
+      canaryBackend.weight = c.config.weight;
+      if (primary) primary.weight = c.config.weightTotal - c.config.weight;
+      alternatives.push(canaryBackend);
+    }
+    const d = canaryDecision(c.config, req.headers, req.random);
+    canaryWhy = d.why;
+    if (d.canary && c.backend) { chosen = c.backend; canary = true; }
+  }
+  result.backends = alternatives;
+  if (!chosen) return { ...result, status: 404, reason: `${where}: no backend; the controller's default backend answers 404` };
+  const chosenNs = canary ? loc.canary!.ingress.metadata.namespace ?? 'default' : ns;
+  let backend = canary ? alternatives[alternatives.length - 1] : primary!;
+  if (chosen.resource) {
+    result.backend = { namespace: chosenNs, service: '', port: 0, weight: 1, resource: chosen.resource };
+    return { ...result, status: 200, reason: `${where} sends to resource backend ${chosen.resource.kind}/${chosen.resource.name}` };
+  }
+  let note = '';
+  if (backend.endpoints!.length === 0 && ep.nginx && cfg.defaultBackend) {
+    const fallback = backendOf(cluster, ns, { service: { name: cfg.defaultBackend, port: 80 } }, true);
+    if (fallback.endpoints!.length > 0) { note = `; ${backend.service} has no ready endpoints, so the default-backend annotation's ${cfg.defaultBackend} answers`; backend = fallback; }
+  }
+  if (ep.nginx) backend.protocol = cfg.backendProtocol;
+  result.backend = backend;
+  if (canary) result.backend.canary = true;
+  const canaryNote = loc.canary ? ` (canary ${canary ? 'chosen' : 'not chosen'}: ${canaryWhy})` : '';
+  if (backend.problem) return { ...result, status: 503, reason: `${where}: ${backend.problem}${canaryNote}; the controller answers 503` };
+  // rewrite-target: `rewrite "(?i)<path>" <target> break;` — the whole URI becomes the target with $n substituted.
+  let path = req.path;
+  if (ep.nginx && cfg.rewriteTarget && !loc.implicitRoot) {
+    const m = loc.regex ? new RegExp(loc.regex.source.slice(1), 'i').exec(req.path) : null;
+    if (m) path = cfg.rewriteTarget.replace(/\$(\d)/g, (_, d: string) => m[Number(d)] ?? '');
+  }
+  const target = req.query ? (path.includes('?') ? `${path}&${req.query}` : `${path}?${req.query}`) : path;
+  result.path = target;
+  result.requestHeaders = nginxUpstreamHeaders(req, rawHost, requestUri, ep.nginx ? cfg.upstreamVhost : undefined, ep.nginx ? cfg.xForwardedPrefix : undefined);
+  return { ...result, status: 200, reason: `${where} sends to ${backend.namespace}/${backend.service}:${backend.port}${canaryNote}${note}` };
+}
+
+function backendOf(cluster: Cluster, ns: string, ref: IngressBackendRef, forceService = false): RouteBackend {
+  if (ref.resource && !forceService) return { namespace: ns, service: '', port: 0, weight: 1, resource: ref.resource, endpoints: [] };
+  const r = resolveServicePort(cluster, ns, ref.service!.name, ref.service!.port);
+  if (forceService && r.problem === 'PortNotFound') return toRouteBackend(resolveServicePort(cluster, ns, ref.service!.name, firstPort(cluster, ns, ref.service!.name)), 1);
+  return toRouteBackend(r, 1);
+}
+
+function firstPort(cluster: Cluster, ns: string, name: string): number | undefined {
+  const svc = cluster.get<{ spec: { ports?: { port: number }[] } }>('Service', ns, name);
+  return svc?.spec.ports?.[0]?.port;
+}
+
+function isDefaultPort(scheme: string, port: number): boolean {
+  return (scheme === 'http' && port === 80) || (scheme === 'https' && port === 443);
+}
+
+/** The headers ingress-nginx's template sets with proxy_set_header, over the client's own (hop-by-hop ones dropped). */
+export function nginxUpstreamHeaders(req: RouteRequest, rawHost: string, requestUri: string, vhost?: string, prefix?: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (k === 'connection' || k === 'proxy' || k === 'keep-alive' || k === 'upgrade' || k === 'te' || k === 'transfer-encoding') continue;
+    out[k] = v;
+  }
+  const client = req.clientIP ?? '192.0.2.1';
+  if (req.headers['x-forwarded-for'] !== undefined) out['x-original-forwarded-for'] = req.headers['x-forwarded-for'];
+  out['host'] = vhost ?? rawHost;
+  out['x-real-ip'] = client;
+  out['x-forwarded-for'] = client;
+  out['x-forwarded-host'] = rawHost;
+  out['x-forwarded-port'] = String(req.port);
+  out['x-forwarded-proto'] = req.scheme;
+  out['x-forwarded-scheme'] = req.scheme;
+  out['x-scheme'] = req.scheme;
+  out['x-original-uri'] = requestUri;
+  if (prefix) out['x-forwarded-prefix'] = prefix;
+  return out;
+}
