@@ -1,0 +1,304 @@
+// The hop-by-hop trace: one connection from a pod (or an outside client) to a URL, HOST:PORT or IP:PORT, through
+// DNS, the pod's route out, kube-proxy's DNAT/SNAT (src/services), NetworkPolicy (egress, then ingress at the
+// destination), the CNI's path between nodes (src/net), delivery to the container port, and the reply through
+// conntrack. Each hop carries its why; drops say where and why.
+import type { Cluster } from '../cluster/cluster.js';
+import type { NodeInfo } from '../cluster/nodes.js';
+import { familyOf, isValidIP } from '../net/cidr.js';
+import { cniProfile, describeEncap, encapsulate, hostVethName, type CniOptions, type CniProfile } from '../net/cni.js';
+import { decideService, matchDestination, type EndpointChoice, type ServiceDecision, type TrafficSource } from '../services/decision.js';
+import { isClusterLocal, servicesModel } from '../services/model.js';
+import { fallbackDns, type PolicyStepResult, type TraceComponents } from './hooks.js';
+
+type Obj = Record<string, any>;
+type PodObj = Obj & { metadata: Obj; spec: Obj; status?: Obj };
+
+export type HopStep = 'dns' | 'route' | 'policy-egress' | 'dnat' | 'snat' | 'encap' | 'policy-ingress' | 'deliver' | 'reply' | 'exit';
+
+export interface TraceHop {
+  step: HopStep;
+  node?: string;
+  detail: Record<string, unknown>;
+  text: string;
+}
+
+export interface TraceResult {
+  verdict: 'delivered' | 'dropped';
+  from: string;
+  to: string;
+  hops: TraceHop[];
+  dropReason?: string;
+  /** Where the drop happened (the hop's step). */
+  dropAt?: HopStep;
+}
+
+export interface TraceRequest {
+  /** `namespace/pod`, `external` or `external:IP`. */
+  from: string;
+  /** A URL, HOST:PORT or IP:PORT. */
+  to: string;
+  /** Makes kube-proxy's random endpoint pick reproducible; without it every candidate is listed. */
+  seed?: number;
+  protocol?: 'TCP' | 'UDP' | 'SCTP';
+  /** For external clients: the node they enter through (NodePort / LoadBalancer). */
+  node?: string;
+  cni?: CniOptions;
+  components?: TraceComponents;
+}
+
+/** Bad input (unknown pod, unparsable target): the caller prints the message. */
+export class TraceInputError extends Error {}
+
+/** A documentation address (TEST-NET-3) for an outside client when none is given. */
+export const DEFAULT_EXTERNAL_CLIENT = '203.0.113.10';
+
+interface PodIndex { byIP: Map<string, PodObj> }
+const podIndexCache = new WeakMap<Cluster, PodIndex>();
+function podIndex(cluster: Cluster): PodIndex {
+  let idx = podIndexCache.get(cluster);
+  if (!idx) {
+    const byIP = new Map<string, PodObj>();
+    for (const p of cluster.pods() as PodObj[]) {
+      if (p.spec.hostNetwork) continue;
+      for (const ip of (p.status?.podIPs ?? []).map((x: Obj) => x.ip).concat(p.status?.podIP ? [p.status.podIP] : [])) byIP.set(ip, p);
+    }
+    podIndexCache.set(cluster, (idx = { byIP }));
+  }
+  return idx;
+}
+
+export function parseTarget(to: string): { host: string; port: number; scheme?: string; path?: string } {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(to)) {
+    let u: URL;
+    try { u = new URL(to); } catch { throw new TraceInputError(`cannot parse URL ${JSON.stringify(to)}`); }
+    const scheme = u.protocol.replace(':', '');
+    const port = u.port ? Number(u.port) : scheme === 'https' ? 443 : scheme === 'http' ? 80 : NaN;
+    if (!Number.isInteger(port)) throw new TraceInputError(`URL ${to} has no port and ${scheme} has no default port`);
+    return { host: u.hostname.replace(/^\[|\]$/g, ''), port, scheme, path: u.pathname };
+  }
+  const m = to.match(/^\[([^\]]+)\]:(\d+)$/) ?? to.match(/^([^:\s]+):(\d+)$/);
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) throw new TraceInputError(`--to must be a URL, HOST:PORT or IP:PORT (got ${JSON.stringify(to)})`);
+  return { host: m[1], port: Number(m[2]) };
+}
+
+/** Traces one connection. Throws TraceInputError on bad input; never on odd cluster state (that becomes a drop). */
+export function trace(cluster: Cluster, req: TraceRequest): TraceResult {
+  const model = servicesModel(cluster);
+  const profile = cniProfile(cluster.config.cni, req.cni);
+  const proto = (req.protocol ?? 'TCP').toUpperCase();
+  const target = parseTarget(req.to);
+  const hops: TraceHop[] = [];
+  const result = (verdict: 'delivered' | 'dropped', dropReason?: string, dropAt?: HopStep): TraceResult =>
+    ({ verdict, from: req.from, to: req.to, hops, ...(dropReason ? { dropReason, dropAt } : {}) });
+  const drop = (step: HopStep, node: string | undefined, reason: string, detail: Record<string, unknown> = {}) => {
+    hops.push({ step, node, detail: { ...detail, dropped: true }, text: `DROPPED: ${reason}` });
+    return result('dropped', reason, step);
+  };
+
+  // The source.
+  let srcPod: PodObj | undefined;
+  let src: TrafficSource;
+  let srcNode: NodeInfo | undefined;
+  if (req.from === 'external' || req.from.startsWith('external:')) {
+    const ip = req.from.slice('external:'.length) || DEFAULT_EXTERNAL_CLIENT;
+    if (!isValidIP(ip)) throw new TraceInputError(`--from external:IP needs a valid IP (got ${JSON.stringify(ip)})`);
+    src = { kind: 'external', ip };
+  } else {
+    const [ns, name] = req.from.includes('/') ? req.from.split('/', 2) : ['default', req.from];
+    srcPod = cluster.get<PodObj>('Pod', ns, name);
+    if (!srcPod) {
+      const names = cluster.pods(ns).map((p) => p.metadata.name);
+      throw new TraceInputError(`pods "${name}" not found in namespace ${ns}${names.length ? ` (pods there: ${names.slice(0, 8).join(', ')}${names.length > 8 ? ', ...' : ''})` : ''}`);
+    }
+    if (!srcPod.status?.podIP) throw new TraceInputError(`pod ${ns}/${name} has no IP (phase ${srcPod.status?.phase ?? 'unknown'}): it cannot send traffic`);
+    srcNode = model.nodeByName.get(srcPod.spec.nodeName);
+    src = { kind: srcPod.spec.hostNetwork ? 'node' : 'pod', ip: srcPod.status.podIP, node: srcPod.spec.nodeName, pod: `${ns}/${name}` };
+  }
+
+  // DNS.
+  let dstIP = target.host;
+  if (!isValidIP(dstIP)) {
+    if (!srcPod) throw new TraceInputError(`an outside client does not use cluster DNS: give the LoadBalancer, external or node IP instead of ${JSON.stringify(target.host)}`);
+    const resolve = req.components?.dns ?? fallbackDns;
+    let dns;
+    try { dns = resolve(cluster, src.pod!, target.host); } catch (e) { return drop('dns', src.node, `DNS lookup of ${target.host} failed: ${(e as Error).message}`); }
+    hops.push({ step: 'dns', node: src.node, detail: { name: target.host, rcode: dns.rcode, tried: dns.tried, ...(dns.ip ? { answer: dns.ip } : {}), ...(dns.cname ? { cname: dns.cname } : {}), ...(dns.detail ?? {}) }, text: `resolver in ${src.pod} tried ${dns.tried.join(', ')}: ${dns.text}` });
+    if (dns.cname && !dns.ip) {
+      // ExternalName: DNS only, kube-proxy never sees it; the connection goes to whatever the CNAME resolves to upstream.
+      routeOut(hops, srcPod, srcNode, profile);
+      hops.push({ step: 'snat', node: src.node, detail: { from: src.ip, to: srcNode?.internalIPs[0], by: 'CNI masquerade' }, text: `the destination is outside the cluster: ${cniMasq(profile)} SNATs ${src.ip} to the node IP ${srcNode?.internalIPs[0] ?? ''}` });
+      hops.push({ step: 'exit', node: src.node, detail: { leftCluster: true, cname: dns.cname, port: target.port }, text: `ExternalName: no ClusterIP and no kube-proxy rules; the client connects to ${dns.cname}:${target.port} as the upstream resolver answers it, outside the cluster (podnet stops at the cluster edge)` });
+      return result('delivered');
+    }
+    if (!dns.ip) return drop('dns', src.node, `DNS: ${target.host} does not resolve (${dns.rcode}); ${dns.text}`);
+    dstIP = dns.ip;
+  }
+
+  if (srcPod) routeOut(hops, srcPod, srcNode, profile);
+
+  // kube-proxy: which node's rules see the packet first.
+  const dstNodeByIP = model.nodeByIP.get(dstIP);
+  let procNode = srcNode;
+  if (src.kind === 'external') {
+    procNode = dstNodeByIP ?? (req.node ? model.nodeByName.get(req.node) : undefined) ?? entryNodeFor(model, dstIP, target.port, proto);
+    if (req.node && !model.nodeByName.get(req.node)) throw new TraceInputError(`node ${JSON.stringify(req.node)} not found (nodes: ${cluster.nodes.map((n) => n.name).join(', ')})`);
+    if (!procNode) throw new TraceInputError('the cluster has no nodes');
+    hops.push({ step: 'route', node: procNode.name, detail: { client: src.ip, to: `${dstIP}:${target.port}`, via: dstNodeByIP ? 'node IP' : 'load balancer / external IP routed to the node' }, text: `outside client ${src.ip} reaches node ${procNode.name} (${procNode.internalIPs[0]}) for ${dstIP}:${target.port}` });
+  } else if (dstNodeByIP && dstNodeByIP.name !== srcNode?.name) {
+    procNode = dstNodeByIP; // a NodePort on another node is handled by that node's kube-proxy
+  }
+  const procName = procNode?.name ?? '';
+  let endpointIP = dstIP;
+  let endpointPort = target.port;
+  let curSrc = src.ip;
+  let decision: ServiceDecision | undefined;
+  const match = matchDestination(model, dstIP, target.port, proto, procName);
+  if (match.kind === 'unmatched-service-ip') return drop('dnat', procName, match.reason);
+  if (match.kind === 'service') {
+    decision = decideService(model, match.sp, match.entry, dstIP, src, procName);
+    if (decision.verdict !== 'dnat') return drop('dnat', procName, decision.reason, dnatDetail(decision, undefined, profile));
+    const chosen = pick(decision.endpoints, req.seed);
+    hops.push({ step: 'dnat', node: procName, detail: dnatDetail(decision, chosen, profile), text: dnatText(decision, chosen, req.seed, profile) });
+    endpointIP = chosen.ip;
+    endpointPort = chosen.port;
+    if (decision.snat || chosen.hairpin) {
+      const nodeIP = procNode?.internalIPs[0] ?? '';
+      hops.push({ step: 'snat', node: procName, detail: { from: curSrc, to: nodeIP, mark: '0x4000', chain: 'KUBE-POSTROUTING', hairpin: chosen.hairpin }, text: `KUBE-MARK-MASQ set mark 0x4000; KUBE-POSTROUTING MASQUERADEs the source ${curSrc} to ${nodeIP}${chosen.hairpin ? ' (hairpin: the pod reached itself through its Service)' : ''}` });
+      curSrc = nodeIP;
+    }
+  }
+
+  // Where the (translated) destination lives.
+  const dstPod = podIndex(cluster).byIP.get(endpointIP);
+  const dstNode = dstPod ? model.nodeByName.get(dstPod.spec.nodeName) : model.nodeByIP.get(endpointIP);
+  if (!dstPod && !dstNode) {
+    if (srcPod && !isClusterLocal(model, endpointIP)) {
+      hops.push({ step: 'snat', node: srcNode?.name, detail: { from: curSrc, to: srcNode?.internalIPs[0], by: 'CNI masquerade' }, text: `${endpointIP} is outside the cluster: ${cniMasq(profile)} SNATs ${curSrc} to the node IP ${srcNode?.internalIPs[0] ?? ''}` });
+      hops.push({ step: 'exit', node: srcNode?.name, detail: { leftCluster: true, to: `${endpointIP}:${endpointPort}` }, text: `leaves the cluster towards ${endpointIP}:${endpointPort} (podnet stops at the cluster edge)` });
+      return result('delivered');
+    }
+    return drop('route', procName, `nothing in the cluster has ${endpointIP}: no pod, node or Service owns it`);
+  }
+
+  // Egress policy at the source pod, evaluated against the endpoint (policies see post-DNAT addresses).
+  const policy = req.components?.policy;
+  const dstPodKey = dstPod ? `${dstPod.metadata.namespace}/${dstPod.metadata.name}` : undefined;
+  if (srcPod && src.kind === 'pod') {
+    const v = policy?.(cluster, { srcPod: src.pod, srcIP: src.ip, dstPod: dstPodKey, dstIP: endpointIP, port: endpointPort, protocol: proto });
+    const h = policyHop('egress', v, src.node, src.pod!, `${endpointIP}:${endpointPort}`, profile);
+    hops.push(h);
+    if (v && !v.egress.allowed && v.enforced) return result('dropped', h.text.replace(/^DROPPED: /, ''), 'policy-egress');
+  }
+
+  // Between nodes.
+  const fromNode = procNode ?? srcNode;
+  if (fromNode && dstNode && fromNode.name !== dstNode.name) {
+    const e = encapsulate(profile, { src: curSrc, dst: endpointIP }, fromNode.internalIPs[0], dstNode.internalIPs[0]);
+    hops.push({ step: 'encap', node: fromNode.name, detail: { cni: profile.name, from: fromNode.name, to: dstNode.name, ...e }, text: describeEncap(profile, e) });
+  } else if (dstPod) {
+    hops.push({ step: 'route', node: dstNode?.name, detail: { sameNode: true, via: profile.bridge ?? 'host routes' }, text: `same node ${dstNode?.name}: ${profile.bridge ? `switched by the bridge ${profile.bridge}` : 'routed by the host'} to ${hostVethName(profile.name, dstPod.metadata.namespace, dstPod.metadata.name)}, no encapsulation` });
+  }
+
+  // Ingress policy at the destination pod: the source it sees is the post-SNAT one.
+  if (dstPod) {
+    const seenSrcPod = curSrc === src.ip ? src.pod : undefined;
+    const v = policy?.(cluster, { srcPod: seenSrcPod, srcIP: curSrc, dstPod: dstPodKey, dstIP: endpointIP, port: endpointPort, protocol: proto });
+    const h = policyHop('ingress', v, dstNode?.name, dstPodKey!, `from ${curSrc}`, profile);
+    hops.push(h);
+    if (v && !v.ingress.allowed && v.enforced) return result('dropped', h.text.replace(/^DROPPED: /, ''), 'policy-ingress');
+    const served = servedPort(dstPod, endpointPort, proto);
+    if (!served.ok) return drop('deliver', dstNode?.name, served.text, { pod: dstPodKey, port: endpointPort });
+    hops.push({ step: 'deliver', node: dstNode?.name, detail: { pod: dstPodKey, ip: endpointIP, port: endpointPort, protocol: proto, ...(served.container ? { container: served.container } : {}) }, text: `delivered to ${dstPodKey} ${endpointIP}:${endpointPort}/${proto}${served.container ? ` (container ${served.container})` : ''}` });
+  } else {
+    hops.push({ step: 'deliver', node: dstNode!.name, detail: { node: dstNode!.name, ip: endpointIP, port: endpointPort }, text: `delivered to node ${dstNode!.name} ${endpointIP}:${endpointPort} (host network)` });
+  }
+  const rev: string[] = [];
+  if (decision) rev.push(`un-DNAT: the reply's source ${endpointIP}:${endpointPort} becomes ${dstIP}:${target.port}`);
+  if (curSrc !== src.ip) rev.push(`un-SNAT: its destination ${curSrc} becomes ${src.ip}`);
+  hops.push({ step: 'reply', node: procName || dstNode?.name, detail: { conntrack: Boolean(decision), from: `${endpointIP}:${endpointPort}`, to: src.ip }, text: rev.length ? `reply: conntrack reverses the NAT (${rev.join('; ')})${decision && fromNode && dstNode && fromNode.name !== dstNode.name ? `, so the reply goes back through ${fromNode.name}` : ''}` : `reply: ${endpointIP} → ${src.ip} directly (no NAT on this path)` });
+  return result('delivered');
+}
+
+function routeOut(hops: TraceHop[], pod: PodObj, node: NodeInfo | undefined, profile: CniProfile): void {
+  const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
+  if (pod.spec.hostNetwork) {
+    hops.push({ step: 'route', node: node?.name, detail: { hostNetwork: true }, text: `${key} uses the host network of ${node?.name}: packets leave through the node's own stack` });
+    return;
+  }
+  const veth = hostVethName(profile.name, pod.metadata.namespace, pod.metadata.name);
+  const gw = gatewayOf(node, profile);
+  const how = profile.podAttachment === 'bridge' ? `veth pair to ${veth} on bridge ${profile.bridge} (gateway ${gw})`
+    : profile.podAttachment === 'routed' ? `veth pair to ${veth}; no bridge: the default route points at ${gw} and the host answers by proxy ARP, then routes`
+      : `veth pair to ${veth}, where Cilium's eBPF programs (tc) handle the packet`;
+  hops.push({ step: 'route', node: node?.name, detail: { interface: 'eth0', ip: pod.status?.podIP, hostVeth: veth, ...(profile.bridge ? { bridge: profile.bridge } : {}), gateway: gw, mtu: profile.podMTU }, text: `${key} eth0 (${pod.status?.podIP}, MTU ${profile.podMTU}) → ${how}` });
+}
+
+function gatewayOf(node: NodeInfo | undefined, profile: CniProfile): string {
+  const cidr = node?.podCIDRs.find((c) => familyOf(c.split('/')[0]) === 'IPv4') ?? node?.podCIDRs[0];
+  const first = cidr ? cidr.split('/')[0].replace(/\.0$/, '.1') : '';
+  return profile.podGateway(first);
+}
+
+function cniMasq(profile: CniProfile): string {
+  return profile.name === 'calico' ? 'Calico natOutgoing' : profile.name === 'flannel' ? 'flannel\'s ipMasq rule' : profile.name === 'cilium' ? 'Cilium masquerading' : 'Weave\'s NAT rule';
+}
+
+function entryNodeFor(model: ReturnType<typeof servicesModel>, dstIP: string, port: number, proto: string): NodeInfo | undefined {
+  const hit = model.byVIP.get(`${dstIP}|${proto}|${port}`)?.[0];
+  // A load balancer for an externalTrafficPolicy Local Service only sends to nodes passing the healthCheckNodePort
+  // probe, i.e. nodes with a local endpoint.
+  if (hit?.sp.externalPolicyLocal) {
+    const withLocal = model.nodes.find((n) => hit.sp.endpoints.some((e) => e.ready && e.nodeName === n.name));
+    if (withLocal) return withLocal;
+  }
+  return model.nodes[0];
+}
+
+/** kube-proxy's random pick, made reproducible by a seed (mulberry32); without a seed, the first candidate. */
+function pick(eps: EndpointChoice[], seed?: number): EndpointChoice {
+  if (seed === undefined || eps.length === 1) return eps[0];
+  let t = (seed >>> 0) + 0x6d2b79f5;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  const r = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  return eps[Math.min(eps.length - 1, Math.floor(r * eps.length))];
+}
+
+function dnatDetail(d: ServiceDecision, chosen: EndpointChoice | undefined, profile: CniProfile): Record<string, unknown> {
+  return {
+    service: d.service, port: d.port, entry: d.entry, vip: `${d.vip}:${d.dport}`, verdict: d.verdict, chains: d.chains,
+    endpointSet: d.endpointSet, snat: d.snat, reason: d.reason, candidates: d.endpoints.map((e) => ({ ...(e.pod ? { pod: e.pod } : {}), ip: e.ip, port: e.port, probability: e.probability })),
+    ...(chosen ? { chosen: { ...(chosen.pod ? { pod: chosen.pod } : {}), ip: chosen.ip, port: chosen.port, probability: chosen.probability, chain: chosen.chain } } : {}),
+    ...(d.affinity ? { affinity: d.affinity } : {}),
+    dataplane: profile.kubeProxyReplacement ? 'cilium-ebpf' : 'kube-proxy',
+  };
+}
+
+function dnatText(d: ServiceDecision, chosen: EndpointChoice, seed: number | undefined, profile: CniProfile): string {
+  const pct = (p: number) => `${(p * 100).toFixed(1).replace(/\.0$/, '')}%`;
+  const who = profile.kubeProxyReplacement ? 'Cilium eBPF service load balancer (kube-proxy replacement, socket-LB at connect())' : `kube-proxy on ${d.node} (${d.chains.join(' → ')})`;
+  const all = d.endpoints.map((e) => `${e.pod ?? e.ip} ${e.ip}:${e.port} (${pct(e.probability)})`).join(', ');
+  const choice = seed !== undefined ? `picked ${chosen.pod ?? chosen.ip} ${chosen.ip}:${chosen.port} with probability ${pct(chosen.probability)} (seed ${seed})`
+    : d.endpoints.length > 1 ? `candidates: ${all}; following the first (use --seed to pick as kube-proxy would)` : `the only endpoint is ${chosen.pod ?? chosen.ip} ${chosen.ip}:${chosen.port}`;
+  return `${who}: DNAT ${d.vip}:${d.dport} → ${choice}. ${d.reason}`;
+}
+
+function policyHop(direction: 'egress' | 'ingress', v: PolicyStepResult | undefined, node: string | undefined, pod: string, peer: string, profile: CniProfile): TraceHop {
+  const step = direction === 'egress' ? 'policy-egress' : 'policy-ingress';
+  if (!v) return { step, node, detail: { evaluated: false }, text: `${direction} NetworkPolicy for ${pod} not evaluated (no policy engine plugged in)` };
+  const d = direction === 'egress' ? v.egress : v.ingress;
+  const detail = { allowed: d.allowed, enforced: v.enforced, policies: d.policies, reason: d.reason };
+  if (d.allowed) return { step, node, detail, text: `${direction} ${peer} allowed for ${pod}: ${d.reason}` };
+  if (!v.enforced) return { step, node, detail, text: `${direction} ${peer} would be denied for ${pod} (${d.reason}), but ${profile.title} does not enforce NetworkPolicy, so it passes` };
+  return { step, node, detail: { ...detail, dropped: true }, text: `DROPPED: ${direction} NetworkPolicy denies ${peer} for ${pod}: ${d.reason}` };
+}
+
+/** A pod serves a port when a container declares it; pods that declare no ports at all are given the benefit of the doubt. */
+function servedPort(pod: PodObj, port: number, proto: string): { ok: boolean; text: string; container?: string } {
+  const containers = (pod.spec.containers ?? []) as Obj[];
+  const declared = containers.flatMap((c) => ((c.ports ?? []) as Obj[]).map((p) => ({ c: c.name as string, port: p.containerPort as number, proto: (p.protocol ?? 'TCP') as string })));
+  if (declared.length === 0) return { ok: true, text: '' };
+  const hit = declared.find((d) => d.port === port && d.proto === proto);
+  if (hit) return { ok: true, text: '', container: hit.c };
+  return { ok: false, text: `port not served: no container of ${pod.metadata.namespace}/${pod.metadata.name} declares ${port}/${proto} (it declares ${declared.map((d) => `${d.port}/${d.proto}`).join(', ')}); the connection is refused` };
+}
