@@ -171,7 +171,7 @@ function capTtls(reply: Omit<DnsAnswer, 'question' | 'why'>, c: CacheConfig, why
   let min = Math.min(...all.map((r) => r.ttl));
   if (negative) for (const r of reply.authority) if (r.rdata.type === 'SOA') min = Math.min(min, r.rdata.minimum);
   const [lo, hi] = negative ? [c.denialMinTtl, c.denialTtl] : [c.minTtl, c.ttl];
-  const ttl = Math.max(lo, Math.min(hi, min));
+  const ttl = Math.min(hi, Math.max(lo, min));
   if (all.some((r) => r.ttl !== ttl)) why.push(`cache: TTLs set to ${ttl}s (${negative ? 'denial' : 'success'} range ${lo}-${hi}s)`);
   const set = (rs: DnsRecord[]) => rs.map((r) => withTtl(r, ttl));
   return { ...reply, answers: set(reply.answers), authority: set(reply.authority), additional: set(reply.additional) };

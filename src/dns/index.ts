@@ -153,7 +153,7 @@ export function compileDns(cluster: Cluster, opts: DnsOptions = {}): DnsModel {
           ...(nameserver ? { forward: { name: n, type: qtype, upstreams: [nameserver], rule: `resolv.conf nameserver ${nameserver}` } } : {}),
         };
       };
-      const walk = walkSearch(candidates, resolver, ask);
+      const walk = walkSearch(candidates, resolver, ask, name);
       const lookup = toLookup({ name, type: qtype }, walk.final, walk.steps, walk.stop);
       lookup.from = {
         pod: `${pod.metadata.namespace}/${pod.metadata.name}`, nameserver: nameserver ?? '', resolver, resolvConf: formatResolvConf(rc),

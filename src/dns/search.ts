@@ -31,28 +31,40 @@ export interface WalkResult {
 
 /**
  * Walks the candidates with `query` (one name at a time). glibc keeps going on NXDOMAIN, NODATA (remembered) and
- * SERVFAIL; musl stops at the first reply that is not NXDOMAIN. A FORWARDED reply ends the walk: its outcome is the
- * upstream's, which podnet does not invent.
+ * SERVFAIL; any other error (REFUSED, FORMERR, NOTIMP) ends the search-domain loop, but a name not yet tried as is is
+ * still tried. When nothing has records glibc reports the as-is answer if it went first, else a NODATA it saw, else a
+ * SERVFAIL, else the last reply. musl stops at the first reply that is not NXDOMAIN. A FORWARDED reply ends the walk:
+ * its outcome is the upstream's, which podnet does not invent.
  */
-export function walkSearch(candidates: string[], flavour: ResolverFlavour, query: (name: string) => DnsAnswer): WalkResult {
+export function walkSearch(candidates: string[], flavour: ResolverFlavour, query: (name: string) => DnsAnswer, name = ''): WalkResult {
+  const asIs = name === '' ? '' : name.endsWith('.') ? name : `${name}.`;
   const steps: WalkStep[] = [];
   let nodata: DnsAnswer | undefined;
   let servfail: DnsAnswer | undefined;
-  for (const name of candidates) {
-    const answer = query(name);
-    steps.push({ name, answer });
-    if (answer.rcode === 'FORWARDED') return { final: answer, steps, stop: `${name} goes to an upstream resolver; what it answers decides the rest` };
-    if (answer.rcode === 'NOERROR' && answer.answers.length > 0) return { final: answer, steps, stop: `${name} has records` };
+  let note = '';
+  for (let i = 0; i < candidates.length; i++) {
+    const candidate = candidates[i];
+    const answer = query(candidate);
+    steps.push({ name: candidate, answer });
+    if (answer.rcode === 'FORWARDED') return { final: answer, steps, stop: `${candidate} goes to an upstream resolver; what it answers decides the rest` };
+    if (answer.rcode === 'NOERROR' && answer.answers.length > 0) return { final: answer, steps, stop: `${candidate} has records` };
     if (flavour === 'musl') {
-      if (answer.rcode !== 'NXDOMAIN') return { final: answer, steps, stop: `musl stops at the first reply that is not NXDOMAIN (${answer.rcode === 'NOERROR' ? 'NODATA' : answer.rcode} for ${name})` };
+      if (answer.rcode !== 'NXDOMAIN') return { final: answer, steps, stop: `musl stops at the first reply that is not NXDOMAIN (${answer.rcode === 'NOERROR' ? 'NODATA' : answer.rcode} for ${candidate})` };
       continue;
     }
     if (answer.rcode === 'NOERROR') { nodata ??= answer; continue; }
     if (answer.rcode === 'SERVFAIL') { servfail ??= answer; continue; }
-    if (answer.rcode !== 'NXDOMAIN') return { final: answer, steps, stop: `glibc stops on ${answer.rcode}` };
+    if (answer.rcode !== 'NXDOMAIN') {
+      note = `glibc stops searching on ${answer.rcode}`;
+      const last = candidates.length - 1;
+      if (candidates[last] === asIs && i < last && candidate !== asIs) { note += `, but still tries ${asIs} as is`; i = last - 1; continue; }
+      break;
+    }
   }
-  const last = steps[steps.length - 1]?.answer;
-  if (nodata) return { final: nodata, steps, stop: `no candidate has records; glibc reports the NODATA it saw for ${nodata.question.name}` };
-  if (servfail) return { final: servfail, steps, stop: 'no candidate has records; glibc reports the SERVFAIL it saw (TRY_AGAIN)' };
-  return { final: last!, steps, stop: 'every candidate is NXDOMAIN' };
+  const prefix = note ? `${note}; ` : '';
+  if (candidates.length > 1 && candidates[0] === asIs) return { final: steps[0].answer, steps, stop: `${prefix}no candidate has records; glibc reports the reply to the name as is, tried first` };
+  if (nodata) return { final: nodata, steps, stop: `${prefix}no candidate has records; glibc reports the NODATA it saw for ${nodata.question.name}` };
+  if (servfail) return { final: servfail, steps, stop: `${prefix}no candidate has records; glibc reports the SERVFAIL it saw (TRY_AGAIN)` };
+  const last = steps[steps.length - 1].answer;
+  return { final: last, steps, stop: `${prefix}${last.rcode === 'NXDOMAIN' ? 'every candidate is NXDOMAIN' : `the walk ended on ${last.rcode}`}` };
 }
