@@ -5,12 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { check } from './targets.js';
-import { e2eObjects, formatGrid, grid, loadModel, np, truthTableByCheck, truthTableByMatrix } from './testing.js';
-import type { Protocol } from './classes.js';
+import { e2eObjects, loadModel, np, runCases, type Case } from './testing.js';
 
-type Obj = Record<string, any>;
-type Probe = { port: number | string; protocol?: Protocol; grid: string };
-export interface Case { name: string; policies: (ip: (pod: string) => string) => Obj[]; nsLabels?: Record<string, Record<string, string>>; podLabels?: Record<string, Record<string, string>>; probes: Probe[] }
 
 const ALL = '111 111 111\n'.repeat(9);
 /** Only x/a's column is denied (ingress to x/a from everyone but itself). */
@@ -82,25 +78,6 @@ export const NETPOL_CASES: Case[] = [
   { name: '49 egress to DNS only', policies: () => [np('x', 'dns-only', { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ ...nsSel('kube-system'), podSelector: sel({ 'k8s-app': 'kube-dns' }) }], ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] }] })], probes: [{ port: 80, grid: DENY_FROM_X }, { port: 53, protocol: 'UDP', grid: DENY_FROM_X }] },
   { name: '50 ipBlock ingress from a pod IP (ipBlock applies to pod IPs too)', policies: (ip) => [np('x', 'from-zc', { podSelector: A, ingress: [{ from: [{ ipBlock: { cidr: `${ip('z/c')}/32` } }] }] })], probes: [{ port: 80, grid: `111 111 111\n${'.11 111 111\n'.repeat(7)}111 111 111` }] },
 ];
-
-export function runCases(cases: readonly Case[]): void {
-  for (const c of cases) {
-    test(`e2e: ${c.name}`, () => {
-      const base = loadModel(e2eObjects({ nsLabels: c.nsLabels, podLabels: c.podLabels }));
-      const ip = (key: string) => {
-        const [ns, name] = key.split('/');
-        return String((base.cluster.get<Obj>('Pod', ns, name)!.status as Obj).podIP);
-      };
-      const model = loadModel([...e2eObjects({ nsLabels: c.nsLabels, podLabels: c.podLabels }), ...c.policies(ip)]);
-      assert.deepEqual(model.diagnostics, []);
-      for (const p of c.probes) {
-        const want = formatGrid(grid(p.grid));
-        assert.equal(formatGrid(truthTableByCheck(model, p.port, p.protocol ?? 'TCP')), want, `check, port ${p.port}/${p.protocol ?? 'TCP'}`);
-        if (typeof p.port === 'number') assert.equal(formatGrid(truthTableByMatrix(model, p.port, p.protocol ?? 'TCP')), want, `matrix, port ${p.port}/${p.protocol ?? 'TCP'}`);
-      }
-    });
-  }
-}
 
 runCases(NETPOL_CASES);
 

@@ -1,5 +1,7 @@
 // Test fixtures shared by the policy tests: the upstream e2e netpol model (namespaces x, y, z; pods a, b, c each
 // serving 80 and 81 over TCP, UDP and SCTP on ports named serve-<port>-<proto>) and truth-table helpers.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
 import { Cluster } from '../cluster/cluster.js';
 import { compilePolicies, type PolicyModel } from './model.js';
 import { podMatrix } from './matrix.js';
@@ -71,3 +73,27 @@ export function truthTableByMatrix(model: PolicyModel, port: number, protocol: P
   const idx = E2E_PODS.map((k) => m.pods.indexOf(k));
   return idx.map((i) => idx.map((j) => m.allowed(i, j)));
 }
+
+type Probe = { port: number | string; protocol?: Protocol; grid: string };
+/** One e2e case: policies (built with the pods' IPs at hand) and the expected grid per probed port/protocol. */
+export interface Case { name: string; policies: (ip: (pod: string) => string) => Obj[]; nsLabels?: Record<string, Record<string, string>>; podLabels?: Record<string, Record<string, string>>; probes: Probe[] }
+
+export function runCases(cases: readonly Case[]): void {
+  for (const c of cases) {
+    test(`e2e: ${c.name}`, () => {
+      const base = loadModel(e2eObjects({ nsLabels: c.nsLabels, podLabels: c.podLabels }));
+      const ip = (key: string) => {
+        const [ns, name] = key.split('/');
+        return String((base.cluster.get<Obj>('Pod', ns, name)!.status as Obj).podIP);
+      };
+      const model = loadModel([...e2eObjects({ nsLabels: c.nsLabels, podLabels: c.podLabels }), ...c.policies(ip)]);
+      assert.deepEqual(model.diagnostics, []);
+      for (const p of c.probes) {
+        const want = formatGrid(grid(p.grid));
+        assert.equal(formatGrid(truthTableByCheck(model, p.port, p.protocol ?? 'TCP')), want, `check, port ${p.port}/${p.protocol ?? 'TCP'}`);
+        if (typeof p.port === 'number') assert.equal(formatGrid(truthTableByMatrix(model, p.port, p.protocol ?? 'TCP')), want, `matrix, port ${p.port}/${p.protocol ?? 'TCP'}`);
+      }
+    });
+  }
+}
+

@@ -1,0 +1,94 @@
+// Properties of NetworkPolicy semantics over random policies on the e2e model (fast-check, fixed seed):
+// rules only ever add flows, and a namespace-wide deny-all denies every flow in or out of it except a pod to itself.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { E2E_PODS, e2eObjects, loadModel, np, truthTableByCheck, truthTableByMatrix } from './testing.js';
+import { podMatrix } from './matrix.js';
+import type { Protocol } from './classes.js';
+
+type Obj = Record<string, any>;
+const PROBES: { port: number; protocol: Protocol }[] = [{ port: 80, protocol: 'TCP' }, { port: 81, protocol: 'UDP' }, { port: 80, protocol: 'SCTP' }];
+const IPS = ['10.244.1.3', '10.244.2.3', '10.244.1.5', '10.244.2.6']; // x/a, x/b, y/b, z/b in the e2e model
+
+const labelSel = fc.oneof(
+  fc.constant({}),
+  fc.constantFrom('a', 'b', 'c').map((p) => ({ matchLabels: { pod: p } })),
+  fc.subarray(['a', 'b', 'c'], { minLength: 1 }).map((v) => ({ matchExpressions: [{ key: 'pod', operator: 'In', values: v }] })),
+);
+const nsSel = fc.oneof(
+  fc.constant({}),
+  fc.constantFrom('x', 'y', 'z').map((n) => ({ matchLabels: { 'kubernetes.io/metadata.name': n } })),
+  fc.constantFrom('x', 'y', 'z').map((n) => ({ matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [n] }] })),
+);
+const peer = fc.oneof(
+  labelSel.map((s) => ({ podSelector: s })),
+  nsSel.map((s) => ({ namespaceSelector: s })),
+  fc.tuple(labelSel, nsSel).map(([p, n]) => ({ podSelector: p, namespaceSelector: n })),
+  fc.constantFrom(...IPS).map((ip) => ({ ipBlock: { cidr: `${ip}/32` } })),
+  fc.constantFrom(...IPS).map((ip) => ({ ipBlock: { cidr: '10.244.0.0/16', except: [`${ip}/32`] } })),
+);
+const port = fc.oneof(
+  fc.constant({ protocol: 'TCP' }),
+  fc.constantFrom(80, 81).map((p) => ({ port: p })),
+  fc.constantFrom('TCP', 'UDP', 'SCTP').map((pr) => ({ port: 80, protocol: pr })),
+  fc.constantFrom('serve-80-tcp', 'serve-81-udp', 'serve-80-sctp').map((n) => ({ port: n, protocol: n.split('-')[2].toUpperCase() })),
+  fc.constant({ port: 80, endPort: 81, protocol: 'UDP' }),
+);
+const rule = fc.record({ peers: fc.option(fc.array(peer, { maxLength: 2 }), { nil: undefined }), ports: fc.option(fc.array(port, { maxLength: 2 }), { nil: undefined }) });
+const policy = fc.record({
+  ns: fc.constantFrom('x', 'y', 'z'), podSelector: labelSel,
+  types: fc.constantFrom(['Ingress'], ['Egress'], ['Ingress', 'Egress']),
+  ingress: fc.array(rule, { maxLength: 2 }), egress: fc.array(rule, { maxLength: 2 }),
+});
+type GenRule = { peers?: Obj[]; ports?: Obj[] };
+type GenPolicy = { ns: string; podSelector: Obj; types: string[]; ingress: GenRule[]; egress: GenRule[] };
+
+function toPolicy(gen: unknown, i: number): Obj {
+  const p = gen as GenPolicy;
+  const r = (field: 'from' | 'to') => (x: GenRule) => ({ ...(x.peers ? { [field]: x.peers } : {}), ...(x.ports ? { ports: x.ports } : {}) });
+  return np(p.ns, `p${i}`, { podSelector: p.podSelector, policyTypes: p.types, ingress: p.ingress.map(r('from')), egress: p.egress.map(r('to')) });
+}
+
+function tables(objs: Obj[]): boolean[][][] {
+  const model = loadModel([...e2eObjects(), ...objs]);
+  assert.deepEqual(model.diagnostics, []);
+  return PROBES.map((pr) => {
+    const m = podMatrix(model, { namespaces: ['x', 'y', 'z'], port: pr.port, protocol: pr.protocol });
+    const idx = E2E_PODS.map((k) => m.pods.indexOf(k));
+    return idx.map((i) => idx.map((j) => m.allowed(i, j)));
+  });
+}
+
+test('property: adding a rule to a policy never removes a flow', () => {
+  fc.assert(fc.property(fc.array(policy, { minLength: 1, maxLength: 4 }), fc.nat(), fc.boolean(), rule, (pols, which, ingress, extra) => {
+    const before = tables(pols.map(toPolicy));
+    const target = pols[which % pols.length];
+    const changed = pols.map((p) => (p === target ? { ...p, [ingress ? 'ingress' : 'egress']: [...p[ingress ? 'ingress' : 'egress'], extra] } : p));
+    const after = tables(changed.map(toPolicy));
+    before.forEach((t, pi) => t.forEach((row, i) => row.forEach((ok, j) => {
+      if (ok) assert.equal(after[pi][i][j], true, `${E2E_PODS[i]} -> ${E2E_PODS[j]} on ${PROBES[pi].port}/${PROBES[pi].protocol} was allowed before the rule was added`);
+    })));
+  }), { seed: 42, numRuns: 40 });
+});
+
+test('property: a namespace whose only policy is deny-all has every flow in and out denied, except a pod to itself', () => {
+  fc.assert(fc.property(fc.array(policy, { maxLength: 4 }), fc.constantFrom('x', 'y', 'z'), (pols, ns) => {
+    // Policies elsewhere may allow anything: they cannot open what the namespace's only policy (deny-all) closes.
+    const objs = [...pols.filter((p) => p.ns !== ns).map(toPolicy), np(ns, 'deny-all', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] })];
+    for (const t of tables(objs)) {
+      t.forEach((row, i) => row.forEach((ok, j) => {
+        const touches = E2E_PODS[i].startsWith(`${ns}/`) || E2E_PODS[j].startsWith(`${ns}/`);
+        if (touches && i !== j) assert.equal(ok, false, `${E2E_PODS[i]} -> ${E2E_PODS[j]}`);
+        if (i === j) assert.equal(ok, true);
+      }));
+    }
+  }), { seed: 7, numRuns: 40 });
+});
+
+test('property: the class matrix and flow-by-flow check agree on random policies', () => {
+  fc.assert(fc.property(fc.array(policy, { minLength: 1, maxLength: 4 }), (pols) => {
+    const model = loadModel([...e2eObjects(), ...pols.map(toPolicy)]);
+    for (const pr of PROBES) assert.deepEqual(truthTableByMatrix(model, pr.port, pr.protocol), truthTableByCheck(model, pr.port, pr.protocol));
+  }), { seed: 3, numRuns: 30 });
+});
