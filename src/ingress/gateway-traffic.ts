@@ -1,7 +1,8 @@
 // One request through a Gateway: listener by port, SNI and Host (most specific hostname wins, routes of less specific
 // listeners are not consulted), then the HTTPRoute precedence of the spec (HTTPRouteRule docs): hostname characters,
 // Exact path, longest PathPrefix, method, header count, query count, oldest route, namespace/name, rule order.
-// RegularExpression paths (implementation-specific) rank after PathPrefix, longest pattern first.
+// RegularExpression paths are implementation-specific: like Contour's sorter (internal/sorter/sorter.go) they rank
+// between Exact and PathPrefix, longer patterns first.
 import { pickWeighted } from './backends.js';
 import type { CompiledGateway, CompiledListener } from './gateway-listeners.js';
 import type { CompiledMatch, CompiledRule, RouteAttachment } from './gateway-routes.js';
@@ -121,7 +122,7 @@ function bestCandidate(attachments: RouteAttachment[], req: RouteRequest): Candi
 }
 
 function pathRank(m: CompiledMatch): number {
-  return m.pathType === 'Exact' ? 3 : m.pathType === 'PathPrefix' ? 2 : 1;
+  return m.pathType === 'Exact' ? 3 : m.pathType === 'RegularExpression' ? 2 : 1;
 }
 
 /** Negative when a takes precedence over b. */
