@@ -134,3 +134,28 @@ test('manifest errors go to stderr first, the rest still prints, and the exit co
   assert.match(r.err, /bad\.yaml:\d+: .*broken/);
   assert.equal(r.out, 'service/backend\nservice/web\n');
 });
+
+test('AGE is kubectl\'s human duration when a creationTimestamp exists; other kinds fall back to NAME AGE', async () => {
+  const { runGet } = await import('./get.js');
+  const { Capture } = await import('./printers/testing.js');
+  const f = join(dir, 'dump.yaml');
+  writeFileSync(f, [
+    'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: default, creationTimestamp: "2024-05-01T08:50:00Z"}\ndata: {x: "1", y: "2"}',
+    'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b, namespace: default, creationTimestamp: "2024-04-28T12:00:00Z"}',
+    'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w1}\nspec: {size: 3}',
+    'apiVersion: v1\nkind: Service\nmetadata: {name: lb, namespace: default}\nspec:\n  type: LoadBalancer\n  ports: [{port: 443}]',
+    'apiVersion: v1\nkind: Service\nmetadata: {name: ext, namespace: default}\nspec: {type: ExternalName, externalName: db.example.com}',
+  ].join('\n---\n'));
+  const io = () => ({ out: new Capture(), err: new Capture() });
+  const now = new Date('2024-05-01T12:00:00Z');
+  const cm = io();
+  runGet(['cm'], { filename: [f], namespace: 'default' }, cm, now);
+  assert.equal(cm.out.text, 'NAME   DATA   AGE\na      2      3h10m\nb      0      3d\n');
+  const w = io();
+  runGet(['widgets'], { filename: [f], namespace: 'default' }, w, now);
+  assert.equal(w.out.text, 'NAME   AGE\nw1     <unknown>\n');
+  assert.match(w.err.text, /Warning: Widget "w1"/);
+  const svc = io();
+  runGet(['svc', 'lb', 'ext'], { filename: [f], namespace: 'default' }, svc, now);
+  assert.match(svc.out.text, /^NAME   TYPE           CLUSTER-IP     EXTERNAL-IP      PORT\(S\)         AGE\nlb     LoadBalancer   10\.\d+\.\d+\.\d+ +172\.18\.255\.200   443:3\d{4}\/TCP   <unknown>\next    ExternalName   <none> +db\.example\.com   <none>          <unknown>\n$/);
+});
