@@ -52,7 +52,25 @@ function describeState(title: string, state: Obj | undefined, w: PrefixWriter): 
   }
 }
 
-function describeEnv(c: Obj, w: PrefixWriter): void {
+/** EnvValueRetriever: a pod's downward-API field as the kubelet would resolve it (empty inside a template). */
+export type FieldResolver = (fieldPath: string) => string;
+
+export function podFieldResolver(pod: Obj): FieldResolver {
+  return (path) => {
+    const m = path.match(/^metadata\.(labels|annotations)\['(.*)'\]$/);
+    if (m) return String(pod.metadata?.[m[1]]?.[m[2]] ?? '');
+    const direct: Record<string, unknown> = {
+      'metadata.name': pod.metadata?.name, 'metadata.namespace': pod.metadata?.namespace, 'metadata.uid': pod.metadata?.uid,
+      'spec.nodeName': pod.spec?.nodeName, 'spec.serviceAccountName': pod.spec?.serviceAccountName,
+      'status.hostIP': pod.status?.hostIP, 'status.podIP': pod.status?.podIP,
+      'status.podIPs': (pod.status?.podIPs ?? []).map((p: Obj) => p.ip).join(','),
+      'status.hostIPs': (pod.status?.hostIPs ?? []).map((p: Obj) => p.ip).join(','),
+    };
+    return String(direct[path] ?? '');
+  };
+}
+
+function describeEnv(c: Obj, w: PrefixWriter, resolve?: FieldResolver): void {
   if ((c.envFrom ?? []).length > 0) {
     w.write(2, 'Environment Variables from:\n');
     for (const e of c.envFrom as Obj[]) {
@@ -69,7 +87,7 @@ function describeEnv(c: Obj, w: PrefixWriter): void {
     if (!vf) {
       String(e.value ?? '').split('\n').forEach((s, i) => w.write(3, i === 0 ? `${e.name}:\t${s}\n` : `\t${s}\n`));
     } else if (vf.fieldRef) {
-      w.write(3, `${e.name}:\t (${vf.fieldRef.apiVersion ?? 'v1'}:${vf.fieldRef.fieldPath})\n`);
+      w.write(3, `${e.name}:\t${resolve ? resolve(vf.fieldRef.fieldPath) : ''} (${vf.fieldRef.apiVersion ?? 'v1'}:${vf.fieldRef.fieldPath})\n`);
     } else if (vf.resourceFieldRef) {
       w.write(3, `${e.name}:\t (${vf.resourceFieldRef.resource})\n`);
     } else if (vf.secretKeyRef) {
@@ -81,7 +99,7 @@ function describeEnv(c: Obj, w: PrefixWriter): void {
 }
 
 /** describeContainers: one block per container; `space` is "  " inside a pod template. */
-export function describeContainers(label: string, containers: Obj[] | undefined, statuses: Obj[] | undefined, w: PrefixWriter, space: string): void {
+export function describeContainers(label: string, containers: Obj[] | undefined, statuses: Obj[] | undefined, w: PrefixWriter, space: string, resolve?: FieldResolver): void {
   const list = containers ?? [];
   const byName = new Map(((statuses ?? []) as Obj[]).map((s) => [s.name, s]));
   w.write(0, `${space}${label}:${list.length === 0 ? ' <none>' : ''}\n`);
@@ -113,7 +131,7 @@ export function describeContainers(label: string, containers: Obj[] | undefined,
     if (c.livenessProbe) w.write(2, `Liveness:\t${describeProbe(c.livenessProbe)}\n`);
     if (c.readinessProbe) w.write(2, `Readiness:\t${describeProbe(c.readinessProbe)}\n`);
     if (c.startupProbe) w.write(2, `Startup:\t${describeProbe(c.startupProbe)}\n`);
-    describeEnv(c, w);
+    describeEnv(c, w, resolve);
     const mounts = [...((c.volumeMounts ?? []) as Obj[])].sort((a, b) => (a.mountPath < b.mountPath ? -1 : a.mountPath > b.mountPath ? 1 : 0));
     w.write(2, `Mounts:${mounts.length === 0 ? '\t<none>' : ''}\n`);
     for (const m of mounts) {
@@ -211,8 +229,8 @@ export function describePod(pod: Obj, ctx: DescribeContext): string {
   const controller = controllerOf(pod);
   if (controller) w.write(0, `Controlled By:\t${controller}\n`);
   if (status.nominatedNodeName) w.write(0, `NominatedNodeName:\t${status.nominatedNodeName}\n`);
-  if ((spec.initContainers ?? []).length > 0) describeContainers('Init Containers', spec.initContainers, status.initContainerStatuses, w, '');
-  describeContainers('Containers', spec.containers, status.containerStatuses, w, '');
+  if ((spec.initContainers ?? []).length > 0) describeContainers('Init Containers', spec.initContainers, status.initContainerStatuses, w, '', podFieldResolver(pod));
+  describeContainers('Containers', spec.containers, status.containerStatuses, w, '', podFieldResolver(pod));
   const conditions = (status.conditions ?? []) as Obj[];
   if ((spec.readinessGates ?? []).length > 0) {
     w.write(0, 'Readiness Gates:\n  Type\tStatus\n');
