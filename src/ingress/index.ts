@@ -11,6 +11,8 @@ import { compileRoutes as compileGatewayRoutes, ROUTE_KINDS, type CompiledRoutes
 import { routeGateway } from './gateway-traffic.js';
 import { compileIngressEntryPoints, refOf, type IngressEntryPoint } from './ingress-compile.js';
 import { routeIngress } from './ingress-route.js';
+import { applyDataPlanePolicy } from './dataplane-policy.js';
+import { compilePolicies, type PolicyModel } from '../policy/index.js';
 import { normalizeHost, splitPathQuery } from './match.js';
 import { validateGateway, validateRoute } from './route-validate.js';
 import type { RouteRequest, RouteResult } from './types.js';
@@ -73,6 +75,8 @@ export function compileRouting(cluster: Cluster): RoutingModel {
     ...ingress.map((e) => ({ id: `ingress:${e.className}`, kind: 'ingress' as const, controller: e.controller, ports: [80, 443], active: e.ingresses.length > 0 })),
     ...gateways.filter((g) => g.served).map((g) => ({ id: `gateway/${g.gateway.metadata.namespace}/${g.gateway.metadata.name}`, kind: 'gateway' as const, controller: g.controllerName, ports: [...new Set(g.listeners.map((l) => l.port))].sort((a, b) => a - b), active: true })),
   ];
+  let policyModel: PolicyModel | undefined;
+  const policies = (): PolicyModel => (policyModel ??= compilePolicies(cluster));
   const model: RoutingModel = {
     entryPoints, diagnostics, ingress, gateways, routes,
     resolveEntryPoint(via?: string): EntryPoint {
@@ -80,9 +84,10 @@ export function compileRouting(cluster: Cluster): RoutingModel {
     },
     route(req: RouteRequest, via?: string): RouteResult {
       const ep = resolveEntryPoint(entryPoints, via);
-      if (ep.kind === 'ingress') return routeIngress(cluster, ingress.find((e) => `ingress:${e.className}` === ep.id)!, req);
-      const g = gateways.find((x) => `gateway/${x.gateway.metadata.namespace}/${x.gateway.metadata.name}` === ep.id)!;
-      return routeGateway(g, routes.attachments, req);
+      let result: RouteResult;
+      if (ep.kind === 'ingress') result = routeIngress(cluster, ingress.find((e) => `ingress:${e.className}` === ep.id)!, req);
+      else result = routeGateway(gateways.find((x) => `gateway/${x.gateway.metadata.namespace}/${x.gateway.metadata.name}` === ep.id)!, routes.attachments, req);
+      return applyDataPlanePolicy(cluster, policies, result);
     },
   };
   cache.set(cluster, model);

@@ -87,4 +87,6 @@ export interface RouteResult {
   rateLimit?: { rps?: number; rpm?: number; burst?: number; connections?: number; statusCode: number; whitelist?: string[] };
   /** TLS passthrough: the proxy forwards the encrypted stream by SNI. */
   passthrough?: boolean;
+  /** The proxy pod that opens the upstream connections, and the endpoints NetworkPolicy keeps it from reaching. */
+  dataPlane?: { pod: string; deniedEndpoints: string[]; reason?: string };
 }
