@@ -1,0 +1,243 @@
+// podnet's cluster DNS as a real server: UDP and TCP on loopback, answering from a compiled DnsModel exactly as
+// `podnet dns` does. Upstream forwarding is real only towards loopback upstreams (or the --upstream a user gives):
+// emulated cluster addresses are virtual. Malformed packets get FORMERR or are dropped; the server never dies on input.
+import dgram from 'node:dgram';
+import net from 'node:net';
+import dnsPacket from 'dns-packet';
+import type { Answer, DecodedPacket, Question } from 'dns-packet';
+import type { DnsAnswer, DnsModel } from '../dns/index.js';
+import { encodeReply, errorReply, RCODES, toWireRecord, udpLimit } from './dns-wire.js';
+
+export interface DnsServerOptions {
+  address?: string;
+  /** 0 picks a free port (the same one for UDP and TCP). */
+  port?: number;
+  /** Replaces every upstream (forward targets, /etc/resolv.conf): `127.0.0.1:5300`. */
+  upstream?: string;
+  /** How long to wait for an upstream (CoreDNS forward's read timeout is 2 s). */
+  upstreamTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+const MAX_TCP_CONNECTIONS = 256;
+const TCP_IDLE_MS = 10_000;
+const CACHE_LIMIT = 20_000;
+
+export class DnsServer {
+  private udp?: dgram.Socket;
+  private tcp?: net.Server;
+  private model: DnsModel;
+  /** Encoded replies per (question, EDNS size, flags), valid for one model snapshot: the answers are pure. */
+  private cache = new Map<string, Buffer>();
+  private warned = new Set<string>();
+  private connections = new Set<net.Socket>();
+  port = 0;
+  readonly address: string;
+  stats = { queries: 0, formerr: 0, dropped: 0, forwarded: 0 };
+
+  constructor(model: DnsModel, private readonly opts: DnsServerOptions = {}) {
+    this.model = model;
+    this.address = opts.address ?? '127.0.0.1';
+  }
+
+  /** Swaps in a new snapshot (the cluster changed); queries in flight finish on the old one. */
+  setModel(model: DnsModel): void {
+    this.model = model;
+    this.cache = new Map();
+  }
+
+  async start(): Promise<{ address: string; port: number }> {
+    for (let attempt = 0; ; attempt++) {
+      const udp = dgram.createSocket(this.address.includes(':') ? 'udp6' : 'udp4');
+      await new Promise<void>((resolve, reject) => { udp.once('error', reject); udp.bind(this.opts.port ?? 5353, this.address, () => { udp.off('error', reject); resolve(); }); });
+      const port = udp.address().port;
+      const tcp = net.createServer({ pauseOnConnect: false }, (s) => this.onTcp(s));
+      try {
+        await new Promise<void>((resolve, reject) => { tcp.once('error', reject); tcp.listen(port, this.address, () => { tcp.off('error', reject); resolve(); }); });
+      } catch (e) {
+        udp.close();
+        // With port 0, the UDP port may be taken for TCP: try another.
+        if ((this.opts.port ?? 5353) === 0 && attempt < 20) continue;
+        throw e;
+      }
+      udp.on('message', (msg, rinfo) => { void this.onUdp(udp, msg, rinfo); });
+      udp.on('error', (e) => this.opts.log?.(`udp error: ${e.message}`));
+      tcp.on('error', (e) => this.opts.log?.(`tcp error: ${e.message}`));
+      this.udp = udp;
+      this.tcp = tcp;
+      this.port = port;
+      return { address: this.address, port };
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.connections) s.destroy();
+    await Promise.all([
+      new Promise<void>((r) => (this.udp ? this.udp.close(() => r()) : r())),
+      new Promise<void>((r) => (this.tcp ? this.tcp.close(() => r()) : r())),
+    ]);
+  }
+
+  private async onUdp(sock: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo): Promise<void> {
+    try {
+      const reply = await this.handle(msg, 'udp');
+      if (reply) sock.send(reply, rinfo.port, rinfo.address);
+    } catch (e) {
+      this.stats.dropped++;
+      this.opts.log?.(`dropped a UDP query from ${rinfo.address}:${rinfo.port}: ${(e as Error).message}`);
+    }
+  }
+
+  private onTcp(sock: net.Socket): void {
+    if (this.connections.size >= MAX_TCP_CONNECTIONS) { sock.destroy(); return; }
+    this.connections.add(sock);
+    sock.setTimeout(TCP_IDLE_MS, () => sock.destroy());
+    sock.on('close', () => this.connections.delete(sock));
+    sock.on('error', () => sock.destroy());
+    let pending = Buffer.alloc(0);
+    sock.on('data', (chunk) => {
+      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+      while (pending.length >= 2) {
+        const len = pending.readUInt16BE(0);
+        if (pending.length < 2 + len) break;
+        const msg = pending.subarray(2, 2 + len);
+        pending = pending.subarray(2 + len);
+        this.handle(msg, 'tcp').then((reply) => {
+          if (!reply || sock.destroyed) return;
+          const framed = Buffer.allocUnsafe(reply.length + 2);
+          framed.writeUInt16BE(reply.length, 0);
+          reply.copy(framed, 2);
+          sock.write(framed);
+        }, () => { this.stats.dropped++; });
+      }
+    });
+  }
+
+  /** One query in, one reply out (or undefined: dropped). Never throws for bad input. */
+  async handle(msg: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | undefined> {
+    this.stats.queries++;
+    if (msg.length < 12) { this.stats.dropped++; return undefined; }
+    const id = msg.readUInt16BE(0);
+    const flags = msg.readUInt16BE(2);
+    if (flags & 0x8000) { this.stats.dropped++; return undefined; } // a response: never answer one (no loops)
+    const rd = (flags & 0x0100) !== 0;
+    const opcode = (flags >> 11) & 0xf;
+    let query: DecodedPacket;
+    try {
+      query = dnsPacket.decode(msg);
+    } catch {
+      this.stats.formerr++;
+      return errorReply(id, flags, rd, RCODES.FORMERR);
+    }
+    if (opcode !== 0) return errorReply(id, flags, rd, RCODES.NOTIMP);
+    const questions = query.questions ?? [];
+    if (questions.length !== 1) { this.stats.formerr++; return errorReply(id, flags, rd, RCODES.FORMERR); }
+    const q = questions[0];
+    if (q.class !== undefined && q.class !== 'IN' && q.class !== 'ANY') return errorReply(id, flags, rd, RCODES.REFUSED, questions);
+    const limit = transport === 'udp' ? udpLimit(query) : 65535;
+    const key = `${q.name}|${q.type}|${limit}|${query.flag_cd ? 1 : 0}${rd ? 1 : 0}|${(query.additionals ?? []).some((a) => a.type === 'OPT') ? 1 : 0}`;
+    const cached = this.cache.get(key);
+    if (cached) {
+      const out = Buffer.from(cached);
+      out.writeUInt16BE(id, 0);
+      return out;
+    }
+    const model = this.model;
+    const answer = model.query(q.name || '.', String(q.type));
+    if (answer.rcode === 'FORWARDED') return this.forwardQuery(msg, query, answer, transport);
+    let extraAnswers: Answer[] = [];
+    let cacheable = true;
+    if (answer.forward) {
+      // An ExternalName CNAME pointing outside: the target's records come from the upstream (CoreDNS re-enters its
+      // own chain, which forwards).
+      extraAnswers = await this.resolveUpstream(answer.forward.name, answer.forward.type, answer);
+      cacheable = false;
+    }
+    const reply = encodeReply(query, {
+      rcode: RCODES[answer.rcode] ?? RCODES.SERVFAIL, authoritative: answer.authoritative,
+      answers: [...answer.answers.map(toWireRecord), ...extraAnswers], authorities: answer.authority.map(toWireRecord), additionals: answer.additional.map(toWireRecord),
+    }, limit);
+    if (cacheable && this.model === model) {
+      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+      this.cache.set(key, reply);
+    }
+    return reply;
+  }
+
+  /** Where a forward may really go: the --upstream override, else loopback upstreams only. */
+  private upstreamFor(answer: DnsAnswer): { host: string; port: number } | undefined {
+    const targets = this.opts.upstream ? [this.opts.upstream] : answer.forward?.upstreams ?? [];
+    for (const t of targets) {
+      const parsed = parseHostPort(t.replace(/^dns:\/\//, ''));
+      if (!parsed) continue;
+      if (this.opts.upstream || isLoopback(parsed.host)) return parsed;
+    }
+    const key = targets.join(',');
+    if (!this.warned.has(key)) {
+      this.warned.add(key);
+      this.opts.log?.(`not forwarding to ${key || '(no upstream)'}: podnet sends real packets only to loopback upstreams (emulated cluster addresses are virtual); answering SERVFAIL. Use --upstream 127.0.0.1:PORT to give one.`);
+    }
+    return undefined;
+  }
+
+  private async forwardQuery(msg: Buffer, query: DecodedPacket, answer: DnsAnswer, transport: 'udp' | 'tcp'): Promise<Buffer> {
+    const rd = query.flag_rd;
+    const up = this.upstreamFor(answer);
+    if (!up) return errorReply(query.id ?? 0, msg.readUInt16BE(2), rd, RCODES.SERVFAIL, query.questions);
+    this.stats.forwarded++;
+    try {
+      const reply = await udpExchange(msg, up, this.opts.upstreamTimeoutMs ?? 2000);
+      const limit = transport === 'udp' ? udpLimit(query) : 65535;
+      if (reply.length > limit) {
+        // Re-fit the upstream's reply to our client's limit.
+        const decoded = dnsPacket.decode(reply);
+        return encodeReply(query, { rcode: (decoded.flags ?? 0) & 0xf, authoritative: false, answers: decoded.answers ?? [], authorities: decoded.authorities ?? [], additionals: (decoded.additionals ?? []).filter((a) => a.type !== 'OPT') }, limit);
+      }
+      return reply;
+    } catch (e) {
+      this.opts.log?.(`upstream ${up.host}:${up.port} failed: ${(e as Error).message}`);
+      return errorReply(query.id ?? 0, msg.readUInt16BE(2), rd, RCODES.SERVFAIL, query.questions);
+    }
+  }
+
+  private async resolveUpstream(name: string, type: string, answer: DnsAnswer): Promise<Answer[]> {
+    const up = this.upstreamFor(answer);
+    if (!up) return [];
+    try {
+      const q = dnsPacket.encode({ type: 'query', id: Math.floor(Math.random() * 65536), flags: dnsPacket.RECURSION_DESIRED, questions: [{ name: name.replace(/\.$/, ''), type: type as Question['type'], class: 'IN' }] });
+      const reply = dnsPacket.decode(await udpExchange(q, up, this.opts.upstreamTimeoutMs ?? 2000));
+      return (reply.answers ?? []).filter((a) => a.type !== 'OPT');
+    } catch {
+      return [];
+    }
+  }
+}
+
+function isLoopback(host: string): boolean {
+  return /^127\./.test(host) || host === '::1' || host === 'localhost';
+}
+
+function parseHostPort(t: string): { host: string; port: number } | undefined {
+  const v6 = t.match(/^\[([^\]]+)\](?::(\d+))?$/);
+  if (v6) return { host: v6[1], port: Number(v6[2] ?? 53) };
+  const m = t.match(/^([^:]+)(?::(\d+))?$/);
+  if (m) return { host: m[1], port: Number(m[2] ?? 53) };
+  if (t.includes(':')) return { host: t, port: 53 };
+  return undefined;
+}
+
+/** Sends one UDP query and waits for the reply with the same ID. */
+function udpExchange(msg: Buffer, up: { host: string; port: number }, timeoutMs: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const sock = dgram.createSocket(up.host.includes(':') ? 'udp6' : 'udp4');
+    const timer = setTimeout(() => { sock.close(); reject(new Error(`no reply within ${timeoutMs} ms`)); }, timeoutMs);
+    sock.on('error', (e) => { clearTimeout(timer); sock.close(); reject(e); });
+    sock.on('message', (reply) => {
+      if (reply.length < 2 || reply.readUInt16BE(0) !== msg.readUInt16BE(0)) return;
+      clearTimeout(timer);
+      sock.close();
+      resolve(reply);
+    });
+    sock.send(msg, up.port, up.host);
+  });
+}
