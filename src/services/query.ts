@@ -48,6 +48,10 @@ export function endpointsFor(cluster: Cluster, q: EndpointsQuery): EndpointsAnsw
     const names = cluster.services(ns).map((s) => s.metadata.name);
     throw new EndpointsQueryError(`services "${name}" not found in namespace ${ns}${names.length ? ` (services there: ${names.join(', ')})` : ''}`);
   }
+  if (svc.spec.type === 'ExternalName') {
+    return { service: `${ns}/${name}`, port: Number(q.port ?? svc.spec.ports?.[0]?.port ?? 0), vip: null, endpoints: [], snat: false, verdict: 'none', vantage: q.from ? `pod ${q.from}` : q.external ? 'an outside client' : `node ${q.node ?? ''}`.trim(),
+      reason: `ExternalName Service: cluster DNS answers a CNAME to ${svc.spec.externalName}; it has no ClusterIP and kube-proxy does not proxy it` };
+  }
   const ports = (svc.spec.ports ?? []) as Record<string, any>[];
   const portSpec = q.port === undefined ? (ports.length === 1 ? ports[0] : undefined)
     : ports.find((p) => (String(p.port) === String(q.port) || p.name === String(q.port)) && (!q.protocol || p.protocol === q.protocol.toUpperCase()));
@@ -85,14 +89,14 @@ export function endpointsFor(cluster: Cluster, q: EndpointsQuery): EndpointsAnsw
   }
 
   const base = { service: `${ns}/${name}`, port: portSpec.port as number, protocol: portSpec.protocol as string, ...(portSpec.name ? { portName: portSpec.name as string } : {}), node: nodeName, vantage };
-  if (svc.spec.type === 'ExternalName') {
-    return { ...base, vip: null, endpoints: [], snat: false, verdict: 'none', reason: `ExternalName Service: cluster DNS answers a CNAME to ${svc.spec.externalName}; it has no ClusterIP and kube-proxy does not proxy it` };
-  }
   const sp = model.ports.find((p) => p.namespace === ns && p.name === name && p.port === portSpec.port && p.protocol === portSpec.protocol);
   if (!sp) {
-    const eps = cluster.slicesOfService(ns, name).flatMap((s: Record<string, any>) => (s.endpoints ?? []).filter((e: Record<string, any>) => e.conditions?.ready !== false).map((e: Record<string, any>) => ({ ...(e.targetRef?.name ? { pod: `${ns}/${e.targetRef.name}` } : {}), ip: e.addresses[0] as string })));
-    const port = (cluster.slicesOfService(ns, name)[0] as Record<string, any> | undefined)?.ports?.find((p: Record<string, any>) => (p.name ?? '') === (portSpec.name ?? ''))?.port ?? portSpec.port;
-    return { ...base, vip: null, snat: false, verdict: 'none', endpoints: eps.map((e) => ({ ...e, port, probability: 1 / eps.length })),
+    const eps = cluster.slicesOfService(ns, name).flatMap((s: Record<string, any>) => {
+      const port = ((s.ports ?? []) as Record<string, any>[]).find((x) => (x.name ?? '') === (portSpec.name ?? '') && (x.protocol ?? 'TCP') === portSpec.protocol)?.port;
+      if (port === undefined) return [];
+      return ((s.endpoints ?? []) as Record<string, any>[]).filter((e) => e.conditions?.ready !== false).map((e) => ({ ...(e.targetRef?.name ? { pod: `${ns}/${e.targetRef.name}` } : {}), ip: e.addresses[0] as string, port: port as number }));
+    });
+    return { ...base, vip: null, snat: false, verdict: 'none', endpoints: eps.map((e) => ({ ...e, probability: 1 / eps.length })),
       reason: `headless Service (clusterIP: None): no VIP and no kube-proxy rules; DNS returns one A record per ready endpoint and the client connects to the pod directly${eps.length ? '' : ' (there is no ready endpoint)'}` };
   }
   let entry: Entry = 'clusterIP';
