@@ -40,6 +40,8 @@ export interface DirectionVerdict {
   rules: RuleRef[];
   /** One sentence. */
   reason: string;
+  /** The reason without pod names (`allowed by NetworkPolicy ns/a`), the same for every pod of a group. */
+  summary: string;
 }
 
 export interface Verdict {
@@ -127,7 +129,7 @@ export function evaluateDirection(model: PolicyModel, dir: Direction, subject: E
     const ruleText = `rule ${anpHit.rule.name ? `"${anpHit.rule.name}"` : `#${anpHit.rule.index}`} of AdminNetworkPolicy ${anpHit.policy.name} (priority ${anpHit.policy.priority})`;
     if (anpHit.rule.action !== 'Pass') {
       const allowed = anpHit.rule.action === 'Allow';
-      return { allowed, isolated, policies: [anpHit.policy.key], decidedBy: 'AdminNetworkPolicy', rules, reason: `${what} is ${allowed ? 'allowed' : 'denied'} by ${ruleText}, before any NetworkPolicy` };
+      return { allowed, isolated, policies: [anpHit.policy.key], decidedBy: 'AdminNetworkPolicy', rules, reason: `${what} is ${allowed ? 'allowed' : 'denied'} by ${ruleText}, before any NetworkPolicy`, summary: `${allowed ? 'allowed' : 'denied'} by ${ruleText}` };
     }
     passed = `${ruleText} passes it on; `;
   }
@@ -136,7 +138,7 @@ export function evaluateDirection(model: PolicyModel, dir: Direction, subject: E
   // 2. NetworkPolicy: isolated pods accept only what some isolating policy's rule allows (and their own node).
   if (isolated) {
     if (isOwnNode(subject, other)) {
-      return { allowed: true, isolated, policies: [], decidedBy: 'node', rules, reason: `${prefix}${what} is allowed: traffic between a pod and the node it runs on is always allowed` };
+      return { allowed: true, isolated, policies: [], decidedBy: 'node', rules, reason: `${prefix}${what} is allowed: traffic between a pod and the node it runs on is always allowed`, summary: `${prefix}allowed: traffic between a pod and its own node is always allowed` };
     }
     const allowing: string[] = [];
     for (const pi of isolating) {
@@ -147,9 +149,10 @@ export function evaluateDirection(model: PolicyModel, dir: Direction, subject: E
       }
       if (hit) allowing.push(p.key);
     }
-    if (allowing.length > 0) return { allowed: true, isolated, policies: allowing, decidedBy: 'NetworkPolicy', rules, reason: `${prefix}${what} is allowed by NetworkPolicy ${allowing.join(', ')}` };
+    if (allowing.length > 0) return { allowed: true, isolated, policies: allowing, decidedBy: 'NetworkPolicy', rules, reason: `${prefix}${what} is allowed by NetworkPolicy ${allowing.join(', ')}`, summary: `${prefix}allowed by NetworkPolicy ${allowing.join(', ')}` };
     const keys = isolating.map((i) => model.networkPolicies[i].key);
-    return { allowed: false, isolated, policies: keys, decidedBy: 'NetworkPolicy', rules, reason: `${prefix}${what} is denied: ${subject.key} is isolated for ${dir.toLowerCase()} by ${keys.join(', ')} and no rule of ${keys.length > 1 ? 'them' : 'it'} allows ${other.key} on ${port}/${protocol}` };
+    const none = keys.length > 1 ? 'none of their rules allows' : 'none of its rules allows';
+    return { allowed: false, isolated, policies: keys, decidedBy: 'NetworkPolicy', rules, reason: `${prefix}${what} is denied: ${subject.key} is isolated for ${dir.toLowerCase()} by ${keys.join(', ')}, and ${none} ${other.key} on ${port}/${protocol}`, summary: `${prefix}denied: isolated for ${dir.toLowerCase()} by ${keys.join(', ')}, and ${none} this ${dir === 'Ingress' ? 'source' : 'destination'} on ${port}/${protocol}` };
   }
 
   // 3. BaselineAdminNetworkPolicy, for traffic neither ANP nor NetworkPolicy decided.
@@ -159,14 +162,15 @@ export function evaluateDirection(model: PolicyModel, dir: Direction, subject: E
     if (hit) {
       rules.push(ruleRef(hit.policy, dir, hit.rule));
       const allowed = hit.rule.action === 'Allow';
-      return { allowed, isolated, policies: [b.key], decidedBy: 'BaselineAdminNetworkPolicy', rules, reason: `${prefix}${what} is ${allowed ? 'allowed' : 'denied'} by rule ${hit.rule.name ? `"${hit.rule.name}"` : `#${hit.rule.index}`} of BaselineAdminNetworkPolicy default (no NetworkPolicy isolates ${subject.key})` };
+      const ruleText = `rule ${hit.rule.name ? `"${hit.rule.name}"` : `#${hit.rule.index}`} of BaselineAdminNetworkPolicy default`;
+      return { allowed, isolated, policies: [b.key], decidedBy: 'BaselineAdminNetworkPolicy', rules, reason: `${prefix}${what} is ${allowed ? 'allowed' : 'denied'} by ${ruleText} (no NetworkPolicy isolates ${subject.key})`, summary: `${prefix}${allowed ? 'allowed' : 'denied'} by ${ruleText} (no NetworkPolicy isolates the pod)` };
     }
   }
-  return { allowed: true, isolated: false, policies: [], decidedBy: 'not-isolated', rules, reason: `${prefix}${what} is allowed: no NetworkPolicy selects ${subject.key} for ${dir.toLowerCase()}` };
+  return { allowed: true, isolated: false, policies: [], decidedBy: 'not-isolated', rules, reason: `${prefix}${what} is allowed: no NetworkPolicy selects ${subject.key} for ${dir.toLowerCase()}`, summary: `${prefix}allowed: no NetworkPolicy isolates the pod for ${dir.toLowerCase()}` };
 }
 
-function exempt(decidedBy: DecidedBy, reason: string): DirectionVerdict {
-  return { allowed: true, isolated: false, policies: [], decidedBy, rules: [], reason };
+function exempt(decidedBy: DecidedBy, reason: string, summary: string): DirectionVerdict {
+  return { allowed: true, isolated: false, policies: [], decidedBy, rules: [], reason, summary };
 }
 
 /** The verdict for a connection from `from` to `to` on `port`/`protocol` (after Service DNAT: pod IP and targetPort). */
@@ -175,15 +179,15 @@ export function evaluateFlow(model: PolicyModel, from: FlowEnd, to: FlowEnd, por
   let egress: DirectionVerdict;
   let ingress: DirectionVerdict;
   if (from.kind === 'pod' && to.kind === 'pod' && from.key === to.key) {
-    egress = exempt('self', `${from.key} talks to itself: a pod cannot block traffic to itself`);
+    egress = exempt('self', `${from.key} talks to itself: a pod cannot block traffic to itself`, 'allowed: a pod cannot block traffic to itself');
     ingress = egress;
     warnings.push('traffic from a pod to itself is always allowed by NetworkPolicy; whether it is seen at all (loopback, or hairpin through a Service) depends on the CNI');
   } else {
-    if (from.kind === 'ip') egress = exempt('not-a-pod', `${from.key} is ${from.node ? `node ${from.node.name}` : 'not in the cluster'}: no egress policy applies`);
-    else if (from.cls.hostNetwork) egress = exempt('host-network', `${from.key} uses the host network: NetworkPolicy does not apply to it, its traffic is its node's`);
+    if (from.kind === 'ip') egress = exempt('not-a-pod', `${from.key} is ${from.node ? `node ${from.node.name}` : 'not in the cluster'}: no egress policy applies`, `no egress policy applies (the source is ${from.node ? 'a node' : 'outside the cluster'})`);
+    else if (from.cls.hostNetwork) egress = exempt('host-network', `${from.key} uses the host network: NetworkPolicy does not apply to it, its traffic is its node's`, 'no egress policy applies (the source uses the host network)');
     else egress = evaluateDirection(model, 'Egress', from, to, protocol, port);
-    if (to.kind === 'ip') ingress = exempt('not-a-pod', `${to.key} is ${to.node ? `node ${to.node.name}` : 'not in the cluster'}: no ingress policy applies`);
-    else if (to.cls.hostNetwork) ingress = exempt('host-network', `${to.key} uses the host network: NetworkPolicy does not apply to it`);
+    if (to.kind === 'ip') ingress = exempt('not-a-pod', `${to.key} is ${to.node ? `node ${to.node.name}` : 'not in the cluster'}: no ingress policy applies`, `no ingress policy applies (the destination is ${to.node ? 'a node' : 'outside the cluster'})`);
+    else if (to.cls.hostNetwork) ingress = exempt('host-network', `${to.key} uses the host network: NetworkPolicy does not apply to it`, 'no ingress policy applies (the destination uses the host network)');
     else ingress = evaluateDirection(model, 'Ingress', to, from, protocol, port);
   }
   for (const e of [from, to]) {

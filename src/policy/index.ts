@@ -14,3 +14,5 @@ export { PolicyCodes } from './codes.js';
 export type { Protocol, PodClass } from './classes.js';
 export type { Direction, CompiledNetworkPolicy } from './netpol.js';
 export type { CompiledAdminPolicy, AdminAction } from './admin.js';
+export { explainPolicies, explainNetworkPolicy, explainAdminPolicy, formatExplanation, type PolicyExplanation } from './explain.js';
+export { lintPolicies, type LintFinding, type Severity } from './lint.js';
