@@ -4,7 +4,7 @@
 // conntrack. Each hop carries its why; drops say where and why.
 import type { Cluster } from '../cluster/cluster.js';
 import type { NodeInfo } from '../cluster/nodes.js';
-import { familyOf, isValidIP } from '../net/cidr.js';
+import { cidrContains, familyOf, isValidIP, parseCidr } from '../net/cidr.js';
 import { cniProfile, describeEncap, encapsulate, hostVethName, type CniOptions, type CniProfile } from '../net/cni.js';
 import { decideService, matchDestination, type EndpointChoice, type ServiceDecision, type TrafficSource } from '../services/decision.js';
 import { isClusterLocal, servicesModel } from '../services/model.js';
@@ -90,8 +90,8 @@ export function trace(cluster: Cluster, req: TraceRequest): TraceResult {
   const hops: TraceHop[] = [];
   const result = (verdict: 'delivered' | 'dropped', dropReason?: string, dropAt?: HopStep): TraceResult =>
     ({ verdict, from: req.from, to: req.to, hops, ...(dropReason ? { dropReason, dropAt } : {}) });
-  const drop = (step: HopStep, node: string | undefined, reason: string, detail: Record<string, unknown> = {}) => {
-    hops.push({ step, node, detail: { ...detail, dropped: true }, text: `DROPPED: ${reason}` });
+  const drop = (step: HopStep, node: string | undefined, reason: string, detail: Record<string, unknown> = {}, how: 'DROPPED' | 'REJECTED' = 'DROPPED') => {
+    hops.push({ step, node, detail: { ...detail, dropped: true }, text: `${how}: ${reason}` });
     return result('dropped', reason, step);
   };
 
@@ -156,7 +156,7 @@ export function trace(cluster: Cluster, req: TraceRequest): TraceResult {
   if (match.kind === 'unmatched-service-ip') return drop('dnat', procName, match.reason);
   if (match.kind === 'service') {
     decision = decideService(model, match.sp, match.entry, dstIP, src, procName);
-    if (decision.verdict !== 'dnat') return drop('dnat', procName, decision.reason, dnatDetail(decision, undefined, profile));
+    if (decision.verdict !== 'dnat') return drop('dnat', procName, decision.reason, dnatDetail(decision, undefined, profile), decision.verdict === 'reject' ? 'REJECTED' : 'DROPPED');
     const chosen = pick(decision.endpoints, req.seed);
     hops.push({ step: 'dnat', node: procName, detail: dnatDetail(decision, chosen, profile), text: dnatText(decision, chosen, req.seed, profile) });
     endpointIP = chosen.ip;
@@ -170,7 +170,8 @@ export function trace(cluster: Cluster, req: TraceRequest): TraceResult {
 
   // Where the (translated) destination lives.
   const dstPod = podIndex(cluster).byIP.get(endpointIP);
-  const dstNode = dstPod ? model.nodeByName.get(dstPod.spec.nodeName) : model.nodeByIP.get(endpointIP);
+  const dstNode = dstPod ? model.nodeByName.get(dstPod.spec.nodeName) : model.nodeByIP.get(endpointIP) ?? nodeOwningPodIP(model.nodes, endpointIP);
+  const hostEndpoint = !dstPod && dstNode ? model.nodeByIP.get(endpointIP) !== undefined : false;
   if (!dstPod && !dstNode) {
     if (srcPod && !isClusterLocal(model, endpointIP)) {
       hops.push({ step: 'snat', node: srcNode?.name, detail: { from: curSrc, to: srcNode?.internalIPs[0], by: 'CNI masquerade' }, text: `${endpointIP} is outside the cluster: ${cniMasq(profile)} SNATs ${curSrc} to the node IP ${srcNode?.internalIPs[0] ?? ''}` });
@@ -209,14 +210,20 @@ export function trace(cluster: Cluster, req: TraceRequest): TraceResult {
     const served = servedPort(dstPod, endpointPort, proto);
     if (!served.ok) return drop('deliver', dstNode?.name, served.text, { pod: dstPodKey, port: endpointPort });
     hops.push({ step: 'deliver', node: dstNode?.name, detail: { pod: dstPodKey, ip: endpointIP, port: endpointPort, protocol: proto, ...(served.container ? { container: served.container } : {}) }, text: `delivered to ${dstPodKey} ${endpointIP}:${endpointPort}/${proto}${served.container ? ` (container ${served.container})` : ''}` });
-  } else {
+  } else if (hostEndpoint) {
     hops.push({ step: 'deliver', node: dstNode!.name, detail: { node: dstNode!.name, ip: endpointIP, port: endpointPort }, text: `delivered to node ${dstNode!.name} ${endpointIP}:${endpointPort} (host network)` });
+  } else {
+    hops.push({ step: 'deliver', node: dstNode!.name, detail: { node: dstNode!.name, ip: endpointIP, port: endpointPort, pod: null }, text: `delivered to ${endpointIP}:${endpointPort} in node ${dstNode!.name}'s pod CIDR (no Pod object holds this address: the endpoint comes from a hand-written EndpointSlice)` });
   }
   const rev: string[] = [];
   if (decision) rev.push(`un-DNAT: the reply's source ${endpointIP}:${endpointPort} becomes ${dstIP}:${target.port}`);
   if (curSrc !== src.ip) rev.push(`un-SNAT: its destination ${curSrc} becomes ${src.ip}`);
   hops.push({ step: 'reply', node: procName || dstNode?.name, detail: { conntrack: Boolean(decision), from: `${endpointIP}:${endpointPort}`, to: src.ip }, text: rev.length ? `reply: conntrack reverses the NAT (${rev.join('; ')})${decision && fromNode && dstNode && fromNode.name !== dstNode.name ? `, so the reply goes back through ${fromNode.name}` : ''}` : `reply: ${endpointIP} → ${src.ip} directly (no NAT on this path)` });
   return result('delivered');
+}
+
+function nodeOwningPodIP(nodes: readonly NodeInfo[], ip: string): NodeInfo | undefined {
+  return nodes.find((n) => n.podCIDRs.some((c) => { try { return cidrContains(parseCidr(c), ip); } catch { return false; } }));
 }
 
 function routeOut(hops: TraceHop[], pod: PodObj, node: NodeInfo | undefined, profile: CniProfile): void {

@@ -1,0 +1,145 @@
+// Traces with exact hops: pod→pod on one node, across nodes per CNI, pod→ClusterIP, external→NodePort under both
+// externalTrafficPolicy values, pod→ExternalName, and the drops (no endpoints, Local without a local endpoint,
+// policy, port not served).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Cluster } from '../cluster/cluster.js';
+import type { CniOptions } from '../net/cni.js';
+import type { TraceComponents } from './hooks.js';
+import { trace, TraceInputError, type TraceResult } from './trace.js';
+
+const text = readFileSync(fileURLToPath(new URL('../../../src/trace/testdata/traces.yaml', import.meta.url)), 'utf8');
+const clusters = new Map<string, Cluster>();
+function clusterWith(cni: string): Cluster {
+  let c = clusters.get(cni);
+  if (!c) clusters.set(cni, (c = Cluster.load({ text: text.replace('cni: calico', `cni: ${cni}`), textName: 'traces.yaml' })));
+  return c;
+}
+const calico = clusterWith('calico');
+const steps = (r: TraceResult) => r.hops.map((h) => h.step);
+
+test('trace: pod → pod on the same node: no NAT, no encapsulation', () => {
+  const r = trace(calico, { from: 'shop/client', to: '10.244.1.3:8080' });
+  assert.equal(r.verdict, 'delivered');
+  assert.deepEqual(steps(r), ['route', 'policy-egress', 'route', 'policy-ingress', 'deliver', 'reply']);
+  assert.equal(r.hops[2].text, 'same node node-1: routed by the host to cali751425ce827, no encapsulation');
+  assert.deepEqual(r.hops[4].detail, { pod: 'shop/web-1', ip: '10.244.1.3', port: 8080, protocol: 'TCP', container: 'web' });
+  assert.equal(r.hops[5].text, 'reply: 10.244.1.3 → 10.244.1.2 directly (no NAT on this path)');
+});
+
+const ACROSS: { name: string; cni: string; opts?: CniOptions; outer?: Record<string, unknown>; overhead: number; mtu: number; device: string; route: RegExp }[] = [
+  { name: 'Flannel VXLAN', cni: 'flannel', outer: { src: '10.0.1.10', dst: '10.0.2.10', protocol: 'UDP', dport: 8472, vni: 1 }, overhead: 50, mtu: 1450, device: 'flannel.1', route: /veth pair to veth[0-9a-f]{8} on bridge cni0 \(gateway 10\.244\.1\.1\)/ },
+  { name: 'Flannel host-gw', cni: 'flannel', opts: { flannelBackend: 'host-gw' }, overhead: 0, mtu: 1500, device: 'eth0', route: /bridge cni0/ },
+  { name: 'Calico IP-in-IP', cni: 'calico', outer: { src: '10.0.1.10', dst: '10.0.2.10', protocol: 'IPIP (IP protocol 4)' }, overhead: 20, mtu: 1480, device: 'tunl0', route: /default route points at 169\.254\.1\.1/ },
+  { name: 'Calico VXLAN', cni: 'calico', opts: { calicoEncapsulation: 'VXLAN' }, outer: { src: '10.0.1.10', dst: '10.0.2.10', protocol: 'UDP', dport: 4789, vni: 4096 }, overhead: 50, mtu: 1450, device: 'vxlan.calico', route: /cali[0-9a-f]{11}/ },
+  { name: 'Calico BGP without encapsulation', cni: 'calico', opts: { calicoEncapsulation: 'None' }, overhead: 0, mtu: 1500, device: 'eth0', route: /proxy ARP/ },
+  { name: 'Cilium VXLAN', cni: 'cilium', outer: { src: '10.0.1.10', dst: '10.0.2.10', protocol: 'UDP', dport: 8472 }, overhead: 50, mtu: 1450, device: 'cilium_vxlan', route: /lxc[0-9a-f]{12}, where Cilium's eBPF programs/ },
+  { name: 'Cilium Geneve', cni: 'cilium', opts: { ciliumRouting: 'geneve' }, outer: { src: '10.0.1.10', dst: '10.0.2.10', protocol: 'UDP', dport: 6081 }, overhead: 50, mtu: 1450, device: 'cilium_geneve', route: /eBPF/ },
+  { name: 'Weave fastdp', cni: 'weave', outer: { src: '10.0.1.10', dst: '10.0.2.10', protocol: 'UDP', dport: 6784 }, overhead: 50, mtu: 1376, device: 'vxlan-6784', route: /bridge weave/ },
+  { name: 'Weave fastdp encrypted', cni: 'weave', opts: { weaveEncryption: true }, outer: { src: '10.0.1.10', dst: '10.0.2.10', protocol: 'UDP', dport: 6784 }, overhead: 84, mtu: 1376, device: 'vxlan-6784', route: /vethwepl/ },
+];
+
+for (const c of ACROSS) {
+  test(`trace: pod → pod across nodes, ${c.name}`, () => {
+    const r = trace(clusterWith(c.cni), { from: 'shop/client', to: '10.244.2.2:8080', cni: c.opts });
+    assert.equal(r.verdict, 'delivered');
+    assert.deepEqual(steps(r), ['route', 'policy-egress', 'encap', 'policy-ingress', 'deliver', 'reply']);
+    assert.match(r.hops[0].text, c.route);
+    const e = r.hops[2].detail;
+    assert.deepEqual([e.from, e.to, e.overhead, e.mtu, e.device, e.inner], ['node-1', 'node-2', c.overhead, c.mtu, c.device, { src: '10.244.1.2', dst: '10.244.2.2' }]);
+    assert.deepEqual(e.outer, c.outer);
+  });
+}
+
+test('trace: pod → ClusterIP by name: DNS, DNAT with the seeded pick, reply un-DNAT', () => {
+  const r = trace(calico, { from: 'shop/client', to: 'http://web/', seed: 7 });
+  assert.equal(r.verdict, 'delivered');
+  assert.deepEqual(steps(r), ['dns', 'route', 'dnat', 'policy-egress', 'route', 'policy-ingress', 'deliver', 'reply']);
+  assert.deepEqual(r.hops[0].detail, { name: 'web', rcode: 'NOERROR', tried: ['web.shop.svc.cluster.local.'], answer: '10.96.50.1' });
+  const d = r.hops[2].detail as Record<string, any>;
+  assert.deepEqual(d.candidates, [{ pod: 'shop/web-1', ip: '10.244.1.3', port: 8080, probability: 0.5 }, { pod: 'shop/web-2', ip: '10.244.2.2', port: 8080, probability: 0.5 }]);
+  assert.deepEqual([d.chosen.pod, d.chosen.probability, d.snat, d.vip], ['shop/web-1', 0.5, false, '10.96.50.1:80']);
+  assert.equal(r.hops[7].text, "reply: conntrack reverses the NAT (un-DNAT: the reply's source 10.244.1.3:8080 becomes 10.96.50.1:80)");
+});
+
+test('trace: without --seed every candidate is listed and the first followed', () => {
+  const r = trace(calico, { from: 'shop/client', to: '10.96.50.1:80' });
+  assert.match(r.hops[1].text, /candidates: shop\/web-1 10\.244\.1\.3:8080 \(50%\), shop\/web-2 10\.244\.2\.2:8080 \(50%\); following the first/);
+});
+
+test('trace: external → NodePort, externalTrafficPolicy Cluster: SNAT to the entry node, then across nodes', () => {
+  const r = trace(calico, { from: 'external', to: '10.0.3.10:30100', seed: 1 });
+  assert.equal(r.verdict, 'delivered');
+  assert.deepEqual(steps(r), ['route', 'dnat', 'snat', 'encap', 'policy-ingress', 'deliver', 'reply']);
+  assert.deepEqual(r.hops[2].detail, { from: '203.0.113.10', to: '10.0.3.10', mark: '0x4000', chain: 'KUBE-POSTROUTING', hairpin: false });
+  assert.deepEqual((r.hops[3].detail as Record<string, unknown>).inner, { src: '10.0.3.10', dst: '10.244.2.2' });
+});
+
+test('trace: external → NodePort, externalTrafficPolicy Local on a node without endpoint: dropped', () => {
+  const r = trace(calico, { from: 'external', to: '10.0.3.10:30101' });
+  assert.equal(r.verdict, 'dropped');
+  assert.equal(r.dropAt, 'dnat');
+  assert.equal(r.dropReason, 'externalTrafficPolicy is Local and node node-3 has no local endpoint for shop/web-local:http: kube-proxy DROPs NodePort 10.0.3.10:30101/TCP from outside the cluster');
+});
+
+test('trace: external → NodePort, externalTrafficPolicy Local with a local endpoint: client IP kept', () => {
+  const r = trace(calico, { from: 'external:198.51.100.9', to: '10.0.2.10:30101' });
+  assert.equal(r.verdict, 'delivered');
+  assert.deepEqual(steps(r), ['route', 'dnat', 'route', 'policy-ingress', 'deliver', 'reply']);
+  assert.match(r.hops[1].text, /the client source IP 198\.51\.100\.9 is preserved \(no SNAT\)/);
+});
+
+test('trace: pod → ExternalName: DNS CNAME, CNI masquerade, leaves the cluster', () => {
+  const r = trace(clusterWith('flannel'), { from: 'shop/client', to: 'db:5432' });
+  assert.equal(r.verdict, 'delivered');
+  assert.deepEqual(steps(r), ['dns', 'route', 'snat', 'exit']);
+  assert.equal(r.hops[0].detail.cname, 'db.example.com');
+  assert.equal(r.hops[2].text, "the destination is outside the cluster: flannel's ipMasq rule SNATs 10.244.1.2 to the node IP 10.0.1.10");
+});
+
+test('trace: Service without endpoints is rejected at kube-proxy', () => {
+  const r = trace(calico, { from: 'shop/client', to: 'nobody:80' });
+  assert.deepEqual([r.verdict, r.dropAt], ['dropped', 'dnat']);
+  assert.match(r.hops[2].text, /^REJECTED: Service shop\/nobody has no endpoints/);
+});
+
+test('trace: port not served', () => {
+  const r = trace(calico, { from: 'shop/client', to: '10.244.2.2:9999' });
+  assert.deepEqual([r.verdict, r.dropAt], ['dropped', 'deliver']);
+  assert.equal(r.dropReason, 'port not served: no container of shop/web-2 declares 9999/TCP (it declares 8080/TCP); the connection is refused');
+});
+
+const denyEgress = (enforced: boolean): TraceComponents => ({
+  policy: (_c, q) => ({
+    allowed: !enforced, enforced,
+    egress: q.srcPod === 'shop/client' ? { allowed: false, reason: 'shop/deny-all selects the pod and no egress rule allows it', policies: ['shop/deny-all'] } : { allowed: true, reason: 'not isolated', policies: [] },
+    ingress: { allowed: true, reason: 'not isolated', policies: [] },
+  }),
+});
+
+test('trace: egress NetworkPolicy drop is reported where it happens', () => {
+  const r = trace(calico, { from: 'shop/client', to: 'http://web/', seed: 7, components: denyEgress(true) });
+  assert.deepEqual([r.verdict, r.dropAt], ['dropped', 'policy-egress']);
+  assert.equal(r.dropReason, 'egress NetworkPolicy denies 10.244.1.3:8080 for shop/client: shop/deny-all selects the pod and no egress rule allows it');
+});
+
+test('trace: a CNI that does not enforce policy lets it pass, and says so', () => {
+  const r = trace(clusterWith('flannel'), { from: 'shop/client', to: 'http://web/', seed: 7, components: denyEgress(false) });
+  assert.equal(r.verdict, 'delivered');
+  assert.match(r.hops[3].text, /would be denied .* but Flannel \(vxlan backend\) does not enforce NetworkPolicy/);
+});
+
+test('trace: the ingress check sees the post-SNAT source', () => {
+  const seen: string[] = [];
+  const spy: TraceComponents = { policy: (_c, q) => { seen.push(`${q.srcPod ?? '-'} ${q.srcIP}`); return { allowed: true, enforced: true, egress: { allowed: true, reason: '', policies: [] }, ingress: { allowed: true, reason: '', policies: [] } }; } };
+  trace(calico, { from: 'external', to: '10.0.3.10:30100', seed: 1, components: spy });
+  assert.deepEqual(seen, ['- 10.0.3.10']);
+});
+
+test('trace: bad input is a clear error', () => {
+  assert.throws(() => trace(calico, { from: 'shop/ghost', to: 'web:80' }), (e: Error) => e instanceof TraceInputError && e.message === 'pods "ghost" not found in namespace shop (pods there: client, web-1, web-2)');
+  assert.throws(() => trace(calico, { from: 'shop/client', to: 'web' }), /--to must be a URL, HOST:PORT or IP:PORT/);
+  assert.throws(() => trace(calico, { from: 'external', to: 'web:80' }), /does not use cluster DNS/);
+});
