@@ -174,6 +174,12 @@ export function trace(cluster: Cluster, req: TraceRequest): TraceResult {
   const hostEndpoint = !dstPod && dstNode ? model.nodeByIP.get(endpointIP) !== undefined : false;
   if (!dstPod && !dstNode) {
     if (srcPod && !isClusterLocal(model, endpointIP)) {
+      if (src.kind === 'pod') {
+        const v = req.components?.policy?.(cluster, { srcPod: src.pod, srcIP: src.ip, dstIP: endpointIP, port: endpointPort, protocol: proto });
+        const h = policyHop('egress', v, src.node, src.pod!, `${endpointIP}:${endpointPort}`, profile);
+        hops.push(h);
+        if (v && !v.egress.allowed && v.enforced) return result('dropped', h.text.replace(/^DROPPED: /, ''), 'policy-egress');
+      }
       hops.push({ step: 'snat', node: srcNode?.name, detail: { from: curSrc, to: srcNode?.internalIPs[0], by: 'CNI masquerade' }, text: `${endpointIP} is outside the cluster: ${cniMasq(profile)} SNATs ${curSrc} to the node IP ${srcNode?.internalIPs[0] ?? ''}` });
       hops.push({ step: 'exit', node: srcNode?.name, detail: { leftCluster: true, to: `${endpointIP}:${endpointPort}` }, text: `leaves the cluster towards ${endpointIP}:${endpointPort} (podnet stops at the cluster edge)` });
       return result('delivered');
