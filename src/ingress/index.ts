@@ -103,12 +103,13 @@ function resolveEntryPoint(entryPoints: EntryPoint[], via?: string): EntryPoint 
     if (active.length === 0) throw new EntryPointError(entryPoints.length === 0 ? 'the manifests have no Ingress and no Gateway: there is no entry point to route through' : `no entry point has anything to serve; choose one with --via (${list})`);
     throw new EntryPointError(`there are ${active.length} entry points; choose one with --via: ${active.map((e) => e.id).join(', ')}`);
   }
-  if (via === 'ingress') {
-    const ing = entryPoints.filter((e) => e.kind === 'ingress');
+  if (via === 'ingress' || via === 'gateway') {
+    const ing = entryPoints.filter((e) => e.kind === via);
     const act = ing.filter((e) => e.active);
     if (act.length === 1) return act[0];
     if (ing.length === 1) return ing[0];
-    throw new EntryPointError(ing.length === 0 ? 'there is no IngressClass to route through' : `there are ${ing.length} IngressClasses; choose one: ${ing.map((e) => e.id).join(', ')}`);
+    const what = via === 'ingress' ? 'IngressClass' : 'Gateway';
+    throw new EntryPointError(ing.length === 0 ? `there is no ${what} to route through` : `there are ${ing.length} ${what}es; choose one: ${ing.map((e) => e.id).join(', ')}`.replace('Gatewayes', 'Gateways'));
   }
   const id = via.startsWith('gateway:') ? `gateway/${via.slice(8)}` : via;
   const found = entryPoints.find((e) => e.id === id) ?? (id.startsWith('gateway/') && id.split('/').length === 2 ? entryPoints.find((e) => e.id.endsWith(`/${id.split('/')[1]}`) && e.kind === 'gateway') : undefined);

@@ -1,0 +1,248 @@
+// The live edge proxy: `podnet serve ingress|gateway`. Real HTTP/1.1 on 127.0.0.1, HTTPS with SNI from the cluster's
+// Secrets (HTTP/2 over TLS by ALPN), every request decided by the routing model (src/ingress) and forwarded to the
+// chosen backend endpoint — a virtual pod, or whatever `resolve` maps the endpoint to. The hot path keeps one undici
+// Pool (keep-alive, pooled connections) per upstream address and round-robins endpoints per backend.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
+import type { AddressInfo, Socket } from 'node:net';
+import type { SecureContext, TLSSocket } from 'node:tls';
+import { createSecureContext } from 'node:tls';
+import { Pool } from 'undici';
+import type { Cluster } from '../cluster/cluster.js';
+import { compileRouting, type RouteRequest, type RouteResult, type RoutingModel } from '../ingress/index.js';
+import { normalizeHost } from '../ingress/match.js';
+import { EdgeRateLimiter } from '../ingress/rate-limit.js';
+import { proxyPods } from '../ingress/dataplane-policy.js';
+import { SecureContextCache, selfSignedKeyPair, type KeyPair } from './tls-material.js';
+import { SOURCE_HEADER } from './virtual-pods.js';
+
+export interface UpstreamAddress { host: string; port: number }
+
+export interface EdgeProxyOptions {
+  cluster: Cluster;
+  /** Entry point (`ingress`, `ingress:CLASS`, `gateway/NS/NAME`); default: the only one. */
+  via?: string;
+  /** Live ports (0 = ephemeral; undefined = do not listen). */
+  httpPort?: number;
+  httpsPort?: number;
+  host?: string;
+  /** Where an endpoint `ip:port` of the model really listens. */
+  resolve: (endpoint: string) => UpstreamAddress | undefined;
+  /** One line per request (access log); omit for none. */
+  log?: (line: string) => void;
+  /** Upstream connections per address (default 64). */
+  connections?: number;
+}
+
+type AnyRequest = IncomingMessage | Http2ServerRequest;
+type AnyResponse = ServerResponse | Http2ServerResponse;
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
+const STATUS_TEXT: Record<number, string> = { 404: 'Not Found', 421: 'Misdirected Request', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Temporarily Unavailable', 504: 'Gateway Time-out' };
+
+export class EdgeProxy {
+  readonly model: RoutingModel;
+  readonly entryPoint: string;
+  /** Model ports the live ports stand for (80/443 for ingress; the Gateway's first HTTP / HTTPS listener ports). */
+  readonly modelHttpPort: number;
+  readonly modelHttpsPort: number;
+  httpPort = 0;
+  httpsPort = 0;
+  private readonly pools = new Map<string, Pool>();
+  private readonly rr = new Map<string, number>();
+  private readonly limiter = new EdgeRateLimiter();
+  private readonly contexts: SecureContextCache;
+  private readonly sniCache = new Map<string, SecureContext | undefined>();
+  private fallback?: SecureContext;
+  private http?: Server;
+  private https?: Http2SecureServer;
+  private readonly sourceIP: string;
+
+  private constructor(private readonly opts: EdgeProxyOptions) {
+    this.model = compileRouting(opts.cluster);
+    const ep = this.model.resolveEntryPoint(opts.via);
+    this.entryPoint = ep.id;
+    this.contexts = new SecureContextCache(opts.cluster);
+    if (ep.kind === 'ingress') {
+      this.modelHttpPort = 80;
+      this.modelHttpsPort = 443;
+    } else {
+      const g = this.model.gateways.find((x) => `gateway/${x.gateway.metadata.namespace}/${x.gateway.metadata.name}` === ep.id)!;
+      this.modelHttpPort = g.listeners.find((l) => l.protocol === 'HTTP')?.port ?? 80;
+      this.modelHttpsPort = g.listeners.find((l) => l.protocol === 'HTTPS')?.port ?? 443;
+    }
+    const proxyPod = proxyPods(opts.cluster, this.entryPoint)[0] as { status?: { podIP?: string } } | undefined;
+    this.sourceIP = proxyPod?.status?.podIP ?? '127.0.0.1';
+  }
+
+  static async start(opts: EdgeProxyOptions): Promise<EdgeProxy> {
+    const p = new EdgeProxy(opts);
+    const host = opts.host ?? '127.0.0.1';
+    if (opts.httpPort !== undefined) {
+      p.http = createServer((req, res) => p.handle(req, res, 'http'));
+      p.http.keepAliveTimeout = 75_000; // nginx keepalive_timeout 75s
+      p.httpPort = await listen(p.http, opts.httpPort, host);
+    }
+    if (opts.httpsPort !== undefined) {
+      const fallbackPair: KeyPair | undefined = selfSignedKeyPair('Kubernetes Ingress Controller Fake Certificate', ['ingress.local']);
+      if (fallbackPair) p.fallback = createSecureContext(fallbackPair);
+      p.https = createSecureServer({
+        allowHTTP1: true,
+        ...(fallbackPair ?? {}),
+        SNICallback: (servername, cb) => cb(null, p.contextFor(servername) ?? p.fallback),
+      }, (req, res) => p.handle(req, res, 'https'));
+      p.https.on('secureConnection', (s: TLSSocket) => s.on('error', () => s.destroy()));
+      p.httpsPort = await listen(p.https, opts.httpsPort, host);
+    }
+    return p;
+  }
+
+  /** The certificate the model picks for an SNI name (cached per name). */
+  private contextFor(servername: string): SecureContext | undefined {
+    const name = servername.toLowerCase();
+    if (this.sniCache.has(name)) return this.sniCache.get(name);
+    let ctx: SecureContext | undefined;
+    try {
+      const r = this.model.route({ scheme: 'https', host: name, sni: name, port: this.modelHttpsPort, path: '/', query: '', method: 'GET', headers: {} }, this.entryPoint);
+      if (r.tls?.secret && !r.tls.fallback) ctx = this.contexts.get(r.tls.secret);
+    } catch {
+      ctx = undefined;
+    }
+    this.sniCache.set(name, ctx);
+    return ctx;
+  }
+
+  private handle(req: AnyRequest, res: AnyResponse, scheme: 'http' | 'https'): void {
+    let result: RouteResult;
+    const rawUrl = req.url ?? '/';
+    const q = rawUrl.indexOf('?');
+    const headers: Record<string, string> = {};
+    const src = req.headers;
+    for (const k in src) {
+      if (k.charCodeAt(0) === 58) continue; // HTTP/2 pseudo-headers
+      const v = src[k];
+      if (v !== undefined) headers[k] = typeof v === 'string' ? v : v.join(', ');
+    }
+    const authority = headers['host'] ?? (src[':authority'] as string | undefined) ?? '';
+    if (headers['host'] === undefined && authority) headers['host'] = authority;
+    const socket = req.socket as Socket & { servername?: string };
+    const clientIP = socket.remoteAddress ?? '127.0.0.1';
+    const rr: RouteRequest = {
+      scheme, host: normalizeHost(authority), port: scheme === 'https' ? this.modelHttpsPort : this.modelHttpPort,
+      path: q < 0 ? rawUrl : rawUrl.slice(0, q), query: q < 0 ? '' : rawUrl.slice(q + 1), method: req.method ?? 'GET', headers,
+      sni: scheme === 'https' ? (socket.servername || undefined) : undefined, clientIP, random: Math.random(), httpsPort: this.httpsPort || 443,
+    };
+    try {
+      result = this.model.route(rr, this.entryPoint);
+    } catch (e) {
+      return this.answer(req, res, 500, `podnet: ${(e as Error).message}`);
+    }
+    const status = result.status;
+    if (status !== 200) {
+      if (status === 0) { req.socket.destroy(); return; }
+      if (result.location !== undefined) {
+        res.writeHead(status, { location: result.location, 'content-length': '0' });
+        res.end();
+        this.opts.log?.(`${clientIP} "${rr.method} ${rawUrl}" ${status} -> ${result.location}`);
+        return;
+      }
+      return this.answer(req, res, status, result.reason);
+    }
+    let release: (() => void) | undefined;
+    if (result.rateLimit) {
+      const v = result.via!;
+      const admit = this.limiter.admit(`${v.namespace}/${v.name}/${v.match}`, clientIP, result.rateLimit, Date.now());
+      if (admit.status !== 0) return this.answer(req, res, admit.status, 'rate limit exceeded (ingress-nginx limit-rps / limit-connections)');
+      release = admit.release;
+    }
+    const b = result.backend!;
+    const endpoints = b.endpoints!;
+    const key = `${b.namespace}/${b.service}:${b.port}`;
+    const n = this.rr.get(key) ?? 0;
+    this.rr.set(key, n + 1);
+    const endpoint = endpoints[n % endpoints.length];
+    const upstream = this.opts.resolve(endpoint);
+    if (!upstream) { release?.(); return this.answer(req, res, 502, `no live server for endpoint ${endpoint} of ${key}`); }
+    const out = result.requestHeaders!;
+    out[SOURCE_HEADER] = this.sourceIP;
+    if (result.mirrors) this.mirror(result, rr.method);
+    const hasBody = rr.method !== 'GET' && rr.method !== 'HEAD' && (headers['content-length'] !== undefined ? headers['content-length'] !== '0' : headers['transfer-encoding'] !== undefined);
+    const respHeaders = result.responseHeaders;
+    const log = this.opts.log;
+    this.pool(upstream).stream({ path: result.path!, method: rr.method as 'GET', headers: out, body: hasBody ? (req as unknown as NodeJS.ReadableStream) as never : null }, ({ statusCode, headers: up }) => {
+      const h: Record<string, string | string[]> = {};
+      for (const k in up) if (!HOP_BY_HOP.has(k)) h[k] = up[k] as string | string[];
+      if (respHeaders) for (const k in respHeaders) { const v = respHeaders[k]; if (v === null) delete h[k]; else h[k] = v; }
+      res.writeHead(statusCode, h);
+      return res as unknown as NodeJS.WritableStream as never;
+    }, (err) => {
+      release?.();
+      if (err) {
+        const code = (err as { code?: string }).code;
+        if (!res.headersSent) this.answer(req, res, code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' ? 504 : 502, `upstream ${endpoint}: ${err.message}`);
+        else res.destroy?.();
+      }
+      log?.(`${clientIP} "${rr.method} ${rawUrl}" ${err ? 'error' : 'ok'} -> ${key} ${endpoint}`);
+    });
+  }
+
+  private mirror(result: RouteResult, method: string): void {
+    for (const m of result.mirrors ?? []) {
+      const r = resolveMirror(this.opts.cluster, m.namespace, m.service, m.port);
+      const up = r ? this.opts.resolve(r) : undefined;
+      if (!up) continue;
+      this.pool(up).request({ path: result.path!, method: method as 'GET', headers: result.requestHeaders }).then((x) => x.body.dump(), () => undefined);
+    }
+  }
+
+  private pool(a: UpstreamAddress): Pool {
+    const k = `${a.host}:${a.port}`;
+    let p = this.pools.get(k);
+    if (!p) {
+      p = new Pool(`http://${k}`, { connections: this.opts.connections ?? 64, pipelining: 1, keepAliveTimeout: 60_000, connectTimeout: 5_000, headersTimeout: 60_000, bodyTimeout: 60_000 });
+      this.pools.set(k, p);
+    }
+    return p;
+  }
+
+  private answer(req: AnyRequest, res: AnyResponse, status: number, reason: string): void {
+    if (res.headersSent) { res.destroy?.(); return; }
+    const body = `${status} ${STATUS_TEXT[status] ?? ''}\n`;
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), 'x-podnet-reason': reason.replace(/[^\x20-\x7e]/g, '?').slice(0, 512) });
+    if (req.method === 'HEAD') res.end();
+    else res.end(body);
+    this.opts.log?.(`${req.socket.remoteAddress} "${req.method} ${req.url}" ${status}: ${reason}`);
+  }
+
+  async close(): Promise<void> {
+    const closing: Promise<unknown>[] = [...this.pools.values()].map((p) => p.destroy());
+    for (const s of [this.http, this.https]) {
+      if (!s) continue;
+      closing.push(new Promise<void>((resolve) => s.close(() => resolve())));
+      (s as Server).closeAllConnections?.();
+    }
+    await Promise.all(closing);
+  }
+}
+
+function listen(server: Server | Http2SecureServer, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** A mirror backend's first ready endpoint (mirrors are fire-and-forget copies). */
+function resolveMirror(cluster: Cluster, ns: string, svc: string, port: number): string | undefined {
+  for (const s of cluster.slicesOfService(ns, svc) as unknown as { ports?: { port?: number; name?: string }[]; endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[] }[]) {
+    const service = cluster.get<{ spec: { ports?: { port: number; name?: string }[] } }>('Service', ns, svc);
+    const sp = service?.spec.ports?.find((p) => p.port === port);
+    const slicePort = s.ports?.find((p) => (p.name ?? '') === (sp?.name ?? ''));
+    const ep = s.endpoints?.find((e) => e.conditions?.ready !== false);
+    if (ep && slicePort?.port) return `${ep.addresses[0]}:${slicePort.port}`;
+  }
+  return undefined;
+}
