@@ -78,7 +78,19 @@ export function cniProfile(name: CniName, opts: CniOptions = {}): CniProfile {
 }
 
 /** The host-side interface name each CNI gives a pod's veth (deterministic here; real ones derive from IDs). */
+const vethNames = new Map<string, string>();
+
 export function hostVethName(cni: CniName, namespace: string, pod: string): string {
+  const key = `${cni}|${namespace}|${pod}`;
+  let name = vethNames.get(key);
+  if (name === undefined) {
+    if (vethNames.size > 200_000) vethNames.clear();
+    vethNames.set(key, (name = computeVethName(cni, namespace, pod)));
+  }
+  return name;
+}
+
+function computeVethName(cni: CniName, namespace: string, pod: string): string {
   const h = (s: string, n: number) => createHash('sha1').update(s).digest('hex').slice(0, n);
   switch (cni) {
     case 'calico': return `cali${h(`${namespace}.${pod}`, 11)}`; // Calico: "cali" + sha1("<ns>.<pod>")[:11]

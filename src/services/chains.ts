@@ -23,8 +23,20 @@ export function base32(bytes: Uint8Array): string {
   return out;
 }
 
+// Chain names are asked for again and again (every decision names its endpoint chains); sha256 is the cost, so
+// names are remembered. Bounded: cleared when it grows past what any cluster podnet loads would need.
+const memo = new Map<string, string>();
+const MEMO_LIMIT = 500_000;
+
 function hash(text: string, length: number): string {
-  return base32(createHash('sha256').update(text).digest()).slice(0, length);
+  const key = `${length}|${text}`;
+  let h = memo.get(key);
+  if (h === undefined) {
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    h = base32(createHash('sha256').update(text).digest()).slice(0, length);
+    memo.set(key, h);
+  }
+  return h;
 }
 
 const proto = (sp: ServicePortInfo) => sp.protocol.toLowerCase();

@@ -135,13 +135,15 @@ function done(plan: PortPlan, base: Omit<ServiceDecision, 'verdict' | 'endpoints
   if (eps.length === 0) {
     return { ...base, verdict: 'drop', endpoints: [], snat: false, reason: `${reason}; but the ${set} endpoint set is empty on node ${plan.nodeName}, so the packet is dropped`, endpointSet: set, fallbackToTerminating: false, chains };
   }
-  const endpoints = eps.map((e) => ({
-    ...(e.pod ? { pod: e.pod } : {}),
-    ip: e.ip, port: e.port, probability: 1 / eps.length,
-    ...(e.nodeName ? { nodeName: e.nodeName } : {}),
-    ...(e.zone ? { zone: e.zone } : {}),
-    terminating: e.terminating, hairpin: e.ip === src.ip, chain: iptablesChains.endpoint(sp, e),
-  }));
+  // Plain assignments, not object spreads: this runs for every endpoint of every traced packet.
+  const probability = 1 / eps.length;
+  const endpoints = eps.map((e) => {
+    const c: EndpointChoice = { ip: e.ip, port: e.port, probability, terminating: e.terminating, hairpin: e.ip === src.ip, chain: iptablesChains.endpoint(sp, e) };
+    if (e.pod) c.pod = e.pod;
+    if (e.nodeName) c.nodeName = e.nodeName;
+    if (e.zone) c.zone = e.zone;
+    return c;
+  });
   const affinity = sp.affinityTimeoutSeconds !== undefined ? `; sessionAffinity ClientIP: after the first pick, ${src.ip} sticks to its endpoint for ${sp.affinityTimeoutSeconds}s` : '';
   const hairpin = endpoints.some((e) => e.hairpin) ? '; if the pod reaches itself (hairpin) the packet is masqueraded so the reply returns through the node' : '';
   return {

@@ -280,7 +280,7 @@ function pick(eps: EndpointChoice[], seed?: number): EndpointChoice {
 function dnatDetail(d: ServiceDecision, chosen: EndpointChoice | undefined, profile: CniProfile): Record<string, unknown> {
   return {
     service: d.service, port: d.port, entry: d.entry, vip: `${d.vip}:${d.dport}`, verdict: d.verdict, chains: d.chains,
-    endpointSet: d.endpointSet, snat: d.snat, reason: d.reason, candidates: d.endpoints.map((e) => ({ ...(e.pod ? { pod: e.pod } : {}), ip: e.ip, port: e.port, probability: e.probability })),
+    endpointSet: d.endpointSet, snat: d.snat, reason: d.reason, candidates: d.endpoints.map((e) => (e.pod ? { pod: e.pod, ip: e.ip, port: e.port, probability: e.probability } : { ip: e.ip, port: e.port, probability: e.probability })),
     ...(chosen ? { chosen: { ...(chosen.pod ? { pod: chosen.pod } : {}), ip: chosen.ip, port: chosen.port, probability: chosen.probability, chain: chosen.chain } } : {}),
     ...(d.affinity ? { affinity: d.affinity } : {}),
     dataplane: profile.kubeProxyReplacement ? 'cilium-ebpf' : 'kube-proxy',
