@@ -29,6 +29,8 @@ export const Codes = {
   podIPConflict: 'PN1015',
   configInvalid: 'PN1016',
   endpointsIgnored: 'PN1017',
+  statusIgnored: 'PN1018',
+  tooManyReplicas: 'PN1019',
 } as const;
 
 /** `file:line: message` (warnings say so), the way compilers and kubectl-adjacent tools print. */

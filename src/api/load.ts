@@ -87,7 +87,8 @@ export function parseManifestText(text: string, file: string): LoadResult {
       value = loadYaml(segment.text, { filename: file });
     } catch (e) {
       const err = e as YAMLException;
-      const errLine = segment.startLine + (err.mark?.line ?? 0);
+      // Some js-yaml errors carry a mark at the start of the buffer; never point above the document's first line.
+      const errLine = Math.max(line, segment.startLine + (err.mark?.line ?? 0));
       result.diagnostics.push({
         code: Codes.yamlSyntax, level: 'error', source: { file, line: errLine },
         message: `error converting YAML to JSON: yaml: line ${errLine}: ${err.reason ?? firstLine(err.message)}`,
@@ -172,9 +173,11 @@ function collectObjects(value: unknown, segment: Segment, source: SourceRef, res
   if (typeof obj.kind !== 'string' || obj.kind === '') missing.push('kind');
   if (missing.length > 0) {
     const what = missing.map((m) => `${m} not set`).join(', ');
+    const meta = obj.metadata as Record<string, unknown> | undefined;
+    const name = meta && typeof meta === 'object' && typeof meta.name === 'string' ? ` for object ${JSON.stringify(meta.name)}` : '';
     result.diagnostics.push({
       code: Codes.notAnObject, level: 'error', source,
-      message: `error validating data: [${what}]; every object needs apiVersion and kind`,
+      message: `error validating data: [${what}]${name}; every object needs apiVersion and kind`,
     });
     return;
   }

@@ -128,3 +128,18 @@ spec:
   assert.ok(c.get('Service', 'default', 'api'));
   assert.equal(c.get('Service', 'default', 'web'), undefined);
 });
+
+test('status fields of a dump that do not fit their type are dropped with a warning; the object still loads', () => {
+  const c = Cluster.load('apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: x}]\nstatus:\n  podIP: not-an-ip\n  phase: Sleeping\n');
+  assert.deepEqual(lines(c), [
+    '<text>:1: Warning: Pod "p": status.phase: must be one of Pending, Running, Succeeded, Failed, Unknown; ignored',
+    '<text>:1: Warning: Pod "p": status.podIP: must be a valid IP address; ignored',
+  ]);
+  assert.equal(c.get<any>('Pod', 'default', 'p').status.podIP, '10.244.1.2');
+});
+
+test('a workload asking for more pods than podnet models is reported, not expanded', () => {
+  const c = Cluster.load('apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: huge}\nspec:\n  replicas: 100000\n  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n    spec: {containers: [{name: c, image: x}]}\n');
+  assert.deepEqual(lines(c, 'error'), ['<text>:1: ReplicaSet default/' + c.list('ReplicaSet')[0].metadata.name + ': spec.replicas is 100000; podnet models at most 5000 pods per workload, so it makes none']);
+  assert.equal(c.pods('default').length, 0);
+});

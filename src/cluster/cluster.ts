@@ -2,6 +2,7 @@
 //   load -> validate -> default -> store -> controllers (nodes, built-ins, workloads, scheduling + IPAM, Service
 //   allocation, EndpointSlices) -> a store every component reads.
 import { applyDefaults, deterministicUid } from '../api/defaults.js';
+import { sanitizeStatus } from '../api/status.js';
 import { Codes, hasErrors, sortDiagnostics, type Diagnostic } from '../api/diagnostics.js';
 import { invalidObjectMessage } from '../api/field-errors.js';
 import { kindInfo } from '../api/kinds.js';
@@ -112,7 +113,7 @@ export class Cluster {
     }
     for (const job of store.list<KubeObject & { spec: Obj }>('Job')) defaultJobSelector(job);
     addGatewayDataPlanes(store);
-    expandWorkloads(store, nodes);
+    expandWorkloads(store, nodes, diags);
     scheduleAndAddressPods(store, nodes, diags);
     allocateServices(store, config, diags);
     reconcileEndpoints(store, nodes, diags);
@@ -185,6 +186,9 @@ function admitObjects(objects: readonly LoadedObject[], store: ClusterStore, unm
       continue;
     }
     const obj = applyDefaults(raw);
+    for (const w of sanitizeStatus(obj)) {
+      diags.push({ code: Codes.statusIgnored, level: 'warning', source, object: { kind: raw.kind, namespace: nsText ?? '', name }, message: `${raw.kind} ${JSON.stringify(name)}: ${w.field}: ${w.detail}` });
+    }
     if (info.namespaced) obj.metadata.namespace = nsText ?? 'default';
     else delete obj.metadata.namespace;
     const ref = refOfObject(obj);

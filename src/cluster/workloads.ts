@@ -2,6 +2,7 @@
 // real controllers name them. A workload whose children are already in the manifests (a `kubectl get -A -o yaml` dump)
 // is not expanded again.
 import { deterministicUid } from '../api/defaults.js';
+import { Codes, type Diagnostic } from '../api/diagnostics.js';
 import { compileLabelSelector } from '../api/labels.js';
 import type { KubeObject, LabelSelector, OwnerReference, SourceRef } from '../api/types.js';
 import { podTemplateHash, uniqueGeneratedName } from './names.js';
@@ -51,8 +52,17 @@ export function podFromTemplate(owner: Workload, template: Obj, opts: PodOptions
   };
 }
 
+/** The most pods podnet makes for one workload: a model, not a load generator. */
+export const MAX_PODS_PER_WORKLOAD = 5000;
+
 /** Runs every workload controller over the store, adding generated ReplicaSets and Pods. */
-export function expandWorkloads(store: ClusterStore, nodes: readonly NodeInfo[]): void {
+export function expandWorkloads(store: ClusterStore, nodes: readonly NodeInfo[], diags: Diagnostic[] = []): void {
+  const podCount = (owner: Workload, field: string, n: number): number => {
+    if (n <= MAX_PODS_PER_WORKLOAD) return n;
+    const ref = refOfObject(owner);
+    diags.push({ code: Codes.tooManyReplicas, level: 'error', object: ref, source: store.sourceOf(ref), message: `${owner.kind} ${owner.metadata.namespace}/${owner.metadata.name}: ${field} is ${n}; podnet models at most ${MAX_PODS_PER_WORKLOAD} pods per workload, so it makes none` });
+    return 0;
+  };
   const takenPodNames = new Map<string, Set<string>>();
   const taken = (ns: string): Set<string> => {
     let s = takenPodNames.get(ns);
@@ -77,7 +87,7 @@ export function expandWorkloads(store: ClusterStore, nodes: readonly NodeInfo[])
 
   for (const rs of store.list<Workload>('ReplicaSet')) {
     if (hasOwnedPods(rs)) continue;
-    const replicas = Number(rs.spec.replicas ?? 1);
+    const replicas = podCount(rs, 'spec.replicas', Number(rs.spec.replicas ?? 1));
     const source = sourceOfRoot(store, rs);
     for (let i = 0; i < replicas; i++) {
       const name = uniqueGeneratedName(`${rs.metadata.name}-`, `${rs.metadata.namespace}/${rs.metadata.name}/${i}`, taken(rs.metadata.namespace ?? 'default'));
@@ -87,7 +97,7 @@ export function expandWorkloads(store: ClusterStore, nodes: readonly NodeInfo[])
 
   for (const sts of store.list<Workload>('StatefulSet')) {
     if (hasOwnedPods(sts)) continue;
-    const replicas = Number(sts.spec.replicas ?? 1);
+    const replicas = podCount(sts, 'spec.replicas', Number(sts.spec.replicas ?? 1));
     const revision = `${sts.metadata.name}-${podTemplateHash(sts.spec.template)}`;
     const source = store.sourceOf(refOfObject(sts));
     for (let i = 0; i < replicas; i++) {
@@ -119,7 +129,7 @@ export function expandWorkloads(store: ClusterStore, nodes: readonly NodeInfo[])
 
   for (const job of store.list<Workload>('Job')) {
     if (hasOwnedPods(job)) continue;
-    const active = Math.min(Number(job.spec.parallelism ?? 1), Number(job.spec.completions ?? 1));
+    const active = podCount(job, 'spec.parallelism', Math.min(Number(job.spec.parallelism ?? 1), Number(job.spec.completions ?? 1)));
     const source = store.sourceOf(refOfObject(job));
     const uid = job.metadata.uid ?? '';
     for (let i = 0; i < active; i++) {

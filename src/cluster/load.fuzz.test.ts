@@ -1,0 +1,132 @@
+// Fuzz: 10,000 mutated manifests (fields dropped, types swapped, garbage text) through the whole pipeline — loader,
+// validation, defaulting and every controller. Nothing may throw, and every object that does not make it into the
+// cluster must be named by a diagnostic (or, when it has no usable identity, located by one).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { load as loadYaml } from 'js-yaml';
+import { Cluster } from './cluster.js';
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const template = { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'c', image: 'i', ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }] }] } };
+const SEEDS: Record<string, unknown>[] = [
+  { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'n', labels: { a: 'b' } } },
+  { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels: { app: 'x' } }, spec: { nodeName: 'node-1', hostNetwork: false, containers: template.spec.containers }, status: { podIP: '10.244.1.9', phase: 'Running' } },
+  { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { replicas: 2, selector: { matchLabels: { app: 'x' } }, template } },
+  { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 's' }, spec: { serviceName: 's', replicas: 2, selector: { matchLabels: { app: 'x' } }, template } },
+  { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'ds' }, spec: { selector: { matchLabels: { app: 'x' } }, template } },
+  { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j' }, spec: { parallelism: 1, template: { spec: { restartPolicy: 'Never', containers: template.spec.containers } } } },
+  { apiVersion: 'v1', kind: 'Service', metadata: { name: 'svc' }, spec: { type: 'LoadBalancer', selector: { app: 'x' }, ports: [{ name: 'http', port: 80, targetPort: 'http', nodePort: 30080 }], sessionAffinity: 'ClientIP', externalTrafficPolicy: 'Local' } },
+  { apiVersion: 'v1', kind: 'Service', metadata: { name: 'hl' }, spec: { clusterIP: 'None', ipFamilyPolicy: 'PreferDualStack', ports: [{ port: 5432 }] } },
+  { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'hl' }, subsets: [{ addresses: [{ ip: '192.0.2.1' }], ports: [{ port: 5432 }] }] },
+  { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'es', labels: { 'kubernetes.io/service-name': 'hl' } }, addressType: 'IPv4', endpoints: [{ addresses: ['192.0.2.2'], conditions: { ready: true } }], ports: [{ port: 5432 }] },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'np' }, spec: { podSelector: { matchLabels: { app: 'x' } }, ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['10.1.0.0/16'] } }], ports: [{ port: 80, endPort: 90 }] }] } },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'ing' }, spec: { rules: [{ host: 'a.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'svc', port: { number: 80 } } } }] } }] } },
+  { apiVersion: 'v1', kind: 'Node', metadata: { name: 'extra' }, spec: { podCIDR: '10.244.9.0/24' }, status: { addresses: [{ type: 'InternalIP', address: '10.0.9.10' }] } },
+  { apiVersion: 'podnet.dev/v1alpha1', kind: 'ClusterConfig', metadata: { name: 'c' }, spec: { nodeCount: 3, cni: 'flannel' } },
+];
+
+const WEIRD: unknown[] = [null, '', 'x', -1, 0, 1.5, 70000, 2 ** 53, true, [], {}, [1, 'a'], { a: { b: null } }, 'None', '10.96.0.1', '::1', 'TCP', '*', '../../etc', 'a'.repeat(300)];
+
+function paths(v: unknown, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
+  if (v && typeof v === 'object') {
+    for (const [k, child] of Object.entries(v)) {
+      const p = [...prefix, Array.isArray(v) ? Number(k) : k];
+      out.push(p);
+      paths(child, p, out);
+    }
+  }
+  return out;
+}
+
+function mutate(obj: Record<string, unknown>, r: () => number): unknown {
+  const copy = structuredClone(obj) as any;
+  const n = 1 + Math.floor(r() * 3);
+  for (let i = 0; i < n; i++) {
+    const all = paths(copy);
+    if (all.length === 0) break;
+    const path = all[Math.floor(r() * all.length)];
+    let parent = copy;
+    for (const k of path.slice(0, -1)) parent = parent?.[k];
+    if (!parent || typeof parent !== 'object') continue;
+    const key = path[path.length - 1];
+    const choice = r();
+    if (choice < 0.3) { if (Array.isArray(parent)) parent.splice(Number(key), 1); else delete parent[key]; }
+    else parent[key] = structuredClone(WEIRD[Math.floor(r() * WEIRD.length)]);
+  }
+  return copy;
+}
+
+function garbage(r: () => number, base: string): string {
+  const chars = [':', '-', '[', '{', '"', "'", '&', '*', '!', '|', '>', '\t', '\n', '%', '@', '`'];
+  let s = base;
+  const edits = 1 + Math.floor(r() * 4);
+  for (let i = 0; i < edits; i++) {
+    const at = Math.floor(r() * (s.length + 1));
+    if (r() < 0.5) s = s.slice(0, at) + chars[Math.floor(r() * chars.length)] + s.slice(at);
+    else s = s.slice(0, at) + s.slice(at + 1 + Math.floor(r() * 5));
+  }
+  return s;
+}
+
+test('10,000 mutated manifests: no crash, every object that is left out is named or located by a diagnostic', () => {
+  const r = rng(20261123);
+  const BATCH = 100;
+  let rejectedChecked = 0;
+  for (let batch = 0; batch < 100; batch++) {
+    const docs: { text: string; obj: any; line: number }[] = [];
+    let line = 1;
+    for (let i = 0; i < BATCH; i++) {
+      const seed = structuredClone(SEEDS[Math.floor(r() * SEEDS.length)]) as any;
+      // Unique names so that only mutations can make two objects collide.
+      if (seed.metadata?.name && seed.kind !== 'ClusterConfig') seed.metadata.name = `${seed.metadata.name}-${batch}-${i}`;
+      let text: string;
+      let obj: any;
+      if (r() < 0.15) {
+        text = garbage(r, JSON.stringify(seed));
+        try { obj = loadYaml(text); } catch { obj = undefined; }
+      } else {
+        obj = mutate(seed, r);
+        text = JSON.stringify(obj);
+      }
+      docs.push({ text, obj, line });
+      line += text.split('\n').length + 1;
+    }
+    const input = docs.map((d) => d.text).join('\n---\n');
+    let cluster: Cluster;
+    try {
+      cluster = Cluster.load({ text: input, textName: `fuzz-${batch}.yaml` });
+    } catch (e) {
+      assert.fail(`batch ${batch} crashed: ${(e as Error).stack}\n${input.slice(0, 2000)}`);
+    }
+    for (const d of docs) {
+      const o = d.obj;
+      const name = o?.metadata?.name;
+      const kind = o?.kind;
+      const ns = typeof o?.metadata?.namespace === 'string' && o.metadata.namespace ? o.metadata.namespace : 'default';
+      const identified = typeof name === 'string' && name !== '' && typeof kind === 'string' && typeof o?.apiVersion === 'string';
+      if (identified && kind !== 'ClusterConfig') {
+        const inStore = cluster.get(kind, ns, name) ?? cluster.get(kind, '', name) ?? cluster.unmodelled.some((u) => u.object === o || u.object.metadata?.name === name);
+        if (inStore) continue;
+        const named = cluster.diagnostics.some((g) => g.object?.name === name || g.message.includes(JSON.stringify(name)) || g.message.includes(name));
+        assert.ok(named, `object ${kind} ${name} at line ${d.line} was left out without a message naming it:\n${d.text}`);
+        rejectedChecked++;
+      } else if (kind !== 'ClusterConfig') {
+        // No usable identity (or garbage text): if nothing of it was loaded, some diagnostic must point at it.
+        const located = cluster.diagnostics.some((g) => g.source?.line !== undefined && g.source.line >= d.line && g.source.line <= d.line + d.text.split('\n').length);
+        const loaded = typeof name === 'string' && typeof kind === 'string' && Boolean(cluster.get(kind, ns, name) ?? cluster.get(kind, '', name));
+        assert.ok(located || loaded, `document at line ${d.line} was dropped silently:\n${d.text}`);
+      }
+    }
+  }
+  assert.ok(rejectedChecked > 1000, `only ${rejectedChecked} rejected objects were checked`);
+});
