@@ -3,7 +3,8 @@
 // selector, port and ipBlock in the model, so verdicts are computed once per class and expanded on output.
 import type { KubeObject } from '../api/types.js';
 import type { Cluster } from '../cluster/cluster.js';
-import { familyOf, ipToBigInt, isValidIP, type Cidr } from '../net/cidr.js';
+import { familyOf, ipToBigInt, type Cidr } from '../net/cidr.js';
+import { parseIP } from './select.js';
 
 type Obj = Record<string, any>;
 export type PodObj = KubeObject & { spec: Obj; status?: Obj };
@@ -20,8 +21,9 @@ export interface PodClass {
   /** Only for host-network classes: their traffic is their node's. */
   nodeName?: string;
   ports: ContainerPortInfo[];
-  /** Primary IP of the first member (members share membership in every policy CIDR). */
+  /** Primary IP of the first member (members share membership in every policy CIDR), parsed once. */
   ip?: string;
+  parsedIP?: { text: string; family: 'IPv4' | 'IPv6'; n: bigint };
   pods: PodObj[];
 }
 
@@ -38,9 +40,9 @@ export interface ClassIndex {
 export const podKey = (pod: KubeObject): string => `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
 
 export function podIPs(pod: PodObj): string[] {
-  const list = ((pod.status?.podIPs ?? []) as Obj[]).map((p) => p?.ip).filter((ip): ip is string => typeof ip === 'string' && isValidIP(ip));
+  const list = ((pod.status?.podIPs ?? []) as Obj[]).map((p) => p?.ip).filter((ip): ip is string => typeof ip === 'string' && parseIP(ip) !== undefined);
   if (list.length > 0) return list;
-  return typeof pod.status?.podIP === 'string' && isValidIP(pod.status.podIP) ? [pod.status.podIP] : [];
+  return typeof pod.status?.podIP === 'string' && parseIP(pod.status.podIP) !== undefined ? [pod.status.podIP] : [];
 }
 
 export function containerPorts(pod: PodObj): ContainerPortInfo[] {
@@ -111,7 +113,8 @@ export function buildClasses(cluster: Cluster, cidrs: readonly Cidr[]): ClassInd
     ].join('\u0000');
     let cls = bySignature.get(sig);
     if (!cls) {
-      cls = { id: classes.length, namespace: ns, labels, hostNetwork, nodeName: hostNetwork ? pod.spec?.nodeName : undefined, ports, ip: podIPs(pod)[0], pods: [] };
+      const ip = podIPs(pod)[0];
+      cls = { id: classes.length, namespace: ns, labels, hostNetwork, nodeName: hostNetwork ? pod.spec?.nodeName : undefined, ports, ip, parsedIP: parseIP(ip), pods: [] };
       classes.push(cls);
       bySignature.set(sig, cls);
       let l = byNamespace.get(ns);

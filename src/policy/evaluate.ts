@@ -121,15 +121,15 @@ export function evaluateDirection(model: PolicyModel, dir: Direction, subject: E
   const rules: RuleRef[] = [];
 
   // 1. AdminNetworkPolicy, by priority; the first matching rule decides, Pass hands over to NetworkPolicy.
-  const anps = model.adminFor[subject.cls.id].map((i) => model.adminPolicies[i]);
-  const anpHit = firstAdminMatch(anps, dir, other, protocol, port, destPorts);
+  const anpIdx = model.adminFor[subject.cls.id];
+  const anpHit = anpIdx.length === 0 ? undefined : firstAdminMatch(anpIdx.map((i) => model.adminPolicies[i]), dir, other, protocol, port, destPorts);
   let passed: string | undefined;
   if (anpHit) {
     rules.push(ruleRef(anpHit.policy, dir, anpHit.rule));
     const ruleText = `rule ${anpHit.rule.name ? `"${anpHit.rule.name}"` : `#${anpHit.rule.index}`} of AdminNetworkPolicy ${anpHit.policy.name} (priority ${anpHit.policy.priority})`;
     if (anpHit.rule.action !== 'Pass') {
       const allowed = anpHit.rule.action === 'Allow';
-      return { allowed, isolated, policies: [anpHit.policy.key], decidedBy: 'AdminNetworkPolicy', rules, reason: `${what} is ${allowed ? 'allowed' : 'denied'} by ${ruleText}, before any NetworkPolicy`, summary: `${allowed ? 'allowed' : 'denied'} by ${ruleText}` };
+      return { allowed, isolated, policies: [anpHit.policy.key], decidedBy: 'AdminNetworkPolicy', rules, get reason() { return `${what} is ${allowed ? 'allowed' : 'denied'} by ${ruleText}, before any NetworkPolicy`; }, get summary() { return `${allowed ? 'allowed' : 'denied'} by ${ruleText}`; } };
     }
     passed = `${ruleText} passes it on; `;
   }
@@ -138,7 +138,7 @@ export function evaluateDirection(model: PolicyModel, dir: Direction, subject: E
   // 2. NetworkPolicy: isolated pods accept only what some isolating policy's rule allows (and their own node).
   if (isolated) {
     if (isOwnNode(subject, other)) {
-      return { allowed: true, isolated, policies: [], decidedBy: 'node', rules, reason: `${prefix}${what} is allowed: traffic between a pod and the node it runs on is always allowed`, summary: `${prefix}allowed: traffic between a pod and its own node is always allowed` };
+      return { allowed: true, isolated, policies: [], decidedBy: 'node', rules, get reason() { return `${prefix}${what} is allowed: traffic between a pod and the node it runs on is always allowed`; }, get summary() { return `${prefix}allowed: traffic between a pod and its own node is always allowed`; } };
     }
     const allowing: string[] = [];
     for (const pi of isolating) {
@@ -149,10 +149,10 @@ export function evaluateDirection(model: PolicyModel, dir: Direction, subject: E
       }
       if (hit) allowing.push(p.key);
     }
-    if (allowing.length > 0) return { allowed: true, isolated, policies: allowing, decidedBy: 'NetworkPolicy', rules, reason: `${prefix}${what} is allowed by NetworkPolicy ${allowing.join(', ')}`, summary: `${prefix}allowed by NetworkPolicy ${allowing.join(', ')}` };
+    if (allowing.length > 0) return { allowed: true, isolated, policies: allowing, decidedBy: 'NetworkPolicy', rules, get reason() { return `${prefix}${what} is allowed by NetworkPolicy ${allowing.join(', ')}`; }, get summary() { return `${prefix}allowed by NetworkPolicy ${allowing.join(', ')}`; } };
     const keys = isolating.map((i) => model.networkPolicies[i].key);
     const none = keys.length > 1 ? 'none of their rules allows' : 'none of its rules allows';
-    return { allowed: false, isolated, policies: keys, decidedBy: 'NetworkPolicy', rules, reason: `${prefix}${what} is denied: ${subject.key} is isolated for ${dir.toLowerCase()} by ${keys.join(', ')}, and ${none} ${other.key} on ${port}/${protocol}`, summary: `${prefix}denied: isolated for ${dir.toLowerCase()} by ${keys.join(', ')}, and ${none} this ${dir === 'Ingress' ? 'source' : 'destination'} on ${port}/${protocol}` };
+    return { allowed: false, isolated, policies: keys, decidedBy: 'NetworkPolicy', rules, get reason() { return `${prefix}${what} is denied: ${subject.key} is isolated for ${dir.toLowerCase()} by ${keys.join(', ')}, and ${none} ${other.key} on ${port}/${protocol}`; }, get summary() { return `${prefix}denied: isolated for ${dir.toLowerCase()} by ${keys.join(', ')}, and ${none} this ${dir === 'Ingress' ? 'source' : 'destination'} on ${port}/${protocol}`; } };
   }
 
   // 3. BaselineAdminNetworkPolicy, for traffic neither ANP nor NetworkPolicy decided.
@@ -163,10 +163,10 @@ export function evaluateDirection(model: PolicyModel, dir: Direction, subject: E
       rules.push(ruleRef(hit.policy, dir, hit.rule));
       const allowed = hit.rule.action === 'Allow';
       const ruleText = `rule ${hit.rule.name ? `"${hit.rule.name}"` : `#${hit.rule.index}`} of BaselineAdminNetworkPolicy default`;
-      return { allowed, isolated, policies: [b.key], decidedBy: 'BaselineAdminNetworkPolicy', rules, reason: `${prefix}${what} is ${allowed ? 'allowed' : 'denied'} by ${ruleText} (no NetworkPolicy isolates ${subject.key})`, summary: `${prefix}${allowed ? 'allowed' : 'denied'} by ${ruleText} (no NetworkPolicy isolates the pod)` };
+      return { allowed, isolated, policies: [b.key], decidedBy: 'BaselineAdminNetworkPolicy', rules, get reason() { return `${prefix}${what} is ${allowed ? 'allowed' : 'denied'} by ${ruleText} (no NetworkPolicy isolates ${subject.key})`; }, get summary() { return `${prefix}${allowed ? 'allowed' : 'denied'} by ${ruleText} (no NetworkPolicy isolates the pod)`; } };
     }
   }
-  return { allowed: true, isolated: false, policies: [], decidedBy: 'not-isolated', rules, reason: `${prefix}${what} is allowed: no NetworkPolicy selects ${subject.key} for ${dir.toLowerCase()}`, summary: `${prefix}allowed: no NetworkPolicy isolates the pod for ${dir.toLowerCase()}` };
+  return { allowed: true, isolated: false, policies: [], decidedBy: 'not-isolated', rules, get reason() { return `${prefix}${what} is allowed: no NetworkPolicy selects ${subject.key} for ${dir.toLowerCase()}`; }, get summary() { return `${prefix}allowed: no NetworkPolicy isolates the pod for ${dir.toLowerCase()}`; } };
 }
 
 function exempt(decidedBy: DecidedBy, reason: string, summary: string): DirectionVerdict {
@@ -200,7 +200,7 @@ export function evaluateFlow(model: PolicyModel, from: FlowEnd, to: FlowEnd, por
   const usesAdmin = [egress, ingress].some((d) => d.decidedBy === 'AdminNetworkPolicy' || d.decidedBy === 'BaselineAdminNetworkPolicy' || d.rules.some((r) => r.action === 'Pass'));
   if (usesAdmin && model.enforced && !IMPLEMENTS_ADMIN_POLICY[model.cni]) warnings.push(`${model.cni} does not implement AdminNetworkPolicy/BaselineAdminNetworkPolicy: podnet shows what an implementation (e.g. Calico, OVN-Kubernetes) would do`);
   for (const [d, subject] of [[egress, from], [ingress, to]] as const) {
-    if (subject.kind !== 'pod' || d.decidedBy === 'self') continue;
+    if (subject.kind !== 'pod' || d.decidedBy === 'self' || model.adminFor[subject.cls.id].length < 2) continue;
     const prios = model.adminFor[subject.cls.id].map((i) => model.adminPolicies[i]);
     for (let i = 1; i < prios.length; i++) {
       if (prios[i].priority === prios[i - 1].priority) warnings.push(`AdminNetworkPolicies ${prios[i - 1].name} and ${prios[i].name} both have priority ${prios[i].priority} and select ${subject.key}: which one wins is up to the implementation (podnet takes them by name)`);

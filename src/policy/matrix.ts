@@ -11,14 +11,28 @@ import { portMatchClasses, PROTOCOLS, type PortSpec } from './ports.js';
 
 interface AnyRule { ports: PortSpec[] | null; peerClasses: Bitset }
 
-/** Per source class: the destination classes it may open a connection to on port/protocol (both directions agree). */
-export function classMatrix(model: PolicyModel, protocol: Protocol, port: number): Bitset[] {
+/** Verdicts per class pair on one port: allowed(c, d) = egressTo[c] ∋ d ∧ ingressFrom[d] ∋ c. */
+export interface ClassVerdicts {
+  /** Per source class: the destination classes its egress side allows. Shared between classes: never mutate. */
+  egressTo: Bitset[];
+  /** Per destination class: the source classes its ingress side allows. Shared: never mutate. */
+  ingressFrom: Bitset[];
+  allowed(c: number, d: number): boolean;
+}
+
+/**
+ * Both sides for every class on port/protocol. Classes with the same isolating policies, admin policies (and, for
+ * ingress, the same container ports, which named ports resolve on) get the same answer, so each distinct
+ * combination is computed once.
+ */
+export function classVerdicts(model: PolicyModel, protocol: Protocol, port: number): ClassVerdicts {
   const classes = model.index.classes;
   const n = classes.length;
-  const portCache = new Map<AnyRule, Bitset | 'all' | 'none'>();
+  const portCache = new Map<string, Bitset | 'all' | 'none'>();
   const portSet = (r: AnyRule) => {
-    let s = portCache.get(r);
-    if (s === undefined) portCache.set(r, (s = portMatchClasses(r.ports, protocol, port, classes)));
+    const key = r.ports === null ? '*' : r.ports.map((p) => `${p.protocol}/${p.name ?? ''}/${p.port ?? ''}/${p.endPort ?? ''}`).join(',');
+    let s = portCache.get(key);
+    if (s === undefined) portCache.set(key, (s = portMatchClasses(r.ports, protocol, port, classes)));
     return s;
   };
   /** The classes a rule matches as peers on this port; for Ingress the port is resolved on the subject class. */
@@ -29,8 +43,8 @@ export function classMatrix(model: PolicyModel, protocol: Protocol, port: number
     if (dir === 'Ingress') return s.has(subject.id) ? r.peerClasses : undefined;
     return r.peerClasses.clone().and(s);
   };
-  const side = (dir: Direction): Bitset[] => classes.map((subject) => {
-    if (subject.hostNetwork) return Bitset.full(n);
+  const full = Bitset.full(n);
+  const compute = (dir: Direction, subject: PodClass): Bitset => {
     const decided = new Bitset(n);
     const allow = new Bitset(n);
     const pass = new Bitset(n);
@@ -63,12 +77,36 @@ export function classMatrix(model: PolicyModel, protocol: Protocol, port: number
       }
     }
     return allow.or(closed.not());
-  });
+  };
+  const side = (dir: Direction): Bitset[] => {
+    const memo = new Map<string, Bitset>();
+    return classes.map((subject) => {
+      if (subject.hostNetwork) return full;
+      const anps = model.adminFor[subject.id];
+      const isolating = model.isolatedBy[dir][subject.id];
+      const baseline = model.baseline?.subject.has(subject.id) ?? false;
+      if (anps.length === 0 && isolating.length === 0 && !baseline) return full;
+      const portsKey = dir === 'Ingress' ? subject.ports.map((p) => `${p.name ?? ''}/${p.protocol}/${p.containerPort}`).join(',') : '';
+      const key = `${anps.join(',')}|${isolating.join(',')}|${baseline}|${portsKey}`;
+      let r = memo.get(key);
+      if (!r) memo.set(key, (r = compute(dir, subject)));
+      return r;
+    });
+  };
   const ingressFrom = side('Ingress');
   const egressTo = side('Egress');
-  const ingressT = classes.map(() => new Bitset(n));
-  ingressFrom.forEach((srcs, d) => { for (const c of srcs) ingressT[c].add(d); });
-  return egressTo.map((dsts, c) => dsts.and(ingressT[c]));
+  return { egressTo, ingressFrom, allowed: (c, d) => egressTo[c].has(d) && ingressFrom[d].has(c) };
+}
+
+/** Per source class: the destination classes it may open a connection to on port/protocol (both sides agree). */
+export function classMatrix(model: PolicyModel, protocol: Protocol, port: number): Bitset[] {
+  const v = classVerdicts(model, protocol, port);
+  const n = model.index.classes.length;
+  return v.egressTo.map((dsts, c) => {
+    const row = new Bitset(n);
+    for (const d of dsts) if (v.ingressFrom[d].has(c)) row.add(d);
+    return row;
+  });
 }
 
 export interface MatrixOptions {
@@ -114,12 +152,15 @@ export function podMatrix(model: PolicyModel, opts: MatrixOptions = {}): PodMatr
   const pods = (model.cluster.pods() as PodObj[]).filter((p) => !nsFilter || nsFilter.has(p.metadata.namespace ?? 'default'));
   const keys = pods.map(podKey);
   const cls = Int32Array.from(keys, (k) => model.index.classOfPod.get(k)!);
-  let byClass: Bitset[];
-  if (opts.port !== undefined) byClass = classMatrix(model, opts.protocol ?? 'TCP', opts.port);
+  let classAllowed: (c: number, d: number) => boolean;
+  let verdicts: ClassVerdicts | undefined;
+  if (opts.port !== undefined) classAllowed = (verdicts = classVerdicts(model, opts.protocol ?? 'TCP', opts.port)).allowed;
   else {
+    // Any port: allowed on at least one probe port (one per interval where no verdict can change).
     const probes = probePorts(model).filter((p) => opts.protocol === undefined || p.protocol === opts.protocol);
-    byClass = model.index.classes.map(() => new Bitset(model.index.classes.length));
+    const byClass = model.index.classes.map(() => new Bitset(model.index.classes.length));
     for (const pr of probes) classMatrix(model, pr.protocol, pr.port).forEach((row, c) => byClass[c].or(row));
+    classAllowed = (c, d) => byClass[c].has(d);
   }
   // Traffic between a host-network pod and a pod on the same node is node traffic: decided pod by pod.
   const fixes = new Map<number, boolean>();
@@ -137,7 +178,7 @@ export function podMatrix(model: PolicyModel, opts: MatrixOptions = {}): PodMatr
       }
     }
   }
-  const would = (i: number, j: number): boolean => i === j || (fixes.get(i * n + j) ?? byClass[cls[i]].has(cls[j]));
+  const would = (i: number, j: number): boolean => i === j || (fixes.get(i * n + j) ?? classAllowed(cls[i], cls[j]));
   const allowed = (i: number, j: number): boolean => !model.enforced || would(i, j);
   return {
     pods: keys, port: opts.port, protocol: opts.port !== undefined ? (opts.protocol ?? 'TCP') : opts.protocol,
@@ -148,13 +189,18 @@ export function podMatrix(model: PolicyModel, opts: MatrixOptions = {}): PodMatr
       const words = (n + 31) >>> 5;
       const out = new Uint32Array(n * words);
       const rowOfClass = new Map<number, Uint32Array>();
+      const inW = verdicts?.ingressFrom.map((b) => b.words) ?? [];
       for (let i = 0; i < n; i++) {
         let row = rowOfClass.get(cls[i]);
         if (!row) {
           row = new Uint32Array(words);
-          const set = byClass[cls[i]];
-          for (let j = 0; j < n; j++) if (!model.enforced || set.has(cls[j])) row[j >>> 5] |= 1 << (j & 31);
-          rowOfClass.set(cls[i], row);
+          const c = cls[i];
+          if (!model.enforced) row.fill(0xffffffff);
+          else if (verdicts) {
+            // The hot loop of a 10k-pod matrix: plain typed-array reads, no calls.
+            fillRow(row, verdicts.egressTo[c].words, inW, cls, c);
+          } else for (let j = 0; j < n; j++) if (classAllowed(c, cls[j])) row[j >>> 5] |= 1 << (j & 31);
+          rowOfClass.set(c, row);
         }
         out.set(row, i * words);
         out[i * words + (i >>> 5)] |= 1 << (i & 31);
@@ -167,4 +213,23 @@ export function podMatrix(model: PolicyModel, opts: MatrixOptions = {}): PodMatr
       return out;
     },
   };
+}
+
+/** Row of source class c over the pods: bit j set when c may reach pod j's class and that class accepts c. */
+function fillRow(row: Uint32Array, eW: Uint32Array, inW: Uint32Array[], cls: Int32Array, c: number): void {
+  // First over classes (few), then over pods through that small, cache-resident row.
+  const nc = inW.length;
+  const byClass = new Uint32Array((nc + 31) >>> 5);
+  const cw = c >>> 5, cb = c & 31;
+  for (let d = 0; d < nc; d++) if ((((eW[d >>> 5] >>> (d & 31)) & (inW[d][cw] >>> cb)) & 1) !== 0) byClass[d >>> 5] |= 1 << (d & 31);
+  const n = cls.length;
+  for (let base = 0; base < n; base += 32) {
+    let word = 0;
+    const end = Math.min(32, n - base);
+    for (let k = 0; k < end; k++) {
+      const d = cls[base + k];
+      word |= ((byClass[d >>> 5] >>> (d & 31)) & 1) << k;
+    }
+    row[base >>> 5] = word;
+  }
 }

@@ -137,7 +137,17 @@ export function networkPolicyCidrs(np: Obj): Cidr[] {
   return out;
 }
 
-function compilePeer(index: ClassIndex, namespace: string, peer: Obj): CompiledPeer {
+/** Peers repeat across policies (the same selectors in many namespaces): each distinct one is computed once. */
+export type PeerCache = Map<string, CompiledPeer>;
+
+function compilePeer(index: ClassIndex, namespace: string, peer: Obj, cache: PeerCache): CompiledPeer {
+  const key = `${peer.ipBlock || peer.namespaceSelector ? '' : namespace}\u0000${JSON.stringify(peer)}`;
+  let c = cache.get(key);
+  if (!c) cache.set(key, (c = compilePeerUncached(index, namespace, peer)));
+  return c;
+}
+
+function compilePeerUncached(index: ClassIndex, namespace: string, peer: Obj): CompiledPeer {
   if (peer.ipBlock) {
     const ipBlock = ipBlockOf(peer.ipBlock);
     return { ipBlock, classes: classesInIpBlock(index, ipBlock) };
@@ -147,12 +157,12 @@ function compilePeer(index: ClassIndex, namespace: string, peer: Obj): CompiledP
   return { podSelector: peer.podSelector ?? undefined, namespaceSelector: peer.namespaceSelector ?? undefined, classes: classesIn(index, namespaces, pods) };
 }
 
-function compileRules(index: ClassIndex, namespace: string, rules: unknown, peerField: 'from' | 'to'): CompiledRule[] {
+function compileRules(index: ClassIndex, namespace: string, rules: unknown, peerField: 'from' | 'to', cache: PeerCache): CompiledRule[] {
   if (!Array.isArray(rules)) return [];
   return rules.map((rule: Obj, i: number) => {
     const rawPeers = Array.isArray(rule[peerField]) ? rule[peerField] : [];
     const allPeers = rawPeers.length === 0;
-    const peers = rawPeers.map((p: Obj) => compilePeer(index, namespace, p));
+    const peers = rawPeers.map((p: Obj) => compilePeer(index, namespace, p, cache));
     const peerClasses = allPeers ? Bitset.full(index.classes.length) : new Bitset(index.classes.length);
     if (!allPeers) for (const p of peers) if (p.classes) peerClasses.or(p.classes);
     return { index: i, allPeers, peers, ports: parsePortSpecs(rule.ports), peerClasses };
@@ -162,6 +172,8 @@ function compileRules(index: ClassIndex, namespace: string, rules: unknown, peer
 /** Compiles valid policies; invalid ones produce a PN2001 error and are left out, as the API server would refuse them. */
 export function compileNetworkPolicies(index: ClassIndex, policies: readonly KubeObject[], sourceOf: (o: KubeObject) => SourceRef | undefined, diags: Diagnostic[]): CompiledNetworkPolicy[] {
   const out: CompiledNetworkPolicy[] = [];
+  const cache: PeerCache = new Map();
+  const selectedCache = new Map<string, Bitset>();
   for (const np of policies as (KubeObject & { spec: Obj })[]) {
     const namespace = np.metadata.namespace ?? 'default';
     const ref = { kind: 'NetworkPolicy', namespace, name: np.metadata.name };
@@ -175,10 +187,17 @@ export function compileNetworkPolicies(index: ClassIndex, policies: readonly Kub
     out.push({
       ref, key: `${namespace}/${np.metadata.name}`, namespace, source: sourceOf(np), object: np,
       podSelector: spec.podSelector ?? {},
-      selected: classesIn(index, [namespace], selectorMatcher(spec.podSelector)),
+      selected: selectedIn(index, namespace, spec.podSelector, selectedCache),
       isolates: { Ingress: types.includes('Ingress'), Egress: types.includes('Egress') },
-      rules: { Ingress: compileRules(index, namespace, spec.ingress, 'from'), Egress: compileRules(index, namespace, spec.egress, 'to') },
+      rules: { Ingress: compileRules(index, namespace, spec.ingress, 'from', cache), Egress: compileRules(index, namespace, spec.egress, 'to', cache) },
     });
   }
   return out;
+}
+
+function selectedIn(index: ClassIndex, namespace: string, sel: LabelSelector | undefined, cache: Map<string, Bitset>): Bitset {
+  const key = `${namespace}\u0000${JSON.stringify(sel ?? {})}`;
+  let b = cache.get(key);
+  if (!b) cache.set(key, (b = classesIn(index, [namespace], selectorMatcher(sel))));
+  return b;
 }

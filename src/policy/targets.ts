@@ -4,12 +4,11 @@
 import { compileLabelSelector } from '../api/labels.js';
 import type { KubeObject } from '../api/types.js';
 import { findPort } from '../cluster/endpointslices.js';
-import { isValidIP } from '../net/cidr.js';
 import { podIPs, type PodObj, type Protocol } from './classes.js';
 import { evaluateFlow, ipEnd, podEnd, type DirectionVerdict, type FlowEnd, type Verdict } from './evaluate.js';
 import type { PolicyModel } from './model.js';
 import { PROTOCOLS, resolveNamedPort } from './ports.js';
-import { parseIP } from './select.js';
+import { looksLikeIP, parseIP } from './select.js';
 
 type Obj = Record<string, any>;
 type ServiceObj = KubeObject & { spec: Obj };
@@ -35,7 +34,7 @@ export interface Target {
 export function resolveTarget(model: PolicyModel, text: string): Target {
   const cluster = model.cluster;
   const t = text.trim();
-  if (isValidIP(t)) {
+  if (looksLikeIP(t)) {
     const pod = (cluster.pods() as PodObj[]).find((p) => p.spec?.hostNetwork !== true && podIPs(p).includes(t));
     if (pod) return { text: t, kind: 'pod', ends: [podEnd(model, pod, t)] };
     const svc = cluster.services().find((s) => ((s.spec?.clusterIPs ?? [s.spec?.clusterIP]) as string[]).includes(t)) as ServiceObj | undefined;
