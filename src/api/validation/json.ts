@@ -108,8 +108,10 @@ export function strMap(v: unknown, path: string, errs: Errs): Record<string, str
   const out: Record<string, string> = {};
   for (const [k, val] of Object.entries(m)) {
     const s = str(val, key(path, k), errs);
+    if (s === null) continue;
     // defineProperty: a "__proto__" key stays an ordinary entry.
-    if (s !== null) Object.defineProperty(out, k, { value: s, enumerable: true, writable: true, configurable: true });
+    if (k === '__proto__') Object.defineProperty(out, k, { value: s, enumerable: true, writable: true, configurable: true });
+    else out[k] = s;
   }
   return out;
 }

@@ -1,0 +1,189 @@
+// validateObject must be total: whatever JSON (or YAML-decoded value) it gets, it returns an array of well-formed
+// field errors and never throws. Two fuzzers: a seeded mutator over realistic manifests (10,000 mutants: fields
+// dropped, types swapped, garbage, cycles, kinds swapped) and fast-check properties with arbitrary values.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { validateObject } from './validate.js';
+import { formatFieldError, invalidObjectMessage, type FieldError } from './field-errors.js';
+import type { KubeObject } from './types.js';
+
+const KINDS = ['Namespace', 'Node', 'Pod', 'Service', 'Endpoints', 'Secret', 'ConfigMap', 'Deployment', 'ReplicaSet',
+  'StatefulSet', 'DaemonSet', 'Job', 'EndpointSlice', 'NetworkPolicy', 'Ingress', 'IngressClass', 'ClusterConfig', 'Widget'];
+
+const podSpec = {
+  hostNetwork: false, dnsPolicy: 'None', dnsConfig: { nameservers: ['10.96.0.10'], searches: ['svc.cluster.local'], options: [{ name: 'ndots', value: '2' }] },
+  hostname: 'web-0', subdomain: 'web', nodeName: 'node-1', serviceAccountName: 'default', activeDeadlineSeconds: 30, priorityClassName: 'high',
+  nodeSelector: { 'kubernetes.io/os': 'linux' }, tolerations: [{ key: 'k', operator: 'Equal', value: 'v', effect: 'NoExecute', tolerationSeconds: 5 }],
+  hostAliases: [{ ip: '10.0.0.1', hostnames: ['db.local'] }],
+  containers: [{ name: 'app', image: 'nginx', restartPolicy: 'Always', ports: [{ name: 'http', containerPort: 80, hostPort: 8080, protocol: 'TCP', hostIP: '0.0.0.0' }] }],
+  initContainers: [{ name: 'init', image: 'busybox', restartPolicy: 'Always', ports: [{ containerPort: 81 }] }],
+};
+const template = { metadata: { labels: { app: 'web' }, annotations: { a: 'b' } }, spec: podSpec };
+const selector = { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['a'] }] };
+const meta = { name: 'web', namespace: 'shop', generateName: 'web-', labels: { app: 'web' }, annotations: { 'example.com/x': 'y' } };
+
+const CORPUS: Record<string, unknown>[] = [
+  { apiVersion: 'v1', kind: 'Namespace', metadata: meta },
+  { apiVersion: 'v1', kind: 'Node', metadata: meta, spec: { podCIDR: '10.244.1.0/24', podCIDRs: ['10.244.1.0/24', 'fd00::/64'], taints: [{ key: 'a', value: 'b', effect: 'NoSchedule' }] } },
+  { apiVersion: 'v1', kind: 'Pod', metadata: meta, spec: podSpec },
+  { apiVersion: 'v1', kind: 'Service', metadata: meta, spec: {
+    type: 'LoadBalancer', clusterIP: '10.96.0.1', clusterIPs: ['10.96.0.1', 'fd00::1'], ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'RequireDualStack',
+    selector: { app: 'web' }, sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 10 } }, externalIPs: ['1.2.3.4'],
+    externalTrafficPolicy: 'Local', internalTrafficPolicy: 'Cluster', healthCheckNodePort: 30000, loadBalancerSourceRanges: ['10.0.0.0/8'],
+    allocateLoadBalancerNodePorts: true, loadBalancerClass: 'example.com/lb', externalName: 'x.example.com',
+    ports: [{ name: 'http', port: 80, targetPort: 'http', nodePort: 30080, protocol: 'TCP', appProtocol: 'http' }, { name: 'b', port: 81, targetPort: 8081 }],
+  } },
+  { apiVersion: 'v1', kind: 'Endpoints', metadata: meta, subsets: [{ addresses: [{ ip: '10.0.0.1', hostname: 'a', nodeName: 'n' }], notReadyAddresses: [{ ip: '10.0.0.2' }], ports: [{ name: 'http', port: 80, protocol: 'TCP', appProtocol: 'http' }] }] },
+  { apiVersion: 'v1', kind: 'Secret', metadata: meta, type: 'kubernetes.io/tls', data: { 'tls.crt': 'eA==' }, stringData: { 'tls.key': 'k' } },
+  { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta, data: { a: 'b' }, binaryData: { c: 'AA==' } },
+  { apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta, spec: { replicas: 2, minReadySeconds: 1, revisionHistoryLimit: 3, selector, template } },
+  { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: meta, spec: { serviceName: 'web', podManagementPolicy: 'Parallel', updateStrategy: { type: 'OnDelete', rollingUpdate: {} }, selector, template } },
+  { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: meta, spec: { selector, template } },
+  { apiVersion: 'batch/v1', kind: 'Job', metadata: meta, spec: { manualSelector: true, completionMode: 'Indexed', completions: 3, parallelism: 2, selector, template } },
+  { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: meta, addressType: 'IPv4', endpoints: [{ addresses: ['10.0.0.1'], conditions: { ready: true }, hostname: 'a', nodeName: 'n' }], ports: [{ name: 'http', port: 80, protocol: 'TCP', appProtocol: 'h2c' }] },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta, spec: {
+    podSelector: selector, policyTypes: ['Ingress', 'Egress'],
+    ingress: [{ from: [{ podSelector: selector, namespaceSelector: {} }, { ipBlock: { cidr: '10.0.0.0/8', except: ['10.1.0.0/16'] } }], ports: [{ port: 80, endPort: 90, protocol: 'TCP' }, { port: 'http' }] }],
+    egress: [{ to: [{ ipBlock: { cidr: 'fd00::/8' } }], ports: [{}] }],
+  } },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { ...meta, annotations: { 'kubernetes.io/ingress.class': 'nginx' } }, spec: {
+    ingressClassName: 'nginx', defaultBackend: { resource: { apiGroup: 'x.io', kind: 'K', name: 'n' } }, tls: [{ hosts: ['*.a.com'], secretName: 's' }],
+    rules: [{ host: 'a.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80, name: 'http' } } } }] } }],
+  } },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: meta, spec: { controller: 'example.com/c', parameters: { apiGroup: 'x.io', kind: 'K', name: 'n', scope: 'Namespace', namespace: 'ns' } } },
+  { apiVersion: 'podnet.dev/v1alpha1', kind: 'ClusterConfig', metadata: {}, spec: { cni: 'calico' } },
+];
+
+/** mulberry32: a small seeded PRNG, so failures reproduce. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function garbage(rand: () => number, root: unknown, depth = 0): unknown {
+  const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
+  switch (Math.floor(rand() * 16)) {
+    case 0: return null;
+    case 1: return undefined;
+    case 2: return pick([0, -1, 1, 65535, 65536, 2 ** 31, -(2 ** 53), 1.5, NaN, Infinity, -Infinity]);
+    case 3: return pick(['', ' ', 'None', 'a'.repeat(300), '__proto__', 'constructor', 'toString', '💥\u0000\uD800', '10.0.0.1', '::1', '1.2.3.4/33', '*.x', '-', '.', '..', 'In', 'Exists']);
+    case 4: return rand() < 0.5;
+    case 5: return [];
+    case 6: return depth < 3 ? [garbage(rand, root, depth + 1), garbage(rand, root, depth + 1)] : [1];
+    case 7: return {};
+    case 8: return depth < 3 ? { [pick(['name', 'port', 'key', '__proto__', 'matchLabels', 'x'])]: garbage(rand, root, depth + 1) } : { a: 1 };
+    case 9: return root; // a cycle, as YAML anchors can make
+    case 10: return Object.create(null) as unknown;
+    case 11: return Math.floor(rand() * 70000) - 100;
+    case 12: return String(Math.floor(rand() * 70000));
+    case 13: return { matchLabels: { 'a/b/c': 1 }, matchExpressions: [{ operator: 7 }] };
+    default: return pick([[{}], [null], [[]], [1, 'a', null], { 0: 'a' }]);
+  }
+}
+
+/** Every (container, key) pair of the value, to pick mutation points from. */
+function slots(v: unknown, out: [Record<string, unknown> | unknown[], string | number][] = [], seen = new Set<unknown>()): typeof out {
+  if (typeof v !== 'object' || v === null || seen.has(v)) return out;
+  seen.add(v);
+  if (Array.isArray(v)) v.forEach((item, i) => { out.push([v, i]); slots(item, out, seen); });
+  else for (const [k, item] of Object.entries(v)) { out.push([v as Record<string, unknown>, k]); slots(item, out, seen); }
+  return out;
+}
+
+const CORPUS_JSON = CORPUS.map((o) => JSON.stringify(o));
+
+function mutate(baseIndex: number, rand: () => number): Record<string, unknown> {
+  const root = JSON.parse(CORPUS_JSON[baseIndex]) as Record<string, unknown>; // a fresh copy, faster than structuredClone
+  const n = 1 + Math.floor(rand() * 5);
+  const points = slots(root); // computed once: a point made stale by an earlier edit is still a fine target
+  for (let i = 0; i < n && points.length > 0; i++) {
+    const [holder, k] = points[Math.floor(rand() * points.length)];
+    const r = rand();
+    if (r < 0.25) {
+      if (Array.isArray(holder)) holder.splice(Number(k), 1);
+      else delete holder[k as string];
+    } else if (r < 0.9) {
+      (holder as Record<string | number, unknown>)[k] = garbage(rand, root);
+    } else {
+      root.kind = KINDS[Math.floor(rand() * KINDS.length)];
+    }
+  }
+  return root;
+}
+
+function checkResult(obj: unknown, result: FieldError[]): void {
+  assert.ok(Array.isArray(result), 'validateObject must return an array');
+  for (const e of result) {
+    assert.equal(typeof e.field, 'string');
+    assert.equal(typeof formatFieldError(e), 'string');
+    const kind = (obj as { kind?: unknown } | null)?.kind;
+    assert.equal(typeof invalidObjectMessage(typeof kind === 'string' ? kind : 'Object', 'x', e), 'string');
+  }
+}
+
+function run(obj: unknown): void {
+  let result: FieldError[];
+  try {
+    result = validateObject(obj as KubeObject);
+  } catch (e) {
+    let shown: string;
+    try { shown = JSON.stringify(obj).slice(0, 2000); } catch { shown = '<cyclic>'; }
+    assert.fail(`validateObject threw ${(e as Error)?.stack ?? e} on ${shown}`);
+  }
+  checkResult(obj, result);
+}
+
+test('the unmutated corpus (built to reach every branch, not to be valid) validates', () => {
+  for (const o of CORPUS) run(o);
+});
+
+test('values too deep or cyclic for JSON still make printable errors', () => {
+  let deep: unknown = 'x';
+  for (let i = 0; i < 200_000; i++) deep = [deep];
+  const cyclic: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  cyclic.self = cyclic;
+  for (const bad of [deep, cyclic]) {
+    const obj = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', labels: { app: bad } }, spec: { ports: bad } };
+    run(obj);
+    assert.equal(validateObject(obj as unknown as KubeObject).length, 2);
+  }
+});
+
+test('10,000 seeded mutants: never throws, always an array of field errors', () => {
+  const rand = prng(0x5eed);
+  for (let i = 0; i < 10_000; i++) run(mutate(i % CORPUS.length, rand));
+});
+
+test('fast-check: arbitrary values at arbitrary places', () => {
+  fc.assert(
+    fc.property(fc.nat(CORPUS.length - 1), fc.array(fc.tuple(fc.nat(), fc.anything({ maxDepth: 3, withNullPrototype: true, withSparseArray: true })), { maxLength: 4 }), fc.constantFrom(...KINDS), (idx, edits, kind) => {
+      const obj = JSON.parse(CORPUS_JSON[idx]) as Record<string, unknown>;
+      for (const [at, value] of edits) {
+        const points = slots(obj);
+        if (points.length === 0) break;
+        const [holder, k] = points[at % points.length];
+        (holder as Record<string | number, unknown>)[k] = value;
+      }
+      if (edits.length % 2 === 1) obj.kind = kind;
+      run(obj);
+    }),
+    { numRuns: 1000, seed: 42 },
+  );
+});
+
+test('fast-check: whole documents of any shape', () => {
+  fc.assert(
+    fc.property(fc.anything({ maxDepth: 4 }), fc.constantFrom(...KINDS), (doc, kind) => {
+      run(doc);
+      if (typeof doc === 'object' && doc !== null && !Array.isArray(doc)) run({ ...doc, kind, metadata: doc });
+    }),
+    { numRuns: 500, seed: 7 },
+  );
+});

@@ -1,0 +1,109 @@
+// Kubernetes' own create-time validation for the kinds and fields podnet uses, with the API server's messages, so
+// that a manifest podnet rejects is one `kubectl apply` would reject, and with the same words:
+//   The Service "web" is invalid: spec.ports[0].port: Invalid value: 70000: must be between 1 and 65535, inclusive
+// Sources: k8s.io/apimachinery (util/validation, api/validation, apis/meta/v1/validation) and
+// k8s.io/kubernetes/pkg/apis/{core,apps,batch,networking,discovery}/validation. Values the API server defaults
+// before validating (protocol, targetPort, type, policyTypes...) may be absent. The rules live in ./validation/.
+import { fieldErr, formatFieldError, type FieldError } from './field-errors.js';
+import { kindInfo } from './kinds.js';
+import type { KubeObject } from './types.js';
+import { validateConfigMapFields, validateNodeSpec, validateSecretFields } from './validation/core.js';
+import { validateEndpointSliceFields, validateEndpointsSubsets } from './validation/endpoints.js';
+import { nameIsDNS1035Label, nameIsDNSLabel, nameIsDNSSubdomain, type NameFn } from './validation/format.js';
+import { isRec, type Errs, type Rec } from './validation/json.js';
+import { validateObjectMeta } from './validation/meta.js';
+import { validateIngressClassSpec, validateIngressSpec, validateNetworkPolicySpec } from './validation/networking.js';
+import { validatePodSpec } from './validation/pod.js';
+import { validateServiceSpec } from './validation/service.js';
+import {
+  validateDaemonSetSpec, validateJobSpec, validateReplicaSetLikeSpec, validateStatefulSetSpec,
+} from './validation/workloads.js';
+
+interface KindRules {
+  /** How metadata.name is checked (ValidateXxxName upstream). */
+  name: NameFn;
+  /** Everything but metadata. */
+  rest?: (obj: Rec, errs: Errs) => void;
+}
+
+const RULES: Record<string, KindRules> = {
+  Namespace: { name: nameIsDNSLabel },
+  Node: { name: nameIsDNSSubdomain, rest: validateNodeSpec },
+  Pod: { name: nameIsDNSSubdomain, rest: (o, errs) => void validatePodSpec(o.spec, 'spec', errs, true) },
+  Service: { name: nameIsDNS1035Label, rest: validateServiceSpec },
+  Endpoints: { name: nameIsDNSSubdomain, rest: validateEndpointsSubsets },
+  Secret: { name: nameIsDNSSubdomain, rest: validateSecretFields },
+  ConfigMap: { name: nameIsDNSSubdomain, rest: validateConfigMapFields },
+  Deployment: { name: nameIsDNSSubdomain, rest: (o, errs) => validateReplicaSetLikeSpec(o.spec, errs) },
+  ReplicaSet: { name: nameIsDNSSubdomain, rest: (o, errs) => validateReplicaSetLikeSpec(o.spec, errs) },
+  // StatefulSet names became DNS labels: its pods' hostnames are <name>-<ordinal>.
+  StatefulSet: { name: nameIsDNSLabel, rest: (o, errs) => validateStatefulSetSpec(o.spec, errs) },
+  DaemonSet: { name: nameIsDNSSubdomain, rest: (o, errs) => validateDaemonSetSpec(o.spec, errs) },
+  Job: { name: nameIsDNSSubdomain, rest: (o, errs) => validateJobSpec(o.spec, errs) },
+  EndpointSlice: { name: nameIsDNSSubdomain, rest: validateEndpointSliceFields },
+  NetworkPolicy: { name: nameIsDNSSubdomain, rest: (o, errs) => validateNetworkPolicySpec(o.spec, errs) },
+  Ingress: { name: nameIsDNSSubdomain, rest: validateIngressSpec },
+  IngressClass: { name: nameIsDNSSubdomain, rest: (o, errs) => validateIngressClassSpec(o.spec, errs) },
+};
+
+/**
+ * Kubernetes' own validation rules for the fields podnet uses. Total: never throws, whatever JSON it is given (types
+ * swapped, nulls, arrays where maps are expected...). Missing fields that the API server would default (protocol,
+ * targetPort, type, policyTypes...) are valid. A field of the wrong JSON type is one `Invalid value: ...: must be of
+ * type <t>` error (the API server fails to decode such a document) and its other checks are skipped.
+ * Unknown kinds get the metadata checks of custom resources (DNS subdomain names).
+ */
+export function validateObject(obj: KubeObject): FieldError[] {
+  const target: unknown = obj;
+  if (!isRec(target)) return [fieldErr.invalid('', target, 'must be of type object')];
+  const kind = typeof target.kind === 'string' ? target.kind : '';
+  const rules = Object.hasOwn(RULES, kind) ? RULES[kind] : undefined;
+  const info = kindInfo(kind);
+  const errs: Errs = [];
+  validateObjectMeta(target.metadata, {
+    nameFn: rules?.name ?? nameIsDNSSubdomain,
+    namespaced: info ? info.namespaced : true,
+    // podnet's own ClusterConfig is a singleton: its name is optional.
+    requireName: kind !== 'ClusterConfig',
+  }, errs);
+  rules?.rest?.(target, errs);
+  return dedupe(errs.map((e) => ('value' in e ? { ...e, value: printable(e.value) } : e)));
+}
+
+/**
+ * Bad values are reported as they were written, and YAML anchors can make them cyclic: those (and values too deep for
+ * JSON.stringify) get an acyclic, depth-limited copy, so that every error can be printed (formatFieldValue falls
+ * back to String(), which null-prototype objects refuse).
+ */
+function printable(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null) return v;
+  try {
+    JSON.stringify(v);
+    return v;
+  } catch {
+    return decycle(v, new Set(), 0);
+  }
+}
+
+function decycle(v: unknown, ancestors: Set<unknown>, depth: number): unknown {
+  if (typeof v === 'bigint') return String(v);
+  if (typeof v !== 'object' || v === null) return v;
+  if (ancestors.has(v)) return '[Circular]';
+  if (depth > 32) return '[...]';
+  ancestors.add(v);
+  const inner = (x: unknown): unknown => decycle(x, ancestors, depth + 1);
+  const out = Array.isArray(v) ? v.map(inner) : Object.fromEntries(Object.entries(v).map(([k, x]) => [k, inner(x)]));
+  ancestors.delete(v);
+  return out;
+}
+
+/** field.ErrorList.ToAggregate drops errors whose message repeats an earlier one. */
+function dedupe(errs: FieldError[]): FieldError[] {
+  const seen = new Set<string>();
+  return errs.filter((e) => {
+    const text = formatFieldError(e);
+    if (seen.has(text)) return false;
+    seen.add(text);
+    return true;
+  });
+}
