@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { Cluster } from '../cluster/cluster.js';
 import { main } from './main.js';
 
 const SHOP = fileURLToPath(new URL('../../../examples/shop', import.meta.url));
@@ -69,9 +70,8 @@ test('cli proxy-rules: iptables, ipvs and nftables for one Service', async () =>
 });
 
 test('cli trace -o json on examples/shop: delivered, hop steps in order', async () => {
-  const list = await run('get', 'pods', '-n', 'production', '-f', SHOP, '-o', 'name');
-  const fe = list.out.split('\n').find((l) => l.includes('frontend'))?.replace('pod/', '');
-  assert.ok(fe, list.out + list.err);
+  const fe = Cluster.load([SHOP]).pods('production').map((p) => p.metadata.name).sort().find((n) => n.startsWith('frontend'));
+  assert.ok(fe);
   const r = await run('trace', '-f', SHOP, '--from', `production/${fe}`, '--to', 'http://backend:8080/api', '--seed', '1', '-o', 'json');
   assert.equal(r.code, 0, r.err);
   const j = JSON.parse(r.out);
