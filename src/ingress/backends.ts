@@ -26,6 +26,18 @@ export interface ResolvedService {
  * ready (serving and not terminating), which is what ingress-nginx and Envoy load-balance over.
  */
 export function resolveServicePort(cluster: Cluster, namespace: string, name: string, port: number | string | undefined): ResolvedService {
+  // Pure per cluster snapshot: memoized, because the live proxy asks on every request.
+  let memo = resolved.get(cluster);
+  if (!memo) resolved.set(cluster, (memo = new Map()));
+  const key = `${namespace}/${name}:${typeof port}:${port}`;
+  let r = memo.get(key);
+  if (!r) memo.set(key, (r = resolveUncached(cluster, namespace, name, port)));
+  return r;
+}
+
+const resolved = new WeakMap<Cluster, Map<string, ResolvedService>>();
+
+function resolveUncached(cluster: Cluster, namespace: string, name: string, port: number | string | undefined): ResolvedService {
   const svc = cluster.get<KubeObject & { spec: Obj }>('Service', namespace, name);
   const base: ResolvedService = { namespace, service: name, port: typeof port === 'number' ? port : 0, portName: '', endpoints: [], pods: [] };
   if (!svc) return { ...base, problem: 'ServiceNotFound' };

@@ -20,12 +20,18 @@ export function proxyPods(cluster: Cluster, entryPoint: string): PodObj[] {
   return (cluster.pods(ns) as PodObj[]).filter((p) => p.metadata.labels?.[GATEWAY_NAME_LABEL] === name);
 }
 
+interface Memo { proxies: Map<string, PodObj | undefined>; verdicts: Map<string, { allowed: boolean; reason: string }> }
+const memos = new WeakMap<Cluster, Memo>();
+
 export function applyDataPlanePolicy(cluster: Cluster, policies: () => PolicyModel, result: RouteResult): RouteResult {
   const b = result.backend;
   if (result.status !== 200 || !b || !b.endpoints?.length || !b.pods?.length || !result.entryPoint) return result;
-  const proxy = proxyPods(cluster, result.entryPoint)[0];
+  let memo = memos.get(cluster);
+  if (!memo) memos.set(cluster, (memo = { proxies: new Map(), verdicts: new Map() }));
+  let proxy = memo.proxies.get(result.entryPoint);
+  if (!memo.proxies.has(result.entryPoint)) memo.proxies.set(result.entryPoint, (proxy = proxyPods(cluster, result.entryPoint)[0]));
   if (!proxy) return result;
-  const model = policies();
+  const verdicts = memo.verdicts;
   const allowed: string[] = [];
   const allowedPods: string[] = [];
   const denied: string[] = [];
@@ -36,12 +42,18 @@ export function applyDataPlanePolicy(cluster: Cluster, policies: () => PolicyMod
     const [ns, name] = podRef.split('/');
     const pod = cluster.get<PodObj>('Pod', ns, name);
     if (!pod) { allowed.push(ep); allowedPods.push(podRef); return; }
-    const port = Number(ep.slice(ep.lastIndexOf(':') + 1));
-    const v = evaluateFlow(model, podEnd(model, proxy), podEnd(model, pod), port, 'TCP');
+    const vkey = `${result.entryPoint}|${podRef}|${ep}`;
+    let v = verdicts.get(vkey);
+    if (!v) {
+      const model = policies();
+      const port = Number(ep.slice(ep.lastIndexOf(':') + 1));
+      const f = evaluateFlow(model, podEnd(model, proxy!), podEnd(model, pod), port, 'TCP');
+      verdicts.set(vkey, (v = { allowed: f.allowed, reason: !f.egress.allowed ? f.egress.reason : f.ingress.reason }));
+    }
     if (v.allowed) { allowed.push(ep); allowedPods.push(podRef); }
     else {
       denied.push(ep);
-      firstReason ||= (!v.egress.allowed ? v.egress.reason : v.ingress.reason);
+      firstReason ||= v.reason;
     }
   });
   const proxyKey = `${proxy.metadata.namespace}/${proxy.metadata.name}`;

@@ -169,13 +169,7 @@ export class EdgeProxy {
     const hasBody = rr.method !== 'GET' && rr.method !== 'HEAD' && (headers['content-length'] !== undefined ? headers['content-length'] !== '0' : headers['transfer-encoding'] !== undefined);
     const respHeaders = result.responseHeaders;
     const log = this.opts.log;
-    this.pool(upstream).stream({ path: result.path!, method: rr.method as 'GET', headers: out, body: hasBody ? (req as unknown as NodeJS.ReadableStream) as never : null }, ({ statusCode, headers: up }) => {
-      const h: Record<string, string | string[]> = {};
-      for (const k in up) if (!HOP_BY_HOP.has(k)) h[k] = up[k] as string | string[];
-      if (respHeaders) for (const k in respHeaders) { const v = respHeaders[k]; if (v === null) delete h[k]; else h[k] = v; }
-      res.writeHead(statusCode, h);
-      return res as unknown as NodeJS.WritableStream as never;
-    }, (err) => {
+    const onDone = (err: Error | null): void => {
       release?.();
       if (err) {
         const code = (err as { code?: string }).code;
@@ -183,7 +177,11 @@ export class EdgeProxy {
         else res.destroy?.();
       }
       log?.(`${clientIP} "${rr.method} ${rawUrl}" ${err ? 'error' : 'ok'} -> ${key} ${endpoint}`);
-    });
+    };
+    this.pool(upstream).dispatch(
+      { path: result.path!, method: rr.method as 'GET', headers: out, body: hasBody ? (req as unknown as NodeJS.ReadableStream) as never : null },
+      new ResponseRelay(res, rr.method === 'HEAD', respHeaders, onDone) as never,
+    );
   }
 
   private mirror(result: RouteResult, method: string): void {
@@ -222,6 +220,71 @@ export class EdgeProxy {
       (s as Server).closeAllConnections?.();
     }
     await Promise.all(closing);
+  }
+}
+
+/**
+ * Relays an upstream response to the client. Small bodies (the common case) are buffered and sent with the headers in
+ * one write; a body past 64 KiB switches to streaming with backpressure. Implements undici's DispatchHandler.
+ */
+class ResponseRelay {
+  private status = 0;
+  private headers: Record<string, string | string[]> = {};
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private streaming = false;
+  private resume: () => void = () => undefined;
+  constructor(private readonly res: AnyResponse, private readonly head: boolean, private readonly extra: Record<string, string | null> | undefined, private readonly done: (err: Error | null) => void) {}
+
+  onConnect(): void {}
+
+  onHeaders(statusCode: number, raw: Buffer[] | string[] | null, resume: () => void): boolean {
+    this.status = statusCode;
+    const h = this.headers;
+    if (raw) {
+      for (let i = 0; i + 1 < raw.length; i += 2) {
+        const k = raw[i].toString().toLowerCase();
+        if (HOP_BY_HOP.has(k)) continue;
+        const v = raw[i + 1].toString();
+        const prev = h[k];
+        h[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+      }
+    }
+    if (this.extra) for (const k in this.extra) { const v = this.extra[k]; if (v === null) delete h[k]; else h[k] = v; }
+    this.resume = resume;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (!this.streaming) {
+      this.chunks.push(chunk);
+      this.size += chunk.length;
+      if (this.size <= 65536) return true;
+      this.streaming = true;
+      this.res.writeHead(this.status, this.headers);
+      let ok = true;
+      for (const c of this.chunks) ok = (this.res as ServerResponse).write(c);
+      this.chunks = [];
+      if (!ok) this.res.once('drain', this.resume);
+      return ok;
+    }
+    const ok = (this.res as ServerResponse).write(chunk);
+    if (!ok) this.res.once('drain', this.resume);
+    return ok;
+  }
+
+  onComplete(): void {
+    if (!this.streaming) {
+      const body = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.size);
+      if (!this.head && (this.headers['content-length'] !== undefined || this.size > 0)) this.headers['content-length'] = String(this.size);
+      this.res.writeHead(this.status, this.headers);
+      this.res.end(body);
+    } else this.res.end();
+    this.done(null);
+  }
+
+  onError(err: Error): void {
+    this.done(err);
   }
 }
 

@@ -1,0 +1,161 @@
+// The live edge proxy under load: wrk (Debian) against `podnet serve ingress` (the EdgeProxy, one Node process) and
+// against nginx (Debian, one worker) configured with the same host/path routes, both forwarding to the same upstream
+// (an nginx answering a fixed 2-byte body). Same wrk run for both: 1 thread, 50 connections, 10 s, Host my-app.example.com.
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Cluster } from '../src/cluster/cluster.js';
+import { EdgeProxy } from '../src/serve/http-proxy.js';
+import { machineLine, type Bench } from './harness.js';
+
+const DURATION = '10s';
+const CONNECTIONS = 50;
+
+const MANIFESTS = `apiVersion: v1
+kind: Namespace
+metadata: {name: production}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: backend, namespace: production}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: backend}}
+  template:
+    metadata: {labels: {app: backend}}
+    spec: {containers: [{name: c, image: agnhost, ports: [{containerPort: 8080, name: http}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: backend, namespace: production}
+spec: {selector: {app: backend}, ports: [{port: 8080, targetPort: http}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: my-app, namespace: production}
+spec:
+  rules:
+  - host: my-app.example.com
+    http:
+      paths:
+      - {path: /api, pathType: Prefix, backend: {service: {name: backend, port: {number: 8080}}}}
+      - {path: /web, pathType: Prefix, backend: {service: {name: backend, port: {number: 8080}}}}
+`;
+
+function has(cmd: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+function nginxConf(prefix: string, upstreamPort: number, proxyPort: number): string {
+  return `worker_processes 1;
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${prefix}/body; proxy_temp_path ${prefix}/proxy; fastcgi_temp_path ${prefix}/fcgi; uwsgi_temp_path ${prefix}/uwsgi; scgi_temp_path ${prefix}/scgi;
+  keepalive_requests 100000;
+  upstream backend { server 127.0.0.1:${upstreamPort}; keepalive 64; }
+  server { listen 127.0.0.1:${upstreamPort}; location / { return 200 "ok"; } }
+  server {
+    listen 127.0.0.1:${proxyPort};
+    server_name my-app.example.com;
+    location = /api { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $host; proxy_set_header X-Real-IP $remote_addr; proxy_set_header X-Forwarded-For $remote_addr; }
+    location /api/ { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $host; proxy_set_header X-Real-IP $remote_addr; proxy_set_header X-Forwarded-For $remote_addr; }
+    location /web/ { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $host; proxy_set_header X-Real-IP $remote_addr; proxy_set_header X-Forwarded-For $remote_addr; }
+    location / { return 404; }
+  }
+}
+`;
+}
+
+interface WrkResult { rps: number; p99ms: number; non2xx: number }
+
+function wrk(port: number): Promise<WrkResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${DURATION}`, '--latency', '-H', 'Host: my-app.example.com', `http://127.0.0.1:${port}/api/items`]);
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.on('error', reject);
+    child.on('close', () => {
+      const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
+      const m = /99%\s+([\d.]+)(us|ms|s)/.exec(out);
+      const p99ms = m ? Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1) : NaN;
+      const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
+      resolve({ rps, p99ms, non2xx });
+    });
+  });
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(true));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(false)));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const bench: Bench = {
+  name: 'proxy',
+  async run(): Promise<string> {
+    const head = `## Edge proxy: podnet serve ingress vs nginx\n\nMachine: ${machineLine()}.\n\n`;
+    const missing = ['wrk', 'nginx'].filter((c) => !has(c));
+    if (missing.length > 0) return `${head}**Not measured: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} missing** (\`apt-get install -y wrk nginx-light\`).\n`;
+    const prefix = mkdtempSync(join(tmpdir(), 'podnet-bench-nginx-'));
+    const upstreamPort = await freePort();
+    const nginxPort = await freePort();
+    writeFileSync(join(prefix, 'nginx.conf'), nginxConf(prefix, upstreamPort, nginxPort));
+    let nginx: ChildProcess | undefined;
+    let proxy: EdgeProxy | undefined;
+    try {
+      nginx = spawn('nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
+      await waitForPort(nginxPort);
+      const cluster = Cluster.load({ text: MANIFESTS });
+      proxy = await EdgeProxy.start({ cluster, httpPort: 0, resolve: () => ({ host: '127.0.0.1', port: upstreamPort }) });
+      await wrk(proxy.httpPort); // warm-up (JIT, pooled connections)
+      const ours = await wrk(proxy.httpPort);
+      await wrk(nginxPort);
+      const theirs = await wrk(nginxPort);
+      const ratio = ours.rps / theirs.rps;
+      return head + `wrk 1 thread, ${CONNECTIONS} connections, ${DURATION} (after a warm-up run), \`GET /api/items\` with Host my-app.example.com ` +
+        `through the Ingress route /api (Prefix) to one upstream (nginx \`return 200 "ok"\`). One worker each: the podnet proxy is ` +
+        `one Node process (undici pool, keep-alive), nginx runs \`worker_processes 1\` with an upstream keepalive pool.\n\n` +
+        `| proxy | requests/s | p99 latency | non-2xx |\n|---|---:|---:|---:|\n` +
+        `| podnet serve ingress | ${ours.rps.toFixed(0)} | ${ours.p99ms.toFixed(2)} ms | ${ours.non2xx} |\n` +
+        `| nginx ${nginxVersion()} | ${theirs.rps.toFixed(0)} | ${theirs.p99ms.toFixed(2)} ms | ${theirs.non2xx} |\n\n` +
+        `Ratio podnet / nginx: **${(ratio * 100).toFixed(0)}%** of nginx's throughput (goal ≥ 50%).\n`;
+    } finally {
+      await proxy?.close();
+      nginx?.kill('SIGTERM');
+      rmSync(prefix, { recursive: true, force: true });
+    }
+  },
+};
+
+function nginxVersion(): string {
+  const r = spawnSync('nginx', ['-v'], { encoding: 'utf8' });
+  return /nginx\/([\d.]+)/.exec(`${r.stdout ?? ''}${r.stderr ?? ''}`)?.[1] ?? '';
+}
+
+export default bench;
