@@ -28,12 +28,13 @@ export function formatFieldValue(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
   if (v === null || v === undefined) return 'null';
-  try { return JSON.stringify(v); } catch { return String(v); }
+  try { return JSON.stringify(v); } catch { try { return String(v); } catch { return '<unprintable>'; } }
 }
 
 export function formatFieldError(e: FieldError): string {
   switch (e.type) {
-    case 'Invalid': return `${e.field}: Invalid value: ${formatFieldValue(e.value)}: ${e.detail}`;
+    // apimachinery's field.Error.Error() leaves the detail (and its colon) out when it is empty.
+    case 'Invalid': return `${e.field}: Invalid value: ${formatFieldValue(e.value)}${e.detail ? `: ${e.detail}` : ''}`;
     case 'Required': return `${e.field}: Required value${e.detail ? `: ${e.detail}` : ''}`;
     case 'NotSupported': return `${e.field}: Unsupported value: ${formatFieldValue(e.value)}: supported values: ${(e.supported ?? []).map((s) => JSON.stringify(s)).join(', ')}`;
     case 'Duplicate': return `${e.field}: Duplicate value: ${formatFieldValue(e.value)}`;

@@ -88,7 +88,7 @@ test('documents that are not objects, or lack apiVersion/kind, are reported with
   assert.deepEqual(r.diagnostics.map(formatDiagnostic), [
     'odd.yaml:1: error: unable to decode document: expected a Kubernetes object (a mapping with apiVersion and kind), got the string "just a string"',
     'odd.yaml:3: error: unable to decode document: expected a Kubernetes object (a mapping with apiVersion and kind), got a list',
-    'odd.yaml:6: error validating data: [apiVersion not set]; every object needs apiVersion and kind',
+    'odd.yaml:6: error validating data: [apiVersion not set] for object "x"; every object needs apiVersion and kind',
   ]);
 });
 
