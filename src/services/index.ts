@@ -7,3 +7,5 @@ export { renderIptables } from './iptables.js';
 export { renderNftables } from './nftables.js';
 export { renderIpvs } from './ipvs.js';
 export { iptablesChains, nftablesChains } from './chains.js';
+export { serviceDiagnostics } from './diagnostics.js';
+export { ServiceCodes } from './codes.js';
