@@ -22,7 +22,7 @@ export function e2eObjects(opts: { nsLabels?: Record<string, Record<string, stri
       const p = proto.toLowerCase();
       containers.push({ name: `cont-${port}-${p}`, image: 'registry.k8s.io/e2e-test-images/agnhost:2.47', ports: [{ containerPort: port, name: `serve-${port}-${p}`, protocol: proto }] });
     }
-    objs.push({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns, labels: { pod: name, ...(opts.podLabels?.[key] ?? {}) } }, spec: { containers } });
+    objs.push({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns, labels: { pod: name, ...(opts.podLabels?.[key] ?? {}) } }, spec: { nodeName: name === 'b' ? 'node-2' : 'node-1', containers } });
   }
   return objs;
 }
