@@ -5,7 +5,7 @@ import { defaultComponents } from '../trace/components.js';
 import { trace, TraceInputError } from '../trace/trace.js';
 import { CliExit, loadCluster, withManifestOptions, type IO, type ManifestOptions } from './common.js';
 
-interface Opts extends ManifestOptions { from?: string; to?: string; seed?: string; node?: string; protocol?: string; output: string }
+interface Opts extends ManifestOptions { from?: string; to?: string; seed?: string; node?: string; protocol?: string; size?: string; output: string }
 
 export function registerTrace(program: Command, io: IO): void {
   withManifestOptions(program.command('trace').description('follow one connection hop by hop: DNS, routes, policy, kube-proxy NAT, CNI encapsulation, delivery'))
@@ -14,6 +14,7 @@ export function registerTrace(program: Command, io: IO): void {
     .option('--seed <n>', 'make kube-proxy\'s random endpoint pick reproducible')
     .option('--node <node>', 'for external clients: the node they enter through')
     .option('--protocol <proto>', 'TCP (default), UDP or SCTP')
+    .option('--size <bytes>', 'IP packet size with DF set, checked against the path MTU')
     .option('-o, --output <format>', 'text or json', 'text')
     .action((opts: Opts) => {
       if (!opts.from || !opts.to) { io.err.write('error: --from and --to are required\n'); throw new CliExit(1); }
@@ -21,10 +22,12 @@ export function registerTrace(program: Command, io: IO): void {
       if (seed !== undefined && !Number.isInteger(seed)) { io.err.write(`error: --seed must be an integer (got ${JSON.stringify(opts.seed)})\n`); throw new CliExit(1); }
       const protocol = opts.protocol?.toUpperCase();
       if (protocol && !['TCP', 'UDP', 'SCTP'].includes(protocol)) { io.err.write('error: --protocol must be TCP, UDP or SCTP\n'); throw new CliExit(1); }
+      const size = opts.size === undefined ? undefined : Number(opts.size);
+      if (size !== undefined && (!Number.isInteger(size) || size < 28 || size > 65535)) { io.err.write(`error: --size must be a packet size in bytes, 28-65535 (got ${JSON.stringify(opts.size)})\n`); throw new CliExit(1); }
       const cluster = loadCluster(opts, io, { quietWarnings: true });
       let result;
       try {
-        result = trace(cluster, { from: opts.from, to: opts.to, seed, node: opts.node, protocol: protocol as 'TCP' | undefined, components: defaultComponents() });
+        result = trace(cluster, { from: opts.from, to: opts.to, seed, node: opts.node, protocol: protocol as 'TCP' | undefined, size, components: defaultComponents() });
       } catch (e) {
         if (e instanceof TraceInputError) { io.err.write(`error: ${e.message}\n`); throw new CliExit(1); }
         throw e;

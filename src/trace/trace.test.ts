@@ -143,3 +143,13 @@ test('trace: bad input is a clear error', () => {
   assert.throws(() => trace(calico, { from: 'shop/client', to: 'web' }), /--to must be a URL, HOST:PORT or IP:PORT/);
   assert.throws(() => trace(calico, { from: 'external', to: 'web:80' }), /does not use cluster DNS/);
 });
+
+test('trace: DF packets larger than the path MTU: at the pod eth0, and for outside clients at the encapsulation', () => {
+  assert.equal(trace(clusterWith('flannel'), { from: 'shop/client', to: '10.244.2.2:8080', size: 1450 }).verdict, 'delivered');
+  const pod = trace(clusterWith('flannel'), { from: 'shop/client', to: '10.244.1.3:8080', size: 1500 });
+  assert.deepEqual([pod.verdict, pod.dropAt], ['dropped', 'route']);
+  assert.equal(pod.dropReason, "a 1500-byte packet with DF set does not fit the pod's eth0 MTU of 1450 (Flannel (vxlan backend): underlay 1500 − 50): the sender gets EMSGSIZE / must lower its path MTU");
+  const ext = trace(clusterWith('flannel'), { from: 'external', to: '10.0.3.10:30100', seed: 1, size: 1480 });
+  assert.deepEqual([ext.verdict, ext.dropAt], ['dropped', 'encap']);
+  assert.equal(ext.dropReason, 'a 1480-byte packet with DF set needs 1530 bytes once encapsulated (+50), more than the 1500-byte underlay MTU: dropped with ICMP "fragmentation needed" (pod MTU 1450)');
+});

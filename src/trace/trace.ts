@@ -44,6 +44,8 @@ export interface TraceRequest {
   node?: string;
   cni?: CniOptions;
   components?: TraceComponents;
+  /** IP packet size in bytes, sent with DF set: checked against the path MTU (pod MTU; underlay MTU once encapsulated). */
+  size?: number;
 }
 
 /** Bad input (unknown pod, unparsable target): the caller prints the message. */
@@ -134,7 +136,12 @@ export function trace(cluster: Cluster, req: TraceRequest): TraceResult {
     dstIP = dns.ip;
   }
 
-  if (srcPod) routeOut(hops, srcPod, srcNode, profile);
+  if (srcPod) {
+    routeOut(hops, srcPod, srcNode, profile);
+    if (req.size !== undefined && !srcPod.spec.hostNetwork && req.size > profile.podMTU) {
+      return drop('route', src.node, `a ${req.size}-byte packet with DF set does not fit the pod's eth0 MTU of ${profile.podMTU} (${profile.title}: underlay ${profile.underlayMTU} − ${profile.overhead}): the sender gets EMSGSIZE / must lower its path MTU`, { size: req.size, podMTU: profile.podMTU });
+    }
+  }
 
   // kube-proxy: which node's rules see the packet first.
   const dstNodeByIP = model.nodeByIP.get(dstIP);
@@ -202,6 +209,9 @@ export function trace(cluster: Cluster, req: TraceRequest): TraceResult {
   if (fromNode && dstNode && fromNode.name !== dstNode.name) {
     const e = encapsulate(profile, { src: curSrc, dst: endpointIP }, fromNode.internalIPs[0], dstNode.internalIPs[0]);
     hops.push({ step: 'encap', node: fromNode.name, detail: { cni: profile.name, from: fromNode.name, to: dstNode.name, ...e }, text: describeEncap(profile, e) });
+    if (req.size !== undefined && req.size + e.overhead > profile.underlayMTU) {
+      return drop('encap', fromNode.name, `a ${req.size}-byte packet with DF set needs ${req.size + e.overhead} bytes once encapsulated (+${e.overhead}), more than the ${profile.underlayMTU}-byte underlay MTU: dropped with ICMP "fragmentation needed" (pod MTU ${profile.podMTU})`, { size: req.size, overhead: e.overhead, underlayMTU: profile.underlayMTU, podMTU: profile.podMTU });
+    }
   } else if (dstPod) {
     hops.push({ step: 'route', node: dstNode?.name, detail: { sameNode: true, via: profile.bridge ?? 'host routes' }, text: `same node ${dstNode?.name}: ${profile.bridge ? `switched by the bridge ${profile.bridge}` : 'routed by the host'} to ${hostVethName(profile.name, dstPod.metadata.namespace, dstPod.metadata.name)}, no encapsulation` });
   }
