@@ -6,7 +6,7 @@ import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import type { Answer, DecodedPacket, Question } from 'dns-packet';
 import type { DnsAnswer, DnsModel } from '../dns/index.js';
-import { encodeReply, errorReply, RCODES, toWireRecord, udpLimit } from './dns-wire.js';
+import { encodeReply, errorReply, isWireSafeName, RCODES, toWireRecord, udpLimit } from './dns-wire.js';
 
 export interface DnsServerOptions {
   address?: string;
@@ -122,6 +122,10 @@ export class DnsServer {
     if (flags & 0x8000) { this.stats.dropped++; return undefined; } // a response: never answer one (no loops)
     const rd = (flags & 0x0100) !== 0;
     const opcode = (flags >> 11) & 0xf;
+    // Counts the message cannot hold are refused before decoding (dns-packet allocates arrays of the claimed size).
+    const qd = msg.readUInt16BE(4);
+    const rrs = msg.readUInt16BE(6) + msg.readUInt16BE(8) + msg.readUInt16BE(10);
+    if (qd !== 1 || 12 + 5 + rrs * 11 > msg.length) { this.stats.formerr++; return errorReply(id, flags, rd, opcode !== 0 ? RCODES.NOTIMP : RCODES.FORMERR); }
     let query: DecodedPacket;
     try {
       query = dnsPacket.decode(msg);
@@ -133,6 +137,7 @@ export class DnsServer {
     const questions = query.questions ?? [];
     if (questions.length !== 1) { this.stats.formerr++; return errorReply(id, flags, rd, RCODES.FORMERR); }
     const q = questions[0];
+    if (!isWireSafeName(q.name)) { this.stats.formerr++; return errorReply(id, flags, rd, RCODES.FORMERR); }
     if (q.class !== undefined && q.class !== 'IN' && q.class !== 'ANY') return errorReply(id, flags, rd, RCODES.REFUSED, questions);
     const limit = transport === 'udp' ? udpLimit(query) : 65535;
     const key = `${q.name}|${q.type}|${limit}|${query.flag_cd ? 1 : 0}${rd ? 1 : 0}|${(query.additionals ?? []).some((a) => a.type === 'OPT') ? 1 : 0}`;
@@ -142,6 +147,15 @@ export class DnsServer {
       out.writeUInt16BE(id, 0);
       return out;
     }
+    try {
+      return await this.answer(query, q, key, limit, transport, msg);
+    } catch (e) {
+      this.opts.log?.(`SERVFAIL for ${q.name} ${q.type}: ${(e as Error).message}`);
+      return errorReply(id, flags, rd, RCODES.SERVFAIL, questions);
+    }
+  }
+
+  private async answer(query: DecodedPacket, q: Question, key: string, limit: number, transport: 'udp' | 'tcp', msg: Buffer): Promise<Buffer> {
     const model = this.model;
     const answer = model.query(q.name || '.', String(q.type));
     if (answer.rcode === 'FORWARDED') return this.forwardQuery(msg, query, answer, transport);

@@ -75,6 +75,18 @@ export function encodeReply(query: DecodedPacket, parts: ReplyParts, maxSize: nu
   return compressNames(dnsPacket.encode(packet));
 }
 
+/** A name dns-packet can write back as it was read: labels of 1..63 bytes (UTF-8), at most 255 bytes in all. */
+export function isWireSafeName(name: string): boolean {
+  if (name === '' || name === '.') return true;
+  let total = 1;
+  for (const label of name.split('.')) {
+    const n = Buffer.byteLength(label);
+    if (n < 1 || n > 63) return false;
+    total += n + 1;
+  }
+  return total <= 255;
+}
+
 /** A bare reply (FORMERR, NOTIMP, REFUSED...) echoing what can be echoed. */
 export function errorReply(id: number, opcodeBits: number, rd: boolean, rcode: number, questions: Packet['questions'] = []): Buffer {
   return dnsPacket.encode({ type: 'response', id, flags: (opcodeBits & 0x7800) | (rd ? RD : 0) | RA | rcode, questions, answers: [], authorities: [], additionals: [] });
@@ -110,8 +122,11 @@ export function compressNames(msg: Buffer): Buffer {
   const seen = new Map<string, number>();
   const copyName = (): void => {
     const labels: Buffer[] = [];
-    while (msg[r] !== 0) {
+    for (;;) {
+      if (r >= msg.length) throw new Error('name runs past the end of the message');
       const len = msg[r];
+      if (len === 0) break;
+      if (len > 63 || r + 1 + len > msg.length) throw new Error('bad label length');
       labels.push(msg.subarray(r + 1, r + 1 + len));
       r += len + 1;
     }
@@ -137,6 +152,7 @@ export function compressNames(msg: Buffer): Buffer {
     r += 8; w += 8;
     const rdlen = msg.readUInt16BE(r);
     r += 2;
+    if (r + rdlen > msg.length) throw new Error('record data runs past the end of the message');
     const lenAt = w;
     w += 2;
     const layout = NAME_RDATA[type];
