@@ -76,6 +76,17 @@ test('route through a Gateway: redirect with the rewritten prefix, 500 for a mis
   assert.match(broken.err, /gw.yaml:13: Warning: HTTPRoute default\/r: BackendNotFound: Service default\/ghost not found; requests for those backends get 500/);
 });
 
+test('route: the shop without its allow-from-ingress-nginx policy gets 504 through the edge', async () => {
+  const shop = join(root, 'examples/shop');
+  const denied = JSON.parse((await run(['route', '-f', join(shop, 'app'), '-f', join(shop, 'policies/deny-all.yaml'), '--url', 'https://my-app.example.com/api/x', '-o', 'json'])).out);
+  assert.equal(denied.status, 504);
+  assert.match(denied.dataPlane.pod, /^ingress-nginx\/ingress-nginx-controller-/);
+  assert.equal(denied.dataPlane.deniedEndpoints.length, 3);
+  const allowed = JSON.parse((await run(['route', '-f', shop, '--url', 'https://my-app.example.com/api/x', '-o', 'json'])).out);
+  assert.equal(allowed.status, 200);
+  assert.deepEqual(allowed.dataPlane.deniedEndpoints, []);
+});
+
 test('route: errors are clear and exit 1', async () => {
   const bad = await run(['route', '-f', file, '--url', 'ftp://x/']);
   assert.equal(bad.code, 1);

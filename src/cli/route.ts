@@ -96,6 +96,7 @@ export function formatRouteText(r: RouteResult): string {
   if (r.responseHeaders) row('response', Object.entries(r.responseHeaders).map(([k, v]) => (v === null ? `-${k}` : `${k}: ${v}`)).join('; '));
   if (r.mirrors?.length) row('mirror', r.mirrors.map((m) => `${m.namespace}/${m.service}:${m.port}`).join(', '));
   if (r.rateLimit) row('rate limit', [r.rateLimit.rps ? `${r.rateLimit.rps} r/s` : '', r.rateLimit.rpm ? `${r.rateLimit.rpm} r/m` : '', r.rateLimit.burst ? `burst ${r.rateLimit.burst}` : '', r.rateLimit.connections ? `${r.rateLimit.connections} connections` : ''].filter(Boolean).join(', ') + ` per client IP, then ${r.rateLimit.statusCode}`);
+  if (r.dataPlane) row('data plane', `proxy pod ${r.dataPlane.pod}${r.dataPlane.deniedEndpoints.length ? `; NetworkPolicy drops ${r.dataPlane.deniedEndpoints.join(', ')}` : ''}`);
   if (r.timeouts) row('timeouts', Object.entries(r.timeouts).map(([k, v]) => `${k} ${v}`).join(', '));
   row('why', r.reason);
   return lines.join('\n') + '\n';

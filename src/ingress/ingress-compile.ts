@@ -155,6 +155,7 @@ function compileClass(cluster: Cluster, className: string, controller: string, i
     }
   }
   for (const server of [ep.defaultServer, ...ep.servers.values()]) finishServer(server, nginx, cluster, diags);
+  for (const ing of ingresses) checkBackends(cluster, ing, diags);
   for (const s of ep.servers.values()) if (s.host.startsWith('*.')) ep.wildcards.push(s);
   for (const ing of canaries) attachCanary(cluster, ep, ing, cfgs.get(ing)!, diags);
   return ep;
@@ -202,6 +203,27 @@ function attachCanary(cluster: Cluster, ep: IngressEntryPoint, ing: IngressObj, 
       const root = server.locations.find((l) => l.implicitRoot);
       if (root && !root.canary) root.canary = { ingress: ing, backend: dflt, config: canaryCfg };
     }
+  }
+}
+
+/** PN4007 for Service backends that do not exist or lack the port: requests for them get 503. */
+function checkBackends(cluster: Cluster, ing: IngressObj, diags: Diagnostic[]): void {
+  const ns = ing.metadata.namespace ?? 'default';
+  const refs: IngressBackendRef[] = [];
+  const d = backendRef(ing.spec?.defaultBackend);
+  if (d) refs.push(d);
+  for (const rule of (ing.spec?.rules ?? []) as Obj[]) for (const p of (rule.http?.paths ?? []) as Obj[]) { const b = backendRef(p.backend); if (b) refs.push(b); }
+  const seen = new Set<string>();
+  for (const r of refs) {
+    if (!r.service) continue;
+    const key = `${r.service.name}:${r.service.port}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const svc = cluster.get<KubeObject & { spec: Obj }>('Service', ns, r.service.name);
+    const port = r.service.port;
+    const problem = !svc ? `Service "${ns}/${r.service.name}" does not exist`
+      : !((svc.spec.ports ?? []) as Obj[]).some((p) => (typeof port === 'number' ? p.port === port : p.name === port)) && svc.spec.type !== 'ExternalName' ? `Service "${ns}/${r.service.name}" has no port ${port}` : undefined;
+    if (problem) diags.push({ code: IngressCodes.ingressBackendNotFound, level: 'warning', object: refOf(ing), source: cluster.sourceOf(ing), message: `Ingress ${ns}/${ing.metadata.name}: ${problem}; requests for it get 503` });
   }
 }
 

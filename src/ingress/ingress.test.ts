@@ -212,6 +212,7 @@ test('backends: no endpoints or no Service -> 503; default-backend annotation st
   assert.equal(outcome(ask(model, 'http://a.com/')), '503 empty');
   assert.equal(ask(model, 'http://a.com/').reason, 'host "a.com" path / (Prefix) of Ingress default/a: service "default/empty" has no ready endpoints; the controller answers 503');
   assert.equal(outcome(ask(model, 'http://b.com/')), '503 missing');
+  assert.deepEqual(model.diagnostics.filter((d) => d.code === 'PN4007').map((d) => d.message), ['Ingress default/b: Service "default/missing" does not exist; requests for it get 503']);
   assert.equal(outcome(ask(model, 'http://c.com/')), '200 spare');
   const d = ask(model, 'http://d.com/');
   assert.equal(d.backend?.protocol, 'HTTPS');

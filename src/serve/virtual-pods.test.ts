@@ -1,0 +1,33 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'undici';
+import { SOURCE_HEADER, VirtualPods } from './virtual-pods.js';
+
+test('virtual pods answer like agnhost netexec', async () => {
+  const pods = await VirtualPods.start([{ namespace: 'shop', name: 'web-1', podIP: '10.244.1.7', nodeName: 'node-1', ports: [8080, 9090] }]);
+  try {
+    assert.equal(pods.addressOf('10.244.1.9', 8080), undefined);
+    const a = pods.addressOf('10.244.1.7', 8080)!;
+    const get = async (path: string, headers: Record<string, string> = {}) => {
+      const r = await request(`http://${a.host}:${a.port}${path}`, { headers });
+      return { status: r.statusCode, body: await r.body.text(), location: r.headers.location };
+    };
+    assert.deepEqual(await get('/hostname'), { status: 200, body: 'web-1', location: undefined });
+    assert.equal((await get('/hostName')).body, 'web-1');
+    assert.equal((await get('/serverport')).body, '8080');
+    assert.deepEqual(await get('/echo?msg=hi%20there&code=418'), { status: 418, body: 'hi there', location: undefined });
+    assert.match((await get('/clientip', { [SOURCE_HEADER]: '10.244.2.9' })).body, /^10\.244\.2\.9:\d+$/);
+    assert.match((await get('/clientip')).body, /^127\.0\.0\.1:\d+$/);
+    assert.equal((await get('/header?key=X-Test', { 'x-test': 'v' })).body, 'v');
+    const headers = JSON.parse((await get('/headers', { 'x-one': '1', [SOURCE_HEADER]: 'hidden' })).body);
+    assert.equal(headers['x-one'], '1');
+    assert.equal(headers[SOURCE_HEADER], undefined);
+    assert.deepEqual(await get('/redirect?location=/x&code=302'), { status: 302, body: '', location: '/x' });
+    assert.match((await get('/')).body, /^NOW: \d{4}-/);
+    assert.match((await get('/api/x')).body, /^pod shop\/web-1 \(10\.244\.1\.7:8080 on node-1\) answered GET \/api\/x\n/);
+    const b = pods.addressOf('10.244.1.7', 9090)!;
+    assert.equal(await (await request(`http://${b.host}:${b.port}/serverport`)).body.text(), '9090');
+  } finally {
+    await pods.close();
+  }
+});
