@@ -1,11 +1,11 @@
 // Defaulting as the API server does it on create (pkg/apis/*/v1/defaults.go), for the fields podnet reads.
-// Returns a defaulted deep copy; the loaded manifest is never changed.
+// Returns a defaulted deep copy (or, with inPlace, defaults the object itself when the caller owns it).
 import type { KubeObject } from './types.js';
 
 type Obj = Record<string, any>;
 
-export function applyDefaults(input: KubeObject): KubeObject {
-  const obj = structuredClone(input) as KubeObject & Obj;
+export function applyDefaults(input: KubeObject, { inPlace = false } = {}): KubeObject {
+  const obj = (inPlace ? input : structuredClone(input)) as KubeObject & Obj;
   const meta = obj.metadata as Obj;
   switch (obj.kind) {
     case 'Namespace':

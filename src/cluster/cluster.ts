@@ -72,11 +72,15 @@ export class Cluster {
       if (!cfgObj) diags.push({ code: Codes.configInvalid, level: 'error', source: { file: opts.configPath, line: 1 }, message: `${opts.configPath} holds no ClusterConfig (apiVersion: podnet.dev/v1alpha1, kind: ClusterConfig)` });
       else config = configFrom(cfgObj, diags);
     }
-    return Cluster.build(objects, diags, config);
+    // The objects were parsed just now and nobody else holds them, so defaults may be applied in place.
+    return Cluster.build(objects, diags, config, { owned: true });
   }
 
-  /** Builds the cluster from already-parsed objects (what `load` does after reading). */
-  static build(objects: readonly LoadedObject[], initialDiags: readonly Diagnostic[] = [], givenConfig?: ClusterConfig): Cluster {
+  /**
+   * Builds the cluster from already-parsed objects (what `load` does after reading). The objects are not changed
+   * unless `owned` says the caller hands them over.
+   */
+  static build(objects: readonly LoadedObject[], initialDiags: readonly Diagnostic[] = [], givenConfig?: ClusterConfig, { owned = false } = {}): Cluster {
     const diags: Diagnostic[] = [...initialDiags];
     const store = new ClusterStore();
     const unmodelled: LoadedObject[] = [];
@@ -89,12 +93,12 @@ export class Cluster {
     }
     config ??= structuredClone(DEFAULT_CONFIG);
 
-    admitObjects(objects.filter((o) => o.object.kind !== 'ClusterConfig'), store, unmodelled, diags);
+    admitObjects(objects.filter((o) => o.object.kind !== 'ClusterConfig'), store, unmodelled, diags, owned);
 
     // Namespaces the manifests use but do not define are created, with a warning: `kubectl apply` would refuse them.
     const missing = new Set<string>();
     for (const kind of store.kinds()) {
-      for (const o of store.list(kind)) {
+      for (const o of store.listInApplyOrder(kind)) {
         const ns = o.metadata.namespace;
         if (ns && !store.has('Namespace', '', ns) && !['default', 'kube-system', 'kube-public', 'kube-node-lease'].includes(ns) && !missing.has(ns)) {
           missing.add(ns);
@@ -107,7 +111,7 @@ export class Cluster {
     const nodes = reconcileNodes(store, config, diags);
     addBuiltins(store, config, nodes[0]?.internalIPs[0]);
     for (const kind of store.kinds()) {
-      for (const o of store.list(kind)) {
+      for (const o of store.listInApplyOrder(kind)) {
         if (o.metadata.uid === undefined) (o.metadata as Obj).uid = deterministicUid(`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`);
       }
     }
@@ -159,7 +163,7 @@ function configFrom(o: LoadedObject, diags: Diagnostic[]): ClusterConfig | undef
 }
 
 /** Checks kind and apiVersion, defaults the namespace, validates, rejects duplicates, and stores the defaulted object. */
-function admitObjects(objects: readonly LoadedObject[], store: ClusterStore, unmodelled: LoadedObject[], diags: Diagnostic[]): void {
+function admitObjects(objects: readonly LoadedObject[], store: ClusterStore, unmodelled: LoadedObject[], diags: Diagnostic[], owned: boolean): void {
   const firstSeen = new Map<string, SourceRef>();
   for (const { object: raw, source } of objects) {
     const info = kindInfo(raw.kind);
@@ -185,7 +189,7 @@ function admitObjects(objects: readonly LoadedObject[], store: ClusterStore, unm
       for (const err of errors) diags.push({ code: Codes.invalidField, level: 'error', source, object: { kind: raw.kind, namespace: nsText ?? '', name }, message: invalidObjectMessage(raw.kind, name, err) });
       continue;
     }
-    const obj = applyDefaults(raw);
+    const obj = applyDefaults(raw, { inPlace: owned });
     for (const w of sanitizeStatus(obj)) {
       diags.push({ code: Codes.statusIgnored, level: 'warning', source, object: { kind: raw.kind, namespace: nsText ?? '', name }, message: `${raw.kind} ${JSON.stringify(name)}: ${w.field}: ${w.detail}` });
     }

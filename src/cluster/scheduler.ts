@@ -86,10 +86,17 @@ export function scheduleAndAddressPods(store: ClusterStore, nodes: readonly Node
         continue;
       }
     } else {
-      const selector = compileLabelSelector({ matchLabels: pod.spec.nodeSelector ?? {} });
-      const feasible = slotList.filter((s) => !s.info.unschedulable && selector(s.info.labels) &&
-        toleratesTaints(pod.spec.tolerations ?? [], s.info.taints) && s.pods < s.info.maxPods);
-      slot = feasible.reduce<NodeSlot | undefined>((best, s) => (!best || s.pods < best.pods ? s : best), undefined);
+      const nodeSelector = pod.spec.nodeSelector as Record<string, string> | undefined;
+      const selector = nodeSelector && Object.keys(nodeSelector).length > 0 ? compileLabelSelector({ matchLabels: nodeSelector }) : undefined;
+      const tolerations = pod.spec.tolerations ?? [];
+      slot = undefined;
+      for (const s of slotList) {
+        if (slot && s.pods >= slot.pods) continue;
+        if (s.info.unschedulable || s.pods >= s.info.maxPods) continue;
+        if (selector && !selector(s.info.labels)) continue;
+        if (s.info.taints.length > 0 && !toleratesTaints(tolerations, s.info.taints)) continue;
+        slot = s;
+      }
       if (!slot) {
         const msg = `0/${slotList.length} nodes are available: no node matches the pod's node selector, tolerates its taints and has room`;
         report(pod, Codes.unschedulable, `Pod ${pod.metadata.namespace}/${pod.metadata.name}: ${msg}; the pod stays Pending`, 'warning');
