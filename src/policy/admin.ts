@@ -105,7 +105,7 @@ export function adminPortSpecs(ports: unknown): PortSpec[] | null {
     if (p.portNumber) out.push({ protocol: (p.portNumber.protocol ?? 'TCP') as Protocol, port: p.portNumber.port });
     else if (p.portRange) out.push({ protocol: (p.portRange.protocol ?? 'TCP') as Protocol, port: p.portRange.start, endPort: p.portRange.end });
     // A named port carries no protocol: it matches the container port of that name, whatever its protocol.
-    else if (typeof p.namedPort === 'string') for (const protocol of PROTOCOLS) out.push({ protocol, name: p.namedPort });
+    else if (typeof p.namedPort === 'string') for (const protocol of PROTOCOLS) out.push({ protocol, name: p.namedPort, anyProtocol: true });
   }
   return out;
 }

@@ -159,7 +159,7 @@ function lintDns(model: PolicyModel, out: LintFinding[]): void {
       const pods = podsOf(model, p.selected).filter((k) => model.isolatedBy.Egress[model.index.classOfPod.get(k)!].length > 0);
       out.push({
         code: PolicyCodes.egressWithoutDns, severity: 'warning', object: p.ref, source: p.source,
-        message: `NetworkPolicy ${p.key} isolates egress of ${pods.length === 1 ? pods[0] : `${pods.length} pods`}, and no policy lets ${cls.pods.length === 1 && pods.length > 1 ? 'some of them' : 'them'} reach kube-dns on 53/${missing.join(' and 53/')}: ${missing.includes('UDP') ? 'name lookups fail' : 'DNS over TCP (large answers, truncation retries) fails'}`,
+        message: `NetworkPolicy ${p.key} isolates egress of ${pods.length === 1 ? pods[0] : `${pods.length} pods`}, and no policy lets ${pods.length === 1 ? 'it' : 'them'} reach kube-dns on 53/${missing.join(' and 53/')}: ${missing.includes('UDP') ? 'name lookups fail' : 'DNS over TCP (large answers, truncation retries) fails'}`,
         hint: 'add an egress rule to {namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}, podSelector: {matchLabels: {k8s-app: kube-dns}}} on ports 53/UDP and 53/TCP',
       });
     }

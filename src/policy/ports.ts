@@ -13,10 +13,12 @@ export interface PortSpec {
   endPort?: number;
   /** A named port, resolved on the destination pod. */
   name?: string;
+  /** ANP named ports carry no protocol (they match the container port's): one spec per protocol, marked so. */
+  anyProtocol?: boolean;
 }
 
 export function formatPortSpec(p: PortSpec): string {
-  if (p.name !== undefined) return `${p.name}/${p.protocol} (named)`;
+  if (p.name !== undefined) return p.anyProtocol ? `${p.name} (named)` : `${p.name}/${p.protocol} (named)`;
   if (p.port === undefined) return `any ${p.protocol} port`;
   if (p.endPort !== undefined && p.endPort !== p.port) return `${p.port}-${p.endPort}/${p.protocol}`;
   return `${p.port}/${p.protocol}`;
