@@ -9,3 +9,4 @@ export { renderIpvs } from './ipvs.js';
 export { iptablesChains, nftablesChains } from './chains.js';
 export { serviceDiagnostics } from './diagnostics.js';
 export { ServiceCodes } from './codes.js';
+export { packetFlow, type PacketFlow, type PacketFlowResult } from './packet-flow.js';
