@@ -182,7 +182,7 @@ export function podMatrix(model: PolicyModel, opts: MatrixOptions = {}): PodMatr
   const allowed = (i: number, j: number): boolean => !model.enforced || would(i, j);
   return {
     pods: keys, port: opts.port, protocol: opts.port !== undefined ? (opts.protocol ?? 'TCP') : opts.protocol,
-    classCount: model.index.classes.length, enforced: model.enforced,
+    classCount: new Set(cls).size, enforced: model.enforced,
     allowed, wouldBeAllowed: would,
     rows: () => Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => allowed(i, j))),
     packed: () => {
