@@ -4,7 +4,7 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster } from '../src/cluster/cluster.js';
 import { EdgeProxy } from '../src/serve/http-proxy.js';
@@ -138,13 +138,15 @@ const bench: Bench = {
       await wrk(nginxPort);
       const theirs = await wrk(nginxPort);
       const ratio = ours.rps / theirs.rps;
+      const load = loadavg().map((x) => x.toFixed(1)).join(' / ');
       return head + `wrk 1 thread, ${CONNECTIONS} connections, ${DURATION} (after a warm-up run), \`GET /api/items\` with Host my-app.example.com ` +
         `through the Ingress route /api (Prefix) to one upstream (nginx \`return 200 "ok"\`). One worker each: the podnet proxy is ` +
         `one Node process (undici pool, keep-alive), nginx runs \`worker_processes 1\` with an upstream keepalive pool.\n\n` +
         `| proxy | requests/s | p99 latency | non-2xx |\n|---|---:|---:|---:|\n` +
         `| podnet serve ingress | ${ours.rps.toFixed(0)} | ${ours.p99ms.toFixed(2)} ms | ${ours.non2xx} |\n` +
         `| nginx ${nginxVersion()} | ${theirs.rps.toFixed(0)} | ${theirs.p99ms.toFixed(2)} ms | ${theirs.non2xx} |\n\n` +
-        `Ratio podnet / nginx: **${(ratio * 100).toFixed(0)}%** of nginx's throughput (goal ≥ 50%).\n`;
+        `Ratio podnet / nginx: **${(ratio * 100).toFixed(0)}%** of nginx's throughput (goal ≥ 50%). wrk, the proxy under test and the ` +
+        `upstream share the machine's cores; load average during the run ${load} (other work on the machine moves both figures).\n`;
     } finally {
       await proxy?.close();
       nginx?.kill('SIGTERM');
