@@ -1,4 +1,178 @@
-// placeholder until the component lands: registers nothing.
-import type { Command } from 'commander';
-import type { IO } from './common.js';
-export function registerDns(_program: Command, _io: IO): void {}
+// `podnet dns [--from NS/POD] NAME`: what a lookup returns in the cluster, from a pod's view (its resolv.conf and
+// search list) or absolutely at the cluster DNS. `podnet dns serve`: the same answers as a real DNS server on loopback.
+// The semantics live in src/dns; this file only prints.
+import { watch, type FSWatcher } from 'node:fs';
+import { Option, type Command } from 'commander';
+import { Cluster } from '../cluster/cluster.js';
+import { compileDns, formatResolvConf, PodNotFoundError, type DnsLookup, type DnsModel, type DnsRecord } from '../dns/index.js';
+import { isValidName } from '../dns/names.js';
+import { DnsServer } from '../serve/dns-server.js';
+import { CliExit, loadCluster, printDiagnostics, withManifestOptions, type IO, type ManifestOptions } from './common.js';
+
+const TYPES = ['A', 'AAAA', 'SRV', 'PTR', 'CNAME', 'TXT', 'NS', 'SOA', 'ANY', 'MX'];
+
+interface LookupOptions extends ManifestOptions { from?: string; type: string; output: string; resolver: string }
+interface ServeOptions extends ManifestOptions { address: string; port: string; upstream?: string; watch: boolean }
+
+export function registerDns(program: Command, io: IO): void {
+  const dns = withManifestOptions(program.command('dns')
+    .description('look a name up in the cluster DNS, from a pod (its resolv.conf and search list) or absolutely')
+    .argument('[name]', 'the name to look up (relative names walk the pod\'s search list; a trailing dot makes it absolute)'))
+    .option('--from <ns/pod>', 'the pod asking (default: an absolute lookup at the cluster DNS)')
+    .addOption(new Option('-t, --type <type>', 'query type').default('A'))
+    .addOption(new Option('--resolver <flavour>', 'the pod\'s stub resolver').choices(['glibc', 'musl']).default('glibc'))
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'dig']).default('text'))
+    .addHelpText('after', '\nExit status: 0 when the lookup returns records, 1 when it does not (NXDOMAIN, NODATA, SERVFAIL, or an upstream\'s answer podnet does not know), 2 on bad input.\n')
+    .action((name: string | undefined, opts: LookupOptions) => lookup(name, opts, io));
+
+  withManifestOptions(dns.command('serve').description('serve the cluster DNS on loopback (UDP and TCP), answering as CoreDNS would'))
+    .option('--address <ip>', 'address to bind (loopback only)', '127.0.0.1')
+    .option('--port <port>', 'port (0 picks a free one)', '5353')
+    .option('--upstream <ip:port>', 'where forwarded queries really go (default: only loopback upstreams named in the Corefile)')
+    .option('--no-watch', 'do not reload when the manifests change')
+    .action((opts: ServeOptions, cmd: Command) => {
+      // -f/--config after `serve` may be taken by the parent `dns` command (same option names): merge them.
+      const parent = cmd.parent?.opts() as Partial<ManifestOptions> | undefined;
+      return serve({ ...opts, filename: [...(parent?.filename ?? []), ...opts.filename], config: opts.config ?? parent?.config }, io);
+    });
+}
+
+function lookup(name: string | undefined, opts: LookupOptions, io: IO): void {
+  if (!name) { io.err.write('error: a NAME to look up is required (e.g. podnet dns -f app/ --from production/frontend backend)\n'); throw new CliExit(2); }
+  const type = opts.type.toUpperCase();
+  if (!TYPES.includes(type)) { io.err.write(`error: --type ${opts.type}: supported types are ${TYPES.join(', ')}\n`); throw new CliExit(2); }
+  if (!isValidName(name) || /\s/.test(name)) { io.err.write(`error: "${name}" is not a valid domain name (labels of 1 to 63 characters, 253 in all)\n`); throw new CliExit(2); }
+  const cluster = loadCluster(opts, io, { quietWarnings: true });
+  const model = compileDns(cluster);
+  printDiagnostics(model.diagnostics, io.err);
+  let result: DnsLookup;
+  try {
+    result = opts.from ? model.resolveFromPod(opts.from, name, type, { resolver: opts.resolver as 'glibc' | 'musl' }) : model.resolve(name, type);
+  } catch (e) {
+    if (e instanceof PodNotFoundError) { io.err.write(`Error from server (NotFound): ${e.message}\n`); throw new CliExit(2); }
+    throw e;
+  }
+  if (opts.output === 'json') io.out.write(JSON.stringify(toJson(result), null, 2) + '\n');
+  else if (opts.output === 'dig') io.out.write(digText(result));
+  else io.out.write(humanText(result, model));
+  if (result.answers.length === 0) throw new CliExit(1);
+}
+
+function recordJson(r: DnsRecord) {
+  return { name: r.name, type: r.type, ttl: r.ttl, data: r.data, ...(r.from ? { from: r.from } : {}) };
+}
+
+export function toJson(r: DnsLookup) {
+  return {
+    rcode: r.rcode, answers: r.answers.map(recordJson), tried: r.tried,
+    question: r.question, authority: r.authority.map(recordJson), additional: r.additional.map(recordJson),
+    steps: r.steps, stop: r.stop, ...(r.forward ? { forward: r.forward } : {}), ...(r.from ? { from: r.from } : {}),
+  };
+}
+
+function digLine(r: DnsRecord): string {
+  return `${r.name}\t${r.ttl}\tIN\t${r.type}\t${r.data}\n`;
+}
+
+/** dig's layout, one block per query the resolver sent. */
+function digText(r: DnsLookup): string {
+  let out = '';
+  for (const [i, step] of r.steps.entries()) {
+    const last = i === r.steps.length - 1;
+    const final = last ? r : undefined;
+    out += `; <<>> podnet dns <<>> ${step.name} ${r.question.type}\n`;
+    if (step.rcode === 'FORWARDED') {
+      out += `;; forwarded to ${(last ? r.forward?.upstreams : undefined)?.join(', ') ?? 'an upstream'}: the answer is the upstream's, which podnet does not invent\n\n`;
+      continue;
+    }
+    const answers = final?.answers ?? [];
+    const authority = final?.authority ?? [];
+    const additional = final?.additional ?? [];
+    out += `;; ->>HEADER<<- opcode: QUERY, status: ${step.rcode}\n`;
+    out += `;; flags: qr aa rd ra; QUERY: 1, ANSWER: ${last ? answers.length : step.answers}, AUTHORITY: ${last ? authority.length : '?'}, ADDITIONAL: ${last ? additional.length : '?'}\n\n`;
+    out += `;; QUESTION SECTION:\n;${step.name}\t\tIN\t${r.question.type}\n\n`;
+    if (answers.length) out += `;; ANSWER SECTION:\n${answers.map(digLine).join('')}\n`;
+    if (authority.length) out += `;; AUTHORITY SECTION:\n${authority.map(digLine).join('')}\n`;
+    if (additional.length) out += `;; ADDITIONAL SECTION:\n${additional.map(digLine).join('')}\n`;
+  }
+  return out;
+}
+
+function humanText(r: DnsLookup, model: DnsModel): string {
+  const lines: string[] = [];
+  if (r.from) {
+    lines.push(`From pod ${r.from.pod} (dnsPolicy ${r.from.dnsPolicy}${r.from.effectivePolicy !== r.from.dnsPolicy ? ` -> ${r.from.effectivePolicy}` : ''}, ${r.from.resolver} resolver); its /etc/resolv.conf:`);
+    for (const l of r.from.resolvConf.trimEnd().split('\n')) lines.push(`    ${l}`);
+    for (const n of r.from.notes) lines.push(`  Note: ${n}`);
+  } else {
+    lines.push(`Asking the cluster DNS (${model.clusterDNS.join(', ')}) for ${r.question.name} ${r.question.type}; Corefile: ${model.corefile.fromConfigMap ? `ConfigMap kube-system/coredns (${model.corefile.source.file}:${model.corefile.source.line})` : 'kubeadm\'s default'}`);
+  }
+  lines.push('', 'Queries sent, in order:');
+  const width = Math.max(...r.steps.map((s) => s.name.length));
+  for (const [i, s] of r.steps.entries()) {
+    const outcome = s.rcode === 'NOERROR' ? (s.answers > 0 ? `NOERROR, ${s.answers} record${s.answers === 1 ? '' : 's'}` : 'NOERROR, no records (NODATA)') : s.rcode === 'FORWARDED' ? 'forwarded upstream' : s.rcode;
+    lines.push(`  ${String(i + 1).padStart(2)}. ${s.name.padEnd(width)}  ${outcome}`);
+    const reason = s.why.filter((w) => !w.startsWith('server block')).at(-1);
+    if (reason) lines.push(`      ${reason}`);
+  }
+  lines.push('', `Result: ${r.rcode === 'FORWARDED' ? 'decided by an upstream resolver' : r.rcode}${r.answers.length === 0 && r.rcode === 'NOERROR' ? ' (no records of this type)' : ''} — ${r.stop}`);
+  if (r.forward) lines.push(`  ${r.forward.name} ${r.forward.type} goes to ${r.forward.upstreams.join(', ')} (${r.forward.rule}); podnet does not send it (try \`podnet dns serve --upstream\`).`);
+  if (r.answers.length) {
+    lines.push('', 'Answer:');
+    for (const a of r.answers) lines.push(`  ${a.name}\t${a.ttl}\tIN\t${a.type}\t${a.data}${a.from ? `\t; ${a.from}` : ''}`);
+  }
+  if (r.additional.length) {
+    lines.push('', 'Additional:');
+    for (const a of r.additional) lines.push(`  ${a.name}\t${a.ttl}\tIN\t${a.type}\t${a.data}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+async function serve(opts: ServeOptions, io: IO): Promise<void> {
+  const port = Number(opts.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) { io.err.write(`error: --port ${opts.port} is not a port number\n`); throw new CliExit(2); }
+  if (!/^127\./.test(opts.address) && opts.address !== '::1') { io.err.write(`error: --address ${opts.address}: podnet serves on loopback only (127.0.0.0/8 or ::1)\n`); throw new CliExit(2); }
+  const build = (cluster: Cluster): DnsModel => {
+    const m = compileDns(cluster);
+    printDiagnostics(m.diagnostics, io.err);
+    return m;
+  };
+  const model = build(loadCluster(opts, io, { quietWarnings: true }));
+  const server = new DnsServer(model, { address: opts.address, port, upstream: opts.upstream, log: (l) => io.err.write(`${l}\n`) });
+  let addr;
+  try {
+    addr = await server.start();
+  } catch (e) {
+    io.err.write(`error: cannot listen on ${opts.address}:${port}: ${(e as Error).message}\n`);
+    throw new CliExit(1);
+  }
+  io.out.write(`podnet DNS serving ${model.clusterDomain} on ${addr.address}:${addr.port} (UDP and TCP); Corefile: ${model.corefile.fromConfigMap ? 'ConfigMap kube-system/coredns' : 'kubeadm default'}\n`);
+  io.out.write(`try: dig @${addr.address} -p ${addr.port} kubernetes.default.svc.${model.clusterDomain}\n`);
+  const watchers: FSWatcher[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  if (opts.watch && !opts.filename.includes('-')) {
+    const reload = () => {
+      try {
+        const cluster = Cluster.load({ paths: opts.filename, configPath: opts.config });
+        printDiagnostics(cluster.diagnostics.filter((d) => d.level === 'error'), io.err);
+        server.setModel(build(cluster));
+        io.out.write(`reloaded: the cluster changed (${new Date().toISOString()})\n`);
+      } catch (e) {
+        io.err.write(`reload failed, still serving the previous snapshot: ${(e as Error).message}\n`);
+      }
+    };
+    for (const p of [...opts.filename, ...(opts.config ? [opts.config] : [])]) {
+      try {
+        watchers.push(watch(p, { recursive: true }, () => { clearTimeout(timer); timer = setTimeout(reload, 200); }));
+      } catch { /* a path that cannot be watched is simply not watched */ }
+    }
+  }
+  await new Promise<void>((resolve) => {
+    const stop = () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  clearTimeout(timer);
+  for (const w of watchers) w.close();
+  await server.stop();
+}

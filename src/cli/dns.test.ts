@@ -1,0 +1,97 @@
+// `podnet dns` through main() (the JSON contract, text, dig layout, exit codes) and `podnet dns serve` end to end
+// with the built bin/podnet and real dig.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { main } from './main.js';
+import { FIXTURE } from '../dns/testdata/fixture.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'podnet-dns-'));
+const file = join(dir, 'cluster.yaml');
+writeFileSync(file, FIXTURE);
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let o = '';
+  let e = '';
+  out.on('data', (c) => (o += c));
+  err.on('data', (c) => (e += c));
+  const code = await main(argv, out, err);
+  return { code, out: o, err: e };
+}
+
+test('podnet dns -o json: the contract fields, from a pod, with every name tried', async () => {
+  const r = await run('dns', '-f', file, '--from', 'staging/client', 'backend.production', '-o', 'json');
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  assert.equal(j.rcode, 'NOERROR');
+  assert.deepEqual(j.answers, [{ name: 'backend.production.svc.cluster.local.', type: 'A', ttl: 30, data: '10.96.100.10', from: 'Service production/backend (ClusterIP)' }]);
+  assert.deepEqual(j.tried, ['backend.production.staging.svc.cluster.local.', 'backend.production.svc.cluster.local.']);
+});
+
+test('podnet dns: SRV data in dig presentation format; absolute lookup without --from', async () => {
+  const r = await run('dns', '-f', file, '_web._tcp.nginx.production.svc.cluster.local', '--type', 'SRV', '-o', 'json');
+  const j = JSON.parse(r.out);
+  assert.deepEqual(j.answers.map((a: { data: string }) => a.data).sort(), ['0 50 80 web-0.nginx.production.svc.cluster.local.', '0 50 80 web-1.nginx.production.svc.cluster.local.']);
+  assert.deepEqual(j.tried, ['_web._tcp.nginx.production.svc.cluster.local.']);
+});
+
+test('podnet dns: a short name from another namespace fails, exit 1, and the text says what was tried', async () => {
+  const r = await run('dns', '-f', file, '--from', 'staging/client', 'backend');
+  assert.equal(r.code, 1);
+  assert.match(r.out, /1\. backend\.staging\.svc\.cluster\.local\. +NXDOMAIN/);
+  assert.match(r.out, /no Service "backend" in namespace staging/);
+  assert.match(r.out, /4\. backend\. +forwarded upstream/);
+});
+
+test('podnet dns -o dig prints dig\'s sections', async () => {
+  const r = await run('dns', '-f', file, 'nope.production.svc.cluster.local', '-o', 'dig');
+  assert.equal(r.code, 1);
+  assert.match(r.out, /;; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN/);
+  assert.match(r.out, /;; AUTHORITY SECTION:\ncluster\.local\.\t30\tIN\tSOA\tns\.dns\.cluster\.local\. hostmaster\.cluster\.local\. \d+ 7200 1800 86400 30/);
+});
+
+test('podnet dns: bad input is a clear error with exit 2', async () => {
+  assert.deepEqual(await run('dns', '-f', file, '--from', 'production/ghost', 'backend').then((r) => [r.code, r.err.trim().split('\n').at(-1)]),
+    [2, 'Error from server (NotFound): pods "ghost" not found in namespace production (pods there: backend-a, backend-b, backend-c, custom, dflt, hostnet, hostnet-cf, lone, ...)']);
+  assert.equal((await run('dns', '-f', file, 'a..b')).code, 2);
+  assert.equal((await run('dns', '-f', file, 'backend', '--type', 'WKS')).code, 2);
+  assert.equal((await run('dns', '-f', file)).code, 2);
+});
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const hasDig = spawnSync('dig', ['-v']).status === 0;
+
+test('podnet dns serve (bin/podnet) answers dig and reloads when the manifests change', { skip: !hasDig && 'dig is not installed (apt-get install dnsutils)', timeout: 20000 }, async () => {
+  const watched = join(dir, 'live.yaml');
+  writeFileSync(watched, FIXTURE);
+  const child = spawn(process.execPath, [join(root, 'bin', 'podnet'), 'dns', 'serve', '-f', watched, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    let out = '';
+    const port = await new Promise<number>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no port in: ${out}`)), 10000);
+      child.stdout.on('data', (c) => {
+        out += c;
+        const m = out.match(/on 127\.0\.0\.1:(\d+)/);
+        if (m) { clearTimeout(t); resolve(Number(m[1])); }
+      });
+    });
+    const dig = async (name: string) => (await promisify(execFile)('dig', ['@127.0.0.1', '-p', String(port), '+short', '+time=2', '+tries=1', name], { encoding: 'utf8' })).stdout.trim();
+    assert.equal(await dig('backend.production.svc.cluster.local'), '10.96.100.10');
+    assert.equal(await dig('fresh.production.svc.cluster.local'), '');
+    writeFileSync(watched, FIXTURE + '---\n{"apiVersion":"v1","kind":"Service","metadata":{"name":"fresh","namespace":"production"},"spec":{"clusterIP":"10.96.100.88","ports":[{"name":"http","port":80}]}}\n');
+    const deadline = Date.now() + 8000;
+    let got = '';
+    while (Date.now() < deadline && (got = await dig('fresh.production.svc.cluster.local')) !== '10.96.100.88') await new Promise((r) => setTimeout(r, 100));
+    assert.equal(got, '10.96.100.88');
+  } finally {
+    child.kill('SIGTERM');
+  }
+});
