@@ -16,9 +16,6 @@ export const PolicyCodes = {
   adminNotSupported: 'PN2012',
   hostNetworkIgnored: 'PN2013',
   adminPeerFailClosed: 'PN2014',
-  nodeTraffic: 'PN2015',
-  selfTraffic: 'PN2016',
-  noPodIP: 'PN2017',
 } as const;
 
 export type PolicyCode = (typeof PolicyCodes)[keyof typeof PolicyCodes];
