@@ -55,6 +55,8 @@ export interface IngressEntryPoint {
   wildcards: IngressServer[];
   defaultServer: IngressServer;
   ingresses: IngressObj[];
+  /** from-to-www-redirect: alias host -> the rule host it redirects to (only when no Ingress defines the alias). */
+  wwwRedirects: Map<string, string>;
 }
 
 /** The class each Ingress belongs to (spec.ingressClassName, the legacy annotation, or the single default class). */
@@ -96,7 +98,7 @@ export function compileIngressEntryPoints(cluster: Cluster, diags: Diagnostic[])
 
 function compileClass(cluster: Cluster, className: string, controller: string, ingresses: IngressObj[], diags: Diagnostic[]): IngressEntryPoint {
   const nginx = controller === NGINX_CONTROLLER;
-  const ep: IngressEntryPoint = { className, controller, nginx, servers: new Map(), wildcards: [], defaultServer: { host: '', locations: [], regexMode: false }, ingresses };
+  const ep: IngressEntryPoint = { className, controller, nginx, servers: new Map(), wildcards: [], defaultServer: { host: '', locations: [], regexMode: false }, ingresses, wwwRedirects: new Map() };
   const cfgs = new Map<IngressObj, NginxConfig>();
   for (const ing of ingresses) cfgs.set(ing, parseNginxAnnotations(ing, diags, cluster.sourceOf(ing), nginx));
   const serverFor = (host: string): IngressServer => {
@@ -106,6 +108,7 @@ function compileClass(cluster: Cluster, className: string, controller: string, i
     return s;
   };
   const primaries = ingresses.filter((i) => !cfgs.get(i)!.canary);
+  const wwwAliases: string[] = [];
   const canaries = ingresses.filter((i) => cfgs.get(i)!.canary);
 
   for (const ing of primaries) {
@@ -120,6 +123,7 @@ function compileClass(cluster: Cluster, className: string, controller: string, i
       const server = serverFor(String(rule.host ?? '').toLowerCase());
       if (!server.locations.some((l) => l.implicitRoot)) server.locations.push(rootLocation(ing, dflt, cfg));
       if (nginx && cfg.appRoot && server.appRoot === undefined) server.appRoot = cfg.appRoot;
+      if (nginx && cfg.fromToWwwRedirect && server.host && !server.host.startsWith('*.')) wwwAliases.push(server.host);
       if (nginx && (cfg.useRegex || cfg.rewriteTarget)) server.regexMode = true;
       for (const p of (rule.http?.paths ?? []) as Obj[]) {
         const path = typeof p.path === 'string' && p.path !== '' ? p.path : '/';
@@ -156,6 +160,10 @@ function compileClass(cluster: Cluster, className: string, controller: string, i
   }
   for (const server of [ep.defaultServer, ...ep.servers.values()]) finishServer(server, nginx, cluster, diags);
   for (const ing of ingresses) checkBackends(cluster, ing, diags);
+  for (const host of wwwAliases) {
+    const alias = host.startsWith('www.') ? host.slice(4) : `www.${host}`;
+    if (!ep.servers.has(alias)) ep.wwwRedirects.set(alias, host);
+  }
   for (const s of ep.servers.values()) if (s.host.startsWith('*.')) ep.wildcards.push(s);
   for (const ing of canaries) attachCanary(cluster, ep, ing, cfgs.get(ing)!, diags);
   return ep;

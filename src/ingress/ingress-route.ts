@@ -49,6 +49,11 @@ export function routeIngress(cluster: Cluster, ep: IngressEntryPoint, req: Route
   }
   const rawHost = req.headers['host'] ?? (isDefaultPort(req.scheme, req.port) ? req.host : `${req.host}:${req.port}`);
   const serverName = server.host || '_';
+  const wwwTarget = ep.nginx ? ep.wwwRedirects.get(req.host) : undefined;
+  if (wwwTarget) {
+    const uri = req.query ? `${req.path}?${req.query}` : req.path;
+    return { ...result, status: 308, location: `${req.scheme}://${wwwTarget}${isDefaultPort(req.scheme, req.port) ? '' : `:${req.port}`}${uri}`, reason: `from-to-www-redirect: ${req.host} redirects to ${wwwTarget}` };
+  }
   if (ep.nginx && server.appRoot && req.path === '/') {
     return { ...result, status: 302, location: `${req.scheme}://${rawHost}${server.appRoot}`, reason: `app-root on server "${serverName}" redirects / to ${server.appRoot}` };
   }

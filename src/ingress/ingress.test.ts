@@ -154,18 +154,23 @@ test('ssl-redirect, force-ssl-redirect and preserve-trailing-slash: 308 with the
   assert.deepEqual(ask(model, 'https://secure.com/a').tls, { secret: 'default/cert', sni: 'secure.com' });
 });
 
-test('app-root, permanent-redirect (with code) and temporal-redirect', () => {
+test('app-root, permanent-redirect (with code), temporal-redirect and from-to-www-redirect', () => {
   const { model } = load(app('s') +
     ingress('root', { host: 'root.com', annotations: { 'nginx.ingress.kubernetes.io/app-root': '/app1' }, paths: [{ path: '/', type: 'Prefix', svc: 's' }] }) +
     ingress('perm', { host: 'perm.com', annotations: { 'nginx.ingress.kubernetes.io/permanent-redirect': 'https://www.google.com' }, paths: [{ path: '/', type: 'Prefix', svc: 's' }] }) +
     ingress('perm308', { host: 'p308.com', annotations: { 'nginx.ingress.kubernetes.io/permanent-redirect': 'https://x.io/', 'nginx.ingress.kubernetes.io/permanent-redirect-code': '308' }, paths: [{ path: '/', type: 'Prefix', svc: 's' }] }) +
-    ingress('temp', { host: 'temp.com', annotations: { 'nginx.ingress.kubernetes.io/temporal-redirect': 'https://t.io/x' }, paths: [{ path: '/', type: 'Prefix', svc: 's' }] }));
+    ingress('temp', { host: 'temp.com', annotations: { 'nginx.ingress.kubernetes.io/temporal-redirect': 'https://t.io/x' }, paths: [{ path: '/', type: 'Prefix', svc: 's' }] }) +
+    ingress('www', { host: 'root.com', annotations: { 'nginx.ingress.kubernetes.io/from-to-www-redirect': 'true' }, paths: [{ path: '/other', type: 'Prefix', svc: 's' }] }) +
+    ingress('taken', { host: 'www-taken.com', annotations: { 'nginx.ingress.kubernetes.io/from-to-www-redirect': 'true' }, paths: [{ path: '/', type: 'Prefix', svc: 's' }] }) +
+    ingress('taken2', { host: 'www.www-taken.com', paths: [{ path: '/', type: 'Prefix', svc: 's' }] }));
   const table: [string, string][] = [
     ['http://root.com/', '302 http://root.com/app1'],
     ['http://root.com/other', '200 s'],
     ['http://perm.com/x', '301 https://www.google.com'],
     ['http://p308.com/x', '308 https://x.io/'],
     ['http://temp.com/', '302 https://t.io/x'],
+    ['http://www.root.com/a?b=1', '308 http://root.com/a?b=1'],
+    ['http://www.www-taken.com/', '200 s'],
   ];
   for (const [url, want] of table) assert.equal(outcome(ask(model, url)), want, url);
 });

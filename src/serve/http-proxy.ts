@@ -92,6 +92,7 @@ export class EdgeProxy {
         SNICallback: (servername, cb) => cb(null, p.contextFor(servername) ?? p.fallback),
       }, (req, res) => p.handle(req, res, 'https'));
       p.https.on('secureConnection', (s: TLSSocket) => s.on('error', () => s.destroy()));
+      p.https.on('sessionError', () => undefined); // a broken HTTP/2 session closes; the server keeps serving
       p.httpsPort = await listen(p.https, opts.httpsPort, host);
     }
     return p;
@@ -178,10 +179,14 @@ export class EdgeProxy {
       }
       log?.(`${clientIP} "${rr.method} ${rawUrl}" ${err ? 'error' : 'ok'} -> ${key} ${endpoint}`);
     };
-    this.pool(upstream).dispatch(
-      { path: result.path!, method: rr.method as 'GET', headers: out, body: hasBody ? (req as unknown as NodeJS.ReadableStream) as never : null },
-      new ResponseRelay(res, rr.method === 'HEAD', respHeaders, onDone) as never,
-    );
+    try {
+      this.pool(upstream).dispatch(
+        { path: result.path!, method: rr.method as 'GET', headers: out, body: hasBody ? (req as unknown as NodeJS.ReadableStream) as never : null },
+        new ResponseRelay(res, rr.method === 'HEAD', respHeaders, onDone) as never,
+      );
+    } catch (e) {
+      onDone(e as Error); // e.g. a header value a filter set that HTTP/1.1 cannot carry
+    }
   }
 
   private mirror(result: RouteResult, method: string): void {
