@@ -76,10 +76,9 @@ export function compileRoutes(cluster: Cluster, gateways: CompiledGateway[], rou
       const gwNs = p.namespace ?? ns;
       const gw = gwByKey.get(`${gwNs}/${p.name}`);
       const parentRef = { group: GATEWAY_GROUP, kind: 'Gateway', namespace: gwNs, name: p.name, ...(p.sectionName !== undefined ? { sectionName: p.sectionName } : {}), ...(p.port !== undefined ? { port: p.port } : {}) };
-      if (gw && !gw.served) continue; // nobody writes status for a Gateway no controller owns
-      const controllerName = gw?.controllerName ?? '';
       const accepted = attach(cluster, route, p, gw, rules, out, gen);
-      parents.push({ parentRef, controllerName, conditions: [accepted, resolved] });
+      // Only a controller that owns the Gateway writes a status entry; a missing Gateway is owned by nobody (PN4104 says it).
+      if (gw?.served) parents.push({ parentRef, controllerName: gw.controllerName, conditions: [accepted, resolved] });
       if (accepted.status !== 'True') diags.push({ code: IngressCodes.routeNotAccepted, level: 'warning', object: refOf(route), source: cluster.sourceOf(route), message: `${route.kind} ${ns}/${route.metadata.name} is not accepted by Gateway ${gwNs}/${p.name}${p.sectionName ? ` (sectionName ${p.sectionName})` : ''}: ${accepted.reason}: ${accepted.message}` });
     }
     out.status.set(`${route.kind}/${ns}/${route.metadata.name}`, parents);

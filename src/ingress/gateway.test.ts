@@ -310,3 +310,12 @@ test('RequestMirror, timeouts, GRPCRoute and TLSRoute passthrough', () => {
   assert.equal(t.passthrough, true);
   assert.equal(ask(model, 'https://web.pass.com/').status, 0);
 });
+
+test('status: a route to a missing Gateway has no parent status but a PN4104 warning; GatewayClass is Accepted', () => {
+  const { model, cluster } = load(CLASS + gateway(HTTP80) + app('s') + route('lost', `  parentRefs: [{name: nope}]\n  rules: [{backendRefs: [${backend('s')}]}]\n`));
+  assert.deepEqual(statusOf(cluster, 'HTTPRoute', 'lost'), { parents: [] });
+  assert.equal(model.diagnostics.find((d) => d.code === 'PN4104')?.message, 'HTTPRoute default/lost is not accepted by Gateway default/nope: NoMatchingParent: Gateway default/nope not found');
+  const gc = withComputedStatus(cluster, cluster.get('GatewayClass', '', 'podnet')!) as any;
+  assert.deepEqual(gc.status.conditions.map((c: any) => `${c.type}=${c.status}`), ['Accepted=True']);
+  assert.equal(cluster.get<any>('GatewayClass', '', 'podnet').status, undefined, 'the store is never mutated');
+});
