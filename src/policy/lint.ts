@@ -86,7 +86,8 @@ function lintNamedPorts(model: PolicyModel, p: CompiledNetworkPolicy, dir: Direc
     // Ingress: resolved on the selected pods; egress: on the destination pods (the peers, or any pod).
     const candidates = dir === 'Ingress' ? [...p.selected] : r.allPeers ? model.index.classes.map((c) => c.id) : [...r.peerClasses];
     const has = candidates.filter((id) => resolveNamedPort(model.index.classes[id].ports, spec.name!, spec.protocol) !== undefined);
-    if (has.length === candidates.length) continue;
+    // Ingress: every selected pod should have it. Egress: a port name only some destinations use is normal.
+    if (has.length === candidates.length || (dir === 'Egress' && has.length > 0)) continue;
     const missing = candidates.filter((id) => !has.includes(id)).flatMap((id) => model.index.classes[id].pods.map((x) => `${x.metadata.namespace}/${x.metadata.name}`));
     out.push({
       code: PolicyCodes.namedPortMissing, severity: 'warning', object: p.ref, source: p.source,

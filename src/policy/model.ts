@@ -6,7 +6,7 @@ import type { CniName } from '../cluster/config.js';
 import type { NodeInfo } from '../cluster/nodes.js';
 import { parseCidr, type Cidr } from '../net/cidr.js';
 import { adminCidrs, compileAdminPolicies, type CompiledAdminPolicy } from './admin.js';
-import { buildClasses, type ClassIndex } from './classes.js';
+import { buildClasses, podIPs, type ClassIndex, type PodObj } from './classes.js';
 import { compileNetworkPolicies, networkPolicyCidrs, type CompiledNetworkPolicy, type Direction } from './netpol.js';
 
 export interface PolicyModel {
@@ -26,6 +26,9 @@ export interface PolicyModel {
   nodes: readonly NodeInfo[];
   /** Node internal IP -> node. */
   nodeByIP: Map<string, NodeInfo>;
+  /** Pod-network pod IP -> pod, and ClusterIP -> Service, for targets given as addresses. */
+  podByIP: Map<string, PodObj>;
+  serviceByIP: Map<string, KubeObject>;
   /** PN2001 (invalid policies) and PN2014 (fail-closed peers) found while compiling. */
   diagnostics: Diagnostic[];
 }
@@ -70,8 +73,12 @@ export function compilePolicies(cluster: Cluster): PolicyModel {
 
   const nodeByIP = new Map<string, NodeInfo>();
   for (const node of cluster.nodes) for (const ip of node.internalIPs) nodeByIP.set(ip, node);
+  const podByIP = new Map<string, PodObj>();
+  for (const c of index.classes) if (!c.hostNetwork) for (const p of c.pods) for (const ip of podIPs(p)) podByIP.set(ip, p);
+  const serviceByIP = new Map<string, KubeObject>();
+  for (const s of cluster.services()) for (const ip of (s.spec?.clusterIPs ?? (s.spec?.clusterIP ? [s.spec.clusterIP] : [])) as string[]) if (ip && ip !== 'None') serviceByIP.set(ip, s);
   const cni = cluster.config.cni;
-  return { cluster, cni, enforced: ENFORCES_NETWORK_POLICY[cni], index, networkPolicies, adminPolicies, baseline, isolatedBy, adminFor, nodes: cluster.nodes, nodeByIP, diagnostics };
+  return { cluster, cni, enforced: ENFORCES_NETWORK_POLICY[cni], index, networkPolicies, adminPolicies, baseline, isolatedBy, adminFor, nodes: cluster.nodes, nodeByIP, podByIP, serviceByIP, diagnostics };
 }
 
 /** The pod CIDRs and service CIDRs of the cluster, parsed (for lint). */

@@ -86,9 +86,31 @@ test('property: a namespace whose only policy is deny-all has every flow in and 
   }), { seed: 7, numRuns: 40 });
 });
 
-test('property: the class matrix and flow-by-flow check agree on random policies', () => {
-  fc.assert(fc.property(fc.array(policy, { minLength: 1, maxLength: 4 }), (pols) => {
-    const model = loadModel([...e2eObjects(), ...pols.map(toPolicy)]);
+const adminPeer = fc.oneof(
+  nsSel.map((s) => ({ namespaces: s })),
+  fc.tuple(nsSel, labelSel).map(([n, p]) => ({ pods: { namespaceSelector: n, podSelector: p } })),
+);
+const adminPorts = fc.option(fc.array(fc.oneof(
+  fc.constantFrom(80, 81).map((port) => ({ portNumber: { protocol: 'TCP', port } })),
+  fc.constant({ portRange: { protocol: 'UDP', start: 80, end: 81 } }),
+  fc.constantFrom('serve-80-tcp', 'serve-81-udp').map((n) => ({ namedPort: n })),
+), { minLength: 1, maxLength: 2 }), { nil: undefined });
+const adminRule = (actions: string[]) => fc.record({ action: fc.constantFrom(...actions), peers: fc.array(adminPeer, { minLength: 1, maxLength: 2 }), ports: adminPorts });
+const adminSubject = fc.oneof(nsSel.map((s) => ({ namespaces: s })), fc.tuple(nsSel, labelSel).map(([n, p]) => ({ pods: { namespaceSelector: n, podSelector: p } })));
+const admin = fc.record({ priority: fc.integer({ min: 0, max: 3 }), subject: adminSubject, ingress: fc.array(adminRule(['Allow', 'Deny', 'Pass']), { maxLength: 2 }), egress: fc.array(adminRule(['Allow', 'Deny', 'Pass']), { maxLength: 2 }) });
+const baseline = fc.record({ subject: adminSubject, ingress: fc.array(adminRule(['Allow', 'Deny']), { maxLength: 2 }), egress: fc.array(adminRule(['Allow', 'Deny']), { maxLength: 2 }) });
+type GenAdminRule = { action: string; peers: Obj[]; ports?: Obj[] };
+const toAdminRules = (rules: GenAdminRule[], field: 'from' | 'to') => rules.map((r, i) => ({ name: `r${i}`, action: r.action, [field]: r.peers, ...(r.ports ? { ports: r.ports } : {}) }));
+function toAdmin(kind: 'AdminNetworkPolicy' | 'BaselineAdminNetworkPolicy', gen: unknown, i: number): Obj {
+  const a = gen as { priority?: number; subject: Obj; ingress: GenAdminRule[]; egress: GenAdminRule[] };
+  return { apiVersion: 'policy.networking.k8s.io/v1alpha1', kind, metadata: { name: kind === 'AdminNetworkPolicy' ? `anp-${i}` : 'default' }, spec: { ...(a.priority !== undefined ? { priority: a.priority } : {}), subject: a.subject, ingress: toAdminRules(a.ingress, 'from'), egress: toAdminRules(a.egress, 'to') } };
+}
+
+test('property: the class matrix and flow-by-flow check agree on random policies (NetworkPolicy, ANP, BANP)', () => {
+  fc.assert(fc.property(fc.array(policy, { maxLength: 3 }), fc.array(admin, { maxLength: 3 }), fc.option(baseline, { nil: undefined }), (pols, anps, banp) => {
+    const objs = [...pols.map(toPolicy), ...anps.map((a, i) => toAdmin('AdminNetworkPolicy', a, i)), ...(banp ? [toAdmin('BaselineAdminNetworkPolicy', banp, 0)] : [])];
+    const model = loadModel([...e2eObjects(), ...objs]);
+    assert.deepEqual(model.diagnostics, []);
     for (const pr of PROBES) assert.deepEqual(truthTableByMatrix(model, pr.port, pr.protocol), truthTableByCheck(model, pr.port, pr.protocol));
-  }), { seed: 3, numRuns: 30 });
+  }), { seed: 3, numRuns: 60 });
 });

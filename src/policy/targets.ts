@@ -35,12 +35,12 @@ export function resolveTarget(model: PolicyModel, text: string): Target {
   const cluster = model.cluster;
   const t = text.trim();
   if (looksLikeIP(t)) {
-    const pod = (cluster.pods() as PodObj[]).find((p) => p.spec?.hostNetwork !== true && podIPs(p).includes(t));
+    // A pod's IP is that pod; a ClusterIP is its Service (policy sees the endpoints after DNAT); anything else,
+    // including a node's IP shared by host-network pods, is an address.
+    const pod = model.podByIP.get(t);
     if (pod) return { text: t, kind: 'pod', ends: [podEnd(model, pod, t)] };
-    const svc = cluster.services().find((s) => ((s.spec?.clusterIPs ?? [s.spec?.clusterIP]) as string[]).includes(t)) as ServiceObj | undefined;
+    const svc = model.serviceByIP.get(t) as ServiceObj | undefined;
     if (svc) return serviceTarget(model, t, svc);
-    const hostPod = (cluster.pods() as PodObj[]).find((p) => p.spec?.hostNetwork === true && podIPs(p).includes(t));
-    if (hostPod) return { text: t, kind: 'pod', ends: [podEnd(model, hostPod, t)] };
     return { text: t, kind: 'ip', ends: [ipEnd(model, parseIP(t)!)] };
   }
   const parts = t.split('/');
