@@ -1,10 +1,11 @@
-// The DNS and policy engines the trace plugs in: src/dns (the pod's resolv.conf, search walk and CoreDNS's answers)
+// The DNS, policy and ingress engines the trace plugs in: src/dns (the pod's resolv.conf, search walk and CoreDNS's answers)
 // and src/policy (AdminNetworkPolicy → NetworkPolicy → BaselineAdminNetworkPolicy verdicts), through their public
-// APIs. Each compiled model is built once per Cluster snapshot and reused across traces.
+// APIs (and src/ingress for the Ingress leg, in ingress-hop.ts). Each compiled model is built once per Cluster snapshot and reused across traces.
 import type { Cluster } from '../cluster/cluster.js';
 import { compileDns, PodNotFoundError, type DnsModel } from '../dns/index.js';
 import { compilePolicies, evaluateFlow, ipEnd, parseIP, podEnd, type PolicyModel, type Protocol } from '../policy/index.js';
 import type { DnsStepResult, PolicyQuery, PolicyStepResult, TraceComponents } from './hooks.js';
+import { ingressAddressFor, routeAtDataPlane } from './ingress-hop.js';
 
 const dnsModels = new WeakMap<Cluster, DnsModel>();
 const policyModels = new WeakMap<Cluster, PolicyModel>();
@@ -58,5 +59,5 @@ export function evaluateWithPolicyEngine(cluster: Cluster, q: PolicyQuery): Poli
 }
 
 export function defaultComponents(): TraceComponents {
-  return { dns: resolveWithClusterDns, policy: evaluateWithPolicyEngine };
+  return { dns: resolveWithClusterDns, policy: evaluateWithPolicyEngine, externalAddress: ingressAddressFor, ingress: routeAtDataPlane };
 }

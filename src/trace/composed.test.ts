@@ -37,3 +37,21 @@ test('composed trace: frontend → an address outside the cluster is denied by e
   const r = trace(shop, { from: `production/${pod('frontend')}`, to: '198.51.100.20:443', components });
   assert.deepEqual([r.verdict, r.dropAt], ['dropped', 'policy-egress']);
 });
+
+test('composed trace: outside client → Ingress host: public DNS to the LB, ETP Local to the controller, then the controller to a backend pod', () => {
+  const r = trace(shop, { from: 'external', to: 'https://my-app.example.com/api/items', seed: 2, components });
+  assert.equal(r.verdict, 'delivered');
+  assert.deepEqual(r.hops.map((h) => h.step), ['dns', 'route', 'dnat', 'route', 'policy-ingress', 'deliver', 'ingress', 'route', 'policy-egress', 'encap', 'policy-ingress', 'deliver', 'reply', 'reply']);
+  const lb = shop.get<Record<string, any>>('Service', 'ingress-nginx', 'ingress-nginx-controller')!.status.loadBalancer.ingress[0].ip;
+  assert.equal(r.hops[0].detail.answer, lb);
+  const ing = r.hops[6].detail as Record<string, any>;
+  assert.deepEqual([ing.entryPoint, ing.status, ing.via, ing.backend, ing.endpoints.length], ['ingress:nginx', 200, 'Ingress production/my-app (Prefix /api)', 'production/backend:8080', 3]);
+  assert.match(r.hops[6].text, /TLS terminated with production\/my-app-tls \(SNI my-app\.example\.com\)/);
+  assert.deepEqual((r.hops[10].detail as Record<string, unknown>).policies, ['production/allow-from-ingress-controller']);
+});
+
+test('composed trace: an Ingress path nothing serves is answered 404 by the controller', () => {
+  const r = trace(shop, { from: 'external', to: 'http://my-app.example.com/nothing', components });
+  assert.deepEqual([r.verdict, r.dropAt], ['dropped', 'ingress']);
+  assert.equal(r.dropReason, 'ingress:nginx answers HTTP 404: server "my-app.example.com": no rule path matched and no defaultBackend is set; the controller\'s default backend answers 404');
+});

@@ -36,7 +36,25 @@ export interface PolicyStepResult {
   enforced: boolean;
 }
 
+/** What an ingress controller's data plane does with an HTTP(S) request (src/ingress). */
+export interface IngressStep {
+  entryPoint: string;
+  /** The HTTP status the client gets from the controller. */
+  status: number;
+  reason: string;
+  via?: string;
+  backend?: string;
+  /** The backend endpoints the controller balances over (pod IPs and target ports). */
+  endpoints: { ip: string; port: number; pod?: string }[];
+  deniedEndpoints?: string[];
+  tls?: string;
+}
+
 export interface TraceComponents {
+  /** The address an outside client's DNS gives for a host (an Ingress's load balancer). */
+  externalAddress?: (cluster: Cluster, host: string) => string | undefined;
+  /** Routing at an ingress/gateway data-plane pod, or undefined when `pod` is not one. */
+  ingress?: (cluster: Cluster, pod: string, url: string, clientIP: string, random?: number) => IngressStep | undefined;
   /** Resolves `name` from inside pod `ns/name`. */
   dns?: (cluster: Cluster, pod: string, name: string) => DnsStepResult;
   policy?: (cluster: Cluster, q: PolicyQuery) => PolicyStepResult;

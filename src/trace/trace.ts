@@ -8,12 +8,12 @@ import { cidrContains, familyOf, isValidIP, parseCidr } from '../net/cidr.js';
 import { cniProfile, describeEncap, encapsulate, hostVethName, type CniOptions, type CniProfile } from '../net/cni.js';
 import { decideService, matchDestination, type EndpointChoice, type ServiceDecision, type TrafficSource } from '../services/decision.js';
 import { isClusterLocal, servicesModel } from '../services/model.js';
-import { fallbackDns, type PolicyStepResult, type TraceComponents } from './hooks.js';
+import { fallbackDns, type IngressStep, type PolicyStepResult, type TraceComponents } from './hooks.js';
 
 type Obj = Record<string, any>;
 type PodObj = Obj & { metadata: Obj; spec: Obj; status?: Obj };
 
-export type HopStep = 'dns' | 'route' | 'policy-egress' | 'dnat' | 'snat' | 'encap' | 'policy-ingress' | 'deliver' | 'reply' | 'exit';
+export type HopStep = 'dns' | 'route' | 'policy-egress' | 'dnat' | 'snat' | 'encap' | 'policy-ingress' | 'deliver' | 'ingress' | 'reply' | 'exit';
 
 export interface TraceHop {
   step: HopStep;
@@ -120,7 +120,15 @@ export function trace(cluster: Cluster, req: TraceRequest): TraceResult {
   // DNS.
   let dstIP = target.host;
   if (!isValidIP(dstIP)) {
-    if (!srcPod) throw new TraceInputError(`an outside client does not use cluster DNS: give the LoadBalancer, external or node IP instead of ${JSON.stringify(target.host)}`);
+    if (!srcPod) {
+      const ip = req.components?.externalAddress?.(cluster, target.host);
+      if (!ip) throw new TraceInputError(`an outside client does not use cluster DNS and no Ingress serves ${JSON.stringify(target.host)}: give the LoadBalancer, external or node IP instead`);
+      hops.push({ step: 'dns', detail: { name: target.host, answer: ip, public: true }, text: `public DNS: ${target.host} points at ${ip}, the load balancer address in its Ingress's status` });
+      dstIP = ip;
+    }
+  }
+  if (!isValidIP(dstIP)) {
+    if (!srcPod) throw new TraceInputError(`cannot resolve ${target.host}`);
     const resolve = req.components?.dns ?? fallbackDns;
     let dns;
     try { dns = resolve(cluster, src.pod!, target.host); } catch (e) { return drop('dns', src.node, `DNS lookup of ${target.host} failed: ${(e as Error).message}`); }
@@ -226,16 +234,22 @@ export function trace(cluster: Cluster, req: TraceRequest): TraceResult {
     const served = servedPort(dstPod, endpointPort, proto);
     if (!served.ok) return drop('deliver', dstNode?.name, served.text, { pod: dstPodKey, port: endpointPort });
     hops.push({ step: 'deliver', node: dstNode?.name, detail: { pod: dstPodKey, ip: endpointIP, port: endpointPort, protocol: proto, ...(served.container ? { container: served.container } : {}) }, text: `delivered to ${dstPodKey} ${endpointIP}:${endpointPort}/${proto}${served.container ? ` (container ${served.container})` : ''}` });
+    const leg = (target.scheme === 'http' || target.scheme === 'https') ? req.components?.ingress?.(cluster, dstPodKey!, req.to, curSrc, req.seed !== undefined ? seededRandom(req.seed) : undefined) : undefined;
+    if (leg) return ingressLeg(cluster, req, leg, dstPodKey!, dstNode?.name, hops, result, replyHop(decision, dstIP, target.port, endpointIP, endpointPort, curSrc, src.ip, procName || dstNode?.name, fromNode, dstNode));
   } else if (hostEndpoint) {
     hops.push({ step: 'deliver', node: dstNode!.name, detail: { node: dstNode!.name, ip: endpointIP, port: endpointPort }, text: `delivered to node ${dstNode!.name} ${endpointIP}:${endpointPort} (host network)` });
   } else {
     hops.push({ step: 'deliver', node: dstNode!.name, detail: { node: dstNode!.name, ip: endpointIP, port: endpointPort, pod: null }, text: `delivered to ${endpointIP}:${endpointPort} in node ${dstNode!.name}'s pod CIDR (no Pod object holds this address: the endpoint comes from a hand-written EndpointSlice)` });
   }
-  const rev: string[] = [];
-  if (decision) rev.push(`un-DNAT: the reply's source ${endpointIP}:${endpointPort} becomes ${dstIP}:${target.port}`);
-  if (curSrc !== src.ip) rev.push(`un-SNAT: its destination ${curSrc} becomes ${src.ip}`);
-  hops.push({ step: 'reply', node: procName || dstNode?.name, detail: { conntrack: Boolean(decision), from: `${endpointIP}:${endpointPort}`, to: src.ip }, text: rev.length ? `reply: conntrack reverses the NAT (${rev.join('; ')})${decision && fromNode && dstNode && fromNode.name !== dstNode.name ? `, so the reply goes back through ${fromNode.name}` : ''}` : `reply: ${endpointIP} → ${src.ip} directly (no NAT on this path)` });
+  hops.push(replyHop(decision, dstIP, target.port, endpointIP, endpointPort, curSrc, src.ip, procName || dstNode?.name, fromNode, dstNode));
   return result('delivered');
+}
+
+function replyHop(decision: ServiceDecision | undefined, dstIP: string, dport: number, endpointIP: string, endpointPort: number, curSrc: string, srcIP: string, node: string | undefined, fromNode: NodeInfo | undefined, dstNode: NodeInfo | undefined): TraceHop {
+  const rev: string[] = [];
+  if (decision) rev.push(`un-DNAT: the reply's source ${endpointIP}:${endpointPort} becomes ${dstIP}:${dport}`);
+  if (curSrc !== srcIP) rev.push(`un-SNAT: its destination ${curSrc} becomes ${srcIP}`);
+  return { step: 'reply', node, detail: { conntrack: Boolean(decision), from: `${endpointIP}:${endpointPort}`, to: srcIP }, text: rev.length ? `reply: conntrack reverses the NAT (${rev.join('; ')})${decision && fromNode && dstNode && fromNode.name !== dstNode.name ? `, so the reply goes back through ${fromNode.name}` : ''}` : `reply: ${endpointIP} → ${srcIP} directly (no NAT on this path)` };
 }
 
 function nodeOwningPodIP(nodes: readonly NodeInfo[], ip: string): NodeInfo | undefined {
@@ -277,14 +291,34 @@ function entryNodeFor(model: ReturnType<typeof servicesModel>, dstIP: string, po
   return model.nodes[0];
 }
 
-/** kube-proxy's random pick, made reproducible by a seed (mulberry32); without a seed, the first candidate. */
-function pick(eps: EndpointChoice[], seed?: number): EndpointChoice {
-  if (seed === undefined || eps.length === 1) return eps[0];
+function seededRandom(seed: number): number {
   let t = (seed >>> 0) + 0x6d2b79f5;
   t = Math.imul(t ^ (t >>> 15), t | 1);
   t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  const r = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  return eps[Math.min(eps.length - 1, Math.floor(r * eps.length))];
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
+/** kube-proxy's random pick, made reproducible by a seed (mulberry32); without a seed, the first candidate. */
+function pick<T>(eps: T[], seed?: number): T {
+  if (seed === undefined || eps.length === 1) return eps[0];
+  return eps[Math.min(eps.length - 1, Math.floor(seededRandom(seed) * eps.length))];
+}
+
+/** The request reached an ingress controller: its routing decision, then the controller's own connection to the backend pod. */
+function ingressLeg(cluster: Cluster, req: TraceRequest, leg: IngressStep, pod: string, node: string | undefined, hops: TraceHop[], result: (v: 'delivered' | 'dropped', r?: string, at?: HopStep) => TraceResult, clientReply: TraceHop): TraceResult {
+  const chosen = leg.endpoints.length ? pick(leg.endpoints, req.seed) : undefined;
+  const text = `${leg.entryPoint} (${pod}) answers HTTP ${leg.status}${leg.tls ? `; ${leg.tls}` : ''}: ${leg.reason}` +
+    (chosen ? `; proxies to ${chosen.pod ?? chosen.ip} ${chosen.ip}:${chosen.port}${leg.endpoints.length > 1 ? ` (one of ${leg.endpoints.length} endpoints${req.seed === undefined ? ', the first; use --seed to pick' : ''})` : ''}` : '');
+  hops.push({ step: 'ingress', node, detail: { ...leg, ...(chosen ? { chosen } : {}) }, text });
+  if (!chosen) {
+    hops.push({ ...clientReply, text: `the controller's HTTP ${leg.status} goes back to the client; ${clientReply.text}` });
+    return leg.status < 400 ? result('delivered') : result('dropped', `${leg.entryPoint} answers HTTP ${leg.status}: ${leg.reason}`, 'ingress');
+  }
+  const second = trace(cluster, { ...req, from: pod, to: `${chosen.ip.includes(':') ? `[${chosen.ip}]` : chosen.ip}:${chosen.port}` });
+  hops.push(...second.hops);
+  if (second.verdict === 'dropped') return result('dropped', second.dropReason, second.dropAt);
+  hops.push({ ...clientReply, text: `the controller relays the response to the client; ${clientReply.text}` });
+  return result('delivered');
 }
 
 function dnatDetail(d: ServiceDecision, chosen: EndpointChoice | undefined, profile: CniProfile): Record<string, unknown> {
