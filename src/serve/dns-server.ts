@@ -78,7 +78,23 @@ export class DnsServer {
     ]);
   }
 
+  /** A cached reply for this exact query, re-IDed, or undefined. Synchronous: the hot path of a busy server. */
+  cachedReply(msg: Buffer, transport: 'udp' | 'tcp'): Buffer | undefined {
+    const key = cacheKey(msg, transport);
+    const cached = key === undefined ? undefined : this.cache.get(key);
+    if (!cached) return undefined;
+    const out = Buffer.from(cached);
+    out.writeUInt16BE(msg.readUInt16BE(0), 0);
+    return out;
+  }
+
   private async onUdp(sock: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo): Promise<void> {
+    const hit = this.cachedReply(msg, 'udp');
+    if (hit) {
+      this.stats.queries++;
+      sock.send(hit, rinfo.port, rinfo.address);
+      return;
+    }
     try {
       const reply = await this.handle(msg, 'udp');
       if (reply) sock.send(reply, rinfo.port, rinfo.address);
@@ -122,6 +138,15 @@ export class DnsServer {
     if (flags & 0x8000) { this.stats.dropped++; return undefined; } // a response: never answer one (no loops)
     const rd = (flags & 0x0100) !== 0;
     const opcode = (flags >> 11) & 0xf;
+    const key = cacheKey(msg, transport);
+    if (key !== undefined) {
+      const cached = this.cache.get(key);
+      if (cached) {
+        const out = Buffer.from(cached);
+        out.writeUInt16BE(id, 0);
+        return out;
+      }
+    }
     // Counts the message cannot hold are refused before decoding (dns-packet allocates arrays of the claimed size).
     const qd = msg.readUInt16BE(4);
     const rrs = msg.readUInt16BE(6) + msg.readUInt16BE(8) + msg.readUInt16BE(10);
@@ -140,13 +165,6 @@ export class DnsServer {
     if (!isWireSafeName(q.name)) { this.stats.formerr++; return errorReply(id, flags, rd, RCODES.FORMERR); }
     if (q.class !== undefined && q.class !== 'IN' && q.class !== 'ANY') return errorReply(id, flags, rd, RCODES.REFUSED, questions);
     const limit = transport === 'udp' ? udpLimit(query) : 65535;
-    const key = `${q.name}|${q.type}|${limit}|${query.flag_cd ? 1 : 0}${rd ? 1 : 0}|${(query.additionals ?? []).some((a) => a.type === 'OPT') ? 1 : 0}`;
-    const cached = this.cache.get(key);
-    if (cached) {
-      const out = Buffer.from(cached);
-      out.writeUInt16BE(id, 0);
-      return out;
-    }
     try {
       return await this.answer(query, q, key, limit, transport, msg);
     } catch (e) {
@@ -155,7 +173,7 @@ export class DnsServer {
     }
   }
 
-  private async answer(query: DecodedPacket, q: Question, key: string, limit: number, transport: 'udp' | 'tcp', msg: Buffer): Promise<Buffer> {
+  private async answer(query: DecodedPacket, q: Question, key: string | undefined, limit: number, transport: 'udp' | 'tcp', msg: Buffer): Promise<Buffer> {
     const model = this.model;
     const answer = model.query(q.name || '.', String(q.type));
     if (answer.rcode === 'FORWARDED') return this.forwardQuery(msg, query, answer, transport);
@@ -171,7 +189,7 @@ export class DnsServer {
       rcode: RCODES[answer.rcode] ?? RCODES.SERVFAIL, authoritative: answer.authoritative,
       answers: [...answer.answers.map(toWireRecord), ...extraAnswers], authorities: answer.authority.map(toWireRecord), additionals: answer.additional.map(toWireRecord),
     }, limit);
-    if (cacheable && this.model === model) {
+    if (cacheable && key !== undefined && this.model === model) {
       if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
       this.cache.set(key, reply);
     }
@@ -225,6 +243,43 @@ export class DnsServer {
       return [];
     }
   }
+}
+
+/**
+ * The reply cache's key for the common query shape — one question, uncompressed name, and at most an EDNS0 OPT record —
+ * taken from the raw bytes (the name keeps its case: replies echo it), with everything that changes the reply: flags
+ * RD/CD, the UDP size limit, EDNS presence and DO. Any other shape gets no key and is never cached. This only finds a
+ * cached reply; dns-packet decodes and validates every query the first time it is seen.
+ */
+export function cacheKey(msg: Buffer, transport: 'udp' | 'tcp'): string | undefined {
+  if (msg.length < 17) return undefined;
+  const flags = msg.readUInt16BE(2);
+  if ((flags & 0xf800) !== 0) return undefined; // QR or opcode set
+  if (msg.readUInt16BE(4) !== 1 || msg.readUInt16BE(6) !== 0 || msg.readUInt16BE(8) !== 0) return undefined;
+  const ar = msg.readUInt16BE(10);
+  if (ar > 1) return undefined;
+  let p = 12;
+  for (;;) {
+    if (p >= msg.length) return undefined;
+    const len = msg[p];
+    if (len === 0) break;
+    if (len > 63) return undefined;
+    p += len + 1;
+  }
+  if (p - 12 > 255) return undefined;
+  const qEnd = p + 5;
+  if (qEnd > msg.length) return undefined;
+  let limit = transport === 'udp' ? 512 : 65535;
+  let edns = '-';
+  if (ar === 1) {
+    // Exactly one OPT RR to the end: root name, type 41, size, ext-rcode, version, flags, rdlength, rdata.
+    if (qEnd + 11 > msg.length || msg[qEnd] !== 0 || msg.readUInt16BE(qEnd + 1) !== 41) return undefined;
+    if (qEnd + 11 + msg.readUInt16BE(qEnd + 9) !== msg.length) return undefined;
+    const size = msg.readUInt16BE(qEnd + 3);
+    if (transport === 'udp') limit = Math.max(512, Math.min(size, 1232));
+    edns = (msg[qEnd + 7] & 0x80) !== 0 ? 'do' : 'e';
+  } else if (qEnd !== msg.length) return undefined;
+  return `${msg.toString('latin1', 12, qEnd)}|${flags & 0x0110}|${limit}|${edns}`;
 }
 
 function isLoopback(host: string): boolean {
