@@ -57,6 +57,7 @@ export function lintPolicies(model: PolicyModel): LintFinding[] {
       lintDuplicates(p, dir, out);
     }
   }
+  lintCrossPolicyDuplicates(model, out);
   lintDns(model, out);
   lintAdmin(model, out);
   return out.sort((a, b) => (a.source?.file ?? '').localeCompare(b.source?.file ?? '') || (a.source?.line ?? 0) - (b.source?.line ?? 0) || a.code.localeCompare(b.code));
@@ -140,6 +141,24 @@ function lintDuplicates(p: CompiledNetworkPolicy, dir: Direction, out: LintFindi
   });
 }
 
+/** The same rule in two policies that select the same pods: one copy is dead weight (and drifts on edits). */
+function lintCrossPolicyDuplicates(model: PolicyModel, out: LintFinding[]): void {
+  const seen = new Map<string, { policy: CompiledNetworkPolicy; rule: string }>();
+  for (const p of model.networkPolicies) {
+    const spec = (p.object as Record<string, any>).spec ?? {};
+    for (const dir of ['Ingress', 'Egress'] as const) {
+      if (!p.isolates[dir]) continue;
+      ((spec[dir === 'Ingress' ? 'ingress' : 'egress'] ?? []) as unknown[]).forEach((rule, i) => {
+        const key = `${p.namespace}\u0000${JSON.stringify(p.podSelector)}\u0000${dir}\u0000${JSON.stringify(rule)}`;
+        const first = seen.get(key);
+        if (!first) { seen.set(key, { policy: p, rule: ruleName(dir, i) }); return; }
+        if (first.policy === p) return; // reported by lintDuplicates
+        out.push({ code: PolicyCodes.duplicateRule, severity: 'warning', object: p.ref, source: p.source, message: `NetworkPolicy ${p.key} ${ruleName(dir, i)} repeats ${first.rule} of ${first.policy.key}, which selects the same pods`, hint: `keep the rule in one of the two policies` });
+      });
+    }
+  }
+}
+
 /** Pods isolated for egress must still reach kube-dns on 53/UDP and 53/TCP, or every name lookup fails. */
 function lintDns(model: PolicyModel, out: LintFinding[]): void {
   const dnsPods = model.cluster.pods('kube-system').filter((p) => p.metadata.labels?.['k8s-app'] === 'kube-dns');
@@ -173,6 +192,10 @@ function lintAdmin(model: PolicyModel, out: LintFinding[]): void {
     if (a.subject.isEmpty()) out.push({ code: PolicyCodes.selectsNoPod, severity: 'warning', object: adminRef(a), source: a.source, message: `${a.kind} ${a.name} selects no pod: its subject matches nothing`, hint: 'check the subject\'s namespace and pod selectors' });
     for (const dir of ['Ingress', 'Egress'] as const) {
       a.rules[dir].forEach((r, ri) => {
+        r.peers.forEach((peer, pi) => {
+          if (peer.failClosed || peer.networks || peer.domainNames || !peer.classes.isEmpty() || (peer.nodeIPs && peer.nodeIPs.size > 0)) return;
+          out.push({ code: PolicyCodes.peerMatchesNothing, severity: 'warning', object: adminRef(a), source: a.source, message: `${a.kind} ${a.name} ${ruleName(dir, ri)}.${dir === 'Ingress' ? 'from' : 'to'}[${pi}] (${r.name || 'unnamed'}) matches nothing: no ${peer.nodeIPs ? 'node' : 'pod'} fits its selectors`, hint: 'namespaces are matched by their labels; every namespace has kubernetes.io/metadata.name=<name>' });
+        });
         const earlier = a.rules[dir].slice(0, ri).find((e) => e.ports === null && !r.peers.some((p) => p.networks || p.nodeIPs || p.domainNames) && !r.peerClasses.isEmpty() && r.peerClasses.clone().andNot(e.peerClasses).isEmpty());
         if (earlier) out.push({ code: PolicyCodes.shadowedRule, severity: 'warning', object: adminRef(a), source: a.source, message: `${a.kind} ${a.name} ${ruleName(dir, ri)} (${r.name || 'unnamed'}) never decides anything: the earlier rule ${earlier.name || `#${earlier.index}`} (${earlier.action}) matches all its peers first (for the pods that exist now)`, hint: 'rules are evaluated in order; move the more specific rule first' });
       });
