@@ -10,6 +10,4 @@ export const DnsCodes = {
   noneWithoutNameservers: 'PN3008',
   searchTruncated: 'PN3009',
   hostNetworkFallback: 'PN3010',
-  podNotFound: 'PN3011',
-  invalidQuery: 'PN3012',
 } as const;
