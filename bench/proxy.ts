@@ -1,8 +1,8 @@
 // The live edge proxy under load: wrk (Debian) against `podnet serve ingress` (the EdgeProxy, one Node process) and
 // against nginx (Debian, one worker) configured with the same host/path routes, both forwarding to the same upstream
-// (an nginx answering a fixed 2-byte body). Same wrk run for both: 1 thread, 50 connections, 10 s, Host my-app.example.com.
+// (a separate nginx answering a fixed 2-byte body). Same wrk run for both: 1 thread, 50 connections, 10 s, Host my-app.example.com.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,7 +63,7 @@ function freePort(): Promise<number> {
   });
 }
 
-function nginxConf(prefix: string, upstreamPort: number, proxyPort: number): string {
+function nginxConf(prefix: string, body: string): string {
   return `worker_processes 1;
 pid ${prefix}/nginx.pid;
 error_log ${prefix}/error.log warn;
@@ -72,18 +72,47 @@ http {
   access_log off;
   client_body_temp_path ${prefix}/body; proxy_temp_path ${prefix}/proxy; fastcgi_temp_path ${prefix}/fcgi; uwsgi_temp_path ${prefix}/uwsgi; scgi_temp_path ${prefix}/scgi;
   keepalive_requests 100000;
-  upstream backend { server 127.0.0.1:${upstreamPort}; keepalive 64; }
-  server { listen 127.0.0.1:${upstreamPort}; location / { return 200 "ok"; } }
+${body}
+}
+`;
+}
+
+const PROXY_HEADERS = 'proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $host; proxy_set_header X-Real-IP $remote_addr; proxy_set_header X-Forwarded-For $remote_addr; proxy_set_header X-Forwarded-Proto $scheme;';
+
+function upstreamConf(port: number): string {
+  return `  server { listen 127.0.0.1:${port}; location / { return 200 "ok"; } }`;
+}
+
+function proxyConf(upstreamPort: number, proxyPort: number): string {
+  return `  upstream backend { server 127.0.0.1:${upstreamPort}; keepalive 64; }
   server {
     listen 127.0.0.1:${proxyPort};
     server_name my-app.example.com;
-    location = /api { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $host; proxy_set_header X-Real-IP $remote_addr; proxy_set_header X-Forwarded-For $remote_addr; }
-    location /api/ { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $host; proxy_set_header X-Real-IP $remote_addr; proxy_set_header X-Forwarded-For $remote_addr; }
-    location /web/ { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $host; proxy_set_header X-Real-IP $remote_addr; proxy_set_header X-Forwarded-For $remote_addr; }
+    location = /api { proxy_pass http://backend; ${PROXY_HEADERS} }
+    location /api/ { proxy_pass http://backend; ${PROXY_HEADERS} }
+    location /web/ { proxy_pass http://backend; ${PROXY_HEADERS} }
     location / { return 404; }
+  }`;
+}
+
+/** CPU seconds (user + system) a process has used, from /proc (Linux). */
+function cpuSecondsOf(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime in clock ticks (USER_HZ 100)
+  } catch {
+    return NaN;
   }
 }
-`;
+
+/** The worker of an nginx master (its only child). */
+function nginxWorker(masterPid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${masterPid}/task/${masterPid}/children`, 'utf8').trim().split(/\s+/)[0]);
+  } catch {
+    return NaN;
+  }
 }
 
 interface WrkResult { rps: number; p99ms: number; non2xx: number }
@@ -125,31 +154,48 @@ const bench: Bench = {
     const prefix = mkdtempSync(join(tmpdir(), 'podnet-bench-nginx-'));
     const upstreamPort = await freePort();
     const nginxPort = await freePort();
-    writeFileSync(join(prefix, 'nginx.conf'), nginxConf(prefix, upstreamPort, nginxPort));
-    let nginx: ChildProcess | undefined;
+    const nginx: ChildProcess[] = [];
     let proxy: EdgeProxy | undefined;
+    const startNginx = async (name: string, body: string, port: number): Promise<ChildProcess> => {
+      const dir = join(prefix, name);
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'nginx.conf'), nginxConf(dir, body));
+      const child = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
+      nginx.push(child);
+      await waitForPort(port);
+      return child;
+    };
     try {
-      nginx = spawn('nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
-      await waitForPort(nginxPort);
+      await startNginx('upstream', upstreamConf(upstreamPort), upstreamPort);
+      const nginxProxy = await startNginx('proxy', proxyConf(upstreamPort, nginxPort), nginxPort);
       const cluster = Cluster.load({ text: MANIFESTS });
       proxy = await EdgeProxy.start({ cluster, httpPort: 0, resolve: () => ({ host: '127.0.0.1', port: upstreamPort }) });
       await wrk(proxy.httpPort); // warm-up (JIT, pooled connections)
+      const cpu0 = process.cpuUsage();
       const ours = await wrk(proxy.httpPort);
+      const cpu1 = process.cpuUsage(cpu0);
+      const ourCpu = (cpu1.user + cpu1.system) / 1e6;
       await wrk(nginxPort);
+      const worker = nginxWorker(nginxProxy.pid!);
+      const w0 = cpuSecondsOf(worker);
       const theirs = await wrk(nginxPort);
+      const theirCpu = cpuSecondsOf(worker) - w0;
       const ratio = ours.rps / theirs.rps;
+      const ourEff = (ours.rps * 10) / ourCpu;
+      const theirEff = (theirs.rps * 10) / theirCpu;
       const load = loadavg().map((x) => x.toFixed(1)).join(' / ');
       return head + `wrk 1 thread, ${CONNECTIONS} connections, ${DURATION} (after a warm-up run), \`GET /api/items\` with Host my-app.example.com ` +
-        `through the Ingress route /api (Prefix) to one upstream (nginx \`return 200 "ok"\`). One worker each: the podnet proxy is ` +
-        `one Node process (undici pool, keep-alive), nginx runs \`worker_processes 1\` with an upstream keepalive pool.\n\n` +
-        `| proxy | requests/s | p99 latency | non-2xx |\n|---|---:|---:|---:|\n` +
-        `| podnet serve ingress | ${ours.rps.toFixed(0)} | ${ours.p99ms.toFixed(2)} ms | ${ours.non2xx} |\n` +
-        `| nginx ${nginxVersion()} | ${theirs.rps.toFixed(0)} | ${theirs.p99ms.toFixed(2)} ms | ${theirs.non2xx} |\n\n` +
-        `Ratio podnet / nginx: **${(ratio * 100).toFixed(0)}%** of nginx's throughput (goal ≥ 50%). wrk, the proxy under test and the ` +
-        `upstream share the machine's cores; load average during the run ${load} (other work on the machine moves both figures).\n`;
+        `through the Ingress route /api (Prefix) to one upstream (a separate nginx answering \`return 200 "ok"\`). One worker each: the podnet proxy is ` +
+        `one Node process (undici pool, keep-alive), the nginx proxy runs \`worker_processes 1\` with an upstream keepalive pool and the same forwarded headers.\n\n` +
+        `| proxy | requests/s | p99 latency | non-2xx | CPU used | requests per CPU-second |\n|---|---:|---:|---:|---:|---:|\n` +
+        `| podnet serve ingress | ${ours.rps.toFixed(0)} | ${ours.p99ms.toFixed(2)} ms | ${ours.non2xx} | ${ourCpu.toFixed(1)} s | ${ourEff.toFixed(0)} |\n` +
+        `| nginx ${nginxVersion()} | ${theirs.rps.toFixed(0)} | ${theirs.p99ms.toFixed(2)} ms | ${theirs.non2xx} | ${theirCpu.toFixed(1)} s | ${theirEff.toFixed(0)} |\n\n` +
+        `Ratio podnet / nginx: **${(ratio * 100).toFixed(0)}%** of nginx's throughput (goal ≥ 50%); per CPU-second ${((ourEff / theirEff) * 100).toFixed(0)}%. ` +
+        `wrk, the proxy under test and the upstream share the machine's cores; load average during the run ${load} (other work on the machine moves both figures).\n`;
     } finally {
       await proxy?.close();
-      nginx?.kill('SIGTERM');
+      for (const n of nginx) n.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 300));
       rmSync(prefix, { recursive: true, force: true });
     }
   },
