@@ -153,3 +153,17 @@ test('trace: DF packets larger than the path MTU: at the pod eth0, and for outsi
   assert.deepEqual([ext.verdict, ext.dropAt], ['dropped', 'encap']);
   assert.equal(ext.dropReason, 'a 1480-byte packet with DF set needs 1530 bytes once encapsulated (+50), more than the 1500-byte underlay MTU: dropped with ICMP "fragmentation needed" (pod MTU 1450)');
 });
+
+test('trace: Cilium with kube-proxy replacement translates the Service in eBPF', () => {
+  const r = trace(clusterWith('cilium'), { from: 'shop/client', to: '10.96.50.1:80', seed: 7, cni: { ciliumKubeProxyReplacement: true } });
+  assert.equal(r.verdict, 'delivered');
+  assert.equal((r.hops[1].detail as Record<string, unknown>).dataplane, 'cilium-ebpf');
+  assert.match(r.hops[1].text, /^Cilium eBPF service load balancer \(kube-proxy replacement, socket-LB at connect\(\)\): DNAT 10\.96\.50\.1:80 → picked shop\/web-1/);
+});
+
+test('trace: UDP to kube-dns reaches a CoreDNS pod on port 53', () => {
+  const r = trace(calico, { from: 'shop/client', to: '10.96.0.10:53', protocol: 'UDP', seed: 1 });
+  assert.equal(r.verdict, 'delivered');
+  const d = r.hops.find((h) => h.step === 'deliver')!.detail;
+  assert.deepEqual([String(d.pod).startsWith('kube-system/coredns-'), d.port, d.protocol], [true, 53, 'UDP']);
+});
