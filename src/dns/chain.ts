@@ -53,10 +53,10 @@ export class DnsChain {
     }
     const { block } = chosen;
     why.push(`server block ${block.key} (Corefile line ${block.line}) serves ${qname}`);
-    const rewritten = applyRewrites(qname, block.rewrites, why);
+    const { name: rewritten, revert } = applyRewrites(qname, block.rewrites, why);
     let reply = this.runPlugins(chosen, rewritten, qtype, why, depth);
-    if (canonical(rewritten) !== canonical(qname)) {
-      // The rewrite plugin answers under the name the client asked for.
+    if (revert && canonical(rewritten) !== canonical(qname)) {
+      // exact rules (always) and `answer auto` rename the answers back to the name the client asked for.
       const rename = (r: DnsRecord) => (canonical(r.name) === canonical(rewritten) ? { ...r, name: qname } : r);
       reply = { ...reply, answers: reply.answers.map(rename) };
     }
@@ -117,8 +117,9 @@ export class DnsChain {
   }
 }
 
-function applyRewrites(qname: string, rules: readonly RewriteRule[], why: string[]): string {
+function applyRewrites(qname: string, rules: readonly RewriteRule[], why: string[]): { name: string; revert: boolean } {
   let name = qname;
+  let revert = true;
   for (const r of rules) {
     const lower = canonical(name);
     let next: string | undefined;
@@ -133,9 +134,10 @@ function applyRewrites(qname: string, rules: readonly RewriteRule[], why: string
     next = fqdn(next);
     why.push(`rewrite name ${r.match} ${r.from} ${r.to} (Corefile line ${r.line}): ${name} -> ${next}`);
     name = next;
+    revert &&= r.answerAuto;
     if (r.stop) break;
   }
-  return name;
+  return { name, revert };
 }
 
 interface HostsReply { rcode: Rcode | 'next'; answers: DnsRecord[]; why: string }

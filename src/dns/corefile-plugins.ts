@@ -11,7 +11,8 @@ import { canonical, parseIPText, reverseName } from './names.js';
 
 export interface ForwardConfig { from: string; to: string[]; except: string[]; policy: string; line: number }
 export interface HostsConfig { origins: string[]; entries: { ip: string; names: string[] }[]; ttl: number; fallthrough?: string[]; noReverse: boolean; file: string }
-export interface RewriteRule { stop: boolean; match: 'exact' | 'prefix' | 'suffix' | 'substring' | 'regex'; from: string; to: string; line: number }
+/** `rewrite name`: answers are renamed back for exact rules always, for the others only with `answer auto`. */
+export interface RewriteRule { stop: boolean; match: 'exact' | 'prefix' | 'suffix' | 'substring' | 'regex'; from: string; to: string; answerAuto: boolean; line: number }
 export interface CacheConfig { ttl: number; minTtl: number; denialTtl: number; denialMinTtl: number; zones: string[] }
 
 export interface ServerBlock {
@@ -145,8 +146,10 @@ function compileDirective(sb: ServerBlock, d: Directive, at: (line: number) => S
       let match: RewriteRule['match'] = 'exact';
       if (['exact', 'prefix', 'suffix', 'substring', 'regex'].includes(args[0]) && args.length >= 3) match = args.shift() as RewriteRule['match'];
       if (args.length < 2) { error('rewrite name needs FROM and TO'); return; }
-      if (args.length > 2) warn(`rewrite name options (${args.slice(2).join(' ')}) are not modelled; answers keep the query's name`);
-      const rule: RewriteRule = { stop, match, from: args[0], to: args[1], line: d.line };
+      const options = args.slice(2);
+      const answerAuto = options.length === 2 && options[0] === 'answer' && options[1] === 'auto';
+      if (options.length > 0 && !answerAuto) warn(`rewrite name options (${options.join(' ')}) are not modelled; only "answer auto" is`);
+      const rule: RewriteRule = { stop, match, from: args[0], to: args[1], answerAuto: answerAuto || match === 'exact', line: d.line };
       if (match === 'exact' || match === 'suffix') { rule.from = match === 'exact' ? canonical(rule.from) : rule.from.toLowerCase(); rule.to = match === 'exact' ? canonical(rule.to) : rule.to.toLowerCase(); }
       if (match === 'regex') {
         try { new RegExp(rule.from); } catch { error(`rewrite name regex "${rule.from}" does not compile`); return; }

@@ -85,10 +85,14 @@ test('corefile: hosts answers before kubernetes; unlisted names go on only with 
   assert.equal(strict.resolve('other.corp.example').rcode, 'SERVFAIL');
 });
 
-test('corefile: rewrite name exact and suffix map names onto services, answered under the asked name', () => {
+test('corefile: rewrite name maps names onto services; exact (and answer auto) answer under the asked name', () => {
   const m = withCorefile('.:53 {\n  rewrite name exact api.shop.example backend.production.svc.cluster.local\n  rewrite name suffix .internal.example .production.svc.cluster.local\n  kubernetes cluster.local\n}');
   assert.deepEqual(m.resolve('api.shop.example').answers.map(line), ['api.shop.example. 5 A 10.96.100.10']);
-  assert.deepEqual(m.resolve('nginx.internal.example').answers.map(line).sort(), ['nginx.internal.example. 5 A 10.244.1.20', 'nginx.internal.example. 5 A 10.244.2.21']);
+  // A suffix rule without `answer auto` leaves the rewritten name in the answer (the mismatch CoreDNS warns about).
+  assert.deepEqual(m.resolve('nginx.internal.example').answers.map(line).sort(), ['nginx.production.svc.cluster.local. 5 A 10.244.1.20', 'nginx.production.svc.cluster.local. 5 A 10.244.2.21']);
+  const auto = withCorefile('.:53 {\n  rewrite name suffix .internal.example .production.svc.cluster.local answer auto\n  kubernetes cluster.local\n}');
+  assert.deepEqual(auto.resolve('nginx.internal.example').answers.map(line).sort(), ['nginx.internal.example. 5 A 10.244.1.20', 'nginx.internal.example. 5 A 10.244.2.21']);
+  assert.deepEqual(auto.diagnostics, []);
   assert.match(m.resolve('api.shop.example').steps[0].why.join('\n'), /rewrite name exact api\.shop\.example\. backend\.production\.svc\.cluster\.local\. \(Corefile line 2\)/);
 });
 
