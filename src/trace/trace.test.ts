@@ -167,3 +167,15 @@ test('trace: UDP to kube-dns reaches a CoreDNS pod on port 53', () => {
   const d = r.hops.find((h) => h.step === 'deliver')!.detail;
   assert.deepEqual([String(d.pod).startsWith('kube-system/coredns-'), d.port, d.protocol], [true, 53, 'UDP']);
 });
+
+test('trace: pod → another node\'s NodePort: the CNI masquerades to the node IP, so ETP Local applies in full', () => {
+  const drop = trace(calico, { from: 'shop/client', to: '10.0.3.10:30101' });
+  assert.deepEqual(drop.hops.map((h) => h.step), ['route', 'snat', 'dnat']);
+  assert.equal(drop.hops[1].text, "10.0.3.10 is another node's address, outside the pod network: Calico natOutgoing SNATs 10.244.1.2 to 10.0.1.10, so node node-3 sees a node, not a pod");
+  assert.equal(drop.dropReason, 'externalTrafficPolicy is Local and node node-3 has no local endpoint for shop/web-local:http: kube-proxy DROPs NodePort 10.0.3.10:30101/TCP from outside the cluster');
+  const ok = trace(calico, { from: 'shop/client', to: '10.0.2.10:30101', components: { policy: (_c, q) => ({ allowed: true, enforced: true, egress: { allowed: true, reason: `egress to ${q.dstIP}:${q.port}`, policies: [] }, ingress: { allowed: true, reason: `ingress from ${q.srcIP}`, policies: [] } }) } });
+  assert.equal(ok.verdict, 'delivered');
+  assert.deepEqual(ok.hops.map((h) => h.step), ['route', 'snat', 'dnat', 'policy-egress', 'route', 'policy-ingress', 'deliver', 'reply']);
+  assert.equal(ok.hops[3].detail.reason, 'egress to 10.0.2.10:30101');
+  assert.equal(ok.hops[5].detail.reason, 'ingress from 10.0.1.10');
+});

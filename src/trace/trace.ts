@@ -166,11 +166,20 @@ export function trace(cluster: Cluster, req: TraceRequest): TraceResult {
   let endpointIP = dstIP;
   let endpointPort = target.port;
   let curSrc = src.ip;
+  let seenSrc: TrafficSource = src;
   let decision: ServiceDecision | undefined;
   const match = matchDestination(model, dstIP, target.port, proto, procName);
   if (match.kind === 'unmatched-service-ip') return drop('dnat', procName, match.reason);
+  if (match.kind === 'service' && src.kind === 'pod' && procNode && srcNode && procNode.name !== srcNode.name && cniMasqueradesToNodes(profile)) {
+    // Another node's address is outside the pod network: the CNI's masquerade rule rewrites the source on the way out,
+    // so that node's kube-proxy sees a node address, not a pod (externalTrafficPolicy Local then applies in full).
+    const nodeIP = srcNode.internalIPs[0];
+    hops.push({ step: 'snat', node: srcNode.name, detail: { from: src.ip, to: nodeIP, by: 'CNI masquerade' }, text: `${dstIP} is another node's address, outside the pod network: ${cniMasq(profile)} SNATs ${src.ip} to ${nodeIP}, so node ${procName} sees a node, not a pod` });
+    curSrc = nodeIP;
+    seenSrc = { kind: 'external', ip: nodeIP };
+  }
   if (match.kind === 'service') {
-    decision = decideService(model, match.sp, match.entry, dstIP, src, procName);
+    decision = decideService(model, match.sp, match.entry, dstIP, seenSrc, procName);
     if (decision.verdict !== 'dnat') return drop('dnat', procName, decision.reason, dnatDetail(decision, undefined, profile), decision.verdict === 'reject' ? 'REJECTED' : 'DROPPED');
     const chosen = pick(decision.endpoints, req.seed);
     hops.push({ step: 'dnat', node: procName, detail: dnatDetail(decision, chosen, profile), text: dnatText(decision, chosen, req.seed, profile) });
@@ -202,12 +211,15 @@ export function trace(cluster: Cluster, req: TraceRequest): TraceResult {
     return drop('route', procName, `nothing in the cluster has ${endpointIP}: no pod, node or Service owns it`);
   }
 
-  // Egress policy at the source pod, evaluated against the endpoint (policies see post-DNAT addresses).
+  // Egress policy at the source pod, evaluated against the endpoint (policies see post-DNAT addresses) — unless the
+  // DNAT happens on another node (a NodePort there), in which case the source node only sees that node's address.
   const policy = req.components?.policy;
   const dstPodKey = dstPod ? `${dstPod.metadata.namespace}/${dstPod.metadata.name}` : undefined;
   if (srcPod && src.kind === 'pod') {
-    const v = policy?.(cluster, { srcPod: src.pod, srcIP: src.ip, dstPod: dstPodKey, dstIP: endpointIP, port: endpointPort, protocol: proto });
-    const h = policyHop('egress', v, src.node, src.pod!, `${endpointIP}:${endpointPort}`, profile);
+    const remoteDnat = Boolean(decision && procNode && srcNode && procNode.name !== srcNode.name);
+    const q = remoteDnat ? { dstIP, port: target.port } : { dstPod: dstPodKey, dstIP: endpointIP, port: endpointPort };
+    const v = policy?.(cluster, { srcPod: src.pod, srcIP: src.ip, protocol: proto, ...q });
+    const h = policyHop('egress', v, src.node, src.pod!, `${q.dstIP}:${q.port}`, profile);
     hops.push(h);
     if (v && !v.egress.allowed && v.enforced) return result('dropped', h.text.replace(/^DROPPED: /, ''), 'policy-egress');
   }
@@ -274,6 +286,11 @@ function gatewayOf(node: NodeInfo | undefined, profile: CniProfile): string {
   const cidr = node?.podCIDRs.find((c) => familyOf(c.split('/')[0]) === 'IPv4') ?? node?.podCIDRs[0];
   const first = cidr ? cidr.split('/')[0].replace(/\.0$/, '.1') : '';
   return profile.podGateway(first);
+}
+
+/** Flannel (ipMasq), Calico (natOutgoing) and Weave masquerade pod traffic to addresses outside the pod network. */
+function cniMasqueradesToNodes(profile: CniProfile): boolean {
+  return profile.name !== 'cilium';
 }
 
 function cniMasq(profile: CniProfile): string {
