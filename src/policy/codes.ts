@@ -16,6 +16,7 @@ export const PolicyCodes = {
   adminNotSupported: 'PN2012',
   hostNetworkIgnored: 'PN2013',
   adminPeerFailClosed: 'PN2014',
+  metadataReachable: 'PN2015',
 } as const;
 
 export type PolicyCode = (typeof PolicyCodes)[keyof typeof PolicyCodes];

@@ -10,6 +10,9 @@ import { podsOf } from './explain.js';
 import { clusterCidrs, IMPLEMENTS_ADMIN_POLICY, type PolicyModel } from './model.js';
 import type { CompiledNetworkPolicy, CompiledRule, Direction } from './netpol.js';
 import { resolveNamedPort, type PortSpec } from './ports.js';
+import { ipBlockHas, parseIP } from './select.js';
+
+const METADATA_IP = parseIP('169.254.169.254');
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -104,11 +107,22 @@ function lintIpBlocks(p: CompiledNetworkPolicy, dir: Direction, r: CompiledRule,
   for (const peer of r.peers) {
     const b = peer.ipBlock;
     if (!b) continue;
-    const pod = podCidrs.find((c) => cidrsOverlap(c, b.cidr));
+    // Broad blocks (0.0.0.0/0, 10.0.0.0/8) that hold the whole range mean "everything"; a block inside or across it
+    // targets particular pods or ClusterIPs, which is what goes wrong.
+    const pod = podCidrs.find((c) => targetsPartOf(b, c));
     if (pod) out.push({ code: PolicyCodes.ipBlockOverlapsPods, severity: 'warning', object: p.ref, source: p.source, message: `NetworkPolicy ${p.key} ${ruleName(dir, ri)} ipBlock ${b.text} overlaps the pod CIDR ${pod.text}: it matches pods by IP, which change whenever a pod is recreated`, hint: 'select pods with podSelector/namespaceSelector; keep ipBlock for addresses outside the cluster' });
-    const svc = serviceCidrs.find((c) => cidrsOverlap(c, b.cidr));
+    if (dir === 'Egress' && ipBlockHas(b, METADATA_IP)) out.push({ code: PolicyCodes.metadataReachable, severity: 'warning', object: p.ref, source: p.source, message: `NetworkPolicy ${p.key} ${ruleName(dir, ri)} ipBlock ${b.text} includes 169.254.169.254, the cloud metadata service: the selected pods can ask it for the node's credentials`, hint: `add 169.254.169.254/32 to the ipBlock's except list` });
+    const svc = serviceCidrs.find((c) => targetsPartOf(b, c));
     if (svc) out.push({ code: PolicyCodes.ipBlockOverlapsServices, severity: 'warning', object: p.ref, source: p.source, message: `NetworkPolicy ${p.key} ${ruleName(dir, ri)} ipBlock ${b.text} overlaps the Service CIDR ${svc.text}: policy sees traffic after kube-proxy rewrote ClusterIPs to pod IPs, so this part matches nothing`, hint: 'allow the Service\'s backend pods with a podSelector instead of its ClusterIP' });
   }
+}
+
+/** The block overlaps `range` (after its excepts) without holding all of it. */
+function targetsPartOf(b: { cidr: Cidr; except: Cidr[] }, range: Cidr): boolean {
+  if (!cidrsOverlap(b.cidr, range)) return false;
+  if (b.except.some((e) => e.family === range.family && e.base <= range.base && e.base + e.size >= range.base + range.size)) return false;
+  const holdsAll = b.cidr.base <= range.base && b.cidr.base + b.cidr.size >= range.base + range.size;
+  return !holdsAll;
 }
 
 const ruleKey = (r: CompiledRule, raw: unknown) => JSON.stringify(raw ?? {}) + (r.allPeers ? '*' : '');
