@@ -77,6 +77,7 @@ function digLine(r: DnsRecord): string {
 /** dig's layout, one block per query the resolver sent. */
 function digText(r: DnsLookup): string {
   let out = '';
+  if (r.steps.length === 0) return `;; no query sent: ${r.stop}\n${r.answers.map(digLine).join('')}`;
   for (const [i, step] of r.steps.entries()) {
     const last = i === r.steps.length - 1;
     const final = last ? r : undefined;
@@ -108,7 +109,8 @@ function humanText(r: DnsLookup, model: DnsModel): string {
     lines.push(`Asking the cluster DNS (${model.clusterDNS.join(', ')}) for ${r.question.name} ${r.question.type}; Corefile: ${model.corefile.fromConfigMap ? `ConfigMap kube-system/coredns (${model.corefile.source.file}:${model.corefile.source.line})` : 'kubeadm\'s default'}`);
   }
   lines.push('', 'Queries sent, in order:');
-  const width = Math.max(...r.steps.map((s) => s.name.length));
+  if (r.steps.length === 0) lines.push('  (none)');
+  const width = Math.max(0, ...r.steps.map((s) => s.name.length));
   for (const [i, s] of r.steps.entries()) {
     const outcome = s.rcode === 'NOERROR' ? (s.answers > 0 ? `NOERROR, ${s.answers} record${s.answers === 1 ? '' : 's'}` : 'NOERROR, no records (NODATA)') : s.rcode === 'FORWARDED' ? 'forwarded upstream' : s.rcode;
     lines.push(`  ${String(i + 1).padStart(2)}. ${s.name.padEnd(width)}  ${outcome}`);

@@ -12,7 +12,8 @@ import { kubeadmCorefile, parseCorefile } from './corefile.js';
 import { compileServerBlocks, type ServerBlock } from './corefile-plugins.js';
 import { KubernetesPlugin } from './kubernetes.js';
 import { fqdn } from './names.js';
-import type { DnsRecord } from './records.js';
+import { record, type DnsRecord } from './records.js';
+import { lookupEtcHosts, podEtcHosts } from './etc-hosts.js';
 import { DEFAULT_NODE_RESOLV_CONF, formatResolvConf, podResolvConf, type NodeResolvConf, type ResolvConf } from './resolvconf.js';
 import { searchCandidates, walkSearch, type ResolverFlavour } from './search.js';
 import { buildZoneIndex } from './zone-index.js';
@@ -25,6 +26,7 @@ export type { ResolvConf, NodeResolvConf } from './resolvconf.js';
 export { formatResolvConf } from './resolvconf.js';
 export type { ResolverFlavour } from './search.js';
 export { kubeadmCorefile } from './corefile.js';
+export { podEtcHosts, formatEtcHosts, type HostsEntry } from './etc-hosts.js';
 
 export interface DnsOptions {
   /** SOA serial (CoreDNS: the time of the last object change); default: now, in seconds. */
@@ -63,7 +65,7 @@ export interface DnsModel {
   query(name: string, type?: string, port?: number): DnsAnswer;
   /** An absolute lookup at the cluster DNS. */
   resolve(name: string, type?: string): DnsLookup;
-  /** A lookup from inside a pod: its resolv.conf, search list and resolver flavour. Throws PodNotFoundError. */
+  /** A lookup from inside a pod: its /etc/hosts, then resolv.conf, search list and resolver flavour. Throws PodNotFoundError. */
   resolveFromPod(pod: string | { namespace: string; name: string }, name: string, type?: string, opts?: { resolver?: ResolverFlavour }): DnsLookup;
   resolvConf(pod: string | { namespace: string; name: string }): ResolvConf;
 }
@@ -144,6 +146,19 @@ export function compileDns(cluster: Cluster, opts: DnsOptions = {}): DnsModel {
       const rc = podResolvConf(pod, kubelet);
       const nameserver = rc.nameservers[0];
       const qtype = type.toUpperCase();
+      const fromFile = lookupEtcHosts(podEtcHosts(pod, clusterDomain), name, qtype);
+      if (fromFile.length > 0) {
+        // nsswitch `hosts: files dns`: the pod's /etc/hosts answers before any query is sent.
+        const owner = fqdn(name);
+        const answers = fromFile.map((e) => record(owner, 0, { type: qtype as 'A' | 'AAAA', address: e.ip }, e.source === 'hostAliases' ? `spec.hostAliases of Pod ${pod.metadata.namespace}/${pod.metadata.name} (/etc/hosts)` : `the pod's own /etc/hosts line (kubelet)`));
+        const final: DnsAnswer = { question: { name: owner, type: qtype }, rcode: 'NOERROR', authoritative: false, answers, authority: [], additional: [], plugin: 'none', why: ['/etc/hosts'] };
+        const lookup = toLookup({ name, type: qtype }, final, [], `${name} is in the pod's /etc/hosts, read before DNS (nsswitch "files dns"): no query is sent`);
+        lookup.from = {
+          pod: `${pod.metadata.namespace}/${pod.metadata.name}`, nameserver: rc.nameservers[0] ?? '', resolver, resolvConf: formatResolvConf(rc),
+          dnsPolicy: rc.dnsPolicy, effectivePolicy: rc.effectivePolicy, notes: rc.notes,
+        };
+        return lookup;
+      }
       const candidates = searchCandidates(name, rc, resolver);
       const ask = (n: string): DnsAnswer => {
         if (nameserver && dnsServiceIPs.has(nameserver)) return chain.resolve(n, qtype);

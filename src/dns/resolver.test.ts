@@ -102,3 +102,23 @@ test('search walk: glibc reports the remembered NODATA when nothing has records'
 test('search walk: an unknown pod is a clear error', () => {
   assert.throws(() => model.resolveFromPod('production/ghost', 'backend'), (e: unknown) => e instanceof PodNotFoundError && /pods "ghost" not found in namespace production/.test((e as Error).message));
 });
+
+test('/etc/hosts first: a pod\'s own hostname and FQDN never reach DNS', () => {
+  const short = model.resolveFromPod('production/web-0', 'web-0');
+  assert.deepEqual([short.rcode, short.tried, short.answers.map((a) => `${a.name} ${a.type} ${a.data}`)], ['NOERROR', [], ['web-0. A 10.244.1.20']]);
+  assert.match(short.stop, /in the pod's \/etc\/hosts/);
+  const fq = model.resolveFromPod('production/web-0', 'web-0.nginx.production.svc.cluster.local');
+  assert.deepEqual(fq.tried, []);
+  // Another pod asks DNS for the same name.
+  assert.deepEqual(model.resolveFromPod('production/web-1', 'web-0.nginx.production.svc.cluster.local.').tried, ['web-0.nginx.production.svc.cluster.local.']);
+  assert.deepEqual(model.resolveFromPod('production/backend-a', 'localhost').answers.map((a) => a.data), ['127.0.0.1']);
+  assert.deepEqual(model.resolveFromPod('production/backend-a', 'localhost', 'AAAA').answers.map((a) => a.data), ['::1']);
+});
+
+test('/etc/hosts: spec.hostAliases answer only in the pod that declares them', () => {
+  const pod = '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"aliased","namespace":"production"},"spec":{"hostAliases":[{"ip":"192.0.2.7","hostnames":["legacy-db","legacy-db.corp"]}],"containers":[{"name":"c","image":"x"}]}}';
+  const m = compileDns(fixtureCluster(pod), { serial: 1 });
+  const r = m.resolveFromPod('production/aliased', 'legacy-db.corp');
+  assert.deepEqual([r.rcode, r.tried, r.answers.map((a) => `${a.data} ${a.from}`)], ['NOERROR', [], ['192.0.2.7 spec.hostAliases of Pod production/aliased (/etc/hosts)']]);
+  assert.deepEqual(m.resolveFromPod('production/backend-a', 'legacy-db.corp').tried.length, 4);
+});
