@@ -25,7 +25,7 @@ export interface ClassVerdicts {
  * ingress, the same container ports, which named ports resolve on) get the same answer, so each distinct
  * combination is computed once.
  */
-export function classVerdicts(model: PolicyModel, protocol: Protocol, port: number): ClassVerdicts {
+export function classVerdicts(model: PolicyModel, protocol: Protocol, port: number, scope?: ReadonlySet<number>): ClassVerdicts {
   const classes = model.index.classes;
   const n = classes.length;
   const portCache = new Map<string, Bitset | 'all' | 'none'>();
@@ -81,7 +81,7 @@ export function classVerdicts(model: PolicyModel, protocol: Protocol, port: numb
   const side = (dir: Direction): Bitset[] => {
     const memo = new Map<string, Bitset>();
     return classes.map((subject) => {
-      if (subject.hostNetwork) return full;
+      if (subject.hostNetwork || (scope && !scope.has(subject.id))) return full; // out of scope: never read
       const anps = model.adminFor[subject.id];
       const isolating = model.isolatedBy[dir][subject.id];
       const baseline = model.baseline?.subject.has(subject.id) ?? false;
@@ -99,12 +99,13 @@ export function classVerdicts(model: PolicyModel, protocol: Protocol, port: numb
 }
 
 /** Per source class: the destination classes it may open a connection to on port/protocol (both sides agree). */
-export function classMatrix(model: PolicyModel, protocol: Protocol, port: number): Bitset[] {
-  const v = classVerdicts(model, protocol, port);
+export function classMatrix(model: PolicyModel, protocol: Protocol, port: number, scope?: ReadonlySet<number>): Bitset[] {
+  const v = classVerdicts(model, protocol, port, scope);
   const n = model.index.classes.length;
   return v.egressTo.map((dsts, c) => {
     const row = new Bitset(n);
-    for (const d of dsts) if (v.ingressFrom[d].has(c)) row.add(d);
+    if (scope && !scope.has(c)) return row;
+    for (const d of dsts) if ((!scope || scope.has(d)) && v.ingressFrom[d].has(c)) row.add(d);
     return row;
   });
 }
@@ -133,7 +134,7 @@ export interface PodMatrix {
 }
 
 /** The ports at which some verdict may change, per protocol: probing one port per interval covers every port. */
-export function probePorts(model: PolicyModel): { protocol: Protocol; port: number }[] {
+export function probePorts(model: PolicyModel, scope?: ReadonlySet<number>): { protocol: Protocol; port: number }[] {
   const marks = new Map<Protocol, Set<number>>(PROTOCOLS.map((p) => [p, new Set([1])]));
   const addSpec = (s: PortSpec) => {
     const set = marks.get(s.protocol)!;
@@ -141,7 +142,8 @@ export function probePorts(model: PolicyModel): { protocol: Protocol; port: numb
   };
   for (const p of model.networkPolicies) for (const dir of ['Ingress', 'Egress'] as const) for (const r of p.rules[dir]) for (const s of r.ports ?? []) addSpec(s);
   for (const a of [...model.adminPolicies, ...(model.baseline ? [model.baseline] : [])]) for (const dir of ['Ingress', 'Egress'] as const) for (const r of a.rules[dir]) for (const s of r.ports ?? []) addSpec(s);
-  for (const c of model.index.classes) for (const cp of c.ports) { marks.get(cp.protocol)!.add(cp.containerPort); marks.get(cp.protocol)!.add(cp.containerPort + 1); }
+  // Container ports matter where named ports resolve: on the destinations in scope.
+  for (const c of model.index.classes) if (!scope || scope.has(c.id)) for (const cp of c.ports) { marks.get(cp.protocol)!.add(cp.containerPort); marks.get(cp.protocol)!.add(cp.containerPort + 1); }
   const out: { protocol: Protocol; port: number }[] = [];
   for (const [protocol, set] of marks) for (const port of [...set].sort((a, b) => a - b)) if (port >= 1 && port <= 65535) out.push({ protocol, port });
   return out;
@@ -152,14 +154,16 @@ export function podMatrix(model: PolicyModel, opts: MatrixOptions = {}): PodMatr
   const pods = (model.cluster.pods() as PodObj[]).filter((p) => !nsFilter || nsFilter.has(p.metadata.namespace ?? 'default'));
   const keys = pods.map(podKey);
   const cls = Int32Array.from(keys, (k) => model.index.classOfPod.get(k)!);
+  // Only the classes of the pods shown are computed (a namespace's matrix in a 10k-pod cluster stays fast).
+  const scope = nsFilter ? new Set(cls) : undefined;
   let classAllowed: (c: number, d: number) => boolean;
   let verdicts: ClassVerdicts | undefined;
-  if (opts.port !== undefined) classAllowed = (verdicts = classVerdicts(model, opts.protocol ?? 'TCP', opts.port)).allowed;
+  if (opts.port !== undefined) classAllowed = (verdicts = classVerdicts(model, opts.protocol ?? 'TCP', opts.port, scope)).allowed;
   else {
     // Any port: allowed on at least one probe port (one per interval where no verdict can change).
-    const probes = probePorts(model).filter((p) => opts.protocol === undefined || p.protocol === opts.protocol);
+    const probes = probePorts(model, scope).filter((p) => opts.protocol === undefined || p.protocol === opts.protocol);
     const byClass = model.index.classes.map(() => new Bitset(model.index.classes.length));
-    for (const pr of probes) classMatrix(model, pr.protocol, pr.port).forEach((row, c) => byClass[c].or(row));
+    for (const pr of probes) classMatrix(model, pr.protocol, pr.port, scope).forEach((row, c) => byClass[c].or(row));
     classAllowed = (c, d) => byClass[c].has(d);
   }
   // Traffic between a host-network pod and a pod on the same node is node traffic: decided pod by pod.
@@ -167,7 +171,7 @@ export function podMatrix(model: PolicyModel, opts: MatrixOptions = {}): PodMatr
   const n = pods.length;
   const hostIdx = pods.map((p, i) => (p.spec?.hostNetwork === true ? i : -1)).filter((i) => i >= 0);
   if (hostIdx.length > 0) {
-    const probes = opts.port !== undefined ? [{ protocol: opts.protocol ?? 'TCP', port: opts.port }] : probePorts(model).filter((p) => opts.protocol === undefined || p.protocol === opts.protocol);
+    const probes = opts.port !== undefined ? [{ protocol: opts.protocol ?? 'TCP', port: opts.port }] : probePorts(model, scope).filter((p) => opts.protocol === undefined || p.protocol === opts.protocol);
     for (const h of hostIdx) {
       for (let j = 0; j < n; j++) {
         if (j === h || pods[j].spec?.nodeName !== pods[h].spec?.nodeName) continue;
