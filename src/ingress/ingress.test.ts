@@ -253,3 +253,23 @@ test('upstream headers: what ingress-nginx sets, the client\'s own kept, hop-by-
   });
   assert.equal(r.path, '/p?q=1');
 });
+
+test('resource backends: served by a spec-only controller, skipped by ingress-nginx (PN4009)', () => {
+  const res = (cls: string): string => `---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: res-${cls}, namespace: default}
+spec:
+  ingressClassName: ${cls}
+  rules:
+  - host: static.com
+    http:
+      paths: [{path: /assets, pathType: Prefix, backend: {resource: {apiGroup: k8s.example.com, kind: StorageBucket, name: static-assets}}}]
+`;
+  const { model } = load(NGINX_CLASS + OTHER_CLASS + res('nginx') + res('other'));
+  const other = ask(model, { url: 'http://static.com/assets/a.png', via: 'ingress:other' });
+  assert.equal(other.status, 200);
+  assert.deepEqual(other.backend?.resource, { apiGroup: 'k8s.example.com', kind: 'StorageBucket', name: 'static-assets' });
+  assert.equal(ask(model, { url: 'http://static.com/assets/a.png', via: 'ingress:nginx' }).status, 404);
+  assert.equal(model.diagnostics.find((d) => d.code === 'PN4009')?.message, 'Ingress default/res-nginx path /assets: ingress-nginx does not serve resource backends (StorageBucket static-assets); the path is skipped');
+});
