@@ -36,55 +36,80 @@ export function registerMatrix(program: Command, io: IO): void {
       const model = compilePolicies(cluster);
       printDiagnostics(model.diagnostics.filter((d) => d.level === 'error'), io.err);
       const m = podMatrix(model, { namespaces: opts.namespace, port, protocol });
-      if (opts.output === 'json') io.out.write(compactJSON(matrixJSON(model, m, opts.namespace, protocol)) + '\n');
-      else if (opts.output === 'csv') io.out.write(matrixCSV(m));
-      else io.out.write(matrixTable(model, m));
+      // Written row by row: a 10,000-pod matrix is hundreds of MB of text, more than one string can hold.
+      const write = (chunk: string) => { io.out.write(chunk); };
+      if (opts.output === 'json') writeMatrixJSON(write, model, m, opts.namespace, protocol);
+      else if (opts.output === 'csv') writeMatrixCSV(write, m);
+      else writeMatrixTable(write, model, m);
     });
 }
 
+type Write = (chunk: string) => void;
+
+function writeRows(write: Write, n: number, cell: (i: number, j: number) => boolean, indent: string): void {
+  write('[\n');
+  for (let i = 0; i < n; i++) {
+    let row = '';
+    for (let j = 0; j < n; j++) row += (j > 0 ? ', ' : '') + (cell(i, j) ? 'true' : 'false');
+    write(`${indent}  [${row}]${i < n - 1 ? ',' : ''}\n`);
+  }
+  write(`${indent}]`);
+}
+
 /** `{"pods", "allowed"}` (the contract), plus port, protocol, enforcement, and per-port tables when no port was given. */
-export function matrixJSON(model: PolicyModel, m: PodMatrix, namespaces: string[], protocol?: Protocol): Record<string, unknown> {
-  const out: Record<string, unknown> = { pods: m.pods, allowed: m.rows(), port: m.port ?? null, protocol: m.protocol ?? null, enforced: m.enforced, classes: m.classCount };
-  if (!m.enforced) out.wouldBeAllowed = m.pods.map((_, i) => m.pods.map((__, j) => m.wouldBeAllowed(i, j)));
+export function writeMatrixJSON(write: Write, model: PolicyModel, m: PodMatrix, namespaces: string[], protocol?: Protocol): void {
+  const n = m.pods.length;
+  write(`{\n  "pods": ${JSON.stringify(m.pods)},\n  "allowed": `);
+  writeRows(write, n, m.allowed, '  ');
+  write(`,\n  "port": ${m.port ?? null},\n  "protocol": ${JSON.stringify(m.protocol ?? null)},\n  "enforced": ${m.enforced},\n  "classes": ${m.classCount}`);
+  if (!m.enforced) {
+    write(',\n  "wouldBeAllowed": ');
+    writeRows(write, n, m.wouldBeAllowed, '  ');
+  }
   if (m.port === undefined) {
     const seen = new Map<string, { port: number; protocol: Protocol }>();
     for (const key of m.pods) {
       const pod = model.index.podsByKey.get(key) as PodObj;
       for (const p of containerPorts(pod)) if (protocol === undefined || p.protocol === protocol) seen.set(`${p.containerPort}/${p.protocol}`, { port: p.containerPort, protocol: p.protocol });
     }
-    out.ports = [...seen.values()].sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol)).map((pp) => {
+    const ports = [...seen.values()].sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol));
+    write(',\n  "ports": [');
+    ports.forEach((pp, k) => {
       const pm = podMatrix(model, { namespaces, port: pp.port, protocol: pp.protocol });
-      return { port: pp.port, protocol: pp.protocol, allowed: pm.rows() };
+      write(`${k > 0 ? ',' : ''}\n    { "port": ${pp.port}, "protocol": "${pp.protocol}", "allowed": `);
+      writeRows(write, n, pm.allowed, '    ');
+      write(' }');
     });
+    write(ports.length > 0 ? '\n  ]' : ']');
   }
-  return out;
+  write('\n}\n');
 }
 
-export function matrixCSV(m: PodMatrix): string {
+export function writeMatrixCSV(write: Write, m: PodMatrix): void {
   const q = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  const lines = [['from\\to', ...m.pods].map(q).join(',')];
-  m.pods.forEach((p, i) => lines.push([q(p), ...m.pods.map((_, j) => (m.allowed(i, j) ? '1' : '0'))].join(',')));
-  return lines.join('\n') + '\n';
+  write(['from\\to', ...m.pods].map(q).join(',') + '\n');
+  m.pods.forEach((p, i) => write([q(p), ...m.pods.map((_, j) => (m.allowed(i, j) ? '1' : '0'))].join(',') + '\n'));
 }
 
-export function matrixTable(model: PolicyModel, m: PodMatrix): string {
+export function writeMatrixTable(write: Write, model: PolicyModel, m: PodMatrix): void {
   const n = m.pods.length;
-  if (n === 0) return 'No pods found.\n';
+  if (n === 0) { write('No pods found.\n'); return; }
   const on = m.port !== undefined ? `on ${m.port}/${m.protocol}` : `on any ${m.protocol ? `${m.protocol} ` : ''}port`;
   const w = String(n).length;
   const nameW = Math.max(...m.pods.map((p) => p.length));
   const cell = (s: string) => s.padStart(w + 1);
-  const lines = [`Connectivity ${on}: row = from, column = to; ✓ allowed, . denied (${n} pods in ${m.classCount} equivalence classes)`];
-  lines.push(`${' '.repeat(w + 2 + nameW)}${m.pods.map((_, j) => cell(String(j + 1))).join('')}`);
-  m.pods.forEach((p, i) => lines.push(`${String(i + 1).padStart(w)}  ${p.padEnd(nameW)}${m.pods.map((_, j) => cell(m.allowed(i, j) ? '✓' : '.')).join('')}`));
+  write(`Connectivity ${on}: row = from, column = to; ✓ allowed, . denied (${n} pods in ${m.classCount} equivalence classes)\n`);
+  write(`${' '.repeat(w + 2 + nameW)}${m.pods.map((_, j) => cell(String(j + 1))).join('')}\n`);
   let allowed = 0;
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j && m.allowed(i, j)) allowed++;
-  lines.push(`${allowed} of ${n * (n - 1)} connections between different pods are allowed.`);
-  if (!m.enforced) lines.push(`warning: the CNI (${model.cni}) does not enforce NetworkPolicy, so every connection is allowed; -o json adds "wouldBeAllowed", what an enforcing CNI would do`);
-  return lines.join('\n') + '\n';
-}
-
-/** Indented JSON with each matrix row on one line, so a 50-pod table stays readable. */
-export function compactJSON(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(/\[\s+((?:true|false)(?:,\s+(?:true|false))*)\s+\]/g, (_, inner: string) => `[${inner.split(/,\s+/).join(', ')}]`);
+  m.pods.forEach((p, i) => {
+    let row = '';
+    for (let j = 0; j < n; j++) {
+      const ok = m.allowed(i, j);
+      if (ok && i !== j) allowed++;
+      row += cell(ok ? '✓' : '.');
+    }
+    write(`${String(i + 1).padStart(w)}  ${p.padEnd(nameW)}${row}\n`);
+  });
+  write(`${allowed} of ${n * (n - 1)} connections between different pods are allowed.\n`);
+  if (!m.enforced) write(`warning: the CNI (${model.cni}) does not enforce NetworkPolicy, so every connection is allowed; -o json adds "wouldBeAllowed", what an enforcing CNI would do\n`);
 }
