@@ -39,10 +39,13 @@ export interface ChainBlock { block: ServerBlock; kubernetes?: KubernetesPlugin 
 const MAX_CNAME_CHASE = 8;
 
 export class DnsChain {
-  constructor(readonly blocks: readonly ChainBlock[], readonly nodeNameservers: readonly string[]) {}
+  constructor(readonly blocks: readonly ChainBlock[], readonly nodeNameservers: readonly string[], readonly nodeSearches: readonly string[] = []) {}
 
-  /** Answers a query as the CoreDNS server listening on `port` would. */
-  resolve(name: string, type: string, port = 53, depth = 0): DnsAnswer {
+  /**
+   * Answers a query as the CoreDNS server listening on `port` would. `clientIP` is the packet's source address (what
+   * autopath uses to find the asking pod).
+   */
+  resolve(name: string, type: string, port = 53, depth = 0, clientIP?: string): DnsAnswer {
     const qname = fqdn(name);
     const qtype = type.toUpperCase();
     const why: string[] = [];
@@ -54,7 +57,7 @@ export class DnsChain {
     const { block } = chosen;
     why.push(`server block ${block.key} (Corefile line ${block.line}) serves ${qname}`);
     const { name: rewritten, revert } = applyRewrites(qname, block.rewrites, why);
-    let reply = this.runPlugins(chosen, rewritten, qtype, why, depth);
+    let reply = this.autopath(chosen, rewritten, qtype, why, depth, clientIP) ?? this.runPlugins(chosen, rewritten, qtype, why, depth);
     if (revert && canonical(rewritten) !== canonical(qname)) {
       // exact rules (always) and `answer auto` rename the answers back to the name the client asked for.
       const rename = (r: DnsRecord) => (canonical(r.name) === canonical(rewritten) ? { ...r, name: qname } : r);
@@ -75,6 +78,39 @@ export class DnsChain {
       }
     }
     return best;
+  }
+
+  /**
+   * autopath @kubernetes (plugin/autopath, kubernetes AutoPath): for a query ending in the client pod's first search
+   * domain, try the base name with each search domain (and bare) on the server; the first reply that is not NXDOMAIN
+   * goes back, with a CNAME from the asked name to the found one. Needs `pods verified` and the pod's own source IP.
+   */
+  private autopath(chosen: ChainBlock, qname: string, qtype: string, why: string[], depth: number, clientIP?: string): Omit<DnsAnswer, 'question' | 'why'> | undefined {
+    const k = chosen.kubernetes;
+    if (!chosen.block.autopath || !k || !clientIP) return undefined;
+    const search = k.autopathSearch(clientIP, this.nodeSearches);
+    if (!search) return undefined;
+    const first = `.${search[0]}`;
+    const lower = canonical(qname);
+    if (!lower.endsWith(first)) return undefined;
+    const base = qname.slice(0, qname.length - first.length);
+    why.push(`autopath: ${qname} ends in the client pod's first search domain ${search[0]}; the server walks ${search.map((d) => (d === '' ? '(bare)' : d)).join(', ')}`);
+    let firstReply: Omit<DnsAnswer, 'question' | 'why'> | undefined;
+    for (const [i, domain] of search.entries()) {
+      const candidate = domain === '' ? `${base}.` : `${base}.${domain}`;
+      const sub: string[] = [];
+      const reply = this.runPlugins(chosen, candidate, qtype, sub, depth);
+      if (i === 0) firstReply = reply;
+      if (reply.rcode === 'NXDOMAIN') continue;
+      why.push(`autopath: ${candidate} -> ${reply.rcode}${sub.length ? ` (${sub[sub.length - 1]})` : ''}`);
+      if (i === 0 || reply.answers.length === 0) return reply;
+      const target = reply.answers.find((a) => canonical(a.name) !== lower);
+      if (!target) return reply;
+      const cname = record(qname, target.ttl, { type: 'CNAME', target: fqdn(target.name) }, 'autopath: the name the server found on the client\'s search path');
+      return { ...reply, answers: [cname, ...reply.answers] };
+    }
+    why.push('autopath: every candidate is NXDOMAIN; the first reply goes back and the client walks its own search list');
+    return firstReply;
   }
 
   private runPlugins(chosen: ChainBlock, qname: string, qtype: string, why: string[], depth: number): Omit<DnsAnswer, 'question' | 'why'> {

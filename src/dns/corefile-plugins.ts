@@ -27,6 +27,9 @@ export interface ServerBlock {
   rewrites: RewriteRule[];
   cache?: CacheConfig;
   loadbalance: boolean;
+  /** `autopath @kubernetes`: the server walks the client pod's search path itself. */
+  autopath: boolean;
+  autopathLine?: number;
   /** Plugins present that podnet accepts but that do not change answers. */
   passive: string[];
 }
@@ -40,7 +43,7 @@ export function compileServerBlocks(blocks: readonly ServerBlockSyntax[], where:
     for (const key of b.keys) {
       const parsed = parseServerKey(key);
       if (!parsed) { diags.push({ code: DnsCodes.pluginArgument, level: 'error', source: at(b.line), message: `Corefile:${b.line}: server block key "${key}" is not a zone[:port]` }); continue; }
-      const sb: ServerBlock = { key, zones: [parsed.zone], port: parsed.port, line: b.line, rewrites: [], loadbalance: false, passive: [] };
+      const sb: ServerBlock = { key, zones: [parsed.zone], port: parsed.port, line: b.line, rewrites: [], loadbalance: false, autopath: false, passive: [] };
       for (const d of b.directives) compileDirective(sb, d, at, diags);
       out.push(sb);
     }
@@ -173,6 +176,11 @@ function compileDirective(sb: ServerBlock, d: Directive, at: (line: number) => S
       return;
     }
     case 'loadbalance': sb.loadbalance = true; sb.passive.push('loadbalance'); return;
+    case 'autopath':
+      if (d.args[0] !== '@kubernetes') { warn(`autopath ${d.args.join(' ')} is not modelled (only autopath @kubernetes)`, DnsCodes.pluginNotModelled); return; }
+      sb.autopath = true;
+      sb.autopathLine = d.line;
+      return;
     default:
       if (PASSIVE.has(d.name)) { sb.passive.push(d.name); return; }
       warn(`plugin "${d.name}" is not modelled by podnet; answers are computed as if it were absent`, DnsCodes.pluginNotModelled);

@@ -104,9 +104,9 @@ test('corefile: cache caps TTLs to its maximum (and raises them to its minimum)'
 });
 
 test('corefile: unmodelled plugins and options are reported, with the ConfigMap\'s file', () => {
-  const m = withCorefile('.:53 {\n  autopath @kubernetes\n  kubernetes cluster.local {\n    multicluster clusterset.local\n  }\n  forward . 127.0.0.1:5300\n}');
+  const m = withCorefile('.:53 {\n  template IN A example.org\n  kubernetes cluster.local {\n    multicluster clusterset.local\n  }\n  forward . 127.0.0.1:5300\n}');
   assert.deepEqual(m.diagnostics.map((d) => [d.code, d.source?.file, d.message]), [
-    ['PN3002', 'fixture.yaml', 'Corefile:2: plugin "autopath" is not modelled by podnet; answers are computed as if it were absent'],
+    ['PN3002', 'fixture.yaml', 'Corefile:2: plugin "template" is not modelled by podnet; answers are computed as if it were absent'],
     ['PN3003', 'fixture.yaml', 'Corefile:4: kubernetes option "multicluster" is not modelled; answers are computed without it'],
   ]);
 });
@@ -126,4 +126,26 @@ test('corefile: quoted strings, comments, one-line blocks and comma-separated ke
   assert.deepEqual(r.blocks[0].keys, ['example.org', 'example.net:1053']);
   assert.deepEqual(r.blocks[0].directives.map((d) => [d.name, d.args, d.block.map((b) => [b.name, b.args])]), [['health', [], [['lameduck', ['5s']]]], ['hosts', ['/etc/my hosts', 'example.org'], []]]);
   assert.deepEqual(r.diagnostics, []);
+});
+
+const AUTOPATH = '.:53 {\n  autopath @kubernetes\n  kubernetes cluster.local {\n    pods verified\n  }\n  forward . 127.0.0.1:5300\n}';
+
+test('corefile: autopath @kubernetes walks the client pod\'s search path on the server: one query, a CNAME', () => {
+  const m = withCorefile(AUTOPATH);
+  assert.deepEqual(m.diagnostics, []);
+  const r = m.resolveFromPod('staging/client', 'backend.production');
+  assert.deepEqual(r.tried, ['backend.production.staging.svc.cluster.local.']);
+  assert.deepEqual(r.answers.map(line), ['backend.production.staging.svc.cluster.local. 5 CNAME backend.production.svc.cluster.local.', 'backend.production.svc.cluster.local. 5 A 10.96.100.10']);
+  // An outside name: the server's walk ends at the bare name, which is forwarded.
+  const ext = m.resolveFromPod('staging/client', 'www.example.com');
+  assert.deepEqual(ext.tried, ['www.example.com.staging.svc.cluster.local.']);
+  assert.equal(ext.forward?.name, 'www.example.com.');
+  // Names that do not end in the client's first search domain are untouched; so are absolute lookups (no client pod).
+  assert.equal(m.resolve('backend.production.staging.svc.cluster.local').rcode, 'NXDOMAIN');
+});
+
+test('corefile: autopath without pods verified does nothing, and says so', () => {
+  const m = withCorefile(AUTOPATH.replace('pods verified', 'pods insecure'));
+  assert.deepEqual(m.diagnostics.map((d) => d.message), ['Corefile:2: autopath @kubernetes needs "pods verified" in the kubernetes plugin; without it CoreDNS does no autopath']);
+  assert.deepEqual(m.resolveFromPod('staging/client', 'backend.production').tried, ['backend.production.staging.svc.cluster.local.', 'backend.production.svc.cluster.local.']);
 });

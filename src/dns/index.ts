@@ -106,7 +106,10 @@ export function compileDns(cluster: Cluster, opts: DnsOptions = {}): DnsModel {
     return { block, kubernetes: new KubernetesPlugin(k, index, serial) };
   });
   const node = opts.nodeResolvConf ?? DEFAULT_NODE_RESOLV_CONF;
-  const chain = new DnsChain(chainBlocks, node.nameservers);
+  const chain = new DnsChain(chainBlocks, node.nameservers, node.searches);
+  for (const b of blocks) {
+    if (b.autopath && b.kubernetes?.pods !== 'verified') diagnostics.push({ code: DnsCodes.optionNotModelled, level: 'warning', source: { file: corefile.source.file, line: corefile.source.line + (b.autopathLine ?? b.line) - 1 }, message: `Corefile:${b.autopathLine ?? b.line}: autopath @kubernetes needs "pods verified" in the kubernetes plugin; without it CoreDNS does no autopath` });
+  }
   const clusterDNS = [wellKnownServiceIPs(cluster.config).dns];
   const kubeDns = cluster.get<Record<string, any>>('Service', 'kube-system', 'kube-dns');
   const dnsServiceIPs = new Set<string>([...clusterDNS, ...((kubeDns?.spec?.clusterIPs ?? []) as string[])]);
@@ -161,7 +164,8 @@ export function compileDns(cluster: Cluster, opts: DnsOptions = {}): DnsModel {
       }
       const candidates = searchCandidates(name, rc, resolver);
       const ask = (n: string): DnsAnswer => {
-        if (nameserver && dnsServiceIPs.has(nameserver)) return chain.resolve(n, qtype);
+        // The packet's source is the pod's IP (no SNAT on the way to kube-dns), which autopath relies on.
+        if (nameserver && dnsServiceIPs.has(nameserver)) return chain.resolve(n, qtype, 53, 0, pod.status?.podIP);
         const why = nameserver ? [`the pod's nameserver ${nameserver} is not the cluster DNS (${[...dnsServiceIPs].join(', ')}): it answers, not CoreDNS`] : ['the pod has no nameserver'];
         return {
           question: { name: n, type: qtype }, rcode: nameserver ? 'FORWARDED' : 'SERVFAIL', authoritative: false, answers: [], authority: [], additional: [], plugin: 'none', why,

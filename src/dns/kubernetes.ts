@@ -128,6 +128,18 @@ export class KubernetesPlugin {
     return { rcode: 'NOERROR', answers: dedup(records), authority: [], additional: dedup(extra), ...(chase ? { chase } : {}), zone, why };
   }
 
+  /**
+   * kubernetes AutoPath: the search path of the pod with this source IP — [<ns>.svc.<zone>, svc.<zone>, <zone>,
+   * CoreDNS's own resolv.conf search domains..., ""] — or undefined (pods not verified, or no such pod).
+   */
+  autopathSearch(clientIP: string, hostSearches: readonly string[]): string[] | undefined {
+    if (this.opts.pods !== 'verified') return undefined;
+    const pod = this.index.podsByIP.get(clientIP)?.[0];
+    if (!pod) return undefined;
+    const zone = this.primaryZone;
+    return [`${pod.namespace.toLowerCase()}.svc.${zone}`, `svc.${zone}`, zone, ...hostSearches.map((h) => canonical(h)), ''];
+  }
+
   fallsThrough(qname: string): boolean {
     const f = this.opts.fallthrough;
     if (!f) return false;
