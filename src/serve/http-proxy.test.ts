@@ -216,3 +216,24 @@ test('malformed requests get 400 and the proxy keeps serving', async () => {
   assert.match(reply, /^HTTP\/1\.1 400 Bad Request/);
   assert.equal(await curl(['-o', '/dev/null', '-w', '%{http_code}', ...resolveTo('gw.example.com', h), `http://gw.example.com:${h}/split/`]), '200');
 });
+
+test('route timeouts: no answer within timeouts.request gives 504; durations parse like Gateway API durations', async () => {
+  const { createServer } = await import('node:http');
+  const { parseDuration } = await import('./http-proxy.js');
+  assert.deepEqual(['10s', '500ms', '1h30m', '1m5s', '', 'x', '10'].map((d) => parseDuration(d)), [10000, 500, 5400000, 65000, undefined, undefined, undefined]);
+  const silent = createServer(() => undefined);
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  const port = (silent.address() as { port: number }).port;
+  const cluster = Cluster.load({ text: GATEWAY.replace('  - matches: [{path: {type: PathPrefix, value: /split}}]', '  - matches: [{path: {type: PathPrefix, value: /slow}}]\n    timeouts: {request: 300ms}\n    backendRefs: [{name: v1, port: 80}]\n  - matches: [{path: {type: PathPrefix, value: /split}}]') });
+  const proxy = await EdgeProxy.start({ cluster, httpPort: 0, resolve: () => ({ host: '127.0.0.1', port }) });
+  try {
+    const t0 = Date.now();
+    const code = await curl(['-o', '/dev/null', '-w', '%{http_code}', ...resolveTo('gw.example.com', proxy.httpPort), `http://gw.example.com:${proxy.httpPort}/slow`]);
+    assert.equal(code, '504');
+    assert.ok(Date.now() - t0 < 3000);
+  } finally {
+    await proxy.close();
+    silent.closeAllConnections();
+    silent.close();
+  }
+});

@@ -170,11 +170,16 @@ export class EdgeProxy {
     const hasBody = rr.method !== 'GET' && rr.method !== 'HEAD' && (headers['content-length'] !== undefined ? headers['content-length'] !== '0' : headers['transfer-encoding'] !== undefined);
     const respHeaders = result.responseHeaders;
     const log = this.opts.log;
+    // HTTPRoute timeouts.request / backendRequest and ingress-nginx proxy-read-timeout: past it the client gets 504.
+    const limitMs = parseDuration(result.timeouts?.request ?? result.timeouts?.backendRequest);
+    let timer: NodeJS.Timeout | undefined;
+    let relay: ResponseRelay | undefined;
     const onDone = (err: Error | null): void => {
+      if (timer) clearTimeout(timer);
       release?.();
       if (err) {
         const code = (err as { code?: string }).code;
-        if (!res.headersSent) this.answer(req, res, code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' ? 504 : 502, `upstream ${endpoint}: ${err.message}`);
+        if (!res.headersSent) this.answer(req, res, code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'PODNET_TIMEOUT' ? 504 : 502, `upstream ${endpoint}: ${err.message}`);
         else res.destroy?.();
       }
       log?.(`${clientIP} "${rr.method} ${rawUrl}" ${err ? 'error' : 'ok'} -> ${key} ${endpoint}`);
@@ -182,8 +187,9 @@ export class EdgeProxy {
     try {
       this.pool(upstream).dispatch(
         { path: result.path!, method: rr.method as 'GET', headers: out, body: hasBody ? (req as unknown as NodeJS.ReadableStream) as never : null },
-        new ResponseRelay(res, rr.method === 'HEAD', respHeaders, onDone) as never,
+        (relay = new ResponseRelay(res, rr.method === 'HEAD', respHeaders, onDone)) as never,
       );
+      if (limitMs !== undefined) timer = setTimeout(() => relay?.abort(Object.assign(new Error(`no response within ${limitMs} ms (route timeout)`), { code: 'PODNET_TIMEOUT' })), limitMs);
     } catch (e) {
       onDone(e as Error); // e.g. a header value a filter set that HTTP/1.1 cannot carry
     }
@@ -239,9 +245,16 @@ class ResponseRelay {
   private size = 0;
   private streaming = false;
   private resume: () => void = () => undefined;
+  private abortFn?: (err: Error) => void;
   constructor(private readonly res: AnyResponse, private readonly head: boolean, private readonly extra: Record<string, string | null> | undefined, private readonly done: (err: Error | null) => void) {}
 
-  onConnect(): void {}
+  onConnect(abort: (err: Error) => void): void {
+    this.abortFn = abort;
+  }
+
+  abort(err: Error): void {
+    this.abortFn?.(err);
+  }
 
   onHeaders(statusCode: number, raw: Buffer[] | string[] | null, resume: () => void): boolean {
     this.status = statusCode;
@@ -301,6 +314,17 @@ function listen(server: Server | Http2SecureServer, port: number, host: string):
       resolve((server.address() as AddressInfo).port);
     });
   });
+}
+
+/** Gateway API durations (`10s`, `500ms`, `1h30m`; units h, m, s, ms) and nginx seconds (`60s`) in ms; 0 means none. */
+export function parseDuration(text: string | undefined): number | undefined {
+  if (!text) return undefined;
+  let ms = 0;
+  const re = /(\d+)(ms|h|m|s)/g;
+  let m: RegExpExecArray | null;
+  let seen = '';
+  while ((m = re.exec(text))) { ms += Number(m[1]) * (m[2] === 'h' ? 3_600_000 : m[2] === 'm' ? 60_000 : m[2] === 's' ? 1000 : 1); seen += m[0]; }
+  return seen === text && ms > 0 ? ms : undefined;
 }
 
 /** A mirror backend's first ready endpoint (mirrors are fire-and-forget copies). */
