@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { check, PolicyQueryError } from './targets.js';
 import { validateNetworkPolicy } from './netpol.js';
+import { podMatrix } from './matrix.js';
 import { e2eObjects, loadModel, np } from './testing.js';
 
 type Obj = Record<string, any>;
@@ -105,3 +106,26 @@ for (const [name, spec, message] of INVALID) {
     assert.deepEqual(direct, [message]);
   });
 }
+
+test('semantics: the matrix agrees with check for host-network pods, on their node and off it', () => {
+  const model = loadModel([...e2eObjects(), hostPod('node-1'), hostPod('node-2'), denyAll('x'), np('y', 'from-nodes', { podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '10.0.2.0/24' } }] }] })]);
+  const m = podMatrix(model, { namespaces: ['x', 'y', 'kube-system'], port: 80 });
+  const ks = m.pods.filter((k) => !k.includes('coredns'));
+  for (const from of ks) for (const to of ks) {
+    const want = check(model, { from, to, port: 80 }).allowed;
+    assert.equal(m.allowed(m.pods.indexOf(from), m.pods.indexOf(to)), want, `${from} -> ${to}`);
+  }
+  // agent-node-1 reaches x/a (same node) but not x/b; y accepts only node-2's address range.
+  const at = (a: string, b: string) => m.allowed(m.pods.indexOf(a), m.pods.indexOf(b));
+  assert.deepEqual([at('kube-system/agent-node-1', 'x/a'), at('kube-system/agent-node-1', 'x/b'), at('kube-system/agent-node-2', 'y/a'), at('kube-system/agent-node-1', 'y/b')], [true, false, true, false]);
+});
+
+test('semantics: an IPv6 single-stack cluster: ipBlocks over pod IPv6 addresses', () => {
+  const base = loadModel(e2eObjects(), { ipFamilies: ['IPv6'] });
+  const ipOf = (ns: string, name: string) => String((base.cluster.get<Obj>('Pod', ns, name)!.status as Obj).podIP);
+  assert.match(ipOf('x', 'b'), /^fd00:10:244:/);
+  const model = loadModel([...e2eObjects(), np('x', 'v6', { podSelector: { matchLabels: { pod: 'a' } }, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: `${ipOf('x', 'b')}/128` } }] }] })], { ipFamilies: ['IPv6'] });
+  assert.deepEqual(['x/a', 'x/b', 'x/c', 'y/b'].map((to) => check(model, { from: 'x/a', to, port: 80 }).allowed), [true, true, false, false]);
+  const m = podMatrix(model, { namespaces: ['x'], port: 80 });
+  assert.deepEqual(m.rows(), [[true, true, false], [true, true, true], [true, true, true]]);
+});
