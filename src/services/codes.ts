@@ -1,8 +1,8 @@
-// PN4xxx: what podnet tells about Services and routing. Stable codes; messages say what kube-proxy will do.
+// PN49xx: what podnet tells about Services (the kube-proxy sub-range of PN4xxx, whose low numbers are Ingress/Gateway's). Stable codes; messages say what kube-proxy will do.
 export const ServiceCodes = {
-  noEndpoints: 'PN4001',
-  namedPortMissing: 'PN4002',
-  externalLocalNodesDrop: 'PN4003',
-  internalLocalNodesDrop: 'PN4004',
-  sourceRangesIgnored: 'PN4005',
+  noEndpoints: 'PN4901',
+  namedPortMissing: 'PN4902',
+  externalLocalNodesDrop: 'PN4903',
+  internalLocalNodesDrop: 'PN4904',
+  sourceRangesIgnored: 'PN4905',
 } as const;
