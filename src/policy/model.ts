@@ -76,7 +76,12 @@ export function compilePolicies(cluster: Cluster): PolicyModel {
   const podByIP = new Map<string, PodObj>();
   for (const c of index.classes) if (!c.hostNetwork) for (const p of c.pods) for (const ip of podIPs(p)) podByIP.set(ip, p);
   const serviceByIP = new Map<string, KubeObject>();
-  for (const s of cluster.services()) for (const ip of (s.spec?.clusterIPs ?? (s.spec?.clusterIP ? [s.spec.clusterIP] : [])) as string[]) if (ip && ip !== 'None') serviceByIP.set(ip, s);
+  for (const s of cluster.services()) {
+    // kube-proxy DNATs a ClusterIP, an externalIP and a LoadBalancer ingress IP alike (in-cluster traffic to the
+    // load balancer's address never leaves the node), so policy sees the endpoints behind any of them.
+    const ips = [...((s.spec?.clusterIPs ?? (s.spec?.clusterIP ? [s.spec.clusterIP] : [])) as string[]), ...((s.spec?.externalIPs ?? []) as string[]), ...(((s.status as Record<string, any> | undefined)?.loadBalancer?.ingress ?? []) as { ip?: string }[]).map((i) => i.ip ?? '')];
+    for (const ip of ips) if (ip && ip !== 'None' && !serviceByIP.has(ip)) serviceByIP.set(ip, s);
+  }
   const cni = cluster.config.cni;
   return { cluster, cni, enforced: ENFORCES_NETWORK_POLICY[cni], index, networkPolicies, adminPolicies, baseline, isolatedBy, adminFor, nodes: cluster.nodes, nodeByIP, podByIP, serviceByIP, diagnostics };
 }

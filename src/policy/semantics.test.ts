@@ -37,6 +37,7 @@ const CASES: { name: string; objs: Obj[]; config?: Obj; from: string; to: string
   { name: 'a named query port resolves on the destination, per protocol', objs: [np('x', 'udp80', { podSelector: {}, ingress: [{ ports: [{ port: 80, protocol: 'UDP' }] }] })], from: 'y/a', to: 'x/a', port: 'serve-80-udp', protocol: 'UDP', allowed: true },
   { name: 'a Service target means its endpoints on the targetPort', objs: [...web(), np('web', 'http-only', { podSelector: {}, ingress: [{ ports: [{ port: 8080 }] }] })], from: 'x/a', to: 'web/svc/web', port: 80, allowed: true, ingress: 'NetworkPolicy' },
   { name: 'a ClusterIP is its Service', objs: [...web(), np('web', 'deny', { podSelector: {} })], from: 'x/a', to: '10.96.0.10', port: 53, protocol: 'UDP', allowed: true, ingress: 'not-isolated' },
+  { name: 'a LoadBalancer address from inside is its Service too', objs: [...web().map((o) => (o.kind === 'Service' ? { ...o, spec: { ...o.spec, type: 'LoadBalancer' } } : o)), np('web', 'deny', { podSelector: {} })], from: 'x/a', to: '172.18.255.200', port: 80, allowed: false, ingress: 'NetworkPolicy' },
   { name: 'a workload target means all its pods', objs: [...web(), np('web', 'from-x', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'x' } } }] }] })], from: 'web/deploy/web', to: 'x/b', port: 80, allowed: true },
 ];
 
