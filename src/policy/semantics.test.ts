@@ -78,11 +78,12 @@ const BAD_QUERIES: [string, Parameters<typeof check>[1], string][] = [
   ['port out of range', { from: 'x/a', to: 'x/b', port: 70000 }, 'port 70000 is out of range: must be between 1 and 65535'],
   ['Service without that port', { from: 'x/a', to: 'web/svc/web', port: 443 }, 'Service web/svc/web has no port 443 (it has 80/TCP "http")'],
   ['unknown Service', { from: 'x/a', to: 'web/svc/nope', port: 80 }, 'services "nope" not found in namespace "web"'],
+  ['ExternalName Service', { from: 'x/a', to: 'web/svc/db', port: 5432 }, 'Service web/db is an ExternalName Service (a DNS alias for db.example.com): it has no endpoints; check the address it resolves to instead'],
   ['bad protocol', { from: 'x/a', to: 'x/b', port: 80, protocol: 'ICMP' as never }, 'protocol "ICMP" is not supported: use TCP, UDP or SCTP'],
 ];
 for (const [name, q, message] of BAD_QUERIES) {
   test(`semantics: bad query: ${name}`, () => {
-    const model = loadModel([...e2eObjects(), ...web()]);
+    const model = loadModel([...e2eObjects(), ...web(), { apiVersion: 'v1', kind: 'Service', metadata: { name: 'db', namespace: 'web' }, spec: { type: 'ExternalName', externalName: 'db.example.com' } }]);
     assert.throws(() => check(model, q), (e: unknown) => e instanceof PolicyQueryError && e.message.startsWith(message));
   });
 }

@@ -77,6 +77,7 @@ function suggest(model: PolicyModel, ns: string, name: string): string {
 
 function serviceTarget(model: PolicyModel, text: string, svc: ServiceObj): Target {
   const ns = svc.metadata.namespace ?? 'default';
+  if (svc.spec?.type === 'ExternalName') throw new PolicyQueryError(`Service ${ns}/${svc.metadata.name} is an ExternalName Service (a DNS alias for ${svc.spec.externalName}): it has no endpoints; check the address it resolves to instead`);
   const pods: PodObj[] = [];
   for (const slice of model.cluster.slicesOfService(ns, svc.metadata.name)) {
     for (const ep of (slice.endpoints ?? [])) {
