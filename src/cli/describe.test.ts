@@ -208,7 +208,7 @@ test('describe ingress: TLS, rules with backends and their endpoints, missing Se
     'Name:             my-app',
     'Labels:           <none>',
     'Namespace:        production',
-    'Address:          ',
+    'Address:          172.18.255.200',
     'Ingress Class:    nginx',
     'Default backend:  <default>',
     'TLS:',
