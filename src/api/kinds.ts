@@ -37,12 +37,57 @@ const KINDS: KindInfo[] = [
   { kind: 'TLSRoute', apiVersions: ['gateway.networking.k8s.io/v1alpha2', 'gateway.networking.k8s.io/v1alpha3'], namespaced: true, plural: 'tlsroutes', shortNames: [], modelled: true },
   { kind: 'ReferenceGrant', apiVersions: ['gateway.networking.k8s.io/v1beta1', 'gateway.networking.k8s.io/v1alpha2'], namespaced: true, plural: 'referencegrants', shortNames: ['refgrant'], modelled: true },
   { kind: 'ClusterConfig', apiVersions: ['podnet.dev/v1alpha1'], namespaced: false, plural: 'clusterconfigs', shortNames: [], modelled: true },
+  // Service mesh (src/mesh). Istio's CRDs (istio/istio manifests/charts/base/files/crd-all.gen.yaml) and Linkerd's policy
+  // CRDs (linkerd/linkerd2 charts/linkerd-crds/templates/policy). Kinds whose name another group already uses
+  // (Gateway, HTTPRoute, Linkerd's AuthorizationPolicy) are stored under a group-qualified kind, `Kind.group`, as
+  // kubectl spells them, so that components listing `Gateway` never see Istio's.
+  { kind: 'PeerAuthentication', apiVersions: ['security.istio.io/v1', 'security.istio.io/v1beta1'], namespaced: true, plural: 'peerauthentications', shortNames: ['pa'], modelled: true },
+  { kind: 'AuthorizationPolicy', apiVersions: ['security.istio.io/v1', 'security.istio.io/v1beta1'], namespaced: true, plural: 'authorizationpolicies', shortNames: ['ap'], modelled: true },
+  { kind: 'RequestAuthentication', apiVersions: ['security.istio.io/v1', 'security.istio.io/v1beta1'], namespaced: true, plural: 'requestauthentications', shortNames: ['ra'], modelled: true },
+  { kind: 'VirtualService', apiVersions: ['networking.istio.io/v1', 'networking.istio.io/v1beta1', 'networking.istio.io/v1alpha3'], namespaced: true, plural: 'virtualservices', shortNames: ['vs'], modelled: true },
+  { kind: 'DestinationRule', apiVersions: ['networking.istio.io/v1', 'networking.istio.io/v1beta1', 'networking.istio.io/v1alpha3'], namespaced: true, plural: 'destinationrules', shortNames: ['dr'], modelled: true },
+  { kind: 'Gateway.networking.istio.io', apiVersions: ['networking.istio.io/v1', 'networking.istio.io/v1beta1', 'networking.istio.io/v1alpha3'], namespaced: true, plural: 'gateways', shortNames: ['gw'], modelled: true },
+  { kind: 'ServiceEntry', apiVersions: ['networking.istio.io/v1', 'networking.istio.io/v1beta1', 'networking.istio.io/v1alpha3'], namespaced: true, plural: 'serviceentries', shortNames: ['se'], modelled: true },
+  { kind: 'Sidecar', apiVersions: ['networking.istio.io/v1', 'networking.istio.io/v1beta1', 'networking.istio.io/v1alpha3'], namespaced: true, plural: 'sidecars', shortNames: [], modelled: true },
+  { kind: 'Server', apiVersions: ['policy.linkerd.io/v1beta3', 'policy.linkerd.io/v1beta2', 'policy.linkerd.io/v1beta1', 'policy.linkerd.io/v1alpha1'], namespaced: true, plural: 'servers', shortNames: ['srv'], modelled: true },
+  { kind: 'ServerAuthorization', apiVersions: ['policy.linkerd.io/v1beta1', 'policy.linkerd.io/v1alpha1'], namespaced: true, plural: 'serverauthorizations', shortNames: ['saz', 'serverauthz'], modelled: true },
+  { kind: 'AuthorizationPolicy.policy.linkerd.io', apiVersions: ['policy.linkerd.io/v1alpha1'], namespaced: true, plural: 'authorizationpolicies', shortNames: ['authzpolicy'], modelled: true },
+  { kind: 'MeshTLSAuthentication', apiVersions: ['policy.linkerd.io/v1alpha1'], namespaced: true, plural: 'meshtlsauthentications', shortNames: ['meshtlsauthn'], modelled: true },
+  { kind: 'NetworkAuthentication', apiVersions: ['policy.linkerd.io/v1alpha1'], namespaced: true, plural: 'networkauthentications', shortNames: ['netauthn', 'networkauthn'], modelled: true },
+  { kind: 'HTTPRoute.policy.linkerd.io', apiVersions: ['policy.linkerd.io/v1beta3', 'policy.linkerd.io/v1beta2', 'policy.linkerd.io/v1beta1', 'policy.linkerd.io/v1alpha1'], namespaced: true, plural: 'httproutes', shortNames: [], modelled: true },
 ];
+
+/** A group-qualified stored kind (`Gateway.networking.istio.io`): the kind as written and its group. */
+function splitQualified(kind: string): { base: string; group: string } | undefined {
+  const dot = kind.indexOf('.');
+  return dot < 0 ? undefined : { base: kind.slice(0, dot), group: kind.slice(dot + 1) };
+}
 
 const byKind = new Map(KINDS.map((k) => [k.kind, k]));
 const byAnyName = new Map<string, KindInfo>();
 for (const k of KINDS) {
-  for (const n of [k.kind.toLowerCase(), k.plural, ...k.shortNames]) byAnyName.set(n, k);
+  const q = splitQualified(k.kind);
+  // A group-qualified kind answers only to its full names (`gateways.networking.istio.io`) and its own short names, so
+  // `gateways` keeps meaning the Gateway API.
+  const names = q ? [k.kind.toLowerCase(), `${k.plural}.${q.group}`, ...k.shortNames] : [k.kind.toLowerCase(), k.plural, ...k.shortNames];
+  for (const n of names) byAnyName.set(n, k);
+}
+
+/**
+ * The kind under which an object is stored: `Kind.group` when a group-qualified entry exists for its apiVersion's group
+ * (Istio's Gateway is `Gateway.networking.istio.io`), else its kind as written.
+ */
+export function storeKindOf(kind: string, apiVersion: unknown): string {
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string') return kind;
+  const slash = apiVersion.indexOf('/');
+  if (slash < 0) return kind;
+  const qualified = `${kind}.${apiVersion.slice(0, slash)}`;
+  return byKind.has(qualified) ? qualified : kind;
+}
+
+/** The kind entry for an object as written (kind + apiVersion); see storeKindOf. */
+export function kindInfoOf(kind: string, apiVersion: unknown): KindInfo | undefined {
+  return byKind.get(storeKindOf(kind, apiVersion));
 }
 
 export function kindInfo(kind: string): KindInfo | undefined {

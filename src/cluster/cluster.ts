@@ -5,7 +5,7 @@ import { applyDefaults, deterministicUid } from '../api/defaults.js';
 import { sanitizeStatus } from '../api/status.js';
 import { Codes, hasErrors, sortDiagnostics, type Diagnostic } from '../api/diagnostics.js';
 import { invalidObjectMessage } from '../api/field-errors.js';
-import { kindInfo } from '../api/kinds.js';
+import { kindInfoOf } from '../api/kinds.js';
 import { loadPaths, parseManifestText, type LoadedObject } from '../api/load.js';
 import type { KubeObject, ObjectRef, SourceRef } from '../api/types.js';
 import { validateObject } from '../api/validate.js';
@@ -166,7 +166,7 @@ function configFrom(o: LoadedObject, diags: Diagnostic[]): ClusterConfig | undef
 function admitObjects(objects: readonly LoadedObject[], store: ClusterStore, unmodelled: LoadedObject[], diags: Diagnostic[], owned: boolean): void {
   const firstSeen = new Map<string, SourceRef>();
   for (const { object: raw, source } of objects) {
-    const info = kindInfo(raw.kind);
+    const info = kindInfoOf(raw.kind, raw.apiVersion);
     const meta = (raw.metadata && typeof raw.metadata === 'object' && !Array.isArray(raw.metadata)) ? raw.metadata as Obj : {};
     const name = typeof meta.name === 'string' ? meta.name : '';
     const nsText = typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : undefined;

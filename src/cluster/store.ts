@@ -1,5 +1,6 @@
 // The cluster store: every object the cluster holds after load and controllers, indexed by kind, namespace and name.
 // Objects here are the computed state (defaults applied, IPs and status filled in); the loaded manifests stay untouched.
+import { storeKindOf } from '../api/kinds.js';
 import { objectKey, type KubeObject, type ObjectRef, type SourceRef } from '../api/types.js';
 
 type NamespaceIndex = Map<string, Map<string, KubeObject>>;
@@ -81,7 +82,7 @@ function sortedValues(names: Map<string, KubeObject> | undefined): KubeObject[] 
 }
 
 export function refOfObject(obj: KubeObject): ObjectRef {
-  return { kind: obj.kind, namespace: obj.metadata.namespace ?? '', name: obj.metadata.name };
+  return { kind: storeKindOf(obj.kind, obj.apiVersion), namespace: obj.metadata.namespace ?? '', name: obj.metadata.name };
 }
 
 export function compareObjects(a: KubeObject, b: KubeObject): number {
