@@ -61,9 +61,18 @@ export interface Verdict {
   wouldBeAllowed: boolean;
 }
 
+/** Pod ends are immutable: built once per pod and model (a `check` at 10k pods is mostly this lookup). */
+const podEnds = new WeakMap<PolicyModel, WeakMap<PodObj, FlowEnd>>();
+
 export function podEnd(model: PolicyModel, pod: PodObj, ip?: string): FlowEnd {
+  let cache = podEnds.get(model);
+  if (!cache) podEnds.set(model, (cache = new WeakMap()));
+  const hit = cache.get(pod);
+  if (hit && (ip === undefined || hit.ip?.text === ip)) return hit;
   const key = podKey(pod);
-  return { kind: 'pod', key, pod, cls: model.index.classes[model.index.classOfPod.get(key)!], ip: parseIP(ip ?? podIPs(pod)[0]) };
+  const end: FlowEnd = { kind: 'pod', key, pod, cls: model.index.classes[model.index.classOfPod.get(key)!], ip: parseIP(ip ?? podIPs(pod)[0]) };
+  if (ip === undefined) cache.set(pod, end);
+  return end;
 }
 
 export function ipEnd(model: PolicyModel, ip: ParsedIP): FlowEnd {
@@ -115,7 +124,7 @@ function isOwnNode(subject: Extract<FlowEnd, { kind: 'pod' }>, other: FlowEnd): 
 /** The verdict for one direction at a pod-network pod: `subject` is the destination (Ingress) or source (Egress). */
 export function evaluateDirection(model: PolicyModel, dir: Direction, subject: Extract<FlowEnd, { kind: 'pod' }>, other: FlowEnd, protocol: Protocol, port: number): DirectionVerdict {
   const destPorts = dir === 'Ingress' ? subject.cls.ports : other.kind === 'pod' ? other.cls.ports : undefined;
-  const what = dir === 'Ingress' ? `ingress to ${subject.key}` : `egress from ${subject.key}`;
+  const whatText = () => (dir === 'Ingress' ? `ingress to ${subject.key}` : `egress from ${subject.key}`);
   const isolating = model.isolatedBy[dir][subject.cls.id];
   const isolated = isolating.length > 0;
   const rules: RuleRef[] = [];
@@ -129,7 +138,7 @@ export function evaluateDirection(model: PolicyModel, dir: Direction, subject: E
     const ruleText = `rule ${anpHit.rule.name ? `"${anpHit.rule.name}"` : `#${anpHit.rule.index}`} of AdminNetworkPolicy ${anpHit.policy.name} (priority ${anpHit.policy.priority})`;
     if (anpHit.rule.action !== 'Pass') {
       const allowed = anpHit.rule.action === 'Allow';
-      return { allowed, isolated, policies: [anpHit.policy.key], decidedBy: 'AdminNetworkPolicy', rules, get reason() { return `${what} is ${allowed ? 'allowed' : 'denied'} by ${ruleText}, before any NetworkPolicy`; }, get summary() { return `${allowed ? 'allowed' : 'denied'} by ${ruleText}`; } };
+      return { allowed, isolated, policies: [anpHit.policy.key], decidedBy: 'AdminNetworkPolicy', rules, get reason() { return `${whatText()} is ${allowed ? 'allowed' : 'denied'} by ${ruleText}, before any NetworkPolicy`; }, get summary() { return `${allowed ? 'allowed' : 'denied'} by ${ruleText}`; } };
     }
     passed = `${ruleText} passes it on; `;
   }
@@ -138,7 +147,7 @@ export function evaluateDirection(model: PolicyModel, dir: Direction, subject: E
   // 2. NetworkPolicy: isolated pods accept only what some isolating policy's rule allows (and their own node).
   if (isolated) {
     if (isOwnNode(subject, other)) {
-      return { allowed: true, isolated, policies: [], decidedBy: 'node', rules, get reason() { return `${prefix}${what} is allowed: traffic between a pod and the node it runs on is always allowed`; }, get summary() { return `${prefix}allowed: traffic between a pod and its own node is always allowed`; } };
+      return { allowed: true, isolated, policies: [], decidedBy: 'node', rules, get reason() { return `${prefix}${whatText()} is allowed: traffic between a pod and the node it runs on is always allowed`; }, get summary() { return `${prefix}allowed: traffic between a pod and its own node is always allowed`; } };
     }
     const allowing: string[] = [];
     for (const pi of isolating) {
@@ -149,10 +158,10 @@ export function evaluateDirection(model: PolicyModel, dir: Direction, subject: E
       }
       if (hit) allowing.push(p.key);
     }
-    if (allowing.length > 0) return { allowed: true, isolated, policies: allowing, decidedBy: 'NetworkPolicy', rules, get reason() { return `${prefix}${what} is allowed by NetworkPolicy ${allowing.join(', ')}`; }, get summary() { return `${prefix}allowed by NetworkPolicy ${allowing.join(', ')}`; } };
+    if (allowing.length > 0) return { allowed: true, isolated, policies: allowing, decidedBy: 'NetworkPolicy', rules, get reason() { return `${prefix}${whatText()} is allowed by NetworkPolicy ${allowing.join(', ')}`; }, get summary() { return `${prefix}allowed by NetworkPolicy ${allowing.join(', ')}`; } };
     const keys = isolating.map((i) => model.networkPolicies[i].key);
     const none = keys.length > 1 ? 'none of their rules allows' : 'none of its rules allows';
-    return { allowed: false, isolated, policies: keys, decidedBy: 'NetworkPolicy', rules, get reason() { return `${prefix}${what} is denied: ${subject.key} is isolated for ${dir.toLowerCase()} by ${keys.join(', ')}, and ${none} ${other.key} on ${port}/${protocol}`; }, get summary() { return `${prefix}denied: isolated for ${dir.toLowerCase()} by ${keys.join(', ')}, and ${none} this ${dir === 'Ingress' ? 'source' : 'destination'} on ${port}/${protocol}`; } };
+    return { allowed: false, isolated, policies: keys, decidedBy: 'NetworkPolicy', rules, get reason() { return `${prefix}${whatText()} is denied: ${subject.key} is isolated for ${dir.toLowerCase()} by ${keys.join(', ')}, and ${none} ${other.key} on ${port}/${protocol}`; }, get summary() { return `${prefix}denied: isolated for ${dir.toLowerCase()} by ${keys.join(', ')}, and ${none} this ${dir === 'Ingress' ? 'source' : 'destination'} on ${port}/${protocol}`; } };
   }
 
   // 3. BaselineAdminNetworkPolicy, for traffic neither ANP nor NetworkPolicy decided.
@@ -163,10 +172,10 @@ export function evaluateDirection(model: PolicyModel, dir: Direction, subject: E
       rules.push(ruleRef(hit.policy, dir, hit.rule));
       const allowed = hit.rule.action === 'Allow';
       const ruleText = `rule ${hit.rule.name ? `"${hit.rule.name}"` : `#${hit.rule.index}`} of BaselineAdminNetworkPolicy default`;
-      return { allowed, isolated, policies: [b.key], decidedBy: 'BaselineAdminNetworkPolicy', rules, get reason() { return `${prefix}${what} is ${allowed ? 'allowed' : 'denied'} by ${ruleText} (no NetworkPolicy isolates ${subject.key})`; }, get summary() { return `${prefix}${allowed ? 'allowed' : 'denied'} by ${ruleText} (no NetworkPolicy isolates the pod)`; } };
+      return { allowed, isolated, policies: [b.key], decidedBy: 'BaselineAdminNetworkPolicy', rules, get reason() { return `${prefix}${whatText()} is ${allowed ? 'allowed' : 'denied'} by ${ruleText} (no NetworkPolicy isolates ${subject.key})`; }, get summary() { return `${prefix}${allowed ? 'allowed' : 'denied'} by ${ruleText} (no NetworkPolicy isolates the pod)`; } };
     }
   }
-  return { allowed: true, isolated: false, policies: [], decidedBy: 'not-isolated', rules, get reason() { return `${prefix}${what} is allowed: no NetworkPolicy selects ${subject.key} for ${dir.toLowerCase()}`; }, get summary() { return `${prefix}allowed: no NetworkPolicy isolates the pod for ${dir.toLowerCase()}`; } };
+  return { allowed: true, isolated: false, policies: [], decidedBy: 'not-isolated', rules, get reason() { return `${prefix}${whatText()} is allowed: no NetworkPolicy selects ${subject.key} for ${dir.toLowerCase()}`; }, get summary() { return `${prefix}allowed: no NetworkPolicy isolates the pod for ${dir.toLowerCase()}`; } };
 }
 
 function exempt(decidedBy: DecidedBy, reason: string, summary: string): DirectionVerdict {

@@ -147,12 +147,11 @@ export function check(model: PolicyModel, q: CheckQuery): CheckResult {
     for (const src of from.ends) targets.push(evaluateFlow(model, src, dst, port, protocol, portName));
   }
   if (targets.length === 0) throw new PolicyQueryError(`no destination pod of ${to.text} serves that port`);
-  const agg = (dir: 'egress' | 'ingress') => ({
-    allowed: targets.every((v) => v[dir].allowed),
-    isolated: targets.some((v) => v[dir].isolated),
+  const agg = (dir: 'egress' | 'ingress') => {
+    const allowed = targets.every((v) => v[dir].allowed);
     // When denied, the policies of the denied pairs (those that isolate); when allowed, those that allowed.
-    policies: [...new Set(targets.filter((v) => v[dir].allowed === targets.every((t) => t[dir].allowed)).flatMap((v) => v[dir].policies))],
-  });
+    return { allowed, isolated: targets.some((v) => v[dir].isolated), policies: [...new Set(targets.filter((v) => v[dir].allowed === allowed).flatMap((v) => v[dir].policies))] };
+  };
   for (const v of targets) warnings.push(...v.warnings);
   return {
     allowed: targets.every((v) => v.allowed), egress: agg('egress'), ingress: agg('ingress'), warnings: [...new Set(warnings)], targets,
