@@ -1,8 +1,23 @@
-// `podnet validate -f PATH`: every error and warning with file:line; exit 1 on any error.
+// `podnet validate -f PATH`: every error and warning with file:line — the API server's (loading, validation,
+// allocation) and the components' (Corefile, Ingress/Gateway routing, Services as kube-proxy will treat them);
+// exit 1 on any error. Policy findings have their own command, `podnet lint`.
 import type { Command } from 'commander';
 import { CliExit, withManifestOptions, type IO, type ManifestOptions } from './common.js';
-import { Cluster } from '../cluster/cluster.js';
-import { formatDiagnostic } from '../api/diagnostics.js';
+import { BUILTIN_SOURCE, Cluster } from '../cluster/cluster.js';
+import { formatDiagnostic, sortDiagnostics, type Diagnostic } from '../api/diagnostics.js';
+import { compileDns } from '../dns/index.js';
+import { compileRouting } from '../ingress/index.js';
+import { serviceDiagnostics } from '../services/index.js';
+
+/**
+ * The cluster's own diagnostics plus those of each component compiled over it. Findings about objects podnet added
+ * itself (the built-ins: kube-dns, ingress-nginx...) are left out: they describe the emulated platform, not the user's
+ * manifests, and nothing in the manifests could change them.
+ */
+export function allDiagnostics(cluster: Cluster): Diagnostic[] {
+  const components = [...compileDns(cluster).diagnostics, ...compileRouting(cluster).diagnostics, ...serviceDiagnostics(cluster)];
+  return sortDiagnostics([...cluster.diagnostics, ...components.filter((d) => d.source?.file !== BUILTIN_SOURCE.file)]);
+}
 
 export function registerValidate(program: Command, io: IO): void {
   withManifestOptions(program.command('validate').description('check manifests: every error and warning, with file:line'))
@@ -12,13 +27,18 @@ export function registerValidate(program: Command, io: IO): void {
         io.err.write('error: must specify one of -f and -k\n');
         throw new CliExit(1);
       }
+      if (!['text', 'json'].includes(opts.output)) {
+        io.err.write(`error: unknown output format "${opts.output}": use text or json\n`);
+        throw new CliExit(1);
+      }
       const cluster = Cluster.load({ paths: opts.filename, configPath: opts.config });
-      const errors = cluster.diagnostics.filter((d) => d.level === 'error').length;
-      const warnings = cluster.diagnostics.length - errors;
+      const diags = allDiagnostics(cluster);
+      const errors = diags.filter((d) => d.level === 'error').length;
+      const warnings = diags.length - errors;
       if (opts.output === 'json') {
-        io.out.write(JSON.stringify({ valid: errors === 0, errors, warnings, diagnostics: cluster.diagnostics }, null, 2) + '\n');
+        io.out.write(JSON.stringify({ valid: errors === 0, errors, warnings, diagnostics: diags }, null, 2) + '\n');
       } else {
-        for (const d of cluster.diagnostics) io.out.write(formatDiagnostic(d) + '\n');
+        for (const d of diags) io.out.write(formatDiagnostic(d) + '\n');
         const objects = cluster.store.kinds().reduce((n, k) => n + cluster.store.count(k), 0);
         io.out.write(`${errors} error(s), ${warnings} warning(s); ${objects} objects in the cluster model\n`);
       }
