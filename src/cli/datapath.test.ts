@@ -1,24 +1,14 @@
 // End-to-end tests of `podnet endpoints`, `proxy-rules` and `trace` through main(): JSON contracts, formats, errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Cluster } from '../cluster/cluster.js';
-import { main } from './main.js';
+import { runCli } from './testing.js';
 
 const SHOP = fileURLToPath(new URL('../../../examples/shop', import.meta.url));
 const TRACES = fileURLToPath(new URL('../../../src/trace/testdata/traces.yaml', import.meta.url));
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let o = '';
-  let e = '';
-  out.on('data', (d) => (o += d));
-  err.on('data', (d) => (e += d));
-  const code = await main(argv, out, err);
-  return { code, out: o, err: e };
-}
+const run = runCli;
 
 test('cli endpoints -o json: the contract fields', async () => {
   const r = await run('endpoints', '-f', TRACES, '--service', 'shop/web', '--from', 'shop/client', '-o', 'json');

@@ -6,26 +6,16 @@ import { spawn, spawnSync, execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { main } from './main.js';
+import { runCli } from './testing.js';
 import { FIXTURE } from '../dns/testdata/fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'podnet-dns-'));
 const file = join(dir, 'cluster.yaml');
 writeFileSync(file, FIXTURE);
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let o = '';
-  let e = '';
-  out.on('data', (c) => (o += c));
-  err.on('data', (c) => (e += c));
-  const code = await main(argv, out, err);
-  return { code, out: o, err: e };
-}
+const run = runCli;
 
 test('podnet dns -o json: the contract fields, from a pod, with every name tried', async () => {
   const r = await run('dns', '-f', file, '--from', 'staging/client', 'backend.production', '-o', 'json');

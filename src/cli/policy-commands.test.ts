@@ -6,10 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { e2eObjects, np, toText } from '../policy/testing.js';
-import { main } from './main.js';
+import { runCli } from './testing.js';
 
 const SHOP = fileURLToPath(new URL('../../../examples/shop', import.meta.url));
 const BIN = fileURLToPath(new URL('../../../bin/podnet', import.meta.url));
@@ -22,16 +21,7 @@ writeFileSync(XYZ, toText([...e2eObjects(),
 const FLANNEL = join(dir, 'flannel.yaml');
 writeFileSync(FLANNEL, toText([{ apiVersion: 'podnet.dev/v1alpha1', kind: 'ClusterConfig', metadata: { name: 'c' }, spec: { cni: 'flannel' } }, ...e2eObjects(), np('x', 'deny-ingress', { podSelector: {} })]));
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let o = '';
-  let e = '';
-  out.on('data', (d) => (o += d));
-  err.on('data', (d) => (e += d));
-  const code = await main(argv, out, err);
-  return { code, out: o, err: e };
-}
+const run = runCli;
 
 test('cli check -o json: the contract', async () => {
   const r = await run('check', '-f', XYZ, '--from', 'y/a', '--to', 'x/a', '--port', '80', '-o', 'json');

@@ -3,16 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { main } from './main.js';
+import { runCli } from './testing.js';
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const sink = (append: (s: string) => void) => new Writable({ write(chunk, _enc, cb) { append(String(chunk)); cb(); } });
-  const code = await main(argv, sink((s) => (out += s)), sink((s) => (err += s)));
-  return { code, out, err };
-}
+const run = (argv: string[]) => runCli(...argv);
 
 test('validate: the shop example is clean', async () => {
   const r = await run(['validate', '-f', 'examples/shop']);
