@@ -18,17 +18,9 @@ export interface SyntheticOptions {
 
 type Obj = Record<string, any>;
 
-/** mulberry32: a small seeded PRNG. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG the synthetic clusters use (re-exported for the benches). */
+export { seededRandom as rng } from '../src/util/prng.js';
+import { seededRandom as rng } from '../src/util/prng.js';
 
 const TIERS = [
   { tier: 'web', ports: [{ name: 'http', containerPort: 8080 }] },

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { validateObject } from './validate.js';
 import { formatFieldError, invalidObjectMessage, type FieldError } from './field-errors.js';
 import type { KubeObject } from './types.js';
+import { seededRandom } from '../util/prng.js';
 
 const KINDS = ['Namespace', 'Node', 'Pod', 'Service', 'Endpoints', 'Secret', 'ConfigMap', 'Deployment', 'ReplicaSet',
   'StatefulSet', 'DaemonSet', 'Job', 'EndpointSlice', 'NetworkPolicy', 'Ingress', 'IngressClass', 'ClusterConfig', 'Widget'];
@@ -55,17 +56,7 @@ const CORPUS: Record<string, unknown>[] = [
   { apiVersion: 'podnet.dev/v1alpha1', kind: 'ClusterConfig', metadata: {}, spec: { cni: 'calico' } },
 ];
 
-/** mulberry32: a small seeded PRNG, so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = seededRandom;
 
 function garbage(rand: () => number, root: unknown, depth = 0): unknown {
   const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
