@@ -1,7 +1,7 @@
 // Benchmark plumbing shared by bench/*.ts: timing, machine facts, and BENCHMARKS.md sections.
 // Each bench module default-exports a Bench; `npm run bench [-- NAME...]` runs them and rewrites their sections of
 // BENCHMARKS.md (others are kept), between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->`.
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 
 export interface Bench {
@@ -12,7 +12,7 @@ export interface Bench {
 
 export function machineLine(): string {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  return `${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}/${process.arch}`;
+  return `${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}/${process.arch}, load average ${loadavg()[0].toFixed(1)} when measured`;
 }
 
 /** Runs fn once and returns [result, milliseconds]. */
