@@ -4,6 +4,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { Cluster } from '../cluster/cluster.js';
+import { PodReferenceError, resolvePodReference } from '../cluster/refs.js';
 import { compileDns, formatResolvConf, PodNotFoundError, type DnsLookup, type DnsModel, type DnsRecord } from '../dns/index.js';
 import { isValidName } from '../dns/names.js';
 import { DnsServer } from '../serve/dns-server.js';
@@ -47,9 +48,9 @@ function lookup(name: string | undefined, opts: LookupOptions, io: IO): void {
   printDiagnostics(model.diagnostics, io.err);
   let result: DnsLookup;
   try {
-    result = opts.from ? model.resolveFromPod(opts.from, name, type, { resolver: opts.resolver as 'glibc' | 'musl' }) : model.resolve(name, type);
+    result = opts.from ? model.resolveFromPod(resolvePodReference(cluster, opts.from), name, type, { resolver: opts.resolver as 'glibc' | 'musl' }) : model.resolve(name, type);
   } catch (e) {
-    if (e instanceof PodNotFoundError) { io.err.write(`Error from server (NotFound): ${e.message}\n`); throw new CliExit(2); }
+    if (e instanceof PodNotFoundError || e instanceof PodReferenceError) { io.err.write(`Error from server (NotFound): ${e.message}\n`); throw new CliExit(2); }
     throw e;
   }
   if (opts.output === 'json') io.out.write(JSON.stringify(toJson(result), null, 2) + '\n');

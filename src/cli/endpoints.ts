@@ -2,6 +2,7 @@
 // endpoints kube-proxy would use from that vantage point, with the probability of each (src/services decides).
 import type { Command } from 'commander';
 import { endpointsFor, EndpointsQueryError } from '../services/query.js';
+import { PodReferenceError, resolvePodReference } from '../cluster/refs.js';
 import { CliExit, loadCluster, withManifestOptions, type IO, type ManifestOptions } from './common.js';
 
 interface Opts extends ManifestOptions { service?: string; port?: string; protocol?: string; from?: string; node?: string; external?: boolean; via?: string; client?: string; output: string }
@@ -24,9 +25,9 @@ export function registerEndpoints(program: Command, io: IO): void {
       const cluster = loadCluster(opts, io, { quietWarnings: true });
       let answer;
       try {
-        answer = endpointsFor(cluster, { service: opts.service, port: opts.port, protocol: opts.protocol, from: opts.from, node: opts.node, external: opts.external, via: opts.via as 'nodePort' | undefined, clientIP: opts.client });
+        answer = endpointsFor(cluster, { service: opts.service, port: opts.port, protocol: opts.protocol, from: opts.from && resolvePodReference(cluster, opts.from), node: opts.node, external: opts.external, via: opts.via as 'nodePort' | undefined, clientIP: opts.client });
       } catch (e) {
-        if (e instanceof EndpointsQueryError) { io.err.write(`error: ${e.message}\n`); throw new CliExit(1); }
+        if (e instanceof PodReferenceError || e instanceof EndpointsQueryError) { io.err.write(`error: ${e.message}\n`); throw new CliExit(1); }
         throw e;
       }
       if (opts.output === 'json') { io.out.write(JSON.stringify(answer, null, 2) + '\n'); return; }

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { defaultComponents } from '../trace/components.js';
 import { trace, TraceInputError } from '../trace/trace.js';
+import { PodReferenceError, resolvePodReference } from '../cluster/refs.js';
 import { CliExit, loadCluster, withManifestOptions, type IO, type ManifestOptions } from './common.js';
 
 interface Opts extends ManifestOptions { from?: string; to?: string; seed?: string; node?: string; protocol?: string; size?: string; output: string }
@@ -27,9 +28,9 @@ export function registerTrace(program: Command, io: IO): void {
       const cluster = loadCluster(opts, io, { quietWarnings: true });
       let result;
       try {
-        result = trace(cluster, { from: opts.from, to: opts.to, seed, node: opts.node, protocol: protocol as 'TCP' | undefined, size, components: defaultComponents() });
+        result = trace(cluster, { from: opts.from.startsWith('external') ? opts.from : resolvePodReference(cluster, opts.from), to: opts.to, seed, node: opts.node, protocol: protocol as 'TCP' | undefined, size, components: defaultComponents() });
       } catch (e) {
-        if (e instanceof TraceInputError) { io.err.write(`error: ${e.message}\n`); throw new CliExit(1); }
+        if (e instanceof PodReferenceError || e instanceof TraceInputError) { io.err.write(`error: ${e.message}\n`); throw new CliExit(1); }
         throw e;
       }
       if (opts.output === 'json') io.out.write(JSON.stringify(result, null, 2) + '\n');

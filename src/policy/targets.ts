@@ -1,7 +1,6 @@
 // What `check --from/--to` accept, resolved to connection ends: `NS/POD`, an IP (a pod's, a node's, a Service's
 // ClusterIP, or an outside address), `NS/KIND/NAME` for a workload (its pods) or `NS/svc/NAME` (its ready endpoints,
 // with the Service port mapped to each endpoint's targetPort as kube-proxy does before policy sees the packet).
-import { compileLabelSelector } from '../api/labels.js';
 import type { KubeObject } from '../api/types.js';
 import { findPort } from '../cluster/endpointslices.js';
 import { podIPs, type PodObj, type Protocol } from './classes.js';
@@ -9,20 +8,13 @@ import { evaluateFlow, ipEnd, podEnd, type DirectionVerdict, type FlowEnd, type 
 import type { PolicyModel } from './model.js';
 import { PROTOCOLS, resolveNamedPort } from './ports.js';
 import { looksLikeIP, parseIP } from './select.js';
+import { PodReferenceError, podsOfWorkload, WORKLOAD_KINDS } from '../cluster/refs.js';
 
 type Obj = Record<string, any>;
 type ServiceObj = KubeObject & { spec: Obj };
 
 /** A query that cannot be answered as asked (unknown pod, bad port...): the message says why, for people. */
 export class PolicyQueryError extends Error {}
-
-const WORKLOAD_KINDS: Record<string, string> = {
-  deploy: 'Deployment', deployment: 'Deployment', deployments: 'Deployment',
-  sts: 'StatefulSet', statefulset: 'StatefulSet', statefulsets: 'StatefulSet',
-  ds: 'DaemonSet', daemonset: 'DaemonSet', daemonsets: 'DaemonSet',
-  rs: 'ReplicaSet', replicaset: 'ReplicaSet', replicasets: 'ReplicaSet',
-  job: 'Job', jobs: 'Job',
-};
 
 export interface Target {
   text: string;
@@ -60,10 +52,13 @@ export function resolveTarget(model: PolicyModel, text: string): Target {
     if (['po', 'pod', 'pods'].includes(kindLower)) return resolveTarget(model, `${ns}/${name}`);
     const kind = WORKLOAD_KINDS[kindLower];
     if (!kind) throw new PolicyQueryError(`"${kindText}" in ${t} is not a workload kind: use deploy, sts, ds, rs, job or svc`);
-    const wl = cluster.get<KubeObject & { spec: Obj }>(kind, ns, name);
-    if (!wl) throw new PolicyQueryError(`${kind.toLowerCase()}s "${name}" not found in namespace "${ns}"`);
-    const sel = compileLabelSelector(wl.spec?.selector ?? { matchLabels: { __none__: '' } });
-    const pods = (cluster.pods(ns) as PodObj[]).filter((p) => sel(p.metadata.labels));
+    let pods: PodObj[];
+    try {
+      pods = podsOfWorkload(cluster, kind, ns, name) as PodObj[];
+    } catch (e) {
+      if (e instanceof PodReferenceError) throw new PolicyQueryError(e.message);
+      throw e;
+    }
     if (pods.length === 0) throw new PolicyQueryError(`${kind} ${ns}/${name} has no pods`);
     return { text: t, kind: 'workload', ends: pods.map((p) => podEnd(model, p)) };
   }
