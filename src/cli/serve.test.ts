@@ -2,6 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,7 +24,11 @@ test('podnet serve ingress -f examples/shop: curl https through the edge reaches
     const m = /http:\/\/127\.0\.0\.1:(\d+) \(port 80 in the cluster\) and https:\/\/127\.0\.0\.1:(\d+) \(port 443\)/.exec(banner);
     assert.ok(m, banner);
     const [http, https] = [m[1], m[2]];
-    const body = await curl(['-k', '--resolve', `my-app.example.com:${https}:127.0.0.1`, `https://my-app.example.com:${https}/api/x`]);
+    const secret = readFileSync(join(root, 'examples/shop/app/tls-secret.yaml'), 'utf8');
+    const ca = join(mkdtempSync(join(tmpdir(), 'podnet-serve-')), 'ca.pem');
+    writeFileSync(ca, Buffer.from(/tls\.crt: (\S+)/.exec(secret)![1], 'base64'));
+    const body = await curl(['--cacert', ca, '-w', '\n%{ssl_verify_result}', '--resolve', `my-app.example.com:${https}:127.0.0.1`, `https://my-app.example.com:${https}/api/x`]);
+    assert.match(body, /\n0$/, 'the certificate of Secret production/my-app-tls, verified');
     assert.match(body, /^pod production\/backend-[a-z0-9]+-[a-z0-9]+ \(10\.244\.\d+\.\d+:8080 on node-\d\) answered GET \/api\/x/);
     const redirect = await curl(['-o', '/dev/null', '-w', '%{http_code} %{redirect_url}', '--resolve', `my-app.example.com:${http}:127.0.0.1`, `http://my-app.example.com:${http}/web/`]);
     assert.equal(redirect, `308 https://my-app.example.com:${https}/web`);

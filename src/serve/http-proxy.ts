@@ -84,7 +84,7 @@ export class EdgeProxy {
       p.httpPort = await listen(p.http, opts.httpPort, host);
     }
     if (opts.httpsPort !== undefined) {
-      const fallbackPair: KeyPair | undefined = selfSignedKeyPair('Kubernetes Ingress Controller Fake Certificate', ['ingress.local']);
+      const fallbackPair: KeyPair | undefined = selfSignedKeyPair('Kubernetes Ingress Controller Fake Certificate', ['ingress.local'], 'rsa');
       if (fallbackPair) p.fallback = createSecureContext(fallbackPair);
       p.https = createSecureServer({
         allowHTTP1: true,

@@ -23,11 +23,16 @@ export function keyPairOfSecret(cluster: Cluster, ref: string): KeyPair | undefi
   return cert && key ? { cert, key } : undefined;
 }
 
-/** A self-signed certificate for `cn` (and SANs), made with the openssl CLI; undefined when openssl is missing. */
-export function selfSignedKeyPair(cn: string, sans: string[] = [cn]): KeyPair | undefined {
+/**
+ * A self-signed certificate for `cn` (and SANs), made with the openssl CLI; undefined when openssl is missing. The
+ * proxy's default (fallback) certificate must be RSA: with an EC default, OpenSSL keeps serving it even after the SNI
+ * callback switches to an RSA Secret's context; an RSA default lets both RSA and EC Secrets through.
+ */
+export function selfSignedKeyPair(cn: string, sans: string[] = [cn], keyType: 'ec' | 'rsa' = 'ec'): KeyPair | undefined {
   const dir = mkdtempSync(join(tmpdir(), 'podnet-tls-'));
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '365',
+    const key = keyType === 'rsa' ? ['-newkey', 'rsa:2048'] : ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'];
+    execFileSync('openssl', ['req', '-x509', ...key, '-nodes', '-days', '365',
       '-subj', `/O=Acme Co/CN=${cn}`, '-addext', `subjectAltName=${sans.map((s) => `DNS:${s}`).join(',')}`,
       '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
     return { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') };
