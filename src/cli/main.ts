@@ -14,6 +14,11 @@ import { registerProxyRules } from './proxy-rules.js';
 import { registerTrace } from './trace.js';
 import { registerRoute } from './route.js';
 import { registerServe } from './serve.js';
+import { registerUp } from './up.js';
+import { registerExec } from './exec.js';
+import { registerApply } from './apply.js';
+import { registerLogs } from './logs.js';
+import { registerMesh } from './mesh.js';
 
 export function buildProgram(out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Command {
   const program = new Command('podnet')
@@ -36,6 +41,11 @@ export function buildProgram(out: NodeJS.WritableStream = process.stdout, err: N
   registerTrace(program, io);
   registerRoute(program, io);
   registerServe(program, io);
+  registerUp(program, io);
+  registerExec(program, io);
+  registerApply(program, io);
+  registerLogs(program, io);
+  registerMesh(program, io);
   return program;
 }
 

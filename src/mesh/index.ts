@@ -45,3 +45,5 @@ export { routeRequest, findVirtualService, DEFAULT_RETRIES, type RouteDecision, 
 export { effectiveTrafficPolicy, findDestinationRule, type EffectiveTrafficPolicy, type OutlierDetectionConfig } from './traffic-policy.js';
 export { newOutlierState, recordResponse, tick, isEjected, ejectedHosts, healthyHosts, type OutlierState, type OutlierEvent } from './outlier.js';
 export { evaluateLinkerd, type LinkerdDecision } from './linkerd.js';
+export { analyzeMesh } from './analyze.js';
+export { MeshCodes } from './codes.js';

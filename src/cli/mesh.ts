@@ -1,0 +1,104 @@
+// `podnet mesh analyze`: istioctl-analyze-style checks of the mesh configuration (codes PN5xxx, object, file:line).
+// `podnet mesh check`: one request through the mesh (client proxy route, mTLS, server authorization), with every why.
+// The semantics live in src/mesh; this file only parses options and prints.
+import type { Command } from 'commander';
+import type { Diagnostic } from '../api/diagnostics.js';
+import { formatSource } from '../api/types.js';
+import { analyzeMesh, compileMesh, meshJson, type MeshEndpoint, type MeshEvaluation } from '../mesh/index.js';
+import { CliExit, loadCluster, withManifestOptions, type IO, type ManifestOptions } from './common.js';
+
+interface AnalyzeOptions extends ManifestOptions { output: string; failOn: string; rootNamespace: string }
+interface CheckOptions extends ManifestOptions { from?: string; to?: string; port?: string; method?: string; path: string; header: string[]; output: string; rootNamespace: string }
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+export function registerMesh(program: Command, io: IO): void {
+  const mesh = program.command('mesh').description('service mesh (Istio, Linkerd): analyze configuration, check a request');
+  const fail = (m: string): never => { io.err.write(`error: ${m}\n`); throw new CliExit(1); };
+
+  withManifestOptions(mesh.command('analyze').description('find mesh configuration problems, like istioctl analyze'))
+    .option('-o, --output <format>', 'text or json', 'text')
+    .option('--fail-on <level>', 'exit 1 when a finding is at least this severe: error, warning or none', 'error')
+    .option('--root-namespace <ns>', "Istio's root namespace (mesh-wide policies)", 'istio-system')
+    .action((opts: AnalyzeOptions) => {
+      if (!['text', 'json'].includes(opts.output)) fail(`unknown output format "${opts.output}": use text or json`);
+      const ranks: Record<string, number> = { error: 2, warning: 1, none: 99 };
+      if (!(opts.failOn in ranks)) fail(`--fail-on must be error, warning or none, not "${opts.failOn}"`);
+      const cluster = loadCluster(opts, io, { quietWarnings: true });
+      const diags = analyzeMesh(compileMesh(cluster, { rootNamespace: opts.rootNamespace }));
+      if (opts.output === 'json') io.out.write(JSON.stringify({ findings: diags.map(diagJSON), summary: { errors: count(diags, 'error'), warnings: count(diags, 'warning') } }, null, 2) + '\n');
+      else io.out.write(formatAnalysis(diags));
+      if (diags.some((d) => ranks[d.level] >= ranks[opts.failOn])) throw new CliExit(1);
+    });
+
+  withManifestOptions(mesh.command('check').description('one request through the mesh: route, mTLS, authorization'))
+    .requiredOption('--from <NS/POD>', 'client pod (or an IP address)')
+    .requiredOption('--to <target>', 'NS/svc/NAME (through the Service, auto-mTLS) or NS/POD (pod IP, passthrough)')
+    .requiredOption('--port <port>', 'Service port (to a Service) or container port (to a pod)')
+    .option('--method <method>', 'HTTP method (none = plain TCP)')
+    .option('--path <path>', 'HTTP path', '/')
+    .option('--header <name:value>', 'request header (repeatable)', collect, [])
+    .option('-o, --output <format>', 'text or json', 'text')
+    .option('--root-namespace <ns>', "Istio's root namespace", 'istio-system')
+    .action((opts: CheckOptions) => {
+      if (!['text', 'json'].includes(opts.output)) fail(`unknown output format "${opts.output}": use text or json`);
+      const port = Number(opts.port);
+      if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`--port must be a number between 1 and 65535, not "${opts.port}"`);
+      const from = parseEndpoint(String(opts.from), fail);
+      const to = parseEndpoint(String(opts.to), fail);
+      const headers: Record<string, string> = {};
+      for (const h of opts.header) {
+        const i = h.indexOf(':');
+        if (i <= 0) fail(`--header must be name:value, not "${h}"`);
+        headers[h.slice(0, i).trim().toLowerCase()] = h.slice(i + 1).trim();
+      }
+      const cluster = loadCluster(opts, io, { quietWarnings: true });
+      let e: MeshEvaluation;
+      try {
+        e = compileMesh(cluster, { rootNamespace: opts.rootNamespace }).evaluate({ from, to, port, method: opts.method?.toUpperCase(), path: opts.method ? opts.path : undefined, headers });
+      } catch (err) {
+        return fail((err as Error).message);
+      }
+      if (opts.output === 'json') io.out.write(JSON.stringify({ allowed: e.allowed, status: e.status ?? null, reason: e.reason, mesh: meshJson(e), source: e.source, destination: e.destination ?? null, clientTls: e.clientTls, peerAuthentication: e.peerAuthentication ?? null, route: e.route ?? null, hops: e.hops }, null, 2) + '\n');
+      else io.out.write(formatEvaluation(e));
+      if (!e.allowed) throw new CliExit(1);
+    });
+}
+
+function parseEndpoint(s: string, fail: (m: string) => never): MeshEndpoint {
+  if (/^[0-9.]+$/.test(s) || s.includes(':')) return { kind: 'IP', ip: s };
+  const parts = s.split('/');
+  if (parts.length === 3 && ['svc', 'service', 'services'].includes(parts[1])) return { kind: 'Service', namespace: parts[0], name: parts[2] };
+  if (parts.length === 2 && parts[0] && parts[1]) return { kind: 'Pod', namespace: parts[0], name: parts[1] };
+  return fail(`"${s}" is not NS/POD, NS/svc/NAME or an IP address`);
+}
+
+const count = (d: readonly Diagnostic[], level: string) => d.filter((x) => x.level === level).length;
+
+export function diagJSON(d: Diagnostic): Record<string, unknown> {
+  return { code: d.code, level: d.level, object: d.object ? `${d.object.kind} ${d.object.namespace ? `${d.object.namespace}/` : ''}${d.object.name}` : null, file: d.source?.file ?? null, line: d.source?.line ?? null, message: d.message };
+}
+
+export function formatAnalysis(diags: readonly Diagnostic[]): string {
+  if (diags.length === 0) return '✔ No mesh configuration issues found.\n';
+  const lines = diags.map((d) => {
+    const where = formatSource(d.source);
+    const obj = d.object ? `${d.object.kind} ${d.object.namespace}/${d.object.name}` : '';
+    return `${d.level === 'error' ? 'Error' : 'Warning'} [${d.code}] (${obj}${where ? ` ${where}` : ''}) ${d.message}`;
+  });
+  lines.push(`${count(diags, 'error')} error(s), ${count(diags, 'warning')} warning(s)`);
+  return lines.join('\n') + '\n';
+}
+
+export function formatEvaluation(e: MeshEvaluation): string {
+  const lines = [`${e.allowed ? 'ALLOWED' : 'DENIED'}${e.status !== undefined ? ` (${e.status})` : ''}: ${e.reason}`];
+  lines.push(`source: ${e.source.pod ?? e.source.ip} (${e.source.dataPlane}${e.source.identity ? `, ${e.source.identity}` : ''})`);
+  if (e.destination) lines.push(`destination: ${e.destination.pod} port ${e.destination.targetPort} (${e.destination.dataPlane})`);
+  lines.push(`mTLS: ${e.mtls ? `yes, peer ${e.sourcePrincipal}` : 'no'} (client TLS ${e.clientTls})`);
+  lines.push(`authorization: ${e.authz.allowed ? 'allow' : 'deny'}${e.authz.policy ? ` by ${e.authz.action ?? ''} ${e.authz.policy}` : ''}`);
+  for (const h of e.hops) {
+    lines.push(`${h.proxy} (${h.pod}):`);
+    for (const l of h.lines) lines.push(`  ${l}`);
+  }
+  return lines.join('\n') + '\n';
+}

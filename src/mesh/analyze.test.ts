@@ -1,0 +1,105 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { Cluster } from '../cluster/cluster.js';
+import { main } from '../cli/main.js';
+import { analyzeMesh, compileMesh } from './index.js';
+import { withObjects } from './testdata/fixture.js';
+
+// dist/src/mesh -> src/mesh/testdata (YAML is not copied by tsc).
+const DIR = fileURLToPath(new URL('../../../src/mesh/testdata/analyze', import.meta.url));
+
+test('analyzer: every check on the sample, with code, object and line', () => {
+  const diags = analyzeMesh(compileMesh(Cluster.load([DIR])));
+  const rows = diags.map((d) => [d.code, d.level, `${d.object?.kind} ${d.object?.namespace}/${d.object?.name}`, d.source?.line]);
+  assert.deepEqual(rows, [
+    ['PN5001', 'error', 'VirtualService shop/backend', 1],
+    ['PN5002', 'error', 'VirtualService shop/backend', 1],
+    ['PN5003', 'error', 'VirtualService shop/backend', 1],
+    ['PN5007', 'warning', 'VirtualService shop/backend', 1],
+    ['PN5011', 'warning', 'VirtualService shop/backend', 1],
+    ['PN5012', 'error', 'VirtualService shop/backend-dup', 16],
+    ['PN5009', 'error', 'DestinationRule shop/backend', 23],
+    ['PN5010', 'warning', 'DestinationRule shop/ghost', 32],
+    ['PN5008', 'warning', 'PeerAuthentication shop/default', 37],
+    ['PN5004', 'warning', 'PeerAuthentication shop/second', 42],
+    ['PN5014', 'warning', 'PeerAuthentication shop/backend-ports', 47],
+    ['PN5005', 'warning', 'AuthorizationPolicy shop/nobody', 54],
+    ['PN5016', 'warning', 'AuthorizationPolicy legacy/legacy-web', 61],
+    ['PN5015', 'error', 'AuthorizationPolicy shop/bad-when', 67],
+  ]);
+  assert.equal(diags.find((d) => d.code === 'PN5002')?.message, 'VirtualService shop/backend: Referenced host+subset in destinationrule not found: "backend+v3" (http[0]); requests routed there get 503 NR');
+  assert.equal(diags.find((d) => d.code === 'PN5007')?.message, 'VirtualService shop/backend: http[0] route weights sum to 90, not 100 (Istio normalizes them: v1=88.9%, v3=11.1%)');
+});
+
+test('analyzer: a clean mesh has no findings', () => {
+  const clean = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: backend, namespace: shop}
+spec:
+  hosts: [backend]
+  http: [{route: [{destination: {host: backend, subset: v1}, weight: 90}, {destination: {host: backend, subset: v2}, weight: 10}]}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: backend, namespace: shop}
+spec: {host: backend, subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]}
+---
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: backend, namespace: shop}
+spec: {selector: {matchLabels: {app: backend}}, mtls: {mode: PERMISSIVE}, portLevelMtls: {"8080": {mode: DISABLE}}}`;
+  assert.deepEqual(analyzeMesh(compileMesh(Cluster.load({ text: withObjects(clean) }))), []);
+});
+
+test('analyzer: principals on DISABLE workloads, CUSTOM without provider, portLevelMtls without selector', () => {
+  const docs = `apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: off, namespace: shop}
+spec: {mtls: {mode: DISABLE}, portLevelMtls: {"8080": {mode: STRICT}}}
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: by-sa, namespace: shop}
+spec: {selector: {matchLabels: {app: backend}}, rules: [{from: [{source: {principals: ["cluster.local/ns/shop/sa/frontend"]}}]}]}
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: ext, namespace: shop}
+spec: {action: CUSTOM, rules: [{}]}`;
+  const diags = analyzeMesh(compileMesh(Cluster.load({ text: withObjects(docs) })));
+  assert.deepEqual(diags.map((d) => [d.code, d.object?.name]), [['PN5014', 'off'], ['PN5013', 'by-sa'], ['PN5015', 'ext']]);
+});
+
+function sink() {
+  let text = '';
+  const w = new Writable({ write(chunk, _e, cb) { text += chunk.toString(); cb(); } });
+  return { w, get text() { return text; } };
+}
+
+test('podnet mesh analyze: text, json and exit codes', async () => {
+  const out = sink(); const err = sink();
+  const code = await main(['mesh', 'analyze', '-f', DIR], out.w, err.w);
+  assert.equal(code, 1);
+  assert.match(out.text, /^Error \[PN5001\] \(VirtualService shop\/backend .*mesh\.yaml:1\) VirtualService shop\/backend: Referenced host not found: "nowhere" \(http\[2\]\)$/m);
+  assert.match(out.text, /6 error\(s\), 8 warning\(s\)\n$/);
+  const j = sink();
+  assert.equal(await main(['mesh', 'analyze', '-f', DIR, '-o', 'json', '--fail-on', 'none'], j.w, sink().w), 0);
+  const parsed = JSON.parse(j.text);
+  assert.deepEqual(parsed.summary, { errors: 6, warnings: 8 });
+  assert.deepEqual(Object.keys(parsed.findings[0]), ['code', 'level', 'object', 'file', 'line', 'message']);
+  const bad = sink();
+  assert.equal(await main(['mesh', 'analyze', '-f', DIR, '-o', 'yaml'], sink().w, bad.w), 1);
+  assert.equal(bad.text, 'error: unknown output format "yaml": use text or json\n');
+});
+
+test('podnet mesh check: denied by STRICT for a plaintext client, JSON mesh fields for a meshed one', async () => {
+  const out = sink();
+  const code = await main(['mesh', 'check', '-f', DIR, '--from', 'legacy/client', '--to', 'shop/svc/frontend', '--port', '80', '--method', 'GET'], out.w, sink().w);
+  assert.equal(code, 1);
+  assert.match(out.text, /^DENIED: the client has no mesh proxy: plaintext; shop\/frontend port 80 requires mTLS \(STRICT, shop\/default\): connection reset\n/);
+  const j = sink();
+  assert.equal(await main(['mesh', 'check', '-f', DIR, '--from', 'shop/frontend', '--to', 'shop/svc/frontend', '--port', '80', '--method', 'GET', '-o', 'json'], j.w, sink().w), 0);
+  assert.deepEqual(JSON.parse(j.text).mesh, { mtls: true, sourcePrincipal: 'spiffe://cluster.local/ns/shop/sa/frontend', authz: { allowed: true } });
+});

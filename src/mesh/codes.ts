@@ -1,0 +1,36 @@
+// The mesh component's diagnostics (PN5xxx), modelled on istioctl analyze's message catalogue
+// (istio/istio pkg/config/analysis/msg/messages.yaml); the IST code each one mirrors is given.
+export const MeshCodes = {
+  /** IST0101 ReferencedResourceNotFound: a route destination host. */
+  hostNotFound: 'PN5001',
+  /** IST0101: a subset no DestinationRule defines (503 NR at runtime). */
+  subsetNotFound: 'PN5002',
+  /** IST0101: a gateway the VirtualService binds to. */
+  gatewayNotFound: 'PN5003',
+  /** Several PeerAuthentications at one level for the same workloads: only the oldest applies. */
+  conflictingPeerAuthentications: 'PN5004',
+  /** IST0127 NoMatchingWorkloadsFound (AuthorizationPolicy). */
+  authzNoWorkload: 'PN5005',
+  /** IST0127 NoMatchingWorkloadsFound (PeerAuthentication). */
+  peerAuthnNoWorkload: 'PN5006',
+  /** Route weights that do not sum to 100 (Istio normalizes them; usually a mistake). */
+  weightsNot100: 'PN5007',
+  /** STRICT mTLS while pods outside the mesh exist: their plaintext is rejected. */
+  strictWithPlaintextClients: 'PN5008',
+  /** IST0173 DestinationRuleSubsetNotSelectPods (503 UH at runtime). */
+  subsetSelectsNoPods: 'PN5009',
+  /** IST0174 UnknownDestinationRuleHost. */
+  unknownDestinationRuleHost: 'PN5010',
+  /** IST0130 VirtualServiceUnreachableRule: a rule after a catch-all. */
+  unreachableRule: 'PN5011',
+  /** IST0109 ConflictingMeshGatewayVirtualServiceHosts. */
+  conflictingVirtualServiceHosts: 'PN5012',
+  /** IST0167 IneffectivePolicy: principals/namespaces on workloads whose mTLS is DISABLE. */
+  principalsWithoutMtls: 'PN5013',
+  /** IST0167: portLevelMtls on a policy without selector, or on a port no Service exposes. */
+  ineffectivePortLevelMtls: 'PN5014',
+  /** AuthorizationPolicy with an unknown `when` key or CUSTOM without provider. */
+  invalidAuthorizationPolicy: 'PN5015',
+  /** IST0103 PodMissingProxy-like: a mesh policy selects workloads that have no proxy. */
+  policyOnUnmeshedWorkload: 'PN5016',
+} as const;
