@@ -1,0 +1,31 @@
+// `podnet exec NS/POD -- curl URL | nslookup NAME | nc HOST PORT`: runs the tool from that pod of the running lab
+// (its resolver, its policies, its node) and prints what the tool would print in a real pod, then the trace.
+import type { Command } from 'commander';
+import type { ExecResult } from '../serve/lab/exec.js';
+import { labRequest, labUrl, LabApiError, LabUnreachable } from '../serve/lab/client.js';
+import { CliExit, type IO } from './common.js';
+
+export function registerExec(program: Command, io: IO): void {
+  program.command('exec').description('run curl, nslookup or nc from a pod of the running lab (podnet up), through the model')
+    .argument('<pod>', 'NAMESPACE/POD')
+    .argument('<command...>', 'after --: curl URL | nslookup NAME | nc HOST PORT')
+    .option('--lab <url>', 'the lab API (default $PODNET_LAB or http://127.0.0.1:7070)')
+    .option('-o, --output <format>', 'text or json', 'text')
+    .option('--no-trace', 'print only what the tool prints')
+    .action(async (pod: string, command: string[], opts: { lab?: string; output: string; trace: boolean }) => {
+      let r: ExecResult;
+      try {
+        r = await labRequest<ExecResult>(labUrl(opts.lab), 'POST', '/api/exec', { pod, argv: command });
+      } catch (e) {
+        if (e instanceof LabUnreachable || e instanceof LabApiError) { io.err.write(`error: ${e.message}\n`); throw new CliExit(1); }
+        throw e;
+      }
+      if (opts.output === 'json') io.out.write(JSON.stringify(r, null, 2) + '\n');
+      else {
+        io.out.write(r.stdout);
+        const err = opts.trace ? r.stderr : r.stderr.split('\n').filter((l, i, all) => i < all.findIndex((x) => x.startsWith('trace ') || x.startsWith('search walk'))).join('\n');
+        if (err) io.err.write(err.endsWith('\n') ? err : err + '\n');
+      }
+      if (r.exitCode !== 0) throw new CliExit(r.exitCode);
+    });
+}

@@ -1,0 +1,114 @@
+// `podnet up -f PATH [--ui-port 7070] [--dns-port 5353] [--http-port 8080] [--https-port 8443] [--watch]`: the live lab
+// (src/serve/lab.ts) on 127.0.0.1, and a summary of where everything is, as a cluster's admin would want it.
+import { watch as fsWatch, type FSWatcher } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { Lab } from '../serve/lab.js';
+import { LabApi } from '../serve/lab/api.js';
+import { findings } from '../serve/lab/ui-data.js';
+import { CliExit, type IO } from './common.js';
+
+interface UpOptions { filename: string[]; config?: string; uiPort: string; dnsPort: string; httpPort: string; httpsPort: string; watch?: boolean; grace: string }
+
+/** dist/web beside the compiled CLI (dist/src/cli → dist/web). */
+export const WEB_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web');
+
+function port(text: string, flag: string, io: IO): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) { io.err.write(`error: ${flag} must be a port number (0-65535), not ${JSON.stringify(text)}\n`); throw new CliExit(1); }
+  return n;
+}
+
+export interface RunningLab { lab: Lab; api: LabApi; close(): Promise<void> }
+
+/** Progress: a bar on a terminal, plain lines otherwise. */
+function progress(io: IO): (phase: string, done: number, total: number) => void {
+  const tty = (io.err as NodeJS.WriteStream).isTTY === true;
+  return (phase, done, total) => {
+    if (!tty) { io.err.write(`[${done}/${total}] ${phase}\n`); return; }
+    const width = 24;
+    const fill = Math.round((done / total) * width);
+    io.err.write(`\r\x1b[2K[${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${phase}${done === total ? '\n' : ''}`);
+  };
+}
+
+export async function startLab(opts: UpOptions, io: IO, { quiet = false, nodePortsAtNodePort = true, webRoot = WEB_ROOT } = {}): Promise<RunningLab> {
+  if (opts.filename.length === 0) { io.err.write('error: must specify one of -f and -k\n'); throw new CliExit(1); }
+  const ports = { ui: port(opts.uiPort, '--ui-port', io), dns: port(opts.dnsPort, '--dns-port', io), http: port(opts.httpPort, '--http-port', io), https: port(opts.httpsPort, '--https-port', io) };
+  const grace = Number(opts.grace);
+  let lab: Lab;
+  try {
+    lab = await Lab.start({ paths: opts.filename, configPath: opts.config, dnsPort: ports.dns, httpPort: ports.http, httpsPort: ports.https, graceMs: Number.isFinite(grace) && grace >= 0 ? grace * 1000 : 5000, nodePortsAtNodePort, progress: quiet ? undefined : progress(io), log: (l) => io.err.write(l + '\n') });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') { io.err.write(`error: ${(e as Error).message}: another program has that port; choose others with --dns-port / --http-port / --https-port\n`); throw new CliExit(1); }
+    throw e;
+  }
+  const api = new LabApi(lab, webRoot);
+  try {
+    await api.listen(ports.ui);
+  } catch (e) {
+    await lab.close();
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') { io.err.write(`error: ${(e as Error).message}: choose another --ui-port\n`); throw new CliExit(1); }
+    throw e;
+  }
+  return { lab, api, close: async () => { await api.close(); await lab.close(); } };
+}
+
+export function banner(r: RunningLab): string {
+  const { lab, api } = r;
+  const c = lab.snapshot.cluster;
+  const lines: string[] = [];
+  lines.push(`podnet lab is up: ${c.nodes.length} nodes, ${c.pods().length} pods, ${c.services().length} services (${c.config.cni}, kube-proxy ${c.config.kubeProxyMode}; built in ${lab.snapshot.buildMs.toFixed(0)} ms)`);
+  lines.push(`  UI            http://127.0.0.1:${api.port}`);
+  lines.push(`  Cluster DNS   127.0.0.1:${lab.dns.port} udp+tcp (kube-dns ${lab.snapshot.dns.clusterDNS.join(', ')}, domain ${c.config.clusterDomain})`);
+  for (const e of lab.entryListeners()) lines.push(`  ${(e.kind === 'ingress' ? 'Ingress' : 'Gateway').padEnd(13)} ${e.id}: http://127.0.0.1:${e.http} (port ${e.modelPorts.http}) https://127.0.0.1:${e.https} (port ${e.modelPorts.https})`);
+  for (const x of lab.exposed()) lines.push(`  ${(x.kind === 'nodeport' ? 'NodePort' : 'LoadBalancer').padEnd(13)} ${x.service} ${x.portName}: ${x.modelAddress} → 127.0.0.1:${x.localPort}`);
+  const f = findings(c, lab.snapshot.dns.diagnostics);
+  const count = (s: string) => f.filter((x) => x.severity === s).length;
+  if (f.length) {
+    lines.push(`Findings: ${count('error')} error(s), ${count('warning')} warning(s), ${count('info')} info (all in the UI; \`podnet lint\` explains)`);
+    for (const x of f.filter((y) => y.severity !== 'info').slice(0, 8)) lines.push(`  ${x.severity} ${x.code}: ${x.source ? `${x.source}: ` : ''}${x.message}`);
+  }
+  lines.push('Try:');
+  const svc = (c.services() as { metadata: { name: string; namespace?: string } }[]).find((s) => s.metadata.namespace !== 'default' && s.metadata.namespace !== 'kube-system') ?? c.services()[0];
+  if (svc) lines.push(`  dig @127.0.0.1 -p ${lab.dns.port} ${svc.metadata.name}.${svc.metadata.namespace}.svc.${c.config.clusterDomain}`);
+  const ing = lab.entryListeners().find((e) => e.kind === 'ingress');
+  const host = (c.ingresses() as { spec?: { rules?: { host?: string; http?: { paths?: { path?: string }[] } }[] } }[]).flatMap((i) => i.spec?.rules ?? []).find((r) => r.host && !r.host.startsWith('*'));
+  if (ing && host?.host) lines.push(`  curl --resolve ${host.host}:${ing.http}:127.0.0.1 http://${host.host}:${ing.http}${host.http?.paths?.[0]?.path ?? '/'}`);
+  const pods = c.pods() as { metadata: { name: string; namespace?: string } }[];
+  const from = pods.find((p) => p.metadata.namespace !== 'kube-system' && p.metadata.namespace !== 'ingress-nginx') ?? pods[0];
+  if (from && svc) lines.push(`  podnet exec ${from.metadata.namespace}/${from.metadata.name} -- curl http://${svc.metadata.name}.${svc.metadata.namespace}`);
+  lines.push(`${process.env.PODNET_LAB || api.port === 7070 ? '' : `(other shells: export PODNET_LAB=http://127.0.0.1:${api.port})\n`}Press Ctrl-C to stop.`);
+  return lines.join('\n') + '\n';
+}
+
+function watchPaths(paths: string[], onChange: () => void): FSWatcher[] {
+  let timer: NodeJS.Timeout | undefined;
+  const kick = () => { clearTimeout(timer); timer = setTimeout(onChange, 150); };
+  return paths.filter((p) => p !== '-').map((p) => fsWatch(p, { recursive: true }, kick));
+}
+
+export function registerUp(program: Command, io: IO): void {
+  program.command('up').description('bring up the live lab: cluster DNS, ingress, NodePorts and virtual pods on 127.0.0.1, with a web UI')
+    .option('-f, --filename <path>', 'manifest file or folder (repeatable)', (v: string, prev: string[]) => [...prev, v], [])
+    .option('--config <file>', 'ClusterConfig file (podnet.dev/v1alpha1)')
+    .option('--ui-port <port>', 'the web UI and the lab API', '7070')
+    .option('--dns-port <port>', 'the cluster DNS (UDP and TCP)', '5353')
+    .option('--http-port <port>', 'the Ingress controller\'s HTTP listener', '8080')
+    .option('--https-port <port>', 'the Ingress controller\'s HTTPS listener', '8443')
+    .option('--grace <seconds>', 'how long removed pods keep serving (terminating) after a change', '5')
+    .option('-w, --watch', 'reload when a manifest file changes')
+    .action(async (opts: UpOptions) => {
+      const running = await startLab(opts, io);
+      io.out.write(banner(running));
+      const watchers = opts.watch ? watchPaths(opts.filename, () => { running.lab.reload().catch((e) => io.err.write(`reload failed: ${(e as Error).message}\n`)); }) : [];
+      await new Promise<void>((resolve) => {
+        const stop = (): void => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      for (const w of watchers) w.close();
+      await running.close();
+    });
+}

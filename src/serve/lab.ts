@@ -1,0 +1,278 @@
+// The live lab (`podnet up`): the emulated cluster served on loopback. It holds the current Snapshot (manifests →
+// Cluster → compiled models) and the servers that answer from it: the cluster DNS, one live proxy per Ingress class /
+// Gateway, a netexec-like virtual pod per pod port, a loopback port per NodePort and LoadBalancer address, and the
+// UI/API. A change (apply, delete, a file saved under --watch) builds a new snapshot through the engine and swaps it
+// in; requests in flight finish on the snapshot they started with, and removed pods drain for the grace period.
+import type net from 'node:net';
+import type { Diagnostic } from '../api/diagnostics.js';
+import { DnsServer } from './dns-server.js';
+import { buildSnapshot, ManifestSet, objectKey, type Snapshot } from './lab/snapshot.js';
+import { Fleet } from './lab/fleet.js';
+import { FrontListener, type FrontTarget } from './lab/front.js';
+import { FlowLog } from './lab/flows.js';
+import { retireEdges, setPublicPorts, startEdges, type Edge } from './lab/edges.js';
+import { exposedPorts, preferredLocalPort, type ExposedPort } from './lab/exposed.js';
+import { execInPod, type ExecResult } from './lab/exec.js';
+import { trace } from '../trace/trace.js';
+import type { LoadedObject } from '../api/load.js';
+
+export interface LabOptions {
+  paths: string[];
+  configPath?: string;
+  host?: string;
+  /** 0 = any free port. */
+  dnsPort?: number;
+  httpPort?: number;
+  httpsPort?: number;
+  /** How long removed pods and retired proxies keep serving (ms). */
+  graceMs?: number;
+  /** Lines about what the lab does (start phases, reloads). */
+  log?: (line: string) => void;
+  /** Start progress: (phase, done, total). */
+  progress?: (phase: string, done: number, total: number) => void;
+  /** Bind NodePort listeners to the nodePort number when free (users); tests pass false for ephemeral ports. */
+  nodePortsAtNodePort?: boolean;
+}
+
+export interface EntryListener { id: string; kind: 'ingress' | 'gateway'; http: number; https: number; modelPorts: { http: number; https: number } }
+
+export class Lab {
+  snapshot!: Snapshot;
+  readonly flows = new FlowLog();
+  readonly fleet: Fleet;
+  readonly dns: DnsServer;
+  private readonly set: ManifestSet;
+  private edges: Edge[] = [];
+  private readonly entryFronts = new Map<string, { http: FrontListener; https: FrontListener }>();
+  private readonly exposedFronts = new Map<string, { port: ExposedPort; front: FrontListener }>();
+  /** Proxies of older snapshots, closing when their timer fires. */
+  private readonly retired = new Map<NodeJS.Timeout, readonly Edge[]>();
+  private reloading: Promise<void> = Promise.resolve();
+  private readonly listeners = new Set<(s: Snapshot) => void>();
+  readonly graceMs: number;
+
+  private constructor(private readonly opts: LabOptions) {
+    this.set = new ManifestSet(opts.paths, opts.configPath);
+    this.graceMs = opts.graceMs ?? 5000;
+    this.fleet = new Fleet(opts.host ?? '127.0.0.1', this.graceMs);
+    this.dns = new DnsServer(undefined as never, { address: opts.host ?? '127.0.0.1', port: opts.dnsPort ?? 5353 });
+  }
+
+  static async start(opts: LabOptions): Promise<Lab> {
+    const lab = new Lab(opts);
+    try {
+      await lab.boot();
+    } catch (e) {
+      await lab.close();
+      throw e;
+    }
+    return lab;
+  }
+
+  private async boot(): Promise<void> {
+    const p = this.opts.progress ?? (() => undefined);
+    p('building the cluster', 0, 4);
+    this.snapshot = buildSnapshot(this.set, 1);
+    p(`starting ${this.snapshot.cluster.pods().length} virtual pods`, 1, 4);
+    await this.fleet.sync(this.snapshot.cluster);
+    p('starting cluster DNS', 2, 4);
+    this.dns.setModel(this.snapshot.dns);
+    await this.dns.start();
+    p('starting ingress, gateways, NodePorts and LoadBalancers', 3, 4);
+    await this.syncEdges();
+    await this.syncExposed();
+    p('ready', 4, 4);
+  }
+
+  get host(): string { return this.opts.host ?? '127.0.0.1'; }
+  get diagnostics(): readonly Diagnostic[] { return this.snapshot.cluster.diagnostics; }
+
+  /** Ingress classes and Gateways with the loopback ports that serve them. */
+  entryListeners(): EntryListener[] {
+    return this.edges.map((e) => {
+      const f = this.entryFronts.get(e.id)!;
+      return { id: e.id, kind: e.kind, http: f.http.port, https: f.https.port, modelPorts: e.modelPorts };
+    });
+  }
+
+  exposed(): ExposedPort[] {
+    return [...this.exposedFronts.values()].map(({ port, front }) => ({ ...port, localPort: front.port }));
+  }
+
+  onSnapshot(fn: (s: Snapshot) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private resolveEndpoint = (endpoint: string): { host: string; port: number } | undefined => {
+    const i = endpoint.lastIndexOf(':');
+    return this.fleet.addressOf(endpoint.slice(0, i), Number(endpoint.slice(i + 1)));
+  };
+
+  private async syncEdges(): Promise<void> {
+    const snap = this.snapshot;
+    const fresh = await startEdges(snap, this.resolveEndpoint, (ep, line) => {
+      // The proxy's access log line: `CLIENT "METHOD URL" STATUS -> LOCATION`.
+      // `CLIENT "METHOD URL" STATUS|ok|error -> LOCATION | NS/SERVICE:PORT ENDPOINT`.
+      const m = line.match(/^(\S+) "(\S+) (\S+)" (\S+) -> (\S+)(?: (\S+))?$/);
+      const outcome = m?.[4] ?? 'error';
+      const status = Number(outcome);
+      const endpointIP = m?.[6]?.replace(/:\d+$/, '');
+      const pod = endpointIP ? podByIP(snap).get(endpointIP) : undefined;
+      this.flows.record({
+        source: 'external', destination: m ? m[3] : line, protocol: 'TCP', verdict: outcome === 'error' || status >= 500 ? 'error' : 'delivered', via: ep,
+        ...(pod ? { pod } : {}), reason: outcome === 'ok' ? `to ${m?.[5]}` : Number.isInteger(status) ? `HTTP ${status}${m?.[5] ? ` → ${m[5]}` : ''}` : `upstream ${outcome}`,
+        hops: [{ step: 'ingress', text: line }], snapshot: snap.version,
+      });
+    });
+    const old = this.edges;
+    this.edges = fresh;
+    const userPorts = (id: string, first: boolean) => first && id.startsWith('ingress') ? { http: this.opts.httpPort ?? 8080, https: this.opts.httpsPort ?? 8443 } : { http: 0, https: 0 };
+    let firstIngress = true;
+    for (const e of fresh) {
+      if (this.entryFronts.has(e.id)) continue;
+      const http = new FrontListener(() => this.currentEdgePort(e.id, 'http'), this.host);
+      const https = new FrontListener(() => this.currentEdgePort(e.id, 'https'), this.host);
+      const want = userPorts(e.id, firstIngress && ![...this.entryFronts.keys()].some((k) => k.startsWith('ingress')));
+      if (e.id.startsWith('ingress')) firstIngress = false;
+      await http.listen(want.http);
+      await https.listen(want.https);
+      this.entryFronts.set(e.id, { http, https });
+    }
+    for (const e of fresh) { const f = this.entryFronts.get(e.id)!; setPublicPorts(e, f.http.port, f.https.port); }
+    for (const [id, f] of this.entryFronts) {
+      if (fresh.some((e) => e.id === id)) continue;
+      this.entryFronts.delete(id);
+      await f.http.close();
+      await f.https.close();
+    }
+    retireEdges(old, this.graceMs, this.retired);
+  }
+
+  private currentEdgePort(id: string, scheme: 'http' | 'https'): FrontTarget | undefined {
+    const e = this.edges.find((x) => x.id === id);
+    if (!e) return undefined;
+    return { host: '127.0.0.1', port: scheme === 'http' ? e.internal.http : e.internal.https };
+  }
+
+  private async syncExposed(): Promise<void> {
+    const want = exposedPorts(this.snapshot.cluster);
+    const keys = new Set(want.map((w) => w.key));
+    for (const [key, f] of this.exposedFronts) {
+      if (keys.has(key)) continue;
+      this.exposedFronts.delete(key);
+      await f.front.close();
+    }
+    for (const port of want) {
+      const existing = this.exposedFronts.get(port.key);
+      if (existing) { existing.port = port; continue; }
+      const entry: { port: ExposedPort; front: FrontListener } = { port, front: new FrontListener((c) => this.pickExposed(entry.port, c), this.host) };
+      await entry.front.listen(this.opts.nodePortsAtNodePort === false ? 0 : preferredLocalPort(port), true);
+      this.exposedFronts.set(port.key, entry);
+    }
+  }
+
+  /** One outside connection to a NodePort / LoadBalancer address, decided by the trace of the current snapshot. */
+  private pickExposed(port: ExposedPort, client: net.Socket): FrontTarget | undefined {
+    const snap = this.snapshot;
+    const t = trace(snap.cluster, { from: 'external', to: port.modelAddress, seed: Math.floor(Math.random() * 2 ** 31), components: snap.components });
+    const deliver = [...t.hops].reverse().find((h) => h.step === 'deliver');
+    const pod = deliver ? String(deliver.detail.pod) : undefined;
+    let target: FrontTarget | undefined;
+    if (t.verdict === 'delivered' && deliver) {
+      const edge = this.edges.find((e) => pod && e.dataPlanePods.has(pod));
+      if (edge) {
+        const podPort = Number(deliver.detail.port);
+        const tls = podPort === 443 || podPort === 8443 || podPort === edge.modelPorts.https;
+        target = { host: '127.0.0.1', port: tls ? edge.internal.https : edge.internal.http };
+      } else target = this.fleet.addressOf(String(deliver.detail.ip), Number(deliver.detail.port));
+    }
+    this.flows.record({
+      source: `external:${client.remoteAddress ?? ''}`.replace(/:$/, ''), destination: `${port.modelAddress} (${port.service})`, protocol: 'TCP',
+      verdict: target ? 'delivered' : t.verdict === 'dropped' ? 'dropped' : 'error', via: port.kind, ...(pod && target ? { pod } : {}),
+      ...(t.dropReason ? { reason: t.dropReason } : !target ? { reason: 'nothing listens at the chosen endpoint' } : {}),
+      hops: t.hops.map((h) => ({ step: h.step, ...(h.node ? { node: h.node } : {}), text: h.text })), snapshot: snap.version,
+    });
+    return target;
+  }
+
+  /** Runs curl/nslookup/nc from a pod against the current snapshot. */
+  exec(pod: string, argv: string[]): Promise<ExecResult> {
+    const http = this.entryListeners().find((e) => e.kind === 'ingress');
+    const edge = this.edges.find((e) => e.kind === 'ingress');
+    return execInPod({
+      snapshot: this.snapshot,
+      addressOf: (ip, port) => this.fleet.addressOf(ip, port),
+      edge: edge && http ? { httpPort: edge.internal.http, httpsPort: edge.internal.https } : undefined,
+      record: (f) => this.flows.record(f),
+    }, pod, argv);
+  }
+
+  // ---- changes ------------------------------------------------------------------------------------------------------
+
+  /** Applies objects (create or replace); resolves once the new snapshot serves. */
+  apply(objects: readonly LoadedObject[]): Promise<{ applied: string[]; snapshot: number }> {
+    return this.change(() => ({ applied: this.set.apply(objects) }));
+  }
+
+  /** Deletes objects by `Kind/namespace/name` key; unknown keys are reported, not errors. */
+  delete(keys: readonly string[]): Promise<{ deleted: string[]; notFound: string[]; snapshot: number }> {
+    return this.change(() => {
+      const deleted = this.set.delete(keys, (k) => { const [kind, ns, name] = k.split('/'); return this.snapshot.cluster.get(kind, ns, name) !== undefined; });
+      return { deleted, notFound: keys.filter((k) => !deleted.includes(k)) };
+    });
+  }
+
+  /** Re-reads the manifest files (--watch). */
+  reload(): Promise<{ snapshot: number }> {
+    return this.change(() => { this.set.reread(); return {}; });
+  }
+
+  private change<T extends object>(edit: () => T): Promise<T & { snapshot: number }> {
+    const run = this.reloading.then(async () => {
+      const r = edit();
+      const t0 = performance.now();
+      const snap = buildSnapshot(this.set, this.snapshot.version + 1);
+      const prev = this.snapshot;
+      // Pods first (new endpoints listen before anything routes to them), then the models that route.
+      await this.fleet.sync(snap.cluster);
+      this.snapshot = snap;
+      this.dns.setModel(snap.dns);
+      await this.syncEdges();
+      await this.syncExposed();
+      this.opts.log?.(`snapshot ${snap.version}: ${snap.cluster.pods().length} pods, ${snap.cluster.services().length} services (was ${prev.cluster.pods().length}/${prev.cluster.services().length}); rebuilt in ${(performance.now() - t0).toFixed(0)} ms`);
+      for (const l of this.listeners) l(snap);
+      return { ...r, snapshot: snap.version };
+    });
+    this.reloading = run.then(() => undefined, () => undefined);
+    return run;
+  }
+
+  async close(): Promise<void> {
+    const retired = [...this.retired.values()].flat();
+    for (const t of this.retired.keys()) clearTimeout(t);
+    this.retired.clear();
+    await Promise.all([
+      ...retired.map((e) => e.proxy.close()),
+      ...[...this.entryFronts.values()].flatMap((f) => [f.http.close(), f.https.close()]),
+      ...[...this.exposedFronts.values()].map((f) => f.front.close()),
+      ...this.edges.map((e) => e.proxy.close()),
+      this.fleet.close(),
+      this.dns.stop().catch(() => undefined),
+    ]);
+  }
+}
+
+export { objectKey };
+
+const podIPs = new WeakMap<Snapshot, Map<string, string>>();
+/** Pod IP → `namespace/name`, once per snapshot. */
+function podByIP(snap: Snapshot): Map<string, string> {
+  let m = podIPs.get(snap);
+  if (!m) {
+    m = new Map();
+    for (const p of snap.cluster.pods() as { metadata: { namespace?: string; name: string }; spec?: { hostNetwork?: boolean }; status?: { podIP?: string } }[]) if (p.status?.podIP && !p.spec?.hostNetwork) m.set(p.status.podIP, `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`);
+    podIPs.set(snap, m);
+  }
+  return m;
+}

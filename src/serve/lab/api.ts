@@ -1,0 +1,186 @@
+// The lab's local HTTP API (JSON) and the web UI's static files, on 127.0.0.1. The CLI (`podnet exec|apply|delete|
+// logs`) and the UI both talk to it; the flow log streams over a WebSocket at /api/flows/stream.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { WebSocketServer } from 'ws';
+import { PodNotFoundError } from '../../dns/index.js';
+import { trace, TraceInputError } from '../../trace/trace.js';
+import type { Lab } from '../lab.js';
+import { ExecInputError } from './exec.js';
+import { ManifestSet, objectKey } from './snapshot.js';
+import { checkView, findings, matrixView, objectView, PolicyQueryError, topology } from './ui-data.js';
+import type { Protocol } from '../../policy/index.js';
+import { formatDiagnostic } from '../../api/diagnostics.js';
+
+const MAX_BODY = 8 * 1024 * 1024;
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.ico': 'image/x-icon', '.woff2': 'font/woff2' };
+
+class HttpError extends Error { constructor(readonly status: number, message: string) { super(message); } }
+
+export class LabApi {
+  private server?: Server;
+  private wss?: WebSocketServer;
+  port = 0;
+
+  constructor(private readonly lab: Lab, private readonly webRoot?: string) {}
+
+  async listen(port: number, host = '127.0.0.1'): Promise<number> {
+    const server = createServer((req, res) => { void this.handle(req, res); });
+    const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+    server.on('upgrade', (req, socket, head) => {
+      if (!req.url?.startsWith('/api/flows/stream')) { socket.destroy(); return; }
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        for (const f of this.lab.flows.recent(50)) ws.send(JSON.stringify(f));
+        const off = this.lab.flows.subscribe((f) => { if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(f)); });
+        ws.on('close', off);
+        ws.on('error', () => { off(); ws.terminate(); });
+      });
+    });
+    await new Promise<void>((res, rej) => { server.once('error', rej); server.listen(port, host, () => { server.off('error', rej); res(); }); });
+    this.server = server;
+    this.wss = wss;
+    this.port = (server.address() as AddressInfo).port;
+    return this.port;
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.wss?.clients ?? []) c.terminate();
+    this.wss?.close();
+    const closed = new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+    this.server?.closeAllConnections();
+    await closed;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const url = new URL(req.url ?? '/', 'http://lab');
+      if (url.pathname.startsWith('/api/')) {
+        const body = await this.route(req.method ?? 'GET', url, req);
+        return json(res, 200, body);
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'method not allowed');
+      return this.static(url.pathname, res);
+    } catch (e) {
+      if (e instanceof HttpError) return json(res, e.status, { error: e.message });
+      if (e instanceof ExecInputError || e instanceof TraceInputError || e instanceof PolicyQueryError) return json(res, 400, { error: e.message });
+      if (e instanceof PodNotFoundError) return json(res, 404, { error: e.message });
+      return json(res, 500, { error: `internal error: ${(e as Error).message}` });
+    }
+  }
+
+  private async route(method: string, url: URL, req: IncomingMessage): Promise<unknown> {
+    const q = url.searchParams;
+    const lab = this.lab;
+    const snap = lab.snapshot;
+    const need = (k: string): string => { const v = q.get(k); if (!v) throw new HttpError(400, `missing query parameter ${k}`); return v; };
+    const key = `${method} ${url.pathname}`;
+    switch (key) {
+      case 'GET /api/summary': return summary(lab);
+      case 'GET /api/graph': return topology(snap.cluster);
+      case 'GET /api/object': {
+        const v = objectView(snap.cluster, need('kind'), q.get('namespace') ?? '', need('name'));
+        if (!v) throw new HttpError(404, `${q.get('kind')} ${q.get('namespace') ?? ''}/${q.get('name')} not found`);
+        return v;
+      }
+      case 'GET /api/matrix': {
+        const port = q.get('port') ? Number(q.get('port')) : undefined;
+        if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw new HttpError(400, 'port must be 1-65535');
+        const namespaces = q.get('namespaces')?.split(',').filter(Boolean);
+        return matrixView(snap.cluster, { port, protocol: (q.get('protocol') ?? undefined) as Protocol | undefined, namespaces });
+      }
+      case 'GET /api/check': {
+        const port = q.get('port') ? Number(q.get('port')) : undefined;
+        return checkView(snap.cluster, need('from'), need('to'), port, (q.get('protocol') ?? undefined) as Protocol | undefined);
+      }
+      case 'GET /api/trace': {
+        const protocol = (q.get('protocol') ?? 'TCP').toUpperCase() as 'TCP';
+        const seed = q.get('seed') ? Number(q.get('seed')) : undefined;
+        return trace(snap.cluster, { from: need('from'), to: need('to'), protocol, seed, components: snap.components });
+      }
+      case 'GET /api/dns': {
+        const pod = q.get('pod');
+        const name = need('name');
+        const type = (q.get('type') ?? 'A').toUpperCase();
+        return pod ? snap.dns.resolveFromPod(pod, name, type) : snap.dns.resolve(name, type);
+      }
+      case 'GET /api/flows': return lab.flows.recent(Math.min(Number(q.get('limit') ?? 200) || 200, 2000));
+      case 'POST /api/exec': {
+        const b = await readJson(req) as { pod?: unknown; argv?: unknown };
+        if (typeof b.pod !== 'string' || !Array.isArray(b.argv) || !b.argv.every((a) => typeof a === 'string')) throw new HttpError(400, 'body must be {"pod": "NS/POD", "argv": ["curl", "URL"]}');
+        return lab.exec(b.pod, b.argv as string[]);
+      }
+      case 'POST /api/apply': {
+        const b = await readJson(req) as { text?: unknown; name?: unknown };
+        if (typeof b.text !== 'string') throw new HttpError(400, 'body must be {"text": "<manifests>"}');
+        const parsed = ManifestSet.parse(b.text, typeof b.name === 'string' ? b.name : '<apply>');
+        const errors = parsed.diagnostics.filter((d) => d.level === 'error');
+        if (errors.length) throw new HttpError(422, errors.map(formatDiagnostic).join('\n'));
+        if (parsed.objects.length === 0) throw new HttpError(400, 'no objects passed to apply');
+        return lab.apply(parsed.objects);
+      }
+      case 'POST /api/delete': {
+        const b = await readJson(req) as { text?: unknown; keys?: unknown };
+        let keys: string[];
+        if (typeof b.text === 'string') {
+          const parsed = ManifestSet.parse(b.text, '<delete>');
+          keys = parsed.objects.map((o) => objectKey(o.object as never));
+        } else if (Array.isArray(b.keys) && b.keys.every((k) => typeof k === 'string')) keys = b.keys as string[];
+        else throw new HttpError(400, 'body must be {"text": "<manifests>"} or {"keys": ["Kind/namespace/name"]}');
+        return lab.delete(keys);
+      }
+      default: throw new HttpError(404, `no such API: ${key}`);
+    }
+  }
+
+  private static readonly static404 = '<!doctype html><title>podnet</title><p>The web UI is not built: run <code>npm run build:web</code>. The API is at <a href="/api/summary">/api/summary</a>.</p>';
+
+  private static(pathname: string, res: ServerResponse): void {
+    const root = this.webRoot && existsSync(this.webRoot) ? resolve(this.webRoot) : undefined;
+    if (!root) { res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }); res.end(LabApi.static404); return; }
+    let file = normalize(join(root, decodeURIComponent(pathname)));
+    if (!file.startsWith(root + sep) && file !== root) throw new HttpError(403, 'forbidden');
+    if (!existsSync(file) || statSync(file).isDirectory()) file = join(root, 'index.html'); // the single-page app
+    const body = readFileSync(file);
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': body.length, 'cache-control': 'no-cache' });
+    res.end(body);
+  }
+}
+
+export function summary(lab: Lab): unknown {
+  const c = lab.snapshot.cluster;
+  return {
+    snapshot: lab.snapshot.version,
+    counts: { nodes: c.nodes.length, pods: c.pods().length, services: c.services().length, namespaces: c.namespaces().length, networkPolicies: c.networkPolicies().length, ingresses: c.ingresses().length },
+    config: { clusterDomain: c.config.clusterDomain, cni: c.config.cni, kubeProxyMode: c.config.kubeProxyMode },
+    dns: { address: lab.dns.address, port: lab.dns.port },
+    entryPoints: lab.entryListeners(),
+    exposed: lab.exposed(),
+    namespaces: c.namespaces().map((n) => (n as { metadata: { name: string } }).metadata.name),
+    pods: c.pods().map((p) => `${p.metadata.namespace}/${p.metadata.name}`),
+    findings: findings(c, lab.snapshot.dns.diagnostics),
+  };
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+function readJson(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolveBody, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) { reject(new HttpError(413, 'request body too large')); req.destroy(); return; }
+      chunks.push(c);
+    });
+    req.on('error', reject);
+    req.on('end', () => {
+      try { resolveBody(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}')); } catch { reject(new HttpError(400, 'body is not JSON')); }
+    });
+  });
+}

@@ -1,0 +1,85 @@
+// The lab's virtual pods, kept across snapshots: one netexec-like server (src/serve/virtual-pods.ts) per pod port,
+// started for new pods and drained for removed ones. A removed pod's server stays up for the grace period, as a
+// terminating pod keeps serving until its containers stop (kubelet waits terminationGracePeriodSeconds), so requests
+// already sent to it finish; after that it closes.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { netexecHandler, podsOf, type VirtualPodSpec } from '../virtual-pods.js';
+import type { Cluster } from '../../cluster/cluster.js';
+
+interface Entry { key: string; pod: VirtualPodSpec; port: number; server: Server; address: { host: string; port: number }; terminating?: boolean }
+
+function endpointKey(ip: string, port: number): string {
+  return `${ip}:${port}`;
+}
+
+export class Fleet {
+  private readonly live = new Map<string, Entry>();
+  private readonly byEndpoint = new Map<string, Entry>();
+  private readonly draining = new Set<Entry>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(private readonly host = '127.0.0.1', private readonly graceMs = 5000) {}
+
+  /** Makes the fleet match the cluster's pods: starts new pod ports, drains removed ones. */
+  async sync(cluster: Cluster): Promise<{ started: number; draining: number }> {
+    const want = new Map<string, { pod: VirtualPodSpec; port: number }>();
+    for (const pod of podsOf(cluster)) for (const port of pod.ports) want.set(endpointKey(pod.podIP, port) + `/${pod.namespace}/${pod.name}`, { pod, port });
+    let draining = 0;
+    for (const [id, e] of this.live) {
+      if (want.has(id)) continue;
+      this.live.delete(id);
+      if (this.byEndpoint.get(endpointKey(e.pod.podIP, e.port)) === e) this.byEndpoint.delete(endpointKey(e.pod.podIP, e.port));
+      this.drain(e);
+      draining++;
+    }
+    const toStart = [...want].filter(([id]) => !this.live.has(id));
+    // Listening is asynchronous; start them all at once (a 1,000-pod lab starts in one round trip of the event loop).
+    await Promise.all(toStart.map(async ([id, { pod, port }]) => {
+      const server = createServer(netexecHandler(pod, port));
+      server.keepAliveTimeout = 65_000;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, this.host, () => { server.off('error', reject); resolve(); });
+      });
+      const e: Entry = { key: id, pod, port, server, address: { host: this.host, port: (server.address() as AddressInfo).port } };
+      this.live.set(id, e);
+      this.byEndpoint.set(endpointKey(pod.podIP, port), e);
+    }));
+    return { started: toStart.length, draining };
+  }
+
+  private drain(e: Entry): void {
+    e.terminating = true;
+    this.draining.add(e);
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      this.draining.delete(e);
+      e.server.close();
+      e.server.closeAllConnections();
+    }, this.graceMs);
+    t.unref();
+    this.timers.add(t);
+  }
+
+  /** Where `podIP:port` listens, live or still draining. */
+  addressOf(podIP: string, port: number): { host: string; port: number } | undefined {
+    const ep = endpointKey(podIP.replace(/^\[|\]$/g, ''), port);
+    const live = this.byEndpoint.get(ep);
+    if (live) return live.address;
+    for (const e of this.draining) if (endpointKey(e.pod.podIP, e.port) === ep) return e.address;
+    return undefined;
+  }
+
+  get size(): number { return this.live.size; }
+  get drainingCount(): number { return this.draining.size; }
+
+  async close(): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    const all = [...this.live.values(), ...this.draining];
+    this.live.clear();
+    this.byEndpoint.clear();
+    this.draining.clear();
+    await Promise.all(all.map((e) => new Promise<void>((resolve) => { e.server.close(() => resolve()); e.server.closeAllConnections(); })));
+  }
+}

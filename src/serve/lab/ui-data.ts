@@ -1,0 +1,133 @@
+// What the UI draws and asks, as plain JSON from one snapshot: the topology graph (nodes, pods, Services and their
+// endpoints, Ingresses/Gateways, NetworkPolicies), objects as YAML, the connectivity matrix and single checks.
+// Every relation comes from the engine's own objects (EndpointSlices, the routing model, policy selection) — the UI
+// only lays them out.
+import YAML from 'yaml';
+import type { Cluster } from '../../cluster/cluster.js';
+import { compileRouting, withComputedStatus } from '../../ingress/index.js';
+import { check, compilePolicies, lintPolicies, podMatrix, PolicyQueryError, type PolicyModel, type Protocol } from '../../policy/index.js';
+import { serviceDiagnostics } from '../../services/index.js';
+import type { Diagnostic } from '../../api/diagnostics.js';
+import { compileLabelSelector } from '../../api/labels.js';
+
+type Obj = Record<string, any>;
+
+export interface GraphElement { data: Record<string, unknown>; classes?: string }
+
+const policyModels = new WeakMap<Cluster, PolicyModel>();
+export function policyModelOf(cluster: Cluster): PolicyModel {
+  let m = policyModels.get(cluster);
+  if (!m) policyModels.set(cluster, (m = compilePolicies(cluster)));
+  return m;
+}
+
+const ref = (o: Obj) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+
+/** Topology for Cytoscape: compound node boxes hold their pods; edges are endpoint, backend and policy relations. */
+export function topology(cluster: Cluster, opts: { maxPods?: number } = {}): { elements: GraphElement[]; truncated: boolean } {
+  const els: GraphElement[] = [];
+  const max = opts.maxPods ?? 400;
+  for (const n of cluster.nodes) els.push({ data: { id: `node:${n.name}`, kind: 'Node', name: n.name, label: `${n.name}\n${n.podCIDRs.join(', ')}`, ip: n.internalIPs[0], zone: n.zone }, classes: 'node' });
+  const pods = cluster.pods() as Obj[];
+  const shown = pods.slice(0, max);
+  const podIds = new Set<string>();
+  for (const p of shown) {
+    const id = `pod:${ref(p)}`;
+    podIds.add(id);
+    const labels = (p.metadata.labels ?? {}) as Record<string, string>;
+    const colourKey = labels['app.kubernetes.io/name'] ?? labels.app ?? labels['k8s-app'] ?? p.metadata.namespace;
+    els.push({ data: { id, kind: 'Pod', namespace: p.metadata.namespace, name: p.metadata.name, label: `${p.metadata.name}\n${p.status?.podIP ?? ''}`, ip: p.status?.podIP, parent: p.spec.nodeName ? `node:${p.spec.nodeName}` : undefined, colour: hue(String(colourKey)), ready: (p.status?.conditions ?? []).some((c: Obj) => c.type === 'Ready' && c.status === 'True') }, classes: 'pod' });
+  }
+  for (const s of cluster.services() as Obj[]) {
+    const id = `svc:${ref(s)}`;
+    els.push({ data: { id, kind: 'Service', namespace: s.metadata.namespace, name: s.metadata.name, label: `svc ${s.metadata.name}\n${s.spec.clusterIP ?? ''}`, type: s.spec.type }, classes: 'service' });
+    const seen = new Set<string>();
+    for (const slice of cluster.slicesOfService(s.metadata.namespace, s.metadata.name) as Obj[]) {
+      for (const ep of (slice.endpoints ?? []) as Obj[]) {
+        const t = ep.targetRef;
+        if (t?.kind !== 'Pod') continue;
+        const pid = `pod:${t.namespace ?? s.metadata.namespace}/${t.name}`;
+        if (!podIds.has(pid) || seen.has(pid)) continue;
+        seen.add(pid);
+        els.push({ data: { id: `ep:${id}->${pid}`, source: id, target: pid, kind: 'endpoint', ready: ep.conditions?.ready !== false }, classes: ep.conditions?.ready === false ? 'endpoint notready' : 'endpoint' });
+      }
+    }
+  }
+  const routing = compileRouting(cluster);
+  for (const ing of cluster.ingresses() as Obj[]) {
+    const id = `ing:${ref(ing)}`;
+    els.push({ data: { id, kind: 'Ingress', namespace: ing.metadata.namespace, name: ing.metadata.name, label: `ingress ${ing.metadata.name}` }, classes: 'ingress' });
+    const backends = new Set<string>();
+    const add = (b: Obj | undefined) => { if (b?.service?.name) backends.add(`svc:${ing.metadata.namespace}/${b.service.name}`); };
+    add(ing.spec?.defaultBackend);
+    for (const r of (ing.spec?.rules ?? []) as Obj[]) for (const p of (r.http?.paths ?? []) as Obj[]) add(p.backend);
+    for (const b of backends) els.push({ data: { id: `be:${id}->${b}`, source: id, target: b, kind: 'backend' }, classes: 'backend' });
+  }
+  for (const g of routing.gateways) {
+    const id = `gw:${ref(g.gateway as Obj)}`;
+    els.push({ data: { id, kind: 'Gateway', namespace: g.gateway.metadata.namespace, name: g.gateway.metadata.name, label: `gateway ${g.gateway.metadata.name}` }, classes: 'gateway' });
+  }
+  for (const kind of ['HTTPRoute', 'GRPCRoute']) {
+    for (const r of cluster.list<Obj>(kind)) {
+      const id = `route:${kind}:${ref(r)}`;
+      els.push({ data: { id, kind, namespace: r.metadata.namespace, name: r.metadata.name, label: `${kind} ${r.metadata.name}` }, classes: 'gateway' });
+      for (const p of (r.spec?.parentRefs ?? []) as Obj[]) if ((p.kind ?? 'Gateway') === 'Gateway') els.push({ data: { id: `pr:${id}->${p.name}`, source: `gw:${p.namespace ?? r.metadata.namespace}/${p.name}`, target: id, kind: 'parent' }, classes: 'backend' });
+      for (const rule of (r.spec?.rules ?? []) as Obj[]) for (const b of (rule.backendRefs ?? []) as Obj[]) if ((b.kind ?? 'Service') === 'Service') els.push({ data: { id: `be:${id}->${b.name}`, source: id, target: `svc:${b.namespace ?? r.metadata.namespace}/${b.name}`, kind: 'backend' }, classes: 'backend' });
+    }
+  }
+  for (const np of cluster.networkPolicies() as Obj[]) {
+    const id = `np:${ref(np)}`;
+    const sel = compileLabelSelector(np.spec?.podSelector ?? {});
+    const selected = shown.filter((p) => p.metadata.namespace === np.metadata.namespace && sel((p.metadata.labels ?? {}) as Record<string, string>)).map((p) => `pod:${ref(p)}`);
+    els.push({ data: { id, kind: 'NetworkPolicy', namespace: np.metadata.namespace, name: np.metadata.name, label: `policy ${np.metadata.name}`, selects: selected.length, policyTypes: np.spec?.policyTypes }, classes: 'policy' });
+  }
+  // Drop edges whose ends are not drawn (a backend Service that does not exist, pods beyond the cap).
+  const ids = new Set(els.filter((e) => !e.data.source).map((e) => e.data.id));
+  return { elements: els.filter((e) => !e.data.source || (ids.has(e.data.source) && ids.has(e.data.target))), truncated: pods.length > shown.length };
+}
+
+function hue(key: string): string {
+  let h = 0;
+  for (const ch of key) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return `hsl(${h % 360}, 62%, 52%)`;
+}
+
+/** One object as YAML (with the status its controllers would write), where it came from, and what it relates to. */
+export function objectView(cluster: Cluster, kind: string, namespace: string, name: string): { yaml: string; source?: { file: string; line: number } } | undefined {
+  const o = cluster.get<Obj>(kind, namespace, name) ?? (kind === 'Node' ? cluster.nodeObjects().find((n) => (n as Obj).metadata.name === name) as Obj | undefined : undefined);
+  if (!o) return undefined;
+  const shown = ['Ingress', 'Gateway', 'HTTPRoute', 'GRPCRoute'].includes(kind) ? withComputedStatus(cluster, o as never) : o;
+  return { yaml: YAML.stringify(shown), source: cluster.sourceOf(o as never) };
+}
+
+export interface MatrixView { pods: string[]; port?: number; protocol?: string; enforced: boolean; rows: string[] }
+
+/** The pod × pod matrix; each row a string of 1 (allowed) and 0 (denied). */
+export function matrixView(cluster: Cluster, opts: { port?: number; protocol?: Protocol; namespaces?: string[] }): MatrixView {
+  const m = podMatrix(policyModelOf(cluster), opts);
+  return { pods: m.pods, port: m.port, protocol: m.protocol, enforced: m.enforced, rows: m.rows().map((r) => r.map((b) => (b ? '1' : '0')).join('')) };
+}
+
+export function checkView(cluster: Cluster, from: string, to: string, port?: number, protocol?: Protocol): ReturnType<typeof check> {
+  return check(policyModelOf(cluster), { from, to, port, protocol });
+}
+
+export { PolicyQueryError };
+
+export interface Finding { code: string; severity: string; object: string; source?: string; message: string; hint?: string }
+
+/** Every component's findings about this snapshot: manifests, policy lint, Services, routing, DNS. */
+export function findings(cluster: Cluster, dnsDiagnostics: readonly Diagnostic[]): Finding[] {
+  const obj = (o?: { kind?: string; namespace?: string; name?: string }) => (o?.kind ? `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}` : '');
+  const src = (s?: { file: string; line: number }) => (s ? `${s.file}:${s.line}` : undefined);
+  const fromDiag = (d: Diagnostic): Finding => ({ code: d.code, severity: d.level, object: obj(d.object), source: src(d.source), message: d.message });
+  const out: Finding[] = [
+    ...cluster.diagnostics.map(fromDiag),
+    ...lintPolicies(policyModelOf(cluster)).filter((f) => !f.code.startsWith('PN1')).map((f) => ({ code: f.code, severity: f.severity, object: obj(f.object), source: src(f.source), message: f.message, hint: f.hint })),
+    ...serviceDiagnostics(cluster).map(fromDiag),
+    ...compileRouting(cluster).diagnostics.map(fromDiag),
+    ...dnsDiagnostics.map(fromDiag),
+  ];
+  const seen = new Set<string>();
+  return out.filter((f) => { const k = `${f.code}|${f.object}|${f.message}`; if (seen.has(k)) return false; seen.add(k); return true; });
+}
