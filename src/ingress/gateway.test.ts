@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { app, ask, emptyService, load, namespace, outcome, tlsSecret } from './test-fixtures.js';
+import { app, ask, brokenTlsSecret, emptyService, load, namespace, outcome, tlsSecret } from './test-fixtures.js';
 import { withComputedStatus } from './index.js';
 
 const CLASS = `---
@@ -318,4 +318,13 @@ test('status: a route to a missing Gateway has no parent status but a PN4104 war
   const gc = withComputedStatus(cluster, cluster.get('GatewayClass', '', 'podnet')!) as any;
   assert.deepEqual(gc.status.conditions.map((c: any) => `${c.type}=${c.status}`), ['Accepted=True']);
   assert.equal(cluster.get<any>('GatewayClass', '', 'podnet').status, undefined, 'the store is never mutated');
+});
+
+test('a certificateRef to a Secret that does not parse: ResolvedRefs=False/InvalidCertificateRef, listener not programmed', () => {
+  const { cluster } = load(CLASS + brokenTlsSecret('bad') + gateway('  - {name: https, port: 443, protocol: HTTPS, tls: {certificateRefs: [{name: bad}]}}\n'));
+  const l = statusOf(cluster, 'Gateway', 'gw').listeners[0];
+  assert.deepEqual(l.conditions.filter((c: any) => c.status === 'False' && c.type !== 'Conflicted').map((c: any) => `${c.type}/${c.reason}: ${c.message}`), [
+    'ResolvedRefs/InvalidCertificateRef: Secret default/bad holds a tls.crt that is not a PEM certificate',
+    'Programmed/Invalid: The listener is not valid: see its other conditions',
+  ]);
 });

@@ -8,6 +8,8 @@ import type { Cluster } from '../cluster/cluster.js';
 import { parseNginxAnnotations, type CanaryConfig, type NginxConfig } from './annotations.js';
 import { IngressCodes } from './codes.js';
 import { compileRegex } from './match.js';
+import { certificateCovers, parseTlsSecret } from './tls.js';
+import type { X509Certificate } from 'node:crypto';
 
 type Obj = Record<string, any>;
 export type IngressObj = KubeObject & { spec?: Obj };
@@ -154,7 +156,14 @@ function compileClass(cluster: Cluster, className: string, controller: string, i
           diags.push({ code: IngressCodes.tlsHostWithoutRule, level: 'warning', object: refOf(ing), source: cluster.sourceOf(ing), message: `Ingress ${ing.metadata.namespace}/${ing.metadata.name}: TLS host "${host}" has no rule; TLS applies only to hosts that rules name` });
           continue;
         }
-        server.tls ??= binding;
+        if (server.tls) continue;
+        if (binding.valid && binding.cert && !certificateCovers(binding.cert, host)) {
+          const problem = `does not cover host ${host} (no matching Subject Alternative Name or Common Name)`;
+          diags.push({ code: IngressCodes.tlsSecretInvalid, level: 'warning', object: refOf(ing), source: cluster.sourceOf(ing), message: `Ingress ${ing.metadata.namespace}/${ing.metadata.name}: TLS secret "${binding.secret}" ${problem}; the controller serves its fallback (self-signed) certificate for that host` });
+          server.tls = { secret: binding.secret, valid: false, problem };
+          continue;
+        }
+        server.tls = { secret: binding.secret, valid: binding.valid, ...(binding.problem ? { problem: binding.problem } : {}) };
       }
     }
   }
@@ -249,26 +258,20 @@ export function backendRef(b: Obj | undefined): IngressBackendRef | undefined {
   return undefined;
 }
 
-/** A kubernetes.io/tls Secret with tls.crt and tls.key; anything else makes the controller use its fallback certificate. */
-function tlsBinding(cluster: Cluster, ing: IngressObj, secretName: unknown, diags: Diagnostic[]): TlsBinding {
+/** A kubernetes.io/tls Secret whose certificate and key parse; anything else makes the controller use its fallback certificate. */
+function tlsBinding(cluster: Cluster, ing: IngressObj, secretName: unknown, diags: Diagnostic[]): TlsBinding & { cert?: X509Certificate } {
   const ns = ing.metadata.namespace ?? 'default';
   if (typeof secretName !== 'string' || secretName === '') return { secret: '', valid: false, problem: 'no secretName (TLS for the host with the controller\'s default certificate)' };
-  const secret = cluster.get<KubeObject & Obj>('Secret', ns, secretName);
-  const problem = secretProblem(secret);
+  const { problem, cert } = parseTlsSecret(cluster.get<KubeObject & Obj>('Secret', ns, secretName));
   if (problem) {
     diags.push({ code: IngressCodes.tlsSecretInvalid, level: 'warning', object: refOf(ing), source: cluster.sourceOf(ing), message: `Ingress ${ns}/${ing.metadata.name}: TLS secret "${ns}/${secretName}" ${problem}; the controller serves its fallback (self-signed) certificate` });
     return { secret: `${ns}/${secretName}`, valid: false, problem };
   }
-  return { secret: `${ns}/${secretName}`, valid: true };
+  return { secret: `${ns}/${secretName}`, valid: true, cert };
 }
 
 export function secretProblem(secret: (KubeObject & Obj) | undefined): string | undefined {
-  if (!secret) return 'does not exist';
-  if (secret.type !== 'kubernetes.io/tls') return `has type ${secret.type ?? 'Opaque'}, not kubernetes.io/tls`;
-  const crt = secret.data?.['tls.crt'] ?? secret.stringData?.['tls.crt'];
-  const key = secret.data?.['tls.key'] ?? secret.stringData?.['tls.key'];
-  if (!crt || !key) return 'lacks tls.crt or tls.key';
-  return undefined;
+  return parseTlsSecret(secret).problem;
 }
 
 function oldestFirst(a: IngressObj, b: IngressObj): number {

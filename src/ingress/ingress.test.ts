@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { app, ask, emptyService, load, outcome, tlsSecret } from './test-fixtures.js';
+import { app, ask, brokenTlsSecret, emptyService, load, outcome, tlsSecret } from './test-fixtures.js';
 
 const NGINX_CLASS = `---
 apiVersion: networking.k8s.io/v1
@@ -223,6 +223,21 @@ test('backends: no endpoints or no Service -> 503; default-backend annotation st
   assert.equal(d.backend?.protocol, 'HTTPS');
   assert.deepEqual(d.rateLimit, { rps: 5, connections: 2, burst: 25, statusCode: 503 });
   assert.deepEqual(d.backend?.endpoints?.length, 1);
+});
+
+test('TLS: a Secret that does not parse, or does not cover the host, gives the fallback certificate (PN4003)', () => {
+  const { model } = load(app('s') + brokenTlsSecret('broken') + tlsSecret('narrow', 'default', ['only.com']) + tlsSecret('wild', 'default', ['*.w.com']) +
+    ingress('b', { host: 'b.com', tls: [{ hosts: ['b.com'], secret: 'broken' }], paths: [{ path: '/', type: 'Prefix', svc: 's' }] }) +
+    ingress('n', { host: 'n.com', tls: [{ hosts: ['n.com'], secret: 'narrow' }], paths: [{ path: '/', type: 'Prefix', svc: 's' }] }) +
+    ingress('w', { host: 'x.w.com', tls: [{ hosts: ['x.w.com'], secret: 'wild' }], paths: [{ path: '/', type: 'Prefix', svc: 's' }] }));
+  assert.deepEqual(ask(model, 'https://b.com/').tls, { secret: 'default/broken', sni: 'b.com', fallback: true });
+  assert.deepEqual(ask(model, 'https://n.com/').tls, { secret: 'default/narrow', sni: 'n.com', fallback: true });
+  assert.deepEqual(ask(model, 'https://x.w.com/').tls, { secret: 'default/wild', sni: 'x.w.com' });
+  assert.deepEqual(model.diagnostics.filter((d) => d.code === 'PN4003').map((d) => d.message), [
+    'Ingress default/b: TLS secret "default/broken" holds a tls.crt that is not a PEM certificate; the controller serves its fallback (self-signed) certificate',
+    'Ingress default/n: TLS secret "default/narrow" does not cover host n.com (no matching Subject Alternative Name or Common Name); the controller serves its fallback (self-signed) certificate for that host',
+  ]);
+  assert.equal(ask(model, 'http://b.com/').status, 308, 'TLS is configured for the host, so ssl-redirect still applies');
 });
 
 test('TLS: a missing Secret gives the fallback certificate and PN4003; unknown SNI too', () => {

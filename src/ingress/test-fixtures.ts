@@ -1,4 +1,8 @@
 // Shared fixtures for the routing tests: manifests built from short descriptions, loaded through the real engine.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Cluster } from '../cluster/cluster.js';
 import { compileRouting, requestFromUrl, type RoutingModel } from './index.js';
 import type { RouteResult } from './types.js';
@@ -41,13 +45,43 @@ metadata: {name: ${name}, labels: ${JSON.stringify(labels)}}
 `;
 }
 
-export function tlsSecret(name: string, ns = 'default'): string {
+const certs = new Map<string, { crt: string; key: string }>();
+
+/** A real self-signed EC certificate (openssl) for the DNS names, base64 like Secret data; cached per name list. */
+export function certificate(names: string[]): { crt: string; key: string } {
+  const k = names.join(',');
+  let c = certs.get(k);
+  if (!c) {
+    const dir = mkdtempSync(join(tmpdir(), 'podnet-cert-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '30', '-subj', `/CN=${names[0]}`,
+      '-addext', `subjectAltName=${names.map((n) => `DNS:${n}`).join(',')}`, '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem')], { stdio: 'ignore' });
+    c = { crt: readFileSync(join(dir, 'c.pem')).toString('base64'), key: readFileSync(join(dir, 'k.pem')).toString('base64') };
+    rmSync(dir, { recursive: true, force: true });
+    certs.set(k, c);
+  }
+  return c;
+}
+
+/** A kubernetes.io/tls Secret with a real certificate for `names` (default: a wildcard-free catch-all set used by tests). */
+export function tlsSecret(name: string, ns = 'default', names = ['secure.com', 'plain.com', 'keep.com', 'h.com', 'a.com', 'b.com', 'c.com', 'my-app.example.com']): string {
+  const c = certificate(names);
   return `---
 apiVersion: v1
 kind: Secret
 metadata: {name: ${name}, namespace: ${ns}}
 type: kubernetes.io/tls
-data: {tls.crt: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t, tls.key: LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0t}
+data: {tls.crt: ${c.crt}, tls.key: ${c.key}}
+`;
+}
+
+/** A kubernetes.io/tls Secret whose data is not PEM at all. */
+export function brokenTlsSecret(name: string, ns = 'default'): string {
+  return `---
+apiVersion: v1
+kind: Secret
+metadata: {name: ${name}, namespace: ${ns}}
+type: kubernetes.io/tls
+data: {tls.crt: bm90IGEgY2VydA==, tls.key: bm90IGEga2V5}
 `;
 }
 
