@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { compilePolicies, check, PolicyQueryError, type CheckResult, type Protocol, type Verdict } from '../policy/index.js';
 import { CliExit, loadCluster, printDiagnostics, withManifestOptions, type IO, type ManifestOptions } from './common.js';
+import { meshCheck, type MeshCheck } from './mesh.js';
 
 interface CheckOptions extends ManifestOptions {
   from?: string;
@@ -11,6 +12,9 @@ interface CheckOptions extends ManifestOptions {
   protocol?: string;
   output: string;
   expect?: string;
+  method?: string;
+  path: string;
+  header: string[];
 }
 
 export function registerCheck(program: Command, io: IO): void {
@@ -21,6 +25,9 @@ export function registerCheck(program: Command, io: IO): void {
     .option('--protocol <protocol>', 'TCP, UDP or SCTP (default TCP, or the Service port\'s)')
     .option('-o, --output <format>', 'text or json', 'text')
     .option('--expect <verdict>', 'allow or deny: exit 1 when the verdict differs (for CI)')
+    .option('--method <method>', 'service mesh L7: an HTTP request with this method (none = plain TCP)')
+    .option('--path <path>', 'service mesh L7: the HTTP path', '/')
+    .option('--header <name:value>', 'service mesh L7: a request header (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .addHelpText('after', '\nExamples:\n  podnet check -f examples/shop --from production/deploy/frontend --to production/svc/backend --port 8080\n  podnet check -f k8s/ --from x/a --to 10.96.0.10 --port 53 --protocol UDP --expect allow -o json\n')
     .action((opts: CheckOptions) => {
       if (!['text', 'json'].includes(opts.output)) fail(io, `unknown output format "${opts.output}": use text or json`);
@@ -37,10 +44,19 @@ export function registerCheck(program: Command, io: IO): void {
         if (e instanceof PolicyQueryError) fail(io, e.message);
         throw e;
       }
-      if (opts.output === 'json') io.out.write(JSON.stringify(result, null, 2) + '\n');
-      else io.out.write(formatCheck(opts.from!, opts.to!, result));
-      if (opts.expect !== undefined && (opts.expect === 'allow') !== result.allowed) {
-        io.err.write(`error: expected ${opts.expect}, but the connection is ${result.allowed ? 'allowed' : 'denied'}\n`);
+      // With a service mesh (or --method), the mesh's verdict (mTLS, authorization, route) joins NetworkPolicy's.
+      let mesh: MeshCheck | undefined;
+      try {
+        mesh = meshCheck(cluster, { from: opts.from!, to: opts.to!, port: opts.port, method: opts.method, path: opts.path, header: opts.header }, result.targets[0]);
+      } catch (e) {
+        fail(io, (e as Error).message);
+      }
+      const allowed = result.allowed && (mesh?.allowed ?? true);
+      const shown = mesh ? { ...result, allowed, mesh } : result;
+      if (opts.output === 'json') io.out.write(JSON.stringify(shown, null, 2) + '\n');
+      else io.out.write((result.allowed && mesh && !mesh.allowed ? 'DENIED by the service mesh (NetworkPolicy alone would allow it):\n' : '') + formatCheck(opts.from!, opts.to!, result) + (mesh ? `  mesh:    ${mesh.text}\n` : ''));
+      if (opts.expect !== undefined && (opts.expect === 'allow') !== allowed) {
+        io.err.write(`error: expected ${opts.expect}, but the connection is ${allowed ? 'allowed' : 'denied'}\n`);
         throw new CliExit(1);
       }
     });

@@ -102,3 +102,51 @@ export function formatEvaluation(e: MeshEvaluation): string {
   }
   return lines.join('\n') + '\n';
 }
+
+/** `podnet check`'s mesh part: the issue-8 `mesh` JSON plus the verdict and why. */
+export interface MeshCheck {
+  mtls: boolean;
+  sourcePrincipal?: string;
+  authz: { allowed: boolean; policy?: string; action?: string };
+  allowed: boolean;
+  status?: number;
+  reason: string;
+  route?: MeshEvaluation['route'];
+  text: string;
+}
+
+/**
+ * Runs the mesh for `podnet check` when the cluster has a mesh (meshed pods or mesh objects) or --method is given.
+ * `--to NS/svc/NAME` goes through the Service (port = a Service port, by number or name); `--to NS/POD` dials the pod.
+ * Workload or Service sources use the first source pod the policy check resolved (`first.from`).
+ */
+export function meshCheck(cluster: import('../cluster/cluster.js').Cluster, q: { from: string; to: string; port?: string; method?: string; path: string; header: string[] }, first: { from: string; to: string; port: number } | undefined): MeshCheck | undefined {
+  const mesh = compileMesh(cluster);
+  if (!mesh.active && q.method === undefined) return undefined;
+  if (!first) return undefined;
+  const fromParts = first.from.split('/');
+  const from: MeshEndpoint = fromParts.length === 2 ? { kind: 'Pod', namespace: fromParts[0], name: fromParts[1] } : { kind: 'IP', ip: first.from };
+  const toParts = q.to.split('/');
+  let to: MeshEndpoint;
+  let port = first.port;
+  if (toParts.length === 3 && ['svc', 'service', 'services'].includes(toParts[1])) {
+    to = { kind: 'Service', namespace: toParts[0], name: toParts[2] };
+    const svc = cluster.get<Record<string, any>>('Service', toParts[0], toParts[2]);
+    const ports: Record<string, any>[] = svc?.spec?.ports ?? [];
+    const p = q.port === undefined ? ports[0] : ports.find((x) => String(x.port) === q.port || x.name === q.port);
+    if (p) port = p.port;
+  } else {
+    const t = first.to.split('/');
+    to = t.length === 2 ? { kind: 'Pod', namespace: t[0], name: t[1] } : { kind: 'IP', ip: first.to };
+  }
+  const headers: Record<string, string> = {};
+  for (const h of q.header) {
+    const i = h.indexOf(':');
+    if (i <= 0) throw new Error(`--header must be name:value, not "${h}"`);
+    headers[h.slice(0, i).trim().toLowerCase()] = h.slice(i + 1).trim();
+  }
+  const e = mesh.evaluate({ from, to, port, method: q.method?.toUpperCase(), path: q.method ? q.path : undefined, headers });
+  const j = meshJson(e);
+  const text = `${e.allowed ? 'allowed' : 'denied'}${e.status !== undefined ? ` (${e.status})` : ''}: ${e.reason}; mTLS ${e.mtls ? `yes (${e.sourcePrincipal})` : 'no'}`;
+  return { ...j, allowed: e.allowed, status: e.status, reason: e.reason, route: e.route, text };
+}
