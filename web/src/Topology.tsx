@@ -1,0 +1,95 @@
+// The cluster drawn with Cytoscape.js: node boxes hold their pods; Services link to their endpoint pods; Ingresses and
+// routes link to their backend Services; policies sit beside. Click an element for its YAML and relations. With a
+// trace, the hops' objects are highlighted and joined in order.
+import { useEffect, useRef, useState } from 'react';
+import cytoscape, { type Core } from 'cytoscape';
+import { api, type GraphElement, type TraceResult } from './api';
+
+const KIND_OF: Record<string, string> = { pod: 'Pod', svc: 'Service', ing: 'Ingress', gw: 'Gateway', np: 'NetworkPolicy', node: 'Node' };
+
+/** The graph ids a trace passes through, in order (source pod, Service, ingress controller, backend pods). */
+export function tracePath(t: TraceResult): string[] {
+  const ids: string[] = [];
+  if (!t.from.startsWith('external')) ids.push(`pod:${t.from}`);
+  for (const h of t.hops) {
+    if (h.step === 'dnat' && typeof h.detail.service === 'string') ids.push(`svc:${h.detail.service}`);
+    if (h.step === 'deliver' && typeof h.detail.pod === 'string') ids.push(`pod:${h.detail.pod}`);
+  }
+  return ids.filter((id, i) => ids[i - 1] !== id);
+}
+
+export function Topology({ trace, compact }: { trace?: TraceResult; compact?: boolean }) {
+  const box = useRef<HTMLDivElement>(null);
+  const cy = useRef<Core | undefined>(undefined);
+  const [selected, setSelected] = useState<{ kind: string; namespace?: string; name: string; yaml?: string; source?: { file: string; line: number }; relations: string[] }>();
+  const [note, setNote] = useState<string>();
+
+  useEffect(() => {
+    let alive = true;
+    api<{ elements: GraphElement[]; truncated: boolean }>('/api/graph').then((g) => {
+      if (!alive || !box.current) return;
+      if (g.truncated) setNote('Large cluster: the first 400 pods are drawn.');
+      const c = cytoscape({
+        container: box.current,
+        elements: g.elements,
+        wheelSensitivity: 0.3,
+        style: [
+          { selector: 'node', style: { label: 'data(label)', 'font-size': 9, 'text-wrap': 'wrap', 'text-valign': 'bottom', 'text-margin-y': 3, color: '#cbd5e1' } },
+          { selector: 'node.node', style: { shape: 'round-rectangle', 'background-color': '#1e293b', 'border-color': '#475569', 'border-width': 1, 'text-valign': 'top', 'font-size': 11, color: '#94a3b8', padding: '18px' } },
+          { selector: 'node.pod', style: { 'background-color': 'data(colour)', width: 18, height: 18 } },
+          { selector: 'node.service', style: { shape: 'diamond', 'background-color': '#38bdf8', width: 22, height: 22 } },
+          { selector: 'node.ingress, node.gateway', style: { shape: 'hexagon', 'background-color': '#f59e0b', width: 24, height: 24 } },
+          { selector: 'node.policy', style: { shape: 'tag', 'background-color': '#a78bfa', width: 18, height: 18 } },
+          { selector: 'edge', style: { width: 1, 'line-color': '#475569', 'curve-style': 'bezier', 'target-arrow-shape': 'triangle', 'target-arrow-color': '#475569', 'arrow-scale': 0.6 } },
+          { selector: 'edge.notready', style: { 'line-style': 'dashed' } },
+          { selector: '.hl', style: { 'border-width': 3, 'border-color': '#22c55e', 'line-color': '#22c55e', 'target-arrow-color': '#22c55e', width: 3, 'z-index': 10 } },
+          { selector: '.hl-drop', style: { 'border-width': 3, 'border-color': '#ef4444', 'line-color': '#ef4444', 'target-arrow-color': '#ef4444', width: 3 } },
+          { selector: ':selected', style: { 'border-width': 3, 'border-color': '#f8fafc' } },
+        ],
+        layout: { name: 'cose', animate: false, nodeDimensionsIncludeLabels: true, padding: 20, randomize: false } as cytoscape.LayoutOptions,
+      });
+      c.on('tap', 'node', (ev) => {
+        const d = ev.target.data();
+        const kind = d.kind ?? KIND_OF[String(d.id).split(':')[0]];
+        const relations = ev.target.connectedEdges().map((e: cytoscape.EdgeSingular) => `${e.data('kind')}: ${e.source().id() === d.id ? e.target().id() : e.source().id()}`);
+        setSelected({ kind, namespace: d.namespace, name: d.name, relations });
+        api<{ yaml: string; source?: { file: string; line: number } }>(`/api/object?kind=${kind}&namespace=${encodeURIComponent(d.namespace ?? '')}&name=${encodeURIComponent(d.name)}`)
+          .then((o) => setSelected({ kind, namespace: d.namespace, name: d.name, relations, yaml: o.yaml, source: o.source }), () => undefined);
+      });
+      cy.current = c;
+      (window as unknown as { __cy?: Core }).__cy = c;
+    }, (e) => setNote(String(e.message ?? e)));
+    return () => { alive = false; cy.current?.destroy(); cy.current = undefined; };
+  }, []);
+
+  useEffect(() => {
+    const c = cy.current;
+    if (!c) return;
+    c.elements().removeClass('hl hl-drop');
+    c.remove('.trace-edge');
+    if (!trace) return;
+    const ids = tracePath(trace).filter((id) => c.getElementById(id).nonempty());
+    const cls = trace.verdict === 'delivered' ? 'hl' : 'hl-drop';
+    ids.forEach((id, i) => {
+      c.getElementById(id).addClass(cls);
+      if (i > 0) c.add({ group: 'edges', data: { id: `trace-${i}`, source: ids[i - 1], target: id, kind: 'trace' }, classes: `trace-edge ${cls}` });
+    });
+  }, [trace]);
+
+  return (
+    <div className={compact ? 'topology compact' : 'topology'}>
+      <div className="graph" ref={box} data-testid="graph" />
+      {note && <div className="note">{note}</div>}
+      {selected && !compact && (
+        <aside className="details" data-testid="details">
+          <button className="close" onClick={() => setSelected(undefined)}>×</button>
+          <h2>{selected.kind} {selected.namespace ? `${selected.namespace}/` : ''}{selected.name}</h2>
+          {selected.source && <div className="muted">{selected.source.file}:{selected.source.line}</div>}
+          {selected.relations.length > 0 && <><h3>Relations</h3><ul>{selected.relations.map((r) => <li key={r}>{r}</li>)}</ul></>}
+          <h3>YAML</h3>
+          <pre>{selected.yaml ?? 'loading…'}</pre>
+        </aside>
+      )}
+    </div>
+  );
+}

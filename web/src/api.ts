@@ -1,0 +1,24 @@
+// Calls to the lab API. The UI renders what these return; it decides nothing itself.
+export async function api<T>(path: string, init?: { method: 'POST'; body: unknown }): Promise<T> {
+  const res = await fetch(path, init ? { method: 'POST', body: JSON.stringify(init.body), headers: { 'content-type': 'application/json' } } : undefined);
+  const body = await res.json();
+  if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
+  return body as T;
+}
+
+export interface Finding { code: string; severity: string; object: string; source?: string; message: string; hint?: string }
+export interface Summary {
+  snapshot: number;
+  counts: Record<string, number>;
+  config: { clusterDomain: string; cni: string; kubeProxyMode: string };
+  dns: { address: string; port: number };
+  entryPoints: { id: string; kind: string; http: number; https: number; modelPorts: { http: number; https: number } }[];
+  exposed: { kind: string; service: string; portName: string; modelAddress: string; localPort: number }[];
+  namespaces: string[];
+  pods: string[];
+  findings: Finding[];
+}
+export interface Hop { step: string; node?: string; detail: Record<string, unknown>; text: string }
+export interface TraceResult { verdict: 'delivered' | 'dropped'; from: string; to: string; hops: Hop[]; dropReason?: string; dropAt?: string }
+export interface Flow { id: number; time: string; source: string; destination: string; protocol: string; verdict: string; pod?: string; reason?: string; via: string; hops: { step: string; text: string }[] }
+export interface GraphElement { data: Record<string, any>; classes?: string }
