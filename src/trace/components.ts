@@ -6,6 +6,7 @@ import { compileDns, PodNotFoundError, type DnsModel } from '../dns/index.js';
 import { compilePolicies, evaluateFlow, ipEnd, parseIP, podEnd, type PolicyModel, type Protocol } from '../policy/index.js';
 import type { DnsStepResult, PolicyQuery, PolicyStepResult, TraceComponents } from './hooks.js';
 import { ingressAddressFor, routeAtDataPlane } from './ingress-hop.js';
+import { meshHops } from './mesh-hop.js';
 
 const dnsModels = new WeakMap<Cluster, DnsModel>();
 const policyModels = new WeakMap<Cluster, PolicyModel>();
@@ -59,5 +60,5 @@ export function evaluateWithPolicyEngine(cluster: Cluster, q: PolicyQuery): Poli
 }
 
 export function defaultComponents(): TraceComponents {
-  return { dns: resolveWithClusterDns, policy: evaluateWithPolicyEngine, externalAddress: ingressAddressFor, ingress: routeAtDataPlane };
+  return { dns: resolveWithClusterDns, policy: evaluateWithPolicyEngine, externalAddress: ingressAddressFor, ingress: routeAtDataPlane, mesh: meshHops };
 }

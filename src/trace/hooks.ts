@@ -50,7 +50,32 @@ export interface IngressStep {
   tls?: string;
 }
 
+/** A connection from a pod as the service mesh sees it (src/mesh): through a Service (outbound) or to a pod IP. */
+export interface MeshQuery {
+  srcPod: string;
+  /** Set when the pod dialled a Service's ClusterIP: the sidecar's outbound listener takes the connection. */
+  service?: { namespace: string; name: string; port: number };
+  /** The destination pod when dialled directly (pod IP). */
+  dstPod?: string;
+  port: number;
+  /** An HTTP request (http:// target) or plain TCP. */
+  http?: { method: string; path: string };
+  random?: number;
+}
+
+/** What the mesh's proxies do: the client's outbound Envoy (route, endpoint) and the server's inbound side. */
+export interface MeshStep {
+  outbound?: { text: string; detail: Record<string, unknown>; endpoint?: { ip: string; port: number; pod: string } };
+  inbound?: { text: string; detail: Record<string, unknown> };
+  allowed: boolean;
+  reason: string;
+  /** Which proxy refused the request, when it did. */
+  deniedAt?: 'mesh-outbound' | 'mesh-inbound';
+}
+
 export interface TraceComponents {
+  /** Sidecar / ztunnel hops (src/mesh), or undefined when no mesh is installed. */
+  mesh?: (cluster: Cluster, q: MeshQuery) => MeshStep | undefined;
   /** The address an outside client's DNS gives for a host (an Ingress's load balancer). */
   externalAddress?: (cluster: Cluster, host: string) => string | undefined;
   /** Routing at an ingress/gateway data-plane pod, or undefined when `pod` is not one. */

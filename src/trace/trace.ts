@@ -8,12 +8,12 @@ import { cidrContains, familyOf, isValidIP, parseCidr } from '../net/cidr.js';
 import { cniProfile, describeEncap, encapsulate, hostVethName, type CniOptions, type CniProfile } from '../net/cni.js';
 import { decideService, matchDestination, type EndpointChoice, type ServiceDecision, type TrafficSource } from '../services/decision.js';
 import { isClusterLocal, servicesModel } from '../services/model.js';
-import { fallbackDns, type IngressStep, type PolicyStepResult, type TraceComponents } from './hooks.js';
+import { fallbackDns, type IngressStep, type MeshStep, type PolicyStepResult, type TraceComponents } from './hooks.js';
 
 type Obj = Record<string, any>;
 type PodObj = Obj & { metadata: Obj; spec: Obj; status?: Obj };
 
-export type HopStep = 'dns' | 'route' | 'policy-egress' | 'dnat' | 'snat' | 'encap' | 'policy-ingress' | 'deliver' | 'ingress' | 'reply' | 'exit';
+export type HopStep = 'dns' | 'route' | 'policy-egress' | 'dnat' | 'snat' | 'encap' | 'policy-ingress' | 'deliver' | 'ingress' | 'reply' | 'exit' | 'mesh-outbound' | 'mesh-inbound';
 
 export interface TraceHop {
   step: HopStep;
@@ -178,7 +178,21 @@ export function trace(cluster: Cluster, req: TraceRequest): TraceResult {
     curSrc = nodeIP;
     seenSrc = { kind: 'external', ip: nodeIP };
   }
-  if (match.kind === 'service') {
+  // A sidecar takes a pod's connection to a ClusterIP: its outbound Envoy routes it and connects to the endpoint it
+  // picks itself, so kube-proxy's DNAT never sees it (src/mesh).
+  const meshHttp = target.scheme === 'http' ? { method: 'GET', path: target.path ?? '/' } : undefined;
+  const meshRandom = req.seed !== undefined ? seededRandom(req.seed) : undefined;
+  let meshStep: MeshStep | undefined;
+  if (req.components?.mesh && src.kind === 'pod' && match.kind === 'service' && match.entry === 'clusterIP') {
+    meshStep = req.components.mesh(cluster, { srcPod: src.pod!, service: { namespace: match.sp.namespace, name: match.sp.name, port: match.sp.port }, port: target.port, http: meshHttp, random: meshRandom });
+    if (meshStep?.outbound) {
+      hops.push({ step: 'mesh-outbound', node: src.node, detail: meshStep.outbound.detail, text: meshStep.outbound.text });
+      if (meshStep.deniedAt === 'mesh-outbound' || !meshStep.outbound.endpoint) return result('dropped', meshStep.reason, 'mesh-outbound');
+      endpointIP = meshStep.outbound.endpoint.ip;
+      endpointPort = meshStep.outbound.endpoint.port;
+    }
+  }
+  if (match.kind === 'service' && !meshStep?.outbound) {
     decision = decideService(model, match.sp, match.entry, dstIP, seenSrc, procName);
     if (decision.verdict !== 'dnat') return drop('dnat', procName, decision.reason, dnatDetail(decision, undefined, profile), decision.verdict === 'reject' ? 'REJECTED' : 'DROPPED');
     const chosen = pick(decision.endpoints, req.seed);
@@ -243,6 +257,11 @@ export function trace(cluster: Cluster, req: TraceRequest): TraceResult {
     const h = policyHop('ingress', v, dstNode?.name, dstPodKey!, `from ${curSrc}`, profile);
     hops.push(h);
     if (v && !v.ingress.allowed && v.enforced) return result('dropped', h.text.replace(/^DROPPED: /, ''), 'policy-ingress');
+    const m = meshStep?.outbound ? meshStep : (src.kind === 'pod' ? req.components?.mesh?.(cluster, { srcPod: src.pod!, dstPod: dstPodKey, port: endpointPort, http: meshHttp, random: meshRandom }) : undefined);
+    if (m?.inbound) {
+      hops.push({ step: 'mesh-inbound', node: dstNode?.name, detail: m.inbound.detail, text: m.inbound.text });
+      if (!m.allowed) return result('dropped', m.reason, 'mesh-inbound');
+    }
     const served = servedPort(dstPod, endpointPort, proto);
     if (!served.ok) return drop('deliver', dstNode?.name, served.text, { pod: dstPodKey, port: endpointPort });
     hops.push({ step: 'deliver', node: dstNode?.name, detail: { pod: dstPodKey, ip: endpointIP, port: endpointPort, protocol: proto, ...(served.container ? { container: served.container } : {}) }, text: `delivered to ${dstPodKey} ${endpointIP}:${endpointPort}/${proto}${served.container ? ` (container ${served.container})` : ''}` });
