@@ -328,3 +328,14 @@ test('a certificateRef to a Secret that does not parse: ResolvedRefs=False/Inval
     'Programmed/Invalid: The listener is not valid: see its other conditions',
   ]);
 });
+
+test('an invalid backendRef among valid ones: requests that would go to it get 500, in proportion', () => {
+  const { model } = load(CLASS + gateway(HTTP80) + app('good') + route('r', parent() + `  rules:
+  - backendRefs: [${backend('good')}, ${backend('ghost')}]
+`));
+  const table: [number, string][] = [[0, '200 good'], [0.49, '200 good'], [0.5, '500'], [0.99, '500']];
+  for (const [random, want] of table) {
+    const r = ask(model, { url: 'http://h.com/', random });
+    assert.equal(r.status === 200 ? `200 ${r.backend?.service}` : String(r.status), want, String(random));
+  }
+});
