@@ -147,7 +147,12 @@ test('apply and delete while requests run: no request fails, removed pods drain'
     }
   };
   const workers = Array.from({ length: 8 }, worker);
-  await new Promise((r) => setTimeout(r, 200));
+  // Wait on request counts, not wall time, so a busy machine slows the test down instead of failing it.
+  const untilDone = async (n: number) => {
+    const deadline = Date.now() + 30_000;
+    while (done < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  };
+  await untilDone(20);
   const extra = `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: backend, namespace: production}
@@ -163,15 +168,17 @@ spec:
   const a = await lab.apply(ManifestSet.parse(extra, '<test>').objects);
   assert.deepEqual(a.applied, ['Deployment/production/backend']);
   assert.equal(a.snapshot, before + 1);
-  await new Promise((r) => setTimeout(r, 300));
+  const afterApply = done;
+  await untilDone(afterApply + 20);
   assert.equal(podsOf('backend').length, 1);
   assert.ok(lab.fleet.drainingCount >= 2);
   const np = await lab.delete(['NetworkPolicy/production/deny-all', 'Pod/production/nothing']);
   assert.deepEqual(np.deleted, ['NetworkPolicy/production/deny-all']);
   assert.deepEqual(np.notFound, ['Pod/production/nothing']);
-  await new Promise((r) => setTimeout(r, 300));
+  const afterDelete = done;
+  await untilDone(afterDelete + 20);
   running = false;
   await Promise.all(workers);
-  assert.ok(done > 50, `only ${done} requests ran`);
+  assert.ok(done >= 60, `only ${done} requests ran`);
   assert.equal(failed, 0);
 });
