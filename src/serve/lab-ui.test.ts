@@ -55,7 +55,8 @@ test('the page loads with the summary and the topology', { skip }, async () => {
   assert.ok(ids.includes('node:node-1'));
   assert.ok(ids.includes('np:production/deny-all'));
   // Click a Service: its YAML and relations show.
-  await page.evaluate(() => (window as any).__cy.getElementById('svc:production/backend').emit('tap'));
+  // (return nothing: playwright would serialize the whole Cytoscape collection emit() returns)
+  await page.evaluate(() => { (window as any).__cy.getElementById('svc:production/backend').emit('tap'); });
   await page.getByTestId('details').getByText('kind: Service').waitFor();
   assert.match(await page.getByTestId('details').innerText(), /Service production\/backend[\s\S]*endpoint: pod:production\/backend-/);
   await page.screenshot({ path: join(ARTIFACTS, 'topology.png') });

@@ -50,6 +50,7 @@ export function Topology({ trace, compact }: { trace?: TraceResult; compact?: bo
       });
       c.on('tap', 'node', (ev) => {
         const d = ev.target.data();
+        if (d.kind === 'Group') return;
         const kind = d.kind ?? KIND_OF[String(d.id).split(':')[0]];
         const relations = ev.target.connectedEdges().map((e: cytoscape.EdgeSingular) => `${e.data('kind')}: ${e.source().id() === d.id ? e.target().id() : e.source().id()}`);
         setSelected({ kind, namespace: d.namespace, name: d.name, relations });
@@ -58,6 +59,10 @@ export function Topology({ trace, compact }: { trace?: TraceResult; compact?: bo
       });
       cy.current = c;
       (window as unknown as { __cy?: Core }).__cy = c;
+      // The panel beside may change the graph's size: keep the drawing fitted.
+      const ro = new ResizeObserver(() => { c.resize(); c.fit(undefined, 20); });
+      ro.observe(box.current);
+      c.one('destroy', () => ro.disconnect());
     }, (e) => setNote(String(e.message ?? e)));
     return () => { alive = false; cy.current?.destroy(); cy.current = undefined; };
   }, []);

@@ -75,11 +75,15 @@ export function topology(cluster: Cluster, opts: { maxPods?: number } = {}): { e
       for (const rule of (r.spec?.rules ?? []) as Obj[]) for (const b of (rule.backendRefs ?? []) as Obj[]) if ((b.kind ?? 'Service') === 'Service') els.push({ data: { id: `be:${id}->${b.name}`, source: id, target: `svc:${b.namespace ?? r.metadata.namespace}/${b.name}`, kind: 'backend' }, classes: 'backend' });
     }
   }
+  // Policies sit together in one box per namespace (their selection is on the details panel and in the matrix).
+  const policyBoxes = new Set<string>();
   for (const np of cluster.networkPolicies() as Obj[]) {
+    const boxId = `policies:${np.metadata.namespace}`;
+    if (!policyBoxes.has(boxId)) { policyBoxes.add(boxId); els.push({ data: { id: boxId, kind: 'Group', label: `NetworkPolicies in ${np.metadata.namespace}` }, classes: 'node' }); }
     const id = `np:${ref(np)}`;
     const sel = compileLabelSelector(np.spec?.podSelector ?? {});
     const selected = shown.filter((p) => p.metadata.namespace === np.metadata.namespace && sel((p.metadata.labels ?? {}) as Record<string, string>)).map((p) => `pod:${ref(p)}`);
-    els.push({ data: { id, kind: 'NetworkPolicy', namespace: np.metadata.namespace, name: np.metadata.name, label: `policy ${np.metadata.name}`, selects: selected.length, policyTypes: np.spec?.policyTypes }, classes: 'policy' });
+    els.push({ data: { id, parent: boxId, kind: 'NetworkPolicy', namespace: np.metadata.namespace, name: np.metadata.name, label: `${np.metadata.name}\nselects ${selected.length} pod(s)`, selects: selected.length, policyTypes: np.spec?.policyTypes }, classes: 'policy' });
   }
   // Drop edges whose ends are not drawn (a backend Service that does not exist, pods beyond the cap).
   const ids = new Set(els.filter((e) => !e.data.source).map((e) => e.data.id));
