@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { Cluster } from '../cluster/cluster.js';
 import { formatDiagnostic, type Diagnostic } from '../api/diagnostics.js';
+import { compileLabelSelector, parseSelectorString } from '../api/labels.js';
 
 export interface IO {
   out: NodeJS.WritableStream;
@@ -45,4 +46,15 @@ export function loadCluster(opts: ManifestOptions, io: IO, { quietWarnings = fal
 
 export function printDiagnostics(diags: readonly Diagnostic[], stream: NodeJS.WritableStream): void {
   for (const d of diags) stream.write(formatDiagnostic(d) + '\n');
+}
+
+/** `-l SELECTOR` as kubectl reads it: a label predicate, or exit 1 with the parser's message. */
+export function selectorFromFlag(selector: string | undefined, io: IO): (labels: Record<string, string> | undefined) => boolean {
+  if (selector === undefined) return () => true;
+  try {
+    return compileLabelSelector(parseSelectorString(selector));
+  } catch (e) {
+    io.err.write(`error: ${(e as Error).message}\n`);
+    throw new CliExit(1);
+  }
 }

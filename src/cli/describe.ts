@@ -2,9 +2,8 @@
 // or, as kubectl does, every object whose name starts with it; without, every object of the kind. Objects are
 // separated by two blank lines, as kubectl prints them.
 import type { Command } from 'commander';
-import { compileLabelSelector, parseSelectorString } from '../api/labels.js';
 import type { KubeObject } from '../api/types.js';
-import { CliExit, loadCluster, withManifestOptions, type IO, type ManifestOptions } from './common.js';
+import { CliExit, loadCluster, selectorFromFlag, withManifestOptions, type IO, type ManifestOptions } from './common.js';
 import { describeObject } from './printers/describe.js';
 import { listObjects, resolveResourceType, resourceTypeOfKind } from './printers/resources.js';
 
@@ -34,15 +33,7 @@ export function runDescribe(args: string[], opts: DescribeOptions, io: IO, now: 
     names = [typeName.slice(typeName.indexOf('/') + 1), ...names];
     typeName = typeName.slice(0, typeName.indexOf('/'));
   }
-  let matches: (l: Record<string, string> | undefined) => boolean = () => true;
-  if (opts.selector !== undefined) {
-    try {
-      matches = compileLabelSelector(parseSelectorString(opts.selector));
-    } catch (e) {
-      io.err.write(`error: ${(e as Error).message}\n`);
-      throw new CliExit(1);
-    }
-  }
+  const matches = selectorFromFlag(opts.selector, io);
   const cluster = loadCluster(opts, io);
   const type = resolveResourceType(typeName, cluster);
   if (!type) {

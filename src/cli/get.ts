@@ -2,9 +2,8 @@
 // name, -l selectors, -A, --show-labels, `all`, and kubectl's messages for empty results and missing objects. The
 // printers live in ./printers; this file only parses, queries the cluster and writes.
 import type { Command } from 'commander';
-import { compileLabelSelector, parseSelectorString } from '../api/labels.js';
 import type { KubeObject } from '../api/types.js';
-import { CliExit, loadCluster, withManifestOptions, type IO, type ManifestOptions } from './common.js';
+import { CliExit, loadCluster, selectorFromFlag, withManifestOptions, type IO, type ManifestOptions } from './common.js';
 import { asList, toJSON, toYAML } from './printers/output.js';
 import { ALL_CATEGORY, listObjects, resolveResourceType, resourceTypeOfKind, type ResourceType } from './printers/resources.js';
 import { renderTable } from './printers/table.js';
@@ -55,15 +54,7 @@ export function runGet(args: string[], opts: GetOptions, io: IO, now: Date): voi
     io.err.write(`error: unable to match a printer suitable for the output format "${output}", allowed formats are: ${OUTPUT_FORMATS.join(',')}\n`);
     throw new CliExit(1);
   }
-  let matches: (labels: Record<string, string> | undefined) => boolean = () => true;
-  if (opts.selector !== undefined) {
-    try {
-      matches = compileLabelSelector(parseSelectorString(opts.selector));
-    } catch (e) {
-      io.err.write(`error: ${(e as Error).message}\n`);
-      throw new CliExit(1);
-    }
-  }
+  const matches = selectorFromFlag(opts.selector, io);
   const { typeNames, names, pairs } = parseGetArgs(args);
   if (opts.allNamespaces && (names.length > 0 || pairs.length > 0)) {
     io.err.write('error: a resource cannot be retrieved by name across all namespaces\n');
