@@ -39,6 +39,8 @@ export interface MeshHop { proxy: 'envoy-outbound' | 'envoy-inbound' | 'ztunnel'
 
 export interface MeshEvaluation {
   allowed: boolean;
+  /** http when the request had a method, else tcp. */
+  protocol?: 'http' | 'tcp';
   /** What the client sees when the mesh answers or fails the request (403, 404, 503...). */
   status?: number;
   reason: string;
@@ -99,6 +101,10 @@ function pickEndpoint<T>(eps: T[], tp: EffectiveTrafficPolicy, req: MeshRequest,
 }
 
 export function evaluateRequest(mesh: CompiledMesh, req: MeshRequest): MeshEvaluation {
+  return { ...evaluateInner(mesh, req), protocol: req.method !== undefined ? 'http' : 'tcp' };
+}
+
+function evaluateInner(mesh: CompiledMesh, req: MeshRequest): MeshEvaluation {
   const src = req.from.kind === 'Pod' ? mesh.pods.get(key(req.from.namespace, req.from.name)) : undefined;
   if (req.from.kind === 'Pod' && !src) throw new Error(`pod ${req.from.namespace}/${req.from.name} not found`);
   if (req.from.kind === 'Service') throw new Error('the source must be a pod or an IP address');

@@ -47,3 +47,5 @@ export { newOutlierState, recordResponse, tick, isEjected, ejectedHosts, healthy
 export { evaluateLinkerd, type LinkerdDecision } from './linkerd.js';
 export { analyzeMesh } from './analyze.js';
 export { MeshCodes } from './codes.js';
+export { runWithRetries, isRetriable, backoffMs, type AttemptOutcome, type RetryResult } from './retries.js';
+export { requestLabels, workloadOf, ISTIO_METRICS, DURATION_BUCKETS_MS } from './telemetry.js';
