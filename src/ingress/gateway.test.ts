@@ -339,3 +339,22 @@ test('an invalid backendRef among valid ones: requests that would go to it get 5
     assert.equal(r.status === 200 ? `200 ${r.backend?.service}` : String(r.status), want, String(random));
   }
 });
+
+test('GatewayClass and ReferenceGrant fields are validated (PN4101)', () => {
+  const { model } = load(`apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: bad}
+spec: {controllerName: not-a-path}
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: g, namespace: default}
+spec:
+  from: [{kind: HTTPRoute, namespace: x}]
+`);
+  assert.deepEqual(model.diagnostics.filter((d) => d.code === 'PN4101').map((d) => d.message), [
+    'GatewayClass.gateway.networking.k8s.io "bad" is invalid: spec.controllerName: Invalid value: "not-a-path": must be a domain-prefixed path (example.com/controller)',
+    'ReferenceGrant.gateway.networking.k8s.io "g" is invalid: spec.to: Required value (at least one)',
+    'ReferenceGrant.gateway.networking.k8s.io "g" is invalid: spec.from[0].group: Required value ("" for the core group)',
+  ]);
+});

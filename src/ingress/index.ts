@@ -14,7 +14,7 @@ import { routeIngress } from './ingress-route.js';
 import { applyDataPlanePolicy } from './dataplane-policy.js';
 import { compilePolicies, type PolicyModel } from '../policy/index.js';
 import { normalizeHost, splitPathQuery } from './match.js';
-import { validateGateway, validateRoute } from './route-validate.js';
+import { validateGateway, validateGatewayClass, validateReferenceGrant, validateRoute } from './route-validate.js';
 import type { RouteRequest, RouteResult } from './types.js';
 
 export type { RouteRequest, RouteResult, RouteBackend, RouteVia } from './types.js';
@@ -60,6 +60,11 @@ export function compileRouting(cluster: Cluster): RoutingModel {
     const errs = validateGateway(gw);
     if (errs.length === 0) validGateways.add(gw);
     else for (const e of errs) diagnostics.push({ code: IngressCodes.gatewayFieldInvalid, level: 'error', object: refOf(gw), source: cluster.sourceOf(gw), message: `Gateway.gateway.networking.k8s.io "${gw.metadata.name}" is invalid: ${e}` });
+  }
+  for (const [kind, validate] of [['GatewayClass', validateGatewayClass], ['ReferenceGrant', validateReferenceGrant]] as const) {
+    for (const o of cluster.list<KubeObject & { spec?: Obj }>(kind)) {
+      for (const e of validate(o)) diagnostics.push({ code: IngressCodes.gatewayFieldInvalid, level: 'error', object: refOf(o), source: cluster.sourceOf(o), message: `${kind}.gateway.networking.k8s.io "${o.metadata.name}" is invalid: ${e}` });
+    }
   }
   const gateways = compileGateways(cluster, diagnostics).filter((g) => validGateways.has(g.gateway));
   const routeObjs: RouteObj[] = [];

@@ -113,3 +113,30 @@ export function validateGateway(gw: KubeObject & { spec?: Obj }): string[] {
   });
   return errs;
 }
+
+/** GatewayClass: spec.controllerName is required and shaped `domain/path` (gateway.networking.k8s.io/v1 GatewayController). */
+export function validateGatewayClass(gc: KubeObject & { spec?: Obj }): string[] {
+  const c = gc.spec?.controllerName;
+  if (typeof c !== 'string' || c === '') return ['spec.controllerName: Required value'];
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$/.test(c)) return [`spec.controllerName: Invalid value: ${JSON.stringify(c)}: must be a domain-prefixed path (example.com/controller)`];
+  return [];
+}
+
+/** ReferenceGrant: at least one `from` (group, kind, namespace) and one `to` (group, kind). */
+export function validateReferenceGrant(g: KubeObject & { spec?: Obj }): string[] {
+  const errs: string[] = [];
+  const from = (g.spec?.from ?? []) as Obj[];
+  const to = (g.spec?.to ?? []) as Obj[];
+  if (from.length === 0) errs.push('spec.from: Required value (at least one)');
+  if (to.length === 0) errs.push('spec.to: Required value (at least one)');
+  from.forEach((f, i) => {
+    if (typeof f?.kind !== 'string' || f.kind === '') errs.push(`spec.from[${i}].kind: Required value`);
+    if (typeof f?.namespace !== 'string' || f.namespace === '') errs.push(`spec.from[${i}].namespace: Required value`);
+    if (typeof f?.group !== 'string') errs.push(`spec.from[${i}].group: Required value ("" for the core group)`);
+  });
+  to.forEach((t, i) => {
+    if (typeof t?.kind !== 'string' || t.kind === '') errs.push(`spec.to[${i}].kind: Required value`);
+    if (typeof t?.group !== 'string') errs.push(`spec.to[${i}].group: Required value ("" for the core group)`);
+  });
+  return errs;
+}
