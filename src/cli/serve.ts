@@ -69,7 +69,11 @@ function banner(edge: RunningEdge, io: IO): void {
     for (const [h, s] of e.servers) if (!h.startsWith('*')) tries.set(h, s.locations.find((l) => !l.implicitRoot && l.mode !== 'regex')?.path ?? '/');
   }
   for (const a of proxy.model.routes.attachments) if (`gateway/${a.listener.gateway.metadata.namespace}/${a.listener.gateway.metadata.name}` === proxy.entryPoint) for (const h of a.hostnames) if (!h.startsWith('*')) tries.set(h, '/');
-  for (const [h, path] of [...tries].sort().slice(0, 5)) io.out.write(`  try: curl -k --resolve ${h}:${proxy.httpsPort}:127.0.0.1 https://${h}:${proxy.httpsPort}${path}\n`);
+  const gw = proxy.model.gateways.find((g) => `gateway/${g.gateway.metadata.namespace}/${g.gateway.metadata.name}` === proxy.entryPoint);
+  const tls = !gw || gw.listeners.some((l) => l.protocol === 'HTTPS' && l.programmed);
+  const [scheme, port] = tls ? ['https', proxy.httpsPort] : ['http', proxy.httpPort];
+  if (tries.size === 0) io.out.write(`  try: curl http://127.0.0.1:${proxy.httpPort}/\n`);
+  for (const [h, path] of [...tries].sort().slice(0, 5)) io.out.write(`  try: curl${tls ? ' -k' : ''} --resolve ${h}:${port}:127.0.0.1 ${scheme}://${h}:${port}${path}\n`);
   io.out.write('Press Ctrl-C to stop.\n');
 }
 
