@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import type { Diagnostic } from '../api/diagnostics.js';
 import { formatSource } from '../api/types.js';
-import { analyzeMesh, compileMesh, meshJson, type MeshEndpoint, type MeshEvaluation } from '../mesh/index.js';
+import { analyzeMesh, compileMesh, meshJson, workloadOf, type MeshEndpoint, type MeshEvaluation, type MeshModel } from '../mesh/index.js';
 import { CliExit, loadCluster, withManifestOptions, type IO, type ManifestOptions } from './common.js';
 
 interface AnalyzeOptions extends ManifestOptions { output: string; failOn: string; rootNamespace: string }
@@ -32,7 +32,7 @@ export function registerMesh(program: Command, io: IO): void {
     });
 
   withManifestOptions(mesh.command('check').description('one request through the mesh: route, mTLS, authorization'))
-    .requiredOption('--from <NS/POD>', 'client pod (or an IP address)')
+    .requiredOption('--from <NS/POD>', 'client pod, NS/deploy/NAME (its first pod) or an IP address')
     .requiredOption('--to <target>', 'NS/svc/NAME (through the Service, auto-mTLS) or NS/POD (pod IP, passthrough)')
     .requiredOption('--port <port>', 'Service port (to a Service) or container port (to a pod)')
     .option('--method <method>', 'HTTP method (none = plain TCP)')
@@ -44,18 +44,19 @@ export function registerMesh(program: Command, io: IO): void {
       if (!['text', 'json'].includes(opts.output)) fail(`unknown output format "${opts.output}": use text or json`);
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`--port must be a number between 1 and 65535, not "${opts.port}"`);
-      const from = parseEndpoint(String(opts.from), fail);
-      const to = parseEndpoint(String(opts.to), fail);
+      const cluster = loadCluster(opts, io, { quietWarnings: true });
+      const model = compileMesh(cluster, { rootNamespace: opts.rootNamespace });
+      const from = parseEndpoint(String(opts.from), model, fail);
+      const to = parseEndpoint(String(opts.to), model, fail);
       const headers: Record<string, string> = {};
       for (const h of opts.header) {
         const i = h.indexOf(':');
         if (i <= 0) fail(`--header must be name:value, not "${h}"`);
         headers[h.slice(0, i).trim().toLowerCase()] = h.slice(i + 1).trim();
       }
-      const cluster = loadCluster(opts, io, { quietWarnings: true });
       let e: MeshEvaluation;
       try {
-        e = compileMesh(cluster, { rootNamespace: opts.rootNamespace }).evaluate({ from, to, port, method: opts.method?.toUpperCase(), path: opts.method ? opts.path : undefined, headers });
+        e = model.evaluate({ from, to, port, method: opts.method?.toUpperCase(), path: opts.method ? opts.path : undefined, headers });
       } catch (err) {
         return fail((err as Error).message);
       }
@@ -65,12 +66,20 @@ export function registerMesh(program: Command, io: IO): void {
     });
 }
 
-function parseEndpoint(s: string, fail: (m: string) => never): MeshEndpoint {
+const WORKLOAD_WORDS = ['deploy', 'deployment', 'deployments', 'sts', 'statefulset', 'ds', 'daemonset', 'rs', 'replicaset', 'job'];
+
+function parseEndpoint(s: string, model: MeshModel, fail: (m: string) => never): MeshEndpoint {
   if (/^[0-9.]+$/.test(s) || s.includes(':')) return { kind: 'IP', ip: s };
   const parts = s.split('/');
   if (parts.length === 3 && ['svc', 'service', 'services'].includes(parts[1])) return { kind: 'Service', namespace: parts[0], name: parts[2] };
+  if (parts.length === 3 && WORKLOAD_WORDS.includes(parts[1])) {
+    // A workload stands for its first pod (by name): every replica has the same labels and identity.
+    const pod = [...model.pods.values()].filter((p) => p.metadata.namespace === parts[0] && workloadOf(model, p) === parts[2]).sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))[0];
+    if (!pod) return fail(`no pod of ${parts[1]} ${parts[2]} in namespace ${parts[0]}`);
+    return { kind: 'Pod', namespace: parts[0], name: pod.metadata.name };
+  }
   if (parts.length === 2 && parts[0] && parts[1]) return { kind: 'Pod', namespace: parts[0], name: parts[1] };
-  return fail(`"${s}" is not NS/POD, NS/svc/NAME or an IP address`);
+  return fail(`"${s}" is not NS/POD, NS/deploy/NAME, NS/svc/NAME or an IP address`);
 }
 
 const count = (d: readonly Diagnostic[], level: string) => d.filter((x) => x.level === level).length;

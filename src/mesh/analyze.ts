@@ -10,6 +10,7 @@ import { fqdn, hostMatches, serviceOfHost } from './hosts.js';
 import { portExposedByService, servicesSelecting, type CompiledMesh } from './model.js';
 import { applicablePeerAuthns, peerAuthnMode } from './peer-authn.js';
 import { findDestinationRule, subsetOf } from './traffic-policy.js';
+import { workloadOf } from './telemetry.js';
 
 type Obj = Record<string, any>;
 
@@ -124,8 +125,9 @@ export function analyzeMesh(mesh: CompiledMesh): Diagnostic[] {
       const affected = pa.spec?.selector ? workloadsOf(pa) : pods.filter((p) => pa.metadata.namespace === mesh.rootNamespace || p.metadata.namespace === pa.metadata.namespace);
       const served = affected.filter((p) => istioPlane(p) && servicesSelecting(mesh, p).length > 0 && peerAuthnMode(mesh.peerAuthnInput, p.metadata.namespace, p.metadata.labels ?? {}, undefined, false).policy === `${pa.metadata.namespace}/${pa.metadata.name}`);
       if (served.length === 0) continue;
-      const names = plaintextPods.map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
-      add(MeshCodes.strictWithPlaintextClients, 'warning', pa, `STRICT mTLS on ${served.length} serving workload(s) (${served.slice(0, 3).map((p) => p.metadata.name).join(', ')}${served.length > 3 ? ', ...' : ''}) while ${names.length} pod(s) have no mesh proxy (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''}): their plaintext requests are rejected`);
+      const names = [...new Set(plaintextPods.map((p) => `${p.metadata.namespace}/${workloadOf(mesh, p)}`))];
+      const workloads = [...new Set(served.map((p) => workloadOf(mesh, p)))];
+      add(MeshCodes.strictWithPlaintextClients, 'warning', pa, `STRICT mTLS on ${workloads.length} serving workload(s) (${workloads.slice(0, 3).join(', ')}${workloads.length > 3 ? ', ...' : ''}) while ${names.length} workload(s) have no mesh proxy (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''}): their plaintext requests are rejected`);
     }
   }
 
