@@ -247,6 +247,10 @@ async function curl(ctx: ExecContext, pod: string, args: string[]): Promise<Exec
     const stdout = (c.include || c.head ? head : '') + (c.head ? '' : res.body);
     return { stdout, stderr: c.verbose ? traceText(t) : traceText(t), exitCode: 0, trace: t };
   } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
+      return { stdout: '', stderr: `curl: (60) SSL certificate problem: ${(e as Error).message}\nMore details here: https://curl.se/docs/sslcerts.html (use -k to skip the check)\n` + traceText(t), exitCode: 60, trace: t };
+    }
     return { stdout: '', stderr: `curl: (56) Recv failure: ${(e as Error).message}\n` + traceText(t), exitCode: 56, trace: t };
   }
 }

@@ -123,7 +123,7 @@ export interface Finding { code: string; severity: string; object: string; sourc
 /** Every component's findings about this snapshot: manifests, policy lint, Services, routing, DNS. */
 export function findings(cluster: Cluster, dnsDiagnostics: readonly Diagnostic[]): Finding[] {
   const obj = (o?: { kind?: string; namespace?: string; name?: string }) => (o?.kind ? `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}` : '');
-  const src = (s?: { file: string; line: number }) => (s ? `${s.file}:${s.line}` : undefined);
+  const src = (s?: { file: string; line: number }) => (s ? (s.line > 0 ? `${s.file}:${s.line}` : s.file) : undefined);
   const fromDiag = (d: Diagnostic): Finding => ({ code: d.code, severity: d.level, object: obj(d.object), source: src(d.source), message: d.message });
   const out: Finding[] = [
     ...cluster.diagnostics.map(fromDiag),
