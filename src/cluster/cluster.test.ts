@@ -143,3 +143,13 @@ test('a workload asking for more pods than podnet models is reported, not expand
   assert.deepEqual(lines(c, 'error'), ['<text>:1: ReplicaSet default/' + c.list('ReplicaSet')[0].metadata.name + ': spec.replicas is 100000; podnet models at most 5000 pods per workload, so it makes none']);
   assert.equal(c.pods('default').length, 0);
 });
+
+test('ClusterConfig cniOptions choose the data path; unknown options and values are refused', () => {
+  const good = Cluster.load('apiVersion: podnet.dev/v1alpha1\nkind: ClusterConfig\nmetadata: {name: c}\nspec:\n  cni: calico\n  cniOptions: {calicoEncapsulation: VXLAN, underlayMTU: 9000}\n');
+  assert.deepEqual(good.config.cniOptions, { calicoEncapsulation: 'VXLAN', underlayMTU: 9000 });
+  const bad = Cluster.load({ textName: 'c.yaml', text: 'apiVersion: podnet.dev/v1alpha1\nkind: ClusterConfig\nmetadata: {name: c}\nspec:\n  cniOptions: {calicoEncapsulation: GRE, turbo: true}\n' });
+  assert.deepEqual(lines(bad), [
+    'c.yaml:1: The ClusterConfig is invalid: spec.cniOptions.calicoEncapsulation: Invalid value: "GRE": must be one of "IPIP", "VXLAN", "None"',
+    'c.yaml:1: The ClusterConfig is invalid: spec.cniOptions.turbo: Unsupported value: the supported options are calicoEncapsulation, ciliumRouting, ciliumKubeProxyReplacement, weaveEncryption, flannelBackend, underlayMTU',
+  ]);
+});

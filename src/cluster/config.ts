@@ -7,6 +7,30 @@ export type KubeProxyMode = 'iptables' | 'ipvs' | 'nftables';
 export const CNI_NAMES: readonly CniName[] = ['flannel', 'calico', 'cilium', 'weave'];
 export const KUBE_PROXY_MODES: readonly KubeProxyMode[] = ['iptables', 'ipvs', 'nftables'];
 
+export interface CniDataPathOptions {
+  /** Calico's encapsulation between nodes: IPIP (its manifest's default), VXLAN, or None (plain BGP routes). */
+  calicoEncapsulation?: 'IPIP' | 'VXLAN' | 'None';
+  /** Cilium's tunnel protocol, or native routing. */
+  ciliumRouting?: 'vxlan' | 'geneve' | 'native';
+  /** Cilium replaces kube-proxy (Services translated by eBPF at connect()). */
+  ciliumKubeProxyReplacement?: boolean;
+  /** Weave Net with --password: fast-datapath traffic is wrapped in IPsec ESP. */
+  weaveEncryption?: boolean;
+  /** Flannel's backend. */
+  flannelBackend?: 'vxlan' | 'host-gw';
+  /** The nodes' network MTU (1500 unless said). */
+  underlayMTU?: number;
+}
+
+const CNI_OPTION_VALUES: Record<keyof CniDataPathOptions, readonly (string | boolean)[] | 'mtu'> = {
+  calicoEncapsulation: ['IPIP', 'VXLAN', 'None'],
+  ciliumRouting: ['vxlan', 'geneve', 'native'],
+  ciliumKubeProxyReplacement: [true, false],
+  weaveEncryption: [true, false],
+  flannelBackend: ['vxlan', 'host-gw'],
+  underlayMTU: 'mtu',
+};
+
 export interface NodeConfig {
   name: string;
   internalIP: string;
@@ -28,6 +52,8 @@ export interface ClusterConfig {
   nodePortRange: { base: number; size: number };
   cni: CniName;
   kubeProxyMode: KubeProxyMode;
+  /** Data-path options of the chosen CNI (how traffic crosses nodes); see src/net/cni.ts. */
+  cniOptions: CniDataPathOptions;
   /** LoadBalancer address pool: CIDRs or `first-last` ranges. */
   loadBalancerIPPool: string[];
   nodes: NodeConfig[];
@@ -43,6 +69,7 @@ export const DEFAULT_CONFIG: ClusterConfig = {
   nodePortRange: { base: 30000, size: 2768 },
   cni: 'calico',
   kubeProxyMode: 'iptables',
+  cniOptions: {},
   loadBalancerIPPool: ['172.18.255.200-172.18.255.250'],
   nodes: [
     { name: 'node-1', internalIP: '10.0.1.10', podCIDRs: ['10.244.1.0/24'], zone: 'zone-a', region: 'region-1', labels: {}, taints: [] },
@@ -58,7 +85,7 @@ export class ConfigError extends Error {}
 /**
  * Reads a ClusterConfig object's `spec` onto the defaults. Accepts:
  * clusterDomain, podCIDR | podCIDRs, serviceCIDR | serviceCIDRs, ipFamilies ([IPv4], [IPv4, IPv6], [IPv6, IPv4]),
- * nodeCIDRMaskSize, nodePortRange ("30000-32767"), cni, kubeProxyMode, loadBalancerIPPool, nodes | nodeCount.
+ * nodeCIDRMaskSize, nodePortRange ("30000-32767"), cni, cniOptions, kubeProxyMode, loadBalancerIPPool, nodes | nodeCount.
  */
 export function parseClusterConfig(spec: Record<string, unknown> | undefined, source?: string): ClusterConfig {
   const s = spec ?? {};
@@ -118,6 +145,19 @@ export function parseClusterConfig(spec: Record<string, unknown> | undefined, so
   if (mode !== undefined) {
     if (!(KUBE_PROXY_MODES as readonly string[]).includes(mode)) errors.push(`spec.kubeProxyMode: Unsupported value: "${mode}": supported values: ${KUBE_PROXY_MODES.map((c) => `"${c}"`).join(', ')}`);
     else cfg.kubeProxyMode = mode as KubeProxyMode;
+  }
+  const cniOptions = s.cniOptions;
+  if (cniOptions !== undefined && cniOptions !== null) {
+    if (typeof cniOptions !== 'object' || Array.isArray(cniOptions)) errors.push(`spec.cniOptions: Invalid value: ${JSON.stringify(cniOptions)}: must be an object`);
+    else {
+      for (const [key, value] of Object.entries(cniOptions as Record<string, unknown>)) {
+        const allowed = CNI_OPTION_VALUES[key as keyof CniDataPathOptions];
+        if (allowed === undefined) errors.push(`spec.cniOptions.${key}: Unsupported value: the supported options are ${Object.keys(CNI_OPTION_VALUES).join(', ')}`);
+        else if (allowed === 'mtu' ? !(typeof value === 'number' && Number.isInteger(value) && value >= 576 && value <= 65535) : !allowed.includes(value as string | boolean)) {
+          errors.push(`spec.cniOptions.${key}: Invalid value: ${JSON.stringify(value)}: ${allowed === 'mtu' ? 'must be an integer between 576 and 65535' : `must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`}`);
+        } else (cfg.cniOptions as Record<string, unknown>)[key] = value;
+      }
+    }
   }
   const pool = list('loadBalancerIPPool');
   if (pool) {

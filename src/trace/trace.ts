@@ -86,7 +86,8 @@ export function parseTarget(to: string): { host: string; port: number; scheme?: 
 /** Traces one connection. Throws TraceInputError on bad input; never on odd cluster state (that becomes a drop). */
 export function trace(cluster: Cluster, req: TraceRequest): TraceResult {
   const model = servicesModel(cluster);
-  const profile = cniProfile(cluster.config.cni, req.cni);
+  // The cluster's CNI options (ClusterConfig spec.cniOptions), overridden per request.
+  const profile = cniProfile(cluster.config.cni, { ...cluster.config.cniOptions, ...req.cni });
   const proto = (req.protocol ?? 'TCP').toUpperCase();
   const target = parseTarget(req.to);
   const hops: TraceHop[] = [];
