@@ -18,9 +18,10 @@ test('retryOn conditions', () => {
     ['connect-failure,refused-stream', { reset: true, durationMs: 1 }, false, true],
     ['retriable-4xx', { status: 409, durationMs: 1 }, false, true],
     ['503', e503, false, true],
-    [DEFAULT_RETRIES.retryOn, e503, false, false],
+    [DEFAULT_RETRIES.retryOn, { status: 500, durationMs: 1 }, false, false],
   ];
   for (const [on, o, timedOut, want] of cases) assert.equal(isRetriable(on, o, timedOut), want, `${on} ${JSON.stringify(o)}`);
+  assert.equal(isRetriable(DEFAULT_RETRIES.retryOn, e503, false, DEFAULT_RETRIES.retriableStatusCodes), true, 'Istio\'s default policy retries 503');
 });
 
 test('retries turn a 50% flaky backend into >= 95% success (attempts 3, retryOn 5xx)', () => {
@@ -47,5 +48,6 @@ test('exhausted retries, per-try timeout and the route timeout', () => {
   assert.deepEqual({ status: r.status, tries: r.tries, elapsed: r.elapsedMs }, { status: 200, tries: 2, elapsed: 1000 + 25 + 10 });
   const t = runWithRetries({ attempts: 5, perTryTimeoutMs: 1000, retryOn: '5xx', default: false }, 2500, () => ({ status: 200, durationMs: 5000 }));
   assert.deepEqual({ status: t.status, tries: t.tries, reason: t.reason }, { status: 504, tries: 3, reason: 'route timeout 2500 ms expired during try 3: 504 (UT)' });
-  assert.equal(runWithRetries(DEFAULT_RETRIES, undefined, () => e503).tries, 1);
+  assert.equal(runWithRetries(DEFAULT_RETRIES, undefined, () => e503).tries, 3);
+  assert.equal(runWithRetries(DEFAULT_RETRIES, undefined, () => ({ status: 500, durationMs: 1 })).tries, 1);
 });

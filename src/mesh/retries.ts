@@ -4,7 +4,7 @@
 // - at most 1 + attempts tries; a try is retried only when its outcome is in retryOn;
 // - `5xx`: any 5xx, connect failure, reset or per-try timeout; `gateway-error`: 502/503/504 (and per-try timeout);
 //   `connect-failure`, `reset`, `refused-stream`; `retriable-4xx`: 409; numeric codes (Istio's "503") and
-//   `retriable-status-codes` with them;
+//   `retriable-status-codes` with the policy's codes (Istio's default policy retries 503 this way);
 // - a try that exceeds perTryTimeout is abandoned as a 504;
 // - the route timeout bounds everything, retries included: when it expires the client gets 504;
 // - between tries Envoy backs off: base 25 ms, doubling, capped at 10x base (Envoy adds jitter; here the upper bound is
@@ -35,9 +35,9 @@ export function backoffMs(retryIndex: number): number {
   return Math.min(BASE_BACKOFF_MS * 2 ** retryIndex, BASE_BACKOFF_MS * 10);
 }
 
-export function isRetriable(retryOn: string, o: AttemptOutcome, perTryTimedOut: boolean): boolean {
+export function isRetriable(retryOn: string, o: AttemptOutcome, perTryTimedOut: boolean, retriableStatusCodes: readonly number[] = []): boolean {
   const on = new Set(retryOn.split(',').map((s) => s.trim()).filter(Boolean));
-  const codes = new Set([...on].filter((s) => /^\d{3}$/.test(s)).map(Number));
+  const codes = new Set([...[...on].filter((s) => /^\d{3}$/.test(s)).map(Number), ...(on.has('retriable-status-codes') ? retriableStatusCodes : [])]);
   const failedConnection = o.connectFailure === true || o.reset === true;
   if (on.has('5xx') && (perTryTimedOut || failedConnection || (o.status !== undefined && o.status >= 500))) return true;
   if (on.has('gateway-error') && (perTryTimedOut || o.status === 502 || o.status === 503 || o.status === 504)) return true;
@@ -63,7 +63,7 @@ export function runWithRetries(policy: RetryPolicy, routeTimeoutMs: number | und
     }
     elapsed += took;
     const status = perTryTimedOut ? 504 : o.status ?? 503;
-    const retriable = isRetriable(policy.retryOn, o, perTryTimedOut);
+    const retriable = isRetriable(policy.retryOn, o, perTryTimedOut, policy.retriableStatusCodes);
     if (!retriable || i === maxTries - 1) {
       const why = !retriable ? (status < 500 ? 'succeeded' : `not retriable under retryOn ${policy.retryOn}`) : `retries exhausted (${policy.attempts})`;
       return { status, tries: i + 1, elapsedMs: elapsed, outcomes, reason: `try ${i + 1}: ${perTryTimedOut ? `per-try timeout ${policy.perTryTimeoutMs} ms` : o.status ?? (o.connectFailure ? 'connect failure' : 'reset')}, ${why}` };

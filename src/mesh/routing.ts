@@ -28,7 +28,14 @@ export interface RouteRequest {
 
 export interface WeightedDestination { host: string; subset?: string; port?: number; weight: number; percent: number }
 
-export interface RetryPolicy { attempts: number; perTryTimeoutMs?: number; retryOn: string; default: boolean }
+export interface RetryPolicy {
+  attempts: number;
+  perTryTimeoutMs?: number;
+  retryOn: string;
+  /** Status codes retried under `retriable-status-codes` (Istio's default policy: 503; numeric retryOn entries add theirs). */
+  retriableStatusCodes?: number[];
+  default: boolean;
+}
 
 export interface RouteDecision {
   /** `ns/name` of the VirtualService, undefined when none applies. */
@@ -55,7 +62,7 @@ export interface RouteDecision {
 }
 
 /** Istio's default retry policy (istio/istio pilot/pkg/networking/core/route/retry: DefaultPolicy). */
-export const DEFAULT_RETRIES: RetryPolicy = { attempts: 2, retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes', default: true };
+export const DEFAULT_RETRIES: RetryPolicy = { attempts: 2, retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes', retriableStatusCodes: [503], default: true };
 
 /** The VirtualService that applies to a host for sidecars: client namespace first, then the others in order. */
 export function findVirtualService(services: readonly Obj[], host: string, sourceNamespace: string, clusterDomain: string): Obj | undefined {
@@ -147,7 +154,10 @@ function choose(dests: WeightedDestination[], r: number | undefined): WeightedDe
 function retriesOf(rule: Obj): RetryPolicy {
   const r = rule.retries;
   if (!r || typeof r !== 'object') return DEFAULT_RETRIES;
-  return { attempts: typeof r.attempts === 'number' ? r.attempts : 2, perTryTimeoutMs: durationMs(r.perTryTimeout), retryOn: typeof r.retryOn === 'string' ? r.retryOn : DEFAULT_RETRIES.retryOn, default: false };
+  // retryOn unset keeps Istio's default conditions (and its 503); numeric entries become retriable status codes.
+  const retryOn = typeof r.retryOn === 'string' ? r.retryOn : DEFAULT_RETRIES.retryOn;
+  const codes = typeof r.retryOn === 'string' ? retryOn.split(',').map((x: string) => x.trim()).filter((x: string) => /^\d{3}$/.test(x)).map(Number) : DEFAULT_RETRIES.retriableStatusCodes!;
+  return { attempts: typeof r.attempts === 'number' ? r.attempts : 2, perTryTimeoutMs: durationMs(r.perTryTimeout), retryOn, ...(codes.length ? { retriableStatusCodes: codes } : {}), default: false };
 }
 
 function rewritePath(rule: Obj, matchIdx: number, path: string): string | undefined {
