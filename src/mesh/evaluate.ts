@@ -11,7 +11,7 @@ import { evaluateAuthz, policiesForWorkload, type AuthzDecision, type AuthzReque
 import { serviceOfHost } from './hosts.js';
 import { evaluateLinkerd, type LinkerdDecision } from './linkerd.js';
 import { principalOf, type Membership } from './membership.js';
-import { podIP, portExposedByService, type CompiledMesh } from './model.js';
+import { memo, podIP, portExposedByService, type CompiledMesh } from './model.js';
 import { peerAuthnMode, type PeerAuthnDecision } from './peer-authn.js';
 import { findVirtualService, routeRequest, type RouteDecision } from './routing.js';
 import { effectiveTrafficPolicy, findDestinationRule, subsetOf, type EffectiveTrafficPolicy } from './traffic-policy.js';
@@ -128,7 +128,7 @@ function evaluateInner(mesh: CompiledMesh, req: MeshRequest): MeshEvaluation {
     if (!svc) throw new Error(`service ${req.to.namespace}/${req.to.name} not found`);
     const host = `${req.to.name}.${req.to.namespace}.svc.${mesh.clusterDomain}`;
     const usesVs = srcPlane === 'sidecar';
-    const vs = usesVs ? findVirtualService(mesh.objects.virtualServices, host, srcNs, mesh.clusterDomain) : undefined;
+    const vs = usesVs ? memo(mesh, `vs|${host}|${srcNs}`, () => findVirtualService(mesh.objects.virtualServices, host, srcNs, mesh.clusterDomain)) : undefined;
     route = routeRequest(vs, { host, port: req.port, method: req.method, path: req.path, headers: req.headers, sourceLabels: src?.metadata.labels ?? {}, sourceNamespace: srcNs, random: req.random }, mesh.clusterDomain);
     const out: MeshHop = { proxy: 'envoy-outbound', pod: source.pod ?? '', lines: [route.reason] };
     if (usesVs) hops.push(out);
@@ -142,9 +142,10 @@ function evaluateInner(mesh: CompiledMesh, req: MeshRequest): MeshEvaluation {
     const port = route.chosen.port ?? (svc2.spec.ports.length === 1 ? svc2.spec.ports[0].port : req.port);
     const sp = (svc2.spec.ports ?? []).find((p: Obj) => p.port === port);
     if (!sp) return fail({ source, route, hops }, 503, `Service ${chosenSvc.namespace}/${chosenSvc.name} has no port ${port}: 503 (NR)`);
-    const dr = usesVs ? findDestinationRule(mesh.objects.destinationRules, route.chosen.host, srcNs, chosenSvc.namespace, mesh.rootNamespace, mesh.clusterDomain) : undefined;
+    const chosenHost = route.chosen.host;
+    const dr = usesVs ? memo(mesh, `dr|${chosenHost}|${srcNs}`, () => findDestinationRule(mesh.objects.destinationRules, chosenHost, srcNs, chosenSvc.namespace, mesh.rootNamespace, mesh.clusterDomain)) : undefined;
     subset = route.chosen.subset;
-    let eps = endpointsOf(mesh, chosenSvc.namespace, chosenSvc.name, sp);
+    let eps = memo(mesh, `eps|${chosenSvc.namespace}/${chosenSvc.name}|${sp.name ?? ''}`, () => endpointsOf(mesh, chosenSvc.namespace, chosenSvc.name, sp));
     if (subset) {
       const s = subsetOf(dr, subset);
       if (!s) return fail({ source, route, hops, subset }, 503, `subset "${subset}" of ${route.chosen.host} is not defined in any DestinationRule: 503 (NR)`);
@@ -171,8 +172,9 @@ function evaluateInner(mesh: CompiledMesh, req: MeshRequest): MeshEvaluation {
   const destination = { pod: key(dst.metadata.namespace, dst.metadata.name), ip: podIP(dst), targetPort, dataPlane: dstM.dataPlane };
   const base = { source, destination, route, subset, trafficPolicy: tp, hops };
   const istioServer = dstM.dataPlane === 'sidecar' || dstM.dataPlane === 'ambient';
-  const exposed = viaService || portExposedByService(mesh, dst, targetPort);
-  const pa = istioServer ? peerAuthnMode(mesh.peerAuthnInput, dst.metadata.namespace, dst.metadata.labels ?? {}, targetPort, exposed) : undefined;
+  const d0 = dst;
+  const exposed = viaService || memo(mesh, `exp|${destination.pod}|${targetPort}`, () => portExposedByService(mesh, d0, targetPort));
+  const pa = istioServer ? memo(mesh, `pa|${destination.pod}|${targetPort}|${exposed}`, () => peerAuthnMode(mesh.peerAuthnInput, d0.metadata.namespace, d0.metadata.labels ?? {}, targetPort, exposed)) : undefined;
   // Ambient does not support DISABLE: ztunnel treats it as PERMISSIVE.
   const serverMode = pa ? (dstM.dataPlane === 'ambient' && pa.mode === 'DISABLE' ? 'PERMISSIVE' : pa.mode) : undefined;
 
@@ -223,7 +225,9 @@ function evaluateInner(mesh: CompiledMesh, req: MeshRequest): MeshEvaluation {
   const mtls = sendsMtls;
   const sourcePrincipal = mtls ? srcM?.identity : undefined;
   inbound.lines.push(mtls ? `mTLS: peer identity ${sourcePrincipal}` : 'plaintext: no peer identity');
-  const applicable = policiesForWorkload(mesh.objects.authorizationPolicies, dst.metadata.namespace, dst.metadata.labels ?? {}, mesh.rootNamespace);
+  const dstNs = dst.metadata.namespace;
+  const inScope = memo(mesh, `apns|${dstNs}`, () => mesh.objects.authorizationPolicies.filter((p) => p.metadata.namespace === dstNs || p.metadata.namespace === mesh.rootNamespace));
+  const applicable = memo(mesh, `ap|${destination.pod}`, () => policiesForWorkload(inScope, dstNs, d0.metadata.labels ?? {}, mesh.rootNamespace));
   const l7 = http && dstM.dataPlane === 'sidecar';
   const areq: AuthzRequest = {
     mtls, principal: principalOf(sourcePrincipal), sourceIP, http: l7, method: req.method, path: route?.rewrittenPath ?? req.path,

@@ -40,6 +40,16 @@ export interface CompiledMesh {
   readonly peerAuthnInput: PeerAuthnInput;
   readonly pods: ReadonlyMap<string, Obj>;
   readonly namespaces: ReadonlyMap<string, Obj>;
+  /** Derived lookups (VirtualService per host, endpoints per Service port, policies per workload), filled on first use. */
+  readonly memo: Map<string, unknown>;
+}
+
+/** Caches a derived value on the (immutable) compiled mesh. */
+export function memo<T>(mesh: CompiledMesh, key: string, fn: () => T): T {
+  if (mesh.memo.has(key)) return mesh.memo.get(key) as T;
+  const v = fn();
+  mesh.memo.set(key, v);
+  return v;
 }
 
 function inApplyOrder(cluster: Cluster, kind: string): Obj[] {
@@ -73,6 +83,7 @@ export function buildMesh(cluster: Cluster, options: MeshOptions = {}): Compiled
     peerAuthnInput: { policies: objects.peerAuthentications, rootNamespace },
     pods: new Map(cluster.pods().map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, p as Obj])),
     namespaces: new Map(cluster.namespaces().map((n) => [n.metadata.name, n as Obj])),
+    memo: new Map<string, unknown>(),
   });
 }
 
