@@ -7,7 +7,7 @@ import { CliExit, type IO } from './common.js';
 
 export function registerExec(program: Command, io: IO): void {
   program.command('exec').description('run curl, nslookup or nc from a pod of the running lab (podnet up), through the model')
-    .argument('<pod>', 'NAMESPACE/POD')
+    .argument('<pod>', 'NAMESPACE/POD, or NAMESPACE/deploy/NAME (sts, ds, rs, job) for the workload\'s first pod')
     .argument('<command...>', 'after --: curl URL | nslookup NAME | nc HOST PORT')
     .option('--lab <url>', 'the lab API (default $PODNET_LAB or http://127.0.0.1:7070)')
     .option('-o, --output <format>', 'text or json', 'text')
@@ -24,6 +24,8 @@ export function registerExec(program: Command, io: IO): void {
       else {
         io.out.write(r.stdout);
         const err = opts.trace ? r.stderr : r.stderr.split('\n').filter((l, i, all) => i < all.findIndex((x) => x.startsWith('trace ') || x.startsWith('search walk'))).join('\n');
+        // A body without a final newline (agnhost's `NOW: ...`) would run into the trace on a terminal.
+        if (err && r.stdout && !r.stdout.endsWith('\n')) io.err.write('\n');
         if (err) io.err.write(err.endsWith('\n') ? err : err + '\n');
       }
       if (r.exitCode !== 0) throw new CliExit(r.exitCode);

@@ -36,7 +36,7 @@ test('the banner says where everything is and what to try', () => {
   assert.match(b, new RegExp(`  Cluster DNS   127.0.0.1:${running.lab.dns.port} udp\\+tcp \\(kube-dns 10.96.0.10, domain cluster.local\\)`));
   assert.match(b, /  Ingress       ingress:nginx: http:\/\/127.0.0.1:\d+ \(port 80\) https:\/\/127.0.0.1:\d+ \(port 443\)/);
   assert.match(b, /  NodePort      ingress-nginx\/ingress-nginx-controller http: 10.0.1.10:\d+ → 127.0.0.1:\d+/);
-  assert.match(b, /Try:\n  dig @127.0.0.1 -p \d+ \S+\.svc\.cluster\.local\n  curl --resolve my-app.example.com:\d+:127.0.0.1 http:\/\/my-app.example.com:\d+\/api\n  podnet exec production\/\S+ -- curl http:\/\/\S+/);
+  assert.match(b, /Try:\n  dig @127.0.0.1 -p \d+ \S+\.svc\.cluster\.local\n  curl -k --resolve my-app.example.com:\d+:127.0.0.1 https:\/\/my-app.example.com:\d+\/api\n  podnet exec production\/\S+ -- curl http:\/\/\S+/);
 });
 
 test('exec: a denied curl exits 28 and names the deciding policies; an allowed one prints the pod', async () => {

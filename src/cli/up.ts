@@ -8,6 +8,7 @@ import { Lab } from '../serve/lab.js';
 import { LabApi } from '../serve/lab/api.js';
 import { findings } from '../serve/lab/ui-data.js';
 import { CliExit, type IO } from './common.js';
+import { BUILTIN_SOURCE } from '../cluster/cluster.js';
 
 interface UpOptions { filename: string[]; config?: string; uiPort: string; dnsPort: string; httpPort: string; httpsPort: string; watch?: boolean; grace: string }
 
@@ -71,14 +72,26 @@ export function banner(r: RunningLab): string {
     for (const x of f.filter((y) => y.severity !== 'info').slice(0, 8)) lines.push(`  ${x.severity} ${x.code}: ${x.source ? `${x.source}: ` : ''}${x.message}`);
   }
   lines.push('Try:');
-  const svc = (c.services() as { metadata: { name: string; namespace?: string } }[]).find((s) => s.metadata.namespace !== 'default' && s.metadata.namespace !== 'kube-system') ?? c.services()[0];
+  // Suggest the user's own objects, not what podnet added (kube-dns, ingress-nginx...).
+  const own = (o: { metadata: { name: string; namespace?: string } }) => c.sourceOf(o as never)?.file !== BUILTIN_SOURCE.file;
+  const svc = (c.services() as { metadata: { name: string; namespace?: string } }[]).find((s) => own(s) && s.metadata.namespace !== 'default') ?? c.services()[0];
   if (svc) lines.push(`  dig @127.0.0.1 -p ${lab.dns.port} ${svc.metadata.name}.${svc.metadata.namespace}.svc.${c.config.clusterDomain}`);
   const ing = lab.entryListeners().find((e) => e.kind === 'ingress');
   const host = (c.ingresses() as { spec?: { rules?: { host?: string; http?: { paths?: { path?: string }[] } }[] } }[]).flatMap((i) => i.spec?.rules ?? []).find((r) => r.host && !r.host.startsWith('*'));
-  if (ing && host?.host) lines.push(`  curl --resolve ${host.host}:${ing.http}:127.0.0.1 http://${host.host}:${ing.http}${host.http?.paths?.[0]?.path ?? '/'}`);
+  const tls = (c.ingresses() as { spec?: { tls?: { hosts?: string[] }[] } }[]).some((i) => (i.spec?.tls ?? []).some((t) => t.hosts?.includes(host?.host ?? '')));
+  if (ing && host?.host) {
+    const path = host.http?.paths?.[0]?.path ?? '/';
+    lines.push(tls
+      ? `  curl -k --resolve ${host.host}:${ing.https}:127.0.0.1 https://${host.host}:${ing.https}${path}`
+      : `  curl --resolve ${host.host}:${ing.http}:127.0.0.1 http://${host.host}:${ing.http}${path}`);
+  }
   const pods = c.pods() as { metadata: { name: string; namespace?: string } }[];
-  const from = pods.find((p) => p.metadata.namespace !== 'kube-system' && p.metadata.namespace !== 'ingress-nginx') ?? pods[0];
-  if (from && svc) lines.push(`  podnet exec ${from.metadata.namespace}/${from.metadata.name} -- curl http://${svc.metadata.name}.${svc.metadata.namespace}`);
+  // A client that is not one of the Service's own backends, calling the Service's first port.
+  const selector = (svc as { spec?: { selector?: Record<string, string> } } | undefined)?.spec?.selector ?? {};
+  const backsSvc = (p: { metadata: { labels?: Record<string, string> } }) => Object.entries(selector).length > 0 && Object.entries(selector).every(([k, v]) => p.metadata.labels?.[k] === v);
+  const from = pods.find((p) => own(p) && !backsSvc(p as never)) ?? pods.find(own) ?? pods[0];
+  const port = (svc as { spec?: { ports?: { port: number }[] } } | undefined)?.spec?.ports?.[0]?.port;
+  if (from && svc) lines.push(`  podnet exec ${from.metadata.namespace}/${from.metadata.name} -- curl http://${svc.metadata.name}.${svc.metadata.namespace}${port && port !== 80 ? `:${port}` : ''}`);
   lines.push(`${process.env.PODNET_LAB || api.port === 7070 ? '' : `(other shells: export PODNET_LAB=http://127.0.0.1:${api.port})\n`}Press Ctrl-C to stop.`);
   return lines.join('\n') + '\n';
 }

@@ -10,6 +10,7 @@ import { trace, TraceInputError, type TraceResult } from '../../trace/trace.js';
 import { SOURCE_HEADER } from '../virtual-pods.js';
 import type { FlowRecord } from './flows.js';
 import type { Snapshot } from './snapshot.js';
+import { PodReferenceError, resolvePodReference } from '../../cluster/refs.js';
 
 export interface ExecResult {
   stdout: string;
@@ -37,6 +38,8 @@ const TOOLS = ['curl', 'nslookup', 'nc'];
 
 export async function execInPod(ctx: ExecContext, pod: string, argv: string[]): Promise<ExecResult> {
   if (!pod.includes('/')) pod = `default/${pod}`;
+  // NS/deploy/NAME (sts, ds, rs, job) runs in the workload's first pod, as `kubectl exec deploy/NAME` does.
+  try { pod = resolvePodReference(ctx.snapshot.cluster, pod); } catch (e) { if (e instanceof PodReferenceError) throw new ExecInputError(e.message); throw e; }
   const [ns, name] = pod.split('/', 2);
   if (!ctx.snapshot.cluster.get('Pod', ns, name)) throw new ExecInputError(`pods "${name}" not found in namespace ${ns}`);
   const [tool, ...args] = argv;

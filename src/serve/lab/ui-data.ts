@@ -9,6 +9,7 @@ import { check, compilePolicies, lintPolicies, podMatrix, PolicyQueryError, type
 import { serviceDiagnostics } from '../../services/index.js';
 import type { Diagnostic } from '../../api/diagnostics.js';
 import { compileLabelSelector } from '../../api/labels.js';
+import { BUILTIN_SOURCE } from '../../cluster/cluster.js';
 
 type Obj = Record<string, any>;
 
@@ -133,5 +134,6 @@ export function findings(cluster: Cluster, dnsDiagnostics: readonly Diagnostic[]
     ...dnsDiagnostics.map(fromDiag),
   ];
   const seen = new Set<string>();
-  return out.filter((f) => { const k = `${f.code}|${f.object}|${f.message}`; if (seen.has(k)) return false; seen.add(k); return true; });
+  // Findings about what podnet added itself (kube-dns, ingress-nginx...) are not the user's to fix.
+  return out.filter((f) => f.source !== BUILTIN_SOURCE.file).filter((f) => { const k = `${f.code}|${f.object}|${f.message}`; if (seen.has(k)) return false; seen.add(k); return true; });
 }
