@@ -14,6 +14,7 @@ import { principalOf, type Membership } from './membership.js';
 import { memo, podIP, portExposedByService, type CompiledMesh } from './model.js';
 import { peerAuthnMode, type PeerAuthnDecision } from './peer-authn.js';
 import { findVirtualService, routeRequest, type RouteDecision } from './routing.js';
+import { outboundMode, sidecarFor, sidecarKnowsHost } from './sidecar.js';
 import { effectiveTrafficPolicy, findDestinationRule, subsetOf, type EffectiveTrafficPolicy } from './traffic-policy.js';
 
 type Obj = Record<string, any>;
@@ -122,16 +123,31 @@ function evaluateInner(mesh: CompiledMesh, req: MeshRequest): MeshEvaluation {
   let tp: EffectiveTrafficPolicy | undefined;
   let subset: string | undefined;
   let viaService = false;
+  let passthrough = false;
   if (req.to.kind === 'Service') {
     viaService = true;
     const svc = mesh.cluster.get<Obj>('Service', req.to.namespace, req.to.name);
     if (!svc) throw new Error(`service ${req.to.namespace}/${req.to.name} not found`);
     const host = `${req.to.name}.${req.to.namespace}.svc.${mesh.clusterDomain}`;
-    const usesVs = srcPlane === 'sidecar';
+    let usesVs = srcPlane === 'sidecar';
+    if (usesVs) {
+      const sc = memo(mesh, `sc|${source.pod}`, () => sidecarFor(mesh.objects.sidecars, srcNs, src!.metadata.labels ?? {}, mesh.rootNamespace));
+      if (!sidecarKnowsHost(sc, host, req.to.namespace)) {
+        const scRef = `${sc!.metadata.namespace}/${sc!.metadata.name}`;
+        if (outboundMode(sc) === 'REGISTRY_ONLY') {
+          hops.push({ proxy: 'envoy-outbound', pod: source.pod ?? '', lines: [`${host} is not in the egress hosts of Sidecar ${scRef} and outboundTrafficPolicy is REGISTRY_ONLY: BlackHoleCluster`] });
+          return fail({ source, hops }, 502, `${host} is not in the egress hosts of Sidecar ${scRef} (REGISTRY_ONLY): BlackHoleCluster, 502`);
+        }
+        hops.push({ proxy: 'envoy-outbound', pod: source.pod ?? '', lines: [`${host} is not in the egress hosts of Sidecar ${scRef}: PassthroughCluster (no VirtualService, no DestinationRule, plaintext)`] });
+        usesVs = false;
+        passthrough = true;
+      }
+    }
     const vs = usesVs ? memo(mesh, `vs|${host}|${srcNs}`, () => findVirtualService(mesh.objects.virtualServices, host, srcNs, mesh.clusterDomain)) : undefined;
     route = routeRequest(vs, { host, port: req.port, method: req.method, path: req.path, headers: req.headers, sourceLabels: src?.metadata.labels ?? {}, sourceNamespace: srcNs, random: req.random }, mesh.clusterDomain);
     const out: MeshHop = { proxy: 'envoy-outbound', pod: source.pod ?? '', lines: [route.reason] };
     if (usesVs) hops.push(out);
+    else if (passthrough) hops[hops.length - 1].lines.push(route.reason);
     if (route.status !== undefined || !route.chosen) {
       const status = route.status ?? 503;
       return fail({ source, route, hops }, status, route.kind === 'notFound' ? route.reason : route.fault?.aborted ? `fault injection aborts the request with ${status} (${route.reason})` : route.chosen ? route.reason : `${route.reason}: no destination with weight > 0 (503)`);
@@ -183,6 +199,7 @@ function evaluateInner(mesh: CompiledMesh, req: MeshRequest): MeshEvaluation {
   let tlsWhy = 'the client has no mesh proxy: plaintext';
   if (srcPlane === 'sidecar') {
     if (!viaService) tlsWhy = 'to a pod IP: PassthroughCluster, plaintext';
+    else if (passthrough) tlsWhy = 'PassthroughCluster (host unknown to the Sidecar): plaintext';
     else if (tp?.tls) { clientTls = tp.tls.mode; tlsWhy = `DestinationRule ${tp.destinationRule} sets tls.mode ${tp.tls.mode}`; }
     else if (istioServer && serverMode !== 'DISABLE') { clientTls = 'ISTIO_MUTUAL'; tlsWhy = 'auto-mTLS: the endpoint has an Istio proxy'; }
     else tlsWhy = istioServer ? 'auto-mTLS: the endpoint\'s PeerAuthentication is DISABLE, plaintext' : 'auto-mTLS: the endpoint has no proxy, plaintext';

@@ -49,3 +49,4 @@ export { analyzeMesh } from './analyze.js';
 export { MeshCodes } from './codes.js';
 export { runWithRetries, isRetriable, backoffMs, type AttemptOutcome, type RetryResult } from './retries.js';
 export { requestLabels, workloadOf, ISTIO_METRICS, DURATION_BUCKETS_MS } from './telemetry.js';
+export { sidecarFor, sidecarKnowsHost } from './sidecar.js';
