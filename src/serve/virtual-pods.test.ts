@@ -31,3 +31,24 @@ test('virtual pods answer like agnhost netexec', async () => {
     await pods.close();
   }
 });
+
+test('a pod port echoes a plain TCP stream back (nc), and still speaks HTTP on the same port', async () => {
+  const { connect } = await import('node:net');
+  const pods = await VirtualPods.start([{ namespace: 'shop', name: 'db-0', podIP: '10.244.1.8', ports: [5432] }]);
+  try {
+    const a = pods.addressOf('10.244.1.8', 5432)!;
+    const echoed = await new Promise<string>((resolve, reject) => {
+      const sock = connect(a.port, a.host, () => sock.write('hello\nworld\n'));
+      let got = '';
+      sock.on('data', (d) => {
+        got += d;
+        if (got.length >= 12) { sock.end(); resolve(got); }
+      });
+      sock.on('error', reject);
+    });
+    assert.equal(echoed, 'hello\nworld\n');
+    assert.equal(await (await request(`http://${a.host}:${a.port}/hostname`)).body.text(), 'db-0');
+  } finally {
+    await pods.close();
+  }
+});

@@ -2,11 +2,14 @@
 // test/images/agnhost/netexec/netexec.go), one per pod container port, so proxied traffic lands on "the pod" that the
 // cluster model chose and the answer says which one it was. The live lab (issue 7) reuses this module.
 //
+// Each pod port speaks netexec's HTTP API to HTTP clients and echoes any other TCP stream back (netexec's TCP echo on
+// --tcp-port / `nc` to an agnhost port), told apart by the first bytes the client sends.
+//
 // Endpoints: / (NOW: timestamp), /hostname and /hostName, /clientip, /serverport, /echo?msg=&code=, /header?key=,
 // /headers (podnet: every request header as JSON), /healthz, /redirect?location=&code=. Any other path (netexec's root
 // handler catches them with the timestamp) answers with the pod's identity too, so `curl .../api/x` shows who answered.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
 import type { KubeObject } from '../api/types.js';
 import type { Cluster } from '../cluster/cluster.js';
 
@@ -42,29 +45,24 @@ export function podsOf(cluster: Cluster): VirtualPodSpec[] {
 
 export class VirtualPods {
   private readonly byEndpoint = new Map<string, VirtualEndpoint>();
-  private constructor(private readonly servers: Server[], endpoints: VirtualEndpoint[]) {
+  private constructor(private readonly servers: PodPortServer[], endpoints: VirtualEndpoint[]) {
     for (const e of endpoints) this.byEndpoint.set(endpointKey(e.pod.podIP, e.port), e);
   }
 
   /** Starts one netexec-like server per pod container port, each on 127.0.0.1 and an ephemeral port. */
   static async start(pods: readonly VirtualPodSpec[], host = '127.0.0.1'): Promise<VirtualPods> {
-    const servers: Server[] = [];
+    const servers: PodPortServer[] = [];
     const endpoints: VirtualEndpoint[] = [];
     try {
       for (const pod of pods) {
         for (const port of pod.ports) {
-          const server = createServer(netexecHandler(pod, port));
-          server.keepAliveTimeout = 65_000;
-          await new Promise<void>((resolve, reject) => {
-            server.once('error', reject);
-            server.listen(0, host, () => resolve());
-          });
+          const server = await listenPodPort(pod, port, host);
           servers.push(server);
-          endpoints.push({ pod, port, address: { host, port: (server.address() as AddressInfo).port } });
+          endpoints.push({ pod, port, address: server.address });
         }
       }
     } catch (e) {
-      await Promise.all(servers.map((s) => closeServer(s)));
+      await Promise.all(servers.map((s) => s.close()));
       throw e;
     }
     return new VirtualPods(servers, endpoints);
@@ -80,20 +78,58 @@ export class VirtualPods {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.servers.map((s) => closeServer(s)));
+    await Promise.all(this.servers.map((s) => s.close()));
   }
+}
+
+/** One listening pod port: HTTP (netexec) and plain TCP echo on the same loopback port. */
+export interface PodPortServer {
+  address: { host: string; port: number };
+  /** Stops listening and closes every connection. */
+  close(): Promise<void>;
+}
+
+/** An HTTP request line starts with a method token and a space (RFC 9112 §3). */
+const HTTP_REQUEST_START = /^[A-Z]{3,10} /;
+
+export async function listenPodPort(pod: VirtualPodSpec, port: number, host = '127.0.0.1'): Promise<PodPortServer> {
+  const http = createServer(netexecHandler(pod, port));
+  http.keepAliveTimeout = 65_000;
+  const echoes = new Set<Socket>();
+  const tcp: TcpServer = createTcpServer((socket) => {
+    socket.on('error', () => socket.destroy());
+    socket.once('data', (first: Buffer) => {
+      if (HTTP_REQUEST_START.test(first.toString('latin1', 0, Math.min(first.length, 11)))) {
+        socket.pause();
+        socket.unshift(first);
+        http.emit('connection', socket);
+        process.nextTick(() => socket.resume());
+        return;
+      }
+      echoes.add(socket);
+      socket.on('close', () => echoes.delete(socket));
+      socket.write(first);
+      socket.pipe(socket);
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    tcp.once('error', reject);
+    tcp.listen(0, host, () => { tcp.off('error', reject); resolve(); });
+  });
+  return {
+    address: { host, port: (tcp.address() as AddressInfo).port },
+    close: () => new Promise<void>((resolve) => {
+      tcp.close(() => resolve());
+      http.closeAllConnections();
+      for (const s of echoes) s.destroy();
+    }),
+  };
 }
 
 function endpointKey(ip: string, port: number): string {
   return `${ip.replace(/^\[|\]$/g, '')}:${port}`;
 }
 
-function closeServer(s: Server): Promise<void> {
-  return new Promise((resolve) => {
-    s.close(() => resolve());
-    s.closeAllConnections?.();
-  });
-}
 
 /** The request handler of one pod port, answering like agnhost netexec. */
 export function netexecHandler(pod: VirtualPodSpec, port: number): (req: IncomingMessage, res: ServerResponse) => void {

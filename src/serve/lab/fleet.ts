@@ -2,12 +2,10 @@
 // started for new pods and drained for removed ones. A removed pod's server stays up for the grace period, as a
 // terminating pod keeps serving until its containers stop (kubelet waits terminationGracePeriodSeconds), so requests
 // already sent to it finish; after that it closes.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { netexecHandler, podsOf, type VirtualPodSpec } from '../virtual-pods.js';
+import { listenPodPort, podsOf, type PodPortServer, type VirtualPodSpec } from '../virtual-pods.js';
 import type { Cluster } from '../../cluster/cluster.js';
 
-interface Entry { key: string; pod: VirtualPodSpec; port: number; server: Server; address: { host: string; port: number }; terminating?: boolean }
+interface Entry { key: string; pod: VirtualPodSpec; port: number; server: PodPortServer; address: { host: string; port: number }; terminating?: boolean }
 
 function endpointKey(ip: string, port: number): string {
   return `${ip}:${port}`;
@@ -36,13 +34,8 @@ export class Fleet {
     const toStart = [...want].filter(([id]) => !this.live.has(id));
     // Listening is asynchronous; start them all at once (a 1,000-pod lab starts in one round trip of the event loop).
     await Promise.all(toStart.map(async ([id, { pod, port }]) => {
-      const server = createServer(netexecHandler(pod, port));
-      server.keepAliveTimeout = 65_000;
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(0, this.host, () => { server.off('error', reject); resolve(); });
-      });
-      const e: Entry = { key: id, pod, port, server, address: { host: this.host, port: (server.address() as AddressInfo).port } };
+      const server = await listenPodPort(pod, port, this.host);
+      const e: Entry = { key: id, pod, port, server, address: server.address };
       this.live.set(id, e);
       this.byEndpoint.set(endpointKey(pod.podIP, port), e);
     }));
@@ -55,8 +48,7 @@ export class Fleet {
     const t = setTimeout(() => {
       this.timers.delete(t);
       this.draining.delete(e);
-      e.server.close();
-      e.server.closeAllConnections();
+      void e.server.close();
     }, this.graceMs);
     t.unref();
     this.timers.add(t);
@@ -80,6 +72,6 @@ export class Fleet {
     this.live.clear();
     this.byEndpoint.clear();
     this.draining.clear();
-    await Promise.all(all.map((e) => new Promise<void>((resolve) => { e.server.close(() => resolve()); e.server.closeAllConnections(); })));
+    await Promise.all(all.map((e) => e.server.close()));
   }
 }
