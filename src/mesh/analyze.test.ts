@@ -78,6 +78,33 @@ function sink() {
   return { w, get text() { return text; } };
 }
 
+test('analyzer: gateway route to a multi-port Service without port; DestinationRule TLS without CA', () => {
+  const docs = `apiVersion: v1
+kind: Service
+metadata: {name: multi, namespace: shop}
+spec: {selector: {app: backend}, ports: [{name: http, port: 80, targetPort: 8080}, {name: admin, port: 9090}]}
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: shop}
+spec: {selector: {istio: ingressgateway}, servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"]}]}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: edge, namespace: shop}
+spec: {hosts: [shop.example.com], gateways: [gw], http: [{match: [{uri: {prefix: /a}}], route: [{destination: {host: multi}}]}, {route: [{destination: {host: multi, port: {number: 80}}}]}]}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: ext, namespace: shop}
+spec: {host: multi, trafficPolicy: {tls: {mode: SIMPLE}, portLevelSettings: [{port: {number: 9090}, tls: {mode: MUTUAL, caCertificates: /etc/ca.pem}}]}}`;
+  const diags = analyzeMesh(compileMesh(Cluster.load({ text: withObjects(docs) })));
+  assert.deepEqual(diags.map((d) => [d.code, d.object?.name, d.message]), [
+    ['PN5017', 'edge', 'VirtualService shop/edge: http[0] routes gateway traffic to multi, which exposes 2 ports, without destination.port'],
+    ['PN5018', 'ext', "DestinationRule shop/ext: trafficPolicy.tls mode SIMPLE without caCertificates: the server's certificate is not verified"],
+  ]);
+});
+
 test('podnet mesh analyze: text, json and exit codes', async () => {
   const out = sink(); const err = sink();
   const code = await main(['mesh', 'analyze', '-f', DIR], out.w, err.w);

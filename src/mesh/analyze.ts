@@ -61,6 +61,11 @@ export function analyzeMesh(mesh: CompiledMesh): Diagnostic[] {
           if (typeof host !== 'string') continue;
           const f = fqdn(host, ns, clusterDomain);
           if (!knownHost(f)) { add(MeshCodes.hostNotFound, 'error', vs, `Referenced host not found: "${host}" (${kind}[${i}])`); continue; }
+          const svcRef = serviceOfHost(f, clusterDomain);
+          const svcPorts = svcRef ? (mesh.cluster.get<Obj>('Service', svcRef.namespace, svcRef.name)?.spec?.ports ?? []) : [];
+          if (gws.some((g) => g !== 'mesh') && svcPorts.length > 1 && r.destination.port?.number === undefined) {
+            add(MeshCodes.destinationPortRequired, 'error', vs, `${kind}[${i}] routes gateway traffic to ${host}, which exposes ${svcPorts.length} ports, without destination.port`);
+          }
           const subset = r.destination.subset;
           if (subset) {
             const svc = serviceOfHost(f, clusterDomain);
@@ -85,6 +90,12 @@ export function analyzeMesh(mesh: CompiledMesh): Diagnostic[] {
   for (const dr of o.destinationRules) {
     const host = fqdn(String(dr.spec?.host ?? ''), dr.metadata.namespace, clusterDomain);
     if (!knownHost(host) && !host.includes('*')) { add(MeshCodes.unknownDestinationRuleHost, 'warning', dr, `host "${dr.spec?.host}" matches no Service or ServiceEntry`); continue; }
+    const tlsChecks: [Obj | undefined, string][] = [[dr.spec?.trafficPolicy?.tls, 'trafficPolicy.tls'], ...((dr.spec?.trafficPolicy?.portLevelSettings ?? []) as Obj[]).map((p, i): [Obj | undefined, string] => [p?.tls, `trafficPolicy.portLevelSettings[${i}].tls`])];
+    for (const [tls, where] of tlsChecks) {
+      if (tls && (tls.mode === 'SIMPLE' || tls.mode === 'MUTUAL') && !tls.caCertificates && !tls.credentialName && tls.insecureSkipVerify !== true) {
+        add(MeshCodes.noServerCertificateVerification, 'warning', dr, `${where} mode ${tls.mode} without caCertificates: the server's certificate is not verified`);
+      }
+    }
     const svc = serviceOfHost(host, clusterDomain);
     const svcObj = svc ? mesh.cluster.get<Obj>('Service', svc.namespace, svc.name) : undefined;
     if (!svcObj?.spec?.selector) continue;

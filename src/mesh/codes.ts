@@ -33,4 +33,8 @@ export const MeshCodes = {
   invalidAuthorizationPolicy: 'PN5015',
   /** IST0103 PodMissingProxy-like: a mesh policy selects workloads that have no proxy. */
   policyOnUnmeshedWorkload: 'PN5016',
+  /** IST0112 VirtualServiceDestinationPortSelectorRequired: a gateway route to a multi-port Service without a port. */
+  destinationPortRequired: 'PN5017',
+  /** IST0128/IST0129 NoServerCertificateVerification: DestinationRule tls SIMPLE/MUTUAL without caCertificates. */
+  noServerCertificateVerification: 'PN5018',
 } as const;
