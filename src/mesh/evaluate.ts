@@ -49,6 +49,8 @@ export interface MeshEvaluation {
   destination?: { pod: string; ip?: string; targetPort: number; dataPlane: Membership['dataPlane'] };
   /** The TLS the client side originates: ISTIO_MUTUAL, DISABLE (plaintext), SIMPLE, MUTUAL. */
   clientTls: string;
+  /** The client sidecar sent the connection to PassthroughCluster (pod IP, or a host its Sidecar does not know). */
+  passthrough?: boolean;
   mtls: boolean;
   sourcePrincipal?: string;
   peerAuthentication?: PeerAuthnDecision;
@@ -102,7 +104,9 @@ function pickEndpoint<T>(eps: T[], tp: EffectiveTrafficPolicy, req: MeshRequest,
 }
 
 export function evaluateRequest(mesh: CompiledMesh, req: MeshRequest): MeshEvaluation {
-  return { ...evaluateInner(mesh, req), protocol: req.method !== undefined ? 'http' : 'tcp' };
+  const e = evaluateInner(mesh, req);
+  const passthrough = e.source.dataPlane === 'sidecar' && (req.to.kind !== 'Service' || e.hops.some((h) => h.proxy === 'envoy-outbound' && h.lines[0]?.includes('PassthroughCluster')));
+  return { ...e, protocol: req.method !== undefined ? 'http' : 'tcp', ...(passthrough ? { passthrough } : {}) };
 }
 
 function evaluateInner(mesh: CompiledMesh, req: MeshRequest): MeshEvaluation {

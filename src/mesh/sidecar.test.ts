@@ -53,7 +53,8 @@ test('passthrough to a meshed Service loses auto-mTLS (a STRICT server then rese
   const without = compileMesh(Cluster.load({ text: withObjects() })).evaluate(req);
   assert.deepEqual({ tls: without.clientTls, mtls: without.mtls }, { tls: 'ISTIO_MUTUAL', mtls: true });
   const withSc = compileMesh(Cluster.load({ text: withObjects(revSidecar) })).evaluate(req);
-  assert.deepEqual({ allowed: withSc.allowed, tls: withSc.clientTls, mtls: withSc.mtls }, { allowed: true, tls: 'DISABLE', mtls: false });
+  assert.deepEqual({ allowed: withSc.allowed, tls: withSc.clientTls, mtls: withSc.mtls, passthrough: withSc.passthrough }, { allowed: true, tls: 'DISABLE', mtls: false, passthrough: true });
+  assert.equal(without.passthrough, undefined);
   const strict = `apiVersion: security.istio.io/v1
 kind: PeerAuthentication
 metadata: {name: default, namespace: istio-system}

@@ -42,3 +42,18 @@ spec: {hosts: [backend], http: [{match: [{uri: {prefix: /only}}], route: [{desti
   assert.deepEqual({ verdict: r.verdict, at: r.dropAt }, { verdict: 'dropped', at: 'mesh-outbound' });
   assert.equal(r.dropReason, 'no http rule of VirtualService shop/backend matches GET /other: 404 (NR)');
 });
+
+test('trace: a host hidden by the Sidecar resource goes through kube-proxy and arrives in plaintext', () => {
+  const docs = [`apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default, namespace: rev}
+spec: {egress: [{hosts: ["./*"]}]}`, `apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: default, namespace: istio-system}
+spec: {mtls: {mode: STRICT}}`];
+  const r = trace(Cluster.load({ text: withObjects(...docs) }), { from: 'rev/rev-pod', to: 'http://backend.shop/', seed: 1, components: defaultComponents() });
+  assert.deepEqual({ verdict: r.verdict, at: r.dropAt }, { verdict: 'dropped', at: 'mesh-inbound' });
+  assert.ok(r.hops.some((h) => h.step === 'dnat'));
+  assert.equal(r.hops.some((h) => h.step === 'mesh-outbound'), false);
+  assert.match(r.dropReason!, /^to a pod IP: PassthroughCluster, plaintext; shop\/backend-v\d port 8080 requires mTLS/);
+});

@@ -20,6 +20,9 @@ export function meshHops(cluster: Cluster, q: MeshQuery): MeshStep | undefined {
   const to = q.service ? { kind: 'Service' as const, ...q.service } : q.dstPod ? { kind: 'Pod' as const, namespace: q.dstPod.split('/')[0], name: q.dstPod.split('/')[1] } : undefined;
   if (!to) return undefined;
   const e = mesh.evaluate({ from: { kind: 'Pod', namespace: ns, name }, to, port: q.port, method: q.http?.method, path: q.http?.path, random: q.random === undefined ? undefined : { weight: q.random, endpoint: q.random } });
+  // PassthroughCluster (a host the Sidecar resource hides): the sidecar forwards to the ClusterIP as dialled, so
+  // kube-proxy DNATs it as usual; the inbound side is then evaluated for the pod kube-proxy picks.
+  if (q.service && e.passthrough) return undefined;
   const out = e.hops.find((h) => h.proxy === 'envoy-outbound');
   const inb = e.hops.find((h) => h.proxy !== 'envoy-outbound');
   const dst = e.destination;
