@@ -15,6 +15,7 @@ import { memo, podIP, portExposedByService, type CompiledMesh } from './model.js
 import { peerAuthnMode, type PeerAuthnDecision } from './peer-authn.js';
 import { findVirtualService, routeRequest, type RouteDecision } from './routing.js';
 import { outboundMode, sidecarFor, sidecarKnowsHost } from './sidecar.js';
+import { authenticateRequest, type JwtResult } from './request-authn.js';
 import { effectiveTrafficPolicy, findDestinationRule, subsetOf, type EffectiveTrafficPolicy } from './traffic-policy.js';
 
 type Obj = Record<string, any>;
@@ -30,8 +31,10 @@ export interface MeshRequest {
   method?: string;
   path?: string;
   headers?: Record<string, string>;
-  /** Validated JWT `iss/sub` (RequestAuthentication is not evaluated: the caller states it). */
+  /** JWT `iss/sub` stated by the caller; otherwise RequestAuthentication reads the request's Bearer token. */
   requestPrincipal?: string;
+  /** Clock for JWT expiry (default: now). */
+  nowMs?: number;
   /** Numbers in [0,1) for weighted choice, faults, mirror and the endpoint pick (the lab's random draws). */
   random?: { weight?: number; delay?: number; abort?: number; mirror?: number; endpoint?: number };
 }
@@ -56,6 +59,7 @@ export interface MeshEvaluation {
   peerAuthentication?: PeerAuthnDecision;
   authz: { allowed: boolean; policy?: string; action?: string; reason: string; rule?: number };
   authzDetail?: AuthzDecision;
+  jwt?: JwtResult;
   linkerd?: LinkerdDecision;
   route?: RouteDecision;
   subset?: string;
@@ -250,18 +254,27 @@ function evaluateInner(mesh: CompiledMesh, req: MeshRequest): MeshEvaluation {
   const inScope = memo(mesh, `apns|${dstNs}`, () => mesh.objects.authorizationPolicies.filter((p) => p.metadata.namespace === dstNs || p.metadata.namespace === mesh.rootNamespace));
   const applicable = memo(mesh, `ap|${destination.pod}`, () => policiesForWorkload(inScope, dstNs, d0.metadata.labels ?? {}, mesh.rootNamespace));
   const l7 = http && dstM.dataPlane === 'sidecar';
+  let jwt: JwtResult | undefined;
+  if (l7 && req.requestPrincipal === undefined) {
+    const ras = memo(mesh, `ra|${destination.pod}`, () => policiesForWorkload(mesh.objects.requestAuthentications, dstNs, d0.metadata.labels ?? {}, mesh.rootNamespace));
+    jwt = authenticateRequest(ras, req.headers, req.nowMs ?? Date.now());
+    if (jwt.status !== 'none') inbound.lines.push(`RequestAuthentication: ${jwt.reason}`);
+    if (jwt.status === 'invalid') {
+      return { ...base, allowed: false, status: 401, reason: jwt.reason, clientTls, mtls, sourcePrincipal, peerAuthentication: pa, authz: { allowed: false, reason: jwt.reason }, jwt };
+    }
+  }
   const areq: AuthzRequest = {
     mtls, principal: principalOf(sourcePrincipal), sourceIP, http: l7, method: req.method, path: route?.rewrittenPath ?? req.path,
     headers: req.headers, host: route?.rewrittenAuthority ?? (viaService ? req.headers?.host ?? `${(req.to as { name: string }).name}.${(req.to as { namespace: string }).namespace}.svc.${mesh.clusterDomain}` : req.headers?.host),
-    requestPrincipal: req.requestPrincipal, port: targetPort, destinationIP: podIP(dst),
+    requestPrincipal: req.requestPrincipal ?? jwt?.requestPrincipal, claims: jwt?.claims, port: targetPort, destinationIP: podIP(dst),
   };
   const d = evaluateAuthz(applicable, areq, { rootNamespace: mesh.rootNamespace, customProviderAllows: mesh.options.customProviderAllows });
   inbound.lines.push(`authorization: ${d.allowed ? 'allow' : 'deny'} (${d.reason})`);
   const authz = { allowed: d.allowed, policy: d.policy, action: d.action, reason: d.reason, rule: d.rule };
   if (!d.allowed) {
-    return { ...base, allowed: false, status: http ? 403 : undefined, reason: `${d.reason}: ${http ? '403 RBAC: access denied' : 'connection closed'}`, clientTls, mtls, sourcePrincipal, peerAuthentication: pa, authz, authzDetail: d };
+    return { ...base, allowed: false, status: http ? 403 : undefined, reason: `${d.reason}: ${http ? '403 RBAC: access denied' : 'connection closed'}`, clientTls, mtls, sourcePrincipal, peerAuthentication: pa, authz, authzDetail: d, ...(jwt ? { jwt } : {}) };
   }
-  return { ...base, allowed: true, reason: `allowed: ${d.reason}${mtls ? ` (mTLS from ${sourcePrincipal})` : ''}`, clientTls, mtls, sourcePrincipal, peerAuthentication: pa, authz, authzDetail: d };
+  return { ...base, allowed: true, reason: `allowed: ${d.reason}${mtls ? ` (mTLS from ${sourcePrincipal})` : ''}`, clientTls, mtls, sourcePrincipal, peerAuthentication: pa, authz, authzDetail: d, ...(jwt ? { jwt } : {}) };
 }
 
 /** The `mesh` object of `podnet check --output json` (issue 8 contract). */
