@@ -64,7 +64,7 @@ export function banner(r: RunningLab): string {
   lines.push(`  UI            http://127.0.0.1:${api.port}`);
   lines.push(`  Cluster DNS   127.0.0.1:${lab.dns.port} udp+tcp (kube-dns ${lab.snapshot.dns.clusterDNS.join(', ')}, domain ${c.config.clusterDomain})`);
   for (const e of lab.entryListeners()) lines.push(`  ${(e.kind === 'ingress' ? 'Ingress' : 'Gateway').padEnd(13)} ${e.id}: http://127.0.0.1:${e.http} (port ${e.modelPorts.http}) https://127.0.0.1:${e.https} (port ${e.modelPorts.https})`);
-  for (const x of lab.exposed()) lines.push(`  ${(x.kind === 'nodeport' ? 'NodePort' : 'LoadBalancer').padEnd(13)} ${x.service} ${x.portName}: ${x.modelAddress} → 127.0.0.1:${x.localPort}`);
+  for (const x of lab.exposed()) lines.push(`  ${(x.kind === 'nodeport' ? 'NodePort' : 'LoadBalancer').padEnd(13)} ${x.service} ${x.portName}${x.protocol === 'TCP' ? '' : `/${x.protocol}`}: ${x.modelAddress} → 127.0.0.1:${x.localPort}`);
   const f = findings(c, lab.snapshot.dns.diagnostics);
   const count = (s: string) => f.filter((x) => x.severity === s).length;
   if (f.length) {

@@ -8,7 +8,7 @@ import type { Diagnostic } from '../api/diagnostics.js';
 import { DnsServer } from './dns-server.js';
 import { buildSnapshot, ManifestSet, objectKey, type Snapshot } from './lab/snapshot.js';
 import { Fleet } from './lab/fleet.js';
-import { FrontListener, type FrontTarget } from './lab/front.js';
+import { FrontListener, UdpFrontListener, type FrontClient, type FrontTarget } from './lab/front.js';
 import { FlowLog } from './lab/flows.js';
 import { retireEdges, setPublicPorts, startEdges, type Edge } from './lab/edges.js';
 import { exposedPorts, preferredLocalPort, type ExposedPort } from './lab/exposed.js';
@@ -44,7 +44,7 @@ export class Lab {
   private readonly set: ManifestSet;
   private edges: Edge[] = [];
   private readonly entryFronts = new Map<string, { http: FrontListener; https: FrontListener }>();
-  private readonly exposedFronts = new Map<string, { port: ExposedPort; front: FrontListener }>();
+  private readonly exposedFronts = new Map<string, { port: ExposedPort; front: FrontListener | UdpFrontListener }>();
   /** Proxies of older snapshots, closing when their timer fires. */
   private readonly retired = new Map<NodeJS.Timeout, readonly Edge[]>();
   private reloading: Promise<void> = Promise.resolve();
@@ -166,16 +166,18 @@ export class Lab {
     for (const port of want) {
       const existing = this.exposedFronts.get(port.key);
       if (existing) { existing.port = port; continue; }
-      const entry: { port: ExposedPort; front: FrontListener } = { port, front: new FrontListener((c) => this.pickExposed(entry.port, c), this.host) };
+      const pick = (c: FrontClient) => this.pickExposed(entry.port, c);
+      const entry: { port: ExposedPort; front: FrontListener | UdpFrontListener } = { port, front: port.protocol === 'UDP' ? new UdpFrontListener(pick, this.host) : new FrontListener(pick, this.host) };
       await entry.front.listen(this.opts.nodePortsAtNodePort === false ? 0 : preferredLocalPort(port), true);
       this.exposedFronts.set(port.key, entry);
     }
   }
 
   /** One outside connection to a NodePort / LoadBalancer address, decided by the trace of the current snapshot. */
-  private pickExposed(port: ExposedPort, client: net.Socket): FrontTarget | undefined {
+  private pickExposed(port: ExposedPort, client: FrontClient): FrontTarget | undefined {
     const snap = this.snapshot;
-    const t = trace(snap.cluster, { from: 'external', to: port.modelAddress, seed: Math.floor(Math.random() * 2 ** 31), components: snap.components });
+    const protocol = port.protocol === 'UDP' ? 'UDP' : 'TCP';
+    const t = trace(snap.cluster, { from: 'external', to: port.modelAddress, protocol, seed: Math.floor(Math.random() * 2 ** 31), components: snap.components });
     const deliver = [...t.hops].reverse().find((h) => h.step === 'deliver');
     const pod = deliver ? String(deliver.detail.pod) : undefined;
     let target: FrontTarget | undefined;
@@ -185,10 +187,10 @@ export class Lab {
         const podPort = Number(deliver.detail.port);
         const tls = podPort === 443 || podPort === 8443 || podPort === edge.modelPorts.https;
         target = { host: '127.0.0.1', port: tls ? edge.internal.https : edge.internal.http };
-      } else target = this.fleet.addressOf(String(deliver.detail.ip), Number(deliver.detail.port));
+      } else target = this.fleet.addressOf(String(deliver.detail.ip), Number(deliver.detail.port), protocol);
     }
     this.flows.record({
-      source: `external:${client.remoteAddress ?? ''}`.replace(/:$/, ''), destination: `${port.modelAddress} (${port.service})`, protocol: 'TCP',
+      source: `external:${client.remoteAddress ?? ''}`.replace(/:$/, ''), destination: `${port.modelAddress} (${port.service})`, protocol,
       verdict: target ? 'delivered' : t.verdict === 'dropped' ? 'dropped' : 'error', via: port.kind, ...(pod && target ? { pod } : {}),
       ...(t.dropReason ? { reason: t.dropReason } : !target ? { reason: 'nothing listens at the chosen endpoint' } : {}),
       hops: t.hops.map((h) => ({ step: h.step, ...(h.node ? { node: h.node } : {}), text: h.text })), snapshot: snap.version,

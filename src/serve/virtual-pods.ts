@@ -9,6 +9,7 @@
 // /headers (podnet: every request header as JSON), /healthz, /redirect?location=&code=. Any other path (netexec's root
 // handler catches them with the timestamp) answers with the pod's identity too, so `curl .../api/x` shows who answered.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createSocket } from 'node:dgram';
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
 import type { KubeObject } from '../api/types.js';
 import type { Cluster } from '../cluster/cluster.js';
@@ -25,6 +26,8 @@ export interface VirtualPodSpec {
   nodeName?: string;
   /** TCP container ports. */
   ports: number[];
+  /** UDP container ports: each echoes datagrams back, as agnhost netexec's --udp-port does. */
+  udpPorts?: number[];
 }
 
 export interface VirtualEndpoint { pod: VirtualPodSpec; port: number; address: { host: string; port: number } }
@@ -36,9 +39,17 @@ export function podsOf(cluster: Cluster): VirtualPodSpec[] {
     const ip = p.status?.podIP;
     if (!ip || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') continue;
     const ports = new Set<number>();
-    for (const c of (p.spec.containers ?? []) as Obj[]) for (const cp of (c.ports ?? []) as Obj[]) if ((cp.protocol ?? 'TCP') === 'TCP' && Number.isInteger(cp.containerPort)) ports.add(cp.containerPort);
-    if (ports.size === 0) ports.add(8080); // agnhost netexec's default --http-port
-    out.push({ namespace: p.metadata.namespace ?? 'default', name: p.metadata.name, podIP: ip, nodeName: p.spec.nodeName, ports: [...ports].sort((a, b) => a - b) });
+    const udpPorts = new Set<number>();
+    for (const c of (p.spec.containers ?? []) as Obj[]) {
+      for (const cp of (c.ports ?? []) as Obj[]) {
+        if (!Number.isInteger(cp.containerPort)) continue;
+        if ((cp.protocol ?? 'TCP') === 'TCP') ports.add(cp.containerPort);
+        else if (cp.protocol === 'UDP') udpPorts.add(cp.containerPort);
+      }
+    }
+    if (ports.size === 0 && udpPorts.size === 0) ports.add(8080); // agnhost netexec's default --http-port
+    const sorted = (xs: Set<number>) => [...xs].sort((a, b) => a - b);
+    out.push({ namespace: p.metadata.namespace ?? 'default', name: p.metadata.name, podIP: ip, nodeName: p.spec.nodeName, ports: sorted(ports), ...(udpPorts.size ? { udpPorts: sorted(udpPorts) } : {}) });
   }
   return out;
 }
@@ -89,8 +100,24 @@ export interface PodPortServer {
   close(): Promise<void>;
 }
 
-/** An HTTP request line starts with a method token and a space (RFC 9112 §3). */
-const HTTP_REQUEST_START = /^[A-Z]{3,10} /;
+/** One UDP pod port: every datagram is sent back to its sender, unchanged. */
+export async function listenPodUdpPort(port: number, host = '127.0.0.1'): Promise<PodPortServer> {
+  const sock = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+  sock.on('message', (msg, rinfo) => sock.send(msg, rinfo.port, rinfo.address));
+  sock.on('error', () => undefined);
+  await new Promise<void>((resolve, reject) => {
+    sock.once('error', reject);
+    sock.bind(0, host, () => { sock.off('error', reject); resolve(); });
+  });
+  void port;
+  return {
+    address: { host, port: sock.address().port },
+    close: () => new Promise<void>((resolve) => { try { sock.close(() => resolve()); } catch { resolve(); } }),
+  };
+}
+
+/** An HTTP request starts with a method and a space (RFC 9112 §3; `PRI` opens HTTP/2's preface, RFC 9113 §3.4). */
+const HTTP_REQUEST_START = /^(GET|HEAD|POST|PUT|DELETE|CONNECT|OPTIONS|TRACE|PATCH|PRI) /;
 
 export async function listenPodPort(pod: VirtualPodSpec, port: number, host = '127.0.0.1'): Promise<PodPortServer> {
   const http = createServer(netexecHandler(pod, port));

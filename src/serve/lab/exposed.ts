@@ -28,13 +28,14 @@ export function exposedPorts(cluster: Cluster): ExposedPort[] {
     const name = `${ns}/${svc.metadata.name}`;
     for (const p of (svc.spec.ports ?? []) as Obj[]) {
       const proto = p.protocol ?? 'TCP';
-      if (proto !== 'TCP') continue; // the lab serves TCP; UDP NodePorts are listed by `podnet get`
+      if (proto !== 'TCP' && proto !== 'UDP') continue; // SCTP is listed by `podnet get` but not served on loopback
       const portName = String(p.name ?? p.port);
-      if (p.nodePort && nodeIP) out.push({ key: `nodeport/${name}/${p.port}`, kind: 'nodeport', service: name, portName, protocol: proto, modelAddress: `${nodeIP}:${p.nodePort}` });
+      const suffix = proto === 'TCP' ? '' : `/${proto}`;
+      if (p.nodePort && nodeIP) out.push({ key: `nodeport/${name}/${p.port}${suffix}`, kind: 'nodeport', service: name, portName, protocol: proto, modelAddress: `${nodeIP}:${p.nodePort}` });
       if (svc.spec.type === 'LoadBalancer') {
         for (const ing of (svc.status?.loadBalancer?.ingress ?? []) as Obj[]) {
           if (!ing.ip) continue;
-          out.push({ key: `loadbalancer/${name}/${ing.ip}/${p.port}`, kind: 'loadbalancer', service: name, portName, protocol: proto, modelAddress: `${ing.ip.includes(':') ? `[${ing.ip}]` : ing.ip}:${p.port}` });
+          out.push({ key: `loadbalancer/${name}/${ing.ip}/${p.port}${suffix}`, kind: 'loadbalancer', service: name, portName, protocol: proto, modelAddress: `${ing.ip.includes(':') ? `[${ing.ip}]` : ing.ip}:${p.port}` });
         }
       }
     }

@@ -2,13 +2,13 @@
 // started for new pods and drained for removed ones. A removed pod's server stays up for the grace period, as a
 // terminating pod keeps serving until its containers stop (kubelet waits terminationGracePeriodSeconds), so requests
 // already sent to it finish; after that it closes.
-import { listenPodPort, podsOf, type PodPortServer, type VirtualPodSpec } from '../virtual-pods.js';
+import { listenPodPort, listenPodUdpPort, podsOf, type PodPortServer, type VirtualPodSpec } from '../virtual-pods.js';
 import type { Cluster } from '../../cluster/cluster.js';
 
-interface Entry { key: string; pod: VirtualPodSpec; port: number; server: PodPortServer; address: { host: string; port: number }; terminating?: boolean }
+interface Entry { key: string; pod: VirtualPodSpec; port: number; protocol: 'TCP' | 'UDP'; server: PodPortServer; address: { host: string; port: number }; terminating?: boolean }
 
-function endpointKey(ip: string, port: number): string {
-  return `${ip}:${port}`;
+function endpointKey(ip: string, port: number, protocol: 'TCP' | 'UDP' = 'TCP'): string {
+  return protocol === 'TCP' ? `${ip}:${port}` : `${ip}:${port}/udp`;
 }
 
 export class Fleet {
@@ -21,23 +21,26 @@ export class Fleet {
 
   /** Makes the fleet match the cluster's pods: starts new pod ports, drains removed ones. */
   async sync(cluster: Cluster): Promise<{ started: number; draining: number }> {
-    const want = new Map<string, { pod: VirtualPodSpec; port: number }>();
-    for (const pod of podsOf(cluster)) for (const port of pod.ports) want.set(endpointKey(pod.podIP, port) + `/${pod.namespace}/${pod.name}`, { pod, port });
+    const want = new Map<string, { pod: VirtualPodSpec; port: number; protocol: 'TCP' | 'UDP' }>();
+    for (const pod of podsOf(cluster)) {
+      for (const port of pod.ports) want.set(endpointKey(pod.podIP, port) + `/${pod.namespace}/${pod.name}`, { pod, port, protocol: 'TCP' });
+      for (const port of pod.udpPorts ?? []) want.set(endpointKey(pod.podIP, port, 'UDP') + `/${pod.namespace}/${pod.name}`, { pod, port, protocol: 'UDP' });
+    }
     let draining = 0;
     for (const [id, e] of this.live) {
       if (want.has(id)) continue;
       this.live.delete(id);
-      if (this.byEndpoint.get(endpointKey(e.pod.podIP, e.port)) === e) this.byEndpoint.delete(endpointKey(e.pod.podIP, e.port));
+      if (this.byEndpoint.get(endpointKey(e.pod.podIP, e.port, e.protocol)) === e) this.byEndpoint.delete(endpointKey(e.pod.podIP, e.port, e.protocol));
       this.drain(e);
       draining++;
     }
     const toStart = [...want].filter(([id]) => !this.live.has(id));
     // Listening is asynchronous; start them all at once (a 1,000-pod lab starts in one round trip of the event loop).
-    await Promise.all(toStart.map(async ([id, { pod, port }]) => {
-      const server = await listenPodPort(pod, port, this.host);
-      const e: Entry = { key: id, pod, port, server, address: server.address };
+    await Promise.all(toStart.map(async ([id, { pod, port, protocol }]) => {
+      const server = protocol === 'TCP' ? await listenPodPort(pod, port, this.host) : await listenPodUdpPort(port, this.host);
+      const e: Entry = { key: id, pod, port, protocol, server, address: server.address };
       this.live.set(id, e);
-      this.byEndpoint.set(endpointKey(pod.podIP, port), e);
+      this.byEndpoint.set(endpointKey(pod.podIP, port, protocol), e);
     }));
     return { started: toStart.length, draining };
   }
@@ -55,11 +58,11 @@ export class Fleet {
   }
 
   /** Where `podIP:port` listens, live or still draining. */
-  addressOf(podIP: string, port: number): { host: string; port: number } | undefined {
-    const ep = endpointKey(podIP.replace(/^\[|\]$/g, ''), port);
+  addressOf(podIP: string, port: number, protocol: 'TCP' | 'UDP' = 'TCP'): { host: string; port: number } | undefined {
+    const ep = endpointKey(podIP.replace(/^\[|\]$/g, ''), port, protocol);
     const live = this.byEndpoint.get(ep);
     if (live) return live.address;
-    for (const e of this.draining) if (endpointKey(e.pod.podIP, e.port) === ep) return e.address;
+    for (const e of this.draining) if (endpointKey(e.pod.podIP, e.port, e.protocol) === ep) return e.address;
     return undefined;
   }
 
