@@ -2,23 +2,12 @@
 // between nodes (VXLAN, IP-in-IP, BGP routes, Geneve, Weave fastdp), what each hop's headers are, the overhead and
 // the resulting pod MTU, and whether the CNI enforces NetworkPolicy. Facts: shared/specs/cni-mesh-rules.md §3.6-3.7.
 import { createHash } from 'node:crypto';
-import type { CniName } from '../cluster/config.js';
+import type { CniDataPathOptions, CniName } from '../cluster/config.js';
 
 export type Transport = 'vxlan' | 'ipip' | 'bgp' | 'geneve' | 'weave-fastdp' | 'host-gw';
 
-export interface CniOptions {
-  /** Calico's encapsulation between nodes: IPIP (manifest default), VXLAN, or None (plain BGP routes). */
-  calicoEncapsulation?: 'IPIP' | 'VXLAN' | 'None';
-  /** Cilium tunnel protocol, or native routing. */
-  ciliumRouting?: 'vxlan' | 'geneve' | 'native';
-  /** Cilium replaces kube-proxy: services are translated by eBPF at the socket (connect()). */
-  ciliumKubeProxyReplacement?: boolean;
-  /** Weave's --password: fastdp traffic is wrapped in IPsec ESP. */
-  weaveEncryption?: boolean;
-  /** Flannel backend. */
-  flannelBackend?: 'vxlan' | 'host-gw';
-  underlayMTU?: number;
-}
+/** The CNI's data-path options, as ClusterConfig's spec.cniOptions holds them. */
+export type CniOptions = CniDataPathOptions;
 
 export interface CniProfile {
   name: CniName;
