@@ -122,8 +122,11 @@ const HTTP_REQUEST_START = /^(GET|HEAD|POST|PUT|DELETE|CONNECT|OPTIONS|TRACE|PAT
 export async function listenPodPort(pod: VirtualPodSpec, port: number, host = '127.0.0.1'): Promise<PodPortServer> {
   const http = createServer(netexecHandler(pod, port));
   http.keepAliveTimeout = 65_000;
-  const echoes = new Set<Socket>();
+  // Every accepted socket, HTTP or echo: closing the port closes them all (the HTTP server never saw them listen).
+  const sockets = new Set<Socket>();
   const tcp: TcpServer = createTcpServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     socket.once('data', (first: Buffer) => {
       if (HTTP_REQUEST_START.test(first.toString('latin1', 0, Math.min(first.length, 11)))) {
@@ -133,8 +136,6 @@ export async function listenPodPort(pod: VirtualPodSpec, port: number, host = '1
         process.nextTick(() => socket.resume());
         return;
       }
-      echoes.add(socket);
-      socket.on('close', () => echoes.delete(socket));
       socket.write(first);
       socket.pipe(socket);
     });
@@ -147,8 +148,7 @@ export async function listenPodPort(pod: VirtualPodSpec, port: number, host = '1
     address: { host, port: (tcp.address() as AddressInfo).port },
     close: () => new Promise<void>((resolve) => {
       tcp.close(() => resolve());
-      http.closeAllConnections();
-      for (const s of echoes) s.destroy();
+      for (const sock of sockets) sock.destroy();
     }),
   };
 }
