@@ -18,6 +18,36 @@ export function tracePath(t: TraceResult): string[] {
   return ids.filter((id, i) => ids[i - 1] !== id);
 }
 
+/**
+ * Where each element goes, left to right as traffic flows: Ingresses and Gateways, then Services, then one box per
+ * node with its pods in two columns, then the policy groups. Fixed columns read better than a force layout, which
+ * scatters compound boxes and shrinks everything to fit.
+ */
+export function columnLayout(elements: GraphElement[]): Record<string, { x: number; y: number }> {
+  const pos: Record<string, { x: number; y: number }> = {};
+  const nodes = elements.filter((e) => e.data.source === undefined);
+  const of = (cls: string) => nodes.filter((e) => (e.classes ?? '').split(' ').includes(cls));
+  const boxes = of('node').filter((e) => e.data.kind !== 'Group');
+  const groups = of('node').filter((e) => e.data.kind === 'Group');
+  const childrenOf = (id: unknown) => nodes.filter((e) => e.data.parent === id);
+  of('ingress').concat(of('gateway')).forEach((e, i) => { pos[String(e.data.id)] = { x: 0, y: i * 90 }; });
+  of('service').forEach((e, i) => { pos[String(e.data.id)] = { x: 260, y: i * 80 }; });
+  // Node boxes stacked in one column (pods two abreast), so the picture keeps the panel's shape as nodes are added.
+  let y = 0;
+  const podColumn = (list: GraphElement[]) => {
+    list.forEach((e, j) => { pos[String(e.data.id)] = { x: 560 + (j % 2) * 190, y: y + Math.floor(j / 2) * 90 }; });
+    if (list.length > 0) y += Math.ceil(list.length / 2) * 90 + 110;
+  };
+  for (const b of boxes) podColumn(childrenOf(b.data.id));
+  podColumn(of('pod').filter((e) => !e.data.parent));
+  let x = 1020;
+  for (const g of groups) {
+    childrenOf(g.data.id).forEach((e, j) => { pos[String(e.data.id)] = { x, y: j * 70 }; });
+    x += 260;
+  }
+  return pos;
+}
+
 export function Topology({ trace, compact }: { trace?: TraceResult; compact?: boolean }) {
   const box = useRef<HTMLDivElement>(null);
   const cy = useRef<Core | undefined>(undefined);
@@ -34,7 +64,7 @@ export function Topology({ trace, compact }: { trace?: TraceResult; compact?: bo
         elements: g.elements,
         wheelSensitivity: 0.3,
         style: [
-          { selector: 'node', style: { label: 'data(label)', 'font-size': 9, 'text-wrap': 'wrap', 'text-valign': 'bottom', 'text-margin-y': 3, color: '#cbd5e1' } },
+          { selector: 'node', style: { label: 'data(label)', 'font-size': 11, 'text-wrap': 'wrap', 'text-valign': 'bottom', 'text-margin-y': 3, color: '#cbd5e1' } },
           { selector: 'node.node', style: { shape: 'round-rectangle', 'background-color': '#1e293b', 'border-color': '#475569', 'border-width': 1, 'text-valign': 'top', 'font-size': 11, color: '#94a3b8', padding: '18px' } },
           { selector: 'node.pod', style: { 'background-color': 'data(colour)', width: 18, height: 18 } },
           { selector: 'node.service', style: { shape: 'diamond', 'background-color': '#38bdf8', width: 22, height: 22 } },
@@ -46,7 +76,9 @@ export function Topology({ trace, compact }: { trace?: TraceResult; compact?: bo
           { selector: '.hl-drop', style: { 'border-width': 3, 'border-color': '#ef4444', 'line-color': '#ef4444', 'target-arrow-color': '#ef4444', width: 3 } },
           { selector: ':selected', style: { 'border-width': 3, 'border-color': '#f8fafc' } },
         ],
-        layout: { name: 'cose', animate: false, nodeDimensionsIncludeLabels: true, padding: 20, randomize: false } as cytoscape.LayoutOptions,
+        layout: { name: 'preset', positions: columnLayout(g.elements), padding: 30, fit: true } as cytoscape.LayoutOptions,
+        minZoom: 0.2,
+        maxZoom: 3,
       });
       c.on('tap', 'node', (ev) => {
         const d = ev.target.data();
