@@ -6,7 +6,7 @@ import { Option, type Command } from 'commander';
 import { Cluster } from '../cluster/cluster.js';
 import { PodReferenceError, resolvePodReference } from '../cluster/refs.js';
 import { compileDns, formatResolvConf, PodNotFoundError, type DnsLookup, type DnsModel, type DnsRecord } from '../dns/index.js';
-import { isValidName } from '../dns/names.js';
+import { isValidName } from '../dns/index.js';
 import { DnsServer } from '../serve/dns-server.js';
 import { CliExit, loadCluster, printDiagnostics, withManifestOptions, type IO, type ManifestOptions } from './common.js';
 

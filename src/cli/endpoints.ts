@@ -1,7 +1,7 @@
 // `podnet endpoints -f PATH --service NS/SVC [--port P] [--from NS/POD | --node N | --external] [-o json]`: the
 // endpoints kube-proxy would use from that vantage point, with the probability of each (src/services decides).
 import type { Command } from 'commander';
-import { endpointsFor, EndpointsQueryError } from '../services/query.js';
+import { endpointsFor, EndpointsQueryError } from '../services/index.js';
 import { PodReferenceError, resolvePodReference } from '../cluster/refs.js';
 import { CliExit, loadCluster, withManifestOptions, type IO, type ManifestOptions } from './common.js';
 

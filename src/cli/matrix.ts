@@ -2,7 +2,7 @@
 // equivalence class of pods (src/policy/matrix.ts); this face only prints (table, JSON contract, CSV).
 import type { Command } from 'commander';
 import { compilePolicies, podMatrix, type PodMatrix, type PolicyModel, type Protocol } from '../policy/index.js';
-import { containerPorts, type PodObj } from '../policy/classes.js';
+import { containerPorts, type PodObj } from '../policy/index.js';
 import { CliExit, loadCluster, printDiagnostics, withManifestOptions, type IO, type ManifestOptions } from './common.js';
 
 interface MatrixCliOptions extends ManifestOptions {

@@ -1,10 +1,10 @@
 // `podnet proxy-rules -f PATH --node NODE [--mode iptables|ipvs|nftables]`: the rules kube-proxy writes on a node,
 // in the format that mode really uses (iptables-restore text, ipvsadm -Ln, the nft transaction).
 import type { Command } from 'commander';
-import { renderIptables } from '../services/iptables.js';
-import { renderIpvs } from '../services/ipvs.js';
-import { servicesModel } from '../services/model.js';
-import { renderNftables } from '../services/nftables.js';
+import { renderIptables } from '../services/index.js';
+import { renderIpvs } from '../services/index.js';
+import { servicesModel } from '../services/index.js';
+import { renderNftables } from '../services/index.js';
 import { CliExit, loadCluster, withManifestOptions, type IO, type ManifestOptions } from './common.js';
 
 interface Opts extends ManifestOptions { node?: string; mode?: string; service?: string }

@@ -188,3 +188,6 @@ export function withComputedStatus<T extends KubeObject>(cluster: Cluster, obj: 
   }
   return copy as T;
 }
+export { proxyPods } from './dataplane-policy.js';
+export { normalizeHost } from './match.js';
+export { EdgeRateLimiter } from './rate-limit.js';

@@ -16,3 +16,4 @@ export type { Direction, CompiledNetworkPolicy } from './netpol.js';
 export type { CompiledAdminPolicy, AdminAction } from './admin.js';
 export { explainPolicies, explainNetworkPolicy, explainAdminPolicy, formatExplanation, type PolicyExplanation } from './explain.js';
 export { lintPolicies, type LintFinding, type Severity } from './lint.js';
+export { containerPorts, type PodObj } from './classes.js';

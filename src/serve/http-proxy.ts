@@ -10,9 +10,9 @@ import { createSecureContext } from 'node:tls';
 import { Pool } from 'undici';
 import type { Cluster } from '../cluster/cluster.js';
 import { compileRouting, type RouteRequest, type RouteResult, type RoutingModel } from '../ingress/index.js';
-import { normalizeHost } from '../ingress/match.js';
-import { EdgeRateLimiter } from '../ingress/rate-limit.js';
-import { proxyPods } from '../ingress/dataplane-policy.js';
+import { normalizeHost } from '../ingress/index.js';
+import { EdgeRateLimiter } from '../ingress/index.js';
+import { proxyPods } from '../ingress/index.js';
 import { SecureContextCache, selfSignedKeyPair, type KeyPair } from './tls-material.js';
 import { SOURCE_HEADER } from './virtual-pods.js';
 

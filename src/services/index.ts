@@ -10,3 +10,4 @@ export { iptablesChains, nftablesChains } from './chains.js';
 export { serviceDiagnostics } from './diagnostics.js';
 export { ServiceCodes } from './codes.js';
 export { packetFlow, type PacketFlow, type PacketFlowResult } from './packet-flow.js';
+export { isClusterLocal } from './model.js';

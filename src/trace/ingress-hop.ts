@@ -4,7 +4,7 @@
 // proxy to pod endpoints directly, not through the ClusterIP).
 import type { Cluster } from '../cluster/cluster.js';
 import { compileRouting, requestFromUrl, withComputedStatus } from '../ingress/index.js';
-import { proxyPods } from '../ingress/dataplane-policy.js';
+import { proxyPods } from '../ingress/index.js';
 import type { IngressStep } from './hooks.js';
 
 type Obj = Record<string, any>;

@@ -6,8 +6,8 @@ import type { Cluster } from '../cluster/cluster.js';
 import type { NodeInfo } from '../cluster/nodes.js';
 import { cidrContains, familyOf, isValidIP, parseCidr } from '../net/cidr.js';
 import { cniProfile, describeEncap, encapsulate, hostVethName, type CniOptions, type CniProfile } from '../net/cni.js';
-import { decideService, matchDestination, type EndpointChoice, type ServiceDecision, type TrafficSource } from '../services/decision.js';
-import { isClusterLocal, servicesModel } from '../services/model.js';
+import { decideService, matchDestination, type EndpointChoice, type ServiceDecision, type TrafficSource } from '../services/index.js';
+import { isClusterLocal, servicesModel } from '../services/index.js';
 import { fallbackDns, type IngressStep, type MeshStep, type PolicyStepResult, type TraceComponents } from './hooks.js';
 
 type Obj = Record<string, any>;

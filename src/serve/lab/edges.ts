@@ -3,7 +3,7 @@
 // what they carry and close after the grace period.
 import type net from 'node:net';
 import { compileRouting } from '../../ingress/index.js';
-import { proxyPods } from '../../ingress/dataplane-policy.js';
+import { proxyPods } from '../../ingress/index.js';
 import { EdgeProxy } from '../http-proxy.js';
 import type { Snapshot } from './snapshot.js';
 
