@@ -50,6 +50,15 @@ export class EntryPointError extends Error {}
 const cache = new WeakMap<Cluster, RoutingModel>();
 
 /** Compiles Ingresses (per IngressClass) and Gateway API objects (per Gateway) into route tables with status. */
+const models = new WeakMap<Cluster, RoutingModel>();
+
+/** The routing model for a cluster, compiled once per Cluster (clusters are immutable snapshots). */
+export function routingModelOf(cluster: Cluster): RoutingModel {
+  let m = models.get(cluster);
+  if (!m) models.set(cluster, (m = compileRouting(cluster)));
+  return m;
+}
+
 export function compileRouting(cluster: Cluster): RoutingModel {
   const cached = cache.get(cluster);
   if (cached) return cached;
@@ -153,7 +162,7 @@ export function requestFromUrl(url: string, opts: { method?: string; headers?: R
  * Other kinds are returned as they are. Never mutates the store.
  */
 export function withComputedStatus<T extends KubeObject>(cluster: Cluster, obj: T): T {
-  const model = compileRouting(cluster);
+  const model = routingModelOf(cluster);
   const ns = obj.metadata.namespace ?? '';
   const copy = structuredClone(obj) as Obj;
   switch (obj.kind) {

@@ -5,7 +5,7 @@
 //   evaluateFlow(model, podEnd(model, pod), ipEnd(...), 443, 'TCP')  // one connection, with reasons
 //   podMatrix(model, { port: 80 }).allowed(i, j)          // the truth table, computed per equivalence class
 //   explainPolicies(model), lintPolicies(model)
-export { compilePolicies, ENFORCES_NETWORK_POLICY, IMPLEMENTS_ADMIN_POLICY, type PolicyModel } from './model.js';
+export { compilePolicies, policyModelOf, ENFORCES_NETWORK_POLICY, IMPLEMENTS_ADMIN_POLICY, type PolicyModel } from './model.js';
 export { evaluateFlow, evaluateDirection, podEnd, ipEnd, type FlowEnd, type Verdict, type DirectionVerdict, type RuleRef, type DecidedBy } from './evaluate.js';
 export { check, resolveTarget, PolicyQueryError, type CheckQuery, type CheckResult, type Target } from './targets.js';
 export { podMatrix, classMatrix, classVerdicts, probePorts, type PodMatrix, type MatrixOptions, type ClassVerdicts } from './matrix.js';

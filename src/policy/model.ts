@@ -37,6 +37,15 @@ export interface PolicyModel {
 export const ENFORCES_NETWORK_POLICY: Record<CniName, boolean> = { flannel: false, calico: true, cilium: true, weave: true };
 export const IMPLEMENTS_ADMIN_POLICY: Record<CniName, boolean> = { flannel: false, calico: true, cilium: false, weave: false };
 
+const models = new WeakMap<Cluster, PolicyModel>();
+
+/** The model for a cluster, compiled once per Cluster (clusters are immutable snapshots). */
+export function policyModelOf(cluster: Cluster): PolicyModel {
+  let m = models.get(cluster);
+  if (!m) models.set(cluster, (m = compilePolicies(cluster)));
+  return m;
+}
+
 export function compilePolicies(cluster: Cluster): PolicyModel {
   const diagnostics: Diagnostic[] = [];
   const sourceOf = (o: KubeObject) => cluster.sourceOf(o);

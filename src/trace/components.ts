@@ -3,23 +3,16 @@
 // APIs (and src/ingress for the Ingress leg, in ingress-hop.ts). Each compiled model is built once per Cluster snapshot and reused across traces.
 import type { Cluster } from '../cluster/cluster.js';
 import { compileDns, PodNotFoundError, type DnsModel } from '../dns/index.js';
-import { compilePolicies, evaluateFlow, ipEnd, parseIP, podEnd, type PolicyModel, type Protocol } from '../policy/index.js';
+import { evaluateFlow, ipEnd, parseIP, podEnd, policyModelOf as policyModel, type Protocol } from '../policy/index.js';
 import type { DnsStepResult, PolicyQuery, PolicyStepResult, TraceComponents } from './hooks.js';
 import { ingressAddressFor, routeAtDataPlane } from './ingress-hop.js';
 import { meshHops } from './mesh-hop.js';
 
 const dnsModels = new WeakMap<Cluster, DnsModel>();
-const policyModels = new WeakMap<Cluster, PolicyModel>();
 
 function dnsModel(cluster: Cluster): DnsModel {
   let m = dnsModels.get(cluster);
   if (!m) dnsModels.set(cluster, (m = compileDns(cluster, { serial: 1 })));
-  return m;
-}
-
-function policyModel(cluster: Cluster): PolicyModel {
-  let m = policyModels.get(cluster);
-  if (!m) policyModels.set(cluster, (m = compilePolicies(cluster)));
   return m;
 }
 

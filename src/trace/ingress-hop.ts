@@ -3,7 +3,7 @@
 // ingress controller's data-plane pod, the routing decision and the backend endpoint it proxies to (controllers
 // proxy to pod endpoints directly, not through the ClusterIP).
 import type { Cluster } from '../cluster/cluster.js';
-import { compileRouting, requestFromUrl, withComputedStatus } from '../ingress/index.js';
+import { requestFromUrl, routingModelOf, withComputedStatus } from '../ingress/index.js';
 import { proxyPods } from '../ingress/index.js';
 import type { IngressStep } from './hooks.js';
 
@@ -32,7 +32,7 @@ export function ingressAddressFor(cluster: Cluster, host: string): string | unde
 
 /** When `pod` is a data-plane pod of an active entry point, what it does with the request for `url`. */
 export function routeAtDataPlane(cluster: Cluster, pod: string, url: string, clientIP: string, random?: number): IngressStep | undefined {
-  const model = compileRouting(cluster);
+  const model = routingModelOf(cluster);
   for (const ep of model.entryPoints.filter((e) => e.active)) {
     if (!proxyPods(cluster, ep.id).some((p) => `${p.metadata.namespace}/${p.metadata.name}` === pod)) continue;
     const r = model.route(requestFromUrl(url, { clientIP, ...(random !== undefined ? { random } : {}) }), ep.id);

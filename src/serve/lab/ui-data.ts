@@ -4,8 +4,8 @@
 // only lays them out.
 import YAML from 'yaml';
 import type { Cluster } from '../../cluster/cluster.js';
-import { compileRouting, withComputedStatus } from '../../ingress/index.js';
-import { check, compilePolicies, lintPolicies, podMatrix, PolicyQueryError, type PolicyModel, type Protocol } from '../../policy/index.js';
+import { routingModelOf, withComputedStatus } from '../../ingress/index.js';
+import { check, lintPolicies, podMatrix, policyModelOf, PolicyQueryError, type Protocol } from '../../policy/index.js';
 import { serviceDiagnostics } from '../../services/index.js';
 import type { Diagnostic } from '../../api/diagnostics.js';
 import { compileLabelSelector } from '../../api/labels.js';
@@ -15,12 +15,6 @@ type Obj = Record<string, any>;
 
 export interface GraphElement { data: Record<string, unknown>; classes?: string }
 
-const policyModels = new WeakMap<Cluster, PolicyModel>();
-export function policyModelOf(cluster: Cluster): PolicyModel {
-  let m = policyModels.get(cluster);
-  if (!m) policyModels.set(cluster, (m = compilePolicies(cluster)));
-  return m;
-}
 
 const ref = (o: Obj) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
@@ -54,7 +48,7 @@ export function topology(cluster: Cluster, opts: { maxPods?: number } = {}): { e
       }
     }
   }
-  const routing = compileRouting(cluster);
+  const routing = routingModelOf(cluster);
   for (const ing of cluster.ingresses() as Obj[]) {
     const id = `ing:${ref(ing)}`;
     els.push({ data: { id, kind: 'Ingress', namespace: ing.metadata.namespace, name: ing.metadata.name, label: `ingress ${ing.metadata.name}` }, classes: 'ingress' });
@@ -130,7 +124,7 @@ export function findings(cluster: Cluster, dnsDiagnostics: readonly Diagnostic[]
     ...cluster.diagnostics.map(fromDiag),
     ...lintPolicies(policyModelOf(cluster)).filter((f) => !f.code.startsWith('PN1')).map((f) => ({ code: f.code, severity: f.severity, object: obj(f.object), source: src(f.source), message: f.message, hint: f.hint })),
     ...serviceDiagnostics(cluster).map(fromDiag),
-    ...compileRouting(cluster).diagnostics.map(fromDiag),
+    ...routingModelOf(cluster).diagnostics.map(fromDiag),
     ...dnsDiagnostics.map(fromDiag),
   ];
   const seen = new Set<string>();
