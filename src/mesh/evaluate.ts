@@ -37,6 +37,11 @@ export interface MeshRequest {
   nowMs?: number;
   /** Numbers in [0,1) for weighted choice, faults, mirror and the endpoint pick (the lab's random draws). */
   random?: { weight?: number; delay?: number; abort?: number; mirror?: number; endpoint?: number };
+  /** Endpoints (`ns/pod`) the client's load balancer must not pick: outlier detection ejected them. */
+  ejected?: ReadonlySet<string>;
+  /** Endpoints to avoid when another is available: the hosts earlier tries of this request went to (Istio configures
+   * Envoy's `previous_hosts` retry host predicate on every route). */
+  previousHosts?: ReadonlySet<string>;
 }
 
 export interface MeshHop { proxy: 'envoy-outbound' | 'envoy-inbound' | 'ztunnel' | 'linkerd-proxy'; pod: string; lines: string[] }
@@ -64,6 +69,8 @@ export interface MeshEvaluation {
   route?: RouteDecision;
   subset?: string;
   trafficPolicy?: EffectiveTrafficPolicy;
+  /** The endpoints (`ns/pod`) the client's load balancer chose from (the route's cluster, after the subset filter). */
+  candidates?: string[];
   hops: MeshHop[];
 }
 
@@ -132,6 +139,7 @@ function evaluateInner(mesh: CompiledMesh, req: MeshRequest): MeshEvaluation {
   let subset: string | undefined;
   let viaService = false;
   let passthrough = false;
+  let candidates: string[] | undefined;
   if (req.to.kind === 'Service') {
     viaService = true;
     const svc = mesh.cluster.get<Obj>('Service', req.to.namespace, req.to.name);
@@ -178,7 +186,14 @@ function evaluateInner(mesh: CompiledMesh, req: MeshRequest): MeshEvaluation {
     tp = effectiveTrafficPolicy(dr, subset, port);
     if (usesVs) out.lines.push(`cluster outbound|${port}|${subset ?? ''}|${route.chosen.host}`, `retries: ${route.retries.attempts} attempts${route.retries.perTryTimeoutMs !== undefined ? `, perTryTimeout ${route.retries.perTryTimeoutMs} ms` : ''}, retryOn ${route.retries.retryOn}`, `timeout: ${route.timeoutMs !== undefined ? `${route.timeoutMs} ms` : 'none'}`, `loadBalancer: ${tp.loadBalancer.simple ?? 'consistentHash'}${tp.destinationRule ? ` (DestinationRule ${tp.destinationRule})` : ''}`);
     if (eps.length === 0) return fail({ source, route, hops, subset, trafficPolicy: tp }, 503, `no ready endpoint of ${route.chosen.host}${subset ? ` in subset ${subset}` : ''}: 503 (UH, no healthy upstream)`);
-    const ep = pickEndpoint(eps, tp, req, sourceIP);
+    candidates = eps.map((e) => key(e.pod.metadata.namespace, e.pod.metadata.name));
+    // Istio sets minHealthPercent 0 (no panic mode): ejected hosts are never picked, even when none is left.
+    const ejected = req.ejected;
+    const healthy = ejected?.size ? eps.filter((e) => !ejected.has(key(e.pod.metadata.namespace, e.pod.metadata.name))) : eps;
+    if (healthy.length === 0) return fail({ source, route, hops, subset, trafficPolicy: tp, candidates }, 503, `every endpoint of ${route.chosen.host}${subset ? ` subset ${subset}` : ''} is ejected by outlier detection: 503 (UH, no healthy upstream)`);
+    const prev = req.previousHosts;
+    const fresh = prev?.size ? healthy.filter((e) => !prev.has(key(e.pod.metadata.namespace, e.pod.metadata.name))) : healthy;
+    const ep = pickEndpoint(fresh.length ? fresh : healthy, tp, req, sourceIP);
     dst = ep.pod;
     targetPort = ep.targetPort;
   } else if (req.to.kind === 'Pod') {
@@ -194,7 +209,7 @@ function evaluateInner(mesh: CompiledMesh, req: MeshRequest): MeshEvaluation {
 
   const dstM = mesh.memberships.get(key(dst.metadata.namespace, dst.metadata.name))!;
   const destination = { pod: key(dst.metadata.namespace, dst.metadata.name), ip: podIP(dst), targetPort, dataPlane: dstM.dataPlane };
-  const base = { source, destination, route, subset, trafficPolicy: tp, hops };
+  const base = { source, destination, route, subset, trafficPolicy: tp, hops, ...(candidates ? { candidates } : {}) };
   const istioServer = dstM.dataPlane === 'sidecar' || dstM.dataPlane === 'ambient';
   const d0 = dst;
   const exposed = viaService || memo(mesh, `exp|${destination.pod}|${targetPort}`, () => portExposedByService(mesh, d0, targetPort));

@@ -34,6 +34,15 @@ export function compileMesh(cluster: Cluster, options: MeshOptions = {}): MeshMo
   };
 }
 
+const models = new WeakMap<Cluster, MeshModel>();
+
+/** The mesh model of a cluster snapshot with default options, compiled once (the trace and the lab share it). */
+export function meshModelOf(cluster: Cluster): MeshModel {
+  let m = models.get(cluster);
+  if (!m) models.set(cluster, (m = compileMesh(cluster)));
+  return m;
+}
+
 export { meshJson };
 export type { MeshEvaluation, MeshRequest, MeshEndpoint, MeshHop } from './evaluate.js';
 export type { MeshOptions } from './model.js';
@@ -47,6 +56,6 @@ export { newOutlierState, recordResponse, tick, isEjected, ejectedHosts, healthy
 export { evaluateLinkerd, type LinkerdDecision } from './linkerd.js';
 export { analyzeMesh } from './analyze.js';
 export { MeshCodes } from './codes.js';
-export { runWithRetries, isRetriable, backoffMs, type AttemptOutcome, type RetryResult } from './retries.js';
+export { runWithRetries, runWithRetriesAsync, isRetriable, backoffMs, type AttemptOutcome, type RetryResult } from './retries.js';
 export { requestLabels, workloadOf, ISTIO_METRICS, DURATION_BUCKETS_MS } from './telemetry.js';
 export { sidecarFor, sidecarKnowsHost } from './sidecar.js';

@@ -47,28 +47,60 @@ export function isRetriable(retryOn: string, o: AttemptOutcome, perTryTimedOut: 
   return o.status !== undefined && codes.has(o.status);
 }
 
+type Step = { done: RetryResult } | { elapsedMs: number };
+
+/** What happens after try `i` (0-based) that started `elapsedMs` into the request: the client's answer, or go on. */
+function afterTry(policy: RetryPolicy, routeTimeoutMs: number | undefined, i: number, elapsedMs: number, o: AttemptOutcome, outcomes: AttemptOutcome[]): Step {
+  const maxTries = 1 + Math.max(0, policy.attempts);
+  const perTryTimedOut = policy.perTryTimeoutMs !== undefined && o.durationMs > policy.perTryTimeoutMs;
+  const took = perTryTimedOut ? policy.perTryTimeoutMs! : o.durationMs;
+  if (routeTimeoutMs !== undefined && elapsedMs + took > routeTimeoutMs) {
+    return { done: { status: 504, tries: i + 1, elapsedMs: routeTimeoutMs, outcomes, reason: `route timeout ${routeTimeoutMs} ms expired during try ${i + 1}: 504 (UT)` } };
+  }
+  const elapsed = elapsedMs + took;
+  const status = perTryTimedOut ? 504 : o.status ?? 503;
+  const retriable = isRetriable(policy.retryOn, o, perTryTimedOut, policy.retriableStatusCodes);
+  if (!retriable || i === maxTries - 1) {
+    const why = !retriable ? (status < 500 ? 'succeeded' : `not retriable under retryOn ${policy.retryOn}`) : `retries exhausted (${policy.attempts})`;
+    return { done: { status, tries: i + 1, elapsedMs: elapsed, outcomes, reason: `try ${i + 1}: ${perTryTimedOut ? `per-try timeout ${policy.perTryTimeoutMs} ms` : o.status ?? (o.connectFailure ? 'connect failure' : 'reset')}, ${why}` } };
+  }
+  return { elapsedMs: elapsed };
+}
+
 /** Runs `attempt(i)` (i = 0 for the first try) under the retry policy and route timeout. */
 export function runWithRetries(policy: RetryPolicy, routeTimeoutMs: number | undefined, attempt: (i: number) => AttemptOutcome): RetryResult {
   const outcomes: AttemptOutcome[] = [];
   let elapsed = 0;
-  const maxTries = 1 + Math.max(0, policy.attempts);
-  for (let i = 0; i < maxTries; i++) {
+  for (let i = 0; ; i++) {
     if (i > 0) elapsed += backoffMs(i - 1);
     const o = attempt(i);
     outcomes.push(o);
-    const perTryTimedOut = policy.perTryTimeoutMs !== undefined && o.durationMs > policy.perTryTimeoutMs;
-    const took = perTryTimedOut ? policy.perTryTimeoutMs! : o.durationMs;
-    if (routeTimeoutMs !== undefined && elapsed + took > routeTimeoutMs) {
-      return { status: 504, tries: i + 1, elapsedMs: routeTimeoutMs, outcomes, reason: `route timeout ${routeTimeoutMs} ms expired during try ${i + 1}: 504 (UT)` };
-    }
-    elapsed += took;
-    const status = perTryTimedOut ? 504 : o.status ?? 503;
-    const retriable = isRetriable(policy.retryOn, o, perTryTimedOut, policy.retriableStatusCodes);
-    if (!retriable || i === maxTries - 1) {
-      const why = !retriable ? (status < 500 ? 'succeeded' : `not retriable under retryOn ${policy.retryOn}`) : `retries exhausted (${policy.attempts})`;
-      return { status, tries: i + 1, elapsedMs: elapsed, outcomes, reason: `try ${i + 1}: ${perTryTimedOut ? `per-try timeout ${policy.perTryTimeoutMs} ms` : o.status ?? (o.connectFailure ? 'connect failure' : 'reset')}, ${why}` };
-    }
+    const step = afterTry(policy, routeTimeoutMs, i, elapsed, o, outcomes);
+    if ('done' in step) return step.done;
+    elapsed = step.elapsedMs;
   }
-  /* c8 ignore next */
-  throw new Error('unreachable');
+}
+
+/**
+ * The same policy over real tries (the lab): `attempt(i, budgetMs)` must settle within `budgetMs` (the per-try timeout
+ * or what is left of the route timeout, whichever is first), reporting how long it took; `sleep` waits out the backoff.
+ */
+export async function runWithRetriesAsync(policy: RetryPolicy, routeTimeoutMs: number | undefined, attempt: (i: number, budgetMs: number | undefined) => Promise<AttemptOutcome>, sleep: (ms: number) => Promise<void>): Promise<RetryResult> {
+  const outcomes: AttemptOutcome[] = [];
+  let elapsed = 0;
+  for (let i = 0; ; i++) {
+    if (i > 0) {
+      const wait = backoffMs(i - 1);
+      await sleep(wait);
+      elapsed += wait;
+    }
+    const left = routeTimeoutMs === undefined ? undefined : Math.max(0, routeTimeoutMs - elapsed);
+    // One millisecond past the limit, so a try that hangs is seen as having exceeded it.
+    const limits = [policy.perTryTimeoutMs, left].filter((x): x is number => x !== undefined);
+    const o = await attempt(i, limits.length ? Math.min(...limits) + 1 : undefined);
+    outcomes.push(o);
+    const step = afterTry(policy, routeTimeoutMs, i, elapsed, o, outcomes);
+    if ('done' in step) return step.done;
+    elapsed = step.elapsedMs;
+  }
 }

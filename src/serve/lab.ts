@@ -15,6 +15,11 @@ import { exposedPorts, preferredLocalPort, type ExposedPort } from './lab/expose
 import { execInPod, type ExecResult } from './lab/exec.js';
 import { trace } from '../trace/trace.js';
 import type { LoadedObject } from '../api/load.js';
+import { seededRandom } from '../util/prng.js';
+import { MeshRuntime } from './lab/mesh-runtime.js';
+import { MeshTelemetry } from './lab/mesh-telemetry.js';
+import { sendToPod } from './lab/exec.js';
+import type { PodFault } from './pod-faults.js';
 
 export interface LabOptions {
   paths: string[];
@@ -32,6 +37,12 @@ export interface LabOptions {
   progress?: (phase: string, done: number, total: number) => void;
   /** Bind NodePort listeners to the nodePort number when free (users); tests pass false for ephemeral ports. */
   nodePortsAtNodePort?: boolean;
+  /** Makes the lab's random draws (weights, faults, endpoint picks) reproducible. */
+  seed?: number;
+  /** The clock outlier detection and telemetry read (ms); tests move it by hand. */
+  now?: () => number;
+  /** Waits out the mesh's retry backoffs (default: really waits, 25 ms doubling as Envoy does); tests skip them. */
+  retryBackoff?: (ms: number) => Promise<void>;
 }
 
 export interface EntryListener { id: string; kind: 'ingress' | 'gateway'; http: number; https: number; modelPorts: { http: number; https: number } }
@@ -50,11 +61,25 @@ export class Lab {
   private reloading: Promise<void> = Promise.resolve();
   private readonly listeners = new Set<(s: Snapshot) => void>();
   readonly graceMs: number;
+  readonly telemetry = new MeshTelemetry();
+  readonly mesh: MeshRuntime;
+  private readonly random: () => number;
+  readonly now: () => number;
 
   private constructor(private readonly opts: LabOptions) {
     this.set = new ManifestSet(opts.paths, opts.configPath);
     this.graceMs = opts.graceMs ?? 5000;
-    this.fleet = new Fleet(opts.host ?? '127.0.0.1', this.graceMs);
+    this.random = opts.seed !== undefined ? seededRandom(opts.seed) : Math.random;
+    this.now = opts.now ?? Date.now;
+    this.fleet = new Fleet(opts.host ?? '127.0.0.1', this.graceMs, this.random);
+    this.mesh = new MeshRuntime({
+      network: (from, ip, port) => trace(this.snapshot.cluster, { from, to: `${ip.includes(':') ? `[${ip}]` : ip}:${port}`, seed: Math.floor(this.random() * 2 ** 31), components: { ...this.snapshot.components, mesh: undefined } }),
+      send: (ip, port, req, budgetMs, sourceIP) => sendToPod(this.fleet.addressOf(ip, port), req, budgetMs, sourceIP),
+      now: this.now,
+      random: this.random,
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      ...(opts.retryBackoff ? { backoff: opts.retryBackoff } : {}),
+    }, this.telemetry);
     this.dns = new DnsServer(undefined as never, { address: opts.host ?? '127.0.0.1', port: opts.dnsPort ?? 5353 });
   }
 
@@ -74,7 +99,7 @@ export class Lab {
     p('building the cluster', 0, 4);
     this.snapshot = buildSnapshot(this.set, 1);
     p(`starting ${this.snapshot.cluster.pods().length} virtual pods`, 1, 4);
-    await this.fleet.sync(this.snapshot.cluster);
+    this.reportFaultErrors(await this.fleet.sync(this.snapshot.cluster));
     p('starting cluster DNS', 2, 4);
     this.dns.setModel(this.snapshot.dns);
     await this.dns.start();
@@ -198,6 +223,18 @@ export class Lab {
     return target;
   }
 
+  private reportFaultErrors(r: { faultErrors: string[] }): void {
+    for (const e of r.faultErrors) this.opts.log?.(`warning: ${e}; the pod answers normally`);
+  }
+
+  /** `podnet fault`: makes a pod misbehave (or, with null, behave) until its annotation changes. */
+  setFault(pod: string, fault: PodFault | null): { pod: string; fault: PodFault | null } {
+    const [ns, name] = pod.includes('/') ? pod.split('/', 2) : ['default', pod];
+    if (!this.snapshot.cluster.get('Pod', ns, name)) throw new FaultInputError(`pods "${name}" not found in namespace ${ns}`);
+    this.fleet.setFault(`${ns}/${name}`, fault);
+    return { pod: `${ns}/${name}`, fault };
+  }
+
   /** Runs curl/nslookup/nc from a pod against the current snapshot. */
   exec(pod: string, argv: string[]): Promise<ExecResult> {
     const http = this.entryListeners().find((e) => e.kind === 'ingress');
@@ -207,6 +244,7 @@ export class Lab {
       addressOf: (ip, port) => this.fleet.addressOf(ip, port),
       edge: edge && http ? { httpPort: edge.internal.http, httpsPort: edge.internal.https } : undefined,
       record: (f) => this.flows.record(f),
+      mesh: this.mesh,
     }, pod, argv);
   }
 
@@ -237,7 +275,7 @@ export class Lab {
       const snap = buildSnapshot(this.set, this.snapshot.version + 1);
       const prev = this.snapshot;
       // Pods first (new endpoints listen before anything routes to them), then the models that route.
-      await this.fleet.sync(snap.cluster);
+      this.reportFaultErrors(await this.fleet.sync(snap.cluster));
       this.snapshot = snap;
       this.dns.setModel(snap.dns);
       await this.syncEdges();
@@ -266,6 +304,8 @@ export class Lab {
 }
 
 export { objectKey };
+
+export class FaultInputError extends Error {}
 
 const podIPs = new WeakMap<Snapshot, Map<string, string>>();
 /** Pod IP → `namespace/name`, once per snapshot. */

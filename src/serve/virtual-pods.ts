@@ -13,6 +13,7 @@ import { createSocket } from 'node:dgram';
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
 import type { KubeObject } from '../api/types.js';
 import type { Cluster } from '../cluster/cluster.js';
+import { FAULT_ANNOTATION, faultHits, parsePodFault, PodFaultError, type PodFault } from './pod-faults.js';
 
 type Obj = Record<string, any>;
 
@@ -28,7 +29,14 @@ export interface VirtualPodSpec {
   ports: number[];
   /** UDP container ports: each echoes datagrams back, as agnhost netexec's --udp-port does. */
   udpPorts?: number[];
+  /** From the `podnet.dev/fault` annotation (see pod-faults.ts). */
+  fault?: PodFault;
+  /** The annotation's value could not be parsed: why. */
+  faultError?: string;
 }
+
+/** How a pod port misbehaves: the fault in force now (it can change while the pod runs) and the random draw. */
+export interface PodBehaviour { fault(): PodFault | undefined; random(): number }
 
 export interface VirtualEndpoint { pod: VirtualPodSpec; port: number; address: { host: string; port: number } }
 
@@ -49,7 +57,12 @@ export function podsOf(cluster: Cluster): VirtualPodSpec[] {
     }
     if (ports.size === 0 && udpPorts.size === 0) ports.add(8080); // agnhost netexec's default --http-port
     const sorted = (xs: Set<number>) => [...xs].sort((a, b) => a - b);
-    out.push({ namespace: p.metadata.namespace ?? 'default', name: p.metadata.name, podIP: ip, nodeName: p.spec.nodeName, ports: sorted(ports), ...(udpPorts.size ? { udpPorts: sorted(udpPorts) } : {}) });
+    const spec: VirtualPodSpec = { namespace: p.metadata.namespace ?? 'default', name: p.metadata.name, podIP: ip, nodeName: p.spec.nodeName, ports: sorted(ports), ...(udpPorts.size ? { udpPorts: sorted(udpPorts) } : {}) };
+    const faultText = (p.metadata.annotations as Record<string, string> | undefined)?.[FAULT_ANNOTATION];
+    if (typeof faultText === 'string') {
+      try { spec.fault = parsePodFault(faultText); } catch (e) { if (e instanceof PodFaultError) spec.faultError = `pod ${spec.namespace}/${spec.name}: ${e.message}`; else throw e; }
+    }
+    out.push(spec);
   }
   return out;
 }
@@ -119,8 +132,8 @@ export async function listenPodUdpPort(port: number, host = '127.0.0.1'): Promis
 /** An HTTP request starts with a method and a space (RFC 9112 §3; `PRI` opens HTTP/2's preface, RFC 9113 §3.4). */
 const HTTP_REQUEST_START = /^(GET|HEAD|POST|PUT|DELETE|CONNECT|OPTIONS|TRACE|PATCH|PRI) /;
 
-export async function listenPodPort(pod: VirtualPodSpec, port: number, host = '127.0.0.1'): Promise<PodPortServer> {
-  const http = createServer(netexecHandler(pod, port));
+export async function listenPodPort(pod: VirtualPodSpec, port: number, host = '127.0.0.1', behaviour?: PodBehaviour): Promise<PodPortServer> {
+  const http = createServer(netexecHandler(pod, port, behaviour ?? { fault: () => pod.fault, random: Math.random }));
   http.keepAliveTimeout = 65_000;
   // Every accepted socket, HTTP or echo: closing the port closes them all (the HTTP server never saw them listen).
   const sockets = new Set<Socket>();
@@ -159,7 +172,26 @@ function endpointKey(ip: string, port: number): string {
 
 
 /** The request handler of one pod port, answering like agnhost netexec. */
-export function netexecHandler(pod: VirtualPodSpec, port: number): (req: IncomingMessage, res: ServerResponse) => void {
+export function netexecHandler(pod: VirtualPodSpec, port: number, behaviour?: PodBehaviour): (req: IncomingMessage, res: ServerResponse) => void {
+  const answer = netexecAnswer(pod, port);
+  if (!behaviour) return answer;
+  return (req, res) => {
+    const f = behaviour.fault();
+    if (!f || !faultHits(f, behaviour.random())) return answer(req, res);
+    req.resume();
+    if (f.kind === 'hang') return; // the socket stays open until the client gives up or the pod stops
+    if (f.kind === 'delay') {
+      const t = setTimeout(() => answer(req, res), f.delayMs);
+      res.on('close', () => clearTimeout(t));
+      return;
+    }
+    const body = `fault injected in pod ${pod.namespace}/${pod.name}: ${f.status}\n`;
+    res.writeHead(f.status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  };
+}
+
+function netexecAnswer(pod: VirtualPodSpec, port: number): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://pod');
     const q = url.searchParams;

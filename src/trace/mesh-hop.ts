@@ -2,19 +2,11 @@
 // retries/timeout, the endpoint it connects to) and the server side (mTLS identity, authorization). Nothing when the
 // cluster has no mesh.
 import type { Cluster } from '../cluster/cluster.js';
-import { compileMesh, type MeshModel } from '../mesh/index.js';
+import { meshModelOf } from '../mesh/index.js';
 import type { MeshQuery, MeshStep } from './hooks.js';
 
-const models = new WeakMap<Cluster, MeshModel>();
-
-function meshModel(cluster: Cluster): MeshModel {
-  let m = models.get(cluster);
-  if (!m) models.set(cluster, (m = compileMesh(cluster)));
-  return m;
-}
-
 export function meshHops(cluster: Cluster, q: MeshQuery): MeshStep | undefined {
-  const mesh = meshModel(cluster);
+  const mesh = meshModelOf(cluster);
   if (!mesh.active) return undefined;
   const [ns, name] = q.srcPod.split('/', 2);
   const to = q.service ? { kind: 'Service' as const, ...q.service } : q.dstPod ? { kind: 'Pod' as const, namespace: q.dstPod.split('/')[0], name: q.dstPod.split('/')[1] } : undefined;

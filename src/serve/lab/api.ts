@@ -7,7 +7,8 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { PodNotFoundError } from '../../dns/index.js';
 import { trace, TraceInputError } from '../../trace/trace.js';
-import type { Lab } from '../lab.js';
+import { FaultInputError, type Lab } from '../lab.js';
+import { parsePodFault, PodFaultError, formatPodFault } from '../pod-faults.js';
 import { ExecInputError } from './exec.js';
 import { ManifestSet, objectKey } from './snapshot.js';
 import { checkView, findings, matrixView, objectView, PolicyQueryError, topology } from './ui-data.js';
@@ -56,6 +57,13 @@ export class LabApi {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const url = new URL(req.url ?? '/', 'http://lab');
+      if (url.pathname === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) {
+        // Prometheus scrape endpoint: Istio's standard metrics for the requests the lab's mesh carried.
+        const text = await this.lab.telemetry.metricsText();
+        res.writeHead(200, { 'content-type': this.lab.telemetry.contentType, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+        res.end(req.method === 'HEAD' ? undefined : text);
+        return;
+      }
       if (url.pathname.startsWith('/api/')) {
         const body = await this.route(req.method ?? 'GET', url, req);
         return json(res, 200, body);
@@ -64,7 +72,8 @@ export class LabApi {
       return this.static(url.pathname, res);
     } catch (e) {
       if (e instanceof HttpError) return json(res, e.status, { error: e.message });
-      if (e instanceof ExecInputError || e instanceof TraceInputError || e instanceof PolicyQueryError) return json(res, 400, { error: e.message });
+      if (e instanceof ExecInputError || e instanceof TraceInputError || e instanceof PolicyQueryError || e instanceof PodFaultError) return json(res, 400, { error: e.message });
+      if (e instanceof FaultInputError) return json(res, 404, { error: e.message });
       if (e instanceof PodNotFoundError) return json(res, 404, { error: e.message });
       return json(res, 500, { error: `internal error: ${(e as Error).message}` });
     }
@@ -104,6 +113,24 @@ export class LabApi {
         const name = need('name');
         const type = (q.get('type') ?? 'A').toUpperCase();
         return pod ? snap.dns.resolveFromPod(pod, name, type) : snap.dns.resolve(name, type);
+      }
+      case 'GET /api/mesh/graph': {
+        const window = Number(q.get('window') ?? 60);
+        if (!(Number.isFinite(window) && window > 0 && window <= 3600)) throw new HttpError(400, 'window must be 1-3600 seconds');
+        return lab.telemetry.graph(lab.now(), window);
+      }
+      case 'GET /api/mesh/outliers': return { ejected: lab.mesh.ejected(), events: lab.mesh.outlierEvents() };
+      case 'GET /api/telemetry/traces': {
+        const limit = q.get('limit') ? Number(q.get('limit')) : undefined;
+        if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new HttpError(400, 'limit must be a positive integer');
+        return lab.telemetry.otlp({ traceId: q.get('traceId') ?? undefined, limit });
+      }
+      case 'GET /api/faults': return Object.fromEntries([...lab.fleet.faults()].map(([pod, f]) => [pod, formatPodFault(f)]));
+      case 'POST /api/fault': {
+        const b = await readJson(req) as { pod?: unknown; fault?: unknown };
+        if (typeof b.pod !== 'string' || !(typeof b.fault === 'string' || b.fault === null)) throw new HttpError(400, 'body must be {"pod": "NS/POD", "fault": "503 50%" | "hang" | "delay=2s" | null}');
+        const r = lab.setFault(b.pod, b.fault === null ? null : parsePodFault(b.fault));
+        return { pod: r.pod, fault: r.fault ? formatPodFault(r.fault) : null };
       }
       case 'GET /api/flows': return lab.flows.recent(Math.min(Number(q.get('limit') ?? 200) || 200, 2000));
       case 'POST /api/exec': {

@@ -11,6 +11,8 @@ import { SOURCE_HEADER } from '../virtual-pods.js';
 import type { FlowRecord } from './flows.js';
 import type { Snapshot } from './snapshot.js';
 import { PodReferenceError, resolvePodReference } from '../../cluster/refs.js';
+import { meshModelOf } from '../../mesh/index.js';
+import type { MeshHttpResult, MeshRuntime } from './mesh-runtime.js';
 
 export interface ExecResult {
   stdout: string;
@@ -30,6 +32,8 @@ export interface ExecContext {
   edge?: { httpPort: number; httpsPort: number };
   record(f: Omit<FlowRecord, 'id' | 'time'>): void;
   seed?: () => number;
+  /** The mesh data plane: HTTP between pods where a sidecar, ztunnel or Linkerd proxy is involved goes through it. */
+  mesh?: MeshRuntime;
 }
 
 export class ExecInputError extends Error {}
@@ -55,9 +59,10 @@ function seedOf(ctx: ExecContext): number {
   return ctx.seed ? ctx.seed() : Math.floor(Math.random() * 2 ** 31);
 }
 
-function runTrace(ctx: ExecContext, from: string, to: string, protocol: 'TCP' | 'UDP' = 'TCP'): TraceResult {
+function runTrace(ctx: ExecContext, from: string, to: string, protocol: 'TCP' | 'UDP' = 'TCP', withoutMesh = false): TraceResult {
+  const components = withoutMesh ? { ...ctx.snapshot.components, mesh: undefined } : ctx.snapshot.components;
   try {
-    return trace(ctx.snapshot.cluster, { from, to, seed: seedOf(ctx), protocol, components: ctx.snapshot.components });
+    return trace(ctx.snapshot.cluster, { from, to, seed: seedOf(ctx), protocol, components });
   } catch (e) {
     if (e instanceof TraceInputError) throw new ExecInputError(e.message);
     throw e;
@@ -217,6 +222,10 @@ async function curl(ctx: ExecContext, pod: string, args: string[]): Promise<Exec
       return { stdout: '', stderr: `curl: (6) Could not resolve host: ${host}\n` + traceText(d), exitCode: 6, trace: d };
     }
   }
+  if (ctx.mesh && url.protocol === 'http:') {
+    const viaMesh = await curlThroughMesh(ctx, ctx.mesh, pod, c, url, host, port);
+    if (viaMesh) return viaMesh;
+  }
   const t = runTrace(ctx, pod, url.toString());
   recordTrace(ctx, t, 'TCP');
   if (t.verdict === 'dropped') {
@@ -256,6 +265,90 @@ async function curl(ctx: ExecContext, pod: string, args: string[]): Promise<Exec
     }
     return { stdout: '', stderr: `curl: (56) Recv failure: ${(e as Error).message}\n` + traceText(t), exitCode: 56, trace: t };
   }
+}
+
+/**
+ * curl between pods when a mesh proxy is on the path (the client's sidecar or ztunnel, or the server's proxy): the
+ * network path first (kube-proxy's pick for a client without a proxy), then the mesh runtime acts out the sidecars.
+ * Undefined when the mesh has no part in this request (the plain path handles it).
+ */
+async function curlThroughMesh(ctx: ExecContext, runtime: MeshRuntime, pod: string, c: CurlArgs, url: URL, host: string, port: number): Promise<ExecResult | undefined> {
+  const mesh = meshModelOf(ctx.snapshot.cluster);
+  if (!mesh.active) return undefined;
+  const t = runTrace(ctx, pod, url.toString(), 'TCP', true);
+  if (t.dropAt === 'dns' || t.hops.some((h) => h.step === 'ingress' || h.step === 'exit')) return undefined;
+  const dnat = t.hops.find((h) => h.step === 'dnat');
+  const service = dnat && dnat.detail.entry === 'clusterIP' && typeof dnat.detail.service === 'string' ? { ref: dnat.detail.service, port: Number(dnat.detail.port) } : undefined;
+  const deliver = [...t.hops].reverse().find((h) => h.step === 'deliver');
+  const chosen = (dnat?.detail.chosen ?? undefined) as { pod?: string; ip: string; port: number } | undefined;
+  const dstPod = deliver?.detail.pod ? String(deliver.detail.pod) : chosen?.pod;
+  const dstPort = deliver?.detail.port !== undefined ? Number(deliver.detail.port) : chosen?.port ?? port;
+  const [sns, sname] = pod.split('/', 2);
+  const srcPlane = mesh.membership(sns, sname)?.dataPlane ?? 'none';
+  const dstPlane = dstPod ? mesh.membership(...(dstPod.split('/', 2) as [string, string]))?.dataPlane ?? 'none' : 'none';
+  const clientProxy = (srcPlane === 'sidecar' || srcPlane === 'ambient') && service !== undefined;
+  if (!clientProxy && (srcPlane === 'none' && dstPlane === 'none')) return undefined;
+  if (!clientProxy && (!dstPod || t.verdict === 'dropped')) return undefined;
+  const [sv, svcName] = service ? service.ref.split('/', 2) : [];
+  const to = clientProxy ? { kind: 'Service' as const, namespace: sv, name: svcName } : { kind: 'Pod' as const, namespace: dstPod!.split('/')[0], name: dstPod!.split('/')[1] };
+  const headers: Record<string, string> = { host: url.host, 'user-agent': 'curl/8.5.0', accept: '*/*', ...c.headers };
+  if (c.data !== undefined) headers['content-type'] ??= 'application/x-www-form-urlencoded';
+  const r = await runtime.request({
+    mesh, from: pod, to, port: clientProxy ? service!.port : dstPort, method: c.head ? 'HEAD' : c.method ?? 'GET', path: url.pathname + url.search,
+    headers, body: c.data, timeoutMs: c.timeoutMs, ...(clientProxy ? {} : { firstTrace: t, ...(service ? { service: { namespace: sv, name: svcName } } : {}) }),
+  });
+  return meshCurlResult(ctx, pod, url, host, port, c, r, t);
+}
+
+function meshCurlResult(ctx: ExecContext, pod: string, url: URL, host: string, port: number, c: CurlArgs, r: MeshHttpResult, first: TraceResult): ExecResult {
+  const t = r.trace ?? first;
+  const meshText = r.lines.length ? r.lines.map((l) => `    mesh: ${l}`).join('\n') + '\n' : '';
+  const explain = traceText(t) + meshText + `trace id ${r.traceId}\n`;
+  const status = r.answer?.status;
+  const denied = r.evaluation.allowed === false && (status === 403 || status === 401 || r.kind === 'reset');
+  ctx.record({
+    source: pod, destination: url.toString(), protocol: 'HTTP',
+    verdict: r.kind === 'dropped' || denied ? 'dropped' : r.kind !== 'response' || (status ?? 0) >= 500 ? 'error' : 'delivered', via: 'exec',
+    ...(r.tries.at(-1)?.pod && r.kind === 'response' && r.answeredBy === 'app' ? { pod: r.tries.at(-1)!.pod } : {}),
+    ...(status !== undefined ? { status } : {}),
+    reason: r.kind === 'response' ? `HTTP ${status}${r.responseFlags !== '-' ? ` (${r.responseFlags})` : ''}${denied ? `: ${r.evaluation.reason}` : ''}` : r.kind === 'dropped' ? t.dropReason ?? 'dropped' : `${r.kind}: ${r.evaluation.reason}`,
+    hops: [...t.hops.map((h) => ({ step: h.step, ...(h.node ? { node: h.node } : {}), text: h.text })), ...r.lines.map((l) => ({ step: 'mesh', text: l }))],
+    snapshot: ctx.snapshot.version,
+  });
+  if (r.kind === 'dropped') {
+    const policies = decidingPolicies(t);
+    const why = policies.length ? `\n(denied by ${policies.join(', ')})` : '';
+    if (t.hops.at(-1)?.text.startsWith('REJECTED')) return { stdout: '', stderr: `curl: (7) Failed to connect to ${host} port ${port}: Connection refused${why}\n` + explain, exitCode: 7, trace: t };
+    return { stdout: '', stderr: `curl: (28) Connection timed out after ${c.timeoutMs} milliseconds${why}\n` + explain, exitCode: 28, trace: t };
+  }
+  if (r.kind === 'reset') return { stdout: '', stderr: `curl: (56) Recv failure: Connection reset by peer\n(${r.evaluation.reason})\n` + explain, exitCode: 56, trace: t };
+  if (r.kind === 'timeout') return { stdout: '', stderr: `curl: (28) Operation timed out after ${c.timeoutMs} milliseconds with 0 bytes received\n` + explain, exitCode: 28, trace: t };
+  const a = r.answer!;
+  const head = `HTTP/1.1 ${a.status} ${a.statusText}\n` + Object.entries(a.headers).map(([k, v]) => `${k}: ${v}`).join('\n') + '\n\n';
+  return { stdout: (c.include || c.head ? head : '') + (c.head ? '' : a.body), stderr: explain, exitCode: 0, trace: t };
+}
+
+/** One HTTP request to a virtual pod for the mesh runtime, settled within `budgetMs`. */
+export function sendToPod(target: { host: string; port: number } | undefined, req: { method: string; path: string; headers: Record<string, string>; body?: string }, budgetMs: number, srcIP: string): Promise<{ status: number; statusText: string; headers: Record<string, string>; body: string } | { error: 'timeout' | 'reset' | 'refused' }> {
+  if (!target) return Promise.resolve({ error: 'refused' });
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (v: Parameters<typeof resolve>[0]) => { if (!settled) { settled = true; clearTimeout(timer); resolve(v); } };
+    const r = http.request({ host: target.host, port: target.port, method: req.method, path: req.path, headers: { ...req.headers, [SOURCE_HEADER]: srcIP }, agent: false });
+    const timer = setTimeout(() => { settle({ error: 'timeout' }); r.destroy(); }, budgetMs);
+    r.on('error', (e: NodeJS.ErrnoException) => settle({ error: e.code === 'ECONNREFUSED' ? 'refused' : 'reset' }));
+    r.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => chunks.push(d));
+      res.on('error', () => settle({ error: 'reset' }));
+      res.on('end', () => {
+        const h: Record<string, string> = {};
+        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h[k] = Array.isArray(v) ? v.join(', ') : v;
+        settle({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: h, body: Buffer.concat(chunks).toString('utf8') });
+      });
+    });
+    r.end(req.body);
+  });
 }
 
 function send(target: { host: string; port: number }, tls: boolean, c: CurlArgs, url: URL, srcIP: string): Promise<{ status: number; statusText: string; headers: Record<string, string>; body: string }> {

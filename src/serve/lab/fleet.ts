@@ -2,8 +2,9 @@
 // started for new pods and drained for removed ones. A removed pod's server stays up for the grace period, as a
 // terminating pod keeps serving until its containers stop (kubelet waits terminationGracePeriodSeconds), so requests
 // already sent to it finish; after that it closes.
-import { listenPodPort, listenPodUdpPort, podsOf, type PodPortServer, type VirtualPodSpec } from '../virtual-pods.js';
+import { listenPodPort, listenPodUdpPort, podsOf, type PodBehaviour, type PodPortServer, type VirtualPodSpec } from '../virtual-pods.js';
 import type { Cluster } from '../../cluster/cluster.js';
+import type { PodFault } from '../pod-faults.js';
 
 interface Entry { key: string; pod: VirtualPodSpec; port: number; protocol: 'TCP' | 'UDP'; server: PodPortServer; address: { host: string; port: number }; terminating?: boolean }
 
@@ -16,13 +17,47 @@ export class Fleet {
   private readonly byEndpoint = new Map<string, Entry>();
   private readonly draining = new Set<Entry>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Faults from the pods' `podnet.dev/fault` annotations (current snapshot), and those set with `podnet fault`. */
+  private readonly annotated = new Map<string, PodFault>();
+  private readonly injected = new Map<string, PodFault | null>();
 
-  constructor(private readonly host = '127.0.0.1', private readonly graceMs = 5000) {}
+  constructor(private readonly host = '127.0.0.1', private readonly graceMs = 5000, private readonly random: () => number = Math.random) {}
+
+  /** The fault a pod has now: one set with `podnet fault` wins over the annotation (null = cleared). */
+  faultOf(pod: string): PodFault | undefined {
+    const f = this.injected.get(pod);
+    return f === null ? undefined : f ?? this.annotated.get(pod);
+  }
+
+  /** `podnet fault`: sets (or with null clears, until the next change of the pod's annotation) a pod's fault. */
+  setFault(pod: string, fault: PodFault | null): void {
+    this.injected.set(pod, fault);
+  }
+
+  /** Pods with a fault now, `ns/name` → fault. */
+  faults(): Map<string, PodFault> {
+    const out = new Map<string, PodFault>();
+    for (const k of new Set([...this.annotated.keys(), ...this.injected.keys()])) { const f = this.faultOf(k); if (f) out.set(k, f); }
+    return out;
+  }
+
+  private behaviourOf(pod: VirtualPodSpec): PodBehaviour {
+    const key = `${pod.namespace}/${pod.name}`;
+    return { fault: () => this.faultOf(key), random: this.random };
+  }
 
   /** Makes the fleet match the cluster's pods: starts new pod ports, drains removed ones. */
-  async sync(cluster: Cluster): Promise<{ started: number; draining: number }> {
+  async sync(cluster: Cluster): Promise<{ started: number; draining: number; faultErrors: string[] }> {
     const want = new Map<string, { pod: VirtualPodSpec; port: number; protocol: 'TCP' | 'UDP' }>();
+    const faultErrors: string[] = [];
+    const annotatedBefore = new Map(this.annotated);
+    this.annotated.clear();
     for (const pod of podsOf(cluster)) {
+      const key = `${pod.namespace}/${pod.name}`;
+      if (pod.fault) this.annotated.set(key, pod.fault);
+      if (pod.faultError) faultErrors.push(pod.faultError);
+      // A changed annotation replaces what `podnet fault` set, as a fresh `kubectl annotate` would.
+      if (JSON.stringify(annotatedBefore.get(key)) !== JSON.stringify(pod.fault)) this.injected.delete(key);
       for (const port of pod.ports) want.set(endpointKey(pod.podIP, port) + `/${pod.namespace}/${pod.name}`, { pod, port, protocol: 'TCP' });
       for (const port of pod.udpPorts ?? []) want.set(endpointKey(pod.podIP, port, 'UDP') + `/${pod.namespace}/${pod.name}`, { pod, port, protocol: 'UDP' });
     }
@@ -37,12 +72,12 @@ export class Fleet {
     const toStart = [...want].filter(([id]) => !this.live.has(id));
     // Listening is asynchronous; start them all at once (a 1,000-pod lab starts in one round trip of the event loop).
     await Promise.all(toStart.map(async ([id, { pod, port, protocol }]) => {
-      const server = protocol === 'TCP' ? await listenPodPort(pod, port, this.host) : await listenPodUdpPort(port, this.host);
+      const server = protocol === 'TCP' ? await listenPodPort(pod, port, this.host, this.behaviourOf(pod)) : await listenPodUdpPort(port, this.host);
       const e: Entry = { key: id, pod, port, protocol, server, address: server.address };
       this.live.set(id, e);
       this.byEndpoint.set(endpointKey(pod.podIP, port, protocol), e);
     }));
-    return { started: toStart.length, draining };
+    return { started: toStart.length, draining, faultErrors };
   }
 
   private drain(e: Entry): void {

@@ -14,6 +14,8 @@ export interface FlowRecord {
   verdict: 'delivered' | 'dropped' | 'error';
   /** What answered (`namespace/pod`), when delivered. */
   pod?: string;
+  /** The HTTP status the client got, for HTTP flows. */
+  status?: number;
   reason?: string;
   /** Where the flow came in: exec, nodeport, loadbalancer, ingress. */
   via: string;
