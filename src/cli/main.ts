@@ -19,6 +19,7 @@ import { registerExec } from './exec.js';
 import { registerApply } from './apply.js';
 import { registerLogs } from './logs.js';
 import { registerMesh } from './mesh.js';
+import { registerFault } from './fault.js';
 
 export function buildProgram(out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Command {
   const program = new Command('podnet')
@@ -46,6 +47,7 @@ export function buildProgram(out: NodeJS.WritableStream = process.stdout, err: N
   registerApply(program, io);
   registerLogs(program, io);
   registerMesh(program, io);
+  registerFault(program, io);
   return program;
 }
 

@@ -6,6 +6,8 @@ import type { Diagnostic } from '../api/diagnostics.js';
 import { formatSource } from '../api/types.js';
 import { analyzeMesh, compileMesh, meshJson, workloadOf, type MeshEndpoint, type MeshEvaluation, type MeshModel } from '../mesh/index.js';
 import { CliExit, loadCluster, withManifestOptions, type IO, type ManifestOptions } from './common.js';
+import { labRequest, labText, labUrl, LabApiError, LabUnreachable } from '../serve/lab/client.js';
+import type { ServiceGraph } from '../serve/lab/mesh-telemetry.js';
 
 interface AnalyzeOptions extends ManifestOptions { output: string; failOn: string; rootNamespace: string }
 interface CheckOptions extends ManifestOptions { from?: string; to?: string; port?: string; method?: string; path: string; header: string[]; output: string; rootNamespace: string }
@@ -64,6 +66,49 @@ export function registerMesh(program: Command, io: IO): void {
       else io.out.write(formatEvaluation(e));
       if (!e.allowed) throw new CliExit(1);
     });
+
+  // Telemetry of the running lab (podnet up): what its sidecars reported.
+  const fromLab = async <T>(lab: string | undefined, get: (base: string) => Promise<T>): Promise<T> => {
+    try { return await get(labUrl(lab)); } catch (e) {
+      if (e instanceof LabUnreachable || e instanceof LabApiError) return fail(e.message);
+      throw e;
+    }
+  };
+  const LAB_HELP = 'the lab API (default $PODNET_LAB or http://127.0.0.1:7070)';
+  mesh.command('metrics').description('the running lab\'s Istio metrics (Prometheus text, as GET /metrics serves them)')
+    .option('--lab <url>', LAB_HELP)
+    .action(async (opts: { lab?: string }) => { io.out.write(await fromLab(opts.lab, (b) => labText(b, '/metrics'))); });
+  mesh.command('spans').description('the running lab\'s trace spans, one per proxy hop, as OpenTelemetry JSON (OTLP)')
+    .option('--trace-id <id>', 'one trace (the id `podnet exec ... curl` prints)')
+    .option('--limit <n>', 'the most recent N spans')
+    .option('--lab <url>', LAB_HELP)
+    .action(async (opts: { traceId?: string; limit?: string; lab?: string }) => {
+      if (opts.limit !== undefined && !(Number.isInteger(Number(opts.limit)) && Number(opts.limit) > 0)) fail(`--limit must be a positive integer, not "${opts.limit}"`);
+      if (opts.traceId !== undefined && !/^[0-9a-f]{32}$/.test(opts.traceId)) fail(`--trace-id must be 32 hex digits, not "${opts.traceId}"`);
+      const q = new URLSearchParams({ ...(opts.traceId ? { traceId: opts.traceId } : {}), ...(opts.limit ? { limit: opts.limit } : {}) }).toString();
+      const otlp = await fromLab(opts.lab, (b) => labRequest<unknown>(b, 'GET', `/api/telemetry/traces${q ? `?${q}` : ''}`));
+      io.out.write(JSON.stringify(otlp, null, 2) + '\n');
+    });
+  mesh.command('graph').description('the running lab\'s service graph: requests per edge, error ratio, mTLS (like Kiali)')
+    .option('--window <seconds>', 'how far back to count', '60')
+    .option('-o, --output <format>', 'text or json', 'text')
+    .option('--lab <url>', LAB_HELP)
+    .action(async (opts: { window: string; output: string; lab?: string }) => {
+      if (!['text', 'json'].includes(opts.output)) fail(`unknown output format "${opts.output}": use text or json`);
+      const g = await fromLab(opts.lab, (b) => labRequest<ServiceGraph>(b, 'GET', `/api/mesh/graph?window=${encodeURIComponent(opts.window)}`));
+      if (opts.output === 'json') { io.out.write(JSON.stringify(g, null, 2) + '\n'); return; }
+      io.out.write(formatGraph(g));
+    });
+}
+
+export function formatGraph(g: ServiceGraph): string {
+  if (g.edges.length === 0) return `no mesh requests in the last ${g.windowSeconds} s (try: podnet exec NS/POD -- curl http://SERVICE:PORT/)\n`;
+  const name = (id: string) => id.replace(/^(workload|service):/, (_m, k: string) => (k === 'service' ? 'svc/' : ''));
+  const rows = g.edges.map((e) => [`${name(e.source)} → ${name(e.target)}`, String(e.requests), e.rps.toFixed(2), `${(e.errorRatio * 100).toFixed(1)}%`, e.mtls, `${e.p50Ms}/${e.p95Ms}`]);
+  const head = ['EDGE', 'REQUESTS', 'RPS', 'ERRORS', 'MTLS', 'P50/P95 MS'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('   ');
+  return [line(head), ...rows.map(line)].join('\n') + `\n(${g.requests} requests in the last ${g.windowSeconds} s)\n`;
 }
 
 const WORKLOAD_WORDS = ['deploy', 'deployment', 'deployments', 'sts', 'statefulset', 'ds', 'daemonset', 'rs', 'replicaset', 'job'];

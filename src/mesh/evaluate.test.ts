@@ -90,3 +90,21 @@ test('bad input is a clear error', () => {
   assert.throws(() => mesh.evaluate({ from: pod('shop', 'nope'), to: svc('shop', 'backend'), port: 80 }), /pod shop\/nope not found/);
   assert.throws(() => mesh.evaluate({ from: pod('shop', 'frontend'), to: svc('shop', 'nope'), port: 80 }), /service shop\/nope not found/);
 });
+
+test('the client proxy never picks an ejected endpoint, prefers a host not tried yet, and answers 503 UH when all are ejected', () => {
+  const m = compileMesh(Cluster.load({ text: withObjects() }));
+  const base = { from: pod('shop', 'frontend'), to: svc('shop', 'backend'), port: 80, method: 'GET', path: '/' };
+  const at = (endpoint: number, extra: Partial<MeshRequest> = {}) => m.evaluate({ ...base, random: { endpoint }, ...extra });
+  assert.deepEqual(at(0).candidates, ['shop/backend-v1', 'shop/backend-v2']);
+  assert.equal(at(0).destination?.pod, 'shop/backend-v1');
+  assert.equal(at(0.9).destination?.pod, 'shop/backend-v2');
+  assert.equal(at(0, { ejected: new Set(['shop/backend-v1']) }).destination?.pod, 'shop/backend-v2');
+  assert.equal(at(0, { previousHosts: new Set(['shop/backend-v1']) }).destination?.pod, 'shop/backend-v2');
+  // Every host tried already: any healthy one may be picked again.
+  assert.equal(at(0.9, { previousHosts: new Set(['shop/backend-v1', 'shop/backend-v2']) }).destination?.pod, 'shop/backend-v2');
+  const none = at(0, { ejected: new Set(['shop/backend-v1', 'shop/backend-v2']) });
+  assert.equal(none.allowed, false);
+  assert.equal(none.status, 503);
+  assert.equal(none.destination, undefined);
+  assert.equal(none.reason, 'every endpoint of backend.shop.svc.cluster.local is ejected by outlier detection: 503 (UH, no healthy upstream)');
+});

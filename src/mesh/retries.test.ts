@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isRetriable, runWithRetries } from './retries.js';
+import { isRetriable, runWithRetries, runWithRetriesAsync } from './retries.js';
 import { DEFAULT_RETRIES } from './routing.js';
 
 const ok = { status: 200, durationMs: 10 };
@@ -50,4 +50,22 @@ test('exhausted retries, per-try timeout and the route timeout', () => {
   assert.deepEqual({ status: t.status, tries: t.tries, reason: t.reason }, { status: 504, tries: 3, reason: 'route timeout 2500 ms expired during try 3: 504 (UT)' });
   assert.equal(runWithRetries(DEFAULT_RETRIES, undefined, () => e503).tries, 3);
   assert.equal(runWithRetries(DEFAULT_RETRIES, undefined, () => ({ status: 500, durationMs: 1 })).tries, 1);
+});
+
+test('runWithRetriesAsync: the same decisions over real tries, with per-try and route budgets and backoff waits', async () => {
+  const waits: number[] = [];
+  const sleep = async (ms: number) => { waits.push(ms); };
+  const budgets: (number | undefined)[] = [];
+  const outcomes = [e503, e503, ok];
+  const r = await runWithRetriesAsync({ attempts: 3, retryOn: '5xx', perTryTimeoutMs: 100, default: false }, 1000, async (i, budget) => { budgets.push(budget); return outcomes[i]; }, sleep);
+  assert.deepEqual({ status: r.status, tries: r.tries, reason: r.reason }, { status: 200, tries: 3, reason: 'try 3: 200, succeeded' });
+  assert.deepEqual(waits, [25, 50]);
+  // A try may take the per-try timeout (plus the millisecond that tells it expired) while the route has time left.
+  assert.deepEqual(budgets, [101, 101, 101]);
+  // A hanging upstream: each try runs out its budget; the route timeout ends the request with 504 UT.
+  const hang = await runWithRetriesAsync({ attempts: 5, retryOn: '5xx', default: false }, 300, async (_i, budget) => ({ reset: true, durationMs: budget ?? 0 }), sleep);
+  assert.deepEqual({ status: hang.status, tries: hang.tries, reason: hang.reason }, { status: 504, tries: 1, reason: 'route timeout 300 ms expired during try 1: 504 (UT)' });
+  const sync = runWithRetries({ attempts: 3, retryOn: '5xx', perTryTimeoutMs: 100, default: false }, 1000, (i) => outcomes[i]);
+  assert.deepEqual({ status: sync.status, tries: sync.tries, elapsedMs: sync.elapsedMs }, { status: 200, tries: 3, elapsedMs: 30 + 25 + 50 });
+  assert.equal(r.elapsedMs, sync.elapsedMs);
 });

@@ -20,6 +20,7 @@ import { MeshRuntime } from './lab/mesh-runtime.js';
 import { MeshTelemetry } from './lab/mesh-telemetry.js';
 import { sendToPod } from './lab/exec.js';
 import type { PodFault } from './pod-faults.js';
+import { PodReferenceError, resolvePodReference } from '../cluster/refs.js';
 
 export interface LabOptions {
   paths: string[];
@@ -229,7 +230,9 @@ export class Lab {
 
   /** `podnet fault`: makes a pod misbehave (or, with null, behave) until its annotation changes. */
   setFault(pod: string, fault: PodFault | null): { pod: string; fault: PodFault | null } {
-    const [ns, name] = pod.includes('/') ? pod.split('/', 2) : ['default', pod];
+    if (!pod.includes('/')) pod = `default/${pod}`;
+    try { pod = resolvePodReference(this.snapshot.cluster, pod); } catch (e) { if (e instanceof PodReferenceError) throw new FaultInputError(e.message); throw e; }
+    const [ns, name] = pod.split('/', 2);
     if (!this.snapshot.cluster.get('Pod', ns, name)) throw new FaultInputError(`pods "${name}" not found in namespace ${ns}`);
     this.fleet.setFault(`${ns}/${name}`, fault);
     return { pod: `${ns}/${name}`, fault };

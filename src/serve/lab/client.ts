@@ -10,7 +10,12 @@ export function labUrl(given?: string): string {
   return given ?? process.env.PODNET_LAB ?? DEFAULT_LAB;
 }
 
-export function labRequest<T>(base: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+/** A non-JSON document of the lab (Prometheus text on /metrics). */
+export async function labText(base: string, path: string): Promise<string> {
+  return labRequest<string>(base, 'GET', path, undefined, true);
+}
+
+export function labRequest<T>(base: string, method: 'GET' | 'POST', path: string, body?: unknown, text = false): Promise<T> {
   return new Promise((resolve, reject) => {
     let u: URL;
     try { u = new URL(path, base); } catch { reject(new LabUnreachable(`--lab ${base} is not a URL`)); return; }
@@ -20,8 +25,10 @@ export function labRequest<T>(base: string, method: 'GET' | 'POST', path: string
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
+        const raw = Buffer.concat(chunks).toString('utf8');
+        if (text && (res.statusCode ?? 500) < 400) { resolve(raw as T); return; }
         let parsed: unknown;
-        try { parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')); } catch { reject(new LabApiError(res.statusCode ?? 0, `the lab answered with something that is not JSON (is ${base} a podnet lab?)`)); return; }
+        try { parsed = JSON.parse(raw); } catch { reject(new LabApiError(res.statusCode ?? 0, `the lab answered with something that is not JSON (is ${base} a podnet lab?)`)); return; }
         if ((res.statusCode ?? 500) >= 400) reject(new LabApiError(res.statusCode ?? 500, (parsed as { error?: string }).error ?? `HTTP ${res.statusCode}`));
         else resolve(parsed as T);
       });
