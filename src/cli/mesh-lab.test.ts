@@ -3,7 +3,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { main } from './main.js';
-import { startLab, type RunningLab } from './up.js';
+import { banner, startLab, type RunningLab } from './up.js';
 
 let running: RunningLab;
 let lab: string;
@@ -22,6 +22,10 @@ async function run(argv: string[]) {
 }
 
 const first = (prefix: string) => running.lab.snapshot.cluster.pods('shop').map((p) => `shop/${p.metadata.name}`).filter((n) => n.startsWith(`shop/${prefix}-`)).sort()[0];
+
+test('the banner says where the mesh telemetry is', () => {
+  assert.match(banner(running), new RegExp(`\n  Mesh {10}9 pod\\(s\\) in the mesh; Istio metrics http://127\\.0\\.0\\.1:${running.api.port}/metrics, spans \`podnet mesh spans\`, graph \`podnet mesh graph\` \\(and the UI\\)\n`));
+});
 
 test('podnet fault sets, lists and clears a pod\'s fault; bad input is an error', async () => {
   const slow = first('slow');

@@ -4,6 +4,7 @@ import { watch as fsWatch, type FSWatcher } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { meshModelOf } from '../mesh/index.js';
 import { Lab } from '../serve/lab.js';
 import { LabApi } from '../serve/lab/api.js';
 import { findings } from '../serve/lab/ui-data.js';
@@ -65,6 +66,11 @@ export function banner(r: RunningLab): string {
   lines.push(`  Cluster DNS   127.0.0.1:${lab.dns.port} udp+tcp (kube-dns ${lab.snapshot.dns.clusterDNS.join(', ')}, domain ${c.config.clusterDomain})`);
   for (const e of lab.entryListeners()) lines.push(`  ${(e.kind === 'ingress' ? 'Ingress' : 'Gateway').padEnd(13)} ${e.id}: http://127.0.0.1:${e.http} (port ${e.modelPorts.http}) https://127.0.0.1:${e.https} (port ${e.modelPorts.https})`);
   for (const x of lab.exposed()) lines.push(`  ${(x.kind === 'nodeport' ? 'NodePort' : 'LoadBalancer').padEnd(13)} ${x.service} ${x.portName}${x.protocol === 'TCP' ? '' : `/${x.protocol}`}: ${x.modelAddress} → 127.0.0.1:${x.localPort}`);
+  const mesh = meshModelOf(c);
+  if (mesh.active) {
+    const meshed = [...mesh.memberships.values()].filter((m) => m.dataPlane !== 'none').length;
+    lines.push(`  Mesh          ${meshed} pod(s) in the mesh; Istio metrics http://127.0.0.1:${api.port}/metrics, spans \`podnet mesh spans\`, graph \`podnet mesh graph\` (and the UI)`);
+  }
   const f = findings(c, lab.snapshot.dns.diagnostics);
   const count = (s: string) => f.filter((x) => x.severity === s).length;
   if (f.length) {
