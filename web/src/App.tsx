@@ -7,8 +7,9 @@ import { TracePanel } from './TracePanel';
 import { DnsPanel } from './DnsPanel';
 import { FlowsPanel, useFlows } from './Flows';
 import { FindingsPanel } from './Findings';
+import { MeshPanel } from './MeshGraph';
 
-const TABS = ['Topology', 'Matrix', 'Trace', 'DNS', 'Flows', 'Findings'] as const;
+const TABS = ['Topology', 'Matrix', 'Trace', 'DNS', 'Flows', 'Mesh', 'Findings'] as const;
 type Tab = (typeof TABS)[number];
 
 export function App() {
@@ -56,6 +57,7 @@ export function App() {
         {tab === 'Matrix' && summary && <MatrixPanel namespaces={summary.namespaces} />}
         {tab === 'DNS' && summary && <DnsPanel pods={summary.pods} />}
         {tab === 'Flows' && <FlowsPanel flows={flows} />}
+        {tab === 'Mesh' && <MeshPanel />}
         {tab === 'Findings' && <FindingsPanel findings={findings} />}
       </main>
     </div>

@@ -22,3 +22,11 @@ export interface Hop { step: string; node?: string; detail: Record<string, unkno
 export interface TraceResult { verdict: 'delivered' | 'dropped'; from: string; to: string; hops: Hop[]; dropReason?: string; dropAt?: string }
 export interface Flow { id: number; time: string; source: string; destination: string; protocol: string; verdict: string; pod?: string; reason?: string; via: string; hops: { step: string; text: string }[] }
 export interface GraphElement { data: Record<string, any>; classes?: string }
+
+/** GET /api/mesh/graph (src/serve/lab/mesh-telemetry.ts ServiceGraph): requests of the last window, Kiali-like. */
+export interface MeshNode { id: string; kind: 'workload' | 'service' | 'unknown'; namespace?: string; name: string; version?: string }
+export interface MeshEdge { source: string; target: string; requests: number; rps: number; errors: number; errorRatio: number; codes: Record<string, number>; mtls: 'mutual_tls' | 'none' | 'mixed'; p50Ms: number; p95Ms: number }
+export interface ServiceGraph { windowSeconds: number; requests: number; nodes: MeshNode[]; edges: MeshEdge[] }
+/** GET /api/mesh/outliers: endpoints each client proxy has ejected now (`client|cluster` → pods), and the events. */
+export interface OutlierEvent { host: string; event: 'eject' | 'return'; atMs: number; untilMs?: number; reason: string; client: string; cluster: string }
+export interface Outliers { ejected: Record<string, string[]>; events: OutlierEvent[] }
