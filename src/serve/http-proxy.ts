@@ -14,6 +14,7 @@ import { normalizeHost } from '../ingress/index.js';
 import { EdgeRateLimiter } from '../ingress/index.js';
 import { proxyPods } from '../ingress/index.js';
 import { SecureContextCache, selfSignedKeyPair, type KeyPair } from './tls-material.js';
+import { UpstreamExchange, UpstreamPool, upstreamClientAvailable } from './upstream.js';
 import { SOURCE_HEADER } from './virtual-pods.js';
 
 export interface UpstreamAddress { host: string; port: number }
@@ -49,6 +50,7 @@ export class EdgeProxy {
   httpPort = 0;
   httpsPort = 0;
   private readonly pools = new Map<string, Pool>();
+  private readonly upstreams = new Map<string, UpstreamPool>();
   private readonly rr = new Map<string, number>();
   private readonly limiter = new EdgeRateLimiter();
   private readonly contexts: SecureContextCache;
@@ -167,32 +169,61 @@ export class EdgeProxy {
     const out = result.requestHeaders!;
     out[SOURCE_HEADER] = this.sourceIP;
     if (result.mirrors) this.mirror(result, rr.method);
-    const hasBody = rr.method !== 'GET' && rr.method !== 'HEAD' && (headers['content-length'] !== undefined ? headers['content-length'] !== '0' : headers['transfer-encoding'] !== undefined);
-    const respHeaders = result.responseHeaders;
     const log = this.opts.log;
     // HTTPRoute timeouts.request / backendRequest and ingress-nginx proxy-read-timeout: past it the client gets 504.
     const limitMs = parseDuration(result.timeouts?.request ?? result.timeouts?.backendRequest);
+    const method = rr.method;
+    const cl = headers['content-length'];
+    if (upstreamClientAvailable && (cl === undefined || cl === '0') && headers['transfer-encoding'] === undefined) {
+      // No request body: the lean client (one pre-serialized head per request, Node's parser for the answer).
+      const head = requestHead(method, result.path!, out);
+      if (typeof head !== 'string') {
+        release?.();
+        this.answer(req, res, 502, `upstream ${endpoint}: ${head.message}`);
+        return;
+      }
+      const pool = this.upstream(upstream);
+      const f = new Forward(head, method, req, res, result.responseHeaders, pool, release, log, clientIP, rawUrl, key, endpoint, this);
+      pool.request(f);
+      if (limitMs !== undefined && !f.finished) f.timer = setTimeout(timeoutForward, limitMs, f, limitMs);
+      return;
+    }
+    const hasBody = method !== 'GET' && method !== 'HEAD' && (cl !== undefined ? cl !== '0' : headers['transfer-encoding'] !== undefined);
+    const respHeaders = result.responseHeaders;
     let timer: NodeJS.Timeout | undefined;
     let relay: ResponseRelay | undefined;
     const onDone = (err: Error | null): void => {
       if (timer) clearTimeout(timer);
       release?.();
-      if (err) {
-        const code = (err as { code?: string }).code;
-        if (!res.headersSent) this.answer(req, res, code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'PODNET_TIMEOUT' ? 504 : 502, `upstream ${endpoint}: ${err.message}`);
-        else res.destroy?.();
-      }
-      log?.(`${clientIP} "${rr.method} ${rawUrl}" ${err ? 'error' : 'ok'} -> ${key} ${endpoint}`);
+      if (err) this.failed(req, res, err, endpoint);
+      log?.(`${clientIP} "${method} ${rawUrl}" ${err ? 'error' : 'ok'} -> ${key} ${endpoint}`);
     };
     try {
       this.pool(upstream).dispatch(
-        { path: result.path!, method: rr.method as 'GET', headers: out, body: hasBody ? (req as unknown as NodeJS.ReadableStream) as never : null },
-        (relay = new ResponseRelay(res, rr.method === 'HEAD', respHeaders, onDone)) as never,
+        { path: result.path!, method: method as 'GET', headers: out, body: hasBody ? (req as unknown as NodeJS.ReadableStream) as never : null },
+        (relay = new ResponseRelay(res, method === 'HEAD', respHeaders, onDone)) as never,
       );
       if (limitMs !== undefined) timer = setTimeout(() => relay?.abort(Object.assign(new Error(`no response within ${limitMs} ms (route timeout)`), { code: 'PODNET_TIMEOUT' })), limitMs);
     } catch (e) {
       onDone(e as Error); // e.g. a header value a filter set that HTTP/1.1 cannot carry
     }
+  }
+
+  /** @internal An upstream failure: 504 for timeouts, 502 otherwise; a response already under way is cut. */
+  failed(req: AnyRequest, res: AnyResponse, err: Error, endpoint: string): void {
+    const code = (err as { code?: string }).code;
+    if (!res.headersSent) this.answer(req, res, code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'PODNET_TIMEOUT' ? 504 : 502, `upstream ${endpoint}: ${err.message}`);
+    else res.destroy?.();
+  }
+
+  private upstream(a: UpstreamAddress): UpstreamPool {
+    const k = `${a.host}:${a.port}`;
+    let p = this.upstreams.get(k);
+    if (!p) {
+      p = new UpstreamPool(a.host, a.port, { connections: this.opts.connections ?? 64, keepAliveTimeout: 60_000, connectTimeout: 5_000, headersTimeout: 60_000, bodyTimeout: 60_000 });
+      this.upstreams.set(k, p);
+    }
+    return p;
   }
 
   private mirror(result: RouteResult, method: string): void {
@@ -225,12 +256,175 @@ export class EdgeProxy {
 
   async close(): Promise<void> {
     const closing: Promise<unknown>[] = [...this.pools.values()].map((p) => p.destroy());
+    for (const p of this.upstreams.values()) p.close();
     for (const s of [this.http, this.https]) {
       if (!s) continue;
       closing.push(new Promise<void>((resolve) => s.close(() => resolve())));
       (s as Server).closeAllConnections?.();
     }
     await Promise.all(closing);
+  }
+}
+
+const INVALID_PATH = /[^\u0021-\u00ff]/;
+const INVALID_TOKEN = /[^!#$%&'*+\-.^_`|~0-9A-Za-z]/;
+const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+const EXPECTS_PAYLOAD = new Set(['PUT', 'POST', 'PATCH', 'QUERY', 'PROPFIND', 'PROPPATCH']);
+
+/**
+ * The request head the lean client writes for a bodiless request, laid out as undici writes it (request line, host,
+ * connection, the headers in order, `content-length: 0` for methods that expect a payload); an Error for a path or
+ * header HTTP/1.1 cannot carry (a filter can set any value).
+ */
+export function requestHead(method: string, path: string, headers: Record<string, string>): string | Error {
+  if (path.length === 0 || INVALID_PATH.test(path)) return new Error('invalid request path');
+  let head = `${method} ${path} HTTP/1.1\r\n`;
+  const host = headers['host'];
+  if (host !== undefined) head += `host: ${host}\r\nconnection: keep-alive\r\n`;
+  else head += 'connection: keep-alive\r\n';
+  let names = '';
+  let values = host ?? '';
+  for (const k in headers) {
+    if (k === 'host' || k === 'content-length' || k === 'expect') continue;
+    const v = headers[k];
+    if (k.length === 0) return new Error('invalid header name');
+    names += k;
+    values += v;
+    head += `${k}: ${v}\r\n`;
+  }
+  if (INVALID_TOKEN.test(names)) return new Error('invalid header name');
+  if (INVALID_VALUE.test(values)) return new Error('invalid header value');
+  return EXPECTS_PAYLOAD.has(method) ? `${head}content-length: 0\r\n\r\n` : `${head}\r\n`;
+}
+
+function timeoutForward(f: Forward, limitMs: number): void {
+  f.timer = undefined;
+  f.pool.abort(f, Object.assign(new Error(`no response within ${limitMs} ms (route timeout)`), { code: 'PODNET_TIMEOUT' }));
+}
+
+// Answers whose upstream response is complete, written at the end of the event-loop turn: the answers of one poll
+// phase go to the clients together.
+let answers: Forward[] = [];
+let answersScheduled = false;
+function flushAnswers(): void {
+  answersScheduled = false;
+  const list = answers;
+  answers = [];
+  for (let i = 0; i < list.length; i++) list[i].finish();
+}
+
+/**
+ * One proxied bodiless request on the lean client: relays the upstream answer like ResponseRelay (small bodies
+ * buffered and sent with the head in one write, past 64 KiB streamed with backpressure) and writes the access log line.
+ */
+class Forward extends UpstreamExchange {
+  timer?: NodeJS.Timeout;
+  private status = 0;
+  private headers: Record<string, string | string[]> = {};
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private streaming = false;
+  constructor(
+    head: string,
+    private readonly method: string,
+    private readonly req: AnyRequest,
+    private readonly res: AnyResponse,
+    private readonly extra: Record<string, string | null> | undefined,
+    readonly pool: UpstreamPool,
+    private readonly release: (() => void) | undefined,
+    private readonly log: ((line: string) => void) | undefined,
+    private readonly clientIP: string,
+    private readonly rawUrl: string,
+    private readonly key: string,
+    private readonly endpoint: string,
+    private readonly proxy: EdgeProxy,
+  ) {
+    super(head, method === 'HEAD', IDEMPOTENT.has(method));
+  }
+
+  onHeaders(status: number, raw: string[]): void {
+    this.status = status;
+    const h = this.headers;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const k = raw[i].toLowerCase();
+      if (HOP_BY_HOP.has(k)) continue;
+      const v = raw[i + 1];
+      const prev = h[k];
+      h[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+    }
+    const extra = this.extra;
+    if (extra) for (const k in extra) { const v = extra[k]; if (v === null) delete h[k]; else h[k] = v; }
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (!this.streaming) {
+      this.chunks.push(chunk);
+      this.size += chunk.length;
+      if (this.size <= 65536) return true;
+      this.streaming = true;
+      const res = this.res as ServerResponse;
+      try {
+        res.writeHead(this.status, this.headers);
+      } catch (e) {
+        this.pool.abort(this, e as Error);
+        return false;
+      }
+      let ok = true;
+      for (const c of this.chunks) ok = res.write(c);
+      this.chunks = [];
+      return ok || this.wait();
+    }
+    return (this.res as ServerResponse).write(chunk) || this.wait();
+  }
+
+  /** Backpressure: read on when the client drained, give up when it went away. */
+  private wait(): false {
+    const res = this.res as ServerResponse;
+    const onDrain = (): void => { res.off('close', onClose); this.resume(); };
+    const onClose = (): void => { res.off('drain', onDrain); this.pool.abort(this, new Error('client went away')); };
+    res.once('drain', onDrain);
+    res.once('close', onClose);
+    return false;
+  }
+
+  onComplete(): void {
+    if (this.streaming) {
+      this.res.end();
+      this.done(null);
+      return;
+    }
+    answers.push(this);
+    if (!answersScheduled) {
+      answersScheduled = true;
+      setImmediate(flushAnswers);
+    }
+  }
+
+  /** The buffered answer: head and body in one write. */
+  finish(): void {
+    const h = this.headers;
+    const body = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.size);
+    if (this.method !== 'HEAD' && (h['content-length'] !== undefined || this.size > 0)) h['content-length'] = String(this.size);
+    try {
+      this.res.writeHead(this.status, h);
+      this.res.end(body);
+    } catch (e) {
+      this.done(e as Error);
+      return;
+    }
+    this.done(null);
+  }
+
+  onError(err: Error): void {
+    this.done(err);
+  }
+
+  private done(err: Error | null): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.release?.();
+    if (err) this.proxy.failed(this.req, this.res, err, this.endpoint);
+    this.log?.(`${this.clientIP} "${this.method} ${this.rawUrl}" ${err ? 'error' : 'ok'} -> ${this.key} ${this.endpoint}`);
   }
 }
 
