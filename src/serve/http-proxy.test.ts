@@ -237,3 +237,59 @@ test('route timeouts: no answer within timeouts.request gives 504; durations par
     silent.close();
   }
 });
+
+test('answers reach the client as the upstream sent them: big bodies streamed, HEAD, bodies of requests forwarded', async () => {
+  const { createServer } = await import('node:http');
+  const seen: { method: string; url: string; headers: Record<string, unknown>; body: string }[] = [];
+  const upstream = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('latin1');
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      seen.push({ method: req.method!, url: req.url!, headers: req.headers, body });
+      if (req.url === '/api/big') {
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'set-cookie': ['a=1', 'b=2'] });
+        for (let i = 0; i < 30; i++) res.write('x'.repeat(10_000));
+        res.end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(Buffer.byteLength(`${req.method} ${body}`)) });
+      res.end(req.method === 'HEAD' ? undefined : `${req.method} ${body}`);
+    });
+  });
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  const port = (upstream.address() as { port: number }).port;
+  const plain = `---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: plain, namespace: production}
+spec:
+  rules:
+  - host: plain.example.com
+    http:
+      paths: [{path: /, pathType: Prefix, backend: {service: {name: backend, port: {number: 80}}}}]
+`;
+  const proxy = await EdgeProxy.start({ cluster: Cluster.load({ text: INGRESS + plain }), httpPort: 0, resolve: () => ({ host: '127.0.0.1', port }) });
+  const url = (path: string) => [...resolveTo('plain.example.com', proxy.httpPort), `http://plain.example.com:${proxy.httpPort}${path}`];
+  try {
+    const big = await curl(['-D', '-', ...url('/api/big')]);
+    assert.equal(big.length - big.indexOf('\r\n\r\n') - 4, 300_000);
+    assert.match(big, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.match(big, /set-cookie: a=1\r\nset-cookie: b=2\r\n/);
+    assert.match(big, /transfer-encoding: chunked/i);
+    assert.equal(await curl(['-I', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', ...url('/api/head')]), '200 0');
+    assert.equal(await curl(['-d', 'a=1&b=2', ...url('/api/post')]), 'POST a=1&b=2');
+    assert.equal(await curl(['-X', 'POST', ...url('/api/empty')]), 'POST ');
+    const get = seen.find((s) => s.url === '/api/big')!;
+    assert.equal(get.headers['connection'], 'keep-alive');
+    assert.equal(get.headers['content-length'], undefined);
+    assert.equal(get.headers['x-forwarded-host'], `plain.example.com:${proxy.httpPort}`);
+    assert.equal(seen.find((s) => s.url === '/api/post')!.headers['content-length'], '7');
+    assert.equal(seen.find((s) => s.url === '/api/empty')!.headers['content-length'], '0');
+    assert.deepEqual(seen.map((s) => s.method), ['GET', 'HEAD', 'POST', 'POST']);
+  } finally {
+    await proxy.close();
+    upstream.closeAllConnections();
+    upstream.close();
+  }
+});

@@ -104,6 +104,7 @@ class Conn {
   private completed = false;
   private stray = false;
   private inExecute = false;
+  private parserClosed = false;
   private extraHeaders: string[] = [];
   private connectTimer?: NodeJS.Timeout;
   /** Keep-alive budget this server grants (ms). */
@@ -166,10 +167,14 @@ class Conn {
     this.inExecute = true;
     const r = this.parser.execute(d);
     this.inExecute = false;
-    if (this.dead) { this.parser.close(); return; }
-    if (r instanceof Error) { this.fail(upstreamError(`bad response from upstream: ${(r as { reason?: string }).reason ?? r.message}`, 'HPE_PARSE')); return; }
-    if (this.completed) this.afterMessage();
+    if (this.completed && this.current !== null) {
+      if (r instanceof Error) this.stray = true; // bytes after the answer that are no answer: close after it
+      this.afterMessage();
+    } else if (this.dead) {
+      // failed or aborted while parsing
+    } else if (r instanceof Error) this.fail(upstreamError(`bad response from upstream: ${(r as { reason?: string }).reason ?? r.message}`, 'HPE_PARSE'));
     else if (this.stray) this.fail(upstreamError('unexpected response from upstream (upgrade or a second answer)', 'UND_ERR_SOCKET'));
+    if (this.dead) this.closeParser();
   }
 
   private onHead(headers: string[] | undefined, status: number, upgrade: boolean, keepAlive: boolean): number {
@@ -252,7 +257,13 @@ class Conn {
     clearTimeout(this.connectTimer);
     this.pool.forget(this);
     this.socket.destroy();
-    if (!this.inExecute) this.parser.close();
+    if (!this.inExecute) this.closeParser();
+  }
+
+  private closeParser(): void {
+    if (this.parserClosed) return;
+    this.parserClosed = true;
+    this.parser.close();
   }
 
   isDead(): boolean {
