@@ -236,3 +236,25 @@ test('the service graph counts requests per edge with error ratios and mTLS', as
   const bad = await apiGet('/api/mesh/graph?window=0');
   assert.equal(bad.status, 400);
 });
+
+test('a NodePort to a STRICT meshed pod: the outside client\'s plaintext connection is reset', async () => {
+  const { ManifestSet } = await import('./lab/snapshot.js');
+  const np = ManifestSet.parse(`apiVersion: v1
+kind: Service
+metadata: {name: reviews-np, namespace: shop}
+spec:
+  type: NodePort
+  selector: {app: reviews}
+  ports: [{name: http, port: 9080, targetPort: http, nodePort: 30980}]`, '<test>');
+  await lab.apply(np.objects);
+  const x = lab.exposed().find((e) => e.service === 'shop/reviews-np')!;
+  assert.ok(x, JSON.stringify(lab.exposed()));
+  const outcome = await new Promise<string>((resolve) => {
+    http.get({ host: '127.0.0.1', port: x.localPort, path: '/hostname', agent: false }, (res) => resolve(`HTTP ${res.statusCode}`)).on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+  });
+  assert.match(outcome, /^(ECONNRESET|EPIPE)$/);
+  const flow = lab.flows.recent(5).reverse().find((f) => f.via === 'nodeport')!;
+  assert.equal(flow.verdict, 'dropped');
+  assert.match(flow.reason ?? '', /^shop\/reviews-v[12]-\S+ requires mTLS on port 9080 \(STRICT\): the plaintext connection is reset$/);
+  assert.match(flow.hops.at(-1)!.text, /PeerAuthentication STRICT \(namespace policy shop\/default\) on port 9080: plaintext from outside the mesh is reset$/);
+});

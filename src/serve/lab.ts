@@ -21,6 +21,7 @@ import { MeshTelemetry } from './lab/mesh-telemetry.js';
 import { sendToPod } from './lab/exec.js';
 import type { PodFault } from './pod-faults.js';
 import { PodReferenceError, resolvePodReference } from '../cluster/refs.js';
+import { meshModelOf, type PeerAuthnDecision } from '../mesh/index.js';
 
 export interface LabOptions {
   paths: string[];
@@ -207,7 +208,13 @@ export class Lab {
     const deliver = [...t.hops].reverse().find((h) => h.step === 'deliver');
     const pod = deliver ? String(deliver.detail.pod) : undefined;
     let target: FrontTarget | undefined;
-    if (t.verdict === 'delivered' && deliver) {
+    const strict = t.verdict === 'delivered' && pod ? strictMtlsRejects(snap, pod, Number(deliver?.detail.port)) : undefined;
+    if (strict) {
+      // An outside client has no mesh identity: the pod's sidecar (or ztunnel) resets its plaintext connection.
+      t.hops.push({ step: 'mesh-inbound', node: deliver?.node, detail: { mtls: false, peerAuthentication: strict }, text: `sidecar (inbound) of ${pod}: PeerAuthentication STRICT${strict.policy ? ` (${strict.level} policy ${strict.policy})` : ''} on port ${deliver?.detail.port}: plaintext from outside the mesh is reset` });
+      t.verdict = 'dropped';
+      t.dropReason = `${pod} requires mTLS on port ${deliver?.detail.port} (STRICT): the plaintext connection is reset`;
+    } else if (t.verdict === 'delivered' && deliver) {
       const edge = this.edges.find((e) => pod && e.dataPlanePods.has(pod));
       if (edge) {
         const podPort = Number(deliver.detail.port);
@@ -309,6 +316,18 @@ export class Lab {
 export { objectKey };
 
 export class FaultInputError extends Error {}
+
+/** The STRICT PeerAuthentication that resets a plaintext connection to this pod port, if one applies (L4 only: an
+ * HTTP request's authorization needs the request, which a piped NodePort connection does not show the lab). */
+function strictMtlsRejects(snap: Snapshot, pod: string, port: number): PeerAuthnDecision | undefined {
+  const mesh = meshModelOf(snap.cluster);
+  if (!mesh.active) return undefined;
+  const [ns, name] = pod.split('/', 2);
+  const pa = mesh.peerAuthentication(ns, name, port);
+  const plane = mesh.membership(ns, name)?.dataPlane;
+  // ztunnel treats DISABLE as PERMISSIVE; STRICT is STRICT for both data planes.
+  return pa?.mode === 'STRICT' && (plane === 'sidecar' || plane === 'ambient') ? pa : undefined;
+}
 
 const podIPs = new WeakMap<Snapshot, Map<string, string>>();
 /** Pod IP → `namespace/name`, once per snapshot. */
