@@ -81,6 +81,7 @@ const ENVOY_BODIES = {
 
 const STATUS_TEXT: Record<number, string> = { 200: 'OK', 301: 'Moved Permanently', 302: 'Found', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
 
+const MAX_EVENTS = 1000;
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
 export class MeshRuntime {
@@ -90,7 +91,12 @@ export class MeshRuntime {
 
   constructor(private readonly io: MeshIo, readonly telemetry: MeshTelemetry) {}
 
-  /** Ejections and returns so far (newest last). */
+  private pushEvent(e: OutlierEvent & { client: string; cluster: string }): void {
+    this.events.push(e);
+    if (this.events.length > MAX_EVENTS) this.events.splice(0, this.events.length - MAX_EVENTS);
+  }
+
+  /** Ejections and returns so far (the last 1,000, newest last). */
   outlierEvents(): readonly (OutlierEvent & { client: string; cluster: string })[] { return this.events; }
 
   /** Endpoints each client proxy has ejected now: `client|cluster` → pods. */
@@ -127,7 +133,7 @@ export class MeshRuntime {
       let s = this.outliers.get(outlierKey) ?? newOutlierState(od, ev.candidates);
       for (const h of ev.candidates) if (!s.hosts[h]) s = { ...s, hosts: { ...s.hosts, [h]: { consecutive5xx: 0, consecutiveGateway: 0, ejections: 0 } } };
       const t = tick(s, io.now());
-      for (const e of t.events) { this.events.push({ ...e, client: req.from, cluster: cluster! }); lines.push(`outlier detection (${req.from}): ${e.host} returns to the pool: ${e.reason}`); }
+      for (const e of t.events) { this.pushEvent({ ...e, client: req.from, cluster: cluster! }); lines.push(`outlier detection (${req.from}): ${e.host} returns to the pool: ${e.reason}`); }
       this.outliers.set(outlierKey, t.state);
       const out = new Set(Object.entries(t.state.hosts).filter(([h, st]) => st.ejectedUntilMs !== undefined && ev.candidates!.includes(h)).map(([h]) => h));
       // Panic mode: below minHealthPercent healthy hosts, Envoy balances over all of them (Istio's default is 0: never).
@@ -278,7 +284,7 @@ export class MeshRuntime {
     const r = recordResponse(s, pod, status, this.io.now());
     this.outliers.set(key, r.state);
     if (r.event) {
-      this.events.push({ ...r.event, client, cluster });
+      this.pushEvent({ ...r.event, client, cluster });
       lines.push(`outlier detection (${client}): ejects ${pod} until +${Math.round((r.event.untilMs ?? 0) - r.event.atMs)} ms: ${r.event.reason}`);
     }
   }
@@ -364,9 +370,10 @@ export class MeshRuntime {
     const [svcName, svcNs] = svcHost ? svcHost.split('.') : [];
     this.telemetry.addRecord({
       atMs: ended,
-      source: src ? { workload: workloadOf(mesh, src), namespace: src.metadata.namespace } : undefined,
+      source: src ? { workload: workloadOf(mesh, src), namespace: src.metadata.namespace, version: src.metadata.labels?.version } : undefined,
       service: svcName && svcNs ? { name: svcName, namespace: svcNs } : undefined,
-      destination: dst && r.tries.length && r.tries.at(-1)!.trace?.verdict !== 'dropped' ? { workload: workloadOf(mesh, dst), namespace: dst.metadata.namespace, version: dst.metadata.labels?.version } : undefined,
+      // The workload counts only requests it (or its sidecar) answered: not connections dropped or reset on the way.
+      destination: dst && r.tries.at(-1)?.status !== undefined ? { workload: workloadOf(mesh, dst), namespace: dst.metadata.namespace, version: dst.metadata.labels?.version } : undefined,
       code, ...(r.tries.length ? { mtls: ev.mtls } : {}), durationMs,
     });
   }

@@ -26,7 +26,7 @@ export interface MeshSpan {
 /** One request as the graph counts it (reporter: the destination, or the source when the request never got there). */
 export interface GraphRecord {
   atMs: number;
-  source: { workload: string; namespace: string } | undefined;
+  source: { workload: string; namespace: string; version?: string } | undefined;
   service: { name: string; namespace: string } | undefined;
   destination: { workload: string; namespace: string; version?: string } | undefined;
   /** HTTP status; 0 when the connection failed without one. */
@@ -144,7 +144,7 @@ export class MeshTelemetry {
       edges: [...edges.values()].map((e) => {
         const requests = e.durations.length;
         return {
-          source: e.source, target: e.target, requests, rps: Math.round((requests / windowSeconds) * 1000) / 1000, errors: e.errors,
+          source: e.source, target: e.target, requests, rps: Number((requests / windowSeconds).toPrecision(3)), errors: e.errors,
           errorRatio: Math.round((e.errors / requests) * 10000) / 10000, codes: e.codes,
           mtls: e.plain === 0 && e.mtls > 0 ? 'mutual_tls' as const : e.mtls === 0 ? 'none' as const : 'mixed' as const,
           p50Ms: pct(e.durations, 50), p95Ms: pct(e.durations, 95),
