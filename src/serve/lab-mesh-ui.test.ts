@@ -111,7 +111,7 @@ test('requests show up as edges: rate and error labels, health colours, mTLS sol
 
   // A click on the mTLS edge pins its details.
   await page.evaluate((id) => { (window as any).__meshCy.getElementById(id).emit('tap'); }, TO_REVIEWS);
-  await page.getByTestId('mesh-details').getByText('workload shop/frontend → service shop/reviews').waitFor();
+  await page.getByTestId('mesh-details').getByText('workload shop/frontend (v1) → service shop/reviews').waitFor();
   assert.equal(await page.getByTestId('mesh-codes').innerText(), '200: 50');
   assert.equal(await page.getByTestId('mesh-mtls').innerText(), 'mutual TLS');
   assert.match(await page.getByTestId('mesh-latency').innerText(), /^p50 \d+(\.\d+)? ms · p95 \d+(\.\d+)? ms$/);
@@ -131,7 +131,7 @@ test('requests show up as edges: rate and error labels, health colours, mTLS sol
   await page.screenshot({ path: join(ARTIFACTS, 'mesh-hover.png') });
   // Off the edge (and out of the canvas), the pinned edge's details come back.
   await page.mouse.move(5, 5);
-  await page.getByTestId('mesh-details').getByText('workload shop/frontend → service shop/reviews').waitFor();
+  await page.getByTestId('mesh-details').getByText('workload shop/frontend (v1) → service shop/reviews').waitFor();
 });
 
 test('the window selector recomputes the rates over 5 minutes', { skip }, async () => {
