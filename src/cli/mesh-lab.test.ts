@@ -2,7 +2,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { main } from './main.js';
+import { runCli } from './testing.js';
 import { banner, startLab, type RunningLab } from './up.js';
 
 let running: RunningLab;
@@ -15,11 +15,7 @@ before(async () => {
 });
 after(async () => { await running.close(); });
 
-async function run(argv: string[]) {
-  const s = io();
-  const code = await main(argv, s.out, s.err);
-  return { code, ...s.text() };
-}
+const run = (argv: string[]) => runCli(...argv);
 
 const first = (prefix: string) => running.lab.snapshot.cluster.pods('shop').map((p) => `shop/${p.metadata.name}`).filter((n) => n.startsWith(`shop/${prefix}-`)).sort()[0];
 

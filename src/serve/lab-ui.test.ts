@@ -3,47 +3,25 @@
 // test-artifacts/ (git-ignored). Skipped, with the reason, when chromium or the built UI is missing.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { Lab } from './lab.js';
-import { LabApi } from './lab/api.js';
-import { WEB_ROOT } from '../cli/up.js';
+import type { Page } from 'playwright-core';
+import type { Lab } from './lab.js';
+import type { LabApi } from './lab/api.js';
+import { ARTIFACTS, startUiSession, uiSkipReason as skip, type UiSession } from './ui-browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = 'test-artifacts/ui';
-const skip = !existsSync(CHROMIUM) ? `${CHROMIUM} is not installed (apt-get install -y chromium)` : !existsSync(join(WEB_ROOT, 'index.html')) ? `the UI is not built (${WEB_ROOT}: npm run build:web)` : false;
 
 let lab: Lab;
 let api: LabApi;
-let browser: BrowserContext;
 let page: Page;
-let profile: string;
+let session: UiSession | undefined;
 
 before(async () => {
   if (skip) return;
-  lab = await Lab.start({ paths: ['examples/shop'], dnsPort: 0, httpPort: 0, httpsPort: 0, nodePortsAtNodePort: false });
-  api = new LabApi(lab, WEB_ROOT);
-  await api.listen(0);
-  profile = mkdtempSync(join(tmpdir(), 'podnet-chromium-'));
-  // A fresh --user-data-dir per run (playwright passes the profile folder as chromium's --user-data-dir).
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1400, height: 860 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = browser.pages()[0] ?? await browser.newPage();
-  mkdirSync(ARTIFACTS, { recursive: true });
+  session = await startUiSession({ paths: ['examples/shop'] });
+  ({ lab, api, page } = session);
 });
 
-after(async () => {
-  await browser?.close();
-  await api?.close();
-  await lab?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
-});
+after(async () => { await session?.close(); });
 
 test('the page loads with the summary and the topology', { skip }, async () => {
   await page.goto(`http://127.0.0.1:${api.port}/`);
