@@ -304,11 +304,7 @@ export class MeshRuntime {
     h['x-b3-traceid'] = traceId;
     h['x-b3-spanid'] = spanId;
     h['x-b3-sampled'] = '1';
-    if (ev.mtls && ev.destination?.dataPlane === 'sidecar') {
-      const by = ev.destination ? req.mesh.membership(...(ev.destination.pod.split('/', 2) as [string, string]))?.identity ?? '' : '';
-      const uri = ev.sourcePrincipal ?? '';
-      h['x-forwarded-client-cert'] = `By=${by};Hash=${createHash('sha256').update(uri).digest('hex')};Subject="";URI=${uri}`;
-    }
+    if (ev.mtls && ev.destination?.dataPlane === 'sidecar') h['x-forwarded-client-cert'] = xfcc(req.mesh, ev.destination.pod, ev.sourcePrincipal);
     return h;
   }
 
@@ -377,4 +373,42 @@ export class MeshRuntime {
       code, ...(r.tries.length ? { mtls: ev.mtls } : {}), durationMs,
     });
   }
+}
+
+/** What the destination's mesh proxy does with one HTTP request a proxy outside the lab's runtime (the ingress or
+ * Gateway data plane) sends to a pod: pass it (with the headers the sidecar adds), answer it, or reset it. */
+export type InboundVerdict =
+  | { action: 'pass'; headers: Record<string, string> }
+  | { action: 'answer'; status: number; body: string; reason: string }
+  | { action: 'reset'; reason: string };
+
+/**
+ * The server side of the mesh for a request from `fromPod` (an edge proxy's pod, meshed or not) to the pod at
+ * `toPod:port`: PeerAuthentication (a plaintext client on a STRICT port is reset; nginx then answers 502),
+ * RequestAuthentication and AuthorizationPolicy at L7 (403 `RBAC: access denied`), and x-forwarded-client-cert when
+ * the connection is mTLS (an edge proxy with a sidecar of its own). Undefined when no mesh proxy is in the way.
+ */
+export function inboundGate(mesh: MeshModel, fromPod: string, toPod: string, port: number, req: { method: string; path: string; headers: Record<string, string> }): InboundVerdict | undefined {
+  const [tns, tname] = toPod.split('/', 2);
+  const plane = mesh.membership(tns, tname)?.dataPlane ?? 'none';
+  const [fns, fname] = fromPod.split('/', 2);
+  const fromPlane = mesh.membership(fns, fname)?.dataPlane ?? 'none';
+  if (plane === 'none' && fromPlane === 'none') return undefined;
+  const ev = mesh.evaluate({ from: { kind: 'Pod', namespace: fns, name: fname }, to: { kind: 'Pod', namespace: tns, name: tname }, port, method: req.method, path: req.path, headers: req.headers });
+  if (!ev.allowed) {
+    if (ev.status === 403) return { action: 'answer', status: 403, body: ENVOY_BODIES.RBAC, reason: ev.reason };
+    if (ev.status === 401) return { action: 'answer', status: 401, body: 'Jwt verification fails', reason: ev.reason };
+    return { action: 'reset', reason: ev.reason };
+  }
+  const headers: Record<string, string> = {};
+  if (ev.mtls && plane === 'sidecar') headers['x-forwarded-client-cert'] = xfcc(mesh, toPod, ev.sourcePrincipal);
+  return { action: 'pass', headers };
+}
+
+/** The inbound sidecar's x-forwarded-client-cert for an mTLS peer (Envoy's SANITIZE_SET with By, Hash, Subject, URI);
+ * the hash stands for the peer certificate's, which the lab does not mint. */
+function xfcc(mesh: MeshModel, destinationPod: string, sourcePrincipal: string | undefined): string {
+  const by = mesh.membership(...(destinationPod.split('/', 2) as [string, string]))?.identity ?? '';
+  const uri = sourcePrincipal ?? '';
+  return `By=${by};Hash=${createHash('sha256').update(uri).digest('hex')};Subject="";URI=${uri}`;
 }
