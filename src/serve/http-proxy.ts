@@ -2,8 +2,8 @@
 // Secrets (HTTP/2 over TLS by ALPN), every request decided by the routing model (src/ingress) and forwarded to the
 // chosen backend endpoint — a virtual pod, or whatever `resolve` maps the endpoint to. The hot path keeps one undici
 // Pool (keep-alive, pooled connections) per upstream address and round-robins endpoints per backend.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createSecureServer, type Http2SecureServer, type Http2ServerRequest } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import type { SecureContext, TLSSocket } from 'node:tls';
 import { createSecureContext } from 'node:tls';
@@ -14,6 +14,7 @@ import { normalizeHost } from '../ingress/index.js';
 import { EdgeRateLimiter } from '../ingress/index.js';
 import { proxyPods } from '../ingress/index.js';
 import { SecureContextCache, selfSignedKeyPair, type KeyPair } from './tls-material.js';
+import { H1Request, H1Server, leanServerAvailable, type H1Response } from './edge-h1.js';
 import { UpstreamExchange, UpstreamPool, upstreamClientAvailable } from './upstream.js';
 import { SOURCE_HEADER } from './virtual-pods.js';
 
@@ -35,8 +36,18 @@ export interface EdgeProxyOptions {
   connections?: number;
 }
 
-type AnyRequest = IncomingMessage | Http2ServerRequest;
-type AnyResponse = ServerResponse | Http2ServerResponse;
+type AnyRequest = IncomingMessage | Http2ServerRequest | H1Request;
+/** What the proxy uses of an answer: node:http's ServerResponse, node:http2's compat response and H1Response have it. */
+interface AnyResponse {
+  readonly headersSent: boolean;
+  writeHead(status: number, headers?: Record<string, string | string[]>): unknown;
+  write(chunk: Buffer): boolean;
+  end(chunk?: Buffer | string): unknown;
+  end(): unknown;
+  destroy(): unknown;
+  once(event: 'drain' | 'close', fn: () => void): unknown;
+  off(event: 'drain' | 'close', fn: () => void): unknown;
+}
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
 const STATUS_TEXT: Record<number, string> = { 404: 'Not Found', 421: 'Misdirected Request', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Temporarily Unavailable', 504: 'Gateway Time-out' };
@@ -57,6 +68,7 @@ export class EdgeProxy {
   private readonly sniCache = new Map<string, SecureContext | undefined>();
   private fallback?: SecureContext;
   private http?: Server;
+  private h1?: H1Server;
   private https?: Http2SecureServer;
   private readonly sourceIP: string;
 
@@ -81,9 +93,15 @@ export class EdgeProxy {
     const p = new EdgeProxy(opts);
     const host = opts.host ?? '127.0.0.1';
     if (opts.httpPort !== undefined) {
-      p.http = createServer((req, res) => p.handle(req, res, 'http'));
-      p.http.keepAliveTimeout = 75_000; // nginx keepalive_timeout 75s
-      p.httpPort = await listen(p.http, opts.httpPort, host);
+      // nginx keepalive_timeout 75s. The lean server where Node's parser is reachable, else node:http.
+      if (leanServerAvailable && upstreamClientAvailable) {
+        p.h1 = new H1Server((req, res) => p.handle(req, res, 'http'), { keepAliveTimeout: 75_000 });
+        p.httpPort = await p.h1.listen(opts.httpPort, host);
+      } else {
+        p.http = createServer((req, res) => p.handle(req, res, 'http'));
+        p.http.keepAliveTimeout = 75_000;
+        p.httpPort = await listen(p.http, opts.httpPort, host);
+      }
     }
     if (opts.httpsPort !== undefined) {
       const fallbackPair: KeyPair | undefined = selfSignedKeyPair('Kubernetes Ingress Controller Fake Certificate', ['ingress.local'], 'rsa');
@@ -92,7 +110,7 @@ export class EdgeProxy {
         allowHTTP1: true,
         ...(fallbackPair ?? {}),
         SNICallback: (servername, cb) => cb(null, p.contextFor(servername) ?? p.fallback),
-      }, (req, res) => p.handle(req, res, 'https'));
+      }, (req, res) => p.handle(req, res as unknown as AnyResponse, 'https'));
       p.https.on('secureConnection', (s: TLSSocket) => s.on('error', () => s.destroy()));
       p.https.on('sessionError', () => undefined); // a broken HTTP/2 session closes; the server keeps serving
       p.httpsPort = await listen(p.https, opts.httpsPort, host);
@@ -119,15 +137,22 @@ export class EdgeProxy {
     let result: RouteResult;
     const rawUrl = req.url ?? '/';
     const q = rawUrl.indexOf('?');
-    const headers: Record<string, string> = {};
-    const src = req.headers;
-    for (const k in src) {
-      if (k.charCodeAt(0) === 58) continue; // HTTP/2 pseudo-headers
-      const v = src[k];
-      if (v !== undefined) headers[k] = typeof v === 'string' ? v : v.join(', ');
+    let headers: Record<string, string>;
+    let authority: string;
+    if (req instanceof H1Request) {
+      headers = req.headers; // already one string per name (node:http's rules), nothing else holds it
+      authority = headers['host'] ?? '';
+    } else {
+      headers = {};
+      const src = req.headers;
+      for (const k in src) {
+        if (k.charCodeAt(0) === 58) continue; // HTTP/2 pseudo-headers
+        const v = src[k];
+        if (v !== undefined) headers[k] = typeof v === 'string' ? v : v.join(', ');
+      }
+      authority = headers['host'] ?? (src[':authority'] as string | undefined) ?? '';
+      if (headers['host'] === undefined && authority) headers['host'] = authority;
     }
-    const authority = headers['host'] ?? (src[':authority'] as string | undefined) ?? '';
-    if (headers['host'] === undefined && authority) headers['host'] = authority;
     const socket = req.socket as Socket & { servername?: string };
     const clientIP = socket.remoteAddress ?? '127.0.0.1';
     const rr: RouteRequest = {
@@ -200,7 +225,7 @@ export class EdgeProxy {
     };
     try {
       this.pool(upstream).dispatch(
-        { path: result.path!, method: method as 'GET', headers: out, body: hasBody ? (req as unknown as NodeJS.ReadableStream) as never : null },
+        { path: result.path!, method: method as 'GET', headers: out, body: hasBody ? ((req instanceof H1Request ? req.body : req) as unknown as NodeJS.ReadableStream) as never : null },
         (relay = new ResponseRelay(res, method === 'HEAD', respHeaders, onDone)) as never,
       );
       if (limitMs !== undefined) timer = setTimeout(() => relay?.abort(Object.assign(new Error(`no response within ${limitMs} ms (route timeout)`), { code: 'PODNET_TIMEOUT' })), limitMs);
@@ -257,6 +282,7 @@ export class EdgeProxy {
   async close(): Promise<void> {
     const closing: Promise<unknown>[] = [...this.pools.values()].map((p) => p.destroy());
     for (const p of this.upstreams.values()) p.close();
+    if (this.h1) closing.push(this.h1.close());
     for (const s of [this.http, this.https]) {
       if (!s) continue;
       closing.push(new Promise<void>((resolve) => s.close(() => resolve())));
@@ -363,7 +389,7 @@ class Forward extends UpstreamExchange {
       this.size += chunk.length;
       if (this.size <= 65536) return true;
       this.streaming = true;
-      const res = this.res as ServerResponse;
+      const res = this.res;
       try {
         res.writeHead(this.status, this.headers);
       } catch (e) {
@@ -375,12 +401,12 @@ class Forward extends UpstreamExchange {
       this.chunks = [];
       return ok || this.wait();
     }
-    return (this.res as ServerResponse).write(chunk) || this.wait();
+    return this.res.write(chunk) || this.wait();
   }
 
   /** Backpressure: read on when the client drained, give up when it went away. */
   private wait(): false {
-    const res = this.res as ServerResponse;
+    const res = this.res;
     const onDrain = (): void => { res.off('close', onClose); this.resume(); };
     const onClose = (): void => { res.off('drain', onDrain); this.pool.abort(this, new Error('client went away')); };
     res.once('drain', onDrain);
@@ -475,12 +501,12 @@ class ResponseRelay {
       this.streaming = true;
       this.res.writeHead(this.status, this.headers);
       let ok = true;
-      for (const c of this.chunks) ok = (this.res as ServerResponse).write(c);
+      for (const c of this.chunks) ok = this.res.write(c);
       this.chunks = [];
       if (!ok) this.res.once('drain', this.resume);
       return ok;
     }
-    const ok = (this.res as ServerResponse).write(chunk);
+    const ok = this.res.write(chunk);
     if (!ok) this.res.once('drain', this.resume);
     return ok;
   }

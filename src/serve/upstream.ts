@@ -3,33 +3,8 @@
 // response parsed by Node's own HTTP parser (llhttp, the one node:http uses; no parser of ours). Writes to upstreams
 // are coalesced per event-loop turn (setImmediate): the requests a poll phase produced go out together, and unsolicited
 // bytes or a FIN on an idle connection are seen before the connection is used again.
-import { createRequire } from 'node:module';
 import { connect, type Socket } from 'node:net';
-
-interface NodeHTTPParser {
-  initialize(type: number, resource: object, maxHeaderSize?: number, lenient?: number): void;
-  execute(data: Buffer): number | Error;
-  finish(): number | Error | undefined;
-  close(): void;
-  [k: number]: unknown;
-}
-interface HTTPParserClass {
-  new (): NodeHTTPParser;
-  RESPONSE: number;
-  kOnHeaders: number;
-  kOnHeadersComplete: number;
-  kOnBody: number;
-  kOnMessageComplete: number;
-}
-
-const HTTPParser: HTTPParserClass | undefined = (() => {
-  try {
-    const P = (createRequire(import.meta.url)('_http_common') as { HTTPParser?: HTTPParserClass }).HTTPParser;
-    return typeof P === 'function' && typeof P.kOnHeadersComplete === 'number' && typeof P.kOnMessageComplete === 'number' ? P : undefined;
-  } catch {
-    return undefined;
-  }
-})();
+import { HTTPParser, type NodeHTTPParser } from './llhttp.js';
 
 /** False where Node's parser is not reachable (then the proxy forwards everything through undici). */
 export const upstreamClientAvailable = HTTPParser !== undefined;
