@@ -8,7 +8,7 @@
 import { STATUS_CODES } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
-import { HTTPParser, methodName, type NodeHTTPParser } from './llhttp.js';
+import { HTTPParser, SocketReader, methodName, type NodeHTTPParser } from './llhttp.js';
 
 export const leanServerAvailable = HTTPParser !== undefined && methodName(1) === 'GET' && methodName(2) === 'HEAD';
 
@@ -226,16 +226,23 @@ export class H1Response {
   }
 }
 
+function freeParser(parser: NodeHTTPParser, consumed: boolean): void {
+  if (consumed) parser.unconsume?.();
+  parser.close();
+}
+
 /** One client connection: its parser and the answers it waits for, in request order. */
 class H1Conn {
   private readonly parser: NodeHTTPParser;
+  private readonly reader: SocketReader;
   private readonly queue: H1Response[] = [];
   private current: H1Request | null = null;
   private extraHeaders: string[] = [];
   private extraUrl = '';
-  private inExecute = false;
   private parserClosed = false;
   private pausedForQueue = false;
+  /** A request with Upgrade stops llhttp after it; the bytes after it are parsed again (see onData). */
+  private sawUpgrade = false;
   dead = false;
   /** The connection is ending (FIN sent or about to be): nothing more is written. */
   private ended = false;
@@ -255,11 +262,13 @@ class H1Conn {
     p.initialize(P.REQUEST, {}, 0, 0);
     p[P.kOnMessageBegin] = () => { this.msgStart = Date.now(); this.headersDone = false; };
     p[P.kOnHeaders] = (headers: string[], url: string) => { for (let i = 0; i < headers.length; i++) this.extraHeaders.push(headers[i]); this.extraUrl += url; };
-    p[P.kOnHeadersComplete] = (_maj: number, minor: number, headers: string[] | undefined, method: number, url: string | undefined, _s: unknown, _m: unknown, _upgrade: boolean, keepAlive: boolean): number =>
-      this.onHead(minor, headers, method, url, keepAlive);
+    p[P.kOnHeadersComplete] = (_maj: number, minor: number, headers: string[] | undefined, method: number, url: string | undefined, _s: unknown, _m: unknown, upgrade: boolean, keepAlive: boolean): number => {
+      if (upgrade) this.sawUpgrade = true;
+      return this.onHead(minor, headers, method, url, keepAlive);
+    };
     p[P.kOnBody] = (b: Buffer) => {
       const body = this.current?.body;
-      if (body && !body.destroyed && !body.push(b)) socket.pause();
+      if (body && !body.destroyed && !body.push(b)) this.reader.pause();
     };
     p[P.kOnMessageComplete] = () => {
       const req = this.current;
@@ -267,7 +276,7 @@ class H1Conn {
       this.msgStart = 0;
       if (req?.body && !req.body.destroyed) req.body.push(null);
     };
-    socket.on('data', (d: Buffer) => this.onData(d));
+    this.reader = new SocketReader(socket, p, (r) => this.onExecute(r), (d) => this.onData(d));
     socket.on('end', () => this.onEnd());
     socket.on('drain', () => { const r = this.queue[0]; if (r) r.emitEvent('drain'); });
     socket.on('error', () => socket.destroy());
@@ -276,7 +285,6 @@ class H1Conn {
 
   private onData(d: Buffer): void {
     if (this.dead) return;
-    this.inExecute = true;
     let r = this.parser.execute(d);
     // A request with Upgrade (not upgraded: the proxy has no upgrade handler, as node:http without 'upgrade'
     // listeners) stops the parser after it; the bytes after it are the next requests.
@@ -284,9 +292,18 @@ class H1Conn {
       d = d.subarray(r);
       r = this.parser.execute(d);
     }
-    this.inExecute = false;
     if (r instanceof Error && !this.dead) this.clientError((r as { code?: string }).code ?? '');
-    if (this.dead) this.closeParser();
+  }
+
+  /** The parser read the socket itself (consumed): its result. */
+  private onExecute(r: number | Error): void {
+    if (this.dead) return;
+    if (r instanceof Error) { this.clientError((r as { code?: string }).code ?? ''); return; }
+    if (this.sawUpgrade) {
+      this.sawUpgrade = false;
+      const buf = this.parser.getCurrentBuffer?.();
+      if (buf && r < buf.length && !this.closing) this.onData(buf.subarray(r));
+    }
   }
 
   private onHead(minor: number, headers: string[] | undefined, methodNum: number, url: string | undefined, keepAlive: boolean): number {
@@ -310,11 +327,10 @@ class H1Conn {
     if (!keepAlive) this.closing = true;
     const res = new H1Response(this, req, method === 'HEAD', keepAlive);
     this.queue.push(res);
-    if (this.queue.length > MAX_PIPELINED && !this.pausedForQueue) { this.pausedForQueue = true; this.socket.pause(); }
+    if (this.queue.length > MAX_PIPELINED && !this.pausedForQueue) { this.pausedForQueue = true; this.reader.pause(); }
     const cl = h['content-length'];
     if (h['transfer-encoding'] !== undefined || (cl !== undefined && cl !== '0')) {
-      const socket = this.socket;
-      req.body = new Readable({ read: () => { if (socket.isPaused() && !this.pausedForQueue) socket.resume(); } });
+      req.body = new Readable({ read: () => { if (!this.pausedForQueue) this.reader.resume(); } });
       this.current = req;
     }
     if (minor === 1) {
@@ -347,7 +363,7 @@ class H1Conn {
       if (body && !body.readableEnded && !body.destroyed) body.resume(); // unread request body: drained, not kept
       this.lastActive = Date.now();
       if (!done.keepAlive) { this.closing = true; this.endSoon(); return; }
-      if (this.pausedForQueue && this.queue.length <= MAX_PIPELINED / 2) { this.pausedForQueue = false; this.socket.resume(); }
+      if (this.pausedForQueue && this.queue.length <= MAX_PIPELINED / 2) { this.pausedForQueue = false; this.reader.resume(); }
       const next = this.queue[0];
       if (next === undefined) { if (this.closing) this.endSoon(); return; }
       if (this.dead) return;
@@ -394,7 +410,7 @@ class H1Conn {
   private onClose(): void {
     this.dead = true;
     this.server.forget(this);
-    if (!this.inExecute) this.closeParser();
+    this.closeParser();
     const req = this.current;
     this.current = null;
     if (req?.body && !req.body.readableEnded) req.body.destroy(new Error('client closed the connection'));
@@ -402,10 +418,11 @@ class H1Conn {
     for (const r of pending) r.emitEvent('close');
   }
 
+  /** Frees the parser, on a later turn (never from inside one of its callbacks), as node:http does. */
   private closeParser(): void {
     if (this.parserClosed) return;
     this.parserClosed = true;
-    this.parser.close();
+    setImmediate(freeParser, this.parser, this.reader.consumed);
   }
 
   /** Every second: headers / request timeouts, idle keep-alive connections. */

@@ -7,6 +7,8 @@ export interface NodeHTTPParser {
   execute(data: Buffer): number | Error;
   finish(): number | Error | undefined;
   close(): void;
+  getCurrentBuffer?(): Buffer;
+  unconsume?(): void;
   [k: number]: unknown;
 }
 
@@ -19,6 +21,7 @@ export interface HTTPParserClass {
   kOnHeadersComplete: number;
   kOnBody: number;
   kOnMessageComplete: number;
+  kOnExecute?: number;
 }
 
 const common = ((): { HTTPParser?: HTTPParserClass; methods?: string[] } => {
@@ -44,4 +47,49 @@ export function methodName(n: number): string | undefined {
   if (n === 34) return 'PRI';
   if (n === 46) return 'QUERY';
   return undefined;
+}
+
+interface StreamHandle { isStreamBase?: boolean; _consumed?: boolean; reading?: boolean; readStart(): number; readStop(): number }
+
+/**
+ * Reading a socket into a parser. Where the socket's handle allows, the parser consumes it directly, as node:http's
+ * server does (no 'data' events, no stream buffering; results come to `onExecute`); otherwise 'data' events feed
+ * `onData`. pause/resume stop and restart the reading either way.
+ */
+export class SocketReader {
+  paused = false;
+  private readonly handle: StreamHandle | null = null;
+
+  constructor(private readonly socket: import('node:net').Socket, parser: NodeHTTPParser, onExecute: (ret: number | Error) => void, onData: (d: Buffer) => void) {
+    const handle = (socket as unknown as { _handle?: StreamHandle | null })._handle;
+    const consume = (parser as unknown as { consume?: (h: StreamHandle) => void }).consume;
+    if (handle && handle.isStreamBase && !handle._consumed && typeof consume === 'function' && typeof HTTPParser?.kOnExecute === 'number') {
+      handle._consumed = true;
+      parser[HTTPParser.kOnExecute] = onExecute;
+      consume.call(parser, handle);
+      this.handle = handle;
+    } else {
+      socket.on('data', onData);
+    }
+  }
+
+  get consumed(): boolean {
+    return this.handle !== null;
+  }
+
+  pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    const h = this.handle;
+    if (h === null) this.socket.pause();
+    else if (h.reading) { h.reading = false; h.readStop(); }
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    const h = this.handle;
+    if (h === null) this.socket.resume();
+    else if (!h.reading && !this.socket.destroyed) { h.reading = true; h.readStart(); }
+  }
 }

@@ -153,6 +153,7 @@ test('garbage, an unsolicited second answer, a refused connection and a silent s
   const up = await scripted((head, s) => {
     if (head.startsWith('GET /garbage')) s.write('NOT HTTP\r\n\r\n');
     else if (head.startsWith('GET /twice')) s.write('HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\naHTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nb');
+    else if (head.startsWith('GET /partial')) s.write('HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nzHTT');
     else if (head.startsWith('GET /silent')) return;
     else s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
   });
@@ -165,10 +166,13 @@ test('garbage, an unsolicited second answer, a refused connection and a silent s
     pool.request(twice);
     assert.deepEqual(await twice.outcome, { status: 200, headers: ['Content-Length', '1'], body: 'a' });
     assert.equal(twice.calls, 1);
+    const partial = new Probe(GET('/partial'));
+    pool.request(partial);
+    assert.deepEqual(await partial.outcome, { status: 200, headers: ['Content-Length', '1'], body: 'z' });
     const next = new Probe(GET('/ok'));
     pool.request(next);
     assert.equal((await next.outcome).body, 'ok');
-    assert.equal(up.connections(), 3); // neither the garbled nor the double-answering connection is used again
+    assert.equal(up.connections(), 4); // neither the garbled, the double-answering nor the trailing-bytes connection is used again
     const t0 = Date.now();
     const silent = new Probe(GET('/silent'));
     pool.request(silent);

@@ -4,7 +4,7 @@
 // are coalesced per event-loop turn (setImmediate): the requests a poll phase produced go out together, and unsolicited
 // bytes or a FIN on an idle connection are seen before the connection is used again.
 import { connect, type Socket } from 'node:net';
-import { HTTPParser, type NodeHTTPParser } from './llhttp.js';
+import { HTTPParser, SocketReader, type NodeHTTPParser } from './llhttp.js';
 
 /** False where Node's parser is not reachable (then the proxy forwards everything through undici). */
 export const upstreamClientAvailable = HTTPParser !== undefined;
@@ -50,7 +50,7 @@ export abstract class UpstreamExchange {
 
   /** Reads on after onData returned false. */
   resume(): void {
-    this.conn?.socket.resume();
+    this.conn?.resumeReading();
   }
 }
 
@@ -62,6 +62,11 @@ function flushWrites(): void {
   const list = writes;
   writes = [];
   for (let i = 0; i < list.length; i++) list[i].flush();
+}
+
+function freeParser(parser: NodeHTTPParser, consumed: boolean): void {
+  if (consumed) parser.unconsume?.();
+  parser.close();
 }
 
 class Conn {
@@ -78,8 +83,8 @@ class Conn {
   private keepAlive = true;
   private completed = false;
   private stray = false;
-  private inExecute = false;
   private parserClosed = false;
+  private readonly reader: SocketReader;
   private extraHeaders: string[] = [];
   private connectTimer?: NodeJS.Timeout;
   /** Keep-alive budget this server grants (ms). */
@@ -95,6 +100,9 @@ class Conn {
     const P = HTTPParser!;
     const p = (this.parser = new P());
     p.initialize(P.RESPONSE, {}, 0, 0);
+    // A message that begins with no request waiting for it, or after the answer in the same read, is not an answer:
+    // the connection closes (a desynchronised upstream must not answer the next request).
+    p[P.kOnMessageBegin] = () => { if (this.current === null || this.completed) this.stray = true; else this.gotBytes = true; };
     p[P.kOnHeaders] = (headers: string[]) => { for (let i = 0; i < headers.length; i++) this.extraHeaders.push(headers[i]); };
     p[P.kOnHeadersComplete] = (_maj: number, _min: number, headers: string[] | undefined, _m: unknown, _u: unknown, status: number, _msg: string, upgrade: boolean, keepAlive: boolean): number =>
       this.onHead(headers, status, upgrade, keepAlive);
@@ -105,7 +113,7 @@ class Conn {
       clearTimeout(this.connectTimer);
       this.connected = true;
     });
-    s.on('data', (d: Buffer) => this.onSocketData(d));
+    this.reader = new SocketReader(s, p, (r) => this.afterExecute(r), (d) => this.afterExecute(this.parser.execute(d)));
     s.on('end', () => this.onEnd());
     s.on('error', (err) => this.fail(err));
     s.on('close', () => this.fail(upstreamError('upstream closed the connection', 'UND_ERR_SOCKET')));
@@ -135,21 +143,15 @@ class Conn {
     this.socket.write(ex.head, 'latin1');
   }
 
-  private onSocketData(d: Buffer): void {
-    if (this.current === null) { this.fail(upstreamError('unsolicited bytes from upstream', 'UND_ERR_SOCKET')); return; }
-    this.gotBytes = true;
+  /** After the parser went through what one read brought. */
+  private afterExecute(r: number | Error): void {
+    if (this.dead) return;
     this.lastRead = Date.now();
-    this.inExecute = true;
-    const r = this.parser.execute(d);
-    this.inExecute = false;
     if (this.completed && this.current !== null) {
       if (r instanceof Error) this.stray = true; // bytes after the answer that are no answer: close after it
       this.afterMessage();
-    } else if (this.dead) {
-      // failed or aborted while parsing
     } else if (r instanceof Error) this.fail(upstreamError(`bad response from upstream: ${(r as { reason?: string }).reason ?? r.message}`, 'HPE_PARSE'));
-    else if (this.stray) this.fail(upstreamError('unexpected response from upstream (upgrade or a second answer)', 'UND_ERR_SOCKET'));
-    if (this.dead) this.closeParser();
+    else if (this.stray || this.current === null) this.fail(upstreamError('unexpected bytes from upstream (no request waiting, an upgrade or a second answer)', 'UND_ERR_SOCKET'));
   }
 
   private onHead(headers: string[] | undefined, status: number, upgrade: boolean, keepAlive: boolean): number {
@@ -174,7 +176,7 @@ class Conn {
   private onBody(b: Buffer): void {
     const ex = this.current;
     if (ex === null || this.completed || this.stray) return;
-    if (!ex.onData(b)) this.socket.pause();
+    if (!ex.onData(b)) this.reader.pause();
   }
 
   private onMessageComplete(): void {
@@ -232,13 +234,15 @@ class Conn {
     clearTimeout(this.connectTimer);
     this.pool.forget(this);
     this.socket.destroy();
-    if (!this.inExecute) this.closeParser();
+    if (!this.parserClosed) {
+      // Freed on a later turn: this may run inside one of the parser's callbacks (as node:http, never free it there).
+      this.parserClosed = true;
+      setImmediate(freeParser, this.parser, this.reader.consumed);
+    }
   }
 
-  private closeParser(): void {
-    if (this.parserClosed) return;
-    this.parserClosed = true;
-    this.parser.close();
+  resumeReading(): void {
+    this.reader.resume();
   }
 
   isDead(): boolean {
@@ -251,7 +255,7 @@ class Conn {
     if (ex === null || !ex.written || !this.connected) return;
     const o = this.pool.opts;
     if (!this.headersDone && now - this.writtenAt > o.headersTimeout) this.timeout(upstreamError(`no response headers within ${o.headersTimeout} ms`, 'UND_ERR_HEADERS_TIMEOUT'));
-    else if (this.headersDone && !this.socket.isPaused() && now - Math.max(this.lastRead, this.writtenAt) > o.bodyTimeout) this.timeout(upstreamError(`no response body data within ${o.bodyTimeout} ms`, 'UND_ERR_BODY_TIMEOUT'));
+    else if (this.headersDone && !this.reader.paused && now - Math.max(this.lastRead, this.writtenAt) > o.bodyTimeout) this.timeout(upstreamError(`no response body data within ${o.bodyTimeout} ms`, 'UND_ERR_BODY_TIMEOUT'));
   }
 
   private timeout(err: Error): void {
