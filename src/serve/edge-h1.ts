@@ -130,6 +130,31 @@ export class H1Response {
     return this;
   }
 
+  /**
+   * The head of an answer relayed from upstream, from its headers as llhttp parsed them (valid names and values, not
+   * checked again): names lower-cased, `skip` ones (hop-by-hop) left out, and the upstream's Content-Length kept only
+   * when `keepLength` (a HEAD answer, or a body relayed as it comes) — otherwise the length of what end() sends is used.
+   */
+  writeHeadRelayed(status: number, raw: readonly string[], skip: ReadonlySet<string>, keepLength: boolean): this {
+    if (this.headersSent) throw headerError('Cannot write headers after they are sent to the client', 'ERR_HTTP_HEADERS_SENT');
+    let block = '';
+    let hasLength = false;
+    let hasDate = false;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const k = raw[i].toLowerCase();
+      if (skip.has(k)) continue;
+      if (k.length === 14 && k === 'content-length') { if (!keepLength) continue; hasLength = true; }
+      else if (k.length === 4 && k === 'date') hasDate = true;
+      block += `${k}: ${raw[i + 1]}\r\n`;
+    }
+    this.status = status;
+    this.block = block;
+    this.hasLength = hasLength;
+    this.hasDate = hasDate;
+    this.headersSent = true;
+    return this;
+  }
+
   private noBody(): boolean {
     const s = this.status;
     return this.isHead || s === 204 || s === 304 || s < 200;

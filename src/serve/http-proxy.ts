@@ -14,7 +14,7 @@ import { normalizeHost } from '../ingress/index.js';
 import { EdgeRateLimiter } from '../ingress/index.js';
 import { proxyPods } from '../ingress/index.js';
 import { SecureContextCache, selfSignedKeyPair, type KeyPair } from './tls-material.js';
-import { H1Request, H1Server, leanServerAvailable, type H1Response } from './edge-h1.js';
+import { H1Request, H1Response, H1Server, leanServerAvailable } from './edge-h1.js';
 import { UpstreamExchange, UpstreamPool, upstreamClientAvailable } from './upstream.js';
 import { SOURCE_HEADER } from './virtual-pods.js';
 
@@ -294,7 +294,6 @@ export class EdgeProxy {
 
 const INVALID_PATH = /[^\u0021-\u00ff]/;
 const INVALID_TOKEN = /[^!#$%&'*+\-.^_`|~0-9A-Za-z]/;
-const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 const EXPECTS_PAYLOAD = new Set(['PUT', 'POST', 'PATCH', 'QUERY', 'PROPFIND', 'PROPPATCH']);
 
@@ -307,21 +306,36 @@ export function requestHead(method: string, path: string, headers: Record<string
   if (path.length === 0 || INVALID_PATH.test(path)) return new Error('invalid request path');
   let head = `${method} ${path} HTTP/1.1\r\n`;
   const host = headers['host'];
-  if (host !== undefined) head += `host: ${host}\r\nconnection: keep-alive\r\n`;
-  else head += 'connection: keep-alive\r\n';
-  let names = '';
-  let values = host ?? '';
+  if (host !== undefined) {
+    if (!validValue(host)) return new Error('invalid header value');
+    head += `host: ${host}\r\nconnection: keep-alive\r\n`;
+  } else head += 'connection: keep-alive\r\n';
   for (const k in headers) {
     if (k === 'host' || k === 'content-length' || k === 'expect') continue;
     const v = headers[k];
-    if (k.length === 0) return new Error('invalid header name');
-    names += k;
-    values += v;
+    if (!validName(k)) return new Error('invalid header name');
+    if (!validValue(v)) return new Error('invalid header value');
     head += `${k}: ${v}\r\n`;
   }
-  if (INVALID_TOKEN.test(names)) return new Error('invalid header name');
-  if (INVALID_VALUE.test(values)) return new Error('invalid header value');
   return EXPECTS_PAYLOAD.has(method) ? `${head}content-length: 0\r\n\r\n` : `${head}\r\n`;
+}
+
+// Header names repeat from request to request: the ones seen valid are remembered (a bounded set).
+const validNames = new Set<string>();
+function validName(k: string): boolean {
+  if (validNames.has(k)) return true;
+  if (k.length === 0 || INVALID_TOKEN.test(k)) return false;
+  if (validNames.size < 1024) validNames.add(k);
+  return true;
+}
+
+/** HTTP field-value characters: HTAB, visible ASCII, obs-text (what llhttp accepts and node:http checks). */
+function validValue(v: string): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 0x20 ? c !== 9 : c === 0x7f || c > 0xff) return false;
+  }
+  return true;
 }
 
 function timeoutForward(f: Forward, limitMs: number): void {
@@ -348,6 +362,8 @@ class Forward extends UpstreamExchange {
   timer?: NodeJS.Timeout;
   private status = 0;
   private headers: Record<string, string | string[]> = {};
+  /** The upstream's headers as parsed, when they go to an H1Response unchanged (no response header filter). */
+  private raw: string[] | null = null;
   private chunks: Buffer[] = [];
   private size = 0;
   private streaming = false;
@@ -371,6 +387,7 @@ class Forward extends UpstreamExchange {
 
   onHeaders(status: number, raw: string[]): void {
     this.status = status;
+    if (this.extra === undefined && this.res instanceof H1Response) { this.raw = raw; return; }
     const h = this.headers;
     for (let i = 0; i + 1 < raw.length; i += 2) {
       const k = raw[i].toLowerCase();
@@ -391,7 +408,8 @@ class Forward extends UpstreamExchange {
       this.streaming = true;
       const res = this.res;
       try {
-        res.writeHead(this.status, this.headers);
+        if (this.raw !== null) (res as H1Response).writeHeadRelayed(this.status, this.raw, HOP_BY_HOP, true);
+        else res.writeHead(this.status, this.headers);
       } catch (e) {
         this.pool.abort(this, e as Error);
         return false;
@@ -431,9 +449,12 @@ class Forward extends UpstreamExchange {
   finish(): void {
     const h = this.headers;
     const body = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.size);
-    if (this.method !== 'HEAD' && (h['content-length'] !== undefined || this.size > 0)) h['content-length'] = String(this.size);
     try {
-      this.res.writeHead(this.status, h);
+      if (this.raw !== null) (this.res as H1Response).writeHeadRelayed(this.status, this.raw, HOP_BY_HOP, this.method === 'HEAD');
+      else {
+        if (this.method !== 'HEAD' && (h['content-length'] !== undefined || this.size > 0)) h['content-length'] = String(this.size);
+        this.res.writeHead(this.status, h);
+      }
       this.res.end(body);
     } catch (e) {
       this.done(e as Error);
@@ -461,6 +482,8 @@ class Forward extends UpstreamExchange {
 class ResponseRelay {
   private status = 0;
   private headers: Record<string, string | string[]> = {};
+  /** The upstream's headers as parsed, when they go to an H1Response unchanged (no response header filter). */
+  private raw: string[] | null = null;
   private chunks: Buffer[] = [];
   private size = 0;
   private streaming = false;
