@@ -258,3 +258,52 @@ spec:
   assert.match(flow.reason ?? '', /^shop\/reviews-v[12]-\S+ requires mTLS on port 9080 \(STRICT\): the plaintext connection is reset$/);
   assert.match(flow.hops.at(-1)!.text, /PeerAuthentication STRICT \(namespace policy shop\/default\) on port 9080: plaintext from outside the mesh is reset$/);
 });
+
+test('the Ingress into the mesh: STRICT resets nginx\'s plaintext (502), authorization answers 403, an allowed request passes', async () => {
+  const { ManifestSet } = await import('./lab/snapshot.js');
+  const apply = async (text: string) => { await lab.apply(ManifestSet.parse(text, '<test>').objects); };
+  await apply(`apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: reviews, namespace: shop}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: reviews.example.com
+    http:
+      paths: [{path: /, pathType: Prefix, backend: {service: {name: reviews, port: {number: 9080}}}}]`);
+  const entry = () => lab.entryListeners().find((e) => e.kind === 'ingress')!;
+  const get = (path: string) => new Promise<{ status: number; body: string }>((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port: entry().http, path, headers: { host: 'reviews.example.com' }, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    }).on('error', reject);
+  });
+  const strict = await get('/reviews/1');
+  assert.equal(strict.status, 502, strict.body);
+  // PERMISSIVE for reviews: the plaintext request gets past mTLS, then the ALLOW policy (frontend's principal) denies it;
+  // a policy naming namespaces would not help either (namespaces come from the peer certificate), an ipBlock does.
+  await apply(`apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: reviews-permissive, namespace: shop}
+spec:
+  selector: {matchLabels: {app: reviews}}
+  mtls: {mode: PERMISSIVE}`);
+  const denied = await get('/reviews/1');
+  assert.deepEqual(denied, { status: 403, body: 'RBAC: access denied' });
+  await apply(`apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: reviews-from-ingress, namespace: shop}
+spec:
+  selector: {matchLabels: {app: reviews}}
+  action: ALLOW
+  rules: [{from: [{source: {ipBlocks: [10.244.0.0/16]}}]}]`);
+  const ok = await get('/headers');
+  assert.equal(ok.status, 200, ok.body);
+  const h = JSON.parse(ok.body) as Record<string, string>;
+  assert.equal(h['x-forwarded-client-cert'], undefined, 'plaintext from the ingress: no peer certificate');
+  assert.equal(h.host, 'reviews.example.com');
+  const m = (await apiGet('/metrics')).body;
+  assert.match(m, /istio_requests_total\{reporter="destination",source_workload="ingress-nginx-controller",source_workload_namespace="ingress-nginx",source_principal="unknown",[^}]*response_code="403",[^}]*connection_security_policy="none"\} 1/);
+});

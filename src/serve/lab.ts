@@ -18,6 +18,7 @@ import type { LoadedObject } from '../api/load.js';
 import { seededRandom } from '../util/prng.js';
 import { MeshRuntime } from './lab/mesh-runtime.js';
 import { MeshTelemetry } from './lab/mesh-telemetry.js';
+import { InboundSidecars } from './lab/sidecars.js';
 import { sendToPod } from './lab/exec.js';
 import type { PodFault } from './pod-faults.js';
 import { PodReferenceError, resolvePodReference } from '../cluster/refs.js';
@@ -67,6 +68,7 @@ export class Lab {
   readonly mesh: MeshRuntime;
   private readonly random: () => number;
   readonly now: () => number;
+  private readonly sidecars: InboundSidecars;
 
   private constructor(private readonly opts: LabOptions) {
     this.set = new ManifestSet(opts.paths, opts.configPath);
@@ -82,6 +84,7 @@ export class Lab {
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
       ...(opts.retryBackoff ? { backoff: opts.retryBackoff } : {}),
     }, this.telemetry);
+    this.sidecars = new InboundSidecars(() => this.snapshot, (ip) => podByIP(this.snapshot).get(ip), (ip, port) => this.fleet.addressOf(ip, port), this.telemetry, opts.host ?? '127.0.0.1');
     this.dns = new DnsServer(undefined as never, { address: opts.host ?? '127.0.0.1', port: opts.dnsPort ?? 5353 });
   }
 
@@ -102,6 +105,7 @@ export class Lab {
     this.snapshot = buildSnapshot(this.set, 1);
     p(`starting ${this.snapshot.cluster.pods().length} virtual pods`, 1, 4);
     this.reportFaultErrors(await this.fleet.sync(this.snapshot.cluster));
+    await this.sidecars.sync(this.snapshot, true);
     p('starting cluster DNS', 2, 4);
     this.dns.setModel(this.snapshot.dns);
     await this.dns.start();
@@ -131,9 +135,13 @@ export class Lab {
     return () => this.listeners.delete(fn);
   }
 
+  /** Where an edge proxy's request for a pod endpoint goes: the pod's mesh proxy when it has one, else the pod. */
   private resolveEndpoint = (endpoint: string): { host: string; port: number } | undefined => {
     const i = endpoint.lastIndexOf(':');
-    return this.fleet.addressOf(endpoint.slice(0, i), Number(endpoint.slice(i + 1)));
+    const ip = endpoint.slice(0, i).replace(/^\[|\]$/g, '');
+    const port = Number(endpoint.slice(i + 1));
+    const pod = podByIP(this.snapshot).get(ip);
+    return (pod ? this.sidecars.addressOf(pod, ip, port) : undefined) ?? this.fleet.addressOf(ip, port);
   };
 
   private async syncEdges(): Promise<void> {
@@ -286,6 +294,7 @@ export class Lab {
       const prev = this.snapshot;
       // Pods first (new endpoints listen before anything routes to them), then the models that route.
       this.reportFaultErrors(await this.fleet.sync(snap.cluster));
+      await this.sidecars.sync(snap, true);
       this.snapshot = snap;
       this.dns.setModel(snap.dns);
       await this.syncEdges();
@@ -308,6 +317,7 @@ export class Lab {
       ...[...this.exposedFronts.values()].map((f) => f.front.close()),
       ...this.edges.map((e) => e.proxy.close()),
       this.fleet.close(),
+      this.sidecars.close(),
       this.dns.stop().catch(() => undefined),
     ]);
   }

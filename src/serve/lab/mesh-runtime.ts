@@ -377,10 +377,10 @@ export class MeshRuntime {
 
 /** What the destination's mesh proxy does with one HTTP request a proxy outside the lab's runtime (the ingress or
  * Gateway data plane) sends to a pod: pass it (with the headers the sidecar adds), answer it, or reset it. */
-export type InboundVerdict =
+export type InboundVerdict = { evaluation: MeshEvaluation } & (
   | { action: 'pass'; headers: Record<string, string> }
   | { action: 'answer'; status: number; body: string; reason: string }
-  | { action: 'reset'; reason: string };
+  | { action: 'reset'; reason: string });
 
 /**
  * The server side of the mesh for a request from `fromPod` (an edge proxy's pod, meshed or not) to the pod at
@@ -396,13 +396,13 @@ export function inboundGate(mesh: MeshModel, fromPod: string, toPod: string, por
   if (plane === 'none' && fromPlane === 'none') return undefined;
   const ev = mesh.evaluate({ from: { kind: 'Pod', namespace: fns, name: fname }, to: { kind: 'Pod', namespace: tns, name: tname }, port, method: req.method, path: req.path, headers: req.headers });
   if (!ev.allowed) {
-    if (ev.status === 403) return { action: 'answer', status: 403, body: ENVOY_BODIES.RBAC, reason: ev.reason };
-    if (ev.status === 401) return { action: 'answer', status: 401, body: 'Jwt verification fails', reason: ev.reason };
-    return { action: 'reset', reason: ev.reason };
+    if (ev.status === 403) return { evaluation: ev, action: 'answer', status: 403, body: ENVOY_BODIES.RBAC, reason: ev.reason };
+    if (ev.status === 401) return { evaluation: ev, action: 'answer', status: 401, body: 'Jwt verification fails', reason: ev.reason };
+    return { evaluation: ev, action: 'reset', reason: ev.reason };
   }
   const headers: Record<string, string> = {};
   if (ev.mtls && plane === 'sidecar') headers['x-forwarded-client-cert'] = xfcc(mesh, toPod, ev.sourcePrincipal);
-  return { action: 'pass', headers };
+  return { evaluation: ev, action: 'pass', headers };
 }
 
 /** The inbound sidecar's x-forwarded-client-cert for an mTLS peer (Envoy's SANITIZE_SET with By, Hash, Subject, URI);
