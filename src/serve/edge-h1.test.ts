@@ -197,3 +197,16 @@ test('a half-closed client still gets its answer; slow headers get 408; idle kee
   assert.match(idle.got, /GET \/idle$/);
   assert.ok(Date.now() - t0 < 4000);
 });
+
+test('relayed heads keep the upstream spelling, drop hop-by-hop headers and send the length of what is sent', async () => {
+  const raw = ['Server', 'nginx', 'Connection', 'keep-alive', 'Keep-Alive', 'timeout=5', 'Transfer-Encoding', 'chunked', 'Content-Length', '99', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2', 'TE', 'x', 'Date', 'Mon, 23 Nov 2026 00:00:00 GMT'];
+  const port = await serve((req, res) => {
+    res.writeHeadRelayed(200, raw, req.method === 'HEAD');
+    res.end(Buffer.from('hello'));
+  });
+  const r = await exchange(port, ['GET / HTTP/1.1\r\nHost: x\r\n\r\nHEAD / HTTP/1.1\r\nHost: x\r\n\r\n'], (g) => g.split('HTTP/1.1 200').length === 3 && g.endsWith('\r\n\r\n'));
+  r.socket.destroy();
+  const [get, head] = r.got.split(/(?=HTTP\/1\.1 200)/);
+  assert.equal(get, 'HTTP/1.1 200 OK\r\nServer: nginx\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nDate: Mon, 23 Nov 2026 00:00:00 GMT\r\nContent-Length: 5\r\nConnection: keep-alive\r\nKeep-Alive: timeout=75\r\n\r\nhello');
+  assert.equal(head, 'HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Length: 99\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nDate: Mon, 23 Nov 2026 00:00:00 GMT\r\nConnection: keep-alive\r\nKeep-Alive: timeout=75\r\n\r\n');
+});

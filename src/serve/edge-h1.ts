@@ -30,6 +30,8 @@ const CLIENT_ERRORS: Record<string, string> = {
   HPE_CHUNK_EXTENSIONS_OVERFLOW: `HTTP/1.1 413 ${STATUS_CODES[413]}\r\nConnection: close\r\n\r\n`,
   TIMEOUT: `HTTP/1.1 408 ${STATUS_CODES[408]}\r\nConnection: close\r\n\r\n`,
 };
+/** Hop-by-hop headers (RFC 9110 7.6.1 and the ones proxies drop by custom): never relayed. */
+export const HOP_BY_HOP: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
 const BAD_REQUEST = `HTTP/1.1 400 ${STATUS_CODES[400]}\r\nConnection: close\r\n\r\n`;
 /** Bodies up to this size go out in the same write() as the head (as a latin1 string: one syscall, no writev). */
 const SMALL_BODY = 16 * 1024;
@@ -62,6 +64,8 @@ export class H1Request {
     readonly headers: Record<string, string>,
     readonly socket: Socket,
     readonly httpVersion: string,
+    /** The client's address (the connection's, looked up once). */
+    readonly clientIP: string,
   ) {}
 }
 
@@ -132,19 +136,26 @@ export class H1Response {
 
   /**
    * The head of an answer relayed from upstream, from its headers as llhttp parsed them (valid names and values, not
-   * checked again): names lower-cased, `skip` ones (hop-by-hop) left out, and the upstream's Content-Length kept only
-   * when `keepLength` (a HEAD answer, or a body relayed as it comes) — otherwise the length of what end() sends is used.
+   * checked again; names as the upstream spelled them, as nginx relays them): hop-by-hop ones left out, and the
+   * upstream's Content-Length kept only when `keepLength` (a HEAD answer, or a body relayed as it comes) — otherwise
+   * the length of what end() sends is used.
    */
-  writeHeadRelayed(status: number, raw: readonly string[], skip: ReadonlySet<string>, keepLength: boolean): this {
+  writeHeadRelayed(status: number, raw: readonly string[], keepLength: boolean): this {
     if (this.headersSent) throw headerError('Cannot write headers after they are sent to the client', 'ERR_HTTP_HEADERS_SENT');
     let block = '';
     let hasLength = false;
     let hasDate = false;
     for (let i = 0; i + 1 < raw.length; i += 2) {
-      const k = raw[i].toLowerCase();
-      if (skip.has(k)) continue;
-      if (k.length === 14 && k === 'content-length') { if (!keepLength) continue; hasLength = true; }
-      else if (k.length === 4 && k === 'date') hasDate = true;
+      const k = raw[i];
+      const n = k.length;
+      // Only names of these lengths can be hop-by-hop (te, upgrade, trailer, connection, keep-alive, proxy-connection,
+      // transfer-encoding), Date or Content-Length: the others are not lower-cased to be looked at.
+      if (n === 2 || n === 4 || n === 7 || n === 10 || n === 14 || n === 16 || n === 17) {
+        const lower = k.toLowerCase();
+        if (HOP_BY_HOP.has(lower)) continue;
+        if (lower === 'content-length') { if (!keepLength) continue; hasLength = true; }
+        else if (lower === 'date') hasDate = true;
+      }
       block += `${k}: ${raw[i + 1]}\r\n`;
     }
     this.status = status;
@@ -278,9 +289,11 @@ class H1Conn {
   headersDone = false;
   lastActive = Date.now();
   readonly keepAliveHeader: string;
+  readonly clientIP: string;
 
   constructor(readonly socket: Socket, private readonly server: H1Server) {
     this.keepAliveHeader = server.keepAliveHeader;
+    this.clientIP = socket.remoteAddress ?? '127.0.0.1';
     socket.setNoDelay(true);
     const P = HTTPParser!;
     const p = (this.parser = new P());
@@ -348,7 +361,7 @@ class H1Conn {
       else if (k === 'cookie') h[k] = `${prev}; ${v}`;
       else if (!SINGLE.has(k)) h[k] = `${prev}, ${v}`;
     }
-    const req = new H1Request(method, url, h, this.socket, minor === 0 ? '1.0' : '1.1');
+    const req = new H1Request(method, url, h, this.socket, minor === 0 ? '1.0' : '1.1', this.clientIP);
     if (!keepAlive) this.closing = true;
     const res = new H1Response(this, req, method === 'HEAD', keepAlive);
     this.queue.push(res);

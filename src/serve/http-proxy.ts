@@ -14,7 +14,7 @@ import { normalizeHost } from '../ingress/index.js';
 import { EdgeRateLimiter } from '../ingress/index.js';
 import { proxyPods } from '../ingress/index.js';
 import { SecureContextCache, selfSignedKeyPair, type KeyPair } from './tls-material.js';
-import { H1Request, H1Response, H1Server, leanServerAvailable } from './edge-h1.js';
+import { H1Request, H1Response, H1Server, HOP_BY_HOP, leanServerAvailable } from './edge-h1.js';
 import { UpstreamExchange, UpstreamPool, upstreamClientAvailable } from './upstream.js';
 import { SOURCE_HEADER } from './virtual-pods.js';
 
@@ -49,7 +49,6 @@ interface AnyResponse {
   off(event: 'drain' | 'close', fn: () => void): unknown;
 }
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
 const STATUS_TEXT: Record<number, string> = { 404: 'Not Found', 421: 'Misdirected Request', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Temporarily Unavailable', 504: 'Gateway Time-out' };
 
 export class EdgeProxy {
@@ -154,7 +153,7 @@ export class EdgeProxy {
       if (headers['host'] === undefined && authority) headers['host'] = authority;
     }
     const socket = req.socket as Socket & { servername?: string };
-    const clientIP = socket.remoteAddress ?? '127.0.0.1';
+    const clientIP = req instanceof H1Request ? req.clientIP : socket.remoteAddress ?? '127.0.0.1';
     const rr: RouteRequest = {
       scheme, host: normalizeHost(authority), port: scheme === 'https' ? this.modelHttpsPort : this.modelHttpPort,
       path: q < 0 ? rawUrl : rawUrl.slice(0, q), query: q < 0 ? '' : rawUrl.slice(q + 1), method: req.method ?? 'GET', headers,
@@ -408,7 +407,7 @@ class Forward extends UpstreamExchange {
       this.streaming = true;
       const res = this.res;
       try {
-        if (this.raw !== null) (res as H1Response).writeHeadRelayed(this.status, this.raw, HOP_BY_HOP, true);
+        if (this.raw !== null) (res as H1Response).writeHeadRelayed(this.status, this.raw, true);
         else res.writeHead(this.status, this.headers);
       } catch (e) {
         this.pool.abort(this, e as Error);
@@ -450,7 +449,7 @@ class Forward extends UpstreamExchange {
     const h = this.headers;
     const body = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.size);
     try {
-      if (this.raw !== null) (this.res as H1Response).writeHeadRelayed(this.status, this.raw, HOP_BY_HOP, this.method === 'HEAD');
+      if (this.raw !== null) (this.res as H1Response).writeHeadRelayed(this.status, this.raw, this.method === 'HEAD');
       else {
         if (this.method !== 'HEAD' && (h['content-length'] !== undefined || this.size > 0)) h['content-length'] = String(this.size);
         this.res.writeHead(this.status, h);
