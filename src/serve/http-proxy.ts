@@ -1,7 +1,9 @@
 // The live edge proxy: `podnet serve ingress|gateway`. Real HTTP/1.1 on 127.0.0.1, HTTPS with SNI from the cluster's
 // Secrets (HTTP/2 over TLS by ALPN), every request decided by the routing model (src/ingress) and forwarded to the
-// chosen backend endpoint — a virtual pod, or whatever `resolve` maps the endpoint to. The hot path keeps one undici
-// Pool (keep-alive, pooled connections) per upstream address and round-robins endpoints per backend.
+// chosen backend endpoint — a virtual pod, or whatever `resolve` maps the endpoint to, round-robin per backend.
+// Hot path: the cleartext port is edge-h1.ts's lean HTTP/1.1 server, and requests without a body go upstream through
+// upstream.ts's keep-alive client (both on Node's own llhttp parser); requests with a body and mirrors go through an
+// undici Pool per upstream address. Answers of a poll phase are written together (setImmediate).
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createSecureServer, type Http2SecureServer, type Http2ServerRequest } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
