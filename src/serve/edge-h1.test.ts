@@ -210,3 +210,10 @@ test('relayed heads keep the upstream spelling, drop hop-by-hop headers and send
   assert.equal(get, 'HTTP/1.1 200 OK\r\nServer: nginx\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nDate: Mon, 23 Nov 2026 00:00:00 GMT\r\nContent-Length: 5\r\nConnection: keep-alive\r\nKeep-Alive: timeout=75\r\n\r\nhello');
   assert.equal(head, 'HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Length: 99\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nDate: Mon, 23 Nov 2026 00:00:00 GMT\r\nConnection: keep-alive\r\nKeep-Alive: timeout=75\r\n\r\n');
 });
+
+test('after a request without keep-alive, what follows on the connection is neither answered nor refused', async () => {
+  const port = await serve((req, res) => setTimeout(() => hello(req, res), 20));
+  const r = await exchange(port, ['GET /last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nPOST /more HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nGARBAGE GARBAGE\r\n\r\n']);
+  assert.equal(r.closed, true);
+  assert.match(r.got, /^HTTP\/1\.1 200 OK\r\n[^]*\r\nConnection: close\r\n\r\nGET \/last$/);
+});

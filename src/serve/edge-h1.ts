@@ -348,7 +348,7 @@ class H1Conn {
     if (headers === undefined) { headers = this.extraHeaders; this.extraHeaders = []; }
     if (url === undefined) { url = this.extraUrl; this.extraUrl = ''; }
     this.headersDone = true;
-    if (this.closing || this.dead) return 1;
+    if (this.closing || this.dead) { this.reader.pause(); return 1; } // after a request without keep-alive: not read
     const method = methodName(methodNum);
     // CONNECT and PRI: node:http closes the connection when nothing handles them; so does the proxy.
     if (method === undefined || method === 'CONNECT' || method === 'PRI') { this.socket.destroy(); this.dead = true; return 1; }
@@ -419,9 +419,15 @@ class H1Conn {
     }
   }
 
+  /** FIN after what was written, then the socket goes (as node:http's destroySoon). */
   private endSoon(): void {
+    if (this.ended) return;
     this.ended = true;
-    if (!this.dead && !this.socket.destroyed) this.socket.end();
+    const socket = this.socket;
+    if (this.dead || socket.destroyed) return;
+    socket.end();
+    if (socket.writableFinished) socket.destroy();
+    else socket.once('finish', () => socket.destroy());
   }
 
   private onEnd(): void {
@@ -437,6 +443,8 @@ class H1Conn {
   /** A request the parser refused or that took too long: node:http's canned answer (unless one is under way), then close. */
   clientError(code: string): void {
     if (this.dead) return;
+    // After a request without keep-alive nothing more is read: what follows it is not parsed for errors either.
+    if (this.closing && code !== 'TIMEOUT') { this.reader.pause(); return; }
     const active = this.queue[0];
     if (!active || !active.started) {
       if (this.socket.writable) this.socket.write(CLIENT_ERRORS[code] ?? BAD_REQUEST);
