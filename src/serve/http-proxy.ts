@@ -389,16 +389,7 @@ class Forward extends UpstreamExchange {
   onHeaders(status: number, raw: string[]): void {
     this.status = status;
     if (this.extra === undefined && this.res instanceof H1Response) { this.raw = raw; return; }
-    const h = this.headers;
-    for (let i = 0; i + 1 < raw.length; i += 2) {
-      const k = raw[i].toLowerCase();
-      if (HOP_BY_HOP.has(k)) continue;
-      const v = raw[i + 1];
-      const prev = h[k];
-      h[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
-    }
-    const extra = this.extra;
-    if (extra) for (const k in extra) { const v = extra[k]; if (v === null) delete h[k]; else h[k] = v; }
+    relayedHeaders(this.headers, raw, this.extra);
   }
 
   onData(chunk: Buffer): boolean {
@@ -448,14 +439,10 @@ class Forward extends UpstreamExchange {
 
   /** The buffered answer: head and body in one write. */
   finish(): void {
-    const h = this.headers;
-    const body = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.size);
+    const body = bufferedBody(this.chunks, this.size);
     try {
       if (this.raw !== null) (this.res as H1Response).writeHeadRelayed(this.status, this.raw, this.method === 'HEAD');
-      else {
-        if (this.method !== 'HEAD' && (h['content-length'] !== undefined || this.size > 0)) h['content-length'] = String(this.size);
-        this.res.writeHead(this.status, h);
-      }
+      else this.res.writeHead(this.status, withBodyLength(this.headers, this.method === 'HEAD', this.size));
       this.res.end(body);
     } catch (e) {
       this.done(e as Error);
@@ -502,17 +489,7 @@ class ResponseRelay {
 
   onHeaders(statusCode: number, raw: Buffer[] | string[] | null, resume: () => void): boolean {
     this.status = statusCode;
-    const h = this.headers;
-    if (raw) {
-      for (let i = 0; i + 1 < raw.length; i += 2) {
-        const k = raw[i].toString().toLowerCase();
-        if (HOP_BY_HOP.has(k)) continue;
-        const v = raw[i + 1].toString();
-        const prev = h[k];
-        h[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
-      }
-    }
-    if (this.extra) for (const k in this.extra) { const v = this.extra[k]; if (v === null) delete h[k]; else h[k] = v; }
+    relayedHeaders(this.headers, raw ?? [], this.extra);
     this.resume = resume;
     return true;
   }
@@ -537,10 +514,8 @@ class ResponseRelay {
 
   onComplete(): void {
     if (!this.streaming) {
-      const body = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.size);
-      if (!this.head && (this.headers['content-length'] !== undefined || this.size > 0)) this.headers['content-length'] = String(this.size);
-      this.res.writeHead(this.status, this.headers);
-      this.res.end(body);
+      this.res.writeHead(this.status, withBodyLength(this.headers, this.head, this.size));
+      this.res.end(bufferedBody(this.chunks, this.size));
     } else this.res.end();
     this.done(null);
   }
@@ -548,6 +523,29 @@ class ResponseRelay {
   onError(err: Error): void {
     this.done(err);
   }
+}
+
+/** Upstream header pairs into the client's answer: hop-by-hop ones dropped, repeats kept, then the route's response
+ * header filter (`extra`: set, or remove with null). */
+function relayedHeaders(h: Record<string, string | string[]>, raw: readonly (string | Buffer)[], extra: Record<string, string | null> | undefined): void {
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const k = raw[i].toString().toLowerCase();
+    if (HOP_BY_HOP.has(k)) continue;
+    const v = raw[i + 1].toString();
+    const prev = h[k];
+    h[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  if (extra) for (const k in extra) { const v = extra[k]; if (v === null) delete h[k]; else h[k] = v; }
+}
+
+function bufferedBody(chunks: Buffer[], size: number): Buffer {
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+}
+
+/** A buffered body is sent whole: its length replaces whatever framing the upstream used (not for HEAD answers). */
+function withBodyLength(h: Record<string, string | string[]>, head: boolean, size: number): Record<string, string | string[]> {
+  if (!head && (h['content-length'] !== undefined || size > 0)) h['content-length'] = String(size);
+  return h;
 }
 
 function listen(server: Server | Http2SecureServer, port: number, host: string): Promise<number> {
