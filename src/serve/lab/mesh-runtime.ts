@@ -111,7 +111,8 @@ export class MeshRuntime {
   }
 
   async request(req: MeshHttpRequest): Promise<MeshHttpResult> {
-    const { mesh, io } = { mesh: req.mesh, io: this.io };
+    const mesh = req.mesh;
+    const io = this.io;
     const started = io.now();
     const traceId = hex(16);
     const requestId = `${hex(4)}-${hex(2)}-${hex(2)}-${hex(2)}-${hex(6)}`;
