@@ -95,7 +95,9 @@ export function banner(r: RunningLab): string {
   // A client that is not one of the Service's own backends, calling the Service's first port.
   const selector = (svc as { spec?: { selector?: Record<string, string> } } | undefined)?.spec?.selector ?? {};
   const backsSvc = (p: { metadata: { labels?: Record<string, string> } }) => Object.entries(selector).length > 0 && Object.entries(selector).every(([k, v]) => p.metadata.labels?.[k] === v);
-  const from = pods.find((p) => own(p) && !backsSvc(p as never)) ?? pods.find(own) ?? pods[0];
+  // With a mesh, a client inside it (its requests show the sidecars at work).
+  const meshed = (p: { metadata: { name: string; namespace?: string } }) => !mesh.active || (mesh.membership(p.metadata.namespace ?? 'default', p.metadata.name)?.dataPlane ?? 'none') !== 'none';
+  const from = pods.find((p) => own(p) && !backsSvc(p as never) && meshed(p)) ?? pods.find((p) => own(p) && !backsSvc(p as never)) ?? pods.find(own) ?? pods[0];
   const port = (svc as { spec?: { ports?: { port: number }[] } } | undefined)?.spec?.ports?.[0]?.port;
   if (from && svc) lines.push(`  podnet exec ${from.metadata.namespace}/${from.metadata.name} -- curl http://${svc.metadata.name}.${svc.metadata.namespace}${port && port !== 80 ? `:${port}` : ''}`);
   lines.push(`${process.env.PODNET_LAB || api.port === 7070 ? '' : `(other shells: export PODNET_LAB=http://127.0.0.1:${api.port})\n`}Press Ctrl-C to stop.`);
