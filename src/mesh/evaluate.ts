@@ -37,6 +37,8 @@ export interface MeshRequest {
   nowMs?: number;
   /** Numbers in [0,1) for weighted choice, faults, mirror and the endpoint pick (the lab's random draws). */
   random?: { weight?: number; delay?: number; abort?: number; mirror?: number; endpoint?: number };
+  /** Straight to this upstream cluster, without the host's VirtualService: what Envoy does with a request mirror. */
+  cluster?: { host: string; subset?: string; port?: number };
   /** Endpoints (`ns/pod`) the client's load balancer must not pick: outlier detection ejected them. */
   ejected?: ReadonlySet<string>;
   /** Endpoints to avoid when another is available: the hosts earlier tries of this request went to (Istio configures
@@ -114,6 +116,12 @@ function pickEndpoint<T>(eps: T[], tp: EffectiveTrafficPolicy, req: MeshRequest,
   return eps[Math.min(eps.length - 1, Math.floor((req.random?.endpoint ?? 0) * eps.length))];
 }
 
+/** A request sent to one upstream cluster as is (a mirror's copy): no route match, no retries, no timeout. */
+function clusterRoute(c: { host: string; subset?: string; port?: number }): RouteDecision {
+  const d = { host: c.host, ...(c.subset ? { subset: c.subset } : {}), ...(c.port ? { port: c.port } : {}), weight: 100, percent: 100 };
+  return { kind: 'route', destinations: [d], chosen: d, retries: { attempts: 0, retryOn: '', default: false }, reason: `mirror copy straight to ${c.subset ? `subset ${c.subset} of ` : ''}${c.host} (no VirtualService)` };
+}
+
 export function evaluateRequest(mesh: CompiledMesh, req: MeshRequest): MeshEvaluation {
   const e = evaluateInner(mesh, req);
   const passthrough = e.source.dataPlane === 'sidecar' && (req.to.kind !== 'Service' || e.hops.some((h) => h.proxy === 'envoy-outbound' && h.lines[0]?.includes('PassthroughCluster')));
@@ -159,8 +167,8 @@ function evaluateInner(mesh: CompiledMesh, req: MeshRequest): MeshEvaluation {
         passthrough = true;
       }
     }
-    const vs = usesVs ? memo(mesh, `vs|${host}|${srcNs}`, () => findVirtualService(mesh.objects.virtualServices, host, srcNs, mesh.clusterDomain)) : undefined;
-    route = routeRequest(vs, { host, port: req.port, method: req.method, path: req.path, headers: req.headers, sourceLabels: src?.metadata.labels ?? {}, sourceNamespace: srcNs, random: req.random }, mesh.clusterDomain);
+    const vs = usesVs && !req.cluster ? memo(mesh, `vs|${host}|${srcNs}`, () => findVirtualService(mesh.objects.virtualServices, host, srcNs, mesh.clusterDomain)) : undefined;
+    route = req.cluster ? clusterRoute(req.cluster) : routeRequest(vs, { host, port: req.port, method: req.method, path: req.path, headers: req.headers, sourceLabels: src?.metadata.labels ?? {}, sourceNamespace: srcNs, random: req.random }, mesh.clusterDomain);
     const out: MeshHop = { proxy: 'envoy-outbound', pod: source.pod ?? '', lines: [route.reason] };
     if (usesVs) hops.push(out);
     else if (passthrough) hops[hops.length - 1].lines.push(route.reason);

@@ -124,6 +124,22 @@ test('VirtualService faults: abort answers 500 "fault filter abort" without reac
   assert.match(d.stderr, /fault injection delays the request 200 ms/);
 });
 
+test('a VirtualService mirror sends a copy to v2 with a -shadow host; the client gets v1\'s answer', async () => {
+  const r = await lab.exec(frontend(), ['curl', '-s', 'http://reviews:9080/mirror/1']);
+  assert.match(r.stdout, /^pod shop\/reviews-v1-/);
+  assert.match(r.stderr, /mirrors a copy to shop\/reviews-v2-\S+ \S+:9080 \(Host reviews-shadow:9080\); its answer is dropped/);
+  const traceId = r.stderr.match(/trace id ([0-9a-f]{32})/)![1];
+  // The copy is fire-and-forget: wait (a bounded number of turns) for its server span.
+  let shadow: { attributes: { key: string; value: { stringValue?: string } }[] } | undefined;
+  for (let i = 0; i < 200 && !shadow; i++) {
+    const otlp = JSON.parse((await apiGet(`/api/telemetry/traces?traceId=${traceId}`)).body) as { resourceSpans: { scopeSpans: { spans: any[] }[] }[] };
+    shadow = otlp.resourceSpans.flatMap((x) => x.scopeSpans[0].spans).find((s) => s.attributes.some((a: any) => a.key === 'http.url' && a.value.stringValue === 'http://reviews-shadow:9080/mirror/1'));
+    if (!shadow) await new Promise((res) => setTimeout(res, 5));
+  }
+  assert.ok(shadow, 'the mirror\'s server span');
+  assert.deepEqual(shadow.attributes.find((a) => a.key === 'http.status_code')?.value, { stringValue: '200' });
+});
+
 test('retries turn a flaky pod\'s 50% errors into >= 95% success; without retries about half fail', async () => {
   const run = async (svc: string) => {
     let ok = 0;

@@ -185,6 +185,9 @@ export class MeshRuntime {
       await io.sleep(ev.route.fault.delayMs);
     }
 
+    const mirror = clientProxy ? ev.route?.mirror : undefined;
+    if (mirror?.mirrored) this.sendMirror(req, mirror, base, traceId, clientSpanId, requestId, lines);
+
     // One try: the (re)picked endpoint, its network path, the server sidecar, then the app.
     let last: { answer?: HttpAnswer; by?: MeshHttpResult['answeredBy']; error?: 'timeout' | 'reset' | 'dropped'; trace?: TraceResult } = {};
     const previous = new Set<string>();
@@ -273,6 +276,35 @@ export class MeshRuntime {
     const flags = retry.tries > 1 && answer.status >= 500 ? 'URX' : '-';
     const headers = { ...answer.headers, 'x-envoy-upstream-service-time': String(upstreamMs), server: 'envoy' };
     return finish({ kind: 'response', answer: { ...answer, headers }, answeredBy: last.by, responseFlags: flags, retry, trace: last.trace });
+  }
+
+  /**
+   * Envoy's request mirroring: a copy goes to the mirror cluster (no VirtualService of its own), with `-shadow` added
+   * to the host (before any port); its answer is dropped. It is fire-and-forget: the client's answer does not wait.
+   */
+  private sendMirror(req: MeshHttpRequest, m: { host: string; subset?: string }, base: { from: MeshEndpoint; to: MeshEndpoint; port: number; method: string; path: string; headers: Record<string, string> }, traceId: string, parentSpanId: string, requestId: string, lines: string[]): void {
+    const [name, namespace] = m.host.split('.');
+    let ev: MeshEvaluation;
+    try {
+      ev = req.mesh.evaluate({ ...base, to: { kind: 'Service', namespace, name }, random: { endpoint: this.io.random() }, cluster: { host: m.host, subset: m.subset } });
+    } catch (e) {
+      lines.push(`mirror to ${m.host}: ${(e as Error).message}`);
+      return;
+    }
+    const d = ev.destination;
+    if (!ev.allowed || !d) { lines.push(`mirror to ${m.host}${m.subset ? ` subset ${m.subset}` : ''}: not sent (${ev.reason})`); return; }
+    const authority = req.headers.host ?? m.host;
+    const shadow = authority.replace(/^([^:]+)/, '$1-shadow');
+    lines.push(`sidecar (outbound) of ${req.from}: mirrors a copy to ${d.pod} ${d.ip}:${d.targetPort} (Host ${shadow}); its answer is dropped`);
+    const trace = this.io.network(req.from, d.ip ?? '', d.targetPort);
+    if (trace.verdict === 'dropped') return;
+    const headers = { ...this.upstreamHeaders(req, ev, 0, traceId, parentSpanId, requestId), host: shadow };
+    const t0 = this.io.now();
+    void this.io.send(d.ip ?? '', d.targetPort, { method: req.method, path: ev.route?.rewrittenPath ?? req.path, headers, body: req.body }, 30_000, ev.source.ip ?? '').then((r) => {
+      const status = 'error' in r ? 0 : r.status;
+      this.serverSpan({ ...req, headers: { ...req.headers, host: shadow } }, ev, traceId, parentSpanId, `${m.host}:${d.targetPort}/*`, requestId, t0, this.io.now(), status, '-');
+      if (status && d.dataPlane === 'sidecar') this.telemetry.observe(requestLabels(req.mesh, ev, status, '-'), this.io.now() - t0);
+    }, () => undefined);
   }
 
   private withServerHeader(a: HttpAnswer, ev: MeshEvaluation): HttpAnswer {
