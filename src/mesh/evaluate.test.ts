@@ -108,3 +108,24 @@ test('the client proxy never picks an ejected endpoint, prefers a host not tried
   assert.equal(none.destination, undefined);
   assert.equal(none.reason, 'every endpoint of backend.shop.svc.cluster.local is ejected by outlier detection: 503 (UH, no healthy upstream)');
 });
+
+test('a mirror copy goes straight to its cluster: the host\'s VirtualService does not apply', () => {
+  const m = compileMesh(Cluster.load({ text: withObjects(`apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: backend, namespace: shop}
+spec:
+  hosts: [backend]
+  http: [{route: [{destination: {host: backend, subset: v1}}]}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: backend, namespace: shop}
+spec:
+  host: backend
+  subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]`) }));
+  const base = { from: pod('shop', 'frontend'), to: svc('shop', 'backend'), port: 80, method: 'GET', path: '/' };
+  assert.equal(m.evaluate(base).destination?.pod, 'shop/backend-v1');
+  const copy = m.evaluate({ ...base, cluster: { host: 'backend.shop.svc.cluster.local', subset: 'v2' } });
+  assert.deepEqual({ pod: copy.destination?.pod, subset: copy.subset, vs: copy.route?.virtualService, attempts: copy.route?.retries.attempts, reason: copy.route?.reason, mtls: copy.mtls },
+    { pod: 'shop/backend-v2', subset: 'v2', vs: undefined, attempts: 0, reason: 'mirror copy straight to subset v2 of backend.shop.svc.cluster.local (no VirtualService)', mtls: true });
+});
