@@ -91,16 +91,28 @@ export function compileRouting(cluster: Cluster): RoutingModel {
   ];
   let policyModel: PolicyModel | undefined;
   const policies = (): PolicyModel => (policyModel ??= compilePolicies(cluster));
+  // Per request only the route itself is computed: the entry point a `via` names and its compiled tables are looked up.
+  const byId = new Map<string, EntryPoint>();
+  for (const e of entryPoints) if (!byId.has(e.id)) byId.set(e.id, e);
+  const ingressById = new Map<string, IngressEntryPoint>();
+  for (const e of ingress) { const id = `ingress:${e.className}`; if (!ingressById.has(id)) ingressById.set(id, e); }
+  const gatewayById = new Map<string, CompiledGateway>();
+  for (const g of gateways) { const id = `gateway/${g.gateway.metadata.namespace}/${g.gateway.metadata.name}`; if (!gatewayById.has(id)) gatewayById.set(id, g); }
+  let defaultEntryPoint: EntryPoint | undefined;
+  const entryPointOf = (via?: string): EntryPoint => {
+    if (via === undefined || via === '') return (defaultEntryPoint ??= resolveEntryPoint(entryPoints, via));
+    return byId.get(via) ?? resolveEntryPoint(entryPoints, via);
+  };
   const model: RoutingModel = {
     entryPoints, diagnostics, ingress, gateways, routes,
     resolveEntryPoint(via?: string): EntryPoint {
       return resolveEntryPoint(entryPoints, via);
     },
     route(req: RouteRequest, via?: string): RouteResult {
-      const ep = resolveEntryPoint(entryPoints, via);
+      const ep = entryPointOf(via);
       let result: RouteResult;
-      if (ep.kind === 'ingress') result = routeIngress(cluster, ingress.find((e) => `ingress:${e.className}` === ep.id)!, req);
-      else result = routeGateway(gateways.find((x) => `gateway/${x.gateway.metadata.namespace}/${x.gateway.metadata.name}` === ep.id)!, routes.attachments, req);
+      if (ep.kind === 'ingress') result = routeIngress(cluster, ingressById.get(ep.id)!, req);
+      else result = routeGateway(gatewayById.get(ep.id)!, routes.attachments, req);
       return applyDataPlanePolicy(cluster, policies, result);
     },
   };
@@ -109,12 +121,12 @@ export function compileRouting(cluster: Cluster): RoutingModel {
 }
 
 function resolveEntryPoint(entryPoints: EntryPoint[], via?: string): EntryPoint {
-  const list = entryPoints.map((e) => e.id).join(', ') || 'none';
+  const list = (): string => entryPoints.map((e) => e.id).join(', ') || 'none';
   if (via === undefined || via === '') {
     const active = entryPoints.filter((e) => e.active);
     if (active.length === 1) return active[0];
     if (active.length === 0 && entryPoints.length === 1) return entryPoints[0];
-    if (active.length === 0) throw new EntryPointError(entryPoints.length === 0 ? 'the manifests have no Ingress and no Gateway: there is no entry point to route through' : `no entry point has anything to serve; choose one with --via (${list})`);
+    if (active.length === 0) throw new EntryPointError(entryPoints.length === 0 ? 'the manifests have no Ingress and no Gateway: there is no entry point to route through' : `no entry point has anything to serve; choose one with --via (${list()})`);
     throw new EntryPointError(`there are ${active.length} entry points; choose one with --via: ${active.map((e) => e.id).join(', ')}`);
   }
   if (via === 'ingress' || via === 'gateway') {
@@ -127,7 +139,7 @@ function resolveEntryPoint(entryPoints: EntryPoint[], via?: string): EntryPoint 
   }
   const id = via.startsWith('gateway:') ? `gateway/${via.slice(8)}` : via;
   const found = entryPoints.find((e) => e.id === id) ?? (id.startsWith('gateway/') && id.split('/').length === 2 ? entryPoints.find((e) => e.id.endsWith(`/${id.split('/')[1]}`) && e.kind === 'gateway') : undefined);
-  if (!found) throw new EntryPointError(`no entry point ${JSON.stringify(via)}; the choices are: ${list}`);
+  if (!found) throw new EntryPointError(`no entry point ${JSON.stringify(via)}; the choices are: ${list()}`);
   return found;
 }
 

@@ -34,8 +34,57 @@ export function selectLocation(server: IngressServer, path: string): IngressLoca
   return best;
 }
 
+/** Per entry point, what every request through it repeats: its id. */
+const entryPointIds = new WeakMap<IngressEntryPoint, string>();
+
+/** A backend as every request through a location sees it: copied per request (routing sets weight, canary, protocol). */
+interface BackendHot { template: RouteBackend; sendsTo: string }
+
+/**
+ * What routeIngress derives from a location alone, computed on its first request: the location belongs to one compiled
+ * cluster snapshot, in which Services and endpoints do not change.
+ */
+interface LocationHot {
+  ns: string;
+  name: string;
+  match: string;
+  where: string;
+  primary?: BackendHot;
+  canary?: BackendHot;
+  rewrite?: RegExp;
+}
+
+const locationHots = new WeakMap<IngressLocation, LocationHot>();
+
+function locationHot(cluster: Cluster, serverName: string, loc: IngressLocation): LocationHot {
+  let h = locationHots.get(loc);
+  if (h) return h;
+  const ing = loc.ingress;
+  const ns = ing.metadata.namespace ?? 'default';
+  const match = loc.implicitRoot ? 'defaultBackend' : `${loc.pathType} ${loc.path}${loc.mode === 'regex' ? ' (case-insensitive regex)' : ''}`;
+  const where = `host "${serverName}" ${loc.implicitRoot ? 'default backend' : `path ${loc.path} (${loc.pathType})`} of Ingress ${ns}/${ing.metadata.name}`;
+  h = { ns, name: ing.metadata.name, match, where };
+  if (loc.backend) h.primary = backendHot(cluster, ns, loc.backend, where);
+  if (loc.canary?.backend) h.canary = backendHot(cluster, loc.canary.ingress.metadata.namespace ?? 'default', loc.canary.backend, where);
+  locationHots.set(loc, h);
+  return h;
+}
+
+function backendHot(cluster: Cluster, ns: string, ref: IngressBackendRef, where: string): BackendHot {
+  const template = backendOf(cluster, ns, ref);
+  return { template, sendsTo: `${where} sends to ${template.namespace}/${template.service}:${template.port}` };
+}
+
+/** A fresh copy of a location's backend (same fields, same order as backendOf gives). */
+function copyBackend(t: RouteBackend): RouteBackend {
+  const b = { ...t };
+  if (t.resource) b.endpoints = [];
+  return b;
+}
+
 export function routeIngress(cluster: Cluster, ep: IngressEntryPoint, req: RouteRequest): RouteResult {
-  const entryPoint = `ingress:${ep.className}`;
+  let entryPoint = entryPointIds.get(ep);
+  if (entryPoint === undefined) entryPointIds.set(ep, (entryPoint = `ingress:${ep.className}`));
   if (req.port !== 80 && req.port !== 443) {
     return { status: 0, entryPoint, reason: `the ${ep.controller || 'ingress'} controller listens on 80 and 443; nothing listens on port ${req.port} (connection refused)` };
   }
@@ -49,7 +98,7 @@ export function routeIngress(cluster: Cluster, ep: IngressEntryPoint, req: Route
   }
   const rawHost = req.headers['host'] ?? (isDefaultPort(req.scheme, req.port) ? req.host : `${req.host}:${req.port}`);
   const serverName = server.host || '_';
-  const wwwTarget = ep.nginx ? ep.wwwRedirects.get(req.host) : undefined;
+  const wwwTarget = ep.nginx && ep.wwwRedirects.size > 0 ? ep.wwwRedirects.get(req.host) : undefined;
   if (wwwTarget) {
     const uri = req.query ? `${req.path}?${req.query}` : req.path;
     return { ...result, status: 308, location: `${req.scheme}://${wwwTarget}${isDefaultPort(req.scheme, req.port) ? '' : `:${req.port}`}${uri}`, reason: `from-to-www-redirect: ${req.host} redirects to ${wwwTarget}` };
@@ -62,10 +111,12 @@ export function routeIngress(cluster: Cluster, ep: IngressEntryPoint, req: Route
     const why = loc ? 'no rule path matched and no defaultBackend is set' : 'no location matched';
     return { ...result, status: 404, reason: `server "${serverName}": ${why}; the controller's default backend answers 404` };
   }
-  const ing = loc.ingress;
-  result.via = { kind: 'Ingress', namespace: ing.metadata.namespace ?? 'default', name: ing.metadata.name, ...(loc.ruleIndex >= 0 ? { rule: loc.ruleIndex } : {}), match: loc.implicitRoot ? 'defaultBackend' : `${loc.pathType} ${loc.path}${loc.mode === 'regex' ? ' (case-insensitive regex)' : ''}` };
+  const hot = locationHot(cluster, serverName, loc);
+  result.via = loc.ruleIndex >= 0
+    ? { kind: 'Ingress', namespace: hot.ns, name: hot.name, rule: loc.ruleIndex, match: hot.match }
+    : { kind: 'Ingress', namespace: hot.ns, name: hot.name, match: hot.match };
   const cfg = loc.cfg;
-  const where = `host "${serverName}" ${loc.implicitRoot ? 'default backend' : `path ${loc.path} (${loc.pathType})`} of Ingress ${result.via.namespace}/${result.via.name}`;
+  const where = hot.where;
   const requestUri = req.query ? `${req.path}?${req.query}` : req.path;
   if (ep.nginx) {
     const redirect = cfg.permanentRedirect ?? cfg.temporalRedirect;
@@ -86,12 +137,12 @@ export function routeIngress(cluster: Cluster, ep: IngressEntryPoint, req: Route
   let chosen: IngressBackendRef | undefined = loc.backend;
   let canary = false;
   let canaryWhy = '';
-  const ns = ing.metadata.namespace ?? 'default';
-  const primary = loc.backend ? backendOf(cluster, ns, loc.backend) : undefined;
+  const ns = hot.ns;
+  const primary = hot.primary ? copyBackend(hot.primary.template) : undefined;
   const alternatives: RouteBackend[] = primary ? [primary] : [];
   if (loc.canary && ep.nginx) {
     const c = loc.canary;
-    const canaryBackend = c.backend ? backendOf(cluster, c.ingress.metadata.namespace ?? 'default', c.backend) : undefined;
+    const canaryBackend = hot.canary ? copyBackend(hot.canary.template) : undefined;
     if (canaryBackend) {
       canaryBackend.canary = true;
       canaryBackend.weight = c.config.weight;
@@ -110,10 +161,15 @@ export function routeIngress(cluster: Cluster, ep: IngressEntryPoint, req: Route
     result.backend = { namespace: chosenNs, service: '', port: 0, weight: 1, resource: chosen.resource };
     return { ...result, status: 200, reason: `${where} sends to resource backend ${chosen.resource.kind}/${chosen.resource.name}` };
   }
+  let sendsTo = (canary ? hot.canary : hot.primary)!.sendsTo;
   let note = '';
   if (backend.endpoints!.length === 0 && ep.nginx && cfg.defaultBackend) {
     const fallback = backendOf(cluster, ns, { service: { name: cfg.defaultBackend, port: 80 } }, true);
-    if (fallback.endpoints!.length > 0) { note = `; ${backend.service} has no ready endpoints, so the default-backend annotation's ${cfg.defaultBackend} answers`; backend = fallback; }
+    if (fallback.endpoints!.length > 0) {
+      note = `; ${backend.service} has no ready endpoints, so the default-backend annotation's ${cfg.defaultBackend} answers`;
+      backend = fallback;
+      sendsTo = `${where} sends to ${backend.namespace}/${backend.service}:${backend.port}`;
+    }
   }
   if (ep.nginx) backend.protocol = cfg.backendProtocol;
   result.backend = backend;
@@ -123,13 +179,15 @@ export function routeIngress(cluster: Cluster, ep: IngressEntryPoint, req: Route
   // rewrite-target: `rewrite "(?i)<path>" <target> break;` — the whole URI becomes the target with $n substituted.
   let path = req.path;
   if (ep.nginx && cfg.rewriteTarget && !loc.implicitRoot) {
-    const m = loc.regex ? new RegExp(loc.regex.source.slice(1), 'i').exec(req.path) : null;
+    const m = loc.regex ? (hot.rewrite ??= new RegExp(loc.regex.source.slice(1), 'i')).exec(req.path) : null;
     if (m) path = cfg.rewriteTarget.replace(/\$(\d)/g, (_, d: string) => m[Number(d)] ?? '');
   }
-  const target = req.query ? (path.includes('?') ? `${path}&${req.query}` : `${path}?${req.query}`) : path;
-  result.path = target;
+  result.path = req.query ? (path.includes('?') ? `${path}&${req.query}` : `${path}?${req.query}`) : path;
   result.requestHeaders = nginxUpstreamHeaders(req, rawHost, requestUri, ep.nginx ? cfg.upstreamVhost : undefined, ep.nginx ? cfg.xForwardedPrefix : undefined);
-  return { ...result, status: 200, reason: `${where} sends to ${backend.namespace}/${backend.service}:${backend.port}${canaryNote}${note}` };
+  // The result is this request's own object: finish it in place (same fields, same order as a copy would have).
+  result.status = 200;
+  result.reason = canaryNote === '' && note === '' ? sendsTo : `${sendsTo}${canaryNote}${note}`;
+  return result;
 }
 
 function backendOf(cluster: Cluster, ns: string, ref: IngressBackendRef, forceService = false): RouteBackend {
@@ -151,9 +209,10 @@ function isDefaultPort(scheme: string, port: number): boolean {
 /** The headers ingress-nginx's template sets with proxy_set_header, over the client's own (hop-by-hop ones dropped). */
 export function nginxUpstreamHeaders(req: RouteRequest, rawHost: string, requestUri: string, vhost?: string, prefix?: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) {
+  const h = req.headers;
+  for (const k in h) {
     if (k === 'connection' || k === 'proxy' || k === 'keep-alive' || k === 'upgrade' || k === 'te' || k === 'transfer-encoding') continue;
-    out[k] = v;
+    out[k] = h[k];
   }
   const client = req.clientIP ?? '192.0.2.1';
   if (req.headers['x-forwarded-for'] !== undefined) out['x-original-forwarded-for'] = req.headers['x-forwarded-for'];
