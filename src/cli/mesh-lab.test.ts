@@ -20,7 +20,7 @@ const run = (argv: string[]) => runCli(...argv);
 const first = (prefix: string) => running.lab.snapshot.cluster.pods('shop').map((p) => `shop/${p.metadata.name}`).filter((n) => n.startsWith(`shop/${prefix}-`)).sort()[0];
 
 test('the banner says where the mesh telemetry is', () => {
-  assert.match(banner(running), new RegExp(`\n  Mesh {10}9 pod\\(s\\) in the mesh; Istio metrics http://127\\.0\\.0\\.1:${running.api.port}/metrics, spans \`podnet mesh spans\`, graph \`podnet mesh graph\` \\(and the UI\\)\n`));
+  assert.match(banner(running), new RegExp(`\n  Mesh {10}10 pod\\(s\\) in the mesh; Istio metrics http://127\\.0\\.0\\.1:${running.api.port}/metrics, spans \`podnet mesh spans\`, graph \`podnet mesh graph\` \\(and the UI\\)\n`));
 });
 
 test('podnet fault sets, lists and clears a pod\'s fault; bad input is an error', async () => {

@@ -158,6 +158,17 @@ test('retries turn a flaky pod\'s 50% errors into >= 95% success; without retrie
   assert.match(m, /istio_requests_total\{reporter="destination",[^}]*destination_workload="ratings"[^}]*response_code="503"[^}]*connection_security_policy="mutual_tls"\} \d+/);
 });
 
+test('circuit breaking: with 1 connection and 1 pending request allowed, 2 of 4 concurrent requests overflow (503 UO)', async () => {
+  const rs = await Promise.all([0, 1, 2, 3].map(() => lab.exec(frontend(), ['curl', '-si', 'http://cb:8080/hostname'])));
+  const statuses = rs.map((r) => statusOf(r.stdout)).sort();
+  assert.deepEqual(statuses, [200, 200, 503, 503]);
+  const over = rs.find((r) => statusOf(r.stdout) === 503)!;
+  assert.ok(over.stdout.endsWith('upstream connect error or disconnect/reset before headers. reset reason: overflow'), over.stdout);
+  assert.match(over.stderr, /circuit breaker open for outbound\|8080\|\|cb\.shop\.svc\.cluster\.local: 1 connections busy \(maxConnections 1\) and 1 pending \(http1MaxPendingRequests 1\): 503 \(UO\)/);
+  // Once they finished, the breaker closes again.
+  assert.equal(statusOf((await lab.exec(frontend(), ['curl', '-si', 'http://cb:8080/hostname'])).stdout), 200);
+});
+
 test('`podnet fault` hang: per-try timeout and retry, then 504 upstream request timeout (UT)', async () => {
   const slow = pod('shop', 'slow')[0];
   const set = await apiPost('/api/fault', { pod: slow, fault: 'hang' });

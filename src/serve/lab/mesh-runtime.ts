@@ -75,6 +75,7 @@ const ENVOY_BODIES = {
   UC: 'upstream connect error or disconnect/reset before headers. reset reason: connection termination',
   UH: 'no healthy upstream',
   UT: 'upstream request timeout',
+  UO: 'upstream connect error or disconnect/reset before headers. reset reason: overflow',
   FI: 'fault filter abort',
   RBAC: 'RBAC: access denied',
 } as const;
@@ -88,6 +89,8 @@ export class MeshRuntime {
   /** Outlier detection per client proxy and upstream cluster: `ns/pod|outbound|port|subset|host`. */
   private readonly outliers = new Map<string, OutlierState>();
   private readonly events: (OutlierEvent & { client: string; cluster: string })[] = [];
+  /** Circuit breakers per client proxy and cluster: requests in flight and those pending for a connection. */
+  private readonly pools = new Map<string, { active: number; waiting: (() => void)[] }>();
 
   constructor(private readonly io: MeshIo, readonly telemetry: MeshTelemetry) {}
 
@@ -259,9 +262,37 @@ export class MeshRuntime {
       return finish({ kind: 'response', answer: this.withServerHeader(last.answer!, ev), answeredBy: last.by, responseFlags: '-', trace: last.trace });
     }
 
-    const rt = ev.route!;
+    // Circuit breaking (DestinationRule connectionPool): this client proxy's requests in flight to the cluster.
+    const cp = ev.trafficPolicy?.connectionPool;
+    let release: (() => void) | undefined;
+    if (cp && cluster) {
+      const slot = await this.acquire(`${req.from}|${cluster}`, cp);
+      if (!slot.release) {
+        lines.push(`sidecar (outbound) of ${req.from}: circuit breaker open for ${cluster}: ${slot.why}: 503 (UO)`);
+        return finish(proxyAnswer(503, ENVOY_BODIES.UO, 'UO'));
+      }
+      release = slot.release;
+    }
+    try {
+      return await this.finishTries(ev.route!, attempt, () => last, finish, proxyAnswer, lines, req.from);
+    } finally {
+      release?.();
+    }
+  }
+
+  private async finishTries(
+    rt: NonNullable<MeshEvaluation['route']>,
+    attempt: (i: number, budgetMs: number | undefined) => Promise<AttemptOutcome>,
+    lastOf: () => { answer?: HttpAnswer; by?: MeshHttpResult['answeredBy']; error?: 'timeout' | 'reset' | 'dropped'; trace?: TraceResult },
+    finish: (r: Omit<MeshHttpResult, 'traceId' | 'lines' | 'tries' | 'evaluation'> & { evaluation?: MeshEvaluation }) => MeshHttpResult,
+    proxyAnswer: (status: number, body: string, flags: string, extra?: Record<string, string>) => Omit<MeshHttpResult, 'traceId' | 'lines' | 'tries' | 'evaluation'>,
+    lines: string[],
+    from: string,
+  ): Promise<MeshHttpResult> {
+    const io = this.io;
     const retry = await runWithRetriesAsync(rt.retries, rt.timeoutMs, attempt, io.backoff ?? io.sleep);
-    lines.push(`sidecar (outbound) of ${req.from}: ${retry.tries} ${retry.tries === 1 ? 'try' : 'tries'} (retries: ${rt.retries.attempts}, retryOn ${rt.retries.retryOn}${rt.timeoutMs !== undefined ? `, timeout ${rt.timeoutMs} ms` : ''}): ${retry.reason}`);
+    const last = lastOf();
+    lines.push(`sidecar (outbound) of ${from}: ${retry.tries} ${retry.tries === 1 ? 'try' : 'tries'} (retries: ${rt.retries.attempts}, retryOn ${rt.retries.retryOn}${rt.timeoutMs !== undefined ? `, timeout ${rt.timeoutMs} ms` : ''}): ${retry.reason}`);
     if (/route timeout/.test(retry.reason)) return finish({ ...proxyAnswer(504, ENVOY_BODIES.UT, 'UT'), retry, trace: last.trace });
     const lastTry = retry.outcomes.at(-1)!;
     const perTryTimedOut = rt.retries.perTryTimeoutMs !== undefined && lastTry.durationMs > rt.retries.perTryTimeoutMs;
@@ -305,6 +336,21 @@ export class MeshRuntime {
       this.serverSpan({ ...req, headers: { ...req.headers, host: shadow } }, ev, traceId, parentSpanId, `${m.host}:${d.targetPort}/*`, requestId, t0, this.io.now(), status, '-');
       if (status && d.dataPlane === 'sidecar') this.telemetry.observe(requestLabels(req.mesh, ev, status, '-'), this.io.now() - t0);
     }, () => undefined);
+  }
+
+  /** Envoy's circuit breakers for HTTP/1.1: each request in flight holds a connection; past maxConnections requests
+   * wait as pending, past http1MaxPendingRequests (or http2MaxRequests in flight) they overflow. */
+  private async acquire(key: string, cp: NonNullable<MeshEvaluation['trafficPolicy']>['connectionPool'] & object): Promise<{ release?: () => void; why?: string }> {
+    let p = this.pools.get(key);
+    if (!p) this.pools.set(key, (p = { active: 0, waiting: [] }));
+    const pool = p;
+    const release = () => { const next = pool.waiting.shift(); if (next) next(); else pool.active--; };
+    if (pool.active >= cp.http2MaxRequests) return { why: `${pool.active} requests in flight (http2MaxRequests ${cp.http2MaxRequests})` };
+    if (pool.active < cp.maxConnections) { pool.active++; return { release }; }
+    if (pool.waiting.length >= cp.http1MaxPendingRequests) return { why: `${pool.active} connections busy (maxConnections ${cp.maxConnections}) and ${pool.waiting.length} pending (http1MaxPendingRequests ${cp.http1MaxPendingRequests})` };
+    // Pending: the next finished request hands its connection over (active stays the same).
+    await new Promise<void>((resolve) => pool.waiting.push(resolve));
+    return { release };
   }
 
   private withServerHeader(a: HttpAnswer, ev: MeshEvaluation): HttpAnswer {
