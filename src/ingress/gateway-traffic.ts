@@ -5,7 +5,7 @@
 // between Exact and PathPrefix, longer patterns first.
 import { pickWeighted } from './backends.js';
 import type { CompiledGateway, CompiledListener } from './gateway-listeners.js';
-import type { CompiledMatch, CompiledRule, RouteAttachment } from './gateway-routes.js';
+import type { CompiledMatch, CompiledRule, RouteAttachment, RouteObj } from './gateway-routes.js';
 import { gatewayHostMatches, parseQuery, prefixMatches, replacePrefix } from './match.js';
 import type { RouteBackend, RouteRequest, RouteResult } from './types.js';
 
@@ -25,15 +25,56 @@ export function mostSpecificListener(listeners: CompiledListener[], name: string
   return best;
 }
 
+/** A Gateway's programmed listeners on one port, in listener order, by what they accept. */
+interface PortListeners { tls: CompiledListener[]; https: CompiledListener[]; http: CompiledListener[] }
+interface GatewayHot { entryPoint: string; ports: Map<number, PortListeners> }
+const gatewayHots = new WeakMap<CompiledGateway, GatewayHot>();
+
+function gatewayHot(g: CompiledGateway): GatewayHot {
+  let h = gatewayHots.get(g);
+  if (h) return h;
+  h = { entryPoint: `gateway/${g.gateway.metadata.namespace}/${g.gateway.metadata.name}`, ports: new Map() };
+  for (const l of g.listeners) {
+    if (!l.programmed || l.port !== l.port) continue; // (a NaN port equals no request port)
+    let p = h.ports.get(l.port);
+    if (!p) h.ports.set(l.port, (p = { tls: [], https: [], http: [] }));
+    if (l.protocol === 'HTTPS' || l.protocol === 'TLS') p.tls.push(l);
+    if (l.protocol === 'HTTPS') p.https.push(l);
+    if (l.protocol === 'HTTP') p.http.push(l);
+  }
+  gatewayHots.set(g, h);
+  return h;
+}
+
+/** The attachments of each listener, per route kind (in attachment order): what a request on that listener considers. */
+const attachmentsByListener = new WeakMap<RouteAttachment[], Map<CompiledListener, Map<string, RouteAttachment[]>>>();
+
+function attachmentsOf(attachments: RouteAttachment[], listener: CompiledListener, kind: string): RouteAttachment[] {
+  let byListener = attachmentsByListener.get(attachments);
+  if (!byListener) {
+    byListener = new Map();
+    for (const a of attachments) {
+      let byKind = byListener.get(a.listener);
+      if (!byKind) byListener.set(a.listener, (byKind = new Map()));
+      let list = byKind.get(a.route.kind);
+      if (!list) byKind.set(a.route.kind, (list = []));
+      list.push(a);
+    }
+    attachmentsByListener.set(attachments, byListener);
+  }
+  return byListener.get(listener)?.get(kind) ?? [];
+}
+
 export function routeGateway(g: CompiledGateway, attachments: RouteAttachment[], req: RouteRequest): RouteResult {
   const gw = g.gateway;
-  const entryPoint = `gateway/${gw.metadata.namespace}/${gw.metadata.name}`;
-  const onPort = g.listeners.filter((l) => l.port === req.port && l.programmed);
-  if (onPort.length === 0) return { status: 0, entryPoint, reason: `Gateway ${gw.metadata.namespace}/${gw.metadata.name} has no programmed listener on port ${req.port} (connection refused)` };
+  const hot = gatewayHot(g);
+  const entryPoint = hot.entryPoint;
+  const onPort = hot.ports.get(req.port);
+  if (!onPort) return { status: 0, entryPoint, reason: `Gateway ${gw.metadata.namespace}/${gw.metadata.name} has no programmed listener on port ${req.port} (connection refused)` };
   let listener: CompiledListener | undefined;
   const result: RouteResult = { status: 404, entryPoint, reason: '' };
   if (req.scheme === 'https') {
-    const tlsListeners = onPort.filter((l) => l.protocol === 'HTTPS' || l.protocol === 'TLS');
+    const tlsListeners = onPort.tls;
     if (tlsListeners.length === 0) return { status: 0, entryPoint, reason: `port ${req.port} serves plain HTTP: the TLS handshake fails` };
     const sni = req.sni ?? req.host;
     listener = mostSpecificListener(tlsListeners, sni);
@@ -41,20 +82,20 @@ export function routeGateway(g: CompiledGateway, attachments: RouteAttachment[],
     result.listener = listener.name;
     if (listener.protocol === 'TLS' && listener.tlsMode === 'Passthrough') return tlsPassthrough(listener, attachments, sni, result);
     result.tls = { secret: listener.certificate ?? '', sni };
-    const byHost = mostSpecificListener(tlsListeners.filter((l) => l.protocol === 'HTTPS'), req.host);
+    const byHost = mostSpecificListener(onPort.https, req.host);
     if (byHost !== listener && (byHost || listener.hostname !== undefined)) {
-      return { ...result, status: 421, reason: `SNI ${sni} selected listener "${listener.name}" but Host ${req.host} ${byHost ? `belongs to listener "${byHost.name}"` : 'matches no listener'}: 421 Misdirected Request` };
+      return Object.assign(result, { status: 421, reason: `SNI ${sni} selected listener "${listener.name}" but Host ${req.host} ${byHost ? `belongs to listener "${byHost.name}"` : 'matches no listener'}: 421 Misdirected Request` });
     }
   } else {
-    const httpListeners = onPort.filter((l) => l.protocol === 'HTTP');
+    const httpListeners = onPort.http;
     if (httpListeners.length === 0) return { status: 0, entryPoint, reason: `port ${req.port} expects TLS; a plain HTTP request fails` };
     listener = mostSpecificListener(httpListeners, req.host);
-    if (!listener) return { ...result, status: 404, reason: `no listener on port ${req.port} matches host ${req.host}` };
+    if (!listener) return Object.assign(result, { status: 404, reason: `no listener on port ${req.port} matches host ${req.host}` });
     result.listener = listener.name;
   }
   const grpc = (req.headers['content-type'] ?? '').startsWith('application/grpc');
-  const best = bestCandidate(attachments.filter((a) => a.listener === listener && a.route.kind === (grpc ? 'GRPCRoute' : 'HTTPRoute')), req);
-  if (!best) return { ...result, status: 404, reason: `no ${grpc ? 'GRPCRoute' : 'HTTPRoute'} rule attached to listener "${listener.name}" matches ${req.method} ${req.host}${req.path}` };
+  const best = bestCandidate(attachmentsOf(attachments, listener, grpc ? 'GRPCRoute' : 'HTTPRoute'), req);
+  if (!best) return Object.assign(result, { status: 404, reason: `no ${grpc ? 'GRPCRoute' : 'HTTPRoute'} rule attached to listener "${listener.name}" matches ${req.method} ${req.host}${req.path}` });
   return applyRule(best, listener, req, result);
 }
 
@@ -64,10 +105,10 @@ function tlsPassthrough(listener: CompiledListener, attachments: RouteAttachment
     if (att.listener !== listener || att.route.kind !== 'TLSRoute') continue;
     for (const h of att.hostnames) if (gatewayHostMatches(h, sni) && (!best || h.length > best.len)) best = { att, len: h.length };
   }
-  if (!best) return { ...result, status: 0, passthrough: true, reason: `no TLSRoute on listener "${listener.name}" matches SNI ${sni}: the connection is closed` };
+  if (!best) return Object.assign(result, { status: 0, passthrough: true, reason: `no TLSRoute on listener "${listener.name}" matches SNI ${sni}: the connection is closed` });
   const rule = best.att.rules[0];
   result.via = { kind: 'TLSRoute', namespace: best.att.route.metadata.namespace ?? 'default', name: best.att.route.metadata.name, rule: 0 };
-  return chooseBackend(rule, { ...result, passthrough: true }, undefined, `TLSRoute ${result.via.namespace}/${result.via.name} passes the TLS stream for SNI ${sni} through`);
+  return chooseBackend(rule, Object.assign(result, { passthrough: true }), undefined, `TLSRoute ${result.via.namespace}/${result.via.name} passes the TLS stream for SNI ${sni} through`);
 }
 
 function matchOne(m: CompiledMatch, req: RouteRequest, query: () => Map<string, string>): boolean {
@@ -154,13 +195,30 @@ function describeMatch(m: CompiledMatch): string {
   return parts.join(', ');
 }
 
+/** What a matched (route, rule, match) says in every answer: computed on its first request (the snapshot fixes it). */
+interface MatchHot { route: RouteObj; rule: number; ns: string; match: string; where: string }
+const matchHots = new WeakMap<CompiledMatch, MatchHot>();
+
+function matchHot(c: Candidate): MatchHot {
+  const route = c.att.route;
+  let h = matchHots.get(c.match);
+  if (h && h.route === route && h.rule === c.rule.index) return h;
+  const ns = route.metadata.namespace ?? 'default';
+  const match = describeMatch(c.match);
+  h = { route, rule: c.rule.index, ns, match, where: `${route.kind} ${ns}/${route.metadata.name} rule ${c.rule.index} (${match})` };
+  matchHots.set(c.match, h);
+  return h;
+}
+
 function applyRule(c: Candidate, listener: CompiledListener, req: RouteRequest, result: RouteResult): RouteResult {
   const route = c.att.route;
-  const ns = route.metadata.namespace ?? 'default';
-  result.via = { kind: route.kind as 'HTTPRoute' | 'GRPCRoute', namespace: ns, name: route.metadata.name, rule: c.rule.index, match: describeMatch(c.match) };
-  const where = `${route.kind} ${ns}/${route.metadata.name} rule ${c.rule.index} (${result.via.match})`;
+  const hot = matchHot(c);
+  const ns = hot.ns;
+  result.via = { kind: route.kind as 'HTTPRoute' | 'GRPCRoute', namespace: ns, name: route.metadata.name, rule: c.rule.index, match: hot.match };
+  const where = hot.where;
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (k !== 'connection' && k !== 'keep-alive' && k !== 'transfer-encoding' && k !== 'te' && k !== 'upgrade') headers[k] = v;
+  const rh = req.headers;
+  for (const k in rh) if (k !== 'connection' && k !== 'keep-alive' && k !== 'transfer-encoding' && k !== 'te' && k !== 'upgrade') headers[k] = rh[k];
   headers['host'] = req.headers['host'] ?? req.host;
   let path = req.path;
   for (const f of c.rule.filters) {
@@ -174,7 +232,7 @@ function applyRule(c: Candidate, listener: CompiledListener, req: RouteRequest, 
       else if (r.path?.type === 'ReplacePrefixMatch') p = replacePrefix(req.path, c.match.path, r.path.replacePrefixMatch);
       const showPort = !((scheme === 'http' && port === 80) || (scheme === 'https' && port === 443));
       const location = `${scheme}://${host}${showPort ? `:${port}` : ''}${p}${req.query ? `?${req.query}` : ''}`;
-      return { ...result, status: r.statusCode ?? 302, location, reason: `${where}: RequestRedirect` };
+      return Object.assign(result, { status: r.statusCode ?? 302, location, reason: `${where}: RequestRedirect` });
     }
     if (f.type === 'URLRewrite') {
       const u = f.urlRewrite ?? {};
@@ -217,13 +275,16 @@ export function modifyHeaders(headers: Record<string, string>, m: Obj | undefine
 function chooseBackend(rule: CompiledRule, result: RouteResult, random: number | undefined, where: string): RouteResult {
   const refs = rule.backendRefs;
   result.backends = refs.map((b) => ({ ...b.backend, weight: b.weight }));
-  if (refs.length === 0) return { ...result, status: 500, reason: `${where} has no backendRefs: 500` };
+  if (refs.length === 0) return Object.assign(result, { status: 500, reason: `${where} has no backendRefs: 500` });
   const i = pickWeighted(refs.map((b) => b.weight), random);
-  if (i < 0) return { ...result, status: 500, reason: `${where}: every backendRef has weight 0: 500` };
+  if (i < 0) return Object.assign(result, { status: 500, reason: `${where}: every backendRef has weight 0: 500` });
   const chosen = refs[i];
   result.backend = { ...chosen.backend, weight: chosen.weight };
   if (chosen.filters.length > 0 && result.requestHeaders) for (const f of chosen.filters) if (f.type === 'RequestHeaderModifier') modifyHeaders(result.requestHeaders, f.requestHeaderModifier);
-  if (chosen.invalid) return { ...result, status: 500, reason: `${where} chose backend ${chosen.backend.namespace}/${chosen.backend.service}, which is invalid (${chosen.invalid}): 500` };
-  if ((chosen.backend.endpoints ?? []).length === 0) return { ...result, status: 503, reason: `${where} chose ${chosen.backend.namespace}/${chosen.backend.service}:${chosen.backend.port}, which has no ready endpoints: 503` };
-  return { ...result, status: 200, reason: `${where} sends to ${chosen.backend.namespace}/${chosen.backend.service}:${chosen.backend.port}${refs.length > 1 ? ` (weight ${chosen.weight} of ${refs.reduce((s, b) => s + b.weight, 0)})` : ''}` };
+  if (chosen.invalid) return Object.assign(result, { status: 500, reason: `${where} chose backend ${chosen.backend.namespace}/${chosen.backend.service}, which is invalid (${chosen.invalid}): 500` });
+  if ((chosen.backend.endpoints ?? []).length === 0) return Object.assign(result, { status: 503, reason: `${where} chose ${chosen.backend.namespace}/${chosen.backend.service}:${chosen.backend.port}, which has no ready endpoints: 503` });
+  // The result is this request's own object: finish it in place (same fields, same order as a copy would have).
+  result.status = 200;
+  result.reason = `${where} sends to ${chosen.backend.namespace}/${chosen.backend.service}:${chosen.backend.port}${refs.length > 1 ? ` (weight ${chosen.weight} of ${refs.reduce((s, b) => s + b.weight, 0)})` : ''}`;
+  return result;
 }

@@ -4,7 +4,7 @@
 // ssl-redirect, rate limits, canary choice, rewrite-target, proxy to the Service's ready endpoints.
 import type { Cluster } from '../cluster/cluster.js';
 import { canaryDecision } from './annotations.js';
-import { resolveServicePort, toRouteBackend } from './backends.js';
+import { resolveServicePort, toRouteBackend, type ResolvedService } from './backends.js';
 import type { IngressBackendRef, IngressEntryPoint, IngressLocation, IngressServer } from './ingress-compile.js';
 import { ingressHostMatches, prefixMatches } from './match.js';
 import type { RouteBackend, RouteRequest, RouteResult } from './types.js';
@@ -37,8 +37,11 @@ export function selectLocation(server: IngressServer, path: string): IngressLoca
 /** Per entry point, what every request through it repeats: its id. */
 const entryPointIds = new WeakMap<IngressEntryPoint, string>();
 
-/** A backend as every request through a location sees it: copied per request (routing sets weight, canary, protocol). */
-interface BackendHot { template: RouteBackend; sendsTo: string }
+/**
+ * A location's backend: resolved once; every request gets its own RouteBackend (routing sets weight, canary, protocol),
+ * built as backendOf builds it (an object literal: a spread copy that gains a field is far slower in V8).
+ */
+interface BackendHot { ns: string; ref: IngressBackendRef; resolved?: ResolvedService; sendsTo: string }
 
 /**
  * What routeIngress derives from a location alone, computed on its first request: the location belongs to one compiled
@@ -71,15 +74,14 @@ function locationHot(cluster: Cluster, serverName: string, loc: IngressLocation)
 }
 
 function backendHot(cluster: Cluster, ns: string, ref: IngressBackendRef, where: string): BackendHot {
-  const template = backendOf(cluster, ns, ref);
-  return { template, sendsTo: `${where} sends to ${template.namespace}/${template.service}:${template.port}` };
+  if (ref.resource) return { ns, ref, sendsTo: `${where} sends to ${ns}/:0` };
+  const resolved = resolveServicePort(cluster, ns, ref.service!.name, ref.service!.port);
+  return { ns, ref, resolved, sendsTo: `${where} sends to ${resolved.namespace}/${resolved.service}:${resolved.port}` };
 }
 
-/** A fresh copy of a location's backend (same fields, same order as backendOf gives). */
-function copyBackend(t: RouteBackend): RouteBackend {
-  const b = { ...t };
-  if (t.resource) b.endpoints = [];
-  return b;
+/** What backendOf(cluster, ns, ref) gives, without looking the Service port up again. */
+function backendFrom(h: BackendHot): RouteBackend {
+  return h.resolved ? toRouteBackend(h.resolved, 1) : { namespace: h.ns, service: '', port: 0, weight: 1, resource: h.ref.resource, endpoints: [] };
 }
 
 export function routeIngress(cluster: Cluster, ep: IngressEntryPoint, req: RouteRequest): RouteResult {
@@ -101,15 +103,15 @@ export function routeIngress(cluster: Cluster, ep: IngressEntryPoint, req: Route
   const wwwTarget = ep.nginx && ep.wwwRedirects.size > 0 ? ep.wwwRedirects.get(req.host) : undefined;
   if (wwwTarget) {
     const uri = req.query ? `${req.path}?${req.query}` : req.path;
-    return { ...result, status: 308, location: `${req.scheme}://${wwwTarget}${isDefaultPort(req.scheme, req.port) ? '' : `:${req.port}`}${uri}`, reason: `from-to-www-redirect: ${req.host} redirects to ${wwwTarget}` };
+    return Object.assign(result, { status: 308, location: `${req.scheme}://${wwwTarget}${isDefaultPort(req.scheme, req.port) ? '' : `:${req.port}`}${uri}`, reason: `from-to-www-redirect: ${req.host} redirects to ${wwwTarget}` });
   }
   if (ep.nginx && server.appRoot && req.path === '/') {
-    return { ...result, status: 302, location: `${req.scheme}://${rawHost}${server.appRoot}`, reason: `app-root on server "${serverName}" redirects / to ${server.appRoot}` };
+    return Object.assign(result, { status: 302, location: `${req.scheme}://${rawHost}${server.appRoot}`, reason: `app-root on server "${serverName}" redirects / to ${server.appRoot}` });
   }
   const loc = selectLocation(server, req.path);
   if (!loc || (!loc.backend && !loc.canary)) {
     const why = loc ? 'no rule path matched and no defaultBackend is set' : 'no location matched';
-    return { ...result, status: 404, reason: `server "${serverName}": ${why}; the controller's default backend answers 404` };
+    return Object.assign(result, { status: 404, reason: `server "${serverName}": ${why}; the controller's default backend answers 404` });
   }
   const hot = locationHot(cluster, serverName, loc);
   result.via = loc.ruleIndex >= 0
@@ -120,13 +122,13 @@ export function routeIngress(cluster: Cluster, ep: IngressEntryPoint, req: Route
   const requestUri = req.query ? `${req.path}?${req.query}` : req.path;
   if (ep.nginx) {
     const redirect = cfg.permanentRedirect ?? cfg.temporalRedirect;
-    if (redirect) return { ...result, status: redirect.code, location: redirect.url, reason: `${cfg.permanentRedirect ? 'permanent' : 'temporal'}-redirect on ${where}` };
+    if (redirect) return Object.assign(result, { status: redirect.code, location: redirect.url, reason: `${cfg.permanentRedirect ? 'permanent' : 'temporal'}-redirect on ${where}` });
     if (req.scheme === 'http' && (cfg.forceSslRedirect || (cfg.sslRedirect && server.tls))) {
       let uri = requestUri;
       if (!cfg.preserveTrailingSlash && uri.endsWith('/')) uri = uri.slice(0, -1);
       const httpsPort = req.httpsPort ?? 443;
       const location = `https://${req.host}${httpsPort === 443 ? '' : `:${httpsPort}`}${uri}`;
-      return { ...result, status: 308, location, reason: `${cfg.forceSslRedirect ? 'force-ssl-redirect' : 'ssl-redirect (the host has TLS)'} on ${where}` };
+      return Object.assign(result, { status: 308, location, reason: `${cfg.forceSslRedirect ? 'force-ssl-redirect' : 'ssl-redirect (the host has TLS)'} on ${where}` });
     }
     if (cfg.rateLimit) {
       const r = cfg.rateLimit;
@@ -138,11 +140,11 @@ export function routeIngress(cluster: Cluster, ep: IngressEntryPoint, req: Route
   let canary = false;
   let canaryWhy = '';
   const ns = hot.ns;
-  const primary = hot.primary ? copyBackend(hot.primary.template) : undefined;
+  const primary = hot.primary ? backendFrom(hot.primary) : undefined;
   const alternatives: RouteBackend[] = primary ? [primary] : [];
   if (loc.canary && ep.nginx) {
     const c = loc.canary;
-    const canaryBackend = hot.canary ? copyBackend(hot.canary.template) : undefined;
+    const canaryBackend = hot.canary ? backendFrom(hot.canary) : undefined;
     if (canaryBackend) {
       canaryBackend.canary = true;
       canaryBackend.weight = c.config.weight;
@@ -154,12 +156,12 @@ export function routeIngress(cluster: Cluster, ep: IngressEntryPoint, req: Route
     if (d.canary && c.backend) { chosen = c.backend; canary = true; }
   }
   result.backends = alternatives;
-  if (!chosen) return { ...result, status: 404, reason: `${where}: no backend; the controller's default backend answers 404` };
+  if (!chosen) return Object.assign(result, { status: 404, reason: `${where}: no backend; the controller's default backend answers 404` });
   const chosenNs = canary ? loc.canary!.ingress.metadata.namespace ?? 'default' : ns;
   let backend = canary ? alternatives[alternatives.length - 1] : primary!;
   if (chosen.resource) {
     result.backend = { namespace: chosenNs, service: '', port: 0, weight: 1, resource: chosen.resource };
-    return { ...result, status: 200, reason: `${where} sends to resource backend ${chosen.resource.kind}/${chosen.resource.name}` };
+    return Object.assign(result, { status: 200, reason: `${where} sends to resource backend ${chosen.resource.kind}/${chosen.resource.name}` });
   }
   let sendsTo = (canary ? hot.canary : hot.primary)!.sendsTo;
   let note = '';
@@ -175,7 +177,7 @@ export function routeIngress(cluster: Cluster, ep: IngressEntryPoint, req: Route
   result.backend = backend;
   if (canary) result.backend.canary = true;
   const canaryNote = loc.canary ? ` (canary ${canary ? 'chosen' : 'not chosen'}: ${canaryWhy})` : '';
-  if (backend.problem) return { ...result, status: 503, reason: `${where}: ${backend.problem}${canaryNote}; the controller answers 503` };
+  if (backend.problem) return Object.assign(result, { status: 503, reason: `${where}: ${backend.problem}${canaryNote}; the controller answers 503` });
   // rewrite-target: `rewrite "(?i)<path>" <target> break;` — the whole URI becomes the target with $n substituted.
   let path = req.path;
   if (ep.nginx && cfg.rewriteTarget && !loc.implicitRoot) {
