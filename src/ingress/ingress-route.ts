@@ -132,7 +132,15 @@ export function routeIngress(cluster: Cluster, ep: IngressEntryPoint, req: Route
     }
     if (cfg.rateLimit) {
       const r = cfg.rateLimit;
-      result.rateLimit = { ...(r.rps ? { rps: r.rps } : {}), ...(r.rpm ? { rpm: r.rpm } : {}), ...(r.connections ? { connections: r.connections } : {}), burst: (r.rps ?? r.rpm ?? 0) * r.burstMultiplier, statusCode: r.statusCode, ...(r.whitelist.length ? { whitelist: r.whitelist } : {}) };
+      // Field by field (a spread copy that gains fields is slow in V8); the order is the JSON contract's.
+      const rl = {} as NonNullable<RouteResult['rateLimit']>;
+      if (r.rps) rl.rps = r.rps;
+      if (r.rpm) rl.rpm = r.rpm;
+      if (r.connections) rl.connections = r.connections;
+      rl.burst = (r.rps ?? r.rpm ?? 0) * r.burstMultiplier;
+      rl.statusCode = r.statusCode;
+      if (r.whitelist.length) rl.whitelist = r.whitelist;
+      result.rateLimit = rl;
     }
     if (cfg.proxyReadTimeout) result.timeouts = { backendRequest: cfg.proxyReadTimeout };
   }
