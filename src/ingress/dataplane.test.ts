@@ -56,3 +56,33 @@ test('a deny-all namespace without an allow from the proxy namespace gets 504 th
   assert.deepEqual(allowed.dataPlane?.deniedEndpoints, []);
   assert.equal(allowed.backend?.endpoints?.length, 2);
 });
+
+test('what a snapshot fixes is reused, never shared: changing one answer leaves the next (and a fresh model\'s) unchanged', () => {
+  const ingress = `---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web, namespace: shop, annotations: {nginx.ingress.kubernetes.io/limit-rps: "5"}}
+spec:
+  rules: [{host: shop.example, http: {paths: [{path: /a, pathType: Prefix, backend: {service: {name: api, port: {number: 80}}}}]}}]
+`;
+  for (const [text, via] of [[BASE, undefined], [BASE + ALLOW_FROM_INFRA, undefined], [BASE + ingress, 'ingress:nginx'], [BASE + ALLOW_FROM_INFRA + ingress, 'gateway']] as const) {
+    const { model } = load(text);
+    const q = { url: 'http://shop.example/a?b=1', via };
+    const first = ask(model, q);
+    const want = JSON.stringify(ask(load(text).model, q));
+    assert.equal(first.status, text.includes('allow-edge') ? 200 : 504);
+    assert.equal(first.rateLimit?.rps, via === 'ingress:nginx' ? 5 : undefined);
+    assert.equal(JSON.stringify(first), want);
+    first.reason = 'changed';
+    first.status = 1;
+    if (first.requestHeaders) first.requestHeaders['x-podnet-source'] = '10.0.0.1';
+    // (endpoint and pod lists are the snapshot's own, shared read-only by every answer, as they always were)
+    first.backend!.weight = 7;
+    first.backend!.protocol = 'changed';
+    first.backends!.push(first.backend!);
+    first.via!.name = 'changed';
+    first.dataPlane!.deniedEndpoints.push('10.9.9.9:2');
+    if (first.rateLimit) first.rateLimit.rps = 1000;
+    assert.equal(JSON.stringify(ask(model, q)), want);
+  }
+});
