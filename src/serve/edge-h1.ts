@@ -369,6 +369,10 @@ class H1Conn {
     const cl = h['content-length'];
     if (h['transfer-encoding'] !== undefined || (cl !== undefined && cl !== '0')) {
       req.body = new Readable({ read: () => { if (!this.pausedForQueue) this.reader.resume(); } });
+      // A client that goes away mid-body destroys the stream with an error; whoever reads the body sees it through
+      // its own listener, and a body nobody reads (a 404, a redirect) must not turn it into an uncaught exception
+      // (node:http's IncomingMessage does not either).
+      req.body.on('error', () => undefined);
       this.current = req;
     }
     if (minor === 1) {
