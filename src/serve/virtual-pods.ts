@@ -13,6 +13,7 @@ import { createSocket } from 'node:dgram';
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
 import type { KubeObject } from '../api/types.js';
 import type { Cluster } from '../cluster/cluster.js';
+import { flatHeaders } from './headers.js';
 import { FAULT_ANNOTATION, faultHits, parsePodFault, PodFaultError, type PodFault } from './pod-faults.js';
 
 type Obj = Record<string, any>;
@@ -216,9 +217,7 @@ function netexecAnswer(pod: VirtualPodSpec, port: number): (req: IncomingMessage
       case '/header':
         return reply(200, headerValue(req, q.get('key') ?? ''));
       case '/headers': {
-        const h: Record<string, string> = {};
-        for (const [k, v] of Object.entries(req.headers)) if (k !== SOURCE_HEADER && v !== undefined) h[k] = Array.isArray(v) ? v.join(', ') : v;
-        return reply(200, JSON.stringify(h, null, 2) + '\n', 'application/json');
+        return reply(200, JSON.stringify(flatHeaders(req.headers, SOURCE_HEADER), null, 2) + '\n', 'application/json');
       }
       case '/healthz':
         return reply(200, 'ok');

@@ -12,7 +12,8 @@ import type { FlowRecord } from './flows.js';
 import type { Snapshot } from './snapshot.js';
 import { PodReferenceError, resolvePodReference } from '../../cluster/refs.js';
 import { meshModelOf } from '../../mesh/index.js';
-import type { MeshHttpResult, MeshRuntime } from './mesh-runtime.js';
+import type { HttpAnswer, MeshHttpResult, MeshRuntime } from './mesh-runtime.js';
+import { flatHeaders } from '../headers.js';
 
 export interface ExecResult {
   stdout: string;
@@ -291,8 +292,7 @@ async function curlThroughMesh(ctx: ExecContext, runtime: MeshRuntime, pod: stri
   if (!clientProxy && (!dstPod || t.verdict === 'dropped')) return undefined;
   const [sv, svcName] = service ? service.ref.split('/', 2) : [];
   const to = clientProxy ? { kind: 'Service' as const, namespace: sv, name: svcName } : { kind: 'Pod' as const, namespace: dstPod!.split('/')[0], name: dstPod!.split('/')[1] };
-  const headers: Record<string, string> = { host: url.host, 'user-agent': 'curl/8.5.0', accept: '*/*', ...c.headers };
-  if (c.data !== undefined) headers['content-type'] ??= 'application/x-www-form-urlencoded';
+  const headers = curlHeaders(c, url);
   const r = await runtime.request({
     mesh, from: pod, to, port: clientProxy ? service!.port : dstPort, method: c.head ? 'HEAD' : c.method ?? 'GET', path: url.pathname + url.search,
     headers, body: c.data, timeoutMs: c.timeoutMs, ...(clientProxy ? {} : { firstTrace: t, ...(service ? { service: { namespace: sv, name: svcName } } : {}) }),
@@ -328,49 +328,47 @@ function meshCurlResult(ctx: ExecContext, pod: string, url: URL, host: string, p
   return { stdout: (c.include || c.head ? head : '') + (c.head ? '' : a.body), stderr: explain, exitCode: 0, trace: t };
 }
 
+/** The request headers curl sends (`-H` ones last, as curl lets them replace its own). */
+function curlHeaders(c: CurlArgs, url: URL): Record<string, string> {
+  const headers: Record<string, string> = { host: url.host, 'user-agent': 'curl/8.5.0', accept: '*/*', ...c.headers };
+  if (c.data !== undefined) headers['content-type'] ??= 'application/x-www-form-urlencoded';
+  return headers;
+}
+
+/** A whole answer: status, headers (one string per name) and the body as text. */
+function readAnswer(res: http.IncomingMessage): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (d: Buffer) => chunks.push(d));
+    res.on('error', reject);
+    res.on('end', () => resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: flatHeaders(res.headers), body: Buffer.concat(chunks).toString('utf8') }));
+  });
+}
+
 /** One HTTP request to a virtual pod for the mesh runtime, settled within `budgetMs`. */
-export function sendToPod(target: { host: string; port: number } | undefined, req: { method: string; path: string; headers: Record<string, string>; body?: string }, budgetMs: number, srcIP: string): Promise<{ status: number; statusText: string; headers: Record<string, string>; body: string } | { error: 'timeout' | 'reset' | 'refused' }> {
+export function sendToPod(target: { host: string; port: number } | undefined, req: { method: string; path: string; headers: Record<string, string>; body?: string }, budgetMs: number, srcIP: string): Promise<HttpAnswer | { error: 'timeout' | 'reset' | 'refused' }> {
   if (!target) return Promise.resolve({ error: 'refused' });
   return new Promise((resolve) => {
     let settled = false;
-    const settle = (v: Parameters<typeof resolve>[0]) => { if (!settled) { settled = true; clearTimeout(timer); resolve(v); } };
+    const settle = (v: HttpAnswer | { error: 'timeout' | 'reset' | 'refused' }) => { if (!settled) { settled = true; clearTimeout(timer); resolve(v); } };
     const r = http.request({ host: target.host, port: target.port, method: req.method, path: req.path, headers: { ...req.headers, [SOURCE_HEADER]: srcIP }, agent: false });
     const timer = setTimeout(() => { settle({ error: 'timeout' }); r.destroy(); }, budgetMs);
     r.on('error', (e: NodeJS.ErrnoException) => settle({ error: e.code === 'ECONNREFUSED' ? 'refused' : 'reset' }));
-    r.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (d: Buffer) => chunks.push(d));
-      res.on('error', () => settle({ error: 'reset' }));
-      res.on('end', () => {
-        const h: Record<string, string> = {};
-        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h[k] = Array.isArray(v) ? v.join(', ') : v;
-        settle({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: h, body: Buffer.concat(chunks).toString('utf8') });
-      });
-    });
+    r.on('response', (res) => { readAnswer(res).then(settle, () => settle({ error: 'reset' })); });
     r.end(req.body);
   });
 }
 
-function send(target: { host: string; port: number }, tls: boolean, c: CurlArgs, url: URL, srcIP: string): Promise<{ status: number; statusText: string; headers: Record<string, string>; body: string }> {
+function send(target: { host: string; port: number }, tls: boolean, c: CurlArgs, url: URL, srcIP: string): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { host: url.host, 'user-agent': 'curl/8.5.0', accept: '*/*', ...c.headers, [SOURCE_HEADER]: srcIP };
-    if (c.data !== undefined) headers['content-type'] ??= 'application/x-www-form-urlencoded';
+    const headers = { ...curlHeaders(c, url), [SOURCE_HEADER]: srcIP };
     const opts = { host: target.host, port: target.port, method: c.head ? 'HEAD' : c.method ?? 'GET', path: url.pathname + url.search, headers, timeout: c.timeoutMs, agent: false as const };
     const req = tls
       ? https.request({ ...opts, servername: isIP(url.hostname) ? undefined : url.hostname, rejectUnauthorized: !c.insecure })
       : http.request(opts);
     req.on('timeout', () => req.destroy(new Error('Operation timed out')));
     req.on('error', reject);
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (d: Buffer) => chunks.push(d));
-      res.on('error', reject);
-      res.on('end', () => {
-        const h: Record<string, string> = {};
-        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h[k] = Array.isArray(v) ? v.join(', ') : v;
-        resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: h, body: Buffer.concat(chunks).toString('utf8') });
-      });
-    });
+    req.on('response', (res) => { readAnswer(res).then(resolve, reject); });
     req.end(c.data);
   });
 }

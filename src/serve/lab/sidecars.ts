@@ -8,6 +8,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { meshModelOf, requestLabels } from '../../mesh/index.js';
 import { podsOf, SOURCE_HEADER } from '../virtual-pods.js';
+import { flatHeaders } from '../headers.js';
 import { inboundGate } from './mesh-runtime.js';
 import type { MeshTelemetry } from './mesh-telemetry.js';
 import type { Snapshot } from './snapshot.js';
@@ -67,8 +68,7 @@ export class InboundSidecars {
     const started = Date.now();
     const snap = this.snapshot();
     const mesh = meshModelOf(snap.cluster);
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    const headers = flatHeaders(req.headers);
     const sourceIP = headers[SOURCE_HEADER] ?? '';
     const from = this.podAt(sourceIP);
     const method = req.method ?? 'GET';
