@@ -77,7 +77,7 @@ export class Lab {
     this.now = opts.now ?? Date.now;
     this.fleet = new Fleet(opts.host ?? '127.0.0.1', this.graceMs, this.random);
     this.mesh = new MeshRuntime({
-      network: (from, ip, port) => trace(this.snapshot.cluster, { from, to: `${ip.includes(':') ? `[${ip}]` : ip}:${port}`, seed: Math.floor(this.random() * 2 ** 31), components: { ...this.snapshot.components, mesh: undefined } }),
+      network: (from, ip, port) => trace(this.snapshot.cluster, { from, to: `${ip.includes(':') ? `[${ip}]` : ip}:${port}`, seed: Math.floor(this.random() * 2 ** 31), components: this.snapshot.networkComponents }),
       send: (ip, port, req, budgetMs, sourceIP) => sendToPod(this.fleet.addressOf(ip, port), req, budgetMs, sourceIP),
       now: this.now,
       random: this.random,
@@ -104,8 +104,9 @@ export class Lab {
     p('building the cluster', 0, 4);
     this.snapshot = buildSnapshot(this.set, 1);
     p(`starting ${this.snapshot.cluster.pods().length} virtual pods`, 1, 4);
-    this.reportFaultErrors(await this.fleet.sync(this.snapshot.cluster));
-    await this.sidecars.sync(this.snapshot, true);
+    const synced = await this.fleet.sync(this.snapshot.cluster);
+    this.reportFaultErrors(synced);
+    await this.sidecars.sync(this.snapshot, synced.pods);
     p('starting cluster DNS', 2, 4);
     this.dns.setModel(this.snapshot.dns);
     await this.dns.start();
@@ -293,8 +294,9 @@ export class Lab {
       const snap = buildSnapshot(this.set, this.snapshot.version + 1);
       const prev = this.snapshot;
       // Pods first (new endpoints listen before anything routes to them), then the models that route.
-      this.reportFaultErrors(await this.fleet.sync(snap.cluster));
-      await this.sidecars.sync(snap, true);
+      const synced = await this.fleet.sync(snap.cluster);
+      this.reportFaultErrors(synced);
+      await this.sidecars.sync(snap, synced.pods);
       this.snapshot = snap;
       this.dns.setModel(snap.dns);
       await this.syncEdges();
@@ -333,10 +335,9 @@ function strictMtlsRejects(snap: Snapshot, pod: string, port: number): PeerAuthn
   const mesh = meshModelOf(snap.cluster);
   if (!mesh.active) return undefined;
   const [ns, name] = pod.split('/', 2);
+  // Defined only for pods with a sidecar or in ambient; STRICT means STRICT for both.
   const pa = mesh.peerAuthentication(ns, name, port);
-  const plane = mesh.membership(ns, name)?.dataPlane;
-  // ztunnel treats DISABLE as PERMISSIVE; STRICT is STRICT for both data planes.
-  return pa?.mode === 'STRICT' && (plane === 'sidecar' || plane === 'ambient') ? pa : undefined;
+  return pa?.mode === 'STRICT' ? pa : undefined;
 }
 
 const podIPs = new WeakMap<Snapshot, Map<string, string>>();

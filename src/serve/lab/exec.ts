@@ -61,7 +61,7 @@ function seedOf(ctx: ExecContext): number {
 }
 
 function runTrace(ctx: ExecContext, from: string, to: string, protocol: 'TCP' | 'UDP' = 'TCP', withoutMesh = false): TraceResult {
-  const components = withoutMesh ? { ...ctx.snapshot.components, mesh: undefined } : ctx.snapshot.components;
+  const components = withoutMesh ? ctx.snapshot.networkComponents : ctx.snapshot.components;
   try {
     return trace(ctx.snapshot.cluster, { from, to, seed: seedOf(ctx), protocol, components });
   } catch (e) {

@@ -47,12 +47,13 @@ export class Fleet {
   }
 
   /** Makes the fleet match the cluster's pods: starts new pod ports, drains removed ones. */
-  async sync(cluster: Cluster): Promise<{ started: number; draining: number; faultErrors: string[] }> {
+  async sync(cluster: Cluster): Promise<{ started: number; draining: number; faultErrors: string[]; pods: VirtualPodSpec[] }> {
     const want = new Map<string, { pod: VirtualPodSpec; port: number; protocol: 'TCP' | 'UDP' }>();
     const faultErrors: string[] = [];
     const annotatedBefore = new Map(this.annotated);
     this.annotated.clear();
-    for (const pod of podsOf(cluster)) {
+    const pods = podsOf(cluster);
+    for (const pod of pods) {
       const key = `${pod.namespace}/${pod.name}`;
       if (pod.fault) this.annotated.set(key, pod.fault);
       if (pod.faultError) faultErrors.push(pod.faultError);
@@ -77,7 +78,7 @@ export class Fleet {
       this.live.set(id, e);
       this.byEndpoint.set(endpointKey(pod.podIP, port, protocol), e);
     }));
-    return { started: toStart.length, draining, faultErrors };
+    return { started: toStart.length, draining, faultErrors, pods };
   }
 
   private drain(e: Entry): void {

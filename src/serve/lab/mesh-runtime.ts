@@ -221,7 +221,7 @@ export class MeshRuntime {
         return done({ connectFailure: true, durationMs: io.now() - t0 }, 'connect failure (dropped by the network)');
       }
       if (!ev.allowed) {
-        for (const h of ev.hops.filter((x) => x.proxy !== 'envoy-outbound')) lines.push(`${h.proxy === 'ztunnel' ? 'ztunnel' : h.proxy === 'linkerd-proxy' ? 'linkerd-proxy' : 'sidecar (inbound)'} of ${h.pod}: ${h.lines.join('; ')}`);
+        lines.push(...serverSideLines(ev));
         if (ev.status !== undefined && ev.status !== 503) {
           // The server's proxy answers (403 RBAC, 401 JWT, Linkerd's 403).
           const body = ev.status === 403 ? ENVOY_BODIES.RBAC : ev.status === 401 ? 'Jwt verification fails' : '';
@@ -232,7 +232,7 @@ export class MeshRuntime {
         last.error = 'reset';
         return done({ reset: true, durationMs: io.now() - t0 }, `connection reset: ${ev.reason}`);
       }
-      for (const h of ev.hops.filter((x) => x.proxy !== 'envoy-outbound')) lines.push(`${h.proxy === 'ztunnel' ? 'ztunnel' : h.proxy === 'linkerd-proxy' ? 'linkerd-proxy' : 'sidecar (inbound)'} of ${h.pod}: ${h.lines.join('; ')}`);
+      lines.push(...serverSideLines(ev));
       const headers = this.upstreamHeaders(req, ev, i, traceId, clientProxy ? clientSpanId : undefined, requestId);
       const path = ev.route?.rewrittenPath ?? req.path;
       const limit = Math.max(1, Math.min(budgetMs ?? Infinity, req.timeoutMs - (t0 - started)));
@@ -482,6 +482,11 @@ export function inboundGate(mesh: MeshModel, fromPod: string, toPod: string, por
   const headers: Record<string, string> = {};
   if (ev.mtls && plane === 'sidecar') headers['x-forwarded-client-cert'] = xfcc(mesh, toPod, ev.sourcePrincipal);
   return { evaluation: ev, action: 'pass', headers };
+}
+
+/** What the server side's proxy (inbound Envoy, ztunnel, linkerd-proxy) did, one line per hop. */
+function serverSideLines(ev: MeshEvaluation): string[] {
+  return ev.hops.filter((h) => h.proxy !== 'envoy-outbound').map((h) => `${h.proxy === 'ztunnel' ? 'ztunnel' : h.proxy === 'linkerd-proxy' ? 'linkerd-proxy' : 'sidecar (inbound)'} of ${h.pod}: ${h.lines.join('; ')}`);
 }
 
 /** The inbound sidecar's x-forwarded-client-cert for an mTLS peer (Envoy's SANITIZE_SET with By, Hash, Subject, URI);

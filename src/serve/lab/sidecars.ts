@@ -7,7 +7,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { meshModelOf, requestLabels } from '../../mesh/index.js';
-import { podsOf, SOURCE_HEADER } from '../virtual-pods.js';
+import { SOURCE_HEADER, type VirtualPodSpec } from '../virtual-pods.js';
 import { flatHeaders } from '../headers.js';
 import { inboundGate } from './mesh-runtime.js';
 import type { MeshTelemetry } from './mesh-telemetry.js';
@@ -29,12 +29,12 @@ export class InboundSidecars {
     private readonly host = '127.0.0.1',
   ) {}
 
-  /** Starts a listener for every TCP port of every pod with a mesh proxy (when edges need them), stops the rest. */
-  async sync(snap: Snapshot, wanted: boolean): Promise<void> {
+  /** Starts a listener for every TCP port of every served pod with a mesh proxy, stops the rest. */
+  async sync(snap: Snapshot, pods: readonly VirtualPodSpec[]): Promise<void> {
     const mesh = meshModelOf(snap.cluster);
     const want = new Map<string, { pod: string; ip: string; port: number }>();
-    if (wanted && mesh.active) {
-      for (const p of podsOf(snap.cluster)) {
+    if (mesh.active) {
+      for (const p of pods) {
         const pod = `${p.namespace}/${p.name}`;
         if ((mesh.membership(p.namespace, p.name)?.dataPlane ?? 'none') === 'none') continue;
         for (const port of p.ports) want.set(`${pod}|${p.podIP}|${port}`, { pod, ip: p.podIP, port });

@@ -15,6 +15,8 @@ export interface Snapshot {
   readonly cluster: Cluster;
   readonly dns: DnsModel;
   readonly components: TraceComponents;
+  /** The same without the mesh hops: the network path alone, for the lab's mesh runtime (it acts the sidecars out). */
+  readonly networkComponents: TraceComponents;
   readonly builtAt: Date;
   /** Milliseconds spent building (load + controllers + DNS compile). */
   readonly buildMs: number;
@@ -92,5 +94,6 @@ export function buildSnapshot(set: ManifestSet, version: number): Snapshot {
   const cluster = Cluster.build(objects, diagnostics, config);
   // A serial that changes with every snapshot, as CoreDNS's does when objects change.
   const dns = compileDns(cluster, { serial: Math.floor(Date.now() / 1000) + version });
-  return { version, cluster, dns, components: defaultComponents(), builtAt: new Date(), buildMs: performance.now() - t0 };
+  const components = defaultComponents();
+  return { version, cluster, dns, components, networkComponents: { ...components, mesh: undefined }, builtAt: new Date(), buildMs: performance.now() - t0 };
 }
