@@ -52,7 +52,7 @@ export { evaluateAuthz, policiesForWorkload, type AuthzDecision, type AuthzReque
 export { peerAuthnMode, type PeerAuthnDecision, type MtlsMode } from './peer-authn.js';
 export { routeRequest, findVirtualService, DEFAULT_RETRIES, type RouteDecision, type RouteRequest } from './routing.js';
 export { effectiveTrafficPolicy, findDestinationRule, type EffectiveTrafficPolicy, type OutlierDetectionConfig } from './traffic-policy.js';
-export { newOutlierState, recordResponse, tick, isEjected, ejectedHosts, healthyHosts, type OutlierState, type OutlierEvent } from './outlier.js';
+export { newOutlierState, withHosts, recordResponse, tick, isEjected, ejectedHosts, healthyHosts, type OutlierState, type OutlierEvent } from './outlier.js';
 export { evaluateLinkerd, type LinkerdDecision } from './linkerd.js';
 export { analyzeMesh } from './analyze.js';
 export { MeshCodes } from './codes.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ejectedHosts, healthyHosts, newOutlierState, recordResponse, tick, type OutlierState } from './outlier.js';
+import { ejectedHosts, healthyHosts, newOutlierState, recordResponse, tick, withHosts, type OutlierState } from './outlier.js';
 import type { OutlierDetectionConfig } from './traffic-policy.js';
 
 const CFG: OutlierDetectionConfig = { consecutive5xxErrors: 3, intervalMs: 1000, baseEjectionTimeMs: 30_000, maxEjectionPercent: 50, minHealthPercent: 0 };
@@ -54,4 +54,13 @@ test('consecutiveGatewayErrors counts only 502/503/504', () => {
   assert.deepEqual(ejectedHosts(s), []);
   ({ s } = feed(s, 'a', [502, 503], 0));
   assert.deepEqual(ejectedHosts(s), ['a']);
+});
+
+test('a host that joins the cluster starts clean; known hosts keep their counters', () => {
+  const cfg = { consecutive5xxErrors: 2, intervalMs: 1000, baseEjectionTimeMs: 30_000, maxEjectionPercent: 100, minHealthPercent: 0 };
+  const s = recordResponse(newOutlierState(cfg, ['a']), 'a', 503, 0).state;
+  assert.equal(withHosts(s, ['a']), s, 'nothing new: the same state');
+  const grown = withHosts(s, ['a', 'b']);
+  assert.deepEqual(grown.hosts, { a: { consecutive5xx: 1, consecutiveGateway: 1, ejections: 0 }, b: { consecutive5xx: 0, consecutiveGateway: 0, ejections: 0 } });
+  assert.deepEqual(ejectedHosts(recordResponse(grown, 'a', 500, 1).state), ['a']);
 });

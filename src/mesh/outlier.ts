@@ -15,8 +15,16 @@ export interface OutlierState { config: OutlierDetectionConfig; hosts: Readonly<
 
 export interface OutlierEvent { host: string; event: 'eject' | 'return'; atMs: number; untilMs?: number; reason: string }
 
+const freshHost = (): HostState => ({ consecutive5xx: 0, consecutiveGateway: 0, ejections: 0 });
+
 export function newOutlierState(config: OutlierDetectionConfig, hosts: readonly string[]): OutlierState {
-  return { config, hosts: Object.fromEntries(hosts.map((h) => [h, { consecutive5xx: 0, consecutiveGateway: 0, ejections: 0 }])) };
+  return { config, hosts: Object.fromEntries(hosts.map((h) => [h, freshHost()])) };
+}
+
+/** Hosts that joined the cluster (new endpoints) start with clean counters; the state is returned as is otherwise. */
+export function withHosts(s: OutlierState, hosts: readonly string[]): OutlierState {
+  const added = hosts.filter((h) => !s.hosts[h]);
+  return added.length ? { ...s, hosts: { ...s.hosts, ...Object.fromEntries(added.map((h) => [h, freshHost()])) } } : s;
 }
 
 export function isEjected(s: OutlierState, host: string): boolean {

@@ -9,7 +9,7 @@
 // - both report Istio's metrics, one span each, and the request lands in the service graph (mesh-telemetry.ts).
 // Answers the proxies make themselves use Envoy's bodies and response flags (envoyproxy.io access-log RESPONSE_FLAGS).
 import { createHash, randomBytes } from 'node:crypto';
-import { newOutlierState, recordResponse, requestLabels, runWithRetriesAsync, tick, workloadOf, type AttemptOutcome, type MeshEndpoint, type MeshEvaluation, type MeshModel, type OutlierEvent, type OutlierState, type RetryResult } from '../../mesh/index.js';
+import { ejectedHosts, newOutlierState, withHosts, recordResponse, requestLabels, runWithRetriesAsync, tick, workloadOf, type AttemptOutcome, type MeshEndpoint, type MeshEvaluation, type MeshModel, type OutlierEvent, type OutlierState, type RetryResult } from '../../mesh/index.js';
 import type { TraceResult } from '../../trace/trace.js';
 import type { MeshTelemetry } from './mesh-telemetry.js';
 
@@ -134,12 +134,11 @@ export class MeshRuntime {
     const ejected = (): Set<string> | undefined => {
       const od = ev.trafficPolicy?.outlierDetection;
       if (!outlierKey || !od || !ev.candidates) return undefined;
-      let s = this.outliers.get(outlierKey) ?? newOutlierState(od, ev.candidates);
-      for (const h of ev.candidates) if (!s.hosts[h]) s = { ...s, hosts: { ...s.hosts, [h]: { consecutive5xx: 0, consecutiveGateway: 0, ejections: 0 } } };
-      const t = tick(s, io.now());
+      const prev = this.outliers.get(outlierKey);
+      const t = tick(prev ? withHosts(prev, ev.candidates) : newOutlierState(od, ev.candidates), io.now());
       for (const e of t.events) { this.pushEvent({ ...e, client: req.from, cluster: cluster! }); lines.push(`outlier detection (${req.from}): ${e.host} returns to the pool: ${e.reason}`); }
       this.outliers.set(outlierKey, t.state);
-      const out = new Set(Object.entries(t.state.hosts).filter(([h, st]) => st.ejectedUntilMs !== undefined && ev.candidates!.includes(h)).map(([h]) => h));
+      const out = new Set(ejectedHosts(t.state).filter((h) => ev.candidates!.includes(h)));
       // Panic mode: below minHealthPercent healthy hosts, Envoy balances over all of them (Istio's default is 0: never).
       const healthyPct = ((ev.candidates.length - out.size) * 100) / ev.candidates.length;
       return od.minHealthPercent > 0 && healthyPct < od.minHealthPercent ? undefined : out;
@@ -158,7 +157,7 @@ export class MeshRuntime {
     };
     const proxyAnswer = (status: number, body: string, flags: string, extra: Record<string, string> = {}): Omit<MeshHttpResult, 'traceId' | 'lines' | 'tries' | 'evaluation'> => ({
       kind: 'response', answeredBy: 'client-sidecar', responseFlags: flags,
-      answer: { status, statusText: STATUS_TEXT[status] ?? '', headers: { 'content-length': String(Buffer.byteLength(body)), 'content-type': 'text/plain', date: new Date(io.now()).toUTCString(), server: 'envoy', ...extra }, body },
+      answer: envoyAnswer(status, body, 'envoy', io.now(), extra),
     });
 
     // Answers the client sidecar makes without an upstream: no route, redirect, direct response, fault abort, no
@@ -225,7 +224,7 @@ export class MeshRuntime {
         if (ev.status !== undefined && ev.status !== 503) {
           // The server's proxy answers (403 RBAC, 401 JWT, Linkerd's 403).
           const body = ev.status === 403 ? ENVOY_BODIES.RBAC : ev.status === 401 ? 'Jwt verification fails' : '';
-          last = { ...last, answer: { status: ev.status, statusText: STATUS_TEXT[ev.status] ?? '', headers: { 'content-length': String(Buffer.byteLength(body)), 'content-type': 'text/plain', date: new Date(io.now()).toUTCString(), server: 'istio-envoy' }, body }, by: 'server-sidecar' };
+          last = { ...last, answer: envoyAnswer(ev.status, body, 'istio-envoy', io.now()), by: 'server-sidecar' };
           this.serverSpan(req, ev, traceId, clientProxy ? clientSpanId : undefined, spanName, requestId, t0, io.now(), ev.status, '-');
           return done({ status: ev.status, durationMs: io.now() - t0 }, `${ev.status} from the server's proxy: ${ev.reason}`);
         }
@@ -482,6 +481,11 @@ export function inboundGate(mesh: MeshModel, fromPod: string, toPod: string, por
   const headers: Record<string, string> = {};
   if (ev.mtls && plane === 'sidecar') headers['x-forwarded-client-cert'] = xfcc(mesh, toPod, ev.sourcePrincipal);
   return { evaluation: ev, action: 'pass', headers };
+}
+
+/** An answer Envoy makes itself (the client's sidecar says `server: envoy`, the server's `istio-envoy`). */
+function envoyAnswer(status: number, body: string, server: string, nowMs: number, extra: Record<string, string> = {}): HttpAnswer {
+  return { status, statusText: STATUS_TEXT[status] ?? '', headers: { 'content-length': String(Buffer.byteLength(body)), 'content-type': 'text/plain', date: new Date(nowMs).toUTCString(), server, ...extra }, body };
 }
 
 /** What the server side's proxy (inbound Envoy, ztunnel, linkerd-proxy) did, one line per hop. */
