@@ -49,16 +49,15 @@ export class EntryPointError extends Error {}
 
 const cache = new WeakMap<Cluster, RoutingModel>();
 
-/** Compiles Ingresses (per IngressClass) and Gateway API objects (per Gateway) into route tables with status. */
-const models = new WeakMap<Cluster, RoutingModel>();
-
 /** The routing model for a cluster, compiled once per Cluster (clusters are immutable snapshots). */
 export function routingModelOf(cluster: Cluster): RoutingModel {
-  let m = models.get(cluster);
-  if (!m) models.set(cluster, (m = compileRouting(cluster)));
-  return m;
+  return compileRouting(cluster);
 }
 
+/**
+ * Compiles Ingresses (per IngressClass) and Gateway API objects (per Gateway) into route tables with status; once per
+ * Cluster (the result is cached: calling again with the same snapshot returns the same model).
+ */
 export function compileRouting(cluster: Cluster): RoutingModel {
   const cached = cache.get(cluster);
   if (cached) return cached;

@@ -2,8 +2,7 @@
 // Ingress class and each served Gateway — built for one snapshot. A new snapshot gets new proxies; the old ones finish
 // what they carry and close after the grace period.
 import type net from 'node:net';
-import { compileRouting } from '../../ingress/index.js';
-import { proxyPods } from '../../ingress/index.js';
+import { proxyPods, routingModelOf } from '../../ingress/index.js';
 import { EdgeProxy } from '../http-proxy.js';
 import type { Snapshot } from './snapshot.js';
 
@@ -27,7 +26,7 @@ export function setPublicPorts(e: Edge, http: number, https: number): void {
 }
 
 export async function startEdges(snap: Snapshot, resolve: (endpoint: string) => { host: string; port: number } | undefined, log: (entryPoint: string, line: string) => void): Promise<Edge[]> {
-  const model = compileRouting(snap.cluster);
+  const model = routingModelOf(snap.cluster);
   const edges: Edge[] = [];
   try {
     for (const ep of model.entryPoints.filter((e) => e.active)) {

@@ -7,6 +7,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { meshModelOf, requestLabels } from '../../mesh/index.js';
+import { routingModelOf } from '../../ingress/index.js';
 import { SOURCE_HEADER, type VirtualPodSpec } from '../virtual-pods.js';
 import { flatHeaders } from '../headers.js';
 import { inboundGate } from './mesh-runtime.js';
@@ -29,11 +30,12 @@ export class InboundSidecars {
     private readonly host = '127.0.0.1',
   ) {}
 
-  /** Starts a listener for every TCP port of every served pod with a mesh proxy, stops the rest. */
+  /** Starts a listener for every TCP port of every served pod with a mesh proxy, stops the rest; none without an
+   * active Ingress class or Gateway (nothing else sends through them). */
   async sync(snap: Snapshot, pods: readonly VirtualPodSpec[]): Promise<void> {
     const mesh = meshModelOf(snap.cluster);
     const want = new Map<string, { pod: string; ip: string; port: number }>();
-    if (mesh.active) {
+    if (mesh.active && routingModelOf(snap.cluster).entryPoints.some((e) => e.active)) {
       for (const p of pods) {
         const pod = `${p.namespace}/${p.name}`;
         if ((mesh.membership(p.namespace, p.name)?.dataPlane ?? 'none') === 'none') continue;
