@@ -17,9 +17,9 @@ function dnsModel(cluster: Cluster): DnsModel {
 }
 
 /** Resolves a name from a pod through src/dns: every name the resolver tried, and the A record or CNAME it got. */
-export function resolveWithClusterDns(cluster: Cluster, pod: string, name: string): DnsStepResult {
+export function resolveWithClusterDns(cluster: Cluster, pod: string, name: string, model: DnsModel = dnsModel(cluster)): DnsStepResult {
   let l;
-  try { l = dnsModel(cluster).resolveFromPod(pod, name, 'A'); } catch (e) {
+  try { l = model.resolveFromPod(pod, name, 'A'); } catch (e) {
     if (e instanceof PodNotFoundError) return { rcode: 'SERVFAIL', tried: [], text: e.message };
     throw e;
   }
@@ -52,6 +52,9 @@ export function evaluateWithPolicyEngine(cluster: Cluster, q: PolicyQuery): Poli
   };
 }
 
-export function defaultComponents(): TraceComponents {
-  return { dns: resolveWithClusterDns, policy: evaluateWithPolicyEngine, externalAddress: ingressAddressFor, ingress: routeAtDataPlane, mesh: meshHops };
+/** The engines the trace plugs in; `compiled` is a DNS model already compiled for one cluster (the lab's snapshot),
+ * used when that cluster is traced. */
+export function defaultComponents(compiled?: { cluster: Cluster; dns: DnsModel }): TraceComponents {
+  const dns = compiled ? (cluster: Cluster, pod: string, name: string) => resolveWithClusterDns(cluster, pod, name, cluster === compiled.cluster ? compiled.dns : dnsModel(cluster)) : resolveWithClusterDns;
+  return { dns, policy: evaluateWithPolicyEngine, externalAddress: ingressAddressFor, ingress: routeAtDataPlane, mesh: meshHops };
 }

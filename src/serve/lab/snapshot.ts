@@ -94,6 +94,7 @@ export function buildSnapshot(set: ManifestSet, version: number): Snapshot {
   const cluster = Cluster.build(objects, diagnostics, config);
   // A serial that changes with every snapshot, as CoreDNS's does when objects change.
   const dns = compileDns(cluster, { serial: Math.floor(Date.now() / 1000) + version });
-  const components = defaultComponents();
+  // The trace resolves names with the snapshot's own DNS model instead of compiling a second one.
+  const components = defaultComponents({ cluster, dns });
   return { version, cluster, dns, components, networkComponents: { ...components, mesh: undefined }, builtAt: new Date(), buildMs: performance.now() - t0 };
 }
