@@ -365,9 +365,7 @@ class Forward extends UpstreamExchange {
   private headers: Record<string, string | string[]> = {};
   /** The upstream's headers as parsed, when they go to an H1Response unchanged (no response header filter). */
   private raw: string[] | null = null;
-  private chunks: Buffer[] = [];
-  private size = 0;
-  private streaming = false;
+  private readonly body = new AnswerBody();
   constructor(
     head: string,
     private readonly method: string,
@@ -393,12 +391,9 @@ class Forward extends UpstreamExchange {
   }
 
   onData(chunk: Buffer): boolean {
-    if (!this.streaming) {
-      this.chunks.push(chunk);
-      this.size += chunk.length;
-      if (this.size <= 65536) return true;
-      this.streaming = true;
-      const res = this.res;
+    const res = this.res;
+    if (!this.body.streaming) {
+      if (this.body.add(chunk)) return true;
       try {
         if (this.raw !== null) (res as H1Response).writeHeadRelayed(this.status, this.raw, true);
         else res.writeHead(this.status, this.headers);
@@ -406,12 +401,9 @@ class Forward extends UpstreamExchange {
         this.pool.abort(this, e as Error);
         return false;
       }
-      let ok = true;
-      for (const c of this.chunks) ok = res.write(c);
-      this.chunks = [];
-      return ok || this.wait();
+      return this.body.startStreaming(res) || this.wait();
     }
-    return this.res.write(chunk) || this.wait();
+    return res.write(chunk) || this.wait();
   }
 
   /** Backpressure: read on when the client drained, give up when it went away. */
@@ -425,7 +417,7 @@ class Forward extends UpstreamExchange {
   }
 
   onComplete(): void {
-    if (this.streaming) {
+    if (this.body.streaming) {
       this.res.end();
       this.done(null);
       return;
@@ -439,10 +431,10 @@ class Forward extends UpstreamExchange {
 
   /** The buffered answer: head and body in one write. */
   finish(): void {
-    const body = bufferedBody(this.chunks, this.size);
+    const body = this.body.whole();
     try {
       if (this.raw !== null) (this.res as H1Response).writeHeadRelayed(this.status, this.raw, this.method === 'HEAD');
-      else this.res.writeHead(this.status, withBodyLength(this.headers, this.method === 'HEAD', this.size));
+      else this.res.writeHead(this.status, withBodyLength(this.headers, this.method === 'HEAD', body.length));
       this.res.end(body);
     } catch (e) {
       this.done(e as Error);
@@ -471,10 +463,7 @@ class ResponseRelay {
   private status = 0;
   private headers: Record<string, string | string[]> = {};
   /** The upstream's headers as parsed, when they go to an H1Response unchanged (no response header filter). */
-  private raw: string[] | null = null;
-  private chunks: Buffer[] = [];
-  private size = 0;
-  private streaming = false;
+  private readonly body = new AnswerBody();
   private resume: () => void = () => undefined;
   private abortFn?: (err: Error) => void;
   constructor(private readonly res: AnyResponse, private readonly head: boolean, private readonly extra: Record<string, string | null> | undefined, private readonly done: (err: Error | null) => void) {}
@@ -495,27 +484,21 @@ class ResponseRelay {
   }
 
   onData(chunk: Buffer): boolean {
-    if (!this.streaming) {
-      this.chunks.push(chunk);
-      this.size += chunk.length;
-      if (this.size <= 65536) return true;
-      this.streaming = true;
+    let ok: boolean;
+    if (!this.body.streaming) {
+      if (this.body.add(chunk)) return true;
       this.res.writeHead(this.status, this.headers);
-      let ok = true;
-      for (const c of this.chunks) ok = this.res.write(c);
-      this.chunks = [];
-      if (!ok) this.res.once('drain', this.resume);
-      return ok;
-    }
-    const ok = this.res.write(chunk);
+      ok = this.body.startStreaming(this.res);
+    } else ok = this.res.write(chunk);
     if (!ok) this.res.once('drain', this.resume);
     return ok;
   }
 
   onComplete(): void {
-    if (!this.streaming) {
-      this.res.writeHead(this.status, withBodyLength(this.headers, this.head, this.size));
-      this.res.end(bufferedBody(this.chunks, this.size));
+    if (!this.body.streaming) {
+      const body = this.body.whole();
+      this.res.writeHead(this.status, withBodyLength(this.headers, this.head, body.length));
+      this.res.end(body);
     } else this.res.end();
     this.done(null);
   }
@@ -538,8 +521,32 @@ function relayedHeaders(h: Record<string, string | string[]>, raw: readonly (str
   if (extra) for (const k in extra) { const v = extra[k]; if (v === null) delete h[k]; else h[k] = v; }
 }
 
-function bufferedBody(chunks: Buffer[], size: number): Buffer {
-  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+/** An upstream answer's body as both relays handle it: buffered up to 64 KiB (sent with the head in one write), past
+ * that streamed. */
+class AnswerBody {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  streaming = false;
+
+  /** Keeps the chunk; false once the body is too big to buffer (the caller writes the head, then startStreaming). */
+  add(chunk: Buffer): boolean {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    return this.size <= 65536;
+  }
+
+  /** Writes what was buffered and streams from now on; false when the client wants us to wait (backpressure). */
+  startStreaming(res: AnyResponse): boolean {
+    this.streaming = true;
+    let ok = true;
+    for (const c of this.chunks) ok = res.write(c);
+    this.chunks = [];
+    return ok;
+  }
+
+  whole(): Buffer {
+    return this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.size);
+  }
 }
 
 /** A buffered body is sent whole: its length replaces whatever framing the upstream used (not for HEAD answers). */
