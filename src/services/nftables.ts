@@ -93,8 +93,18 @@ export function renderNftables(model: ServicesModel, node: NodeInfo, opts: Nftab
     if (sp.affinityTimeoutSeconds !== undefined) {
       for (const e of epChains) block.push(`add set ${T} ${N.affinity(sp, e)} { type ${addrType} ; flags dynamic,timeout ; timeout ${sp.affinityTimeoutSeconds}s ; }`);
     }
+    // knftables sends a chain's `add chain` before any rule that jumps to it (nft -f refuses a goto to a chain it has
+    // not seen yet), so every chain this service port uses is declared first, endpoint chains leading as in
+    // syncProxyRules, then the rules chain by chain.
+    const chains = [
+      ...epChains.map((e) => N.endpoint(sp, e)),
+      ...(plan.usesClusterPolicyChain ? [clusterChain] : []),
+      ...(plan.usesLocalPolicyChain ? [localChain] : []),
+      ...(plan.usesExternalTrafficChain ? [extChain] : []),
+      ...(plan.usesFWChain ? [fwChain] : []),
+    ];
+    for (const chain of chains) block.push(`add chain ${T} ${chain}`);
     const writePolicyChain = (chain: string, eps: ServiceEndpoint[]) => {
-      block.push(`add chain ${T} ${chain}`);
       if (chain === internalChain && clusterCIDR) rule(chain, `${ipf} daddr ${sp.clusterIP} ${ipf} saddr != ${clusterCIDR} jump mark-for-masquerade`);
       if (sp.affinityTimeoutSeconds !== undefined) for (const e of eps) rule(chain, `${ipf} saddr @${N.affinity(sp, e)} goto ${N.endpoint(sp, e)}`);
       rule(chain, `numgen random mod ${eps.length} vmap { ${eps.map((e, i) => `${i} : goto ${N.endpoint(sp, e)}`).join(' , ')} }`);
@@ -102,7 +112,6 @@ export function renderNftables(model: ServicesModel, node: NodeInfo, opts: Nftab
     if (plan.usesClusterPolicyChain) writePolicyChain(clusterChain, plan.clusterEndpoints);
     if (plan.usesLocalPolicyChain) writePolicyChain(localChain, plan.localEndpoints);
     if (plan.usesExternalTrafficChain) {
-      block.push(`add chain ${T} ${extChain}`);
       if (!sp.externalPolicyLocal) rule(extChain, 'jump mark-for-masquerade');
       else {
         if (clusterCIDR) rule(extChain, `${ipf} saddr ${clusterCIDR} goto ${clusterChain} comment "short-circuit pod traffic"`);
@@ -113,15 +122,11 @@ export function renderNftables(model: ServicesModel, node: NodeInfo, opts: Nftab
     }
     for (const e of epChains) {
       const chain = N.endpoint(sp, e);
-      block.push(`add chain ${T} ${chain}`);
       rule(chain, `${ipf} saddr ${e.ip} jump mark-for-masquerade`);
       if (sp.affinityTimeoutSeconds !== undefined) rule(chain, `update @${N.affinity(sp, e)} { ${ipf} saddr }`);
       rule(chain, `meta l4proto ${p} dnat to ${e.key}`);
     }
-    if (plan.usesFWChain) {
-      block.push(`add chain ${T} ${fwChain}`);
-      rule(fwChain, `${ipf} saddr != { ${sp.loadBalancerSourceRanges.map((c) => c.text).join(', ')} } drop`);
-    }
+    if (plan.usesFWChain) rule(fwChain, `${ipf} saddr != { ${sp.loadBalancerSourceRanges.map((c) => c.text).join(', ')} } drop`);
     const el = (set: string, text: string) => block.push(`add element ${T} ${set} { ${text} }`);
     el('cluster-ips', sp.clusterIP);
     if (plan.hasInternalEndpoints) el('service-ips', `${sp.clusterIP} . ${p} . ${sp.port} : goto ${internalChain}`);
