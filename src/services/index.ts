@@ -5,7 +5,7 @@ export { decideService, matchDestination, type ServiceDecision, type EndpointCho
 export { endpointsFor, EndpointsQueryError, type EndpointsQuery, type EndpointsAnswer } from './query.js';
 export { renderIptables } from './iptables.js';
 export { renderNftables } from './nftables.js';
-export { renderIpvs } from './ipvs.js';
+export { renderIpvs, renderIpvsRestore, ipvsTable, type IpvsVirtualServer } from './ipvs.js';
 export { iptablesChains, nftablesChains } from './chains.js';
 export { serviceDiagnostics } from './diagnostics.js';
 export { ServiceCodes } from './codes.js';

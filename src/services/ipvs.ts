@@ -14,23 +14,31 @@ export interface IpvsOptions {
   only?: (sp: ServicePortInfo) => boolean;
 }
 
-export function renderIpvs(model: ServicesModel, node: NodeInfo, opts: IpvsOptions = {}): string {
+export interface IpvsVirtualServer {
+  protocol: string;
+  address: string;
+  port: number;
+  scheduler: string;
+  persistentSeconds?: number;
+  /** Real servers as ip:port. */
+  reals: string[];
+}
+
+export interface IpvsTable { servers: IpvsVirtualServer[]; boundVIPs: string[] }
+
+/** The virtual servers kube-proxy's ipvs mode keeps on the node, in the order it visits the service ports. */
+export function ipvsTable(model: ServicesModel, node: NodeInfo, opts: IpvsOptions = {}): IpvsTable {
   const scheduler = opts.scheduler ?? DEFAULT_IPVS_SCHEDULER;
   const family = familyOf(node.internalIPs[0] ?? '0.0.0.0');
-  const lines = [
-    `# kube-proxy (ipvs mode) on node ${node.name}: ipvsadm -Ln`,
-    'IP Virtual Server version 1.2.1 (size=4096)',
-    'Prot LocalAddress:Port Scheduler Flags',
-    '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn',
-  ];
+  const servers: IpvsVirtualServer[] = [];
   const bound = new Set<string>();
   for (const sp of model.ports.filter((p) => p.family === family && (!opts.only || opts.only(p)))) {
     const plan = planServicePort(sp, node);
-    const flags = sp.affinityTimeoutSeconds !== undefined ? ` persistent ${sp.affinityTimeoutSeconds}` : '';
-    const vs = (addr: string, port: number, eps: ServiceEndpoint[]) => {
-      lines.push(`${sp.protocol.padEnd(4)} ${`${addr}:${port}`} ${scheduler}${flags}`);
-      for (const e of eps) lines.push(`  -> ${e.key.padEnd(28)} Masq    1      0          0`);
-    };
+    const vs = (address: string, port: number, eps: ServiceEndpoint[]) => servers.push({
+      protocol: sp.protocol, address, port, scheduler,
+      ...(sp.affinityTimeoutSeconds !== undefined ? { persistentSeconds: sp.affinityTimeoutSeconds } : {}),
+      reals: eps.map((e) => e.key),
+    });
     bound.add(sp.clusterIP);
     vs(sp.clusterIP, sp.port, plan.hasInternalEndpoints ? plan.internalEndpoints : []);
     const ext = plan.hasExternalEndpoints ? plan.externalEndpoints : [];
@@ -38,6 +46,33 @@ export function renderIpvs(model: ServicesModel, node: NodeInfo, opts: IpvsOptio
     for (const ip of sp.loadBalancerIPs) { bound.add(ip); vs(ip, sp.port, ext); }
     if (sp.nodePort) for (const ip of node.internalIPs.filter((i) => familyOf(i) === family)) vs(ip, sp.nodePort, ext);
   }
-  lines.push('', `# ip addr show kube-ipvs0 (dummy device holding every VIP): ${[...bound].join(' ')}`);
+  return { servers, boundVIPs: [...bound] };
+}
+
+export function renderIpvs(model: ServicesModel, node: NodeInfo, opts: IpvsOptions = {}): string {
+  const { servers, boundVIPs } = ipvsTable(model, node, opts);
+  const lines = [
+    `# kube-proxy (ipvs mode) on node ${node.name}: ipvsadm -Ln`,
+    'IP Virtual Server version 1.2.1 (size=4096)',
+    'Prot LocalAddress:Port Scheduler Flags',
+    '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn',
+  ];
+  for (const v of servers) {
+    lines.push(`${v.protocol.padEnd(4)} ${v.address}:${v.port} ${v.scheduler}${v.persistentSeconds !== undefined ? ` persistent ${v.persistentSeconds}` : ''}`);
+    for (const r of v.reals) lines.push(`  -> ${r.padEnd(28)} Masq    1      0          0`);
+  }
+  lines.push('', `# ip addr show kube-ipvs0 (dummy device holding every VIP): ${boundVIPs.join(' ')}`);
+  return lines.join('\n') + '\n';
+}
+
+/** The same table in `ipvsadm -S -n` form, which `ipvsadm -R` loads (masquerading forwarder, weight 1). */
+export function renderIpvsRestore(model: ServicesModel, node: NodeInfo, opts: IpvsOptions = {}): string {
+  const flag = (p: string) => (p === 'UDP' ? '-u' : p === 'SCTP' ? '--sctp-service' : '-t');
+  const lines: string[] = [];
+  for (const v of ipvsTable(model, node, opts).servers) {
+    const svc = `${flag(v.protocol)} ${v.address}:${v.port}`;
+    lines.push(`-A ${svc} -s ${v.scheduler}${v.persistentSeconds !== undefined ? ` -p ${v.persistentSeconds}` : ''}`);
+    for (const r of v.reals) lines.push(`-a ${svc} -r ${r} -m -w 1`);
+  }
   return lines.join('\n') + '\n';
 }
