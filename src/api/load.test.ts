@@ -108,3 +108,44 @@ test('- reads stdin', () => {
   const r = loadPaths(['-'], () => 'apiVersion: v1\nkind: Namespace\nmetadata: {name: from-stdin}\n');
   assert.deepEqual(r.objects.map((o) => [o.object.metadata.name, o.source.file]), [['from-stdin', '<stdin>']]);
 });
+
+test('typed lists lend their kind and apiVersion to items that carry neither, as the API server returns them', () => {
+  const cases: { name: string; text: string; want: [string, string, string, number][]; errors: string[] }[] = [
+    {
+      name: 'NamespaceList from kubectl get ns -o yaml (items without kind)',
+      text: 'apiVersion: v1\nkind: NamespaceList\nitems:\n- metadata:\n    name: prod\n    labels: {env: prod}\n- metadata:\n    name: dev\n',
+      want: [['v1', 'Namespace', 'prod', 4], ['v1', 'Namespace', 'dev', 7]], errors: [],
+    },
+    {
+      name: 'DeploymentList in another group',
+      text: 'apiVersion: apps/v1\nkind: DeploymentList\nitems:\n- metadata: {name: web}\n  spec: {}\n',
+      want: [['apps/v1', 'Deployment', 'web', 4]], errors: [],
+    },
+    {
+      name: 'an item with its own kind and apiVersion keeps them',
+      text: 'apiVersion: v1\nkind: PodList\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: p}\n- apiVersion: networking.k8s.io/v1\n  kind: NetworkPolicy\n  metadata: {name: np}\n',
+      want: [['v1', 'Pod', 'p', 4], ['networking.k8s.io/v1', 'NetworkPolicy', 'np', 7]], errors: [],
+    },
+    {
+      name: 'an item with only one of the two is not completed (apimachinery needs both unset)',
+      text: 'apiVersion: v1\nkind: PodList\nitems:\n- kind: Pod\n  metadata: {name: half}\n',
+      want: [], errors: ['l.yaml:4: error validating data: [apiVersion not set] for items[0] ("half") of the PodList; every object needs apiVersion and kind'],
+    },
+    {
+      name: 'kind: List lends nothing: the item without kind is named with its line',
+      text: 'apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata: {name: ok}\n- metadata:\n    name: bare\n',
+      want: [['v1', 'Namespace', 'ok', 4]],
+      errors: ['l.yaml:7: error validating data: [apiVersion not set, kind not set] for items[1] ("bare") of the List; the items of a `kind: List` need their own apiVersion and kind (only a typed list such as PodList lends its kind to its items)'],
+    },
+    {
+      name: 'a list item that is not an object',
+      text: 'apiVersion: v1\nkind: ServiceList\nitems:\n- 42\n',
+      want: [], errors: ['l.yaml:4: error: unable to decode items[0] of the ServiceList: expected a Kubernetes object (a mapping with apiVersion and kind), got a number'],
+    },
+  ];
+  for (const c of cases) {
+    const r = parseManifestText(c.text, 'l.yaml');
+    assert.deepEqual(r.objects.map((o) => [o.object.apiVersion, o.object.kind, o.object.metadata.name, o.source.line]), c.want, c.name);
+    assert.deepEqual(r.diagnostics.map(formatDiagnostic), c.errors, c.name);
+  }
+});

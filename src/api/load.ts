@@ -153,19 +153,35 @@ function firstLine(s: string): string {
   return s.split('\n')[0];
 }
 
-/** Accepts an object or a `List` (kind: List / v1 List / FooList) of objects; anything else is reported. */
-function collectObjects(value: unknown, segment: Segment, source: SourceRef, result: LoadResult): void {
+/** Where an item of a List came from, for its messages. */
+interface ListItem { index: number; listKind: string }
+
+/**
+ * Accepts an object or a list of objects: `kind: List`, or a typed list (`PodList`, `NamespaceList`...) whose items,
+ * as the API server returns them, carry no kind or apiVersion: like apimachinery's unstructured list decoding, an item
+ * with neither takes the list's kind without `List` and the list's apiVersion. Anything else is reported.
+ */
+function collectObjects(value: unknown, segment: Segment, source: SourceRef, result: LoadResult, item?: ListItem): void {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     result.diagnostics.push({
       code: Codes.notAnObject, level: 'error', source,
-      message: `error: unable to decode document: expected a Kubernetes object (a mapping with apiVersion and kind), got ${describeValue(value)}`,
+      message: `error: unable to decode ${item ? `items[${item.index}] of the ${item.listKind}` : 'document'}: expected a Kubernetes object (a mapping with apiVersion and kind), got ${describeValue(value)}`,
     });
     return;
   }
   const obj = value as Record<string, unknown>;
   if (typeof obj.kind === 'string' && obj.kind.endsWith('List') && Array.isArray(obj.items)) {
     const lines = listItemLines(segment, obj.items.length);
-    obj.items.forEach((item, i) => collectObjects(item, segment, { file: source.file, line: lines?.[i] ?? source.line }, result));
+    const itemKind = obj.kind.slice(0, -'List'.length);
+    const listKind = obj.kind;
+    obj.items.forEach((entry, i) => {
+      const e = entry as Record<string, unknown> | null;
+      if (itemKind !== '' && e !== null && typeof e === 'object' && !Array.isArray(e) && isUnset(e.kind) && isUnset(e.apiVersion)) {
+        e.kind = itemKind;
+        if (typeof obj.apiVersion === 'string') e.apiVersion = obj.apiVersion;
+      }
+      collectObjects(entry, segment, { file: source.file, line: lines?.[i] ?? source.line }, result, { index: i, listKind });
+    });
     return;
   }
   const missing: string[] = [];
@@ -174,11 +190,12 @@ function collectObjects(value: unknown, segment: Segment, source: SourceRef, res
   if (missing.length > 0) {
     const what = missing.map((m) => `${m} not set`).join(', ');
     const meta = obj.metadata as Record<string, unknown> | undefined;
-    const name = meta && typeof meta === 'object' && typeof meta.name === 'string' ? ` for object ${JSON.stringify(meta.name)}` : '';
-    result.diagnostics.push({
-      code: Codes.notAnObject, level: 'error', source,
-      message: `error validating data: [${what}]${name}; every object needs apiVersion and kind`,
-    });
+    const named = meta && typeof meta === 'object' && typeof meta.name === 'string' ? JSON.stringify(meta.name) : undefined;
+    const which = item ? ` for items[${item.index}]${named ? ` (${named})` : ''} of the ${item.listKind}` : named ? ` for object ${named}` : '';
+    const why = item?.listKind === 'List' && missing.length === 2
+      ? "; the items of a `kind: List` need their own apiVersion and kind (only a typed list such as PodList lends its kind to its items)"
+      : '; every object needs apiVersion and kind';
+    result.diagnostics.push({ code: Codes.notAnObject, level: 'error', source, message: `error validating data: [${what}]${which}${why}` });
     return;
   }
   if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
@@ -234,6 +251,10 @@ function listItemLines(seg: Segment, count: number): number[] | undefined {
     }
   }
   return found.length === count ? found : undefined;
+}
+
+function isUnset(v: unknown): boolean {
+  return v === undefined || v === null || v === '';
 }
 
 function describeValue(v: unknown): string {

@@ -153,3 +153,23 @@ test('ClusterConfig cniOptions choose the data path; unknown options and values 
     'c.yaml:1: The ClusterConfig is invalid: spec.cniOptions.turbo: Unsupported value: the supported options are calicoEncapsulation, ciliumRouting, ciliumKubeProxyReplacement, weaveEncryption, flannelBackend, underlayMTU',
   ]);
 });
+
+test('a NamespaceList and a PodList as kubectl get -o yaml prints them load with their labels, and policies see them', () => {
+  const c = Cluster.load({ textName: 'dump.yaml', text: `apiVersion: v1
+kind: NamespaceList
+items:
+- metadata:
+    name: shop
+    labels: {team: payments}
+---
+apiVersion: v1
+kind: PodList
+items:
+- metadata: {name: web, namespace: shop, labels: {app: web}}
+  spec:
+    containers: [{name: web, image: nginx}]
+` });
+  assert.deepEqual(lines(c), []);
+  assert.deepEqual(c.get<any>('Namespace', '', 'shop').metadata.labels, { team: 'payments', 'kubernetes.io/metadata.name': 'shop' });
+  assert.deepEqual(c.pods('shop').map((p) => [p.metadata.name, p.metadata.labels]), [['web', { app: 'web' }]]);
+});
