@@ -10,6 +10,7 @@ const LABEL = "a lowercase RFC 1123 label must consist of lower case alphanumeri
 const SUBDOMAIN = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 const WILDCARD = "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character (e.g. '*.example.com', regex used for validation is '\\*\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 const RANGE = 'must be between 1 and 65535, inclusive';
+const LABEL_VALUE = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
 const CIDR = 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)';
 
 interface Case {
@@ -65,7 +66,9 @@ runCases([
   { name: 'selector without manualSelector', obj: workload('Job', { selector: sel, template: template({ app: 'web' }, { restartPolicy: 'Never' }) }), want: ['The Job "web" is invalid: spec.selector: Invalid value: {"matchLabels":{"app":"web"}}: `selector` not auto-generated'] },
 
   // NetworkPolicy
-  { name: 'podSelector required', obj: netpol({ policyTypes: ['Ingress'] }), want: [N('spec.podSelector: Required value')] },
+  { name: 'podSelector omitted is the empty selector', obj: netpol({ policyTypes: ['Ingress'] }), want: [] },
+  { name: 'podSelector null is the empty selector', obj: netpol({ podSelector: null, ingress: [{}] }), want: [] },
+  { name: 'podSelector present is still checked', obj: netpol({ podSelector: { matchLabels: { app: 'web app' } } }), want: [N(`spec.podSelector.matchLabels: Invalid value: "web app": ${LABEL_VALUE}`)] },
   { name: 'policyTypes values', obj: netpol({ podSelector: {}, policyTypes: ['Ingress', 'Sideways'] }), want: [N('spec.policyTypes[1]: Unsupported value: "Sideways": supported values: "Ingress", "Egress"')] },
   { name: 'ipBlock cidr', obj: netpol({ podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0' } }] }] }), want: [N(`spec.ingress[0].from[0].ipBlock.cidr: Invalid value: "10.0.0.0": ${CIDR}`)] },
   { name: 'except must be a strict subset', obj: netpol({ podSelector: {}, egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/16', except: ['10.1.0.0/24', '10.0.0.0/16'] } }] }] }), want: [N('spec.egress[0].to[0].ipBlock.except[0]: Invalid value: "10.1.0.0/24": must be a strict subset of `cidr`'), N('spec.egress[0].to[0].ipBlock.except[1]: Invalid value: "10.0.0.0/16": must be a strict subset of `cidr`')] },

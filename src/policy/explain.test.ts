@@ -63,3 +63,14 @@ test('explain: filter by namespace and name', () => {
   assert.deepEqual(explainPolicies(model, { namespace: 'y' }).map((e) => e.name), ['y/one', 'y/two']);
   assert.deepEqual(explainPolicies(model, { name: 'one' }).map((e) => e.name), ['x/one', 'y/one']);
 });
+
+test('explain: a NetworkPolicy whose podSelector is omitted selects every pod of its namespace', () => {
+  const model = loadModel([...e2eObjects(), np('x', 'bare', { policyTypes: ['Ingress'] })]);
+  assert.equal(formatExplanation(explainPolicies(model)[0]), [
+    'NetworkPolicy x/bare  (<text>:25)',
+    '  Selects: every pod in namespace x (3 pods): x/a, x/b, x/c',
+    '  Isolates: ingress',
+    '  Ingress:',
+    '    - deny all ingress (no rules: nothing is allowed)',
+  ].join('\n'));
+});

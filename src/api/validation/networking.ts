@@ -71,9 +71,9 @@ function validatePeer(peer: Rec, path: string, errs: Errs): void {
 export function validateNetworkPolicySpec(v: unknown, errs: Errs): void {
   const spec = obj(v, 'spec', errs);
   if (spec === null) return;
-  // podSelector is a required field of the v1 schema (an empty selector, `{}`, selects every pod).
-  if (!has(spec.podSelector)) errs.push(fieldErr.required('spec.podSelector'));
-  else validateLabelSelector(spec.podSelector, 'spec.podSelector', errs);
+  // podSelector omitted or null is accepted: the field is a struct, not a pointer, so the API server decodes it as
+  // the empty selector (every pod of the namespace); kubernetes/kubernetes#131354 documents it as optional.
+  if (has(spec.podSelector)) validateLabelSelector(spec.podSelector, 'spec.podSelector', errs);
   for (const [direction, peersField] of [['ingress', 'from'], ['egress', 'to']] as const) {
     for (const [rule, i] of objItems(spec[direction], child('spec', direction), errs)) {
       const p = at(child('spec', direction), i);
