@@ -11,6 +11,7 @@ import { registerLint } from './lint.js';
 import { registerDns } from './dns.js';
 import { registerEndpoints } from './endpoints.js';
 import { registerProxyRules } from './proxy-rules.js';
+import { registerPolicyRules } from './policy-rules.js';
 import { registerTrace } from './trace.js';
 import { registerRoute } from './route.js';
 import { registerServe } from './serve.js';
@@ -39,6 +40,7 @@ export function buildProgram(out: NodeJS.WritableStream = process.stdout, err: N
   registerDns(program, io);
   registerEndpoints(program, io);
   registerProxyRules(program, io);
+  registerPolicyRules(program, io);
   registerTrace(program, io);
   registerRoute(program, io);
   registerServe(program, io);

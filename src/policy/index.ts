@@ -17,3 +17,4 @@ export type { CompiledAdminPolicy, AdminAction } from './admin.js';
 export { explainPolicies, explainNetworkPolicy, explainAdminPolicy, formatExplanation, type PolicyExplanation } from './explain.js';
 export { lintPolicies, type LintFinding, type Severity } from './lint.js';
 export { containerPorts, type PodObj } from './classes.js';
+export { renderPolicyNftables, POLICY_TABLE } from './nftables.js';
