@@ -10,6 +10,7 @@ import { trace, TraceInputError } from '../../trace/trace.js';
 import { FaultInputError, type Lab } from '../lab.js';
 import { parsePodFault, PodFaultError, formatPodFault } from '../pod-faults.js';
 import { ExecInputError } from './exec.js';
+import { flowSelection, FlowQueryError, type FlowSelection } from './flows.js';
 import { ManifestSet, objectKey } from './snapshot.js';
 import { checkView, findings, matrixView, objectView, PolicyQueryError, topology } from './ui-data.js';
 import type { Protocol } from '../../policy/index.js';
@@ -32,8 +33,13 @@ export class LabApi {
     const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
     server.on('upgrade', (req, socket, head) => {
       if (!req.url?.startsWith('/api/flows/stream')) { socket.destroy(); return; }
+      let backlog: FlowSelection;
+      try { backlog = flowSelection(new URL(req.url, 'http://lab').searchParams, 50); } catch (e) {
+        socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${(e as Error).message}\n`);
+        return;
+      }
       wss.handleUpgrade(req, socket, head, (ws) => {
-        for (const f of this.lab.flows.recent(50)) ws.send(JSON.stringify(f));
+        for (const f of this.lab.flows.select(backlog)) ws.send(JSON.stringify(f));
         const off = this.lab.flows.subscribe((f) => { if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(f)); });
         ws.on('close', off);
         ws.on('error', () => { off(); ws.terminate(); });
@@ -132,7 +138,9 @@ export class LabApi {
         const r = lab.setFault(b.pod, b.fault === null ? null : parsePodFault(b.fault));
         return { pod: r.pod, fault: r.fault ? formatPodFault(r.fault) : null };
       }
-      case 'GET /api/flows': return lab.flows.recent(Math.min(Number(q.get('limit') ?? 200) || 200, 2000));
+      case 'GET /api/flows': {
+        try { return lab.flows.select(flowSelection(q, 200)); } catch (e) { throw e instanceof FlowQueryError ? new HttpError(400, e.message) : e; }
+      }
       case 'POST /api/exec': {
         const b = await readJson(req) as { pod?: unknown; argv?: unknown };
         if (typeof b.pod !== 'string' || !Array.isArray(b.argv) || !b.argv.every((a) => typeof a === 'string')) throw new HttpError(400, 'body must be {"pod": "NS/POD", "argv": ["curl", "URL"]}');

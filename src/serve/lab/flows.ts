@@ -23,14 +23,43 @@ export interface FlowRecord {
   snapshot: number;
 }
 
+/**
+ * Which recorded flows to show first, in the words of the Kubernetes pod log API (PodLogOptions): `tailLines` (the
+ * last N; -1 or absent: no limit) after `sinceSeconds` / `sinceTime` (only flows at or after that moment).
+ */
+export interface FlowSelection { tailLines?: number; sinceSeconds?: number; sinceTime?: string }
+
+export class FlowQueryError extends Error {}
+
+/**
+ * Reads a selection from query parameters (`tailLines`, `sinceSeconds`, `sinceTime`; `limit` is the older name of
+ * `tailLines`), with the checks and messages of kubectl's own flags. `defaultTail` applies when no tail is given.
+ */
+export function flowSelection(q: URLSearchParams, defaultTail: number): FlowSelection {
+  const int = (name: string): number | undefined => {
+    const v = q.get(name);
+    if (v === null) return undefined;
+    if (!/^-?\d+$/.test(v)) throw new FlowQueryError(`${name} must be an integer, not ${JSON.stringify(v)}`);
+    return Number(v);
+  };
+  const tailLines = int('tailLines') ?? int('limit') ?? defaultTail;
+  if (tailLines < -1) throw new FlowQueryError('tailLines must be greater than or equal to -1');
+  const sinceSeconds = int('sinceSeconds');
+  if (sinceSeconds !== undefined && sinceSeconds < 0) throw new FlowQueryError('sinceSeconds must be greater than 0');
+  const sinceTime = q.get('sinceTime') ?? undefined;
+  if (sinceTime !== undefined && Number.isNaN(Date.parse(sinceTime))) throw new FlowQueryError(`sinceTime must be an RFC3339 time, not ${JSON.stringify(sinceTime)}`);
+  if (sinceTime !== undefined && sinceSeconds !== undefined) throw new FlowQueryError('at most one of sinceTime or sinceSeconds may be specified');
+  return { tailLines, sinceSeconds, sinceTime };
+}
+
 export class FlowLog {
   private ring: FlowRecord[] = [];
   private next = 1;
   private readonly subscribers = new Set<(f: FlowRecord) => void>();
-  constructor(private readonly capacity = 2000) {}
+  constructor(private readonly capacity = 2000, private readonly now: () => number = Date.now) {}
 
   record(f: Omit<FlowRecord, 'id' | 'time'>): FlowRecord {
-    const rec: FlowRecord = { id: this.next++, time: new Date().toISOString(), ...f };
+    const rec: FlowRecord = { id: this.next++, time: new Date(this.now()).toISOString(), ...f };
     this.ring.push(rec);
     if (this.ring.length > this.capacity) this.ring.splice(0, this.ring.length - this.capacity);
     for (const s of this.subscribers) {
@@ -41,6 +70,15 @@ export class FlowLog {
 
   recent(limit = 200): FlowRecord[] {
     return this.ring.slice(-limit);
+  }
+
+  /** The flows a selection asks for, oldest first (since, then the tail of what remains, as the kubelet does). */
+  select(sel: FlowSelection): FlowRecord[] {
+    const from = sel.sinceTime !== undefined ? Date.parse(sel.sinceTime) : sel.sinceSeconds !== undefined ? this.now() - sel.sinceSeconds * 1000 : undefined;
+    let start = 0;
+    if (from !== undefined) while (start < this.ring.length && Date.parse(this.ring[start].time) < from) start++;
+    const tail = sel.tailLines === undefined || sel.tailLines < 0 ? Infinity : sel.tailLines;
+    return this.ring.slice(Math.max(start, this.ring.length - tail));
   }
 
   subscribe(fn: (f: FlowRecord) => void): () => void {
