@@ -61,12 +61,12 @@ test('apply and delete change the running lab; logs --flows lists what ran', asy
   writeFileSync(f, 'apiVersion: v1\nkind: Service\nmetadata: {name: extra, namespace: production}\nspec:\n  selector: {app: backend}\n  ports: [{port: 9000, targetPort: 8080}]\n');
   const a = await run(['apply', '-f', f, '--lab', lab]);
   assert.equal(a.code, 0);
-  assert.match(a.out, /^service\/extra \(namespace production\) configured\nlab snapshot \d+\n$/);
+  assert.equal(a.out, 'service/extra created\n');
   assert.ok(running.lab.snapshot.cluster.get('Service', 'production', 'extra'));
   const d = await run(['delete', 'svc', 'extra', 'nothere', '-n', 'production', '--lab', lab]);
   assert.equal(d.code, 1);
-  assert.equal(d.out, 'service/extra (namespace production) deleted\n');
-  assert.equal(d.err, 'Error from server (NotFound): service/nothere (namespace production) not found\n');
+  assert.equal(d.out, 'service "extra" deleted\n');
+  assert.equal(d.err, 'Error from server (NotFound): services "nothere" not found\n');
   assert.equal(running.lab.snapshot.cluster.get('Service', 'production', 'extra'), undefined);
   const l = await run(['logs', '--flows', '--lab', lab, '-o', 'json']);
   assert.equal(l.code, 0);

@@ -59,8 +59,10 @@ export const MAX_PODS_PER_WORKLOAD = 5000;
 export function expandWorkloads(store: ClusterStore, nodes: readonly NodeInfo[], diags: Diagnostic[] = []): void {
   const podCount = (owner: Workload, field: string, n: number): number => {
     if (n <= MAX_PODS_PER_WORKLOAD) return n;
-    const ref = refOfObject(owner);
-    diags.push({ code: Codes.tooManyReplicas, level: 'error', object: ref, source: store.sourceOf(ref), message: `${owner.kind} ${owner.metadata.namespace}/${owner.metadata.name}: ${field} is ${n}; podnet models at most ${MAX_PODS_PER_WORKLOAD} pods per workload, so it makes none` });
+    // A ReplicaSet podnet made for a Deployment is reported as the Deployment the user wrote.
+    const deploy = owner.kind === 'ReplicaSet' ? owner.metadata.ownerReferences?.find((r) => r.kind === 'Deployment' && r.controller !== false) : undefined;
+    const ref = deploy ? { kind: 'Deployment', namespace: owner.metadata.namespace ?? 'default', name: deploy.name } : refOfObject(owner);
+    diags.push({ code: Codes.tooManyReplicas, level: 'error', object: ref, source: store.sourceOf(ref) ?? store.sourceOf(refOfObject(owner)), message: `${ref.kind} ${ref.namespace}/${ref.name}: ${field} is ${n}; podnet models at most ${MAX_PODS_PER_WORKLOAD} pods per workload, so it makes none` });
     return 0;
   };
   const takenPodNames = new Map<string, Set<string>>();

@@ -6,7 +6,8 @@
 import type net from 'node:net';
 import type { Diagnostic } from '../api/diagnostics.js';
 import { DnsServer } from './dns-server.js';
-import { buildSnapshot, ManifestSet, objectKey, type Snapshot } from './lab/snapshot.js';
+import { buildSnapshot, ManifestSet, objectKey, refusedObjects, type ApplyAction, type Snapshot } from './lab/snapshot.js';
+import { formatDiagnostic } from '../api/diagnostics.js';
 import { Fleet } from './lab/fleet.js';
 import { FrontListener, UdpFrontListener, type FrontClient, type FrontTarget } from './lab/front.js';
 import { FlowLog } from './lab/flows.js';
@@ -49,6 +50,16 @@ export interface LabOptions {
 }
 
 export interface EntryListener { id: string; kind: 'ingress' | 'gateway'; http: number; https: number; modelPorts: { http: number; https: number } }
+
+/** What `POST /api/apply` answers: `applied` (keys) as before, each object's action, and the objects refused. */
+export interface ApplyOutcome {
+  applied: string[];
+  results: { key: string; action: ApplyAction }[];
+  errors: { key: string; messages: string[] }[];
+  snapshot: number;
+}
+
+const PREBUILT = Symbol('prebuilt snapshot');
 
 export class Lab {
   snapshot!: Snapshot;
@@ -269,9 +280,31 @@ export class Lab {
 
   // ---- changes ------------------------------------------------------------------------------------------------------
 
-  /** Applies objects (create or replace); resolves once the new snapshot serves. */
-  apply(objects: readonly LoadedObject[]): Promise<{ applied: string[]; snapshot: number }> {
-    return this.change(() => ({ applied: this.set.apply(objects) }));
+  /**
+   * Applies objects (create or replace), each on its own as the API server takes them: an object the engine refuses
+   * (invalid, or beyond what podnet models) is left as it was and its errors returned; the others are applied.
+   * Resolves once the new snapshot serves.
+   */
+  apply(objects: readonly LoadedObject[]): Promise<ApplyOutcome> {
+    return this.change(() => {
+      const before = this.snapshot.cluster.diagnostics;
+      const { results, undo } = this.set.apply(objects, (k) => { const [kind, ns, name] = k.split('/'); return this.snapshot.cluster.get(kind, ns, name) !== undefined; });
+      // Objects equal to what the lab holds change nothing: no new snapshot, as the API server writes nothing.
+      if (results.every((r) => r.action === 'unchanged')) return { applied: results.map((r) => r.key), results, errors: [], [PREBUILT]: null };
+      let built: Snapshot | undefined = buildSnapshot(this.set, this.snapshot.version + 1);
+      const refused = refusedObjects(objects, before, built.cluster.diagnostics);
+      if (refused.size > 0) {
+        undo(new Set(refused.keys()));
+        built = results.some((r) => !refused.has(r.key)) ? buildSnapshot(this.set, this.snapshot.version + 1) : undefined;
+      }
+      const done = results.filter((r) => !refused.has(r.key));
+      return {
+        applied: done.map((r) => r.key),
+        results: done,
+        errors: [...refused].map(([key, diags]) => ({ key, messages: diags.map(formatDiagnostic) })),
+        [PREBUILT]: built ?? null,
+      };
+    });
   }
 
   /** Deletes objects by `Kind/namespace/name` key; unknown keys are reported, not errors. */
@@ -287,11 +320,16 @@ export class Lab {
     return this.change(() => { this.set.reread(); return {}; });
   }
 
-  private change<T extends object>(edit: () => T): Promise<T & { snapshot: number }> {
+  /**
+   * Runs an edit of the desired state and swaps in the snapshot it leads to. An edit that built its snapshot already
+   * hands it over under PREBUILT (null: nothing changed, the current snapshot stays).
+   */
+  private change<T extends object>(edit: () => T & { [PREBUILT]?: Snapshot | null }): Promise<T & { snapshot: number }> {
     const run = this.reloading.then(async () => {
-      const r = edit();
+      const { [PREBUILT]: prebuilt, ...r } = edit();
+      if (prebuilt === null) return { ...r, snapshot: this.snapshot.version } as T & { snapshot: number };
       const t0 = performance.now();
-      const snap = buildSnapshot(this.set, this.snapshot.version + 1);
+      const snap = prebuilt ?? buildSnapshot(this.set, this.snapshot.version + 1);
       const prev = this.snapshot;
       // Pods first (new endpoints listen before anything routes to them), then the models that route.
       const synced = await this.fleet.sync(snap.cluster);
@@ -303,7 +341,7 @@ export class Lab {
       await this.syncExposed();
       this.opts.log?.(`snapshot ${snap.version}: ${snap.cluster.pods().length} pods, ${snap.cluster.services().length} services (was ${prev.cluster.pods().length}/${prev.cluster.services().length}); rebuilt in ${(performance.now() - t0).toFixed(0)} ms`);
       for (const l of this.listeners) l(snap);
-      return { ...r, snapshot: snap.version };
+      return { ...r, snapshot: snap.version } as T & { snapshot: number };
     });
     this.reloading = run.then(() => undefined, () => undefined);
     return run;

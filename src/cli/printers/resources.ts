@@ -45,7 +45,7 @@ export function resourceTypeOfKind(kind: string, cluster?: Cluster): ResourceTyp
  * Resolves one resource name as typed (`pods`, `po`, `Pod`, `deployments.apps`, or a kind the manifests hold that
  * podnet does not model, by kind, `kinds` or `kind.group`). `all` is expanded by the caller.
  */
-export function resolveResourceType(name: string, cluster: Cluster): ResourceType | undefined {
+export function resolveResourceType(name: string, cluster?: Cluster): ResourceType | undefined {
   const info = resolveKindName(name);
   if (info) {
     // `deployment.apps` must name the kind's own group; `deployment.foo` is another resource.
@@ -57,7 +57,7 @@ export function resolveResourceType(name: string, cluster: Cluster): ResourceTyp
   const lower = name.toLowerCase();
   const [base, ...rest] = lower.split('.');
   const group = rest.join('.');
-  for (const { object } of cluster.unmodelled) {
+  for (const { object } of cluster?.unmodelled ?? []) {
     const kind = String(object.kind ?? '');
     const k = kind.toLowerCase();
     if ((base === k || base === `${k}s`) && (group === '' || group === groupOf(String(object.apiVersion ?? '')).toLowerCase())) {
@@ -81,7 +81,7 @@ export function listObjects(cluster: Cluster, type: ResourceType, namespace: str
     return ROUTING_KINDS.has(type.kind) ? objs.map((o) => withComputedStatus(cluster, o)) : objs;
   }
   const objs: KubeObject[] = [];
-  for (const { object } of cluster.unmodelled) {
+  for (const { object } of cluster?.unmodelled ?? []) {
     if (object.kind !== type.kind || typeof object.metadata?.name !== 'string') continue;
     const o = object as KubeObject;
     const objNs = type.namespaced ? (o.metadata.namespace || 'default') : undefined;

@@ -147,13 +147,16 @@ export class LabApi {
         return lab.exec(b.pod, b.argv as string[]);
       }
       case 'POST /api/apply': {
-        const b = await readJson(req) as { text?: unknown; name?: unknown };
-        if (typeof b.text !== 'string') throw new HttpError(400, 'body must be {"text": "<manifests>"}');
-        const parsed = ManifestSet.parse(b.text, typeof b.name === 'string' ? b.name : '<apply>');
-        const errors = parsed.diagnostics.filter((d) => d.level === 'error');
+        const b = await readJson(req) as { text?: unknown; name?: unknown; files?: unknown };
+        // One file per entry, so that each error names its own file:line.
+        const files = (Array.isArray(b.files) ? b.files : [{ text: b.text, name: b.name }]) as { text?: unknown; name?: unknown }[];
+        if (files.length === 0 || !files.every((f) => typeof f?.text === 'string')) throw new HttpError(400, 'body must be {"text": "<manifests>"} or {"files": [{"name": "x.yaml", "text": "<manifests>"}]}');
+        const parsed = files.map((f) => ManifestSet.parse(f.text as string, typeof f.name === 'string' ? f.name : '<apply>'));
+        const errors = parsed.flatMap((p) => p.diagnostics).filter((d) => d.level === 'error');
         if (errors.length) throw new HttpError(422, errors.map(formatDiagnostic).join('\n'));
-        if (parsed.objects.length === 0) throw new HttpError(400, 'no objects passed to apply');
-        return lab.apply(parsed.objects);
+        const objects = parsed.flatMap((p) => p.objects);
+        if (objects.length === 0) throw new HttpError(400, 'no objects passed to apply');
+        return lab.apply(objects);
       }
       case 'POST /api/delete': {
         const b = await readJson(req) as { text?: unknown; keys?: unknown };

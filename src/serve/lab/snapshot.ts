@@ -4,6 +4,8 @@
 import type { LoadedObject } from '../../api/load.js';
 import { loadPaths, parseManifestText } from '../../api/load.js';
 import type { Diagnostic } from '../../api/diagnostics.js';
+import { isDeepStrictEqual } from 'node:util';
+import { isNamespacedKind } from '../../api/kinds.js';
 import { Cluster } from '../../cluster/cluster.js';
 import { compileDns, type DnsModel } from '../../dns/index.js';
 import { defaultComponents } from '../../trace/components.js';
@@ -22,9 +24,15 @@ export interface Snapshot {
   readonly buildMs: number;
 }
 
+/** `Kind/namespace/name`; a namespaced object written without a namespace is in `default`, where kubectl puts it. */
 export function objectKey(o: { kind?: string; metadata?: { namespace?: string; name?: string } }): string {
-  return `${o.kind ?? ''}/${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+  const kind = o.kind ?? '';
+  const ns = o.metadata?.namespace ?? (isNamespacedKind(kind, false) ? 'default' : '');
+  return `${kind}/${ns}/${o.metadata?.name ?? ''}`;
 }
+
+/** What applying an object did, in kubectl's words. */
+export type ApplyAction = 'created' | 'configured' | 'unchanged';
 
 /**
  * The lab's desired state: the manifests on disk (re-read on --watch), plus what `podnet apply` added and minus what
@@ -52,15 +60,38 @@ export class ManifestSet {
     return parseManifestText(text, name);
   }
 
-  apply(objects: readonly LoadedObject[]): string[] {
-    const keys: string[] = [];
+  /**
+   * Creates or replaces objects. `exists` says whether the cluster has an object under a key that no manifest holds
+   * (one podnet added itself). Returns what happened to each object and a function that undoes the whole apply.
+   */
+  apply(objects: readonly LoadedObject[], exists: (key: string) => boolean): { results: { key: string; action: ApplyAction }[]; undo: (keys: ReadonlySet<string>) => void } {
+    const results: { key: string; action: ApplyAction }[] = [];
+    const before = new Map<string, { applied?: LoadedObject; deleted: boolean }>();
     for (const o of objects) {
       const key = objectKey(o.object as never);
+      const current = this.current(key);
+      if (!before.has(key)) before.set(key, { applied: this.applied.get(key), deleted: this.deleted.has(key) });
+      const action: ApplyAction = current ? (isDeepStrictEqual(current.object, o.object) ? 'unchanged' : 'configured') : exists(key) ? 'configured' : 'created';
       this.deleted.delete(key);
       this.applied.set(key, o);
-      keys.push(key);
+      results.push({ key, action });
     }
-    return keys;
+    const undo = (keys: ReadonlySet<string>) => {
+      for (const key of keys) {
+        const b = before.get(key);
+        if (!b) continue;
+        if (b.applied) this.applied.set(key, b.applied); else this.applied.delete(key);
+        if (b.deleted) this.deleted.add(key);
+      }
+    };
+    return { results, undo };
+  }
+
+  /** The object the lab's desired state holds under a key (applied, else from disk unless deleted). */
+  private current(key: string): LoadedObject | undefined {
+    if (this.applied.has(key)) return this.applied.get(key);
+    if (this.deleted.has(key)) return undefined;
+    return this.fromDisk.find((o) => objectKey(o.object as never) === key);
   }
 
   /** Removes objects by key; returns the keys that existed. */
@@ -98,3 +129,28 @@ export function buildSnapshot(set: ManifestSet, version: number): Snapshot {
   const components = defaultComponents({ cluster, dns });
   return { version, cluster, dns, components, networkComponents: { ...components, mesh: undefined }, builtAt: new Date(), buildMs: performance.now() - t0 };
 }
+
+/**
+ * Which applied objects the new snapshot refused: every error diagnostic it has that the old one did not, given to the
+ * object it names or, failing that, to the applied object whose document holds its file:line (a workload's pod cap is
+ * reported on its generated ReplicaSet but points at the Deployment). An error that neither places fails them all: the
+ * apply caused it and no single object can be blamed.
+ */
+export function refusedObjects(objects: readonly LoadedObject[], before: readonly Diagnostic[], after: readonly Diagnostic[]): Map<string, Diagnostic[]> {
+  const text = (d: Diagnostic) => `${d.code}|${d.source?.file}:${d.source?.line}|${d.message}`;
+  const old = new Set(before.filter((d) => d.level === 'error').map(text));
+  const keys = objects.map((o) => objectKey(o.object as never));
+  const byLine = objects.map((o, i) => ({ key: keys[i], file: o.source.file, line: o.source.line })).sort((a, b) => a.line - b.line);
+  const refused = new Map<string, Diagnostic[]>();
+  const blame = (key: string, d: Diagnostic) => refused.set(key, [...(refused.get(key) ?? []), d]);
+  for (const d of after) {
+    if (d.level !== 'error' || old.has(text(d))) continue;
+    const named = d.object ? objectKey({ kind: d.object.kind, metadata: { namespace: d.object.namespace || undefined, name: d.object.name } }) : undefined;
+    if (named && keys.includes(named)) { blame(named, d); continue; }
+    const holder = byLine.filter((o) => d.source && o.file === d.source.file && o.line <= d.source.line).at(-1);
+    if (holder) { blame(holder.key, d); continue; }
+    for (const k of keys) blame(k, d);
+  }
+  return refused;
+}
+
