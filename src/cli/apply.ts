@@ -8,7 +8,7 @@ import { formatDiagnostic } from '../api/diagnostics.js';
 import { labRequest, labUrl, LabApiError, LabUnreachable } from '../serve/lab/client.js';
 import { objectKey } from '../serve/lab/snapshot.js';
 import { resolveResourceType, resourceTypeOfKind } from './printers/resources.js';
-import { CliExit, type IO } from './common.js';
+import { CliExit, requireManifests, type IO } from './common.js';
 
 interface ManifestFile { name: string; text: string }
 
@@ -48,7 +48,7 @@ export function registerApply(program: Command, io: IO): void {
     .option('-f, --filename <path>', 'manifest file or folder (repeatable; - for stdin)', collect, [])
     .option('--lab <url>', 'the lab API (default $PODNET_LAB or http://127.0.0.1:7070)')
     .action(async (opts: { filename: string[]; lab?: string }) => {
-      if (opts.filename.length === 0) { io.err.write('error: must specify -f\n'); throw new CliExit(1); }
+      requireManifests(opts, io);
       const r = await call<{ results: { key: string; action: string }[]; errors: { key: string; messages: string[] }[] }>(opts, '/api/apply', { files: readManifests(opts.filename, io) }, io);
       for (const x of r.results) io.out.write(`${named(x.key)} ${x.action}\n`);
       for (const e of r.errors) for (const m of e.messages) io.err.write(`${m}\n`);

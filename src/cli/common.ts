@@ -1,4 +1,5 @@
 // What every command shares: the -f/--config options, loading through the engine, and printing diagnostics.
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Cluster } from '../cluster/cluster.js';
 import { formatDiagnostic, type Diagnostic } from '../api/diagnostics.js';
@@ -31,14 +32,28 @@ export function withManifestOptions(cmd: Command): Command {
 }
 
 /**
+ * Every command that reads manifests needs -f, and every path it names (and --config) must exist: otherwise exit 1 with
+ * kubectl's message before anything is loaded, printed or listening.
+ */
+export function requireManifests(opts: { filename: string[]; config?: string }, io: IO): void {
+  if (opts.filename.length === 0) {
+    io.err.write('error: must specify -f (a manifest file, a folder, or - for stdin)\n');
+    throw new CliExit(1);
+  }
+  for (const p of [...opts.filename, ...(opts.config !== undefined ? [opts.config] : [])]) {
+    if (p !== '-' && !existsSync(p)) {
+      io.err.write(`error: the path "${p}" does not exist\n`);
+      throw new CliExit(1);
+    }
+  }
+}
+
+/**
  * Loads the cluster for a command. Errors in the manifests are printed to stderr (warnings too, unless quiet), but the
  * valid objects still load, so one bad object never hides the rest.
  */
 export function loadCluster(opts: ManifestOptions, io: IO, { quietWarnings = false } = {}): Cluster {
-  if (opts.filename.length === 0) {
-    io.err.write('error: must specify one of -f and -k\n');
-    throw new CliExit(1);
-  }
+  requireManifests(opts, io);
   const cluster = Cluster.load({ paths: opts.filename, configPath: opts.config });
   printDiagnostics(cluster.diagnostics.filter((d) => d.level === 'error' || !quietWarnings), io.err);
   return cluster;

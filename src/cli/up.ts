@@ -8,7 +8,7 @@ import { meshModelOf } from '../mesh/index.js';
 import { Lab } from '../serve/lab.js';
 import { LabApi } from '../serve/lab/api.js';
 import { findings } from '../serve/lab/ui-data.js';
-import { CliExit, type IO } from './common.js';
+import { CliExit, requireManifests, type IO } from './common.js';
 import { BUILTIN_SOURCE } from '../cluster/cluster.js';
 
 interface UpOptions { filename: string[]; config?: string; uiPort: string; dnsPort: string; httpPort: string; httpsPort: string; watch?: boolean; grace: string }
@@ -36,7 +36,7 @@ function progress(io: IO): (phase: string, done: number, total: number) => void 
 }
 
 export async function startLab(opts: UpOptions, io: IO, { quiet = false, nodePortsAtNodePort = true, webRoot = WEB_ROOT } = {}): Promise<RunningLab> {
-  if (opts.filename.length === 0) { io.err.write('error: must specify one of -f and -k\n'); throw new CliExit(1); }
+  requireManifests(opts, io);
   const ports = { ui: port(opts.uiPort, '--ui-port', io), dns: port(opts.dnsPort, '--dns-port', io), http: port(opts.httpPort, '--http-port', io), https: port(opts.httpsPort, '--https-port', io) };
   const grace = Number(opts.grace);
   let lab: Lab;

@@ -2,7 +2,7 @@
 // allocation) and the components' (Corefile, Ingress/Gateway routing, Services as kube-proxy will treat them);
 // exit 1 on any error. Policy findings have their own command, `podnet lint`.
 import type { Command } from 'commander';
-import { CliExit, withManifestOptions, type IO, type ManifestOptions } from './common.js';
+import { CliExit, requireManifests, withManifestOptions, type IO, type ManifestOptions } from './common.js';
 import { BUILTIN_SOURCE, Cluster } from '../cluster/cluster.js';
 import { formatDiagnostic, sortDiagnostics, type Diagnostic } from '../api/diagnostics.js';
 import { compileDns } from '../dns/index.js';
@@ -23,10 +23,7 @@ export function registerValidate(program: Command, io: IO): void {
   withManifestOptions(program.command('validate').description('check manifests: every error and warning, with file:line'))
     .option('-o, --output <format>', 'text or json', 'text')
     .action((opts: ManifestOptions & { output: string }) => {
-      if (opts.filename.length === 0) {
-        io.err.write('error: must specify one of -f and -k\n');
-        throw new CliExit(1);
-      }
+      requireManifests(opts, io);
       if (!['text', 'json'].includes(opts.output)) {
         io.err.write(`error: unknown output format "${opts.output}": use text or json\n`);
         throw new CliExit(1);
