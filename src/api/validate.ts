@@ -107,3 +107,21 @@ function dedupe(errs: FieldError[]): FieldError[] {
     return true;
   });
 }
+
+const CONTAINER_FIELD = /(^|\.)(initContainers|containers|ephemeralContainers)\[\d+\]\.(name|image)$/;
+const PORT_FIELD = /(^|\.)ports\[\d+\]\.(name|containerPort)$/;
+
+/**
+ * Whether `--lenient` (for trimmed dumps that were never applied, as np-guard reads them) may keep an object despite
+ * this error: the checks that only the API server's bookkeeping needs, never the network model — the format of a
+ * present name, labels and annotations, a missing or repeated container or port name, a container without image, a port entry without a
+ * number (the model skips it), a workload selector that does not match its template (pods get the template's labels).
+ * Everything else (types, values the model reads, a missing name) stays refused.
+ */
+export function lenientMayKeep(e: FieldError, obj: KubeObject): boolean {
+  if (e.field === 'metadata.name') return (e.type === 'Invalid' || e.type === 'TooLong') && typeof obj.metadata?.name === 'string' && obj.metadata.name !== '';
+  if (e.field === 'metadata.labels' || e.field === 'metadata.annotations' || e.field === 'spec.template.metadata.labels' || e.field === 'spec.template.labels') return e.type === 'Invalid' || e.type === 'TooLong';
+  if (CONTAINER_FIELD.test(e.field)) return e.type === 'Required' || e.type === 'Duplicate';
+  if (PORT_FIELD.test(e.field)) return e.type === 'Required' || e.type === 'Duplicate';
+  return false;
+}

@@ -18,17 +18,22 @@ export class CliExit extends Error {
 export interface ManifestOptions {
   filename: string[];
   config?: string;
+  /** Keep objects the API server would refuse for bookkeeping reasons only (trimmed dumps), with a warning. */
+  lenient?: boolean;
 }
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** Adds `-f/--filename` (repeatable) and `--config`. */
+export const LENIENT_HELP = 'keep objects the API server would refuse only for bookkeeping (a container without a name, a name with "_"), with a warning: for trimmed dumps that were never applied';
+
+/** Adds `-f/--filename` (repeatable), `--config` and `--lenient`. */
 export function withManifestOptions(cmd: Command): Command {
   return cmd
     .option('-f, --filename <path>', 'manifest file or folder (repeatable; - for stdin)', collect, [])
-    .option('--config <file>', 'ClusterConfig file (podnet.dev/v1alpha1)');
+    .option('--config <file>', 'ClusterConfig file (podnet.dev/v1alpha1)')
+    .option('--lenient', LENIENT_HELP);
 }
 
 /**
@@ -54,7 +59,7 @@ export function requireManifests(opts: { filename: string[]; config?: string }, 
  */
 export function loadCluster(opts: ManifestOptions, io: IO, { quietWarnings = false } = {}): Cluster {
   requireManifests(opts, io);
-  const cluster = Cluster.load({ paths: opts.filename, configPath: opts.config });
+  const cluster = Cluster.load({ paths: opts.filename, configPath: opts.config, lenient: opts.lenient });
   printDiagnostics(cluster.diagnostics.filter((d) => d.level === 'error' || !quietWarnings), io.err);
   return cluster;
 }

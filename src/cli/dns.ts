@@ -156,7 +156,7 @@ async function serve(opts: ServeOptions, io: IO): Promise<void> {
   if (opts.watch && !opts.filename.includes('-')) {
     const reload = () => {
       try {
-        const cluster = Cluster.load({ paths: opts.filename, configPath: opts.config });
+        const cluster = Cluster.load({ paths: opts.filename, configPath: opts.config, lenient: opts.lenient });
         printDiagnostics(cluster.diagnostics.filter((d) => d.level === 'error'), io.err);
         server.setModel(build(cluster));
         io.out.write(`reloaded: the cluster changed (${new Date().toISOString()})\n`);

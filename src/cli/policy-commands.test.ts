@@ -180,3 +180,25 @@ test('bin/podnet check end to end: exit codes for CI', () => {
   assert.equal(JSON.parse(dns.stdout).allowed, true);
   assert.equal(dns.stderr, 'error: expected deny, but the connection is allowed\n');
 });
+
+test('cli --lenient: a trimmed dump (containers without names, a policy named with _) is checked as np-guard reads it', async () => {
+  const trimmed = join(dir, 'trimmed.yaml');
+  writeFileSync(trimmed, toText([
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x' } },
+    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', namespace: 'x', labels: { app: 'a' } }, spec: { containers: [{ ports: [] }] } },
+    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'b', namespace: 'x', labels: { app: 'b' } }, spec: { containers: [{ ports: [] }] } },
+    np('x', 'deny_all', { podSelector: {} }),
+  ]));
+  const strict = await run('check', '-f', trimmed, '--from', 'x/a', '--to', 'x/b', '--port', '80');
+  assert.equal(strict.code, 1);
+  assert.match(strict.err, /The Pod "a" is invalid: spec\.containers\[0\]\.name: Required value\n/);
+  assert.match(strict.err, /pods "a" not found in namespace "x"/);
+  for (const cmd of [['check', '--from', 'x/a', '--to', 'x/b', '--port', '80', '-o', 'json'], ['matrix', '-o', 'json'], ['explain', 'netpol', 'deny_all', '-n', 'x', '-o', 'json']]) {
+    const r = await run(cmd[0], '-f', trimmed, '--lenient', ...cmd.slice(1));
+    assert.equal(r.code, 0, `${cmd[0]}: ${r.err}`);
+    if (cmd[0] === 'check') assert.deepEqual(JSON.parse(r.out).ingress, { allowed: false, isolated: true, policies: ['x/deny_all'] });
+  }
+  const v = await run('validate', '-f', trimmed, '--lenient');
+  assert.equal(v.code, 0, v.out);
+  assert.match(v.out, /Warning: The NetworkPolicy "deny_all" is invalid: metadata\.name: .* \(kept because of --lenient: the API server would refuse it\)\n/);
+});

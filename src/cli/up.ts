@@ -8,10 +8,10 @@ import { meshModelOf } from '../mesh/index.js';
 import { Lab } from '../serve/lab.js';
 import { LabApi } from '../serve/lab/api.js';
 import { findings } from '../serve/lab/ui-data.js';
-import { CliExit, requireManifests, type IO } from './common.js';
+import { CliExit, LENIENT_HELP, requireManifests, type IO } from './common.js';
 import { BUILTIN_SOURCE } from '../cluster/cluster.js';
 
-interface UpOptions { filename: string[]; config?: string; uiPort: string; dnsPort: string; httpPort: string; httpsPort: string; watch?: boolean; grace: string }
+interface UpOptions { filename: string[]; config?: string; lenient?: boolean; uiPort: string; dnsPort: string; httpPort: string; httpsPort: string; watch?: boolean; grace: string }
 
 /** dist/web beside the compiled CLI (dist/src/cli → dist/web). */
 export const WEB_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web');
@@ -41,7 +41,7 @@ export async function startLab(opts: UpOptions, io: IO, { quiet = false, nodePor
   const grace = Number(opts.grace);
   let lab: Lab;
   try {
-    lab = await Lab.start({ paths: opts.filename, configPath: opts.config, dnsPort: ports.dns, httpPort: ports.http, httpsPort: ports.https, graceMs: Number.isFinite(grace) && grace >= 0 ? grace * 1000 : 5000, nodePortsAtNodePort, progress: quiet ? undefined : progress(io), log: (l) => io.err.write(l + '\n') });
+    lab = await Lab.start({ paths: opts.filename, configPath: opts.config, lenient: opts.lenient, dnsPort: ports.dns, httpPort: ports.http, httpsPort: ports.https, graceMs: Number.isFinite(grace) && grace >= 0 ? grace * 1000 : 5000, nodePortsAtNodePort, progress: quiet ? undefined : progress(io), log: (l) => io.err.write(l + '\n') });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') { io.err.write(`error: ${(e as Error).message}: another program has that port; choose others with --dns-port / --http-port / --https-port\n`); throw new CliExit(1); }
     throw e;
@@ -114,6 +114,7 @@ export function registerUp(program: Command, io: IO): void {
   program.command('up').description('bring up the live lab: cluster DNS, ingress, NodePorts and virtual pods on 127.0.0.1, with a web UI')
     .option('-f, --filename <path>', 'manifest file or folder (repeatable)', (v: string, prev: string[]) => [...prev, v], [])
     .option('--config <file>', 'ClusterConfig file (podnet.dev/v1alpha1)')
+    .option('--lenient', LENIENT_HELP)
     .option('--ui-port <port>', 'the web UI and the lab API', '7070')
     .option('--dns-port <port>', 'the cluster DNS (UDP and TCP)', '5353')
     .option('--http-port <port>', 'the Ingress controller\'s HTTP listener', '8080')

@@ -28,7 +28,7 @@ export function registerValidate(program: Command, io: IO): void {
         io.err.write(`error: unknown output format "${opts.output}": use text or json\n`);
         throw new CliExit(1);
       }
-      const cluster = Cluster.load({ paths: opts.filename, configPath: opts.config });
+      const cluster = Cluster.load({ paths: opts.filename, configPath: opts.config, lenient: opts.lenient });
       const diags = allDiagnostics(cluster);
       const errors = diags.filter((d) => d.level === 'error').length;
       const warnings = diags.length - errors;

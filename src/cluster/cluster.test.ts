@@ -173,3 +173,46 @@ items:
   assert.deepEqual(c.get<any>('Namespace', '', 'shop').metadata.labels, { team: 'payments', 'kubernetes.io/metadata.name': 'shop' });
   assert.deepEqual(c.pods('shop').map((p) => [p.metadata.name, p.metadata.labels]), [['web', { app: 'web' }]]);
 });
+
+test('--lenient keeps what the API server refuses only for bookkeeping, with a warning; everything else stays refused', () => {
+  const pod = (name: string, container: Record<string, unknown>) => `---\napiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: default}\nspec:\n  containers: [${JSON.stringify(container)}]\n`;
+  const netpol = `---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny_all, namespace: default}\nspec: {podSelector: {}}\n`;
+  const cases: { name: string; text: string; strict: string[]; lenient: string[]; kept: string[] }[] = [
+    {
+      name: 'a container without name or image (a trimmed dump)', text: pod('bare', { ports: [] }),
+      strict: ['t.yaml:2: The Pod "bare" is invalid: spec.containers[0].name: Required value', 't.yaml:2: The Pod "bare" is invalid: spec.containers[0].image: Required value'],
+      lenient: [
+        't.yaml:2: Warning: The Pod "bare" is invalid: spec.containers[0].name: Required value (kept because of --lenient: the API server would refuse it)',
+        't.yaml:2: Warning: The Pod "bare" is invalid: spec.containers[0].image: Required value (kept because of --lenient: the API server would refuse it)',
+      ],
+      kept: ['Pod/default/bare'],
+    },
+    {
+      name: 'a policy named with _', text: netpol,
+      strict: [`t.yaml:2: The NetworkPolicy "deny_all" is invalid: metadata.name: Invalid value: "deny_all": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`],
+      lenient: [`t.yaml:2: Warning: The NetworkPolicy "deny_all" is invalid: metadata.name: Invalid value: "deny_all": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*') (kept because of --lenient: the API server would refuse it)`],
+      kept: ['NetworkPolicy/default/deny_all'],
+    },
+    {
+      name: 'a value the model reads stays refused (containerPort out of range)', text: pod('p', { name: 'c', image: 'i', ports: [{ containerPort: 70000 }] }),
+      strict: ['t.yaml:2: The Pod "p" is invalid: spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive'],
+      lenient: ['t.yaml:2: The Pod "p" is invalid: spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive'],
+      kept: [],
+    },
+    {
+      name: 'one refused error among bookkeeping ones refuses the object', text: pod('q', { image: 'i', ports: [{ containerPort: 80, protocol: 'ICMP' }] }),
+      strict: ['t.yaml:2: The Pod "q" is invalid: spec.containers[0].name: Required value', 't.yaml:2: The Pod "q" is invalid: spec.containers[0].ports[0].protocol: Unsupported value: "ICMP": supported values: "SCTP", "TCP", "UDP"'],
+      lenient: ['t.yaml:2: The Pod "q" is invalid: spec.containers[0].name: Required value', 't.yaml:2: The Pod "q" is invalid: spec.containers[0].ports[0].protocol: Unsupported value: "ICMP": supported values: "SCTP", "TCP", "UDP"'],
+      kept: [],
+    },
+  ];
+  const has = (c: Cluster, key: string) => { const [kind, ns, name] = key.split('/'); return c.get(kind, ns, name) !== undefined; };
+  for (const k of cases) {
+    const strict = Cluster.load({ text: k.text, textName: 't.yaml' });
+    assert.deepEqual(strict.diagnostics.filter((d) => d.code === 'PN1003').map(formatDiagnostic), k.strict, k.name);
+    assert.deepEqual(k.kept.filter((key) => has(strict, key)), [], k.name);
+    const lenient = Cluster.load({ text: k.text, textName: 't.yaml', lenient: true });
+    assert.deepEqual(lenient.diagnostics.filter((d) => d.code === 'PN1003').map(formatDiagnostic), k.lenient, k.name);
+    assert.deepEqual(k.kept.filter((key) => has(lenient, key)), k.kept, k.name);
+  }
+});

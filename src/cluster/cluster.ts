@@ -8,7 +8,7 @@ import { invalidObjectMessage } from '../api/field-errors.js';
 import { kindInfoOf } from '../api/kinds.js';
 import { loadPaths, parseManifestText, type LoadedObject } from '../api/load.js';
 import type { KubeObject, ObjectRef, SourceRef } from '../api/types.js';
-import { validateObject } from '../api/validate.js';
+import { lenientMayKeep, validateObject } from '../api/validate.js';
 import { addBuiltins, addNamespaces, BUILTIN_SOURCE } from './builtins.js';
 import { ConfigError, DEFAULT_CONFIG, parseClusterConfig, type ClusterConfig } from './config.js';
 import { addGatewayDataPlanes } from './dataplanes.js';
@@ -32,6 +32,8 @@ export interface LoadInput {
   /** A ready config (overrides both). */
   config?: ClusterConfig;
   readStdin?: () => string;
+  /** Keep objects the API server would refuse for bookkeeping reasons only (lenientMayKeep), with a warning. */
+  lenient?: boolean;
 }
 
 export class Cluster {
@@ -73,14 +75,14 @@ export class Cluster {
       else config = configFrom(cfgObj, diags);
     }
     // The objects were parsed just now and nobody else holds them, so defaults may be applied in place.
-    return Cluster.build(objects, diags, config, { owned: true });
+    return Cluster.build(objects, diags, config, { owned: true, lenient: opts.lenient });
   }
 
   /**
    * Builds the cluster from already-parsed objects (what `load` does after reading). The objects are not changed
    * unless `owned` says the caller hands them over.
    */
-  static build(objects: readonly LoadedObject[], initialDiags: readonly Diagnostic[] = [], givenConfig?: ClusterConfig, { owned = false } = {}): Cluster {
+  static build(objects: readonly LoadedObject[], initialDiags: readonly Diagnostic[] = [], givenConfig?: ClusterConfig, { owned = false, lenient = false } = {}): Cluster {
     const diags: Diagnostic[] = [...initialDiags];
     const store = new ClusterStore();
     const unmodelled: LoadedObject[] = [];
@@ -93,7 +95,7 @@ export class Cluster {
     }
     config ??= structuredClone(DEFAULT_CONFIG);
 
-    admitObjects(objects.filter((o) => o.object.kind !== 'ClusterConfig'), store, unmodelled, diags, owned);
+    admitObjects(objects.filter((o) => o.object.kind !== 'ClusterConfig'), store, unmodelled, diags, owned, lenient);
 
     // Namespaces the manifests use but do not define are created, with a warning: `kubectl apply` would refuse them.
     const missing = new Set<string>();
@@ -163,7 +165,7 @@ function configFrom(o: LoadedObject, diags: Diagnostic[]): ClusterConfig | undef
 }
 
 /** Checks kind and apiVersion, defaults the namespace, validates, rejects duplicates, and stores the defaulted object. */
-function admitObjects(objects: readonly LoadedObject[], store: ClusterStore, unmodelled: LoadedObject[], diags: Diagnostic[], owned: boolean): void {
+function admitObjects(objects: readonly LoadedObject[], store: ClusterStore, unmodelled: LoadedObject[], diags: Diagnostic[], owned: boolean, lenient: boolean): void {
   const firstSeen = new Map<string, SourceRef>();
   for (const { object: raw, source } of objects) {
     const info = kindInfoOf(raw.kind, raw.apiVersion);
@@ -186,8 +188,9 @@ function admitObjects(objects: readonly LoadedObject[], store: ClusterStore, unm
       errors = [{ type: 'Invalid' as const, field: '', value: null, detail: `could not be validated: ${(e as Error).message}` }];
     }
     if (errors.length > 0) {
-      for (const err of errors) diags.push({ code: Codes.invalidField, level: 'error', source, object: { kind: raw.kind, namespace: nsText ?? '', name }, message: invalidObjectMessage(raw.kind, name, err) });
-      continue;
+      const kept = lenient && errors.every((e) => lenientMayKeep(e, raw));
+      for (const err of errors) diags.push({ code: Codes.invalidField, level: kept ? 'warning' : 'error', source, object: { kind: raw.kind, namespace: nsText ?? '', name }, message: invalidObjectMessage(raw.kind, name, err) + (kept ? ' (kept because of --lenient: the API server would refuse it)' : '') });
+      if (!kept) continue;
     }
     const obj = applyDefaults(raw, { inPlace: owned });
     for (const w of sanitizeStatus(obj)) {

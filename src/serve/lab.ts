@@ -28,6 +28,8 @@ import { meshModelOf, type PeerAuthnDecision } from '../mesh/index.js';
 export interface LabOptions {
   paths: string[];
   configPath?: string;
+  /** Keep objects the API server would refuse for bookkeeping reasons only, with a warning (`--lenient`). */
+  lenient?: boolean;
   host?: string;
   /** 0 = any free port. */
   dnsPort?: number;
@@ -82,7 +84,7 @@ export class Lab {
   private readonly sidecars: InboundSidecars;
 
   private constructor(private readonly opts: LabOptions) {
-    this.set = new ManifestSet(opts.paths, opts.configPath);
+    this.set = new ManifestSet(opts.paths, opts.configPath, opts.lenient);
     this.graceMs = opts.graceMs ?? 5000;
     this.random = opts.seed !== undefined ? seededRandom(opts.seed) : Math.random;
     this.now = opts.now ?? Date.now;

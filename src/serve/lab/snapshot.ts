@@ -44,7 +44,7 @@ export class ManifestSet {
   private fromDisk: LoadedObject[] = [];
   private diskDiagnostics: Diagnostic[] = [];
 
-  constructor(readonly paths: readonly string[], readonly configPath?: string) {
+  constructor(readonly paths: readonly string[], readonly configPath?: string, readonly lenient = false) {
     this.reread();
   }
 
@@ -122,7 +122,7 @@ export function buildSnapshot(set: ManifestSet, version: number): Snapshot {
   const { objects, diagnostics } = set.objects();
   let config;
   if (set.configPath) config = Cluster.load({ configPath: set.configPath }).config;
-  const cluster = Cluster.build(objects, diagnostics, config);
+  const cluster = Cluster.build(objects, diagnostics, config, { lenient: set.lenient });
   // A serial that changes with every snapshot, as CoreDNS's does when objects change.
   const dns = compileDns(cluster, { serial: Math.floor(Date.now() / 1000) + version });
   // The trace resolves names with the snapshot's own DNS model instead of compiling a second one.
