@@ -21,6 +21,7 @@ import { registerApply } from './apply.js';
 import { registerLogs } from './logs.js';
 import { registerMesh } from './mesh.js';
 import { registerFault } from './fault.js';
+import { registerKubeconfig } from './kubeconfig.js';
 
 export function buildProgram(out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Command {
   const program = new Command('podnet')
@@ -50,6 +51,7 @@ export function buildProgram(out: NodeJS.WritableStream = process.stdout, err: N
   registerLogs(program, io);
   registerMesh(program, io);
   registerFault(program, io);
+  registerKubeconfig(program, io);
   return program;
 }
 

@@ -1,5 +1,6 @@
-// `podnet up -f PATH [--ui-port 7070] [--dns-port 5353] [--http-port 8080] [--https-port 8443] [--watch]`: the live lab
-// (src/serve/lab.ts) on 127.0.0.1, and a summary of where everything is, as a cluster's admin would want it.
+// `podnet up -f PATH [--ui-port 7070] [--dns-port 5353] [--http-port 8080] [--https-port 8443] [--api-port 6443] [--watch]`:
+// the live lab (src/serve/lab.ts) and its Kubernetes API (src/kube/apiserver) on 127.0.0.1, and a summary of where
+// everything is, as a cluster's admin would want it.
 import { watch as fsWatch, type FSWatcher } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,8 +11,14 @@ import { LabApi } from '../serve/lab/api.js';
 import { findings } from '../serve/lab/ui-data.js';
 import { CliExit, LENIENT_HELP, requireManifests, type IO } from './common.js';
 import { BUILTIN_SOURCE } from '../cluster/cluster.js';
+import { KubeApiServer } from '../kube/apiserver/server.js';
+import { labKubeconfigPath } from './kubeconfig.js';
+import { writePrivateFile } from '../kube/apiserver/kubeconfig.js';
+import { rmSync } from 'node:fs';
 
-interface UpOptions { filename: string[]; config?: string; lenient?: boolean; uiPort: string; dnsPort: string; httpPort: string; httpsPort: string; watch?: boolean; grace: string }
+interface UpOptions { filename: string[]; config?: string; lenient?: boolean; uiPort: string; dnsPort: string; httpPort: string; httpsPort: string; watch?: boolean; grace: string;
+  /** The Kubernetes API's port; absent = no Kubernetes API (the CLI's default is 6443). */
+  apiPort?: string }
 
 /** dist/web beside the compiled CLI (dist/src/cli → dist/web). */
 export const WEB_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web');
@@ -22,7 +29,7 @@ function port(text: string, flag: string, io: IO): number {
   return n;
 }
 
-export interface RunningLab { lab: Lab; api: LabApi; close(): Promise<void> }
+export interface RunningLab { lab: Lab; api: LabApi; kube?: KubeApiServer; kubeconfigPath?: string; close(): Promise<void> }
 
 /** Progress: a bar on a terminal, plain lines otherwise. */
 function progress(io: IO): (phase: string, done: number, total: number) => void {
@@ -35,9 +42,10 @@ function progress(io: IO): (phase: string, done: number, total: number) => void 
   };
 }
 
-export async function startLab(opts: UpOptions, io: IO, { quiet = false, nodePortsAtNodePort = true, webRoot = WEB_ROOT } = {}): Promise<RunningLab> {
+export async function startLab(opts: UpOptions, io: IO, { quiet = false, nodePortsAtNodePort = true, webRoot = WEB_ROOT, stateDir = undefined as string | undefined, now = undefined as (() => Date) | undefined } = {}): Promise<RunningLab> {
   requireManifests(opts, io);
   const ports = { ui: port(opts.uiPort, '--ui-port', io), dns: port(opts.dnsPort, '--dns-port', io), http: port(opts.httpPort, '--http-port', io), https: port(opts.httpsPort, '--https-port', io) };
+  const apiPort = opts.apiPort === undefined ? undefined : port(opts.apiPort, '--api-port', io);
   const grace = Number(opts.grace);
   let lab: Lab;
   try {
@@ -54,7 +62,24 @@ export async function startLab(opts: UpOptions, io: IO, { quiet = false, nodePor
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') { io.err.write(`error: ${(e as Error).message}: choose another --ui-port\n`); throw new CliExit(1); }
     throw e;
   }
-  return { lab, api, close: async () => { await api.close(); await lab.close(); } };
+  if (apiPort === undefined) return { lab, api, close: async () => { await api.close(); await lab.close(); } };
+  let kube: KubeApiServer;
+  try {
+    kube = new KubeApiServer(lab, { port: apiPort, ...(now ? { now } : {}) });
+    await kube.listen();
+  } catch (e) {
+    await api.close();
+    await lab.close();
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') { io.err.write(`error: ${(e as Error).message}: choose another --api-port (a Kubernetes API server may already listen there)\n`); throw new CliExit(1); }
+    io.err.write(`error: ${(e as Error).message}\n`);
+    throw new CliExit(1);
+  }
+  const kubeconfigPath = labKubeconfigPath(api.port, stateDir);
+  writePrivateFile(kubeconfigPath, kube.kubeconfig());
+  return {
+    lab, api, kube, kubeconfigPath,
+    close: async () => { rmSync(kubeconfigPath, { force: true }); await kube.close(); await api.close(); await lab.close(); },
+  };
 }
 
 export function banner(r: RunningLab): string {
@@ -63,6 +88,7 @@ export function banner(r: RunningLab): string {
   const lines: string[] = [];
   lines.push(`podnet lab is up: ${c.nodes.length} nodes, ${c.pods().length} pods, ${c.services().length} services (${c.config.cni}, kube-proxy ${c.config.kubeProxyMode}; built in ${lab.snapshot.buildMs.toFixed(0)} ms)`);
   lines.push(`  UI            http://127.0.0.1:${api.port}`);
+  if (r.kube) lines.push(`  Kubernetes    ${r.kube.url} (context podnet; kubeconfig ${r.kubeconfigPath})`);
   lines.push(`  Cluster DNS   127.0.0.1:${lab.dns.port} udp+tcp (kube-dns ${lab.snapshot.dns.clusterDNS.join(', ')}, domain ${c.config.clusterDomain})`);
   for (const e of lab.entryListeners()) lines.push(`  ${(e.kind === 'ingress' ? 'Ingress' : 'Gateway').padEnd(13)} ${e.id}: http://127.0.0.1:${e.http} (port ${e.modelPorts.http}) https://127.0.0.1:${e.https} (port ${e.modelPorts.https})`);
   for (const x of lab.exposed()) lines.push(`  ${(x.kind === 'nodeport' ? 'NodePort' : 'LoadBalancer').padEnd(13)} ${x.service} ${x.portName}${x.protocol === 'TCP' ? '' : `/${x.protocol}`}: ${x.modelAddress} → 127.0.0.1:${x.localPort}`);
@@ -78,6 +104,7 @@ export function banner(r: RunningLab): string {
     for (const x of f.filter((y) => y.severity !== 'info').slice(0, 8)) lines.push(`  ${x.severity} ${x.code}: ${x.source ? `${x.source}: ` : ''}${x.message}`);
   }
   lines.push('Try:');
+  if (r.kube) lines.push(`  export KUBECONFIG=${r.kubeconfigPath}   # or: podnet kubeconfig --merge`, '  kubectl get pods -A -o wide');
   // Suggest the user's own objects, not what podnet added (kube-dns, ingress-nginx...).
   const own = (o: { metadata: { name: string; namespace?: string } }) => c.sourceOf(o as never)?.file !== BUILTIN_SOURCE.file;
   const svc = (c.services() as { metadata: { name: string; namespace?: string } }[]).find((s) => own(s) && s.metadata.namespace !== 'default') ?? c.services()[0];
@@ -119,6 +146,7 @@ export function registerUp(program: Command, io: IO): void {
     .option('--dns-port <port>', 'the cluster DNS (UDP and TCP)', '5353')
     .option('--http-port <port>', 'the Ingress controller\'s HTTP listener', '8080')
     .option('--https-port <port>', 'the Ingress controller\'s HTTPS listener', '8443')
+    .option('--api-port <port>', 'the Kubernetes API (HTTPS; kubectl uses it through the kubeconfig the lab writes)', '6443')
     .option('--grace <seconds>', 'how long removed pods keep serving (terminating) after a change', '5')
     .option('-w, --watch', 'reload when a manifest file changes')
     .action(async (opts: UpOptions) => {

@@ -1,0 +1,100 @@
+// The API server's view of the lab: after every snapshot the engine builds, the objects of each served kind (as
+// `podnet get` lists them, computed status included) are handed to Revisions, which gives them resourceVersions and
+// turns the difference into watch events. Nothing here decides what the cluster holds: writes go back through the
+// lab's change path (write.ts), and what the controllers made of them comes back as the next snapshot.
+import type { Lab } from '../../serve/lab.js';
+import type { Snapshot } from '../../serve/lab/snapshot.js';
+import { listObjects, resourceTypeOfKind } from '../../cli/printers/resources.js';
+import { apiResources, groupVersion, type ApiResource } from './resources.js';
+import { Revisions, type StoredObject } from './revisions.js';
+
+type Obj = Record<string, any>;
+
+/** Kinds the API server keeps itself instead of reading them from the snapshot. */
+export const OWN_KINDS = new Set(['Event']);
+
+export class ApiStore {
+  readonly revisions: Revisions;
+  private readonly off: () => void;
+
+  constructor(readonly lab: Lab, readonly now: () => Date) {
+    this.revisions = new Revisions(now, stampReported);
+    this.observe(lab.snapshot);
+    this.off = lab.onSnapshot((s) => this.observe(s));
+  }
+
+  private observe(snap: Snapshot): void {
+    const kinds = new Map<string, Obj[]>();
+    for (const r of apiResources()) {
+      if (OWN_KINDS.has(storeKindOf(r))) continue;
+      const type = resourceTypeOfKind(r.storeKind);
+      if (type) kinds.set(r.storeKind, listObjects(snap.cluster, type, undefined) as Obj[]);
+    }
+    this.revisions.replaceKinds(kinds);
+  }
+
+  get(r: ApiResource, namespace: string, name: string): StoredObject | undefined {
+    return this.revisions.get(storeKindOf(r), r.namespaced ? namespace : '', name);
+  }
+
+  list(r: ApiResource, namespace?: string): StoredObject[] {
+    return this.revisions.list(storeKindOf(r), r.namespaced ? namespace : undefined);
+  }
+
+  close(): void { this.off(); }
+}
+
+/**
+ * What a kubelet reports about a pod it started, which the model has no clock for: the start times (the pod's
+ * creation), and the fields client libraries require that a kubelet leaves empty until it knows them (imageID of an
+ * image never pulled; a node's machine, boot and system IDs). Typed clients (Python's `kubernetes`) refuse objects
+ * without them.
+ */
+function stampReported(o: Obj, created: string): Obj {
+  if (o.kind === 'Pod' && o.status) {
+    const container = (cs: Obj) => ({
+      ...cs, imageID: cs.imageID ?? '',
+      ...(cs.state?.running && !cs.state.running.startedAt ? { state: { ...cs.state, running: { ...cs.state.running, startedAt: created } } } : {}),
+    });
+    const status: Obj = { ...o.status, ...(o.status.phase !== 'Pending' && !o.status.startTime ? { startTime: created } : {}) };
+    for (const k of ['containerStatuses', 'initContainerStatuses'] as const) if (Array.isArray(status[k])) status[k] = status[k].map(container);
+    if (Array.isArray(status.conditions)) status.conditions = status.conditions.map((c: Obj) => ({ lastProbeTime: null, lastTransitionTime: created, ...c }));
+    return { ...o, status };
+  }
+  if (o.kind === 'Node' && o.status?.nodeInfo) {
+    return { ...o, status: { ...o.status, nodeInfo: { bootID: '', machineID: '', systemUUID: '', ...o.status.nodeInfo } } };
+  }
+  return o;
+}
+
+/** Both Event resources (core v1 and events.k8s.io/v1) read the one store of Events, as upstream. */
+export function storeKindOf(r: ApiResource): string {
+  return r.kind === 'Event' ? 'Event' : r.storeKind;
+}
+
+/** The object as the asked-for version serves it (apiVersion set; Events converted to events.k8s.io/v1's shape). */
+export function present(r: ApiResource, version: string, o: Obj): Obj {
+  const apiVersion = groupVersion(r.group, version);
+  if (r.kind === 'Event' && r.group === 'events.k8s.io') return eventsV1(o, apiVersion);
+  return o.apiVersion === apiVersion && o.kind === r.kind ? o : { ...o, apiVersion, kind: r.kind };
+}
+
+/** core/v1 Event → events.k8s.io/v1 Event (the upstream conversion: regarding, note, deprecated* fields). */
+function eventsV1(e: Obj, apiVersion: string): Obj {
+  const out: Obj = {
+    apiVersion, kind: 'Event', metadata: e.metadata,
+    eventTime: e.eventTime ?? null,
+    ...(e.series ? { series: e.series } : {}),
+    ...(e.reportingComponent ? { reportingController: e.reportingComponent } : {}),
+    ...(e.reportingInstance ? { reportingInstance: e.reportingInstance } : {}),
+    ...(e.action ? { action: e.action } : {}),
+    reason: e.reason, regarding: e.involvedObject,
+    ...(e.related ? { related: e.related } : {}),
+    note: e.message, type: e.type,
+    ...(e.source && Object.keys(e.source).length ? { deprecatedSource: e.source } : {}),
+    ...(e.firstTimestamp ? { deprecatedFirstTimestamp: e.firstTimestamp } : {}),
+    ...(e.lastTimestamp ? { deprecatedLastTimestamp: e.lastTimestamp } : {}),
+    ...(e.count ? { deprecatedCount: e.count } : {}),
+  };
+  return out;
+}
