@@ -33,11 +33,18 @@ export const Codes = {
   tooManyReplicas: 'PN1019',
 } as const;
 
+/**
+ * The longest message a line prints. Values are cut where they are quoted (field-errors.ts quote); this is the net
+ * under every message, so that no input makes a megabyte error line.
+ */
+export const MAX_MESSAGE_CHARS = 16_384;
+
 /** `file:line: message` (warnings say so), the way compilers and kubectl-adjacent tools print. */
 export function formatDiagnostic(d: Diagnostic): string {
   const where = formatSource(d.source);
   const prefix = where ? `${where}: ` : '';
-  return d.level === 'warning' ? `${prefix}Warning: ${d.message}` : `${prefix}${d.message}`;
+  const message = d.message.length <= MAX_MESSAGE_CHARS ? d.message : `${d.message.slice(0, MAX_MESSAGE_CHARS)}... (${d.message.length - MAX_MESSAGE_CHARS} more characters)`;
+  return d.level === 'warning' ? `${prefix}Warning: ${message}` : `${prefix}${message}`;
 }
 
 export function hasErrors(diags: readonly Diagnostic[]): boolean {

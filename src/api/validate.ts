@@ -67,34 +67,8 @@ export function validateObject(obj: KubeObject): FieldError[] {
     requireName: kind !== 'ClusterConfig',
   }, errs);
   rules?.rest?.(target, errs);
-  return dedupe(errs.map((e) => ('value' in e ? { ...e, value: printable(e.value) } : e)));
-}
-
-/**
- * Bad values are reported as they were written, and YAML anchors can make them cyclic: those (and values too deep for
- * JSON.stringify) get an acyclic, depth-limited copy, so that every error can be printed (formatFieldValue falls
- * back to String(), which null-prototype objects refuse).
- */
-function printable(v: unknown): unknown {
-  if (typeof v !== 'object' || v === null) return v;
-  try {
-    JSON.stringify(v);
-    return v;
-  } catch {
-    return decycle(v, new Set(), 0);
-  }
-}
-
-function decycle(v: unknown, ancestors: Set<unknown>, depth: number): unknown {
-  if (typeof v === 'bigint') return String(v);
-  if (typeof v !== 'object' || v === null) return v;
-  if (ancestors.has(v)) return '[Circular]';
-  if (depth > 32) return '[...]';
-  ancestors.add(v);
-  const inner = (x: unknown): unknown => decycle(x, ancestors, depth + 1);
-  const out = Array.isArray(v) ? v.map(inner) : Object.fromEntries(Object.entries(v).map(([k, x]) => [k, inner(x)]));
-  ancestors.delete(v);
-  return out;
+  // Bad values are kept as written (YAML anchors can make them cyclic or shared): formatFieldValue prints any of them.
+  return dedupe(errs);
 }
 
 /** field.ErrorList.ToAggregate drops errors whose message repeats an earlier one. */

@@ -46,3 +46,14 @@ metadata: {name: w}
   assert.deepEqual([parsed.valid, parsed.errors, parsed.warnings], [false, 2, 2]);
   assert.equal(parsed.diagnostics[0].code, 'PN1003');
 });
+
+test('validate -f - (stdin): an alias bomb is one error with <stdin>:9 and exit 1, in well under a second of work', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { laughs } = await import('../api/testing.js');
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, ['bin/podnet', 'validate', '-f', '-'], { input: laughs(10), encoding: 'utf8', timeout: 20_000 });
+  const ms = performance.now() - t0;
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stdout, /^<stdin>:9: error converting YAML to JSON: yaml: line 9: document contains excessive aliasing\n1 error\(s\), 0 warning\(s\); \d+ objects in the cluster model\n$/);
+  assert.ok(ms < 10_000, `${ms.toFixed(0)} ms including node's start`);
+});

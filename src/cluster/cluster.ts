@@ -4,7 +4,7 @@
 import { applyDefaults, deterministicUid } from '../api/defaults.js';
 import { sanitizeStatus } from '../api/status.js';
 import { Codes, hasErrors, sortDiagnostics, type Diagnostic } from '../api/diagnostics.js';
-import { invalidObjectMessage } from '../api/field-errors.js';
+import { invalidObjectMessage, quote, shorten } from '../api/field-errors.js';
 import { kindInfoOf } from '../api/kinds.js';
 import { loadPaths, parseManifestText, type LoadedObject } from '../api/load.js';
 import type { KubeObject, ObjectRef, SourceRef } from '../api/types.js';
@@ -173,12 +173,12 @@ function admitObjects(objects: readonly LoadedObject[], store: ClusterStore, unm
     const name = typeof meta.name === 'string' ? meta.name : '';
     const nsText = typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : undefined;
     if (!info) {
-      diags.push({ code: Codes.kindNotModelled, level: 'warning', source, object: { kind: raw.kind, namespace: nsText ?? '', name }, message: `${raw.kind} ${JSON.stringify(name)} (${raw.apiVersion}) is not modelled by podnet: kept, but it does not affect the network model` });
+      diags.push({ code: Codes.kindNotModelled, level: 'warning', source, object: { kind: raw.kind, namespace: nsText ?? '', name }, message: `${shorten(raw.kind)} ${quote(name)} (${shorten(raw.apiVersion)}) is not modelled by podnet: kept, but it does not affect the network model` });
       unmodelled.push({ object: raw, source });
       continue;
     }
     if (!info.apiVersions.includes(raw.apiVersion)) {
-      diags.push({ code: Codes.unknownApiVersion, level: 'error', source, object: { kind: raw.kind, namespace: nsText ?? '', name }, message: `resource mapping not found for name: ${JSON.stringify(name)} namespace: ${JSON.stringify(nsText ?? '')} from ${JSON.stringify(source.file)}: no matches for kind ${JSON.stringify(raw.kind)} in version ${JSON.stringify(raw.apiVersion)} (use ${info.apiVersions[0]})` });
+      diags.push({ code: Codes.unknownApiVersion, level: 'error', source, object: { kind: raw.kind, namespace: nsText ?? '', name }, message: `resource mapping not found for name: ${quote(name)} namespace: ${quote(nsText ?? '')} from ${JSON.stringify(source.file)}: no matches for kind ${quote(raw.kind)} in version ${quote(raw.apiVersion)} (use ${info.apiVersions[0]})` });
       continue;
     }
     let errors;

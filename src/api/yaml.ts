@@ -1,0 +1,122 @@
+// The one YAML parse for everything podnet reads (files, folders, stdin, --watch reloads, the lab's apply/delete text,
+// ClusterConfig): js-yaml's event parser, a bound on alias expansion, then js-yaml's constructor on the same events.
+//
+// Aliases are shared references in the parsed value, so parsing a "billion laughs" document is cheap; what explodes
+// is whatever walks the value afterwards (validation, error messages, the controllers). The bound is the one of Go's
+// YAML decoder behind kubectl (gopkg.in/yaml.v2 decode.go, `unmarshal` and `allowedAliasRatio`): every node decoded
+// counts, nodes decoded inside an alias count as aliased, and a document fails with "document contains excessive
+// aliasing" once more than 100 aliased nodes make more than the allowed share of more than 1000 decoded nodes (99% up
+// to 400,000 decoded nodes, falling linearly to 10% at 4,000,000). The counts are computed from the events, with each
+// anchor's expanded size, so nothing is expanded to measure it.
+import { constructFromEvents, EVENT_ID, parseEvents, YAMLException, type Event } from 'js-yaml';
+
+/** A YAML text that cannot be read: the reason (Go's words where it has them) and the 0-based line in the text. */
+export class YamlError extends Error {
+  constructor(readonly reason: string, readonly line: number) { super(reason); }
+}
+
+export interface AliasCounts {
+  /** Nodes Go's decoder would visit (documents, keys, values, items, aliases, and every node an alias expands to). */
+  decoded: number;
+  /** Of those, the nodes visited inside an alias. */
+  aliased: number;
+}
+
+const ALIAS_RATIO_RANGE_LOW = 400_000;
+const ALIAS_RATIO_RANGE_HIGH = 4_000_000;
+
+/** The share of decoded nodes that may come from aliases (yaml.v2 allowedAliasRatio). */
+export function allowedAliasRatio(decoded: number): number {
+  if (decoded <= ALIAS_RATIO_RANGE_LOW) return 0.99;
+  if (decoded >= ALIAS_RATIO_RANGE_HIGH) return 0.10;
+  return 0.99 - 0.89 * ((decoded - ALIAS_RATIO_RANGE_LOW) / (ALIAS_RATIO_RANGE_HIGH - ALIAS_RATIO_RANGE_LOW));
+}
+
+export function excessiveAliasing(c: AliasCounts): boolean {
+  return c.aliased > 100 && c.decoded > 1000 && c.aliased / c.decoded > allowedAliasRatio(c.decoded);
+}
+
+/**
+ * Parses one YAML (or JSON) document. Empty input is `undefined`. Throws YamlError for a syntax error, an unknown or
+ * self-containing anchor, or excessive aliasing, at the line it happened.
+ */
+export function parseYamlDocument(text: string, filename?: string): unknown {
+  let events: Event[];
+  try {
+    events = parseEvents(text, { filename });
+  } catch (e) {
+    throw asYamlError(e);
+  }
+  checkAliases(events, text);
+  let docs: unknown[];
+  try {
+    docs = constructFromEvents(events, { source: text, filename });
+  } catch (e) {
+    throw asYamlError(e);
+  }
+  if (docs.length > 1) throw new YamlError('expected a single document in the stream, but found more', 0);
+  return docs[0];
+}
+
+/**
+ * Walks the events as Go's decoder would decode them and throws where the first bound is crossed. Within one alias the
+ * aliased share only grows, so checking once the alias is counted finds every failure the per-node check finds.
+ */
+function checkAliases(events: readonly Event[], text: string): void {
+  const counts: AliasCounts = { decoded: 0, aliased: 0 };
+  const sizes = new Map<string, number>();
+  const open: { anchor?: string; start: number }[] = [];
+  const name = (start: number, end: number) => text.slice(start, end);
+  for (const ev of events) {
+    switch (ev.type) {
+      case EVENT_ID.DOCUMENT:
+        counts.decoded = 1;
+        counts.aliased = 0;
+        sizes.clear();
+        open.length = 0;
+        open.push({ start: 0 });
+        break;
+      case EVENT_ID.MAPPING:
+      case EVENT_ID.SEQUENCE: {
+        const anchor = ev.anchorStart >= 0 ? name(ev.anchorStart, ev.anchorEnd) : undefined;
+        // A redefined anchor names the new node from its start: an alias inside it refers to itself.
+        if (anchor !== undefined) sizes.delete(anchor);
+        open.push({ anchor, start: counts.decoded });
+        counts.decoded++;
+        break;
+      }
+      case EVENT_ID.SCALAR:
+        counts.decoded++;
+        if (ev.anchorStart >= 0) sizes.set(name(ev.anchorStart, ev.anchorEnd), 1);
+        break;
+      case EVENT_ID.ALIAS: {
+        const anchor = name(ev.anchorStart, ev.anchorEnd);
+        const size = sizes.get(anchor);
+        if (size === undefined) {
+          const reason = open.some((f) => f.anchor === anchor) ? `anchor '${anchor}' value contains itself` : `unknown anchor '${anchor}' referenced`;
+          throw new YamlError(reason, lineAt(text, ev.anchorStart));
+        }
+        counts.decoded += 1 + size;
+        counts.aliased += size;
+        if (excessiveAliasing(counts)) throw new YamlError('document contains excessive aliasing', lineAt(text, ev.anchorStart));
+        break;
+      }
+      case EVENT_ID.POP: {
+        const frame = open.pop();
+        if (frame?.anchor !== undefined) sizes.set(frame.anchor, counts.decoded - frame.start);
+        break;
+      }
+    }
+  }
+}
+
+function lineAt(text: string, offset: number): number {
+  let line = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
+function asYamlError(e: unknown): YamlError {
+  if (e instanceof YAMLException) return new YamlError(e.reason || e.message.split('\n')[0], e.mark?.line ?? 0);
+  return new YamlError(e instanceof Error ? e.message.split('\n')[0] : String(e), 0);
+}
