@@ -25,11 +25,12 @@ export function findBinary(name: string): string | undefined {
 }
 
 /** Problems that stop kernel mode, each saying how to fix it; empty when the machine can run it. */
-export async function hostProblems(): Promise<string[]> {
+export async function hostProblems(host: { platform?: string; uid?: number; which?: (b: string) => string | undefined } = {}): Promise<string[]> {
   const problems: string[] = [];
-  if (process.platform !== 'linux') return [`kernel mode needs Linux network namespaces (this is ${process.platform})`];
-  if (process.getuid?.() !== 0) problems.push('kernel mode must run as root (it creates network namespaces): run it with sudo');
-  const missing = REQUIRED_TOOLS.filter((t) => !findBinary(t.binary));
+  const platform = host.platform ?? process.platform;
+  if (platform !== 'linux') return [`kernel mode needs Linux network namespaces (this is ${platform})`];
+  if ((host.uid ?? process.getuid?.()) !== 0) problems.push('kernel mode must run as root (it creates network namespaces): run it with sudo');
+  const missing = REQUIRED_TOOLS.filter((t) => !(host.which ?? findBinary)(t.binary));
   if (missing.length) {
     const pkgs = [...new Set(missing.map((t) => t.pkg))];
     problems.push(`missing ${missing.map((t) => t.binary).join(', ')}: install them with \`apt-get install -y ${pkgs.join(' ')}\``);

@@ -43,10 +43,10 @@ export async function namespacesWithPrefix(prefix: string): Promise<string[]> {
   return (await listNamespaces()).filter((n) => n.startsWith(prefix));
 }
 
-export async function addNamespace(name: string): Promise<void> {
+export async function addNamespace(name: string, { loopbackUp = true } = {}): Promise<void> {
   await runOk('ip', ['netns', 'add', name]);
   // A fresh namespace's loopback is down; every pod and node has a working lo.
-  await runOk('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+  if (loopbackUp) await runOk('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
 }
 
 export async function deleteNamespace(name: string): Promise<void> {
@@ -68,12 +68,14 @@ export async function ipBatch(ns: string, lines: readonly string[]): Promise<voi
   if (lines.length) await runOk('ip', ['-n', ns, '-batch', '-'], { input: lines.join('\n') + '\n' });
 }
 
-/** Sets sysctls inside the namespace: /proc/sys/net is per network namespace, so the host's stay as they are. Keys are
- *  paths under /proc/sys (`net/ipv4/conf/flannel.1/proxy_arp`: interface names may hold dots). */
-export async function setSysctls(ns: string, values: Readonly<Record<string, string>>): Promise<void> {
-  const writes = Object.entries(values).map(([k, v]) => {
-    if (!/^net\/[a-z0-9_./-]+$/i.test(k) || k.includes('..') || !/^[0-9 ]+$/.test(v)) throw new Error(`refusing sysctl ${k}=${v}`);
-    return `printf '%s\\n' '${v}' > /proc/sys/${k}`;
+/** Sets sysctls inside the namespace: /proc/sys/net is per network namespace, so the host's stay as they are. Each
+ *  line is `path=value` with the path under /proc/sys (`net/ipv4/conf/flannel.1/proxy_arp=1`: interface names may
+ *  hold dots, so paths, not dotted keys). */
+export async function setSysctls(ns: string, lines: readonly string[]): Promise<void> {
+  const writes = lines.map((line) => {
+    const m = line.match(/^(net\/[A-Za-z0-9_./-]+)=([0-9 ]+)$/);
+    if (!m || m[1].includes('..')) throw new Error(`refusing sysctl ${JSON.stringify(line)}`);
+    return `printf '%s\\n' '${m[2]}' > /proc/sys/${m[1]}`;
   });
   if (writes.length) await execInOk(ns, 'sh', ['-ec', writes.join('\n')]);
 }

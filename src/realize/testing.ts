@@ -1,7 +1,7 @@
 // The gate for tests that need the kernel: they run as root with network namespaces, else they are skipped with the
 // reason. With PODNET_KERNEL_TESTS=required (set by .ci/run when it runs as root) a missing piece fails the test
 // instead, so CI can never pass with the kernel tests silently skipped.
-import { test, type TestContext } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import { hostProblems } from './host.js';
 import { addNamespace, deleteNamespace, newLabPrefix, listNamespaces } from './netns.js';
 
@@ -27,5 +27,14 @@ export function kernelTest(name: string, fn: (t: TestContext) => Promise<void>, 
     test(name, () => { throw new Error(`PODNET_KERNEL_TESTS=required but the kernel tests cannot run: ${kernelSkip}`); });
   } else {
     test(name, { skip: kernelSkip ? `kernel test skipped: ${kernelSkip}` : false, timeout: opts.timeout ?? 120_000 }, fn);
+  }
+}
+
+/** A group of tests sharing one realisation (built in `before`, removed in `after`). */
+export function kernelDescribe(name: string, fn: () => void): void {
+  if (kernelSkip && kernelRequired) {
+    test(name, () => { throw new Error(`PODNET_KERNEL_TESTS=required but the kernel tests cannot run: ${kernelSkip}`); });
+  } else {
+    describe(name, { skip: kernelSkip ? `kernel test skipped: ${kernelSkip}` : false, timeout: 180_000 }, fn);
   }
 }

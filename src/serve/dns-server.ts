@@ -51,7 +51,7 @@ export class DnsServer {
       const udp = dgram.createSocket(this.address.includes(':') ? 'udp6' : 'udp4');
       await new Promise<void>((resolve, reject) => { udp.once('error', reject); udp.bind(this.opts.port ?? 5353, this.address, () => { udp.off('error', reject); resolve(); }); });
       const port = udp.address().port;
-      const tcp = net.createServer({ pauseOnConnect: false }, (s) => this.onTcp(s));
+      const tcp = net.createServer({ pauseOnConnect: false });
       try {
         await new Promise<void>((resolve, reject) => { tcp.once('error', reject); tcp.listen(port, this.address, () => { tcp.off('error', reject); resolve(); }); });
       } catch (e) {
@@ -60,14 +60,20 @@ export class DnsServer {
         if ((this.opts.port ?? 5353) === 0 && attempt < 20) continue;
         throw e;
       }
-      udp.on('message', (msg, rinfo) => { void this.onUdp(udp, msg, rinfo); });
-      udp.on('error', (e) => this.opts.log?.(`udp error: ${e.message}`));
-      tcp.on('error', (e) => this.opts.log?.(`tcp error: ${e.message}`));
-      this.udp = udp;
-      this.tcp = tcp;
-      this.port = port;
+      this.serveOn(udp, tcp);
       return { address: this.address, port };
     }
+  }
+
+  /** Answers on sockets someone else bound (kernel mode: port 53 inside a CoreDNS pod's network namespace). */
+  serveOn(udp: dgram.Socket, tcp: net.Server): void {
+    udp.on('message', (msg, rinfo) => { void this.onUdp(udp, msg, rinfo); });
+    udp.on('error', (e) => this.opts.log?.(`udp error: ${e.message}`));
+    tcp.on('connection', (s) => this.onTcp(s));
+    tcp.on('error', (e) => this.opts.log?.(`tcp error: ${e.message}`));
+    this.udp = udp;
+    this.tcp = tcp;
+    this.port = udp.address().port;
   }
 
   async stop(): Promise<void> {

@@ -9,7 +9,7 @@
 // /headers (podnet: every request header as JSON), /healthz, /redirect?location=&code=. Any other path (netexec's root
 // handler catches them with the timestamp) answers with the pod's identity too, so `curl .../api/x` shows who answered.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createSocket } from 'node:dgram';
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
 import type { KubeObject } from '../api/types.js';
 import type { Cluster } from '../cluster/cluster.js';
@@ -117,8 +117,7 @@ export interface PodPortServer {
 /** One UDP pod port: every datagram is sent back to its sender, unchanged. */
 export async function listenPodUdpPort(port: number, host = '127.0.0.1'): Promise<PodPortServer> {
   const sock = createSocket(host.includes(':') ? 'udp6' : 'udp4');
-  sock.on('message', (msg, rinfo) => sock.send(msg, rinfo.port, rinfo.address));
-  sock.on('error', () => undefined);
+  serveUdpEcho(sock);
   await new Promise<void>((resolve, reject) => {
     sock.once('error', reject);
     sock.bind(0, host, () => { sock.off('error', reject); resolve(); });
@@ -130,15 +129,35 @@ export async function listenPodUdpPort(port: number, host = '127.0.0.1'): Promis
   };
 }
 
+/** netexec's UDP echo on a bound socket: every datagram goes back to its sender, unchanged. */
+export function serveUdpEcho(sock: UdpSocket): void {
+  sock.on('message', (msg, rinfo) => sock.send(msg, rinfo.port, rinfo.address));
+  sock.on('error', () => undefined);
+}
+
 /** An HTTP request starts with a method and a space (RFC 9112 §3; `PRI` opens HTTP/2's preface, RFC 9113 §3.4). */
 const HTTP_REQUEST_START = /^(GET|HEAD|POST|PUT|DELETE|CONNECT|OPTIONS|TRACE|PATCH|PRI) /;
 
 export async function listenPodPort(pod: VirtualPodSpec, port: number, host = '127.0.0.1', behaviour?: PodBehaviour): Promise<PodPortServer> {
-  const http = createServer(netexecHandler(pod, port, behaviour ?? { fault: () => pod.fault, random: Math.random }));
+  const tcp: TcpServer = createTcpServer();
+  await new Promise<void>((resolve, reject) => {
+    tcp.once('error', reject);
+    tcp.listen(0, host, () => { tcp.off('error', reject); resolve(); });
+  });
+  const served = servePodPort(tcp, pod, port, behaviour);
+  return { address: { host, port: (tcp.address() as AddressInfo).port }, close: served.close };
+}
+
+/**
+ * Serves a pod port on a listening TCP server (one the lab opened on loopback, or one opened inside the pod's network
+ * namespace in kernel mode): netexec's HTTP API for HTTP clients, TCP echo for anything else.
+ */
+export function servePodPort(tcp: TcpServer, pod: VirtualPodSpec, port: number, behaviour?: PodBehaviour, opts: { trustSourceHeader?: boolean } = {}): { close(): Promise<void> } {
+  const http = createServer(netexecHandler(pod, port, behaviour ?? { fault: () => pod.fault, random: Math.random }, opts));
   http.keepAliveTimeout = 65_000;
   // Every accepted socket, HTTP or echo: closing the port closes them all (the HTTP server never saw them listen).
   const sockets = new Set<Socket>();
-  const tcp: TcpServer = createTcpServer((socket) => {
+  tcp.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
@@ -154,12 +173,8 @@ export async function listenPodPort(pod: VirtualPodSpec, port: number, host = '1
       socket.pipe(socket);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    tcp.once('error', reject);
-    tcp.listen(0, host, () => { tcp.off('error', reject); resolve(); });
-  });
+  tcp.on('error', () => undefined);
   return {
-    address: { host, port: (tcp.address() as AddressInfo).port },
     close: () => new Promise<void>((resolve) => {
       tcp.close(() => resolve());
       for (const sock of sockets) sock.destroy();
@@ -173,8 +188,8 @@ function endpointKey(ip: string, port: number): string {
 
 
 /** The request handler of one pod port, answering like agnhost netexec. */
-export function netexecHandler(pod: VirtualPodSpec, port: number, behaviour?: PodBehaviour): (req: IncomingMessage, res: ServerResponse) => void {
-  const answer = netexecAnswer(pod, port);
+export function netexecHandler(pod: VirtualPodSpec, port: number, behaviour?: PodBehaviour, opts: { trustSourceHeader?: boolean } = {}): (req: IncomingMessage, res: ServerResponse) => void {
+  const answer = netexecAnswer(pod, port, opts.trustSourceHeader ?? true);
   if (!behaviour) return answer;
   return (req, res) => {
     const f = behaviour.fault();
@@ -192,7 +207,8 @@ export function netexecHandler(pod: VirtualPodSpec, port: number, behaviour?: Po
   };
 }
 
-function netexecAnswer(pod: VirtualPodSpec, port: number): (req: IncomingMessage, res: ServerResponse) => void {
+/** `trustSourceHeader`: the lab's own proxies tell an emulated source in a header; a real kernel connection has one. */
+function netexecAnswer(pod: VirtualPodSpec, port: number, trustSourceHeader: boolean): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://pod');
     const q = url.searchParams;
@@ -205,7 +221,7 @@ function netexecAnswer(pod: VirtualPodSpec, port: number): (req: IncomingMessage
       case '/hostname': case '/hostName':
         return reply(200, pod.name);
       case '/clientip': {
-        const src = req.headers[SOURCE_HEADER];
+        const src = trustSourceHeader ? req.headers[SOURCE_HEADER] : undefined;
         return reply(200, `${typeof src === 'string' ? src : req.socket.remoteAddress}:${req.socket.remotePort}`);
       }
       case '/serverport':

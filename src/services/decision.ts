@@ -1,6 +1,7 @@
 // The endpoint choice for one packet: which endpoints kube-proxy on a node would DNAT it to, with what probability,
 // whether it is masqueraded, or why it is rejected/dropped. The same oracle shape as kube-proxy's packet-flow tests
 // (pkg/proxy/iptables/proxier_test.go runPacketFlowTests: output + masq), built from the shared PortPlan.
+import type { NodeInfo } from '../cluster/nodes.js';
 import { cidrContains } from '../net/cidr.js';
 import { iptablesChains } from './chains.js';
 import { inServiceCIDR, isClusterLocal, vipKey, type ServiceEndpoint, type ServicePortInfo, type ServicesModel } from './model.js';
@@ -180,4 +181,18 @@ export function matchDestination(model: ServicesModel, dst: string, dport: numbe
     };
   }
   return { kind: 'none' };
+}
+
+/**
+ * The node an outside client's packet for a LoadBalancer or external IP reaches: a load balancer for an
+ * externalTrafficPolicy Local Service only sends to nodes passing the healthCheckNodePort probe (nodes with a ready
+ * local endpoint), the first of them; otherwise the first node. The trace and the kernel's fabric routes both use it.
+ */
+export function vipEntryNode(model: ServicesModel, dstIP: string, port: number, proto: string): NodeInfo | undefined {
+  const hit = model.byVIP.get(`${dstIP}|${proto}|${port}`)?.[0];
+  if (hit?.sp.externalPolicyLocal) {
+    const withLocal = model.nodes.find((n) => hit.sp.endpoints.some((e) => e.ready && e.nodeName === n.name));
+    if (withLocal) return withLocal;
+  }
+  return model.nodes[0];
 }

@@ -167,3 +167,35 @@ function emit(t: Table, first: string[]): string[] {
   for (const c of order) lines.push(...(t.rules.get(c) ?? []));
   return lines;
 }
+
+/**
+ * The jumps from the built-in chains into kube-proxy's, which kube-proxy does not restore with its tables but ensures
+ * one by one at every sync (proxier.go iptablesJumpChains and the kubelet's KUBE-FIREWALL jumps, each with
+ * EnsureRule(Prepend)), as `iptables-restore --noflush` input: the rules end up in the order a real node shows.
+ */
+export function renderIptablesJumps(): string {
+  const newOnly = '-m conntrack --ctstate NEW ';
+  const jumps: [table: 'filter' | 'nat', from: string, to: string, comment: string, extra: string][] = [
+    ['filter', 'INPUT', 'KUBE-EXTERNAL-SERVICES', 'kubernetes externally-visible service portals', newOnly],
+    ['filter', 'FORWARD', 'KUBE-EXTERNAL-SERVICES', 'kubernetes externally-visible service portals', newOnly],
+    ['filter', 'INPUT', 'KUBE-NODEPORTS', 'kubernetes health check service ports', ''],
+    ['filter', 'FORWARD', 'KUBE-SERVICES', 'kubernetes service portals', newOnly],
+    ['filter', 'OUTPUT', 'KUBE-SERVICES', 'kubernetes service portals', newOnly],
+    ['filter', 'FORWARD', 'KUBE-FORWARD', 'kubernetes forwarding rules', ''],
+    ['filter', 'INPUT', 'KUBE-PROXY-FIREWALL', 'kubernetes load balancer firewall', newOnly],
+    ['filter', 'OUTPUT', 'KUBE-PROXY-FIREWALL', 'kubernetes load balancer firewall', newOnly],
+    ['filter', 'FORWARD', 'KUBE-PROXY-FIREWALL', 'kubernetes load balancer firewall', newOnly],
+    ['nat', 'OUTPUT', 'KUBE-SERVICES', 'kubernetes service portals', ''],
+    ['nat', 'PREROUTING', 'KUBE-SERVICES', 'kubernetes service portals', ''],
+    ['nat', 'POSTROUTING', 'KUBE-POSTROUTING', 'kubernetes postrouting rules', ''],
+    ['filter', 'INPUT', 'KUBE-FIREWALL', '', ''],
+    ['filter', 'OUTPUT', 'KUBE-FIREWALL', '', ''],
+  ];
+  const out: string[] = ['# kube-proxy\'s jumps into its chains (EnsureRule, prepended): iptables-restore --noflush'];
+  for (const table of ['filter', 'nat'] as const) {
+    out.push(`*${table}`);
+    for (const [t, from, to, comment, extra] of jumps) if (t === table) out.push(`-I ${from} ${extra}${comment ? `-m comment --comment "${comment}" ` : ''}-j ${to}`);
+    out.push('COMMIT');
+  }
+  return out.join('\n') + '\n';
+}

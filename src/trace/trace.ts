@@ -6,7 +6,7 @@ import type { Cluster } from '../cluster/cluster.js';
 import type { NodeInfo } from '../cluster/nodes.js';
 import { cidrContains, familyOf, isValidIP, parseCidr } from '../net/cidr.js';
 import { cniProfile, describeEncap, encapsulate, hostVethName, type CniOptions, type CniProfile } from '../net/cni.js';
-import { decideService, matchDestination, type EndpointChoice, type ServiceDecision, type TrafficSource } from '../services/index.js';
+import { decideService, matchDestination, vipEntryNode, type EndpointChoice, type ServiceDecision, type TrafficSource } from '../services/index.js';
 import { isClusterLocal, servicesModel } from '../services/index.js';
 import { fallbackDns, type IngressStep, type MeshStep, type PolicyStepResult, type TraceComponents } from './hooks.js';
 
@@ -156,7 +156,7 @@ export function trace(cluster: Cluster, req: TraceRequest): TraceResult {
   const dstNodeByIP = model.nodeByIP.get(dstIP);
   let procNode = srcNode;
   if (src.kind === 'external') {
-    procNode = dstNodeByIP ?? (req.node ? model.nodeByName.get(req.node) : undefined) ?? entryNodeFor(model, dstIP, target.port, proto);
+    procNode = dstNodeByIP ?? (req.node ? model.nodeByName.get(req.node) : undefined) ?? vipEntryNode(model, dstIP, target.port, proto);
     if (req.node && !model.nodeByName.get(req.node)) throw new TraceInputError(`node ${JSON.stringify(req.node)} not found (nodes: ${cluster.nodes.map((n) => n.name).join(', ')})`);
     if (!procNode) throw new TraceInputError('the cluster has no nodes');
     hops.push({ step: 'route', node: procNode.name, detail: { client: src.ip, to: `${dstIP}:${target.port}`, via: dstNodeByIP ? 'node IP' : 'load balancer / external IP routed to the node' }, text: `outside client ${src.ip} reaches node ${procNode.name} (${procNode.internalIPs[0]}) for ${dstIP}:${target.port}` });
@@ -315,17 +315,6 @@ function cniMasqueradesToNodes(profile: CniProfile): boolean {
 
 function cniMasq(profile: CniProfile): string {
   return profile.name === 'calico' ? 'Calico natOutgoing' : profile.name === 'flannel' ? 'flannel\'s ipMasq rule' : profile.name === 'cilium' ? 'Cilium masquerading' : 'Weave\'s NAT rule';
-}
-
-function entryNodeFor(model: ReturnType<typeof servicesModel>, dstIP: string, port: number, proto: string): NodeInfo | undefined {
-  const hit = model.byVIP.get(`${dstIP}|${proto}|${port}`)?.[0];
-  // A load balancer for an externalTrafficPolicy Local Service only sends to nodes passing the healthCheckNodePort
-  // probe, i.e. nodes with a local endpoint.
-  if (hit?.sp.externalPolicyLocal) {
-    const withLocal = model.nodes.find((n) => hit.sp.endpoints.some((e) => e.ready && e.nodeName === n.name));
-    if (withLocal) return withLocal;
-  }
-  return model.nodes[0];
 }
 
 function seededRandom(seed: number): number {

@@ -1,0 +1,63 @@
+// The processes of the pods, all in the lab's own process: on every pod's container ports, inside the pod's network
+// namespace, the netexec-compatible agent the emulated lab serves (src/serve/virtual-pods.ts: /hostname, /clientip,
+// /echo, TCP and UDP echo), and on the CoreDNS pods' port 53 podnet's DNS server answering from the compiled model.
+import type { DnsModel } from '../dns/index.js';
+import { DnsServer } from '../serve/dns-server.js';
+import { serveUdpEcho, servePodPort, type VirtualPodSpec } from '../serve/virtual-pods.js';
+import { closeSockets, openSocketsIn, type NamespaceSockets } from './sockets.js';
+
+export interface PlacedPod { spec: VirtualPodSpec; netns: string; dns: boolean }
+
+interface Served { key: string; sockets: NamespaceSockets; closers: (() => Promise<void>)[]; dns?: DnsServer }
+
+export class PodAgents {
+  private readonly served = new Map<string, Served>();
+  readonly errors: string[] = [];
+
+  constructor(private dnsModel: DnsModel, private readonly helper?: 'python' | 'node') {}
+
+  /** Opens and serves the ports of pods not served yet. */
+  async add(pods: readonly PlacedPod[]): Promise<void> {
+    const fresh = pods.filter((p) => !this.served.has(keyOf(p.spec)));
+    const reqs = fresh.map((p) => ({ netns: p.netns, tcp: p.spec.ports, udp: p.spec.udpPorts ?? [] }));
+    const opened = await openSocketsIn(reqs, { helper: this.helper });
+    fresh.forEach((p, i) => {
+      const sockets = opened[i];
+      this.errors.push(...sockets.errors.map((e) => `pod ${keyOf(p.spec)}: ${e}`));
+      const s: Served = { key: keyOf(p.spec), sockets, closers: [] };
+      const dnsUdp = p.dns ? sockets.udp.get(53) : undefined;
+      const dnsTcp = p.dns ? sockets.tcp.get(53) : undefined;
+      if (dnsUdp && dnsTcp) {
+        s.dns = new DnsServer(this.dnsModel, { address: '0.0.0.0' });
+        s.dns.serveOn(dnsUdp, dnsTcp);
+      }
+      for (const [port, server] of sockets.tcp) if (!(s.dns && port === 53)) s.closers.push(servePodPort(server, p.spec, port, undefined, { trustSourceHeader: false }).close);
+      for (const [port, sock] of sockets.udp) if (!(s.dns && port === 53)) serveUdpEcho(sock);
+      this.served.set(s.key, s);
+    });
+  }
+
+  /** Stops serving pods that are gone (their namespace is about to be removed). */
+  async remove(keys: readonly string[]): Promise<void> {
+    await Promise.all(keys.map(async (k) => {
+      const s = this.served.get(k);
+      if (!s) return;
+      this.served.delete(k);
+      await Promise.all(s.closers.map((c) => c()));
+      await closeSockets(s.sockets);
+    }));
+  }
+
+  setDnsModel(model: DnsModel): void {
+    this.dnsModel = model;
+    for (const s of this.served.values()) s.dns?.setModel(model);
+  }
+
+  keys(): string[] { return [...this.served.keys()]; }
+
+  sockets(key: string): NamespaceSockets | undefined { return this.served.get(key)?.sockets; }
+
+  close(): Promise<void> { return this.remove(this.keys()); }
+}
+
+function keyOf(spec: VirtualPodSpec): string { return `${spec.namespace}/${spec.name}`; }
