@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Cluster } from '../cluster/cluster.js';
 import type { NodeInfo } from '../cluster/nodes.js';
 import { formatEtcHosts, formatResolvConf, podEtcHosts, type DnsModel } from '../dns/index.js';
+import { policyModelOf, renderPolicyNftables } from '../policy/index.js';
 import { kernelCni, renderKernelNetwork, type KernelCni, type KernelNetwork, type NetnsPlan } from '../net/kernel.js';
 import { kubeProxySysctls, renderIptables, renderIptablesJumps, renderNftables, servicesModel } from '../services/index.js';
 import { podsOf } from '../serve/virtual-pods.js';
@@ -24,8 +25,8 @@ export interface RealiseOptions {
   /** How pod sockets are opened inside namespaces (default: python3 when present). */
   socketHelper?: 'python' | 'node';
   stateDir?: string;
-  /** NetworkPolicy enforcement as nft text for a node; absent: policy is not realised. */
-  policyRules?: (cluster: Cluster, node: NodeInfo) => string;
+  /** NetworkPolicy enforcement as nft text for a node (default: src/policy/nftables.ts); null: not realised. */
+  policyRules?: ((cluster: Cluster, node: NodeInfo) => string) | null;
   /** Namespaces created at once. */
   parallel?: number;
 }
@@ -108,10 +109,10 @@ export class KernelLab {
       const node = cluster.nodes.find((x) => x.name === n.name)!;
       await setSysctls(n.netns, kubeProxySysctls(mode, this.support.brNetfilter));
       await loadKubeProxy(n.netns, mode, mode === 'nftables' ? renderNftables(model, node) : renderIptables(model, node));
-      const policy = this.opts.policyRules?.(cluster, node);
+      const policy = this.policyRules()?.(cluster, node);
       if (policy) await execInOk(n.netns, 'nft', ['-f', '-'], { input: policy });
     });
-    if (!this.opts.policyRules && this.cni.profile.enforcesNetworkPolicy) this.notRealised.push(`NetworkPolicy is not enforced in the kernel yet (${this.cni.profile.title} would enforce it): every connection the routes allow succeeds`);
+    if (!this.policyRules() && this.cni.profile.enforcesNetworkPolicy) this.notRealised.push(`NetworkPolicy is not enforced in this lab (${this.cni.profile.title} would enforce it): every connection the routes allow succeeds`);
     this.timings.kubeProxyMs = performance.now() - t;
 
     t = performance.now();
@@ -119,6 +120,10 @@ export class KernelLab {
     await this.agents.add(this.placedPods(cluster, dns));
     for (const e of this.agents.errors) this.opts.log?.(`warning: ${e}`);
     this.timings.podsMs = performance.now() - t;
+  }
+
+  private policyRules(): ((cluster: Cluster, node: NodeInfo) => string) | null {
+    return this.opts.policyRules === undefined ? (cluster, node) => renderPolicyNftables(policyModelOf(cluster), node.name) : this.opts.policyRules;
   }
 
   /** Each pod's agent and where it runs; CoreDNS pods (the kube-dns Service's endpoints on port 53) also answer DNS. */
