@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { compilePolicies, check, PolicyQueryError, type CheckResult, type Protocol, type Verdict } from '../policy/index.js';
 import { CliExit, loadCluster, printDiagnostics, withManifestOptions, type IO, type ManifestOptions } from './common.js';
-import { meshCheck, type MeshCheck } from './mesh.js';
+import { meshCheck, meshLayer, type MeshCheck } from './mesh.js';
 
 interface CheckOptions extends ManifestOptions {
   from?: string;
@@ -28,7 +28,7 @@ export function registerCheck(program: Command, io: IO): void {
     .option('--method <method>', 'service mesh L7: an HTTP request with this method (none = plain TCP)')
     .option('--path <path>', 'service mesh L7: the HTTP path', '/')
     .option('--header <name:value>', 'service mesh L7: a request header (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
-    .addHelpText('after', '\nExamples:\n  podnet check -f examples/shop --from production/deploy/frontend --to production/svc/backend --port 8080\n  podnet check -f k8s/ --from x/a --to 10.96.0.10 --port 53 --protocol UDP --expect allow -o json\n')
+    .addHelpText('after', CHECK_HELP)
     .action((opts: CheckOptions) => {
       if (!['text', 'json'].includes(opts.output)) fail(io, `unknown output format "${opts.output}": use text or json`);
       if (opts.expect !== undefined && !['allow', 'deny'].includes(opts.expect)) fail(io, `--expect must be allow or deny, not "${opts.expect}"`);
@@ -54,7 +54,7 @@ export function registerCheck(program: Command, io: IO): void {
       const allowed = result.allowed && (mesh?.allowed ?? true);
       const shown = mesh ? { ...result, allowed, mesh } : result;
       if (opts.output === 'json') io.out.write(JSON.stringify(shown, null, 2) + '\n');
-      else io.out.write((result.allowed && mesh && !mesh.allowed ? 'DENIED by the service mesh (NetworkPolicy alone would allow it):\n' : '') + formatCheck(opts.from!, opts.to!, result) + (mesh ? `  mesh:    ${mesh.text}\n` : ''));
+      else io.out.write(formatCheck(opts.from!, opts.to!, result, mesh));
       if (opts.expect !== undefined && (opts.expect === 'allow') !== allowed) {
         io.err.write(`error: expected ${opts.expect}, but the connection is ${allowed ? 'allowed' : 'denied'}\n`);
         throw new CliExit(1);
@@ -74,23 +74,53 @@ function listed(keys: string[], max = 4): string {
   return uniq.length <= max ? uniq.join(', ') : `${uniq.slice(0, max).join(', ')} and ${uniq.length - max} more`;
 }
 
+const CHECK_HELP = `
+The first line is the verdict and, for a denial, the layer that decided it: NetworkPolicy, AdminNetworkPolicy,
+BaselineAdminNetworkPolicy, or the service mesh (its PeerAuthentication, AuthorizationPolicy, VirtualService...).
+A connection is allowed only when every layer allows it.
+
+Exit status:
+  0  the question was answered, whether the verdict is ALLOWED or DENIED
+  1  bad input (flags, a pod or Service that does not exist, a path that does not exist),
+     or, with --expect, a verdict other than the one expected
+Only --expect turns a verdict into an exit code.
+
+Examples:
+  podnet check -f examples/shop --from production/deploy/frontend --to production/svc/backend --port 8080
+  podnet check -f k8s/ --from x/a --to 10.96.0.10 --port 53 --protocol UDP --expect allow -o json
+`;
+
+/** The NetworkPolicy-family layers that denied some connection: each denying direction's decidedBy, in order. */
+function denyingLayers(r: CheckResult): string {
+  const layers = new Set<string>();
+  for (const v of r.targets) for (const d of [v.egress, v.ingress]) if (!d.allowed) layers.add(d.decidedBy);
+  return [...layers].join(' and ');
+}
+
 /**
- * Text for people: the verdict in one sentence, then why, per direction. Several pods (a workload, a Service's
- * endpoints) are grouped by their reasons, so six identical connections read as one.
+ * Text for people: one verdict first, naming the layer that decided a denial, then why, per direction (and the mesh's
+ * part). Several pods (a workload, a Service's endpoints) are grouped by their reasons, so six identical connections
+ * read as one.
  */
-export function formatCheck(from: string, to: string, r: CheckResult): string {
+export function formatCheck(from: string, to: string, r: CheckResult, mesh?: MeshCheck): string {
   let s = '';
+  const meshDenies = r.allowed && mesh !== undefined && !mesh.allowed;
+  const verdict = meshDenies ? `DENIED by the service mesh (${meshLayer(mesh)})` : r.allowed ? 'ALLOWED' : `DENIED by ${denyingLayers(r)}`;
   if (r.targets.length === 1) {
     const v = r.targets[0];
-    s += `${v.allowed ? 'ALLOWED' : 'DENIED'}: ${v.from} ${v.allowed ? 'can' : 'cannot'} connect to ${flow(v)}.\n`;
+    s += meshDenies
+      ? `${verdict}: ${v.from} cannot connect to ${flow(v)}; NetworkPolicy allows it.\n`
+      : `${verdict}: ${v.from} ${v.allowed ? 'can' : 'cannot'} connect to ${flow(v)}.\n`;
     s += `  egress:  ${v.egress.reason}\n`;
     s += `  ingress: ${v.ingress.reason}\n`;
   } else {
     const denied = r.targets.filter((v) => !v.allowed).length;
     const ports = [...new Set(r.targets.map((v) => `${v.port}/${v.protocol}`))].join(', ');
-    s += r.allowed
-      ? `ALLOWED: all ${r.targets.length} connections from ${from} to ${to} (${ports}) are allowed.\n`
-      : `DENIED: ${denied} of ${r.targets.length} connections from ${from} to ${to} (${ports}) are denied.\n`;
+    s += meshDenies
+      ? `${verdict}: ${from} cannot connect to ${to} (${ports}); NetworkPolicy allows all ${r.targets.length} connections.\n`
+      : r.allowed
+        ? `ALLOWED: all ${r.targets.length} connections from ${from} to ${to} (${ports}) are allowed.\n`
+        : `${verdict}: ${denied} of ${r.targets.length} connections from ${from} to ${to} (${ports}) are denied.\n`;
     const groups = new Map<string, Verdict[]>();
     for (const v of r.targets) {
       const k = `${v.allowed}\u0000${v.egress.summary}\u0000${v.ingress.summary}`;
@@ -103,6 +133,7 @@ export function formatCheck(from: string, to: string, r: CheckResult): string {
       s += `${indent}egress:  ${v.egress.summary}\n${indent}ingress: ${v.ingress.summary}\n`;
     }
   }
+  if (mesh) s += `  mesh:    ${mesh.text}\n`;
   for (const w of r.warnings) s += `warning: ${w}\n`;
   return s;
 }

@@ -4,13 +4,23 @@
 import type { Command } from 'commander';
 import type { Diagnostic } from '../api/diagnostics.js';
 import { formatSource } from '../api/types.js';
-import { analyzeMesh, compileMesh, meshJson, workloadOf, type MeshEndpoint, type MeshEvaluation, type MeshModel } from '../mesh/index.js';
+import { analyzeMesh, compileMesh, meshJson, workloadOf, type MeshDecidedBy, type MeshEndpoint, type MeshEvaluation, type MeshModel } from '../mesh/index.js';
 import { CliExit, loadCluster, withManifestOptions, type IO, type ManifestOptions } from './common.js';
 import { labRequest, labText, labUrl, LabApiError, LabUnreachable } from '../serve/lab/client.js';
 import type { ServiceGraph } from '../serve/lab/mesh-telemetry.js';
 
 interface AnalyzeOptions extends ManifestOptions { output: string; failOn: string; rootNamespace: string }
-interface CheckOptions extends ManifestOptions { from?: string; to?: string; port?: string; method?: string; path: string; header: string[]; output: string; rootNamespace: string }
+interface CheckOptions extends ManifestOptions { from?: string; to?: string; port?: string; method?: string; path: string; header: string[]; output: string; rootNamespace: string; expect?: string }
+
+const MESH_CHECK_HELP = `
+The first line is the verdict and, in parentheses, the mesh layer that decided it (PeerAuthentication,
+AuthorizationPolicy, VirtualService, DestinationRule, RequestAuthentication, Sidecar...) with the HTTP status.
+
+Exit status:
+  0  the question was answered, whether the verdict is ALLOWED or DENIED
+  1  bad input, or, with --expect, a verdict other than the one expected
+Only --expect turns a verdict into an exit code.
+`;
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -42,8 +52,11 @@ export function registerMesh(program: Command, io: IO): void {
     .option('--header <name:value>', 'request header (repeatable)', collect, [])
     .option('-o, --output <format>', 'text or json', 'text')
     .option('--root-namespace <ns>', "Istio's root namespace", 'istio-system')
+    .option('--expect <verdict>', 'allow or deny: exit 1 when the verdict differs (for CI)')
+    .addHelpText('after', MESH_CHECK_HELP)
     .action((opts: CheckOptions) => {
       if (!['text', 'json'].includes(opts.output)) fail(`unknown output format "${opts.output}": use text or json`);
+      if (opts.expect !== undefined && !['allow', 'deny'].includes(opts.expect)) fail(`--expect must be allow or deny, not "${opts.expect}"`);
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`--port must be a number between 1 and 65535, not "${opts.port}"`);
       const cluster = loadCluster(opts, io, { quietWarnings: true });
@@ -64,7 +77,10 @@ export function registerMesh(program: Command, io: IO): void {
       }
       if (opts.output === 'json') io.out.write(JSON.stringify({ allowed: e.allowed, status: e.status ?? null, reason: e.reason, mesh: meshJson(e), source: e.source, destination: e.destination ?? null, clientTls: e.clientTls, peerAuthentication: e.peerAuthentication ?? null, route: e.route ?? null, hops: e.hops }, null, 2) + '\n');
       else io.out.write(formatEvaluation(e));
-      if (!e.allowed) throw new CliExit(1);
+      if (opts.expect !== undefined && (opts.expect === 'allow') !== e.allowed) {
+        io.err.write(`error: expected ${opts.expect}, but the request is ${e.allowed ? 'allowed' : 'denied'}\n`);
+        throw new CliExit(1);
+      }
     });
 
   // Telemetry of the running lab (podnet up): what its sidecars reported.
@@ -144,8 +160,14 @@ export function formatAnalysis(diags: readonly Diagnostic[]): string {
   return lines.join('\n') + '\n';
 }
 
+/** `PeerAuthentication`, `AuthorizationPolicy, 403`: the mesh layer and status of a mesh verdict. */
+export function meshLayer(m: { decidedBy: MeshDecidedBy; status?: number }): string {
+  const words: Partial<Record<MeshDecidedBy, string>> = { outlierDetection: 'outlier detection', 'not-in-mesh': 'no mesh proxy', passthrough: 'passthrough' };
+  return `${words[m.decidedBy] ?? m.decidedBy}${m.status !== undefined ? `, ${m.status}` : ''}`;
+}
+
 export function formatEvaluation(e: MeshEvaluation): string {
-  const lines = [`${e.allowed ? 'ALLOWED' : 'DENIED'}${e.status !== undefined ? ` (${e.status})` : ''}: ${e.reason}`];
+  const lines = [`${e.allowed ? 'ALLOWED' : 'DENIED'} (${meshLayer(e)}): ${e.reason}`];
   lines.push(`source: ${e.source.pod ?? e.source.ip} (${e.source.dataPlane}${e.source.identity ? `, ${e.source.identity}` : ''})`);
   if (e.destination) lines.push(`destination: ${e.destination.pod} port ${e.destination.targetPort} (${e.destination.dataPlane})`);
   lines.push(`mTLS: ${e.mtls ? `yes, peer ${e.sourcePrincipal}` : 'no'} (client TLS ${e.clientTls})`);
@@ -163,6 +185,8 @@ export interface MeshCheck {
   sourcePrincipal?: string;
   authz: { allowed: boolean; policy?: string; action?: string };
   allowed: boolean;
+  /** The mesh layer that decided (added to the issue-8 contract). */
+  decidedBy: MeshDecidedBy;
   status?: number;
   reason: string;
   route?: MeshEvaluation['route'];
@@ -201,6 +225,6 @@ export function meshCheck(cluster: import('../cluster/cluster.js').Cluster, q: {
   }
   const e = mesh.evaluate({ from, to, port, method: q.method?.toUpperCase(), path: q.method ? q.path : undefined, headers });
   const j = meshJson(e);
-  const text = `${e.allowed ? 'allowed' : 'denied'}${e.status !== undefined ? ` (${e.status})` : ''}: ${e.reason}; mTLS ${e.mtls ? `yes (${e.sourcePrincipal})` : 'no'}`;
-  return { ...j, allowed: e.allowed, status: e.status, reason: e.reason, route: e.route, text };
+  const text = `${e.allowed ? 'allowed' : 'denied'} (${meshLayer(e)}): ${e.reason}; mTLS ${e.mtls ? `yes (${e.sourcePrincipal})` : 'no'}`;
+  return { ...j, allowed: e.allowed, decidedBy: e.decidedBy, status: e.status, reason: e.reason, route: e.route, text };
 }

@@ -64,7 +64,7 @@ test('cli check: several pods are allowed only if every one is; -o json lists ea
   assert.equal(j.targets.length, 6);
   assert.deepEqual(j.egress, { allowed: true, isolated: true, policies: ['production/allow-frontend-egress-to-backend'] });
   const text = await run('check', '-f', SHOP, '--from', 'production/deploy/backend', '--to', 'production/deploy/frontend', '--port', 'http');
-  assert.equal(text.out.split('\n')[0], 'DENIED: 6 of 6 connections from production/deploy/backend to production/deploy/frontend (80/TCP) are denied.');
+  assert.equal(text.out.split('\n')[0], 'DENIED by NetworkPolicy: 6 of 6 connections from production/deploy/backend to production/deploy/frontend (80/TCP) are denied.');
 });
 
 test('cli check: flannel allows, and says what an enforcing CNI would do', async () => {
@@ -174,7 +174,7 @@ test('cli lint: text and JSON, exit codes by --fail-on', async () => {
 test('bin/podnet check end to end: exit codes for CI', () => {
   const deny = spawnSync(process.execPath, [BIN, 'check', '-f', SHOP, '--from', 'production/deploy/frontend', '--to', '8.8.8.8', '--port', '443', '--expect', 'deny'], { encoding: 'utf8' });
   assert.equal(deny.status, 0, deny.stderr);
-  assert.match(deny.stdout, /^DENIED: 2 of 2 connections from production\/deploy\/frontend to 8\.8\.8\.8 \(443\/TCP\) are denied\./);
+  assert.match(deny.stdout, /^DENIED by NetworkPolicy: 2 of 2 connections from production\/deploy\/frontend to 8\.8\.8\.8 \(443\/TCP\) are denied\./);
   const dns = spawnSync(process.execPath, [BIN, 'check', '-f', SHOP, '--from', 'production/deploy/backend', '--to', 'kube-system/svc/kube-dns', '--port', 'dns', '--expect', 'deny', '-o', 'json'], { encoding: 'utf8' });
   assert.equal(dns.status, 1);
   assert.equal(JSON.parse(dns.stdout).allowed, true);

@@ -16,8 +16,8 @@ test('podnet check gains the mesh: STRICT rejects a plaintext client that Networ
   const out = sink();
   const code = await main(['check', '-f', DIR, '--from', 'legacy/client', '--to', 'shop/svc/backend', '--port', '80', '--method', 'GET', '--path', '/api', '--expect', 'deny'], out.w, sink().w);
   assert.equal(code, 0);
-  assert.match(out.text, /^DENIED by the service mesh \(NetworkPolicy alone would allow it\):\n/);
-  assert.match(out.text, /  mesh:    denied: the client has no mesh proxy: plaintext; shop\/backend-v\d port 8080 requires mTLS \(STRICT, shop\/default\): connection reset; mTLS no\n$/);
+  assert.match(out.text, /^DENIED by the service mesh \(PeerAuthentication\): legacy\/client cannot connect to shop\/svc\/backend \(8080\/TCP\); NetworkPolicy allows all 2 connections\.\n/);
+  assert.match(out.text, /  mesh:    denied \(PeerAuthentication\): the client has no mesh proxy: plaintext; shop\/backend-v\d port 8080 requires mTLS \(STRICT, shop\/default\): connection reset; mTLS no\n$/);
 });
 
 test('podnet check --output json adds the mesh object', async () => {

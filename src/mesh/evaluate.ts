@@ -48,8 +48,18 @@ export interface MeshRequest {
 
 export interface MeshHop { proxy: 'envoy-outbound' | 'envoy-inbound' | 'ztunnel' | 'linkerd-proxy'; pod: string; lines: string[] }
 
+/**
+ * The mesh layer that decided a request, in the mesh's own words: the Sidecar resource (REGISTRY_ONLY), the route
+ * (VirtualService: no match, fault, no destination), a DestinationRule subset, endpoints or outlier detection, the
+ * server's PeerAuthentication (mTLS mode) or auto-mTLS to a pod without a proxy, RequestAuthentication (JWT),
+ * AuthorizationPolicy, Linkerd's policy; `not-in-mesh` and `passthrough` when no mesh proxy had a say.
+ */
+export type MeshDecidedBy = 'Sidecar' | 'VirtualService' | 'DestinationRule' | 'endpoints' | 'outlierDetection' | 'mTLS' | 'PeerAuthentication' | 'RequestAuthentication' | 'AuthorizationPolicy' | 'Linkerd' | 'not-in-mesh' | 'passthrough';
+
 export interface MeshEvaluation {
   allowed: boolean;
+  /** Which mesh layer decided (see MeshDecidedBy). */
+  decidedBy: MeshDecidedBy;
   /** http when the request had a method, else tcp. */
   protocol?: 'http' | 'tcp';
   /** What the client sees when the mesh answers or fails the request (403, 404, 503...). */
@@ -78,8 +88,8 @@ export interface MeshEvaluation {
 
 const key = (ns: string, name: string) => `${ns}/${name}`;
 
-function fail(base: Partial<MeshEvaluation>, status: number | undefined, reason: string): MeshEvaluation {
-  return { clientTls: 'DISABLE', mtls: false, hops: [], ...base, source: base.source!, allowed: false, status, reason, authz: base.authz ?? { allowed: false, reason } } as MeshEvaluation;
+function fail(decidedBy: MeshDecidedBy, base: Partial<MeshEvaluation>, status: number | undefined, reason: string): MeshEvaluation {
+  return { clientTls: 'DISABLE', mtls: false, hops: [], ...base, source: base.source!, allowed: false, decidedBy, status, reason, authz: base.authz ?? { allowed: false, reason } } as MeshEvaluation;
 }
 
 /** Ready endpoints of a Service (pod refs with their target port for the Service port). */
@@ -160,7 +170,7 @@ function evaluateInner(mesh: CompiledMesh, req: MeshRequest): MeshEvaluation {
         const scRef = `${sc!.metadata.namespace}/${sc!.metadata.name}`;
         if (outboundMode(sc) === 'REGISTRY_ONLY') {
           hops.push({ proxy: 'envoy-outbound', pod: source.pod ?? '', lines: [`${host} is not in the egress hosts of Sidecar ${scRef} and outboundTrafficPolicy is REGISTRY_ONLY: BlackHoleCluster`] });
-          return fail({ source, hops }, 502, `${host} is not in the egress hosts of Sidecar ${scRef} (REGISTRY_ONLY): BlackHoleCluster, 502`);
+          return fail('Sidecar', { source, hops }, 502, `${host} is not in the egress hosts of Sidecar ${scRef} (REGISTRY_ONLY): BlackHoleCluster, 502`);
         }
         hops.push({ proxy: 'envoy-outbound', pod: source.pod ?? '', lines: [`${host} is not in the egress hosts of Sidecar ${scRef}: PassthroughCluster (no VirtualService, no DestinationRule, plaintext)`] });
         usesVs = false;
@@ -174,31 +184,31 @@ function evaluateInner(mesh: CompiledMesh, req: MeshRequest): MeshEvaluation {
     else if (passthrough) hops[hops.length - 1].lines.push(route.reason);
     if (route.status !== undefined || !route.chosen) {
       const status = route.status ?? 503;
-      return fail({ source, route, hops }, status, route.kind === 'notFound' ? route.reason : route.fault?.aborted ? `fault injection aborts the request with ${status} (${route.reason})` : route.chosen ? route.reason : `${route.reason}: no destination with weight > 0 (503)`);
+      return fail('VirtualService', { source, route, hops }, status, route.kind === 'notFound' ? route.reason : route.fault?.aborted ? `fault injection aborts the request with ${status} (${route.reason})` : route.chosen ? route.reason : `${route.reason}: no destination with weight > 0 (503)`);
     }
     const chosenSvc = serviceOfHost(route.chosen.host, mesh.clusterDomain);
     const svc2 = chosenSvc ? mesh.cluster.get<Obj>('Service', chosenSvc.namespace, chosenSvc.name) : undefined;
-    if (!chosenSvc || !svc2) return fail({ source, route, hops }, 503, `route destination ${route.chosen.host} is not a Service in the cluster: 503 (NR)`);
+    if (!chosenSvc || !svc2) return fail('VirtualService', { source, route, hops }, 503, `route destination ${route.chosen.host} is not a Service in the cluster: 503 (NR)`);
     const port = route.chosen.port ?? (svc2.spec.ports.length === 1 ? svc2.spec.ports[0].port : req.port);
     const sp = (svc2.spec.ports ?? []).find((p: Obj) => p.port === port);
-    if (!sp) return fail({ source, route, hops }, 503, `Service ${chosenSvc.namespace}/${chosenSvc.name} has no port ${port}: 503 (NR)`);
+    if (!sp) return fail('VirtualService', { source, route, hops }, 503, `Service ${chosenSvc.namespace}/${chosenSvc.name} has no port ${port}: 503 (NR)`);
     const chosenHost = route.chosen.host;
     const dr = usesVs ? memo(mesh, `dr|${chosenHost}|${srcNs}`, () => findDestinationRule(mesh.objects.destinationRules, chosenHost, srcNs, chosenSvc.namespace, mesh.rootNamespace, mesh.clusterDomain)) : undefined;
     subset = route.chosen.subset;
     let eps = memo(mesh, `eps|${chosenSvc.namespace}/${chosenSvc.name}|${sp.name ?? ''}`, () => endpointsOf(mesh, chosenSvc.namespace, chosenSvc.name, sp));
     if (subset) {
       const s = subsetOf(dr, subset);
-      if (!s) return fail({ source, route, hops, subset }, 503, `subset "${subset}" of ${route.chosen.host} is not defined in any DestinationRule: 503 (NR)`);
+      if (!s) return fail('DestinationRule', { source, route, hops, subset }, 503, `subset "${subset}" of ${route.chosen.host} is not defined in any DestinationRule: 503 (NR)`);
       eps = eps.filter((e) => matchesMapSelector(s.labels ?? {}, e.pod.metadata.labels ?? {}));
     }
     tp = effectiveTrafficPolicy(dr, subset, port);
     if (usesVs) out.lines.push(`cluster outbound|${port}|${subset ?? ''}|${route.chosen.host}`, `retries: ${route.retries.attempts} attempts${route.retries.perTryTimeoutMs !== undefined ? `, perTryTimeout ${route.retries.perTryTimeoutMs} ms` : ''}, retryOn ${route.retries.retryOn}`, `timeout: ${route.timeoutMs !== undefined ? `${route.timeoutMs} ms` : 'none'}`, `loadBalancer: ${tp.loadBalancer.simple ?? 'consistentHash'}${tp.destinationRule ? ` (DestinationRule ${tp.destinationRule})` : ''}`);
-    if (eps.length === 0) return fail({ source, route, hops, subset, trafficPolicy: tp }, 503, `no ready endpoint of ${route.chosen.host}${subset ? ` in subset ${subset}` : ''}: 503 (UH, no healthy upstream)`);
+    if (eps.length === 0) return fail('endpoints', { source, route, hops, subset, trafficPolicy: tp }, 503, `no ready endpoint of ${route.chosen.host}${subset ? ` in subset ${subset}` : ''}: 503 (UH, no healthy upstream)`);
     candidates = eps.map((e) => key(e.pod.metadata.namespace, e.pod.metadata.name));
     // Istio sets minHealthPercent 0 (no panic mode): ejected hosts are never picked, even when none is left.
     const ejected = req.ejected;
     const healthy = ejected?.size ? eps.filter((e) => !ejected.has(key(e.pod.metadata.namespace, e.pod.metadata.name))) : eps;
-    if (healthy.length === 0) return fail({ source, route, hops, subset, trafficPolicy: tp, candidates }, 503, `every endpoint of ${route.chosen.host}${subset ? ` subset ${subset}` : ''} is ejected by outlier detection: 503 (UH, no healthy upstream)`);
+    if (healthy.length === 0) return fail('outlierDetection', { source, route, hops, subset, trafficPolicy: tp, candidates }, 503, `every endpoint of ${route.chosen.host}${subset ? ` subset ${subset}` : ''} is ejected by outlier detection: 503 (UH, no healthy upstream)`);
     const prev = req.previousHosts;
     const fresh = prev?.size ? healthy.filter((e) => !prev.has(key(e.pod.metadata.namespace, e.pod.metadata.name))) : healthy;
     const ep = pickEndpoint(fresh.length ? fresh : healthy, tp, req, sourceIP);
@@ -211,7 +221,7 @@ function evaluateInner(mesh: CompiledMesh, req: MeshRequest): MeshEvaluation {
     const ip = req.to.ip;
     dst = [...mesh.pods.values()].find((p) => podIP(p) === ip);
     if (!dst) {
-      return { allowed: true, reason: `${ip} is not a pod: the mesh passes the connection through`, source, clientTls: 'DISABLE', mtls: false, authz: { allowed: true, reason: 'no mesh proxy at the destination' }, hops };
+      return { allowed: true, decidedBy: 'passthrough', reason: `${ip} is not a pod: the mesh passes the connection through`, source, clientTls: 'DISABLE', mtls: false, authz: { allowed: true, reason: 'no mesh proxy at the destination' }, hops };
     }
   }
 
@@ -249,13 +259,13 @@ function evaluateInner(mesh: CompiledMesh, req: MeshRequest): MeshEvaluation {
     const ld = evaluateLinkerd(mesh.objects.linkerd, dst, mesh.namespaces.get(dst.metadata.namespace), targetPort, undefined, { clientIdentity: mtls ? srcM?.identity : undefined, sourceIP, http, method: req.method, path: req.path });
     hops.push({ proxy: 'linkerd-proxy', pod: destination.pod, lines: [ld.reason] });
     const authz = { allowed: ld.allowed, policy: ld.authorization, reason: ld.reason };
-    return { ...base, allowed: ld.allowed, status: ld.allowed ? undefined : ld.status, reason: ld.reason, clientTls, mtls, sourcePrincipal: mtls ? srcM?.identity : undefined, authz, linkerd: ld };
+    return { ...base, allowed: ld.allowed, decidedBy: 'Linkerd', status: ld.allowed ? undefined : ld.status, reason: ld.reason, clientTls, mtls, sourcePrincipal: mtls ? srcM?.identity : undefined, authz, linkerd: ld };
   }
   if (!istioServer) {
     if (clientTls === 'ISTIO_MUTUAL' || clientTls === 'MUTUAL') {
-      return fail({ ...base, clientTls }, 503, `${tlsWhy}, but ${destination.pod} has no proxy to terminate mTLS: connection reset (503 UF)`);
+      return fail('mTLS', { ...base, clientTls }, 503, `${tlsWhy}, but ${destination.pod} has no proxy to terminate mTLS: connection reset (503 UF)`);
     }
-    return { ...base, allowed: true, reason: `${destination.pod} is not in the mesh: no mTLS, no authorization`, clientTls, mtls: false, authz: { allowed: true, reason: 'no mesh proxy at the destination' } };
+    return { ...base, allowed: true, decidedBy: 'not-in-mesh', reason: `${destination.pod} is not in the mesh: no mTLS, no authorization`, clientTls, mtls: false, authz: { allowed: true, reason: 'no mesh proxy at the destination' } };
   }
 
   const inbound: MeshHop = { proxy: dstM.dataPlane === 'ambient' ? 'ztunnel' : 'envoy-inbound', pod: destination.pod, lines: [`PeerAuthentication: ${serverMode}${pa?.policy ? ` (${pa.level} policy ${pa.policy})` : ' (default)'} on port ${targetPort}`] };
@@ -264,11 +274,11 @@ function evaluateInner(mesh: CompiledMesh, req: MeshRequest): MeshEvaluation {
   if (serverMode === 'STRICT' && !sendsMtls) {
     const why = `${tlsWhy}; ${destination.pod} port ${targetPort} requires mTLS (STRICT${pa?.policy ? `, ${pa.policy}` : ''}): connection reset${srcPlane === 'sidecar' && http ? ' (503 UF)' : ''}`;
     inbound.lines.push('plaintext rejected');
-    return fail({ ...base, clientTls, peerAuthentication: pa }, srcPlane === 'sidecar' && http ? 503 : undefined, why);
+    return fail('PeerAuthentication', { ...base, clientTls, peerAuthentication: pa }, srcPlane === 'sidecar' && http ? 503 : undefined, why);
   }
   if (serverMode === 'DISABLE' && sendsMtls) {
     inbound.lines.push('mTLS offered to a DISABLE port: handshake fails');
-    return fail({ ...base, clientTls, peerAuthentication: pa }, 503, `${tlsWhy}, but ${destination.pod} port ${targetPort} has mTLS DISABLE (${pa?.policy}): the TLS handshake fails (503 UF)`);
+    return fail('PeerAuthentication', { ...base, clientTls, peerAuthentication: pa }, 503, `${tlsWhy}, but ${destination.pod} port ${targetPort} has mTLS DISABLE (${pa?.policy}): the TLS handshake fails (503 UF)`);
   }
   const mtls = sendsMtls;
   const sourcePrincipal = mtls ? srcM?.identity : undefined;
@@ -283,7 +293,7 @@ function evaluateInner(mesh: CompiledMesh, req: MeshRequest): MeshEvaluation {
     jwt = authenticateRequest(ras, req.headers, req.nowMs ?? Date.now());
     if (jwt.status !== 'none') inbound.lines.push(`RequestAuthentication: ${jwt.reason}`);
     if (jwt.status === 'invalid') {
-      return { ...base, allowed: false, status: 401, reason: jwt.reason, clientTls, mtls, sourcePrincipal, peerAuthentication: pa, authz: { allowed: false, reason: jwt.reason }, jwt };
+      return { ...base, allowed: false, decidedBy: 'RequestAuthentication', status: 401, reason: jwt.reason, clientTls, mtls, sourcePrincipal, peerAuthentication: pa, authz: { allowed: false, reason: jwt.reason }, jwt };
     }
   }
   const areq: AuthzRequest = {
@@ -295,9 +305,9 @@ function evaluateInner(mesh: CompiledMesh, req: MeshRequest): MeshEvaluation {
   inbound.lines.push(`authorization: ${d.allowed ? 'allow' : 'deny'} (${d.reason})`);
   const authz = { allowed: d.allowed, policy: d.policy, action: d.action, reason: d.reason, rule: d.rule };
   if (!d.allowed) {
-    return { ...base, allowed: false, status: http ? 403 : undefined, reason: `${d.reason}: ${http ? '403 RBAC: access denied' : 'connection closed'}`, clientTls, mtls, sourcePrincipal, peerAuthentication: pa, authz, authzDetail: d, ...(jwt ? { jwt } : {}) };
+    return { ...base, allowed: false, decidedBy: 'AuthorizationPolicy', status: http ? 403 : undefined, reason: `${d.reason}: ${http ? '403 RBAC: access denied' : 'connection closed'}`, clientTls, mtls, sourcePrincipal, peerAuthentication: pa, authz, authzDetail: d, ...(jwt ? { jwt } : {}) };
   }
-  return { ...base, allowed: true, reason: `allowed: ${d.reason}${mtls ? ` (mTLS from ${sourcePrincipal})` : ''}`, clientTls, mtls, sourcePrincipal, peerAuthentication: pa, authz, authzDetail: d, ...(jwt ? { jwt } : {}) };
+  return { ...base, allowed: true, decidedBy: 'AuthorizationPolicy', reason: `${d.reason}${mtls ? ` (mTLS from ${sourcePrincipal})` : ''}`, clientTls, mtls, sourcePrincipal, peerAuthentication: pa, authz, authzDetail: d, ...(jwt ? { jwt } : {}) };
 }
 
 /** The `mesh` object of `podnet check --output json` (issue 8 contract). */

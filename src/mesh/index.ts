@@ -44,7 +44,7 @@ export function meshModelOf(cluster: Cluster): MeshModel {
 }
 
 export { meshJson };
-export type { MeshEvaluation, MeshRequest, MeshEndpoint, MeshHop } from './evaluate.js';
+export type { MeshDecidedBy, MeshEvaluation, MeshRequest, MeshEndpoint, MeshHop } from './evaluate.js';
 export type { MeshOptions } from './model.js';
 export type { Membership, DataPlane } from './membership.js';
 export { spiffeId, principalOf, membershipOf } from './membership.js';

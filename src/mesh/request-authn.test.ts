@@ -25,7 +25,7 @@ spec:
 const req = (token?: string): MeshRequest => ({ from: { kind: 'Pod', namespace: 'shop', name: 'frontend' }, to: { kind: 'Service', namespace: 'shop', name: 'backend' }, port: 80, method: 'GET', path: '/', headers: token ? { authorization: `Bearer ${token}` } : {}, nowMs: NOW });
 
 const CASES: [string, string | undefined, boolean, number | undefined, string][] = [
-  ['valid token with the claim', jwt({ iss: 'https://issuer.example', sub: 'alice', aud: 'shop', group: 'admins', exp: NOW / 1000 + 60 }), true, undefined, 'allowed: ALLOW policy shop/require-jwt rule 0 matches (mTLS from spiffe://cluster.local/ns/shop/sa/frontend)'],
+  ['valid token with the claim', jwt({ iss: 'https://issuer.example', sub: 'alice', aud: 'shop', group: 'admins', exp: NOW / 1000 + 60 }), true, undefined, 'ALLOW policy shop/require-jwt rule 0 matches (mTLS from spiffe://cluster.local/ns/shop/sa/frontend)'],
   ['valid token without the claim', jwt({ iss: 'https://issuer.example', sub: 'bob', aud: ['shop'], group: 'users' }), false, 403, 'ALLOW policies apply to the workload (shop/require-jwt) and none matches: denied by default: 403 RBAC: access denied'],
   ['no token: accepted by authentication, then no request principal', undefined, false, 403, 'ALLOW policies apply to the workload (shop/require-jwt) and none matches: denied by default: 403 RBAC: access denied'],
   ['unknown issuer', jwt({ iss: 'https://evil.example', sub: 'x' }), false, 401, 'Jwt issuer "https://evil.example" is not configured: 401'],
