@@ -85,3 +85,16 @@ test('podnet dns serve (bin/podnet) answers dig and reloads when the manifests c
     child.kill('SIGTERM');
   }
 });
+
+test('podnet dns ADDRESS --type PTR reverses it as dig -x does; -x ADDRESS and the in-addr.arpa name give the same answer', async () => {
+  const ptr = { name: '214.90.108.10.in-addr.arpa.', type: 'PTR', ttl: 30, data: 'backend.production.svc.cluster.local.', from: 'Service production/backend (ClusterIP)' };
+  for (const argv of [['10.108.90.214', '--type', 'PTR'], ['10.108.90.214'], ['-x', '10.108.90.214'], ['214.90.108.10.in-addr.arpa', '--type', 'PTR']]) {
+    const r = await run('dns', '-f', 'examples/shop', ...argv, '-o', 'json');
+    assert.equal(r.code, 0, argv.join(' '));
+    const j = JSON.parse(r.out);
+    assert.deepEqual([j.rcode, j.answers, j.tried], ['NOERROR', [ptr], ['214.90.108.10.in-addr.arpa.']], argv.join(' '));
+  }
+  const dig = await run('dns', '-f', 'examples/shop', '-x', '10.108.90.214', '-o', 'dig');
+  assert.match(dig.out, /\n;; QUESTION SECTION:\n;214\.90\.108\.10\.in-addr\.arpa\.\t\tIN\tPTR\n\n;; ANSWER SECTION:\n214\.90\.108\.10\.in-addr\.arpa\.\t30\tIN\tPTR\tbackend\.production\.svc\.cluster\.local\.\n/);
+  assert.deepEqual(await run('dns', '-f', 'examples/shop', '-x', 'backend'), { code: 2, out: '', err: 'error: -x backend: not an IPv4 or IPv6 address\n' });
+});

@@ -6,13 +6,14 @@ import { Option, type Command } from 'commander';
 import { Cluster } from '../cluster/cluster.js';
 import { PodReferenceError, resolvePodReference } from '../cluster/refs.js';
 import { compileDns, formatResolvConf, PodNotFoundError, type DnsLookup, type DnsModel, type DnsRecord } from '../dns/index.js';
-import { isValidName } from '../dns/index.js';
+import { isValidName, reverseName } from '../dns/index.js';
+import { isIP } from 'node:net';
 import { DnsServer } from '../serve/dns-server.js';
 import { CliExit, loadCluster, printDiagnostics, withManifestOptions, type IO, type ManifestOptions } from './common.js';
 
 const TYPES = ['A', 'AAAA', 'SRV', 'PTR', 'CNAME', 'TXT', 'NS', 'SOA', 'ANY', 'MX'];
 
-interface LookupOptions extends ManifestOptions { from?: string; type: string; output: string; resolver: string }
+interface LookupOptions extends ManifestOptions { from?: string; type: string; output: string; resolver: string; reverse?: string }
 interface ServeOptions extends ManifestOptions { address: string; port: string; upstream?: string; watch: boolean }
 
 export function registerDns(program: Command, io: IO): void {
@@ -20,11 +21,12 @@ export function registerDns(program: Command, io: IO): void {
     .description('look a name up in the cluster DNS, from a pod (its resolv.conf and search list) or absolutely')
     .argument('[name]', 'the name to look up (relative names walk the pod\'s search list; a trailing dot makes it absolute)'))
     .option('--from <ns/pod>', 'the pod asking (default: an absolute lookup at the cluster DNS)')
-    .addOption(new Option('-t, --type <type>', 'query type').default('A'))
+    .addOption(new Option('-t, --type <type>', 'query type (an IP address as NAME asks for its PTR, as dig -x does)').default('A'))
+    .option('-x, --reverse <address>', 'reverse lookup, as dig -x: the PTR of the address\'s in-addr.arpa / ip6.arpa name')
     .addOption(new Option('--resolver <flavour>', 'the pod\'s stub resolver').choices(['glibc', 'musl']).default('glibc'))
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'dig']).default('text'))
     .addHelpText('after', '\nExit status: 0 when the lookup returns records, 1 when it does not (NXDOMAIN, NODATA, SERVFAIL, or an upstream\'s answer podnet does not know), 2 on bad input.\n')
-    .action((name: string | undefined, opts: LookupOptions) => lookup(name, opts, io));
+    .action((name: string | undefined, opts: LookupOptions, cmd: Command) => lookup(name, opts, io, cmd.getOptionValueSource('type') !== 'default'));
 
   withManifestOptions(dns.command('serve').description('serve the cluster DNS on loopback (UDP and TCP), answering as CoreDNS would'))
     .option('--address <ip>', 'address to bind (loopback only)', '127.0.0.1')
@@ -38,9 +40,20 @@ export function registerDns(program: Command, io: IO): void {
     });
 }
 
-function lookup(name: string | undefined, opts: LookupOptions, io: IO): void {
+function lookup(given: string | undefined, opts: LookupOptions, io: IO, typeGiven = false): void {
+  let name = given;
+  let type = opts.type.toUpperCase();
+  if (opts.reverse !== undefined) {
+    if (given !== undefined) { io.err.write('error: give either NAME or -x ADDRESS, not both\n'); throw new CliExit(2); }
+    if (!isIP(opts.reverse)) { io.err.write(`error: -x ${opts.reverse}: not an IPv4 or IPv6 address\n`); throw new CliExit(2); }
+    name = reverseName(opts.reverse);
+    if (!typeGiven) type = 'PTR';
+  } else if (name !== undefined && isIP(name) && (type === 'PTR' || !typeGiven)) {
+    // An address is looked up by its reverse name, as dig -x and nslookup ADDRESS do.
+    name = reverseName(name);
+    type = 'PTR';
+  }
   if (!name) { io.err.write('error: a NAME to look up is required (e.g. podnet dns -f app/ --from production/frontend backend)\n'); throw new CliExit(2); }
-  const type = opts.type.toUpperCase();
   if (!TYPES.includes(type)) { io.err.write(`error: --type ${opts.type}: supported types are ${TYPES.join(', ')}\n`); throw new CliExit(2); }
   if (!isValidName(name) || /\s/.test(name)) { io.err.write(`error: "${name}" is not a valid domain name (labels of 1 to 63 characters, 253 in all)\n`); throw new CliExit(2); }
   const cluster = loadCluster(opts, io, { quietWarnings: true });

@@ -188,4 +188,4 @@ function splitRef(ref: string): { namespace: string; name: string } {
   const i = ref.indexOf('/');
   return i < 0 ? { namespace: 'default', name: ref } : { namespace: ref.slice(0, i), name: ref.slice(i + 1) };
 }
-export { isValidName } from './names.js';
+export { isValidName, reverseName } from './names.js';

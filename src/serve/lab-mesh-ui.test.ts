@@ -53,6 +53,7 @@ test('with no mesh traffic yet the Mesh tab explains how to make some', { skip }
   await page.getByTestId('tab-Mesh').click();
   await page.getByTestId('mesh-empty').waitFor();
   assert.match(await page.getByTestId('mesh-empty').innerText(), /^No mesh traffic in the last 1 min\n[\s\S]*podnet exec NS\/POD -- curl http:\/\/SERVICE:PORT\//);
+  assert.equal(await page.getByTestId('mesh-empty').locator('p').first().innerText(), 'The graph is drawn from requests the mesh\'s sidecars carried (pods in istio-injection: enabled namespaces, and clients calling them). Make some traffic:');
   assert.equal(await page.getByTestId('mesh-status').innerText().then((t) => t.split(' · ')[0]), '0 requests in the last 1 min');
   assert.equal(await page.getByTestId('mesh-ejected-none').isVisible(), true);
 });

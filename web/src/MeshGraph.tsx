@@ -125,7 +125,7 @@ export function MeshPanel() {
         {empty && (
           <div className="mesh-empty" data-testid="mesh-empty">
             <h2>No mesh traffic in the last {windowText}</h2>
-            <p>The graph is drawn from requests the mesh's sidecars carried (pods in <code>istio-injection: enabled</code>
+            <p>The graph is drawn from requests the mesh's sidecars carried (pods in <code>istio-injection: enabled</code>{' '}
               namespaces, and clients calling them). Make some traffic:</p>
             <pre>podnet exec NS/POD -- curl http://SERVICE:PORT/</pre>
             <p className="muted">It appears here within 2 s. Each edge counts requests per second and the share of 5xx or failed
