@@ -10,6 +10,7 @@ import { Lab } from '../serve/lab.js';
 import { LabApi } from '../serve/lab/api.js';
 import { findings } from '../serve/lab/ui-data.js';
 import { CliExit, LENIENT_HELP, requireManifests, type IO } from './common.js';
+import { invokedAs } from './invocation.js';
 import { BUILTIN_SOURCE } from '../cluster/cluster.js';
 import { KubeApiServer } from '../kube/apiserver/server.js';
 import { labKubeconfigPath } from './kubeconfig.js';
@@ -82,7 +83,8 @@ export async function startLab(opts: UpOptions, io: IO, { quiet = false, nodePor
   };
 }
 
-export function banner(r: RunningLab): string {
+/** The lab's summary; `cli` is how the suggested commands call podnet (see invokedAs). */
+export function banner(r: RunningLab, cli = 'podnet'): string {
   const { lab, api } = r;
   const c = lab.snapshot.cluster;
   const lines: string[] = [];
@@ -95,12 +97,12 @@ export function banner(r: RunningLab): string {
   const mesh = meshModelOf(c);
   if (mesh.active) {
     const meshed = [...mesh.memberships.values()].filter((m) => m.dataPlane !== 'none').length;
-    lines.push(`  Mesh          ${meshed} pod(s) in the mesh; Istio metrics http://127.0.0.1:${api.port}/metrics, spans \`podnet mesh spans\`, graph \`podnet mesh graph\` (and the UI)`);
+    lines.push(`  Mesh          ${meshed} pod(s) in the mesh; Istio metrics http://127.0.0.1:${api.port}/metrics, spans \`${cli} mesh spans\`, graph \`${cli} mesh graph\` (and the UI)`);
   }
   const f = findings(c, lab.snapshot.dns.diagnostics);
   const count = (s: string) => f.filter((x) => x.severity === s).length;
   if (f.length) {
-    lines.push(`Findings: ${count('error')} error(s), ${count('warning')} warning(s), ${count('info')} info (all in the UI; \`podnet lint\` explains)`);
+    lines.push(`Findings: ${count('error')} error(s), ${count('warning')} warning(s), ${count('info')} info (all in the UI; \`${cli} lint\` explains)`);
     for (const x of f.filter((y) => y.severity !== 'info').slice(0, 8)) lines.push(`  ${x.severity} ${x.code}: ${x.source ? `${x.source}: ` : ''}${x.message}`);
   }
   lines.push('Try:');
@@ -126,7 +128,7 @@ export function banner(r: RunningLab): string {
   const meshed = (p: { metadata: { name: string; namespace?: string } }) => !mesh.active || (mesh.membership(p.metadata.namespace ?? 'default', p.metadata.name)?.dataPlane ?? 'none') !== 'none';
   const from = pods.find((p) => own(p) && !backsSvc(p as never) && meshed(p)) ?? pods.find((p) => own(p) && !backsSvc(p as never)) ?? pods.find(own) ?? pods[0];
   const port = (svc as { spec?: { ports?: { port: number }[] } } | undefined)?.spec?.ports?.[0]?.port;
-  if (from && svc) lines.push(`  podnet exec ${from.metadata.namespace}/${from.metadata.name} -- curl http://${svc.metadata.name}.${svc.metadata.namespace}${port && port !== 80 ? `:${port}` : ''}`);
+  if (from && svc) lines.push(`  ${cli} exec ${from.metadata.namespace}/${from.metadata.name} -- curl http://${svc.metadata.name}.${svc.metadata.namespace}${port && port !== 80 ? `:${port}` : ''}`);
   lines.push(`${process.env.PODNET_LAB || api.port === 7070 ? '' : `(other shells: export PODNET_LAB=http://127.0.0.1:${api.port})\n`}Press Ctrl-C to stop.`);
   return lines.join('\n') + '\n';
 }
@@ -151,7 +153,7 @@ export function registerUp(program: Command, io: IO): void {
     .option('-w, --watch', 'reload when a manifest file changes')
     .action(async (opts: UpOptions) => {
       const running = await startLab(opts, io);
-      io.out.write(banner(running));
+      io.out.write(banner(running, invokedAs()));
       const watchers = opts.watch ? watchPaths(opts.filename, () => { running.lab.reload().catch((e) => io.err.write(`reload failed: ${(e as Error).message}\n`)); }) : [];
       await new Promise<void>((resolve) => {
         const stop = (): void => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
