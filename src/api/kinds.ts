@@ -30,6 +30,7 @@ const KINDS: KindInfo[] = [
   { kind: 'IngressClass', apiVersions: ['networking.k8s.io/v1'], namespaced: false, plural: 'ingressclasses', shortNames: [], modelled: true },
   { kind: 'AdminNetworkPolicy', apiVersions: ['policy.networking.k8s.io/v1alpha1'], namespaced: false, plural: 'adminnetworkpolicies', shortNames: ['anp'], modelled: true },
   { kind: 'BaselineAdminNetworkPolicy', apiVersions: ['policy.networking.k8s.io/v1alpha1'], namespaced: false, plural: 'baselineadminnetworkpolicies', shortNames: ['banp'], modelled: true },
+  { kind: 'ClusterNetworkPolicy', apiVersions: ['policy.networking.k8s.io/v1alpha2'], namespaced: false, plural: 'clusternetworkpolicies', shortNames: ['cnp'], modelled: true },
   { kind: 'GatewayClass', apiVersions: ['gateway.networking.k8s.io/v1', 'gateway.networking.k8s.io/v1beta1'], namespaced: false, plural: 'gatewayclasses', shortNames: ['gc'], modelled: true },
   { kind: 'Gateway', apiVersions: ['gateway.networking.k8s.io/v1', 'gateway.networking.k8s.io/v1beta1'], namespaced: true, plural: 'gateways', shortNames: ['gtw'], modelled: true },
   { kind: 'HTTPRoute', apiVersions: ['gateway.networking.k8s.io/v1', 'gateway.networking.k8s.io/v1beta1'], namespaced: true, plural: 'httproutes', shortNames: [], modelled: true },

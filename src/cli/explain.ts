@@ -14,18 +14,19 @@ const KINDS: Record<string, string | undefined> = {
   networkpolicy: 'NetworkPolicy', networkpolicies: 'NetworkPolicy', netpol: 'NetworkPolicy',
   adminnetworkpolicy: 'AdminNetworkPolicy', adminnetworkpolicies: 'AdminNetworkPolicy', anp: 'AdminNetworkPolicy',
   baselineadminnetworkpolicy: 'BaselineAdminNetworkPolicy', baselineadminnetworkpolicies: 'BaselineAdminNetworkPolicy', banp: 'BaselineAdminNetworkPolicy',
+  clusternetworkpolicy: 'ClusterNetworkPolicy', clusternetworkpolicies: 'ClusterNetworkPolicy', cnp: 'ClusterNetworkPolicy',
 };
 
 export function registerExplain(program: Command, io: IO): void {
   withManifestOptions(program.command('explain').description('describe policies in plain language: whom they select, what they isolate and allow'))
-    .argument('[kind]', 'policy (all kinds), networkpolicy, anp or banp', 'policy')
+    .argument('[kind]', 'policy (all kinds), networkpolicy, anp, banp or cnp', 'policy')
     .argument('[name]', 'one policy by name (default: all)')
     .option('-n, --namespace <ns>', 'only NetworkPolicies of this namespace')
     .option('-o, --output <format>', 'text or json', 'text')
     .action((kindArg: string, name: string | undefined, opts: ExplainOptions) => {
       const fail = (m: string): never => { io.err.write(`error: ${m}\n`); throw new CliExit(1); };
       const kindKey = kindArg.toLowerCase();
-      if (!(kindKey in KINDS)) fail(`cannot explain "${kindArg}": use policy, networkpolicy (netpol), anp or banp`);
+      if (!(kindKey in KINDS)) fail(`cannot explain "${kindArg}": use policy, networkpolicy (netpol), anp, banp or cnp (clusternetworkpolicy)`);
       if (!['text', 'json'].includes(opts.output)) fail(`unknown output format "${opts.output}": use text or json`);
       const kind = KINDS[kindKey];
       const cluster = loadCluster(opts, io, { quietWarnings: true });

@@ -202,3 +202,21 @@ test('cli --lenient: a trimmed dump (containers without names, a policy named wi
   assert.equal(v.code, 0, v.out);
   assert.match(v.out, /Warning: The NetworkPolicy "deny_all" is invalid: metadata\.name: .* \(kept because of --lenient: the API server would refuse it\)\n/);
 });
+
+test('cli: ClusterNetworkPolicy through get (the CRD\'s columns), check -o json, explain cnp', async () => {
+  const file = join(dir, 'cnp.yaml');
+  writeFileSync(file, toText([...e2eObjects(),
+    { apiVersion: 'policy.networking.k8s.io/v1alpha2', kind: 'ClusterNetworkPolicy', metadata: { name: 'deny-y' }, spec: { tier: 'Baseline', priority: 7, subject: { namespaces: { matchLabels: { 'kubernetes.io/metadata.name': 'x' } } }, ingress: [{ name: 'no-y', action: 'Deny', from: [{ namespaces: { matchLabels: { 'kubernetes.io/metadata.name': 'y' } } }] }] } },
+  ]));
+  const get = await run('get', 'cnp', '-f', file);
+  assert.equal(get.code, 0, get.err);
+  assert.equal(get.out, 'NAME     TIER       PRIORITY   AGE\ndeny-y   Baseline   7          <unknown>\n');
+  const c = await run('check', '-f', file, '--from', 'y/a', '--to', 'x/a', '--port', '80', '-o', 'json', '--expect', 'deny');
+  assert.equal(c.code, 0, c.err);
+  const j = JSON.parse(c.out);
+  assert.deepEqual(j.ingress, { allowed: false, isolated: false, policies: ['ClusterNetworkPolicy/deny-y'] });
+  assert.deepEqual([j.targets[0].ingress.decidedBy, j.targets[0].ingress.tier], ['ClusterNetworkPolicy', 'Baseline']);
+  const e = await run('explain', 'cnp', 'deny-y', '-f', file);
+  assert.equal(e.code, 0, e.err);
+  assert.match(e.out, /^ClusterNetworkPolicy deny-y \(Baseline tier, priority 7\) {2}\(.*cnp\.yaml:\d+\)\n {2}Subject: every pod in namespaces with kubernetes\.io\/metadata\.name=x \(3 pods\): x\/a, x\/b, x\/c\n/);
+});

@@ -1,21 +1,27 @@
-// policy.networking.k8s.io/v1alpha1 AdminNetworkPolicy and BaselineAdminNetworkPolicy: validation and compilation.
-// ANP rules come before NetworkPolicy (lower priority number first, first matching rule wins, Pass hands the
-// decision to NetworkPolicy), BANP rules after it (only for traffic NetworkPolicy does not decide).
-// Source: network-policy-api apis/v1alpha1/{adminnetworkpolicy,baselineadminnetworkpolicy,shared}_types.go.
+// policy.networking.k8s.io/v1alpha1 AdminNetworkPolicy and BaselineAdminNetworkPolicy, and v1alpha2
+// ClusterNetworkPolicy (cnp.ts validates it): validation and compilation into one shape, CompiledAdminPolicy.
+// Admin tier rules (ANPs and Admin CNPs) come before NetworkPolicy (lower priority number first, first matching rule
+// wins, Pass hands the decision to NetworkPolicy); Baseline tier rules (Baseline CNPs, then the BANP) after it, only
+// for traffic NetworkPolicy does not decide (Pass there skips to the default, allow).
+// Source: network-policy-api apis/v1alpha1/{adminnetworkpolicy,baselineadminnetworkpolicy,shared}_types.go,
+// apis/v1alpha2/clusternetworkpolicy_types.go.
 import type { Diagnostic } from '../api/diagnostics.js';
 import type { KubeObject, SourceRef } from '../api/types.js';
 import { parseCidr, type Cidr } from '../net/cidr.js';
 import type { NodeInfo } from '../cluster/nodes.js';
 import { Bitset } from './bitset.js';
 import type { ClassIndex, Protocol } from './classes.js';
+import { protocolPortSpecs, validateClusterNetworkPolicy } from './cnp.js';
 import { PolicyCodes } from './codes.js';
 import type { Direction } from './netpol.js';
 import { PROTOCOLS, type PortSpec } from './ports.js';
 import { classesIn, classesInIpBlock, matchingNamespaces, selectorMatcher, type IpBlock } from './select.js';
 
 type Obj = Record<string, any>;
+/** The compiled action: ClusterNetworkPolicy's `Accept` is `Allow` here (`writtenAction` keeps the word). */
 export type AdminAction = 'Allow' | 'Deny' | 'Pass';
-export type AdminKind = 'AdminNetworkPolicy' | 'BaselineAdminNetworkPolicy';
+export type AdminKind = 'AdminNetworkPolicy' | 'BaselineAdminNetworkPolicy' | 'ClusterNetworkPolicy';
+export type AdminTier = 'Admin' | 'Baseline';
 
 export interface AdminPeer {
   /** Pod classes matched (namespaces / pods peers, or host-network pods on matched nodes). */
@@ -33,6 +39,8 @@ export interface AdminRule {
   index: number;
   name: string;
   action: AdminAction;
+  /** The action as the manifest writes it (`Accept` for a ClusterNetworkPolicy's Allow). */
+  writtenAction: string;
   peers: AdminPeer[];
   ports: PortSpec[] | null;
   peerClasses: Bitset;
@@ -43,8 +51,11 @@ export interface AdminRule {
 export interface CompiledAdminPolicy {
   kind: AdminKind;
   name: string;
-  /** `AdminNetworkPolicy/NAME`: cluster-scoped, so no namespace. */
+  /** `AdminNetworkPolicy/NAME`, `ClusterNetworkPolicy/NAME`: cluster-scoped, so no namespace. */
   key: string;
+  /** Admin: before NetworkPolicy (ANPs, Admin CNPs); Baseline: after it (Baseline CNPs, the BANP). */
+  tier: AdminTier;
+  /** Within its tier, lower first; the BANP has none (Infinity: after every Baseline CNP). */
   priority: number;
   source?: SourceRef;
   object: KubeObject;
@@ -149,7 +160,7 @@ export function compileAdminPolicies(index: ClassIndex, kind: AdminKind, objects
   const out: CompiledAdminPolicy[] = [];
   for (const obj of objects as (KubeObject & { spec: Obj })[]) {
     const ref = { kind, namespace: '', name: obj.metadata.name };
-    const errors = validateAdminPolicy(kind, obj);
+    const errors = kind === 'ClusterNetworkPolicy' ? validateClusterNetworkPolicy(obj) : validateAdminPolicy(kind, obj);
     if (errors.length > 0) {
       for (const e of errors) diags.push({ code: PolicyCodes.invalidPolicy, level: 'error', object: ref, source: sourceOf(obj), message: `The ${kind} "${obj.metadata.name}" is invalid: ${e} (kubectl apply would reject it; podnet leaves it out)` });
       continue;
@@ -162,16 +173,22 @@ export function compileAdminPolicies(index: ClassIndex, kind: AdminKind, objects
     for (const [dir, field, peerField] of [['Ingress', 'ingress', 'from'], ['Egress', 'egress', 'to']] as const) {
       rules[dir] = ((spec[field] ?? []) as Obj[]).map((r, i) => {
         const peers = (r[peerField] as Obj[]).map((p) => compilePeer(index, nodes, nodeLabels, dir, p));
-        const action = r.action as AdminAction;
+        const action = (r.action === 'Accept' ? 'Allow' : r.action) as AdminAction;
         const matchesAll = action !== 'Allow' && peers.some((p) => p.failClosed);
         const peerClasses = matchesAll ? Bitset.full(index.classes.length) : new Bitset(index.classes.length);
         for (const p of peers) peerClasses.or(p.classes);
         if (peers.some((p) => p.failClosed)) diags.push({ code: PolicyCodes.adminPeerFailClosed, level: 'warning', object: ref, source: sourceOf(obj), message: `${kind} ${obj.metadata.name}: ${field}[${i}] (${r.name ?? 'unnamed'}) has a peer with no field podnet knows; it fails closed (${action === 'Allow' ? 'the Allow rule matches nothing' : `the ${action} rule matches every peer`})` });
-        return { index: i, name: String(r.name ?? ''), action, peers, ports: adminPortSpecs(r.ports), peerClasses, matchesAll };
+        const ports = kind === 'ClusterNetworkPolicy' ? protocolPortSpecs(r.protocols) : adminPortSpecs(r.ports);
+        return { index: i, name: String(r.name ?? ''), action, writtenAction: String(r.action), peers, ports, peerClasses, matchesAll };
       });
     }
-    out.push({ kind, name: obj.metadata.name, key: `${kind}/${obj.metadata.name}`, priority: kind === 'AdminNetworkPolicy' ? spec.priority : Infinity, source: sourceOf(obj), object: obj, subject, rules });
+    const tier: AdminTier = kind === 'ClusterNetworkPolicy' ? spec.tier : kind === 'AdminNetworkPolicy' ? 'Admin' : 'Baseline';
+    out.push({ kind, name: obj.metadata.name, key: `${kind}/${obj.metadata.name}`, tier, priority: kind === 'BaselineAdminNetworkPolicy' ? Infinity : spec.priority, source: sourceOf(obj), object: obj, subject, rules });
   }
-  out.sort((a, b) => a.priority - b.priority || a.name.localeCompare(b.name));
-  return out;
+  return sortTier(out);
+}
+
+/** Evaluation order within a tier: priority, then name (ties are the implementation's choice), then kind. */
+export function sortTier(policies: CompiledAdminPolicy[]): CompiledAdminPolicy[] {
+  return policies.sort((a, b) => a.priority - b.priority || a.name.localeCompare(b.name) || a.kind.localeCompare(b.kind));
 }

@@ -17,6 +17,8 @@ export const PolicyCodes = {
   hostNetworkIgnored: 'PN2013',
   adminPeerFailClosed: 'PN2014',
   metadataReachable: 'PN2015',
+  /** ClusterNetworkPolicy (v1alpha2) beside AdminNetworkPolicy/BaselineAdminNetworkPolicy (v1alpha1). */
+  adminApisMixed: 'PN2016',
 } as const;
 
 export type PolicyCode = (typeof PolicyCodes)[keyof typeof PolicyCodes];

@@ -41,7 +41,7 @@ test('ANP verdicts name the policy and rule that decided, and warn about equal p
   assert.deepEqual(r.ingress, { allowed: false, isolated: false, policies: ['AdminNetworkPolicy/deny-y'] });
   const v = r.targets[0];
   assert.equal(v.ingress.decidedBy, 'AdminNetworkPolicy');
-  assert.deepEqual(v.ingress.rules, [{ policy: 'AdminNetworkPolicy/deny-y', direction: 'Ingress', rule: 0, name: 'deny-from-y', action: 'Deny' }]);
+  assert.deepEqual(v.ingress.rules, [{ policy: 'AdminNetworkPolicy/deny-y', direction: 'Ingress', rule: 0, name: 'deny-from-y', action: 'Deny', tier: 'Admin' }]);
   assert.equal(v.ingress.reason, 'ingress to x/b is denied by rule "deny-from-y" of AdminNetworkPolicy deny-y (priority 10), before any NetworkPolicy');
   assert.deepEqual(r.warnings, ['AdminNetworkPolicies also-10 and deny-y both have priority 10 and select x/b: which one wins is up to the implementation (podnet takes them by name)']);
 });

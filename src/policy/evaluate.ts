@@ -1,10 +1,11 @@
 // One connection's verdict with its reasons: egress at the source pod, ingress at the destination pod, each decided
-// by AdminNetworkPolicy (priority order, first matching rule) -> NetworkPolicy (union of the isolating policies'
-// rules) -> BaselineAdminNetworkPolicy -> allowed. Reply traffic of an allowed connection is allowed implicitly.
+// by the Admin tier (AdminNetworkPolicies and Admin ClusterNetworkPolicies, priority order, first matching rule) ->
+// NetworkPolicy (union of the isolating policies' rules) -> the Baseline tier (Baseline ClusterNetworkPolicies, then
+// the BaselineAdminNetworkPolicy) -> allowed. Reply traffic of an allowed connection is allowed implicitly.
 import type { NodeInfo } from '../cluster/nodes.js';
 import type { AdminAction, AdminPeer, AdminRule, CompiledAdminPolicy } from './admin.js';
 import { podIPs, podKey, type ContainerPortInfo, type PodClass, type PodObj, type Protocol } from './classes.js';
-import { IMPLEMENTS_ADMIN_POLICY, type PolicyModel } from './model.js';
+import { IMPLEMENTS_ADMIN_POLICY, IMPLEMENTS_CLUSTER_NETWORK_POLICY, type PolicyModel } from './model.js';
 import type { CompiledPeer, CompiledRule, Direction } from './netpol.js';
 import { portsMatch } from './ports.js';
 import { ipBlockHas, parseIP, type ParsedIP } from './select.js';
@@ -16,17 +17,21 @@ export type FlowEnd =
 
 export type DecidedBy =
   | 'not-a-pod' | 'host-network' | 'self' | 'node'
-  | 'AdminNetworkPolicy' | 'NetworkPolicy' | 'BaselineAdminNetworkPolicy' | 'not-isolated';
+  | 'AdminNetworkPolicy' | 'NetworkPolicy' | 'BaselineAdminNetworkPolicy' | 'ClusterNetworkPolicy' | 'not-isolated';
 
 export interface RuleRef {
-  /** `ns/name` for NetworkPolicies, `AdminNetworkPolicy/NAME` or `BaselineAdminNetworkPolicy/default`. */
+  /** `ns/name` for NetworkPolicies, `AdminNetworkPolicy/NAME`, `BaselineAdminNetworkPolicy/default` or `ClusterNetworkPolicy/NAME`. */
   policy: string;
   direction: Direction;
   /** Index in spec.ingress / spec.egress. */
   rule: number;
-  /** ANP/BANP rule name. */
+  /** ANP/BANP/CNP rule name. */
   name?: string;
+  /** Allow, Deny or Pass (a ClusterNetworkPolicy's Accept is Allow here; writtenAction says Accept). */
   action: AdminAction;
+  writtenAction?: string;
+  /** For ANP/BANP/CNP rules: the tier the policy belongs to. */
+  tier?: 'Admin' | 'Baseline';
 }
 
 export interface DirectionVerdict {
@@ -36,6 +41,8 @@ export interface DirectionVerdict {
   /** Policies whose rules allowed this direction, or, when denied, the policies that isolate the pod / denied it. */
   policies: string[];
   decidedBy: DecidedBy;
+  /** When a ClusterNetworkPolicy, AdminNetworkPolicy or BaselineAdminNetworkPolicy decided: its tier. */
+  tier?: 'Admin' | 'Baseline';
   /** The matching rules, in the order they were considered. */
   rules: RuleRef[];
   /** One sentence. */
@@ -111,7 +118,20 @@ function firstAdminMatch(policies: readonly CompiledAdminPolicy[], dir: Directio
   return undefined;
 }
 
-const ruleRef = (policy: CompiledAdminPolicy, dir: Direction, rule: AdminRule): RuleRef => ({ policy: policy.key, direction: dir, rule: rule.index, name: rule.name || undefined, action: rule.action });
+function ruleRef(policy: CompiledAdminPolicy, dir: Direction, rule: AdminRule): RuleRef {
+  const ref: RuleRef = { policy: policy.key, direction: dir, rule: rule.index, name: rule.name || undefined, action: rule.action, tier: policy.tier };
+  if (rule.writtenAction !== rule.action) ref.writtenAction = rule.writtenAction;
+  return ref;
+}
+
+/** `rule "x" of AdminNetworkPolicy a (priority 10)`, `rule #0 of ClusterNetworkPolicy b (Baseline tier, priority 5)`. */
+function adminRuleText(policy: CompiledAdminPolicy, rule: AdminRule): string {
+  const which = `rule ${rule.name ? `"${rule.name}"` : `#${rule.index}`} of ${policy.kind} ${policy.name}`;
+  if (policy.kind === 'ClusterNetworkPolicy') return `${which} (${policy.tier} tier, priority ${policy.priority})`;
+  return policy.kind === 'AdminNetworkPolicy' ? `${which} (priority ${policy.priority})` : which;
+}
+
+const decidedByOf = (policy: CompiledAdminPolicy): DecidedBy => policy.kind;
 
 /** Whether `other` is the node the subject pod runs on: such traffic is always allowed by NetworkPolicy. */
 function isOwnNode(subject: Extract<FlowEnd, { kind: 'pod' }>, other: FlowEnd): boolean {
@@ -129,16 +149,16 @@ export function evaluateDirection(model: PolicyModel, dir: Direction, subject: E
   const isolated = isolating.length > 0;
   const rules: RuleRef[] = [];
 
-  // 1. AdminNetworkPolicy, by priority; the first matching rule decides, Pass hands over to NetworkPolicy.
+  // 1. The Admin tier, by priority; the first matching rule decides, Pass hands over to NetworkPolicy.
   const anpIdx = model.adminFor[subject.cls.id];
   const anpHit = anpIdx.length === 0 ? undefined : firstAdminMatch(anpIdx.map((i) => model.adminPolicies[i]), dir, other, protocol, port, destPorts);
   let passed: string | undefined;
   if (anpHit) {
     rules.push(ruleRef(anpHit.policy, dir, anpHit.rule));
-    const ruleText = `rule ${anpHit.rule.name ? `"${anpHit.rule.name}"` : `#${anpHit.rule.index}`} of AdminNetworkPolicy ${anpHit.policy.name} (priority ${anpHit.policy.priority})`;
+    const ruleText = adminRuleText(anpHit.policy, anpHit.rule);
     if (anpHit.rule.action !== 'Pass') {
       const allowed = anpHit.rule.action === 'Allow';
-      return { allowed, isolated, policies: [anpHit.policy.key], decidedBy: 'AdminNetworkPolicy', rules, get reason() { return `${whatText()} is ${allowed ? 'allowed' : 'denied'} by ${ruleText}, before any NetworkPolicy`; }, get summary() { return `${allowed ? 'allowed' : 'denied'} by ${ruleText}`; } };
+      return { allowed, isolated, policies: [anpHit.policy.key], decidedBy: decidedByOf(anpHit.policy), tier: 'Admin', rules, get reason() { return `${whatText()} is ${allowed ? 'allowed' : 'denied'} by ${ruleText}, before any NetworkPolicy`; }, get summary() { return `${allowed ? 'allowed' : 'denied'} by ${ruleText}`; } };
     }
     passed = `${ruleText} passes it on; `;
   }
@@ -164,18 +184,25 @@ export function evaluateDirection(model: PolicyModel, dir: Direction, subject: E
     return { allowed: false, isolated, policies: keys, decidedBy: 'NetworkPolicy', rules, get reason() { return `${prefix}${whatText()} is denied: ${subject.key} is isolated for ${dir.toLowerCase()} by ${keys.join(', ')}, and ${none} ${other.key} on ${port}/${protocol}`; }, get summary() { return `${prefix}denied: isolated for ${dir.toLowerCase()} by ${keys.join(', ')}, and ${none} this ${dir === 'Ingress' ? 'source' : 'destination'} on ${port}/${protocol}`; } };
   }
 
-  // 3. BaselineAdminNetworkPolicy, for traffic neither ANP nor NetworkPolicy decided.
-  const b = model.baseline;
-  if (b && b.subject.has(subject.cls.id)) {
-    const hit = firstAdminMatch([b], dir, other, protocol, port, destPorts);
-    if (hit) {
-      rules.push(ruleRef(hit.policy, dir, hit.rule));
+  // 3. The Baseline tier, for traffic neither the Admin tier nor NetworkPolicy decided; Pass skips to the default.
+  const baseIdx = model.baselineFor[subject.cls.id];
+  const hit = baseIdx.length === 0 ? undefined : firstAdminMatch(baseIdx.map((i) => model.baselinePolicies[i]), dir, other, protocol, port, destPorts);
+  let basePrefix = prefix;
+  if (hit) {
+    rules.push(ruleRef(hit.policy, dir, hit.rule));
+    const ruleText = adminRuleText(hit.policy, hit.rule);
+    if (hit.rule.action !== 'Pass') {
       const allowed = hit.rule.action === 'Allow';
-      const ruleText = `rule ${hit.rule.name ? `"${hit.rule.name}"` : `#${hit.rule.index}`} of BaselineAdminNetworkPolicy default`;
-      return { allowed, isolated, policies: [b.key], decidedBy: 'BaselineAdminNetworkPolicy', rules, get reason() { return `${prefix}${whatText()} is ${allowed ? 'allowed' : 'denied'} by ${ruleText} (no NetworkPolicy isolates ${subject.key})`; }, get summary() { return `${prefix}${allowed ? 'allowed' : 'denied'} by ${ruleText} (no NetworkPolicy isolates the pod)`; } };
+      return { allowed, isolated, policies: [hit.policy.key], decidedBy: decidedByOf(hit.policy), tier: 'Baseline', rules, get reason() { return `${prefix}${whatText()} is ${allowed ? 'allowed' : 'denied'} by ${ruleText} (no NetworkPolicy isolates ${subject.key})`; }, get summary() { return `${prefix}${allowed ? 'allowed' : 'denied'} by ${ruleText} (no NetworkPolicy isolates the pod)`; } };
     }
+    basePrefix = `${prefix}${ruleText} passes it on; `;
   }
-  return { allowed: true, isolated: false, policies: [], decidedBy: 'not-isolated', rules, get reason() { return `${prefix}${whatText()} is allowed: no NetworkPolicy selects ${subject.key} for ${dir.toLowerCase()}`; }, get summary() { return `${prefix}allowed: no NetworkPolicy isolates the pod for ${dir.toLowerCase()}`; } };
+  return { allowed: true, isolated: false, policies: [], decidedBy: 'not-isolated', rules, get reason() { return `${basePrefix}${whatText()} is allowed: no NetworkPolicy selects ${subject.key} for ${dir.toLowerCase()}`; }, get summary() { return `${basePrefix}allowed: no NetworkPolicy isolates the pod for ${dir.toLowerCase()}`; } };
+}
+
+/** `AdminNetworkPolicies a and b`, `ClusterNetworkPolicy a and AdminNetworkPolicy b`. */
+export function samePriority(a: CompiledAdminPolicy, b: CompiledAdminPolicy): string {
+  return a.kind === b.kind ? `${a.kind.replace(/y$/, 'ie')}s ${a.name} and ${b.name}` : `${a.kind} ${a.name} and ${b.kind} ${b.name}`;
 }
 
 function exempt(decidedBy: DecidedBy, reason: string, summary: string): DirectionVerdict {
@@ -206,13 +233,16 @@ export function evaluateFlow(model: PolicyModel, from: FlowEnd, to: FlowEnd, por
   if (egress.decidedBy === 'node' || ingress.decidedBy === 'node') warnings.push('traffic between a pod and its own node (kubelet probes, host-network pods) is always allowed, whatever the policies say');
   const wouldBeAllowed = egress.allowed && ingress.allowed;
   if (!model.enforced) warnings.push(`the CNI (${model.cni}) does not enforce NetworkPolicy: the connection is allowed; with an enforcing CNI it would be ${wouldBeAllowed ? 'allowed' : 'denied'}`);
-  const usesAdmin = [egress, ingress].some((d) => d.decidedBy === 'AdminNetworkPolicy' || d.decidedBy === 'BaselineAdminNetworkPolicy' || d.rules.some((r) => r.action === 'Pass'));
-  if (usesAdmin && model.enforced && !IMPLEMENTS_ADMIN_POLICY[model.cni]) warnings.push(`${model.cni} does not implement AdminNetworkPolicy/BaselineAdminNetworkPolicy: podnet shows what an implementation (e.g. Calico, OVN-Kubernetes) would do`);
+  const adminRules = [egress, ingress].flatMap((d) => d.rules.filter((r) => r.tier !== undefined));
+  if (model.enforced && adminRules.some((r) => !r.policy.startsWith('ClusterNetworkPolicy/')) && !IMPLEMENTS_ADMIN_POLICY[model.cni]) warnings.push(`${model.cni} does not implement AdminNetworkPolicy/BaselineAdminNetworkPolicy: podnet shows what an implementation (e.g. Calico, OVN-Kubernetes) would do`);
+  if (model.enforced && adminRules.some((r) => r.policy.startsWith('ClusterNetworkPolicy/')) && !IMPLEMENTS_CLUSTER_NETWORK_POLICY[model.cni]) warnings.push(`${model.cni} does not implement ClusterNetworkPolicy (policy.networking.k8s.io/v1alpha2) yet: podnet shows what an implementation of the API would do`);
   for (const [d, subject] of [[egress, from], [ingress, to]] as const) {
-    if (subject.kind !== 'pod' || d.decidedBy === 'self' || model.adminFor[subject.cls.id].length < 2) continue;
-    const prios = model.adminFor[subject.cls.id].map((i) => model.adminPolicies[i]);
-    for (let i = 1; i < prios.length; i++) {
-      if (prios[i].priority === prios[i - 1].priority) warnings.push(`AdminNetworkPolicies ${prios[i - 1].name} and ${prios[i].name} both have priority ${prios[i].priority} and select ${subject.key}: which one wins is up to the implementation (podnet takes them by name)`);
+    if (subject.kind !== 'pod' || d.decidedBy === 'self') continue;
+    for (const [list, all] of [[model.adminFor[subject.cls.id], model.adminPolicies], [model.baselineFor[subject.cls.id], model.baselinePolicies]] as const) {
+      const prios = list.map((i) => all[i]);
+      for (let i = 1; i < prios.length; i++) {
+        if (prios[i].priority === prios[i - 1].priority) warnings.push(`${samePriority(prios[i - 1], prios[i])} both have priority ${prios[i].priority}${prios[i].kind === 'ClusterNetworkPolicy' || prios[i - 1].kind === 'ClusterNetworkPolicy' ? ` in the ${prios[i].tier} tier` : ''} and select ${subject.key}: which one wins is up to the implementation (podnet takes them by name)`);
+      }
     }
   }
   return { allowed: model.enforced ? wouldBeAllowed : true, egress, ingress, warnings: [...new Set(warnings)], from: from.key, to: to.key, port, protocol, portName, enforced: model.enforced, wouldBeAllowed };

@@ -9,7 +9,7 @@ import { formatPortSpec, type PortSpec } from './ports.js';
 import { describeSelector } from './select.js';
 
 export interface PolicyExplanation {
-  kind: 'NetworkPolicy' | 'AdminNetworkPolicy' | 'BaselineAdminNetworkPolicy';
+  kind: 'NetworkPolicy' | 'AdminNetworkPolicy' | 'BaselineAdminNetworkPolicy' | 'ClusterNetworkPolicy';
   /** `ns/name`, or the name of a cluster-scoped policy. */
   name: string;
   source?: SourceRef;
@@ -20,6 +20,8 @@ export interface PolicyExplanation {
   /** NetworkPolicy: directions it isolates. */
   isolates: Direction[];
   priority?: number;
+  /** ClusterNetworkPolicy: Admin or Baseline. */
+  tier?: 'Admin' | 'Baseline';
   /** One sentence per rule, per direction; for ANP/BANP in evaluation order. */
   ingress: string[];
   egress: string[];
@@ -94,7 +96,7 @@ function describeAdminPeer(model: PolicyModel, p: AdminPeer): string {
 function describeAdminRule(model: PolicyModel, dir: Direction, r: AdminRule): string {
   const word = dir === 'Ingress' ? 'from' : 'to';
   const raw = (r.peers.length > 0 ? r.peers : []).map((p) => describeAdminPeer(model, p)).join(', or ');
-  return `${r.name ? `${r.name}: ` : ''}${r.action} ${word} ${raw}, ${portsText(r.ports)}`;
+  return `${r.name ? `${r.name}: ` : ''}${r.writtenAction} ${word} ${raw}, ${portsText(r.ports)}`;
 }
 
 export function explainAdminPolicy(model: PolicyModel, a: CompiledAdminPolicy): PolicyExplanation {
@@ -104,13 +106,14 @@ export function explainAdminPolicy(model: PolicyModel, a: CompiledAdminPolicy): 
     ? `every pod in ${describeSelector(subj.namespaces) ? `namespaces with ${describeSelector(subj.namespaces)}` : 'every namespace'} (${plural(pods.length, 'pod')})`
     : `pods with ${describeSelector(subj.pods?.podSelector) || 'any labels'} in ${describeSelector(subj.pods?.namespaceSelector) ? `namespaces with ${describeSelector(subj.pods?.namespaceSelector)}` : 'every namespace'} (${plural(pods.length, 'pod')})`;
   return {
-    kind: a.kind, name: a.name, source: a.source, selects, pods, isolates: [], priority: a.kind === 'AdminNetworkPolicy' ? a.priority : undefined,
+    kind: a.kind, name: a.name, source: a.source, selects, pods, isolates: [], priority: a.kind === 'BaselineAdminNetworkPolicy' ? undefined : a.priority,
+    tier: a.kind === 'ClusterNetworkPolicy' ? a.tier : undefined,
     ingress: a.rules.Ingress.map((r) => describeAdminRule(model, 'Ingress', r)),
     egress: a.rules.Egress.map((r) => describeAdminRule(model, 'Egress', r)),
   };
 }
 
-/** Every policy (or those whose name matches), ANPs by priority, then NetworkPolicies, then the BANP. */
+/** Every policy (or those whose name matches) in evaluation order: the Admin tier, NetworkPolicies, the Baseline tier. */
 export function explainPolicies(model: PolicyModel, filter: { namespace?: string; name?: string } = {}): PolicyExplanation[] {
   const out: PolicyExplanation[] = [];
   const nameOk = (n: string) => filter.name === undefined || filter.name === n;
@@ -118,14 +121,14 @@ export function explainPolicies(model: PolicyModel, filter: { namespace?: string
   for (const np of model.networkPolicies) {
     if ((filter.namespace === undefined || np.namespace === filter.namespace) && nameOk(np.ref.name)) out.push(explainNetworkPolicy(model, np));
   }
-  if (filter.namespace === undefined && model.baseline && nameOk(model.baseline.name)) out.push(explainAdminPolicy(model, model.baseline));
+  if (filter.namespace === undefined) for (const b of model.baselinePolicies) if (nameOk(b.name)) out.push(explainAdminPolicy(model, b));
   return out;
 }
 
 /** The explanation as text: a heading line, then indented facts. */
 export function formatExplanation(e: PolicyExplanation): string {
   const where = e.source ? `  (${e.source.file}:${e.source.line})` : '';
-  const lines = [`${e.kind} ${e.name}${e.priority !== undefined ? ` (priority ${e.priority})` : ''}${where}`];
+  const lines = [`${e.kind} ${e.name}${e.tier !== undefined ? ` (${e.tier} tier, priority ${e.priority})` : e.priority !== undefined ? ` (priority ${e.priority})` : ''}${where}`];
   lines.push(`  ${e.kind === 'NetworkPolicy' ? 'Selects' : 'Subject'}: ${e.selects}${e.pods.length > 0 && e.pods.length <= 10 ? `: ${e.pods.join(', ')}` : ''}`);
   if (e.kind === 'NetworkPolicy') lines.push(`  Isolates: ${e.isolates.length === 0 ? 'nothing' : e.isolates.map((d) => d.toLowerCase()).join(' and ')}`);
   const order = e.kind === 'NetworkPolicy' ? '' : ' (in order; the first matching rule decides)';

@@ -7,7 +7,8 @@ import type { CompiledAdminPolicy } from './admin.js';
 import { PolicyCodes } from './codes.js';
 import { evaluateDirection, podEnd } from './evaluate.js';
 import { podsOf } from './explain.js';
-import { clusterCidrs, IMPLEMENTS_ADMIN_POLICY, type PolicyModel } from './model.js';
+import { clusterCidrs, IMPLEMENTS_ADMIN_POLICY, IMPLEMENTS_CLUSTER_NETWORK_POLICY, type PolicyModel } from './model.js';
+import { samePriority } from './evaluate.js';
 import type { CompiledNetworkPolicy, CompiledRule, Direction } from './netpol.js';
 import { resolveNamedPort, type PortSpec } from './ports.js';
 import { ipBlockHas, parseIP } from './select.js';
@@ -40,9 +41,16 @@ export function lintPolicies(model: PolicyModel): LintFinding[] {
     const first = model.networkPolicies[0];
     out.push({ code: PolicyCodes.cniDoesNotEnforce, severity: 'warning', object: npRef(first), source: first.source, message: `the cluster's CNI (${model.cni}) does not enforce NetworkPolicy: none of the ${model.networkPolicies.length} NetworkPolicies has any effect`, hint: 'use a CNI that enforces NetworkPolicy (calico, cilium, weave), or run Calico for policy next to flannel (canal)' });
   }
-  const admins = [...model.adminPolicies, ...(model.baseline ? [model.baseline] : [])];
+  const admins = [...model.adminPolicies, ...model.baselinePolicies].filter((a) => a.kind !== 'ClusterNetworkPolicy');
   if (admins.length > 0 && !IMPLEMENTS_ADMIN_POLICY[model.cni]) {
     out.push({ code: PolicyCodes.adminNotSupported, severity: 'warning', object: adminRef(admins[0]), source: admins[0].source, message: `the cluster's CNI (${model.cni}) does not implement AdminNetworkPolicy/BaselineAdminNetworkPolicy: ${admins.length} such polic${admins.length === 1 ? 'y has' : 'ies have'} no effect`, hint: 'use an implementation (e.g. Calico >= 3.29, OVN-Kubernetes, kube-network-policies)' });
+  }
+  const cnps = [...model.adminPolicies, ...model.baselinePolicies].filter((a) => a.kind === 'ClusterNetworkPolicy');
+  if (cnps.length > 0 && !IMPLEMENTS_CLUSTER_NETWORK_POLICY[model.cni]) {
+    out.push({ code: PolicyCodes.adminNotSupported, severity: 'warning', object: adminRef(cnps[0]), source: cnps[0].source, message: `the cluster's CNI (${model.cni}) does not implement ClusterNetworkPolicy (policy.networking.k8s.io/v1alpha2) yet: ${cnps.length} such polic${cnps.length === 1 ? 'y has' : 'ies have'} no effect there (podnet shows what an implementation of the API would do)`, hint: 'check that your network plugin serves ClusterNetworkPolicy before relying on it' });
+  }
+  if (cnps.length > 0 && admins.length > 0) {
+    out.push({ code: PolicyCodes.adminApisMixed, severity: 'info', object: adminRef(cnps[0]), source: cnps[0].source, message: `ClusterNetworkPolicy (v1alpha2) and AdminNetworkPolicy/BaselineAdminNetworkPolicy (v1alpha1) are used together: no implementation is known to serve both; podnet merges them into one Admin and one Baseline tier by priority (the BANP last)`, hint: 'ClusterNetworkPolicy replaces both: move the v1alpha1 policies to it (tier Admin for an ANP, Baseline for the BANP)' });
   }
 
   for (const p of model.networkPolicies) {
@@ -201,8 +209,7 @@ function lintDns(model: PolicyModel, out: LintFinding[]): void {
 }
 
 function lintAdmin(model: PolicyModel, out: LintFinding[]): void {
-  const admins = model.adminPolicies;
-  for (const a of [...admins, ...(model.baseline ? [model.baseline] : [])]) {
+  for (const a of [...model.adminPolicies, ...model.baselinePolicies]) {
     if (a.subject.isEmpty()) out.push({ code: PolicyCodes.selectsNoPod, severity: 'warning', object: adminRef(a), source: a.source, message: `${a.kind} ${a.name} selects no pod: its subject matches nothing`, hint: 'check the subject\'s namespace and pod selectors' });
     for (const dir of ['Ingress', 'Egress'] as const) {
       a.rules[dir].forEach((r, ri) => {
@@ -211,14 +218,17 @@ function lintAdmin(model: PolicyModel, out: LintFinding[]): void {
           out.push({ code: PolicyCodes.peerMatchesNothing, severity: 'warning', object: adminRef(a), source: a.source, message: `${a.kind} ${a.name} ${ruleName(dir, ri)}.${dir === 'Ingress' ? 'from' : 'to'}[${pi}] (${r.name || 'unnamed'}) matches nothing: no ${peer.nodeIPs ? 'node' : 'pod'} fits its selectors`, hint: 'namespaces are matched by their labels; every namespace has kubernetes.io/metadata.name=<name>' });
         });
         const earlier = a.rules[dir].slice(0, ri).find((e) => e.ports === null && !r.peers.some((p) => p.networks || p.nodeIPs || p.domainNames) && !r.peerClasses.isEmpty() && r.peerClasses.clone().andNot(e.peerClasses).isEmpty());
-        if (earlier) out.push({ code: PolicyCodes.shadowedRule, severity: 'warning', object: adminRef(a), source: a.source, message: `${a.kind} ${a.name} ${ruleName(dir, ri)} (${r.name || 'unnamed'}) never decides anything: the earlier rule ${earlier.name || `#${earlier.index}`} (${earlier.action}) matches all its peers first (for the pods that exist now)`, hint: 'rules are evaluated in order; move the more specific rule first' });
+        if (earlier) out.push({ code: PolicyCodes.shadowedRule, severity: 'warning', object: adminRef(a), source: a.source, message: `${a.kind} ${a.name} ${ruleName(dir, ri)} (${r.name || 'unnamed'}) never decides anything: the earlier rule ${earlier.name || `#${earlier.index}`} (${earlier.writtenAction}) matches all its peers first (for the pods that exist now)`, hint: 'rules are evaluated in order; move the more specific rule first' });
       });
     }
   }
-  for (let i = 0; i < admins.length; i++) {
-    for (let j = i + 1; j < admins.length && admins[j].priority === admins[i].priority; j++) {
-      if (admins[i].subject.clone().and(admins[j].subject).isEmpty()) continue;
-      out.push({ code: PolicyCodes.adminPriorityTie, severity: 'warning', object: adminRef(admins[j]), source: admins[j].source, message: `AdminNetworkPolicies ${admins[i].name} and ${admins[j].name} have the same priority (${admins[i].priority}) and select the same pods: which one wins is up to the implementation`, hint: 'give every AdminNetworkPolicy its own priority' });
+  for (const tier of [model.adminPolicies, model.baselinePolicies]) {
+    for (let i = 0; i < tier.length; i++) {
+      for (let j = i + 1; j < tier.length && tier[j].priority === tier[i].priority; j++) {
+        if (tier[i].subject.clone().and(tier[j].subject).isEmpty()) continue;
+        const cnp = tier[i].kind === 'ClusterNetworkPolicy' || tier[j].kind === 'ClusterNetworkPolicy';
+        out.push({ code: PolicyCodes.adminPriorityTie, severity: 'warning', object: adminRef(tier[j]), source: tier[j].source, message: `${samePriority(tier[i], tier[j])} have the same priority (${tier[i].priority})${cnp ? ` in the ${tier[i].tier} tier` : ''} and select the same pods: which one wins is up to the implementation`, hint: cnp ? 'give every policy of a tier its own priority' : 'give every AdminNetworkPolicy its own priority' });
+      }
     }
   }
 }

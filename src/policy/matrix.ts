@@ -1,7 +1,7 @@
 // The connectivity matrix, computed per equivalence class with set algebra and expanded to pods on output.
 // For a fixed port/protocol: ingressFrom[d] = source classes the destination class d accepts, egressTo[c] = the
-// destination classes class c may reach; allowed(c, d) = egressTo[c] ∋ d ∧ ingressFrom[d] ∋ c. ANP rules are taken
-// in order over the still-undecided classes (first match wins), exactly as evaluateDirection does for one flow.
+// destination classes class c may reach; allowed(c, d) = egressTo[c] ∋ d ∧ ingressFrom[d] ∋ c. Admin and Baseline
+// tier rules are taken in order over the still-undecided classes (first match wins), as evaluateDirection does.
 import { Bitset } from './bitset.js';
 import { podKey, type PodClass, type PodObj, type Protocol } from './classes.js';
 import { evaluateFlow, podEnd } from './evaluate.js';
@@ -65,14 +65,14 @@ export function classVerdicts(model: PolicyModel, protocol: Protocol, port: numb
       for (const pi of isolating) for (const r of model.networkPolicies[pi].rules[dir]) { const m = ruleMatch(r, dir, subject); if (m) np.or(m); }
       return allow.or(np.and(open));
     }
-    const b = model.baseline;
+    // The Baseline tier, in order; Pass skips the rest of the tier, to the default (allowed).
     const closed = open.clone().not();
-    if (b && b.subject.has(subject.id)) {
-      for (const r of b.rules[dir]) {
+    for (const bi of model.baselineFor[subject.id]) {
+      for (const r of model.baselinePolicies[bi].rules[dir]) {
         const m0 = ruleMatch(r, dir, subject);
         if (!m0) continue;
         const m = m0.clone().andNot(closed);
-        if (r.action === 'Allow') allow.or(m);
+        if (r.action !== 'Deny') allow.or(m);
         closed.or(m);
       }
     }
@@ -84,10 +84,10 @@ export function classVerdicts(model: PolicyModel, protocol: Protocol, port: numb
       if (subject.hostNetwork || (scope && !scope.has(subject.id))) return full; // out of scope: never read
       const anps = model.adminFor[subject.id];
       const isolating = model.isolatedBy[dir][subject.id];
-      const baseline = model.baseline?.subject.has(subject.id) ?? false;
-      if (anps.length === 0 && isolating.length === 0 && !baseline) return full;
+      const baseline = model.baselineFor[subject.id];
+      if (anps.length === 0 && isolating.length === 0 && baseline.length === 0) return full;
       const portsKey = dir === 'Ingress' ? subject.ports.map((p) => `${p.name ?? ''}/${p.protocol}/${p.containerPort}`).join(',') : '';
-      const key = `${anps.join(',')}|${isolating.join(',')}|${baseline}|${portsKey}`;
+      const key = `${anps.join(',')}|${isolating.join(',')}|${baseline.join(',')}|${portsKey}`;
       let r = memo.get(key);
       if (!r) memo.set(key, (r = compute(dir, subject)));
       return r;
@@ -141,7 +141,7 @@ export function probePorts(model: PolicyModel, scope?: ReadonlySet<number>): { p
     if (s.port !== undefined) { set.add(s.port); set.add((s.endPort ?? s.port) + 1); }
   };
   for (const p of model.networkPolicies) for (const dir of ['Ingress', 'Egress'] as const) for (const r of p.rules[dir]) for (const s of r.ports ?? []) addSpec(s);
-  for (const a of [...model.adminPolicies, ...(model.baseline ? [model.baseline] : [])]) for (const dir of ['Ingress', 'Egress'] as const) for (const r of a.rules[dir]) for (const s of r.ports ?? []) addSpec(s);
+  for (const a of [...model.adminPolicies, ...model.baselinePolicies]) for (const dir of ['Ingress', 'Egress'] as const) for (const r of a.rules[dir]) for (const s of r.ports ?? []) addSpec(s);
   // Container ports matter where named ports resolve: on the destinations in scope.
   for (const c of model.index.classes) if (!scope || scope.has(c.id)) for (const cp of c.ports) { marks.get(cp.protocol)!.add(cp.containerPort); marks.get(cp.protocol)!.add(cp.containerPort + 1); }
   const out: { protocol: Protocol; port: number }[] = [];

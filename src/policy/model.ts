@@ -5,7 +5,7 @@ import type { Cluster } from '../cluster/cluster.js';
 import type { CniName } from '../cluster/config.js';
 import type { NodeInfo } from '../cluster/nodes.js';
 import { parseCidr, type Cidr } from '../net/cidr.js';
-import { adminCidrs, compileAdminPolicies, type CompiledAdminPolicy } from './admin.js';
+import { adminCidrs, compileAdminPolicies, sortTier, type CompiledAdminPolicy } from './admin.js';
 import { buildClasses, podIPs, type ClassIndex, type PodObj } from './classes.js';
 import { compileNetworkPolicies, networkPolicyCidrs, type CompiledNetworkPolicy, type Direction } from './netpol.js';
 
@@ -16,13 +16,21 @@ export interface PolicyModel {
   enforced: boolean;
   index: ClassIndex;
   networkPolicies: CompiledNetworkPolicy[];
-  /** Sorted by priority (lowest number first), then name. */
+  /**
+   * The Admin tier, in evaluation order (priority, lowest number first, then name): AdminNetworkPolicies and
+   * ClusterNetworkPolicies with `tier: Admin` together.
+   */
   adminPolicies: CompiledAdminPolicy[];
+  /** The BaselineAdminNetworkPolicy (v1alpha1), also the last entry of baselinePolicies. */
   baseline?: CompiledAdminPolicy;
+  /** The Baseline tier in evaluation order: ClusterNetworkPolicies with `tier: Baseline` by priority, then the BANP. */
+  baselinePolicies: CompiledAdminPolicy[];
   /** Per class: indexes into networkPolicies of the policies that isolate it, per direction. */
   isolatedBy: Record<Direction, number[][]>;
   /** Per class: indexes into adminPolicies whose subject holds it (in priority order). */
   adminFor: number[][];
+  /** Per class: indexes into baselinePolicies whose subject holds it (in evaluation order). */
+  baselineFor: number[][];
   nodes: readonly NodeInfo[];
   /** Node internal IP -> node. */
   nodeByIP: Map<string, NodeInfo>;
@@ -36,6 +44,8 @@ export interface PolicyModel {
 /** CNIs that implement NetworkPolicy, and those known to implement AdminNetworkPolicy/BaselineAdminNetworkPolicy. */
 export const ENFORCES_NETWORK_POLICY: Record<CniName, boolean> = { flannel: false, calico: true, cilium: true, weave: true };
 export const IMPLEMENTS_ADMIN_POLICY: Record<CniName, boolean> = { flannel: false, calico: true, cilium: false, weave: false };
+/** ClusterNetworkPolicy (v1alpha2) is newer than every release of the CNIs podnet models. */
+export const IMPLEMENTS_CLUSTER_NETWORK_POLICY: Record<CniName, boolean> = { flannel: false, calico: false, cilium: false, weave: false };
 
 const models = new WeakMap<Cluster, PolicyModel>();
 
@@ -52,6 +62,7 @@ export function compilePolicies(cluster: Cluster): PolicyModel {
   const nps = cluster.networkPolicies() as KubeObject[];
   const anps = cluster.list('AdminNetworkPolicy');
   const banps = cluster.list('BaselineAdminNetworkPolicy');
+  const cnps = cluster.list('ClusterNetworkPolicy');
 
   const cidrs: Cidr[] = [];
   const seen = new Set<string>();
@@ -61,13 +72,15 @@ export function compilePolicies(cluster: Cluster): PolicyModel {
     for (const c of got) if (!seen.has(c.text)) { seen.add(c.text); cidrs.push(c); }
   };
   for (const np of nps) addCidrs(() => networkPolicyCidrs(np as Record<string, any>));
-  for (const a of [...anps, ...banps]) addCidrs(() => adminCidrs(a as Record<string, any>));
+  for (const a of [...anps, ...banps, ...cnps]) addCidrs(() => adminCidrs(a as Record<string, any>));
 
   const index = buildClasses(cluster, cidrs);
   const nodeLabels = new Map(cluster.nodeObjects().map((n) => [n.metadata.name, (n.metadata.labels ?? {}) as Record<string, string>]));
   const networkPolicies = compileNetworkPolicies(index, nps, sourceOf, diagnostics);
-  const adminPolicies = compileAdminPolicies(index, 'AdminNetworkPolicy', anps, cluster.nodes, nodeLabels, sourceOf, diagnostics);
+  const clusterPolicies = compileAdminPolicies(index, 'ClusterNetworkPolicy', cnps, cluster.nodes, nodeLabels, sourceOf, diagnostics);
+  const adminPolicies = sortTier([...compileAdminPolicies(index, 'AdminNetworkPolicy', anps, cluster.nodes, nodeLabels, sourceOf, diagnostics), ...clusterPolicies.filter((c) => c.tier === 'Admin')]);
   const baseline = compileAdminPolicies(index, 'BaselineAdminNetworkPolicy', banps, cluster.nodes, nodeLabels, sourceOf, diagnostics)[0];
+  const baselinePolicies = sortTier([...clusterPolicies.filter((c) => c.tier === 'Baseline'), ...(baseline ? [baseline] : [])]);
 
   const n = index.classes.length;
   const isolatedBy: Record<Direction, number[][]> = { Ingress: Array.from({ length: n }, () => []), Egress: Array.from({ length: n }, () => []) };
@@ -79,6 +92,8 @@ export function compilePolicies(cluster: Cluster): PolicyModel {
   });
   const adminFor: number[][] = Array.from({ length: n }, () => []);
   adminPolicies.forEach((a, ai) => { for (const id of a.subject) adminFor[id].push(ai); });
+  const baselineFor: number[][] = Array.from({ length: n }, () => []);
+  baselinePolicies.forEach((a, ai) => { for (const id of a.subject) baselineFor[id].push(ai); });
 
   const nodeByIP = new Map<string, NodeInfo>();
   for (const node of cluster.nodes) for (const ip of node.internalIPs) nodeByIP.set(ip, node);
@@ -92,7 +107,7 @@ export function compilePolicies(cluster: Cluster): PolicyModel {
     for (const ip of ips) if (ip && ip !== 'None' && !serviceByIP.has(ip)) serviceByIP.set(ip, s);
   }
   const cni = cluster.config.cni;
-  return { cluster, cni, enforced: ENFORCES_NETWORK_POLICY[cni], index, networkPolicies, adminPolicies, baseline, isolatedBy, adminFor, nodes: cluster.nodes, nodeByIP, podByIP, serviceByIP, diagnostics };
+  return { cluster, cni, enforced: ENFORCES_NETWORK_POLICY[cni], index, networkPolicies, adminPolicies, baseline, baselinePolicies, isolatedBy, adminFor, baselineFor, nodes: cluster.nodes, nodeByIP, podByIP, serviceByIP, diagnostics };
 }
 
 /** The pod CIDRs and service CIDRs of the cluster, parsed (for lint). */

@@ -1,5 +1,6 @@
 // Properties of NetworkPolicy semantics over random policies on the e2e model (fast-check, fixed seed):
-// rules only ever add flows, and a namespace-wide deny-all denies every flow in or out of it except a pod to itself.
+// rules only ever add flows, a namespace-wide deny-all denies every flow in or out of it except a pod to itself, the
+// class matrix agrees with check (ANP/BANP/CNP too), and ClusterNetworkPolicy validation is total.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -113,4 +114,37 @@ test('property: the class matrix and flow-by-flow check agree on random policies
     assert.deepEqual(model.diagnostics, []);
     for (const pr of PROBES) assert.deepEqual(truthTableByMatrix(model, pr.port, pr.protocol), truthTableByCheck(model, pr.port, pr.protocol));
   }), { seed: 3, numRuns: 60 });
+});
+
+const cnpProtocols = fc.option(fc.array(fc.oneof(
+  fc.constantFrom(80, 81).map((number) => ({ tcp: { destinationPort: { number } } })),
+  fc.constant({ udp: { destinationPort: { range: { start: 80, end: 81 } } } }),
+  fc.constantFrom('serve-80-tcp', 'serve-81-udp').map((n) => ({ destinationNamedPort: n })),
+), { minLength: 1, maxLength: 2 }), { nil: undefined });
+const cnpRule = fc.record({ action: fc.constantFrom('Accept', 'Deny', 'Pass'), peers: fc.array(adminPeer, { minLength: 1, maxLength: 2 }), protocols: cnpProtocols });
+const clusterPolicy = fc.record({ tier: fc.constantFrom('Admin', 'Baseline'), priority: fc.integer({ min: 0, max: 3 }), subject: adminSubject, ingress: fc.array(cnpRule, { maxLength: 2 }), egress: fc.array(cnpRule, { maxLength: 2 }) });
+function toCnp(gen: unknown, i: number): Obj {
+  const c = gen as { tier: string; priority: number; subject: Obj; ingress: (GenAdminRule & { protocols?: Obj[] })[]; egress: (GenAdminRule & { protocols?: Obj[] })[] };
+  const rules = (rs: typeof c.ingress, field: 'from' | 'to') => rs.map((r, j) => ({ name: `r${j}`, action: r.action, [field]: r.peers, ...(r.protocols ? { protocols: r.protocols } : {}) }));
+  return { apiVersion: 'policy.networking.k8s.io/v1alpha2', kind: 'ClusterNetworkPolicy', metadata: { name: `cnp-${i}` }, spec: { tier: c.tier, priority: c.priority, subject: c.subject, ingress: rules(c.ingress, 'from'), egress: rules(c.egress, 'to') } };
+}
+
+test('property: the class matrix and flow-by-flow check agree with ClusterNetworkPolicies in both tiers beside ANP/BANP', () => {
+  fc.assert(fc.property(fc.array(policy, { maxLength: 2 }), fc.array(clusterPolicy, { minLength: 1, maxLength: 4 }), fc.array(admin, { maxLength: 1 }), fc.option(baseline, { nil: undefined }), (pols, cnps, anps, banp) => {
+    const objs = [...pols.map(toPolicy), ...cnps.map(toCnp), ...anps.map((a, i) => toAdmin('AdminNetworkPolicy', a, i)), ...(banp ? [toAdmin('BaselineAdminNetworkPolicy', banp, 0)] : [])];
+    const model = loadModel([...e2eObjects(), ...objs]);
+    assert.deepEqual(model.diagnostics, []);
+    for (const pr of PROBES) assert.deepEqual(truthTableByMatrix(model, pr.port, pr.protocol), truthTableByCheck(model, pr.port, pr.protocol));
+  }), { seed: 11, numRuns: 60 });
+});
+
+test('property: ClusterNetworkPolicy validation and compilation never throw, whatever the spec holds', () => {
+  fc.assert(fc.property(fc.anything({ maxDepth: 4 }), fc.anything({ maxDepth: 3 }), (spec, rule) => {
+    const objs = [
+      { apiVersion: 'policy.networking.k8s.io/v1alpha2', kind: 'ClusterNetworkPolicy', metadata: { name: 'a' }, spec },
+      { apiVersion: 'policy.networking.k8s.io/v1alpha2', kind: 'ClusterNetworkPolicy', metadata: { name: 'b' }, spec: { tier: 'Admin', priority: 1, subject: { namespaces: {} }, ingress: [rule], egress: [rule] } },
+    ];
+    const model = loadModel([...e2eObjects(), ...objs as Obj[]]);
+    assert.ok(Array.isArray(model.diagnostics));
+  }), { seed: 5, numRuns: 200 });
 });

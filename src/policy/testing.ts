@@ -45,6 +45,11 @@ export function anp(name: string, spec: Obj): Obj {
   return { apiVersion: 'policy.networking.k8s.io/v1alpha1', kind: 'AdminNetworkPolicy', metadata: { name }, spec };
 }
 
+/** A policy.networking.k8s.io/v1alpha2 ClusterNetworkPolicy. */
+export function cnp(name: string, tier: 'Admin' | 'Baseline', priority: number, spec: Obj): Obj {
+  return { apiVersion: 'policy.networking.k8s.io/v1alpha2', kind: 'ClusterNetworkPolicy', metadata: { name }, spec: { tier, priority, ...spec } };
+}
+
 export function banp(spec: Obj, name = 'default'): Obj {
   return { apiVersion: 'policy.networking.k8s.io/v1alpha1', kind: 'BaselineAdminNetworkPolicy', metadata: { name }, spec };
 }

@@ -1,5 +1,5 @@
 // The DNS, policy and ingress engines the trace plugs in: src/dns (the pod's resolv.conf, search walk and CoreDNS's answers)
-// and src/policy (AdminNetworkPolicy → NetworkPolicy → BaselineAdminNetworkPolicy verdicts), through their public
+// and src/policy (Admin tier → NetworkPolicy → Baseline tier verdicts: ANP/BANP and ClusterNetworkPolicy), through their public
 // APIs (and src/ingress for the Ingress leg, in ingress-hop.ts). Each compiled model is built once per Cluster snapshot and reused across traces.
 import type { Cluster } from '../cluster/cluster.js';
 import { compileDns, PodNotFoundError, type DnsModel } from '../dns/index.js';
@@ -47,8 +47,8 @@ export function evaluateWithPolicyEngine(cluster: Cluster, q: PolicyQuery): Poli
   const v = evaluateFlow(m, end(q.srcPod, q.srcIP), end(q.dstPod, q.dstIP), q.port, q.protocol as Protocol);
   return {
     allowed: v.allowed, enforced: v.enforced,
-    egress: { allowed: v.egress.allowed, reason: v.egress.reason, policies: v.egress.policies },
-    ingress: { allowed: v.ingress.allowed, reason: v.ingress.reason, policies: v.ingress.policies },
+    egress: { allowed: v.egress.allowed, reason: v.egress.reason, policies: v.egress.policies, decidedBy: v.egress.decidedBy },
+    ingress: { allowed: v.ingress.allowed, reason: v.ingress.reason, policies: v.ingress.policies, decidedBy: v.ingress.decidedBy },
   };
 }
 

@@ -25,7 +25,11 @@ export interface PolicyQuery {
   protocol: string;
 }
 
-export interface DirectionResult { allowed: boolean; reason: string; policies: string[] }
+export interface DirectionResult {
+  allowed: boolean; reason: string; policies: string[];
+  /** The kind of policy that decided (NetworkPolicy, AdminNetworkPolicy, ClusterNetworkPolicy...) or an exemption. */
+  decidedBy?: string;
+}
 
 export interface PolicyStepResult {
   /** What the cluster does (false only when denied and the CNI enforces policy). */

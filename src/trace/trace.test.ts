@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Cluster } from '../cluster/cluster.js';
 import type { CniOptions } from '../net/cni.js';
 import type { TraceComponents } from './hooks.js';
+import { evaluateWithPolicyEngine } from './components.js';
 import { trace, TraceInputError, type TraceResult } from './trace.js';
 
 const text = readFileSync(fileURLToPath(new URL('../../../src/trace/testdata/traces.yaml', import.meta.url)), 'utf8');
@@ -178,4 +179,12 @@ test('trace: pod → another node\'s NodePort: the CNI masquerades to the node I
   assert.deepEqual(ok.hops.map((h) => h.step), ['route', 'snat', 'dnat', 'policy-egress', 'route', 'policy-ingress', 'deliver', 'reply']);
   assert.equal(ok.hops[3].detail.reason, 'egress to 10.0.2.10:30101');
   assert.equal(ok.hops[5].detail.reason, 'ingress from 10.0.1.10');
+});
+
+test('trace: a ClusterNetworkPolicy drop names the kind that decided, through the real policy engine', () => {
+  const cnp = `---\napiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\nmetadata: {name: no-client}\nspec:\n  tier: Admin\n  priority: 3\n  subject: {namespaces: {matchLabels: {kubernetes.io/metadata.name: shop}}}\n  egress:\n  - {name: deny-8080, action: Deny, to: [{namespaces: {}}], protocols: [{tcp: {destinationPort: {number: 8080}}}]}\n`;
+  const cluster = Cluster.load({ text: text.replace(/cni: \w+/, 'cni: calico') + cnp });
+  const r = trace(cluster, { from: 'shop/client', to: '10.244.1.3:8080', components: { policy: evaluateWithPolicyEngine } });
+  assert.deepEqual([r.verdict, r.dropAt], ['dropped', 'policy-egress']);
+  assert.equal(r.dropReason, 'egress ClusterNetworkPolicy denies 10.244.1.3:8080 for shop/client: egress from shop/client is denied by rule "deny-8080" of ClusterNetworkPolicy no-client (Admin tier, priority 3), before any NetworkPolicy');
 });

@@ -366,6 +366,8 @@ function dnatText(d: ServiceDecision, chosen: EndpointChoice, seed: number | und
   return `${who}: DNAT ${d.vip}:${d.dport} → ${choice}. ${d.reason}`;
 }
 
+const ADMIN_KINDS = new Set(['AdminNetworkPolicy', 'BaselineAdminNetworkPolicy', 'ClusterNetworkPolicy']);
+
 function policyHop(direction: 'egress' | 'ingress', v: PolicyStepResult | undefined, node: string | undefined, pod: string, peer: string, profile: CniProfile): TraceHop {
   const step = direction === 'egress' ? 'policy-egress' : 'policy-ingress';
   if (!v) return { step, node, detail: { evaluated: false }, text: `${direction} NetworkPolicy for ${pod} not evaluated (no policy engine plugged in)` };
@@ -373,7 +375,8 @@ function policyHop(direction: 'egress' | 'ingress', v: PolicyStepResult | undefi
   const detail = { allowed: d.allowed, enforced: v.enforced, policies: d.policies, reason: d.reason };
   if (d.allowed) return { step, node, detail, text: `${direction} ${peer} allowed for ${pod}: ${d.reason}` };
   if (!v.enforced) return { step, node, detail, text: `${direction} ${peer} would be denied for ${pod} (${d.reason}), but ${profile.title} does not enforce NetworkPolicy, so it passes` };
-  return { step, node, detail: { ...detail, dropped: true }, text: `DROPPED: ${direction} NetworkPolicy denies ${peer} for ${pod}: ${d.reason}` };
+  const kind = d.decidedBy && ADMIN_KINDS.has(d.decidedBy) ? d.decidedBy : 'NetworkPolicy';
+  return { step, node, detail: { ...detail, dropped: true }, text: `DROPPED: ${direction} ${kind} denies ${peer} for ${pod}: ${d.reason}` };
 }
 
 /** A pod serves a port when a container declares it; pods that declare no ports at all are given the benefit of the doubt. */

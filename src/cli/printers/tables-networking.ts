@@ -67,4 +67,10 @@ export const NETWORKING_TABLES: Record<string, TableDef> = {
     wideColumns: [],
     cells: (p, ctx) => [p.metadata.name, p.spec?.priority !== undefined ? String(p.spec.priority) : '', age(p, ctx)],
   },
+  // The CRD's additionalPrinterColumns: Tier, Priority, Age.
+  ClusterNetworkPolicy: {
+    columns: ['Name', 'Tier', 'Priority', 'Age'],
+    wideColumns: [],
+    cells: (p, ctx) => [p.metadata.name, typeof p.spec?.tier === 'string' ? p.spec.tier : '', p.spec?.priority !== undefined ? String(p.spec.priority) : '', age(p, ctx)],
+  },
 };
