@@ -309,6 +309,16 @@ export class Lab {
     });
   }
 
+  /** What the desired state holds under a `Kind/namespace/name` key (applied, or read from the manifests), if anything. */
+  desired(key: string): LoadedObject | undefined {
+    return this.set.current(key);
+  }
+
+  /** The keys of everything the desired state holds (manifests and what was applied since, minus deletions). */
+  desiredKeys(): string[] {
+    return this.set.keys();
+  }
+
   /** Deletes objects by `Kind/namespace/name` key; unknown keys are reported, not errors. */
   delete(keys: readonly string[]): Promise<{ deleted: string[]; notFound: string[]; snapshot: number }> {
     return this.change(() => {

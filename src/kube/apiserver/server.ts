@@ -9,12 +9,14 @@ import type { TLSSocket } from 'node:tls';
 import type { Lab } from '../../serve/lab.js';
 import { aggregatedDiscovery, aggregatedVersion, AGGREGATED, apiGroup, apiGroupList, apiResourceList, apiVersions, SERVER_VERSION } from './discovery.js';
 import { negotiate, sendError, sendJSON } from './http.js';
+import { openapiDocument, openapiIndex } from './openapi.js';
 import { kubeconfigText } from './kubeconfig.js';
 import { makeCredentials, tokenMatches, userOfCertificate, type Credentials } from './pki.js';
 import { getObject, listObjects, type Scope } from './read.js';
 import { findResource, type ApiResource } from './resources.js';
 import { errors } from './status.js';
 import { ApiStore } from './store.js';
+import { create, patch, remove, removeCollection, update, Writes } from './write.js';
 
 export interface KubeApiOptions {
   host?: string;
@@ -36,6 +38,7 @@ export class KubeApiServer {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
   readonly now: () => Date;
+  private readonly writes = new Writes();
   port = 0;
 
   constructor(readonly lab: Lab, private readonly opts: KubeApiOptions = {}) {
@@ -119,6 +122,14 @@ export class KubeApiServer {
         return true;
       }
     }
+    if (path === '/openapi/v3') { sendJSON(res, 200, openapiIndex()); return true; }
+    if (path.startsWith('/openapi/v3/')) {
+      const text = openapiDocument(path.slice('/openapi/v3/'.length));
+      if (!text) throw errors.notFoundPath();
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'public, immutable', etag: `"${path}"` });
+      res.end(text);
+      return true;
+    }
     const parts = path.split('/').filter(Boolean);
     if (parts[0] === 'api' && parts.length === 2) {
       const doc = apiResourceList('', parts[1]);
@@ -141,6 +152,12 @@ export class KubeApiServer {
     if (method === 'GET') {
       negotiate(req.headers.accept);
       if (sub === undefined || sub === 'status') return scope.name ? getObject(scope, req, res) : listObjects(scope, req, res);
+    }
+    if (sub === undefined) {
+      if (method === 'POST' && !scope.name) return create(scope, this.writes, req, res);
+      if (method === 'PUT' && scope.name) return update(scope, this.writes, req, res);
+      if (method === 'PATCH' && scope.name) return patch(scope, this.writes, req, res);
+      if (method === 'DELETE') return scope.name ? remove(scope, this.writes, req, res) : removeCollection(scope, this.writes, req, res);
     }
     throw errors.methodNotSupported(r, verbOf(method, scope.name !== undefined));
   }

@@ -11,6 +11,9 @@ import { ApiError } from './status.js';
 import { parseResourcePath } from './server.js';
 import { aggregatedDiscovery, aggregatedVersion } from './discovery.js';
 import { mergeKubeconfig, type Kubeconfig } from './kubeconfig.js';
+import { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
+import { definitionOfKind, shapeOfDefinition } from './schema.js';
+import { ApplyConflicts, serverSideApply } from './managed.js';
 
 const pod = (name: string, labels: Record<string, string> = {}, node = 'node-1') => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'ns', labels }, spec: { nodeName: node }, status: { phase: 'Running', podIP: '10.0.0.1' } });
 
@@ -83,4 +86,50 @@ test('kubeconfig --merge: adds podnet, replaces an older podnet, keeps other ent
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('strategic merge patch: containers by name, ports by containerPort, env by name, directives kubectl sends', () => {
+  const shape = shapeOfDefinition(definitionOfKind('apps', 'v1', 'Deployment'));
+  const live = { spec: { template: { spec: { containers: [
+    { name: 'a', image: 'x:1', ports: [{ containerPort: 80, name: 'http' }], env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }] },
+    { name: 'b', image: 'y:1' },
+  ], tolerations: [{ key: 't' }] } } } };
+  const out = strategicMergePatch(live as never, { spec: { template: { spec: {
+    '$setElementOrder/containers': [{ name: 'b' }, { name: 'a' }],
+    containers: [{ name: 'a', image: 'x:2', ports: [{ containerPort: 443 }], env: [{ name: 'B', $patch: 'delete' }] }, { name: 'c', image: 'z' }],
+    tolerations: [{ key: 'u' }],
+  } } } } as never, shape) as any;
+  const spec = out.spec.template.spec;
+  assert.deepEqual(spec.containers.map((c: { name: string }) => c.name), ['b', 'a', 'c']);
+  assert.deepEqual(spec.containers[1], { name: 'a', image: 'x:2', ports: [{ containerPort: 80, name: 'http' }, { containerPort: 443 }], env: [{ name: 'A', value: '1' }] });
+  // tolerations have no patch strategy: replaced.
+  assert.deepEqual(spec.tolerations, [{ key: 'u' }]);
+  const finalizers = strategicMergePatch({ metadata: { finalizers: ['a', 'b'] } } as never, { metadata: { finalizers: ['c'], '$deleteFromPrimitiveList/finalizers': ['a'] } } as never, shape) as any;
+  assert.deepEqual(finalizers.metadata.finalizers, ['b', 'c']);
+  assert.deepEqual(strategicMergePatch({ spec: { selector: { a: '1' } } } as never, { spec: { selector: { $patch: 'replace', b: '2' } } } as never, shape), { spec: { selector: { b: '2' } } });
+  assert.throws(() => strategicMergePatch(live as never, { spec: { template: { spec: { containers: [{ image: 'no-name' }] } } } } as never, shape), /does not contain declared merge key: name/);
+});
+
+test('JSON patch and JSON merge patch (RFC 6902, RFC 7386)', () => {
+  const doc = { a: { b: [1, 2, 3] }, c: 'x' };
+  assert.deepEqual(jsonPatch(doc, [{ op: 'add', path: '/a/b/-', value: 4 }, { op: 'remove', path: '/a/b/0' }, { op: 'move', from: '/c', path: '/d' }, { op: 'copy', from: '/d', path: '/e~1f' }, { op: 'test', path: '/d', value: 'x' }]), { a: { b: [2, 3, 4] }, d: 'x', 'e/f': 'x' });
+  assert.throws(() => jsonPatch(doc, [{ op: 'test', path: '/c', value: 'y' }]), /testing value \/c failed/);
+  assert.throws(() => jsonPatch(doc, [{ op: 'replace', path: '/zz', value: 1 }]), /doc is missing key: \/zz/);
+  assert.deepEqual(mergePatch(doc, { a: null, c: { d: 1 } }), { c: { d: 1 } });
+  assert.deepEqual(doc, { a: { b: [1, 2, 3] }, c: 'x' });
+});
+
+test('server-side apply: shared fields, conflicts, removal of what the applier stopped setting', () => {
+  const shape = shapeOfDefinition(definitionOfKind('', 'v1', 'Service'));
+  const time = '2025-01-01T00:00:00Z';
+  const cfg = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', labels: { a: '1', b: '2' } }, spec: { ports: [{ port: 80, targetPort: 8080 }] } };
+  const first = serverSideApply(undefined, cfg, shape, { manager: 'me', apiVersion: 'v1', force: false, time });
+  assert.deepEqual(first.metadata.managedFields[0].fieldsV1, { 'f:metadata': { 'f:labels': { 'f:a': {}, 'f:b': {} } }, 'f:spec': { 'f:ports': { 'k:{"port":80,"protocol":"TCP"}': { '.': {}, 'f:port': {}, 'f:targetPort': {} } } } });
+  const live: Record<string, any> = { ...first, spec: { ports: [{ port: 80, protocol: "TCP", targetPort: 8080 }] } };
+  const other = { ...live, metadata: { ...live.metadata, managedFields: [...live.metadata.managedFields, { manager: 'you', operation: 'Update', apiVersion: 'v1', time, fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': { 'f:labels': { 'f:a': {} } } } }] } };
+  assert.throws(() => serverSideApply(other, { ...cfg, metadata: { name: 's', labels: { a: '9' } } }, shape, { manager: 'me', apiVersion: 'v1', force: false, time }),
+    (e: unknown) => e instanceof ApplyConflicts && e.message === 'Apply failed with 1 conflict: conflict with "you" using v1: .metadata.labels.a');
+  const dropped = serverSideApply(other, { ...cfg, metadata: { name: 's', labels: { a: '1' } } }, shape, { manager: 'me', apiVersion: 'v1', force: false, time });
+  assert.deepEqual(dropped.metadata.labels, { a: '1' });
+  assert.deepEqual(dropped.spec.ports, [{ port: 80, protocol: 'TCP', targetPort: 8080 }]);
 });

@@ -88,10 +88,15 @@ export class ManifestSet {
   }
 
   /** The object the lab's desired state holds under a key (applied, else from disk unless deleted). */
-  private current(key: string): LoadedObject | undefined {
+  current(key: string): LoadedObject | undefined {
     if (this.applied.has(key)) return this.applied.get(key);
     if (this.deleted.has(key)) return undefined;
     return this.fromDisk.find((o) => objectKey(o.object as never) === key);
+  }
+
+  /** The keys of every object the desired state holds. */
+  keys(): string[] {
+    return this.objects().objects.map((o) => objectKey(o.object as never));
   }
 
   /** Removes objects by key; returns the keys that existed. */
