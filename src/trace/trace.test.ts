@@ -188,3 +188,21 @@ test('trace: a ClusterNetworkPolicy drop names the kind that decided, through th
   assert.deepEqual([r.verdict, r.dropAt], ['dropped', 'policy-egress']);
   assert.equal(r.dropReason, 'egress ClusterNetworkPolicy denies 10.244.1.3:8080 for shop/client: egress from shop/client is denied by rule "deny-8080" of ClusterNetworkPolicy no-client (Admin tier, priority 3), before any NetworkPolicy');
 });
+
+test('trace: a pod\'s own loopback never crosses policy or kube-proxy: its own container ports answer, others refuse', () => {
+  const denyAll: TraceComponents = { policy: () => ({ allowed: false, enforced: true, egress: { allowed: false, reason: 'deny-all', policies: ['shop/deny-all'] }, ingress: { allowed: false, reason: 'deny-all', policies: ['shop/deny-all'] } }) };
+  const ok = trace(calico, { from: 'shop/web-1', to: 'http://127.0.0.1:8080/', components: denyAll });
+  assert.equal(ok.verdict, 'delivered');
+  assert.deepEqual(ok.hops.map((h) => h.text), [
+    "127.0.0.1 is shop/web-1's own loopback (lo in the pod's network namespace, shared by its containers): the packet never leaves the pod, so no kube-proxy rule, NetworkPolicy or CNI sees it",
+    'delivered on loopback to shop/web-1 127.0.0.1:8080/TCP (container web)',
+  ]);
+  assert.deepEqual(ok.hops[1].detail, { pod: 'shop/web-1', ip: '10.244.1.3', port: 8080, protocol: 'TCP', loopback: true, container: 'web' });
+  const refused = trace(calico, { from: 'shop/web-1', to: '[::1]:7070', components: denyAll });
+  assert.deepEqual([refused.verdict, refused.dropAt], ['dropped', 'deliver']);
+  assert.equal(refused.dropReason, 'nothing listens on ::1:7070/TCP in shop/web-1: podnet takes a pod\'s loopback to serve only its containers\' declared ports (8080/TCP); the kernel refuses the connection');
+  assert.equal(refused.hops.at(-1)!.text.startsWith('REJECTED: '), true);
+  const named = trace(calico, { from: 'shop/web-2', to: 'localhost:8080', components: { dns: () => ({ rcode: 'NOERROR', tried: [], ip: '127.0.0.1', text: "the pod's /etc/hosts" }) } });
+  assert.deepEqual(named.hops.map((h) => h.step), ['dns', 'route', 'deliver']);
+  assert.equal(trace(calico, { from: 'shop/web-1', to: '127.8.9.10:8080' }).verdict, 'delivered');
+});

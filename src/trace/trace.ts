@@ -9,6 +9,8 @@ import { cniProfile, describeEncap, encapsulate, hostVethName, type CniOptions, 
 import { decideService, matchDestination, vipEntryNode, type EndpointChoice, type ServiceDecision, type TrafficSource } from '../services/index.js';
 import { isClusterLocal, servicesModel } from '../services/index.js';
 import { fallbackDns, type IngressStep, type MeshStep, type PolicyStepResult, type TraceComponents } from './hooks.js';
+import { isLoopback, loopbackHops } from './loopback.js';
+import { servedPort } from './pod-ports.js';
 
 type Obj = Record<string, any>;
 type PodObj = Obj & { metadata: Obj; spec: Obj; status?: Obj };
@@ -145,6 +147,11 @@ export function trace(cluster: Cluster, req: TraceRequest): TraceResult {
     dstIP = dns.ip;
   }
 
+  if (srcPod && isLoopback(dstIP)) {
+    const lo = loopbackHops(srcPod, dstIP, target.port, proto);
+    hops.push(...lo.hops);
+    return lo.delivered ? result('delivered') : result('dropped', lo.reason, 'deliver');
+  }
   if (srcPod) {
     routeOut(hops, srcPod, srcNode, profile);
     if (req.size !== undefined && !srcPod.spec.hostNetwork && req.size > profile.podMTU) {
@@ -379,12 +386,3 @@ function policyHop(direction: 'egress' | 'ingress', v: PolicyStepResult | undefi
   return { step, node, detail: { ...detail, dropped: true }, text: `DROPPED: ${direction} ${kind} denies ${peer} for ${pod}: ${d.reason}` };
 }
 
-/** A pod serves a port when a container declares it; pods that declare no ports at all are given the benefit of the doubt. */
-function servedPort(pod: PodObj, port: number, proto: string): { ok: boolean; text: string; container?: string } {
-  const containers = (pod.spec.containers ?? []) as Obj[];
-  const declared = containers.flatMap((c) => ((c.ports ?? []) as Obj[]).map((p) => ({ c: c.name as string, port: p.containerPort as number, proto: (p.protocol ?? 'TCP') as string })));
-  if (declared.length === 0) return { ok: true, text: '' };
-  const hit = declared.find((d) => d.port === port && d.proto === proto);
-  if (hit) return { ok: true, text: '', container: hit.c };
-  return { ok: false, text: `port not served: no container of ${pod.metadata.namespace}/${pod.metadata.name} declares ${port}/${proto} (it declares ${declared.map((d) => `${d.port}/${d.proto}`).join(', ')}); the connection is refused` };
-}
