@@ -40,10 +40,10 @@ test('the banner says where everything is and what to try', () => {
 });
 
 test('exec: a denied curl exits 28 and names the deciding policies; an allowed one prints the pod', async () => {
-  const denied = await run(['exec', pod('backend'), '--lab', lab, '--no-trace', '--', 'curl', 'http://frontend.production']);
+  const denied = await run(['exec', pod('backend'), '--lab', lab, '--no-trace', '--', 'curl', '-sS', 'http://frontend.production']);
   assert.equal(denied.code, 28);
   assert.equal(denied.out, '');
-  assert.equal(denied.err, 'curl: (28) Connection timed out after 10000 milliseconds\n(denied by production/allow-dns-egress, production/deny-all)\n');
+  assert.equal(denied.err, "curl: (28) Failed to connect to frontend.production port 80 after 127000 ms: Couldn't connect to server\n(denied by production/allow-dns-egress, production/deny-all)\n");
   const ok = await run(['exec', pod('frontend'), '--lab', lab, '--', 'curl', '-s', 'http://backend.production:8080/hostname']);
   assert.equal(ok.code, 0);
   assert.match(ok.out, /^backend-[a-z0-9]+-[a-z0-9]+$/);

@@ -32,7 +32,7 @@ test('podnet fault sets, lists and clears a pod\'s fault; bad input is an error'
   assert.match(list.out, new RegExp(`^${slow}\\t503$`, 'm'));
   assert.match(list.out, /^shop\/ratings-\S+\t503 50%$/m);
   const r = await run(['exec', first('frontend'), '--lab', lab, '--no-trace', '--', 'curl', '-si', 'http://slow:8080/x']);
-  assert.match(r.out, /^HTTP\/1\.1 503 Service Unavailable\n/);
+  assert.match(r.out, /^HTTP\/1\.1 503 Service Unavailable\r\n/);
   assert.match(r.out, /fault injected in pod shop\/slow-\S+: 503\n$/);
   assert.deepEqual(await run(['fault', slow, '--clear', '--lab', lab]), { code: 0, out: `${slow}: no fault\n`, err: '' });
   assert.deepEqual(await run(['fault', slow, '70%', '--lab', lab]), { code: 1, out: '', err: 'error: invalid podnet.dev/fault "70%": unknown fault "70%" (expected "503", "503 50%", "hang", "hang 25%" or "delay=2s [50%]")\n' });

@@ -66,7 +66,7 @@ test('a meshed client reaches a meshed server over mTLS: the app sees the caller
 });
 
 test('a plaintext client outside the mesh is reset by the STRICT server (curl 56)', async () => {
-  const r = await lab.exec(pod('legacy', 'curl')[0], ['curl', '-s', 'http://reviews.shop:9080/hostname']);
+  const r = await lab.exec(pod('legacy', 'curl')[0], ['curl', '-sS', 'http://reviews.shop:9080/hostname']);
   assert.equal(r.exitCode, 56);
   assert.match(r.stderr, /^curl: \(56\) Recv failure: Connection reset by peer\n\(the client has no mesh proxy: plaintext; shop\/reviews-\S+ port 9080 requires mTLS \(STRICT, shop\/default\): connection reset\)/);
   const flow = lab.flows.recent(1)[0];
@@ -77,12 +77,12 @@ test('a plaintext client outside the mesh is reset by the STRICT server (curl 56
 test('AuthorizationPolicy: GET /reviews/1 allowed, /admin and POST denied with 403 RBAC: access denied', async () => {
   const ok = await lab.exec(frontend(), ['curl', '-si', 'http://reviews:9080/reviews/1']);
   assert.equal(statusOf(ok.stdout), 200);
-  assert.match(ok.stdout, /^server: envoy$/m);
-  assert.match(ok.stdout, /^x-envoy-upstream-service-time: \d+$/m);
+  assert.match(ok.stdout, /^server: envoy\r$/m);
+  assert.match(ok.stdout, /^x-envoy-upstream-service-time: \d+\r$/m);
   for (const args of [['http://reviews:9080/admin/users'], ['-X', 'POST', 'http://reviews:9080/reviews/1']]) {
     const r = await lab.exec(frontend(), ['curl', '-si', ...args]);
     assert.equal(statusOf(r.stdout), 403, r.stdout);
-    assert.ok(r.stdout.endsWith('\n\nRBAC: access denied'), r.stdout);
+    assert.ok(r.stdout.endsWith('\r\n\r\nRBAC: access denied'), r.stdout);
     assert.match(r.stderr, /authorization: deny \(ALLOW policies apply to the workload \(shop\/reviews\) and none matches: denied by default\)/);
     const flow = lab.flows.recent(1)[0];
     assert.equal(flow.verdict, 'dropped');
