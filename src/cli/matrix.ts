@@ -62,6 +62,7 @@ export function writeMatrixJSON(write: Write, model: PolicyModel, m: PodMatrix, 
   write(`{\n  "pods": ${JSON.stringify(m.pods)},\n  "allowed": `);
   writeRows(write, n, m.allowed, '  ');
   write(`,\n  "port": ${m.port ?? null},\n  "protocol": ${JSON.stringify(m.protocol ?? null)},\n  "enforced": ${m.enforced},\n  "classes": ${m.classCount}`);
+  if (m.hostNetwork.length > 0) write(`,\n  "hostNetwork": ${JSON.stringify(m.hostNetwork)}`);
   if (!m.enforced) {
     write(',\n  "wouldBeAllowed": ');
     writeRows(write, n, m.wouldBeAllowed, '  ');
@@ -96,20 +97,23 @@ export function writeMatrixTable(write: Write, model: PolicyModel, m: PodMatrix)
   if (n === 0) { write('No pods found.\n'); return; }
   const on = m.port !== undefined ? `on ${m.port}/${m.protocol}` : `on any ${m.protocol ? `${m.protocol} ` : ''}port`;
   const w = String(n).length;
-  const nameW = Math.max(...m.pods.map((p) => p.length));
+  const host = new Set(m.hostNetwork.map((h) => h.index));
+  const names = m.pods.map((p, i) => (host.has(i) ? `${p} (host network)` : p));
+  const nameW = Math.max(...names.map((p) => p.length));
   const cell = (s: string) => s.padStart(w + 1);
   write(`Connectivity ${on}: row = from, column = to; ✓ allowed, . denied (${n} pods in ${m.classCount} equivalence classes)\n`);
   write(`${' '.repeat(w + 2 + nameW)}${m.pods.map((_, j) => cell(String(j + 1))).join('')}\n`);
   let allowed = 0;
-  m.pods.forEach((p, i) => {
+  m.pods.forEach((_p, i) => {
     let row = '';
     for (let j = 0; j < n; j++) {
       const ok = m.allowed(i, j);
       if (ok && i !== j) allowed++;
       row += cell(ok ? '✓' : '.');
     }
-    write(`${String(i + 1).padStart(w)}  ${p.padEnd(nameW)}${row}\n`);
+    write(`${String(i + 1).padStart(w)}  ${names[i].padEnd(nameW)}${row}\n`);
   });
   write(`${allowed} of ${n * (n - 1)} connections between different pods are allowed.\n`);
+  if (m.hostNetwork.length > 0) write(`note: ${m.hostNetwork.length === 1 ? '1 pod uses' : `${m.hostNetwork.length} pods use`} the host network (${m.hostNetwork.map((h) => `${h.pod} on ${h.node ?? 'no node'}`).join(', ')}): ${m.hostNetwork[0].note}\n`);
   if (!m.enforced) write(`warning: the CNI (${model.cni}) does not enforce NetworkPolicy, so every connection is allowed; -o json adds "wouldBeAllowed", what an enforcing CNI would do\n`);
 }

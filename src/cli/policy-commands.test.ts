@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { e2eObjects, np, toText } from '../policy/testing.js';
+import { hostNetworkNote } from '../policy/index.js';
 import { runCli } from './testing.js';
 
 const SHOP = fileURLToPath(new URL('../../../examples/shop', import.meta.url));
@@ -219,4 +220,18 @@ test('cli: ClusterNetworkPolicy through get (the CRD\'s columns), check -o json,
   const e = await run('explain', 'cnp', 'deny-y', '-f', file);
   assert.equal(e.code, 0, e.err);
   assert.match(e.out, /^ClusterNetworkPolicy deny-y \(Baseline tier, priority 7\) {2}\(.*cnp\.yaml:\d+\)\n {2}Subject: every pod in namespaces with kubernetes\.io\/metadata\.name=x \(3 pods\): x\/a, x\/b, x\/c\n/);
+});
+
+test('cli matrix and check: a host-network pod is marked in the table, listed in JSON, with the CNI\'s treatment', async () => {
+  const file = join(dir, 'hostnet.yaml');
+  writeFileSync(file, toText([...e2eObjects(), { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'agent', namespace: 'x' }, spec: { hostNetwork: true, nodeName: 'node-2', containers: [{ name: 'agent', image: 'agent' }] } }]));
+  const note = hostNetworkNote('calico');
+  const t = await run('matrix', '-f', file, '-n', 'x', '--port', '80');
+  assert.equal(t.code, 0, t.err);
+  assert.match(t.out, /\n2 {2}x\/agent \(host network\) /);
+  assert.ok(t.out.endsWith(`note: 1 pod uses the host network (x/agent on node-2): ${note}\n`), t.out);
+  const j = JSON.parse((await run('matrix', '-f', file, '-n', 'x', '--port', '80', '-o', 'json')).out);
+  assert.deepEqual(j.hostNetwork, [{ pod: 'x/agent', node: 'node-2', ip: '10.0.2.10', cni: 'calico', note, index: 1 }]);
+  const c = JSON.parse((await run('check', '-f', file, '--from', 'x/a', '--to', 'x/agent', '--port', '80', '-o', 'json')).out);
+  assert.deepEqual(c.hostNetwork, [{ pod: 'x/agent', node: 'node-2', ip: '10.0.2.10', role: 'destination', cni: 'calico', note }]);
 });

@@ -7,6 +7,7 @@ import type { AdminAction, AdminPeer, AdminRule, CompiledAdminPolicy } from './a
 import { podIPs, podKey, type ContainerPortInfo, type PodClass, type PodObj, type Protocol } from './classes.js';
 import { IMPLEMENTS_ADMIN_POLICY, IMPLEMENTS_CLUSTER_NETWORK_POLICY, type PolicyModel } from './model.js';
 import type { CompiledPeer, CompiledRule, Direction } from './netpol.js';
+import { hostNetworkEnd, type HostNetworkEnd } from './hostnet.js';
 import { portsMatch } from './ports.js';
 import { ipBlockHas, parseIP, type ParsedIP } from './select.js';
 
@@ -66,6 +67,8 @@ export interface Verdict {
   /** Whether the CNI enforces policy; when false, `wouldBeAllowed` is what an enforcing CNI would do. */
   enforced: boolean;
   wouldBeAllowed: boolean;
+  /** Present when an end uses the host network: which, and what this cluster's CNI does with it. */
+  hostNetwork?: HostNetworkEnd[];
 }
 
 /** Pod ends are immutable: built once per pod and model (a `check` at 10k pods is mostly this lookup). */
@@ -226,8 +229,13 @@ export function evaluateFlow(model: PolicyModel, from: FlowEnd, to: FlowEnd, por
     else if (to.cls.hostNetwork) ingress = exempt('host-network', `${to.key} uses the host network: NetworkPolicy does not apply to it`, 'no ingress policy applies (the destination uses the host network)');
     else ingress = evaluateDirection(model, 'Ingress', to, from, protocol, port);
   }
-  for (const e of [from, to]) {
-    if (e.kind === 'pod' && e.cls.hostNetwork) warnings.push(`${e.key} uses the host network: policies see it as its node's IP (only ipBlock peers can match it), as most CNIs do`);
+  const hostNetwork: HostNetworkEnd[] = [];
+  for (const [e, role] of [[from, 'source'], [to, 'destination']] as const) {
+    if (e.kind === 'pod' && e.cls.hostNetwork) {
+      const h = hostNetworkEnd(model.cni, e.pod, role);
+      hostNetwork.push(h);
+      warnings.push(`${e.key} uses the host network (node ${h.node ?? 'unknown'}): ${h.note}`);
+    }
     if (e.kind === 'pod' && !e.ip) warnings.push(`${e.key} has no IP (not scheduled or not running): the verdict assumes it had one`);
   }
   if (egress.decidedBy === 'node' || ingress.decidedBy === 'node') warnings.push('traffic between a pod and its own node (kubelet probes, host-network pods) is always allowed, whatever the policies say');
@@ -245,6 +253,8 @@ export function evaluateFlow(model: PolicyModel, from: FlowEnd, to: FlowEnd, por
       }
     }
   }
-  return { allowed: model.enforced ? wouldBeAllowed : true, egress, ingress, warnings: [...new Set(warnings)], from: from.key, to: to.key, port, protocol, portName, enforced: model.enforced, wouldBeAllowed };
+  const v: Verdict = { allowed: model.enforced ? wouldBeAllowed : true, egress, ingress, warnings: [...new Set(warnings)], from: from.key, to: to.key, port, protocol, portName, enforced: model.enforced, wouldBeAllowed };
+  if (hostNetwork.length > 0) v.hostNetwork = hostNetwork;
+  return v;
 }
 

@@ -18,3 +18,4 @@ export { explainPolicies, explainNetworkPolicy, explainAdminPolicy, formatExplan
 export { lintPolicies, type LintFinding, type Severity } from './lint.js';
 export { containerPorts, type PodObj } from './classes.js';
 export { renderPolicyNftables, POLICY_TABLE } from './nftables.js';
+export { hostNetworkNote, hostNetworkEnd, type HostNetworkEnd } from './hostnet.js';

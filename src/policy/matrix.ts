@@ -5,6 +5,7 @@
 import { Bitset } from './bitset.js';
 import { podKey, type PodClass, type PodObj, type Protocol } from './classes.js';
 import { evaluateFlow, podEnd } from './evaluate.js';
+import { hostNetworkEnd, type HostNetworkEnd } from './hostnet.js';
 import type { PolicyModel } from './model.js';
 import type { Direction } from './netpol.js';
 import { portMatchClasses, PROTOCOLS, type PortSpec } from './ports.js';
@@ -131,6 +132,8 @@ export interface PodMatrix {
   rows(): boolean[][];
   /** The whole matrix bit-packed, one row of ceil(n/32) words per source pod. */
   packed(): Uint32Array;
+  /** The host-network pods among `pods` (their index there), with what the CNI does with them. */
+  hostNetwork: (HostNetworkEnd & { index: number })[];
 }
 
 /** The ports at which some verdict may change, per protocol: probing one port per interval covers every port. */
@@ -187,6 +190,7 @@ export function podMatrix(model: PolicyModel, opts: MatrixOptions = {}): PodMatr
   return {
     pods: keys, port: opts.port, protocol: opts.port !== undefined ? (opts.protocol ?? 'TCP') : opts.protocol,
     classCount: new Set(cls).size, enforced: model.enforced,
+    hostNetwork: hostIdx.map((i) => ({ ...hostNetworkEnd(model.cni, pods[i]), index: i })),
     allowed, wouldBeAllowed: would,
     rows: () => Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => allowed(i, j))),
     packed: () => {

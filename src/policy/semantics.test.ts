@@ -6,6 +6,7 @@ import { check, PolicyQueryError } from './targets.js';
 import { validateNetworkPolicy } from './netpol.js';
 import { podMatrix } from './matrix.js';
 import { e2eObjects, loadModel, np } from './testing.js';
+import { hostNetworkNote } from './hostnet.js';
 
 type Obj = Record<string, any>;
 const hostPod = (node: string): Obj => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `agent-${node}`, namespace: 'kube-system', labels: { app: 'agent' } }, spec: { hostNetwork: true, nodeName: node, containers: [{ name: 'agent', image: 'agent', ports: [{ containerPort: 9100, name: 'metrics' }] }] } });
@@ -132,4 +133,22 @@ test('semantics: an IPv6 single-stack cluster: ipBlocks over pod IPv6 addresses'
   assert.deepEqual(['x/a', 'x/b', 'x/c', 'y/b'].map((to) => check(model, { from: 'x/a', to, port: 80 }).allowed), [true, true, false, false]);
   const m = podMatrix(model, { namespaces: ['x'], port: 80 });
   assert.deepEqual(m.rows(), [[true, true, false], [true, true, true], [true, true, true]]);
+});
+
+test('semantics: a host-network end is named in the verdict, with what each CNI does with it', () => {
+  for (const cni of ['calico', 'cilium', 'weave', 'flannel'] as const) {
+    const model = loadModel([...e2eObjects(), hostPod('node-1'), denyAll('x')], { cni });
+    const r = check(model, { from: 'kube-system/agent-node-1', to: 'x/b', port: 80 });
+    const note = hostNetworkNote(cni);
+    assert.deepEqual(r.hostNetwork, [{ pod: 'kube-system/agent-node-1', node: 'node-1', ip: '10.0.1.10', role: 'source', cni, note }], cni);
+    assert.deepEqual(r.targets[0].hostNetwork, r.hostNetwork, cni);
+    assert.ok(r.warnings.includes(`kube-system/agent-node-1 uses the host network (node node-1): ${note}`), cni);
+    const m = podMatrix(model, { namespaces: ['kube-system', 'x'], port: 80 });
+    assert.deepEqual(m.hostNetwork.map((h) => [h.pod, h.index === m.pods.indexOf(h.pod), h.note]), [['kube-system/agent-node-1', true, note]], cni);
+  }
+  assert.match(hostNetworkNote('calico'), /Calico host endpoints are the exception: a HostEndpoint for the node with a GlobalNetworkPolicy does police this traffic/);
+  assert.match(hostNetworkNote('cilium'), /by default an ipBlock does not match node IPs either \(only with policy-cidr-match-mode: nodes\)/);
+  const plain = check(loadModel([...e2eObjects(), denyAll('x')]), { from: 'x/a', to: 'x/b', port: 80 });
+  assert.equal('hostNetwork' in plain, false);
+  assert.equal('hostNetwork' in plain.targets[0], false);
 });

@@ -5,6 +5,7 @@ import type { KubeObject } from '../api/types.js';
 import { findPort } from '../cluster/endpointslices.js';
 import { podIPs, type PodObj, type Protocol } from './classes.js';
 import { evaluateFlow, ipEnd, podEnd, type DirectionVerdict, type FlowEnd, type Verdict } from './evaluate.js';
+import type { HostNetworkEnd } from './hostnet.js';
 import type { PolicyModel } from './model.js';
 import { PROTOCOLS, resolveNamedPort } from './ports.js';
 import { looksLikeIP, parseIP } from './select.js';
@@ -103,6 +104,8 @@ export interface CheckResult {
   targets: Verdict[];
   enforced: boolean;
   wouldBeAllowed: boolean;
+  /** Present when some end uses the host network: each such pod once, with its role and the CNI's treatment. */
+  hostNetwork?: HostNetworkEnd[];
 }
 
 /** Answers `check`: resolves both ends, maps the port per destination, evaluates every pair and aggregates. */
@@ -148,8 +151,12 @@ export function check(model: PolicyModel, q: CheckQuery): CheckResult {
     return { allowed, isolated: targets.some((v) => v[dir].isolated), policies: [...new Set(targets.filter((v) => v[dir].allowed === allowed).flatMap((v) => v[dir].policies))] };
   };
   for (const v of targets) warnings.push(...v.warnings);
-  return {
+  const result: CheckResult = {
     allowed: targets.every((v) => v.allowed), egress: agg('egress'), ingress: agg('ingress'), warnings: [...new Set(warnings)], targets,
     enforced: model.enforced, wouldBeAllowed: targets.every((v) => v.wouldBeAllowed),
   };
+  const hosts = new Map<string, HostNetworkEnd>();
+  for (const v of targets) for (const h of v.hostNetwork ?? []) if (!hosts.has(`${h.role}/${h.pod}`)) hosts.set(`${h.role}/${h.pod}`, h);
+  if (hosts.size > 0) result.hostNetwork = [...hosts.values()];
+  return result;
 }

@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'react';
 import { api } from './api';
 
-interface MatrixView { pods: string[]; port?: number; enforced: boolean; rows: string[] }
+interface MatrixView { pods: string[]; port?: number; enforced: boolean; rows: string[]; hostNetwork?: { index: number; pod: string; note: string }[] }
 interface Check { allowed: boolean; egress: { allowed: boolean; policies: string[] }; ingress: { allowed: boolean; policies: string[] }; warnings: string[] }
 
 export function MatrixPanel({ namespaces }: { namespaces: string[] }) {
@@ -27,7 +27,8 @@ export function MatrixPanel({ namespaces }: { namespaces: string[] }) {
       setHover({ from, to, text: `${c.allowed ? 'ALLOWED' : 'DENIED'}: ${side(c.egress, 'egress')}; ${side(c.ingress, 'ingress')}` });
     }, (e) => setHover({ from, to, text: String(e.message) }));
   };
-  const short = (p: string) => p.split('/')[1] ?? p;
+  const host = new Set((m?.hostNetwork ?? []).map((h) => h.index));
+  const short = (p: string, i: number) => `${p.split('/')[1] ?? p}${host.has(i) ? ' ⌂' : ''}`;
   return (
     <div className="panel" data-testid="matrix-panel">
       <div className="controls">
@@ -42,11 +43,11 @@ export function MatrixPanel({ namespaces }: { namespaces: string[] }) {
       {m && (
         <div className="matrix-wrap">
           <table className="matrix" data-testid="matrix">
-            <thead><tr><th className="corner">from \ to</th>{m.pods.map((p) => <th key={p} className="col" title={p}><span>{short(p)}</span></th>)}</tr></thead>
+            <thead><tr><th className="corner">from \ to</th>{m.pods.map((p, i) => <th key={p} className="col" title={p}><span>{short(p, i)}</span></th>)}</tr></thead>
             <tbody>
               {m.pods.map((src, i) => (
                 <tr key={src}>
-                  <th title={src}>{short(src)}</th>
+                  <th title={src}>{short(src, i)}</th>
                   {m.rows[i].split('').map((b, j) => (
                     <td key={j} className={b === '1' ? 'allow' : 'deny'} onMouseEnter={() => explain(src, m.pods[j])} data-testid={`cell-${i}-${j}`} />
                   ))}
@@ -54,6 +55,7 @@ export function MatrixPanel({ namespaces }: { namespaces: string[] }) {
               ))}
             </tbody>
           </table>
+          {m.hostNetwork && m.hostNetwork.length > 0 && <div className="warn" data-testid="matrix-host-network">⌂ host network ({m.hostNetwork.map((h) => h.pod).join(', ')}): {m.hostNetwork[0].note}</div>}
           <div className="hover" data-testid="matrix-hover">{hover ? <><b>{hover.from} → {hover.to}</b><br />{hover.text}</> : 'Hover a cell to see which policy decides it.'}</div>
         </div>
       )}

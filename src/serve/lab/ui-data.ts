@@ -99,12 +99,19 @@ export function objectView(cluster: Cluster, kind: string, namespace: string, na
   return { yaml: YAML.stringify(shown), source: cluster.sourceOf(o as never) };
 }
 
-export interface MatrixView { pods: string[]; port?: number; protocol?: string; enforced: boolean; rows: string[] }
+export interface MatrixView {
+  pods: string[]; port?: number; protocol?: string; enforced: boolean; rows: string[];
+  /** Host-network pods among `pods`: their index and what the CNI does with them. */
+  hostNetwork: { index: number; pod: string; node?: string; note: string }[];
+}
 
 /** The pod × pod matrix; each row a string of 1 (allowed) and 0 (denied). */
 export function matrixView(cluster: Cluster, opts: { port?: number; protocol?: Protocol; namespaces?: string[] }): MatrixView {
   const m = podMatrix(policyModelOf(cluster), opts);
-  return { pods: m.pods, port: m.port, protocol: m.protocol, enforced: m.enforced, rows: m.rows().map((r) => r.map((b) => (b ? '1' : '0')).join('')) };
+  return {
+    pods: m.pods, port: m.port, protocol: m.protocol, enforced: m.enforced, rows: m.rows().map((r) => r.map((b) => (b ? '1' : '0')).join('')),
+    hostNetwork: m.hostNetwork.map((h) => ({ index: h.index, pod: h.pod, node: h.node, note: h.note })),
+  };
 }
 
 export function checkView(cluster: Cluster, from: string, to: string, port?: number, protocol?: Protocol): ReturnType<typeof check> {
