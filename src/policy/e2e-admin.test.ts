@@ -4,31 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { check } from './targets.js';
-import { anp, banp, e2eObjects, loadModel, np, runCases, type Case } from './testing.js';
+import { ADMIN_CASES } from './e2e-cases.js';
+import { anp, banp, e2eObjects, loadModel, np, runCases } from './testing.js';
 
-const ALL = '111 111 111\n'.repeat(9);
-const DENY_TO_X = `1.. 111 111\n.1. 111 111\n..1 111 111\n${'... 111 111\n'.repeat(6)}`;
-/** Only namespace y (and each pod itself) reaches x. */
-const ONLY_Y_TO_X = `1.. 111 111\n.1. 111 111\n..1 111 111\n${'111 111 111\n'.repeat(3)}${'... 111 111\n'.repeat(3)}`;
 const nsName = (n: string) => ({ matchLabels: { 'kubernetes.io/metadata.name': n } });
 const X = { namespaces: nsName('x') };
-
-const ADMIN_CASES: Case[] = [
-  { name: 'ANP 1 Deny beats a NetworkPolicy allow', policies: () => [np('x', 'allow-all', { podSelector: {}, ingress: [{}] }), anp('deny-y', { priority: 10, subject: X, ingress: [{ name: 'deny-from-y', action: 'Deny', from: [{ namespaces: nsName('y') }] }] })], probes: [{ port: 80, grid: `${'111 111 111\n'.repeat(3)}${'... 111 111\n'.repeat(3)}${'111 111 111\n'.repeat(3)}` }] },
-  { name: 'ANP 2 Allow beats a NetworkPolicy deny', policies: () => [np('x', 'deny', { podSelector: {} }), anp('allow-y', { priority: 10, subject: X, ingress: [{ name: 'allow-from-y', action: 'Allow', from: [{ namespaces: nsName('y') }] }] })], probes: [{ port: 80, grid: ONLY_Y_TO_X }] },
-  { name: 'ANP 3 Pass hands over to NetworkPolicy (none here: allowed), a lower-priority Deny catches the rest', policies: () => [anp('pass-y', { priority: 5, subject: X, ingress: [{ name: 'pass-y', action: 'Pass', from: [{ namespaces: nsName('y') }] }] }), anp('deny-all', { priority: 10, subject: X, ingress: [{ name: 'deny', action: 'Deny', from: [{ namespaces: {} }] }] })], probes: [{ port: 80, grid: ONLY_Y_TO_X }] },
-  { name: 'ANP 4 priority decides: Deny z (1) over Allow all (2), and Allow beats NetworkPolicy deny', policies: () => [np('x', 'deny', { podSelector: {} }), anp('deny-z', { priority: 1, subject: X, ingress: [{ name: 'deny-z', action: 'Deny', from: [{ namespaces: nsName('z') }] }] }), anp('allow-all', { priority: 2, subject: X, ingress: [{ name: 'allow', action: 'Allow', from: [{ namespaces: {} }] }] })], probes: [{ port: 80, grid: `${'111 111 111\n'.repeat(6)}${'... 111 111\n'.repeat(3)}` }] },
-  { name: 'ANP 5 priority decides: Allow all (1) over Deny z (2)', policies: () => [anp('allow-all', { priority: 1, subject: X, ingress: [{ name: 'allow', action: 'Allow', from: [{ namespaces: {} }] }] }), anp('deny-z', { priority: 2, subject: X, ingress: [{ name: 'deny-z', action: 'Deny', from: [{ namespaces: nsName('z') }] }] })], probes: [{ port: 80, grid: ALL }] },
-  { name: 'ANP 6 rule order within a policy: first match wins', policies: () => [anp('ordered', { priority: 3, subject: X, ingress: [{ name: 'allow-y', action: 'Allow', from: [{ namespaces: nsName('y') }] }, { name: 'deny-all', action: 'Deny', from: [{ namespaces: {} }] }] })], probes: [{ port: 80, grid: ONLY_Y_TO_X }] },
-  { name: 'BANP 1 fallback for pods no NetworkPolicy isolates', policies: () => [np('x', 'a-from-y', { podSelector: { matchLabels: { pod: 'a' } }, ingress: [{ from: [{ namespaceSelector: nsName('y') }] }] }), banp({ subject: X, ingress: [{ name: 'deny-all', action: 'Deny', from: [{ namespaces: {} }] }] })], probes: [{ port: 80, grid: `1.. 111 111\n.1. 111 111\n..1 111 111\n${'1.. 111 111\n'.repeat(3)}${'... 111 111\n'.repeat(3)}` }] },
-  { name: 'BANP 2 Pass from ANP reaches the baseline Deny', policies: () => [anp('pass-y', { priority: 5, subject: X, ingress: [{ name: 'pass-y', action: 'Pass', from: [{ namespaces: nsName('y') }] }] }), banp({ subject: X, ingress: [{ name: 'deny-all', action: 'Deny', from: [{ namespaces: {} }] }] })], probes: [{ port: 80, grid: DENY_TO_X }] },
-  { name: 'BANP 3 rule order: Allow y, then Deny all', policies: () => [banp({ subject: X, ingress: [{ name: 'allow-y', action: 'Allow', from: [{ namespaces: nsName('y') }] }, { name: 'deny-all', action: 'Deny', from: [{ namespaces: {} }] }] })], probes: [{ port: 80, grid: ONLY_Y_TO_X }] },
-  { name: 'ANP 7 egress Deny to a namespace at one port', policies: () => [anp('no-z-80', { priority: 20, subject: X, egress: [{ name: 'deny-z-80', action: 'Deny', to: [{ namespaces: nsName('z') }], ports: [{ portNumber: { protocol: 'TCP', port: 80 } }] }] })], probes: [{ port: 80, grid: `${'111 111 ...\n'.repeat(3)}${'111 111 111\n'.repeat(6)}` }, { port: 81, grid: ALL }, { port: 80, protocol: 'UDP', grid: ALL }] },
-  { name: 'ANP 8 egress Deny to networks (a pod /32), pods subject', policies: (ip) => [anp('no-xb', { priority: 20, subject: { pods: { namespaceSelector: nsName('x'), podSelector: { matchLabels: { pod: 'a' } } } }, egress: [{ name: 'deny-xb', action: 'Deny', to: [{ networks: [`${ip('x/b')}/32`] }] }] })], probes: [{ port: 80, grid: `1.1 111 111\n${'111 111 111\n'.repeat(8)}` }] },
-  { name: 'ANP 9 namedPort Allow beats NetworkPolicy deny only on that port', policies: () => [np('x', 'deny', { podSelector: {} }), anp('udp80', { priority: 7, subject: X, ingress: [{ name: 'allow-y-udp80', action: 'Allow', from: [{ namespaces: nsName('y') }], ports: [{ namedPort: 'serve-80-udp' }] }] })], probes: [{ port: 80, protocol: 'UDP', grid: ONLY_Y_TO_X }, { port: 80, grid: DENY_TO_X }] },
-  { name: 'ANP 10 portRange Deny 80-81 from z', policies: () => [anp('range', { priority: 9, subject: X, ingress: [{ name: 'deny-z', action: 'Deny', from: [{ namespaces: nsName('z') }], ports: [{ portRange: { protocol: 'TCP', start: 80, end: 81 } }] }] })], probes: [{ port: 80, grid: `${'111 111 111\n'.repeat(6)}${'... 111 111\n'.repeat(3)}` }, { port: 81, grid: `${'111 111 111\n'.repeat(6)}${'... 111 111\n'.repeat(3)}` }, { port: 82, grid: ALL }, { port: 80, protocol: 'SCTP', grid: ALL }] },
-  { name: 'ANP 11 Pass then NetworkPolicy decides', policies: () => [np('x', 'from-y', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: nsName('y') }] }] }), anp('pass-all', { priority: 1, subject: X, ingress: [{ name: 'pass', action: 'Pass', from: [{ namespaces: {} }] }] }), anp('allow-all', { priority: 2, subject: X, ingress: [{ name: 'allow', action: 'Allow', from: [{ namespaces: {} }] }] })], probes: [{ port: 80, grid: ONLY_Y_TO_X }] },
-];
 
 runCases(ADMIN_CASES);
 
