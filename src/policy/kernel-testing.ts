@@ -133,12 +133,12 @@ export class PolicyTopology {
       }
       await ipBatch(n.netns, lines);
       // Short conntrack timeouts: thousands of probes per case must not pile up closed entries.
-      await setSysctls(n.netns, {
-        'net/ipv4/ip_forward': '1',
-        'net/netfilter/nf_conntrack_tcp_timeout_time_wait': '1', 'net/netfilter/nf_conntrack_tcp_timeout_close': '1',
-        'net/netfilter/nf_conntrack_tcp_timeout_syn_sent': '5', 'net/netfilter/nf_conntrack_udp_timeout': '2', 'net/netfilter/nf_conntrack_udp_timeout_stream': '2',
-        ...(bridge ? { 'net/bridge/bridge-nf-call-iptables': '1' } : {}),
-      });
+      await setSysctls(n.netns, [
+        'net/ipv4/ip_forward=1',
+        'net/netfilter/nf_conntrack_tcp_timeout_time_wait=1', 'net/netfilter/nf_conntrack_tcp_timeout_close=1',
+        'net/netfilter/nf_conntrack_tcp_timeout_syn_sent=5', 'net/netfilter/nf_conntrack_udp_timeout=2', 'net/netfilter/nf_conntrack_udp_timeout_stream=2',
+        ...(bridge ? ['net/bridge/bridge-nf-call-iptables=1'] : []),
+      ]);
     });
     await inParallel(this.pods, 8, async (p) => {
       const lines = ['link set lo up', 'link set eth0 up'];
