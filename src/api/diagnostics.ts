@@ -40,7 +40,7 @@ export const Codes = {
 export const MAX_MESSAGE_CHARS = 16_384;
 
 /** `file:line: message` (warnings say so), the way compilers and kubectl-adjacent tools print. */
-export function formatDiagnostic(d: Diagnostic): string {
+export function formatDiagnostic(d: Omit<Diagnostic, 'level'> & { level: string }): string {
   const where = formatSource(d.source);
   const prefix = where ? `${where}: ` : '';
   const message = d.message.length <= MAX_MESSAGE_CHARS ? d.message : `${d.message.slice(0, MAX_MESSAGE_CHARS)}... (${d.message.length - MAX_MESSAGE_CHARS} more characters)`;
@@ -52,7 +52,7 @@ export function hasErrors(diags: readonly Diagnostic[]): boolean {
 }
 
 /** Stable order for printing: by file, line, then code. */
-export function sortDiagnostics(diags: readonly Diagnostic[]): Diagnostic[] {
+export function sortDiagnostics<T extends Pick<Diagnostic, 'code' | 'source'>>(diags: readonly T[]): T[] {
   return [...diags].sort((a, b) =>
     cmp(a.source?.file ?? '', b.source?.file ?? '') ||
     (a.source?.line ?? 0) - (b.source?.line ?? 0) ||

@@ -3,7 +3,7 @@
 // stable code, severity, object, file:line, message and fix hint; the checks live in src/policy/lint.ts.
 import type { Command } from 'commander';
 import { formatSource } from '../api/types.js';
-import { compilePolicies, lintPolicies, type LintFinding } from '../policy/index.js';
+import { clusterFindings, countFindings, type Finding } from '../findings/index.js';
 import { CliExit, loadCluster, withManifestOptions, type IO, type ManifestOptions } from './common.js';
 
 interface LintOptions extends ManifestOptions {
@@ -21,32 +21,30 @@ export function registerLint(program: Command, io: IO): void {
       const ranks: Record<string, number> = { error: 3, warning: 2, info: 1, none: 99 };
       if (!(opts.failOn in ranks)) fail(`--fail-on must be error, warning, info or none, not "${opts.failOn}"`);
       const cluster = loadCluster(opts, io, { quietWarnings: true });
-      const findings = lintPolicies(compilePolicies(cluster));
-      if (opts.output === 'json') {
-        const count = (s: string) => findings.filter((f) => f.severity === s).length;
-        io.out.write(JSON.stringify({ findings: findings.map(findingJSON), summary: { errors: count('error'), warnings: count('warning'), info: count('info') } }, null, 2) + '\n');
-      } else io.out.write(formatFindings(findings));
-      if (findings.some((f) => ranks[f.severity] >= ranks[opts.failOn])) throw new CliExit(1);
+      const findings = clusterFindings(cluster, { components: ['policy'] });
+      if (opts.output === 'json') io.out.write(JSON.stringify({ findings: findings.map(findingJSON), summary: countFindings(findings) }, null, 2) + '\n');
+      else io.out.write(formatFindings(findings));
+      if (findings.some((f) => ranks[f.level] >= ranks[opts.failOn])) throw new CliExit(1);
     });
 }
 
-export function findingJSON(f: LintFinding): Record<string, unknown> {
+export function findingJSON(f: Finding): Record<string, unknown> {
   return {
-    code: f.code, severity: f.severity,
-    object: `${f.object.kind} ${f.object.namespace ? `${f.object.namespace}/` : ''}${f.object.name}`,
+    code: f.code, severity: f.level,
+    object: f.object ? `${f.object.kind} ${f.object.namespace ? `${f.object.namespace}/` : ''}${f.object.name}` : null,
     file: f.source?.file ?? null, line: f.source?.line ?? null, message: f.message, hint: f.hint,
   };
 }
 
-export function formatFindings(findings: readonly LintFinding[]): string {
+export function formatFindings(findings: readonly Finding[]): string {
   if (findings.length === 0) return 'No findings: every policy selects pods, its peers and named ports exist, and DNS stays reachable.\n';
   const lines: string[] = [];
   for (const f of findings) {
     const where = formatSource(f.source);
-    lines.push(`${where ? `${where}: ` : ''}${f.severity} ${f.code}: ${f.message}`);
-    lines.push(`  fix: ${f.hint}`);
+    lines.push(`${where ? `${where}: ` : ''}${f.level} ${f.code}: ${f.message}`);
+    if (f.hint) lines.push(`  fix: ${f.hint}`);
   }
-  const count = (s: string) => findings.filter((f) => f.severity === s).length;
-  lines.push(`${count('error')} error(s), ${count('warning')} warning(s), ${count('info')} info`);
+  const n = countFindings(findings);
+  lines.push(`${n.errors} error(s), ${n.warnings} warning(s), ${n.info} info`);
   return lines.join('\n') + '\n';
 }

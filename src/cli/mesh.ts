@@ -2,9 +2,9 @@
 // `podnet mesh check`: one request through the mesh (client proxy route, mTLS, server authorization), with every why.
 // The semantics live in src/mesh; this file only parses options and prints.
 import type { Command } from 'commander';
-import type { Diagnostic } from '../api/diagnostics.js';
+import { clusterFindings, type Finding } from '../findings/index.js';
 import { formatSource } from '../api/types.js';
-import { analyzeMesh, compileMesh, meshJson, workloadOf, type MeshDecidedBy, type MeshEndpoint, type MeshEvaluation, type MeshModel } from '../mesh/index.js';
+import { compileMesh, meshJson, workloadOf, type MeshDecidedBy, type MeshEndpoint, type MeshEvaluation, type MeshModel } from '../mesh/index.js';
 import { CliExit, loadCluster, withManifestOptions, type IO, type ManifestOptions } from './common.js';
 import { labRequest, labText, labUrl, LabApiError, LabUnreachable } from '../serve/lab/client.js';
 import type { ServiceGraph } from '../serve/lab/mesh-telemetry.js';
@@ -37,7 +37,7 @@ export function registerMesh(program: Command, io: IO): void {
       const ranks: Record<string, number> = { error: 2, warning: 1, none: 99 };
       if (!(opts.failOn in ranks)) fail(`--fail-on must be error, warning or none, not "${opts.failOn}"`);
       const cluster = loadCluster(opts, io, { quietWarnings: true });
-      const diags = analyzeMesh(compileMesh(cluster, { rootNamespace: opts.rootNamespace }));
+      const diags = clusterFindings(cluster, { components: ['mesh'], meshRootNamespace: opts.rootNamespace });
       if (opts.output === 'json') io.out.write(JSON.stringify({ findings: diags.map(diagJSON), summary: { errors: count(diags, 'error'), warnings: count(diags, 'warning') } }, null, 2) + '\n');
       else io.out.write(formatAnalysis(diags));
       if (diags.some((d) => ranks[d.level] >= ranks[opts.failOn])) throw new CliExit(1);
@@ -143,13 +143,13 @@ function parseEndpoint(s: string, model: MeshModel, fail: (m: string) => never):
   return fail(`"${s}" is not NS/POD, NS/deploy/NAME, NS/svc/NAME or an IP address`);
 }
 
-const count = (d: readonly Diagnostic[], level: string) => d.filter((x) => x.level === level).length;
+const count = (d: readonly Finding[], level: string) => d.filter((x) => x.level === level).length;
 
-export function diagJSON(d: Diagnostic): Record<string, unknown> {
+export function diagJSON(d: Finding): Record<string, unknown> {
   return { code: d.code, level: d.level, object: d.object ? `${d.object.kind} ${d.object.namespace ? `${d.object.namespace}/` : ''}${d.object.name}` : null, file: d.source?.file ?? null, line: d.source?.line ?? null, message: d.message };
 }
 
-export function formatAnalysis(diags: readonly Diagnostic[]): string {
+export function formatAnalysis(diags: readonly Finding[]): string {
   if (diags.length === 0) return '✔ No mesh configuration issues found.\n';
   const lines = diags.map((d) => {
     const where = formatSource(d.source);

@@ -3,21 +3,16 @@
 // exit 1 on any error. Policy findings have their own command, `podnet lint`.
 import type { Command } from 'commander';
 import { CliExit, requireManifests, withManifestOptions, type IO, type ManifestOptions } from './common.js';
-import { BUILTIN_SOURCE, Cluster } from '../cluster/cluster.js';
-import { formatDiagnostic, sortDiagnostics, type Diagnostic } from '../api/diagnostics.js';
-import { compileDns } from '../dns/index.js';
-import { compileRouting } from '../ingress/index.js';
-import { serviceDiagnostics } from '../services/index.js';
+import { Cluster } from '../cluster/cluster.js';
+import { formatDiagnostic, sortDiagnostics } from '../api/diagnostics.js';
+import { clusterFindings, type Finding } from '../findings/index.js';
 
-/**
- * The cluster's own diagnostics plus those of each component compiled over it. Findings about objects podnet added
- * itself (the built-ins: kube-dns, ingress-nginx...) are left out: they describe the emulated platform, not the user's
- * manifests, and nothing in the manifests could change them.
- */
-export function allDiagnostics(cluster: Cluster): Diagnostic[] {
-  const components = [...compileDns(cluster).diagnostics, ...compileRouting(cluster).diagnostics, ...serviceDiagnostics(cluster)];
-  return sortDiagnostics([...cluster.diagnostics, ...components.filter((d) => d.source?.file !== BUILTIN_SOURCE.file)]);
+/** What validate covers: the API server's findings and the components' (Corefile, routes, Services), sorted. */
+export function allDiagnostics(cluster: Cluster): Finding[] {
+  return sortDiagnostics(clusterFindings(cluster, { components: VALIDATE_COMPONENTS }));
 }
+
+const VALIDATE_COMPONENTS = ['manifests', 'services', 'routing', 'dns'] as const;
 
 export function registerValidate(program: Command, io: IO): void {
   withManifestOptions(program.command('validate').description('check manifests: every error and warning, with file:line'))

@@ -6,7 +6,7 @@ export async function api<T>(path: string, init?: { method: 'POST'; body: unknow
   return body as T;
 }
 
-export interface Finding { code: string; severity: string; object: string; source?: string; message: string; hint?: string }
+export interface Finding { code: string; severity: string; object: string; source?: string; message: string; hint?: string; component?: string }
 export interface Summary {
   snapshot: number;
   counts: Record<string, number>;

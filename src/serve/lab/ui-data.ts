@@ -5,11 +5,10 @@
 import YAML from 'yaml';
 import type { Cluster } from '../../cluster/cluster.js';
 import { routingModelOf, withComputedStatus } from '../../ingress/index.js';
-import { check, lintPolicies, podMatrix, policyModelOf, PolicyQueryError, type Protocol } from '../../policy/index.js';
-import { serviceDiagnostics } from '../../services/index.js';
+import { check, podMatrix, policyModelOf, PolicyQueryError, type Protocol } from '../../policy/index.js';
+import { clusterFindings, type FindingComponent } from '../../findings/index.js';
 import type { Diagnostic } from '../../api/diagnostics.js';
 import { compileLabelSelector } from '../../api/labels.js';
-import { BUILTIN_SOURCE } from '../../cluster/cluster.js';
 
 type Obj = Record<string, any>;
 
@@ -120,21 +119,11 @@ export function checkView(cluster: Cluster, from: string, to: string, port?: num
 
 export { PolicyQueryError };
 
-export interface Finding { code: string; severity: string; object: string; source?: string; message: string; hint?: string }
+export interface Finding { code: string; severity: string; object: string; source?: string; message: string; hint?: string; component: FindingComponent }
 
-/** Every component's findings about this snapshot: manifests, policy lint, Services, routing, DNS. */
+/** The one findings list (src/findings) in the UI's shape: manifests, Services, routing, DNS, policy lint and mesh. */
 export function findings(cluster: Cluster, dnsDiagnostics: readonly Diagnostic[]): Finding[] {
   const obj = (o?: { kind?: string; namespace?: string; name?: string }) => (o?.kind ? `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}` : '');
   const src = (s?: { file: string; line: number }) => (s ? (s.line > 0 ? `${s.file}:${s.line}` : s.file) : undefined);
-  const fromDiag = (d: Diagnostic): Finding => ({ code: d.code, severity: d.level, object: obj(d.object), source: src(d.source), message: d.message });
-  const out: Finding[] = [
-    ...cluster.diagnostics.map(fromDiag),
-    ...lintPolicies(policyModelOf(cluster)).filter((f) => !f.code.startsWith('PN1')).map((f) => ({ code: f.code, severity: f.severity, object: obj(f.object), source: src(f.source), message: f.message, hint: f.hint })),
-    ...serviceDiagnostics(cluster).map(fromDiag),
-    ...routingModelOf(cluster).diagnostics.map(fromDiag),
-    ...dnsDiagnostics.map(fromDiag),
-  ];
-  const seen = new Set<string>();
-  // Findings about what podnet added itself (kube-dns, ingress-nginx...) are not the user's to fix.
-  return out.filter((f) => f.source !== BUILTIN_SOURCE.file).filter((f) => { const k = `${f.code}|${f.object}|${f.message}`; if (seen.has(k)) return false; seen.add(k); return true; });
+  return clusterFindings(cluster, { dnsDiagnostics }).map((f) => ({ code: f.code, severity: f.level, object: obj(f.object), source: src(f.source), message: f.message, ...(f.hint ? { hint: f.hint } : {}), component: f.component }));
 }
