@@ -16,7 +16,7 @@ import { registerTrace } from './trace.js';
 import { registerRoute } from './route.js';
 import { registerServe } from './serve.js';
 import { registerUp } from './up.js';
-import { registerExec } from './exec.js';
+import { registerDown, registerExec } from './exec.js';
 import { registerApply } from './apply.js';
 import { registerLogs } from './logs.js';
 import { registerMesh } from './mesh.js';
@@ -47,6 +47,7 @@ export function buildProgram(out: NodeJS.WritableStream = process.stdout, err: N
   registerServe(program, io);
   registerUp(program, io);
   registerExec(program, io);
+  registerDown(program, io);
   registerApply(program, io);
   registerLogs(program, io);
   registerMesh(program, io);

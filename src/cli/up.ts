@@ -6,7 +6,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { meshModelOf } from '../mesh/index.js';
-import { Lab } from '../serve/lab.js';
+import { Lab, type LabOptions } from '../serve/lab.js';
+import { kernelAdjust, kernelBanner, prepareKernel, realiseKernel } from './kernel.js';
 import { LabApi } from '../serve/lab/api.js';
 import { findings } from '../serve/lab/ui-data.js';
 import { CliExit, LENIENT_HELP, requireManifests, type IO } from './common.js';
@@ -19,7 +20,9 @@ import { rmSync } from 'node:fs';
 
 interface UpOptions { filename: string[]; config?: string; lenient?: boolean; uiPort: string; dnsPort: string; httpPort: string; httpsPort: string; watch?: boolean; grace: string;
   /** The Kubernetes API's port; absent = no Kubernetes API (the CLI's default is 6443). */
-  apiPort?: string }
+  apiPort?: string;
+  /** Realise the cluster in Linux network namespaces too (src/realize). */
+  kernel?: boolean }
 
 /** dist/web beside the compiled CLI (dist/src/cli → dist/web). */
 export const WEB_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web');
@@ -43,14 +46,14 @@ function progress(io: IO): (phase: string, done: number, total: number) => void 
   };
 }
 
-export async function startLab(opts: UpOptions, io: IO, { quiet = false, nodePortsAtNodePort = true, webRoot = WEB_ROOT, stateDir = undefined as string | undefined, now = undefined as (() => Date) | undefined } = {}): Promise<RunningLab> {
+export async function startLab(opts: UpOptions, io: IO, { quiet = false, nodePortsAtNodePort = true, webRoot = WEB_ROOT, stateDir = undefined as string | undefined, now = undefined as (() => Date) | undefined, adjustConfig = undefined as LabOptions['adjustConfig'] } = {}): Promise<RunningLab> {
   requireManifests(opts, io);
   const ports = { ui: port(opts.uiPort, '--ui-port', io), dns: port(opts.dnsPort, '--dns-port', io), http: port(opts.httpPort, '--http-port', io), https: port(opts.httpsPort, '--https-port', io) };
   const apiPort = opts.apiPort === undefined ? undefined : port(opts.apiPort, '--api-port', io);
   const grace = Number(opts.grace);
   let lab: Lab;
   try {
-    lab = await Lab.start({ paths: opts.filename, configPath: opts.config, lenient: opts.lenient, dnsPort: ports.dns, httpPort: ports.http, httpsPort: ports.https, graceMs: Number.isFinite(grace) && grace >= 0 ? grace * 1000 : 5000, nodePortsAtNodePort, progress: quiet ? undefined : progress(io), log: (l) => io.err.write(l + '\n') });
+    lab = await Lab.start({ paths: opts.filename, configPath: opts.config, lenient: opts.lenient, dnsPort: ports.dns, httpPort: ports.http, httpsPort: ports.https, graceMs: Number.isFinite(grace) && grace >= 0 ? grace * 1000 : 5000, nodePortsAtNodePort, adjustConfig, progress: quiet ? undefined : progress(io), log: (l) => io.err.write(l + '\n') });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') { io.err.write(`error: ${(e as Error).message}: another program has that port; choose others with --dns-port / --http-port / --https-port\n`); throw new CliExit(1); }
     throw e;
@@ -151,14 +154,29 @@ export function registerUp(program: Command, io: IO): void {
     .option('--api-port <port>', 'the Kubernetes API (HTTPS; kubectl uses it through the kubeconfig the lab writes)', '6443')
     .option('--grace <seconds>', 'how long removed pods keep serving (terminating) after a change', '5')
     .option('-w, --watch', 'reload when a manifest file changes')
+    .option('--kernel', 'also realise the cluster in Linux network namespaces (root): real routes, tunnels, kube-proxy rules, policy, DNS and pod processes; `podnet exec` then runs real commands there')
     .action(async (opts: UpOptions) => {
-      const running = await startLab(opts, io);
-      io.out.write(banner(running, invokedAs()));
+      // Kernel mode checks the machine (root, tools, netns) before anything listens.
+      const prepared = opts.kernel ? await prepareKernel(io) : undefined;
+      let running: RunningLab;
+      try {
+        running = await startLab(opts, io, prepared ? { adjustConfig: kernelAdjust(prepared) } : {});
+      } catch (e) { await prepared?.abandon(); throw e; }
+      let kernelLines: string[] = [];
+      if (prepared) {
+        const { kernel, realisation } = await realiseKernel(prepared, running.lab.snapshot, io).catch(async (e) => { await running.close(); throw e; });
+        running.lab.realisation = realisation;
+        const close = running.close;
+        running.close = async () => { running.lab.realisation = undefined; const n = kernel.namespaces().length; await kernel.close(); io.err.write(`kernel: lab ${kernel.prefix.slice(0, -1)} removed (${n} network namespaces)\n`); await close(); };
+        kernelLines = kernelBanner(kernel, running.api.port);
+      }
+      io.out.write(banner(running, invokedAs()) + (kernelLines.length ? kernelLines.join('\n') + '\n' : ''));
       const watchers = opts.watch ? watchPaths(opts.filename, () => { running.lab.reload().catch((e) => io.err.write(`reload failed: ${(e as Error).message}\n`)); }) : [];
       await new Promise<void>((resolve) => {
-        const stop = (): void => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
+        const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+        const stop = (): void => { for (const s of signals) process.off(s, stop); resolve(); };
+        for (const s of signals) process.on(s, stop);
+        running.api.onShutdown = stop;
       });
       for (const w of watchers) w.close();
       await running.close();

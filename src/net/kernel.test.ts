@@ -40,7 +40,10 @@ test('kernel network: Flannel VXLAN as flanneld and the bridge plugin set it up'
   assert.ok(lines(net, 'pnX-node-2').includes('link add flannel.1 address 02:a9:26:16:72:af mtu 1450 type vxlan id 1 local 10.0.1.11 dev eth0 dstport 8472 nolearning'));
   assert.deepEqual(lines(net, 'pnX-default-web'), ['link set eth0 up', 'addr add 10.244.2.2/24 dev eth0', 'route add default via 10.244.2.1']);
   const web = net.pods.find((p) => p.key === 'default/web')!;
-  assert.deepEqual(web, { key: 'default/web', netns: 'pnX-default-web', ip: '10.244.2.2', node: 'node-2', hostNetwork: false, hostVeth: 'veth5887b110' });
+  assert.deepEqual(web, {
+    key: 'default/web', netns: 'pnX-default-web', ip: '10.244.2.2', node: 'node-2', hostNetwork: false, hostVeth: 'veth5887b110',
+    hostSide: { ip: ['link add veth5887b110 mtu 1450 type veth peer name eth0 mtu 1450 netns pnX-default-web', 'link set veth5887b110 master cni0 up', 'link set veth5887b110 type bridge_slave hairpin on'], sysctl: [] },
+  });
   assert.ok(lines(net, 'pnX-node-2').includes('link add veth5887b110 mtu 1450 type veth peer name eth0 mtu 1450 netns pnX-default-web'));
   assert.ok(lines(net, 'pnX-node-2').includes('link set veth5887b110 type bridge_slave hairpin on'));
   // Both nodes share one /24, so one fabric bridge; the outside client has its own.

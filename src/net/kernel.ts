@@ -58,7 +58,11 @@ export interface KernelNames { fabric: string; external: string; node(name: stri
 export interface KernelStep { phase: 1 | 2 | 3; tool: 'ip' | 'bridge' | 'sysctl' | 'nft'; lines: string[] }
 export interface NetnsPlan { name: string; role: 'fabric' | 'external' | 'node' | 'pod'; of: string; steps: KernelStep[] }
 
-export interface RealisedPod { key: string; netns: string; ip: string; node: string; hostNetwork: boolean; hostVeth?: string }
+export interface RealisedPod {
+  key: string; netns: string; ip: string; node: string; hostNetwork: boolean; hostVeth?: string;
+  /** The pod's share of its node's lines (veth, routes, sysctls): what adding or removing this one pod touches. */
+  hostSide?: { ip: string[]; sysctl: string[] };
+}
 export interface RealisedNode { name: string; netns: string; ip: string; gateway: string; podCIDR: string }
 
 export interface KernelNetwork {
@@ -151,19 +155,22 @@ export function renderKernelNetwork(cluster: Cluster, profile: CniProfile, names
     if (p.spec?.hostNetwork === true) { pods.push({ key, netns: node.netns, ip: ip!, node: node.name, hostNetwork: true }); continue; }
     const veth = hostVethName(profile.name, ns, p.metadata.name);
     const netns = names.pod(ns, p.metadata.name);
-    pods.push({ key, netns, ip: ip!, node: node.name, hostNetwork: false, hostVeth: veth });
     const np = nodePlans.get(node.name)!;
     const mtu = profile.podMTU;
     const gw = profile.podGateway(hostAt(node.podCIDR, 1));
+    const hostSide = { ip: [] as string[], sysctl: [] as string[] };
     if (profile.podAttachment === 'bridge') {
-      np.ip.push(`link add ${veth} mtu ${mtu} type veth peer name eth0 mtu ${mtu} netns ${netns}`, `link set ${veth} master ${profile.bridge} up`, `link set ${veth} type bridge_slave hairpin on`);
+      hostSide.ip.push(`link add ${veth} mtu ${mtu} type veth peer name eth0 mtu ${mtu} netns ${netns}`, `link set ${veth} master ${profile.bridge} up`, `link set ${veth} type bridge_slave hairpin on`);
       podPlans.push({ name: netns, role: 'pod', of: key, steps: [{ phase: 3, tool: 'ip', lines: ['link set eth0 up', `addr add ${ip}/${node.podCIDR.split('/')[1]} dev eth0`, `route add default via ${gw}`] }] });
     } else {
       // Calico and Cilium: a routed veth, the pod's /32 routed to it; Calico's host side answers ARP for 169.254.1.1.
-      np.ip.push(`link add ${veth} mtu ${mtu}${profile.name === 'calico' ? ` address ${CALICO_HOST_MAC}` : ''} type veth peer name eth0 mtu ${mtu} netns ${netns}`, `link set ${veth} up`, `route add ${ip}/32 dev ${veth} scope link`);
-      if (profile.name === 'calico') np.sysctl.push(`net/ipv4/conf/${veth}/proxy_arp=1`, `net/ipv4/neigh/${veth}/proxy_delay=0`);
+      hostSide.ip.push(`link add ${veth} mtu ${mtu}${profile.name === 'calico' ? ` address ${CALICO_HOST_MAC}` : ''} type veth peer name eth0 mtu ${mtu} netns ${netns}`, `link set ${veth} up`, `route add ${ip}/32 dev ${veth} scope link`);
+      if (profile.name === 'calico') hostSide.sysctl.push(`net/ipv4/conf/${veth}/proxy_arp=1`, `net/ipv4/neigh/${veth}/proxy_delay=0`);
       podPlans.push({ name: netns, role: 'pod', of: key, steps: [{ phase: 3, tool: 'ip', lines: ['link set eth0 up', `addr add ${ip}/32 dev eth0`, `route add ${gw} dev eth0 scope link`, `route add default via ${gw} dev eth0`] }] });
     }
+    np.ip.push(...hostSide.ip);
+    np.sysctl.push(...hostSide.sysctl);
+    pods.push({ key, netns, ip: ip!, node: node.name, hostNetwork: false, hostVeth: veth, hostSide });
   }
   const nodeNs: NetnsPlan[] = nodes.map((n) => {
     const np = nodePlans.get(n.name)!;

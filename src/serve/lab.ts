@@ -4,6 +4,7 @@
 // UI/API. A change (apply, delete, a file saved under --watch) builds a new snapshot through the engine and swaps it
 // in; requests in flight finish on the snapshot they started with, and removed pods drain for the grace period.
 import type net from 'node:net';
+import type { ClusterConfig } from '../cluster/config.js';
 import type { Diagnostic } from '../api/diagnostics.js';
 import { DnsServer } from './dns-server.js';
 import { buildSnapshot, ManifestSet, objectKey, refusedObjects, type ApplyAction, type Snapshot } from './lab/snapshot.js';
@@ -49,7 +50,12 @@ export interface LabOptions {
   now?: () => number;
   /** Waits out the mesh's retry backoffs (default: really waits, 25 ms doubling as Envoy does); tests skip them. */
   retryBackoff?: (ms: number) => Promise<void>;
+  /** The config the model runs with, as a realisation can build it (ManifestSet.adjustConfig). */
+  adjustConfig?: (config: ClusterConfig) => ClusterConfig;
 }
+
+/** A realisation beside the emulated lab (`podnet up --kernel`): told every new snapshot before a change resolves. */
+export interface LabRealisation { sync(snapshot: Snapshot): Promise<void>; info(): unknown; netnsOf(target: string): string | undefined }
 
 export interface EntryListener { id: string; kind: 'ingress' | 'gateway'; http: number; https: number; modelPorts: { http: number; https: number } }
 
@@ -65,6 +71,7 @@ const PREBUILT = Symbol('prebuilt snapshot');
 
 export class Lab {
   snapshot!: Snapshot;
+  realisation?: LabRealisation;
   readonly flows = new FlowLog();
   readonly fleet: Fleet;
   readonly dns: DnsServer;
@@ -85,6 +92,7 @@ export class Lab {
 
   private constructor(private readonly opts: LabOptions) {
     this.set = new ManifestSet(opts.paths, opts.configPath, opts.lenient);
+    this.set.adjustConfig = opts.adjustConfig;
     this.graceMs = opts.graceMs ?? 5000;
     this.random = opts.seed !== undefined ? seededRandom(opts.seed) : Math.random;
     this.now = opts.now ?? Date.now;
@@ -351,6 +359,7 @@ export class Lab {
       this.dns.setModel(snap.dns);
       await this.syncEdges();
       await this.syncExposed();
+      await this.realisation?.sync(snap);
       this.opts.log?.(`snapshot ${snap.version}: ${snap.cluster.pods().length} pods, ${snap.cluster.services().length} services (was ${prev.cluster.pods().length}/${prev.cluster.services().length}); rebuilt in ${(performance.now() - t0).toFixed(0)} ms`);
       for (const l of this.listeners) l(snap);
       return { ...r, snapshot: snap.version } as T & { snapshot: number };

@@ -3,8 +3,8 @@ export { servicesModel, compileServices, findServicePort, type ServicesModel, ty
 export { planServicePort, type PortPlan } from './plan.js';
 export { decideService, matchDestination, vipEntryNode, type ServiceDecision, type EndpointChoice, type Entry, type TrafficSource } from './decision.js';
 export { endpointsFor, EndpointsQueryError, type EndpointsQuery, type EndpointsAnswer } from './query.js';
-export { renderIptables, renderIptablesJumps } from './iptables.js';
-export { renderNftables } from './nftables.js';
+export { renderIptables, renderIptablesJumps, iptablesResync } from './iptables.js';
+export { renderNftables, nftablesResync } from './nftables.js';
 export { renderIpvs, renderIpvsRestore, ipvsTable, type IpvsVirtualServer } from './ipvs.js';
 export { iptablesChains, nftablesChains } from './chains.js';
 export { serviceDiagnostics } from './diagnostics.js';

@@ -199,3 +199,33 @@ export function renderIptablesJumps(): string {
   }
   return out.join('\n') + '\n';
 }
+
+/**
+ * A later sync as kube-proxy writes it for `iptables-restore --noflush`: every chain of the new text is declared (and so
+ * flushed) and rewritten, and each KUBE- chain the previous sync had but this one does not is flushed and deleted
+ * (syncProxyRules: `:CHAIN` then `-X CHAIN` for stale chains), so nothing else on the node is touched.
+ */
+export function iptablesResync(previous: string, next: string): string {
+  const chainsOf = (text: string) => {
+    const out = new Map<string, Set<string>>();
+    let table = '';
+    for (const l of text.split('\n')) {
+      if (l.startsWith('*')) out.set((table = l.slice(1)), new Set());
+      else if (l.startsWith(':KUBE-')) out.get(table)?.add(l.slice(1).split(' ')[0]);
+    }
+    return out;
+  };
+  const before = chainsOf(previous);
+  const after = chainsOf(next);
+  const out: string[] = [];
+  let table = '';
+  for (const l of next.split('\n')) {
+    if (l.startsWith('*')) table = l.slice(1);
+    if (l === 'COMMIT') {
+      const stale = [...(before.get(table) ?? [])].filter((c) => !after.get(table)?.has(c)).sort();
+      out.push(...stale.map((c) => `:${c} - [0:0]`), ...stale.map((c) => `-X ${c}`));
+    }
+    out.push(l);
+  }
+  return out.join('\n');
+}

@@ -148,3 +148,10 @@ export function renderNftables(model: ServicesModel, node: NodeInfo, opts: Nftab
   }
   return out.join('\n') + '\n';
 }
+
+/** A later sync as one atomic `nft -f` transaction: the table is emptied and rewritten whole (conntrack entries, and so
+ * established connections and their NAT, stay). */
+export function nftablesResync(next: string): string {
+  const table = next.match(/^add table (ip6? kube-proxy)/m)?.[1] ?? 'ip kube-proxy';
+  return `add table ${table}\ndelete table ${table}\n${next}`;
+}

@@ -15,6 +15,7 @@ import { ManifestSet, objectKey } from './snapshot.js';
 import { checkView, findings, matrixView, objectView, PolicyQueryError, topology } from './ui-data.js';
 import type { Protocol } from '../../policy/index.js';
 import { formatDiagnostic } from '../../api/diagnostics.js';
+import { PodReferenceError, resolvePodReference } from '../../cluster/refs.js';
 
 const MAX_BODY = 8 * 1024 * 1024;
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.ico': 'image/x-icon', '.woff2': 'font/woff2' };
@@ -25,6 +26,9 @@ export class LabApi {
   private server?: Server;
   private wss?: WebSocketServer;
   port = 0;
+
+  /** `POST /api/shutdown` (`podnet down`) calls it; without it the endpoint answers 501. */
+  onShutdown?: () => void;
 
   constructor(private readonly lab: Lab, private readonly webRoot?: string) {}
 
@@ -80,7 +84,7 @@ export class LabApi {
       if (e instanceof HttpError) return json(res, e.status, { error: e.message });
       if (e instanceof ExecInputError || e instanceof TraceInputError || e instanceof PolicyQueryError || e instanceof PodFaultError) return json(res, 400, { error: e.message });
       if (e instanceof FaultInputError) return json(res, 404, { error: e.message });
-      if (e instanceof PodNotFoundError) return json(res, 404, { error: e.message });
+      if (e instanceof PodNotFoundError || e instanceof PodReferenceError) return json(res, 404, { error: e.message });
       return json(res, 500, { error: `internal error: ${(e as Error).message}` });
     }
   }
@@ -141,6 +145,21 @@ export class LabApi {
       case 'GET /api/flows': {
         try { return lab.flows.select(flowSelection(q, 200)); } catch (e) { throw e instanceof FlowQueryError ? new HttpError(400, e.message) : e; }
       }
+      case 'GET /api/kernel/netns': {
+        // Kernel mode: the network namespace a command for `podnet exec` runs in (a pod, a workload's first pod, a
+        // node, `external`); the CLI runs the command there itself, with the user's terminal.
+        if (!lab.realisation) throw new HttpError(409, 'the lab is not in kernel mode (start it with `podnet up --kernel`)');
+        const target = need('target');
+        const resolved = target.includes('/') ? resolvePodReference(snap.cluster, target) : target;
+        const netns = lab.realisation.netnsOf(resolved);
+        if (!netns) throw new HttpError(404, `${resolved.includes('/') ? `pod ${resolved}` : `node ${JSON.stringify(resolved)}`} is not realised in the kernel (nodes: ${snap.cluster.nodes.map((n) => n.name).join(', ')}; or external, NS/POD, NS/deploy/NAME)`);
+        return { target: resolved, netns };
+      }
+      case 'POST /api/shutdown': {
+        if (!this.onShutdown) throw new HttpError(501, 'this lab cannot be stopped through its API');
+        setImmediate(this.onShutdown);
+        return { stopping: true };
+      }
       case 'POST /api/exec': {
         const b = await readJson(req) as { pod?: unknown; argv?: unknown };
         if (typeof b.pod !== 'string' || !Array.isArray(b.argv) || !b.argv.every((a) => typeof a === 'string')) throw new HttpError(400, 'body must be {"pod": "NS/POD", "argv": ["curl", "URL"]}');
@@ -198,6 +217,7 @@ export function summary(lab: Lab): unknown {
     namespaces: c.namespaces().map((n) => (n as { metadata: { name: string } }).metadata.name),
     pods: c.pods().map((p) => `${p.metadata.namespace}/${p.metadata.name}`),
     findings: findings(c, lab.snapshot.dns.diagnostics),
+    ...(lab.realisation ? { kernel: lab.realisation.info() } : {}),
   };
 }
 

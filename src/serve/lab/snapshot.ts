@@ -7,6 +7,7 @@ import type { Diagnostic } from '../../api/diagnostics.js';
 import { isDeepStrictEqual } from 'node:util';
 import { isNamespacedKind } from '../../api/kinds.js';
 import { Cluster } from '../../cluster/cluster.js';
+import type { ClusterConfig } from '../../cluster/config.js';
 import { compileDns, type DnsModel } from '../../dns/index.js';
 import { defaultComponents } from '../../trace/components.js';
 import type { TraceComponents } from '../../trace/hooks.js';
@@ -43,6 +44,8 @@ export class ManifestSet {
   private deleted = new Set<string>();
   private fromDisk: LoadedObject[] = [];
   private diskDiagnostics: Diagnostic[] = [];
+  /** Lets a realisation run the model with what it can build (kernel mode: VXLAN where the kernel has no ipip). */
+  adjustConfig?: (config: ClusterConfig) => ClusterConfig;
 
   constructor(readonly paths: readonly string[], readonly configPath?: string, readonly lenient = false) {
     this.reread();
@@ -127,7 +130,9 @@ export function buildSnapshot(set: ManifestSet, version: number): Snapshot {
   const { objects, diagnostics } = set.objects();
   let config;
   if (set.configPath) config = Cluster.load({ configPath: set.configPath }).config;
-  const cluster = Cluster.build(objects, diagnostics, config, { lenient: set.lenient });
+  let cluster = Cluster.build(objects, diagnostics, config, { lenient: set.lenient });
+  const adjusted = set.adjustConfig?.(cluster.config);
+  if (adjusted && adjusted !== cluster.config) cluster = Cluster.build(objects, diagnostics, adjusted, { lenient: set.lenient });
   // A serial that changes with every snapshot, as CoreDNS's does when objects change.
   const dns = compileDns(cluster, { serial: Math.floor(Date.now() / 1000) + version });
   // The trace resolves names with the snapshot's own DNS model instead of compiling a second one.
