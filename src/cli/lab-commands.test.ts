@@ -11,15 +11,19 @@ import { banner, startLab, type RunningLab } from './up.js';
 let running: RunningLab;
 let lab: string;
 let dir: string;
+let runtime: string;
 const io = () => { const out = new PassThrough(); const err = new PassThrough(); let o = ''; let e = ''; out.on('data', (c) => (o += c)); err.on('data', (c) => (e += c)); return { out, err, text: () => ({ out: o, err: e }) }; };
 
 before(async () => {
+  // The lab leaves its token for the commands here (they find it with no flag).
+  runtime = mkdtempSync(join(tmpdir(), 'podnet-runtime-'));
+  process.env.XDG_RUNTIME_DIR = runtime;
   const s = io();
   running = await startLab({ filename: ['examples/shop'], uiPort: '0', dnsPort: '0', httpPort: '0', httpsPort: '0', grace: '1' }, s, { quiet: true, nodePortsAtNodePort: false });
   lab = `http://127.0.0.1:${running.api.port}`;
   dir = mkdtempSync(join(tmpdir(), 'podnet-cli-lab-'));
 });
-after(async () => { await running.close(); rmSync(dir, { recursive: true, force: true }); });
+after(async () => { await running.close(); rmSync(dir, { recursive: true, force: true }); rmSync(runtime, { recursive: true, force: true }); });
 
 async function run(argv: string[]) {
   const s = io();
@@ -32,7 +36,7 @@ const pod = (prefix: string) => running.lab.snapshot.cluster.pods('production').
 test('the banner says where everything is and what to try', () => {
   const b = banner(running);
   assert.match(b, /^podnet lab is up: 2 nodes, 8 pods, 5 services \(calico, kube-proxy iptables; built in \d+ ms\)\n/);
-  assert.match(b, new RegExp(`  UI            http://127.0.0.1:${running.api.port}\n`));
+  assert.match(b, new RegExp(`  UI            http://127.0.0.1:${running.api.port}/\\?token=${running.api.token}\n  Token         ${runtime}/podnet/lab-${running.api.port}.token \\(podnet apply, exec, logs\\.\\.\\. read it; other clients: Authorization: Bearer\\)\n`));
   assert.match(b, new RegExp(`  Cluster DNS   127.0.0.1:${running.lab.dns.port} udp\\+tcp \\(kube-dns 10.96.0.10, domain cluster.local\\)`));
   assert.match(b, /  Ingress       ingress:nginx: http:\/\/127.0.0.1:\d+ \(port 80\) https:\/\/127.0.0.1:\d+ \(port 443\)/);
   assert.match(b, /  NodePort      ingress-nginx\/ingress-nginx-controller http: 10.0.1.10:\d+ → 127.0.0.1:\d+/);

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import WebSocket from 'ws';
 import { formatFlow, type FlowRecord } from '../serve/lab/flows.js';
-import { labRequest, labUrl, LabApiError, LabUnreachable } from '../serve/lab/client.js';
+import { labAuthHeaders, labRequest, labUrl, LabApiError, LabUnreachable } from '../serve/lab/client.js';
 import { DurationError, parseGoDuration } from '../util/duration.js';
 import { CliExit, type IO } from './common.js';
 
@@ -60,7 +60,7 @@ export function registerLogs(program: Command, io: IO): void {
         }
         return;
       }
-      const ws = new WebSocket(new URL(`/api/flows/stream?${q!}`, base).toString().replace(/^http/, 'ws'));
+      const ws = new WebSocket(new URL(`/api/flows/stream?${q!}`, base).toString().replace(/^http/, 'ws'), { headers: labAuthHeaders(base) });
       await new Promise<void>((resolve, reject) => {
         ws.on('message', (m) => { try { print(JSON.parse(String(m)) as FlowRecord); } catch { /* not a flow */ } });
         ws.on('error', (e) => reject(new LabUnreachable(`cannot reach the lab at ${base}: ${e.message}`)));

@@ -1,19 +1,24 @@
 // podnet fault and podnet mesh metrics|spans|graph through main(), against a lab running the mesh fixture.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { runCli } from './testing.js';
 import { banner, startLab, type RunningLab } from './up.js';
 
 let running: RunningLab;
 let lab: string;
+const runtime = mkdtempSync(join(tmpdir(), 'podnet-runtime-'));
 const io = () => { const out = new PassThrough(); const err = new PassThrough(); let o = ''; let e = ''; out.on('data', (c) => (o += c)); err.on('data', (c) => (e += c)); return { out, err, text: () => ({ out: o, err: e }) }; };
 
 before(async () => {
+  process.env.XDG_RUNTIME_DIR = runtime;
   running = await startLab({ filename: ['src/serve/testdata/mesh-lab'], uiPort: '0', dnsPort: '0', httpPort: '0', httpsPort: '0', grace: '1' }, io(), { quiet: true, nodePortsAtNodePort: false });
   lab = `http://127.0.0.1:${running.api.port}`;
 });
-after(async () => { await running.close(); });
+after(async () => { await running.close(); rmSync(runtime, { recursive: true, force: true }); });
 
 const run = (argv: string[]) => runCli(...argv);
 

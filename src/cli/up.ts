@@ -1,6 +1,7 @@
-// `podnet up -f PATH [--ui-port 7070] [--dns-port 5353] [--http-port 8080] [--https-port 8443] [--api-port 6443] [--watch]`:
-// the live lab (src/serve/lab.ts) and its Kubernetes API (src/kube/apiserver) on 127.0.0.1, and a summary of where
-// everything is, as a cluster's admin would want it.
+// `podnet up -f PATH [--ui-port 7070] [--dns-port 5353] [--http-port 8080] [--https-port 8443] [--api-port 6443] [--watch]
+// [--no-auth]`: the live lab (src/serve/lab.ts) and its Kubernetes API (src/kube/apiserver) on 127.0.0.1, and a summary
+// of where everything is, as a cluster's admin would want it. The UI/API token is drawn per start, printed in the UI's
+// URL and left for the CLI in a file only the user reads, removed at stop.
 import { watch as fsWatch, type FSWatcher } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +10,7 @@ import { meshModelOf } from '../mesh/index.js';
 import { Lab, type LabOptions } from '../serve/lab.js';
 import { kernelAdjust, kernelBanner, prepareKernel, realiseKernel } from './kernel.js';
 import { LabApi } from '../serve/lab/api.js';
+import { removeLabToken, writeLabToken } from '../serve/lab/token-file.js';
 import { findings } from '../serve/lab/ui-data.js';
 import { CliExit, LENIENT_HELP, requireManifests, type IO } from './common.js';
 import { invokedAs } from './invocation.js';
@@ -22,7 +24,9 @@ interface UpOptions { filename: string[]; config?: string; lenient?: boolean; ui
   /** The Kubernetes API's port; absent = no Kubernetes API (the CLI's default is 6443). */
   apiPort?: string;
   /** Realise the cluster in Linux network namespaces too (src/realize). */
-  kernel?: boolean }
+  kernel?: boolean;
+  /** false: --no-auth. */
+  auth?: boolean }
 
 /** dist/web beside the compiled CLI (dist/src/cli → dist/web). */
 export const WEB_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web');
@@ -33,7 +37,7 @@ function port(text: string, flag: string, io: IO): number {
   return n;
 }
 
-export interface RunningLab { lab: Lab; api: LabApi; kube?: KubeApiServer; kubeconfigPath?: string; close(): Promise<void> }
+export interface RunningLab { lab: Lab; api: LabApi; kube?: KubeApiServer; kubeconfigPath?: string; /** Where the CLI finds the token (undefined with --no-auth). */ tokenFile?: string; close(): Promise<void> }
 
 /** Progress: a bar on a terminal, plain lines otherwise. */
 function progress(io: IO): (phase: string, done: number, total: number) => void {
@@ -58,7 +62,7 @@ export async function startLab(opts: UpOptions, io: IO, { quiet = false, nodePor
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') { io.err.write(`error: ${(e as Error).message}: another program has that port; choose others with --dns-port / --http-port / --https-port\n`); throw new CliExit(1); }
     throw e;
   }
-  const api = new LabApi(lab, webRoot);
+  const api = new LabApi(lab, webRoot, { auth: opts.auth !== false });
   try {
     await api.listen(ports.ui);
   } catch (e) {
@@ -66,14 +70,27 @@ export async function startLab(opts: UpOptions, io: IO, { quiet = false, nodePor
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') { io.err.write(`error: ${(e as Error).message}: choose another --ui-port\n`); throw new CliExit(1); }
     throw e;
   }
-  if (apiPort === undefined) return { lab, api, close: async () => { await api.close(); await lab.close(); } };
+  let tokenFile: string | undefined;
+  try {
+    if (api.token) tokenFile = writeLabToken(api.port, api.token, stateDir);
+  } catch (e) {
+    await api.close();
+    await lab.close();
+    io.err.write(`error: cannot write the lab's token file: ${(e as Error).message} (set XDG_RUNTIME_DIR or HOME to a folder of yours, or run with --no-auth)\n`);
+    throw new CliExit(1);
+  }
+  const closeLab = async () => {
+    if (api.token) removeLabToken(api.port, api.token, stateDir);
+    await api.close();
+    await lab.close();
+  };
+  if (apiPort === undefined) return { lab, api, tokenFile, close: closeLab };
   let kube: KubeApiServer;
   try {
     kube = new KubeApiServer(lab, { port: apiPort, ...(now ? { now } : {}) });
     await kube.listen();
   } catch (e) {
-    await api.close();
-    await lab.close();
+    await closeLab();
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') { io.err.write(`error: ${(e as Error).message}: choose another --api-port (a Kubernetes API server may already listen there)\n`); throw new CliExit(1); }
     io.err.write(`error: ${(e as Error).message}\n`);
     throw new CliExit(1);
@@ -81,8 +98,8 @@ export async function startLab(opts: UpOptions, io: IO, { quiet = false, nodePor
   const kubeconfigPath = labKubeconfigPath(api.port, stateDir);
   writePrivateFile(kubeconfigPath, kube.kubeconfig());
   return {
-    lab, api, kube, kubeconfigPath,
-    close: async () => { rmSync(kubeconfigPath, { force: true }); await kube.close(); await api.close(); await lab.close(); },
+    lab, api, kube, kubeconfigPath, tokenFile,
+    close: async () => { rmSync(kubeconfigPath, { force: true }); await kube.close(); await closeLab(); },
   };
 }
 
@@ -92,7 +109,14 @@ export function banner(r: RunningLab, cli = 'podnet'): string {
   const c = lab.snapshot.cluster;
   const lines: string[] = [];
   lines.push(`podnet lab is up: ${c.nodes.length} nodes, ${c.pods().length} pods, ${c.services().length} services (${c.config.cni}, kube-proxy ${c.config.kubeProxyMode}; built in ${lab.snapshot.buildMs.toFixed(0)} ms)`);
-  lines.push(`  UI            http://127.0.0.1:${api.port}`);
+  if (api.token) {
+    lines.push(`  UI            http://127.0.0.1:${api.port}/?token=${api.token}`);
+    lines.push(`  Token         ${r.tokenFile} (podnet apply, exec, logs... read it; other clients: Authorization: Bearer)`);
+  } else {
+    lines.push(`  UI            http://127.0.0.1:${api.port}`);
+    lines.push('WARNING: --no-auth: the lab API takes no token. Any program of any user on this machine can apply, delete, exec');
+    lines.push('WARNING: and set faults in this lab (web pages still cannot: Host and Origin are checked). Secrets stay redacted.');
+  }
   if (r.kube) lines.push(`  Kubernetes    ${r.kube.url} (context podnet; kubeconfig ${r.kubeconfigPath})`);
   lines.push(`  Cluster DNS   127.0.0.1:${lab.dns.port} udp+tcp (kube-dns ${lab.snapshot.dns.clusterDNS.join(', ')}, domain ${c.config.clusterDomain})`);
   for (const e of lab.entryListeners()) lines.push(`  ${(e.kind === 'ingress' ? 'Ingress' : 'Gateway').padEnd(13)} ${e.id}: http://127.0.0.1:${e.http} (port ${e.modelPorts.http}) https://127.0.0.1:${e.https} (port ${e.modelPorts.https})`);
@@ -155,6 +179,7 @@ export function registerUp(program: Command, io: IO): void {
     .option('--grace <seconds>', 'how long removed pods keep serving (terminating) after a change', '5')
     .option('-w, --watch', 'reload when a manifest file changes')
     .option('--kernel', 'also realise the cluster in Linux network namespaces (root): real routes, tunnels, kube-proxy rules, policy, DNS and pod processes; `podnet exec` then runs real commands there')
+    .option('--no-auth', 'serve the UI and API without the token (any local program can then drive the lab)')
     .action(async (opts: UpOptions) => {
       // Kernel mode checks the machine (root, tools, netns) before anything listens.
       const prepared = opts.kernel ? await prepareKernel(io) : undefined;

@@ -49,7 +49,7 @@ async function waitForLabel(id: string, label: string): Promise<void> {
 }
 
 test('with no mesh traffic yet the Mesh tab explains how to make some', { skip }, async () => {
-  await page.goto(`http://127.0.0.1:${api.port}/`);
+  await page.goto(session!.url());
   await page.getByTestId('tab-Mesh').click();
   await page.getByTestId('mesh-empty').waitFor();
   assert.match(await page.getByTestId('mesh-empty').innerText(), /^No mesh traffic in the last 1 min\n[\s\S]*podnet exec NS\/POD -- curl http:\/\/SERVICE:PORT\//);

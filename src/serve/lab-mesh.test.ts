@@ -26,7 +26,7 @@ const frontend = () => pod('shop', 'frontend')[0];
 
 function apiGet(path: string): Promise<{ status: number; body: string; type: string }> {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port: api.port, path, agent: false }, (res) => {
+    http.get({ host: '127.0.0.1', port: api.port, path, agent: false, headers: { authorization: `Bearer ${api.token}` } }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c) => (body += c));
@@ -38,7 +38,7 @@ function apiGet(path: string): Promise<{ status: number; body: string; type: str
 function apiPost(path: string, body: unknown): Promise<{ status: number; json: any }> {
   return new Promise((resolve, reject) => {
     const data = JSON.stringify(body);
-    const req = http.request({ host: '127.0.0.1', port: api.port, path, method: 'POST', agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port: api.port, path, method: 'POST', agent: false, headers: { authorization: `Bearer ${api.token}`, 'content-type': 'application/json' } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c) => (text += c));

@@ -24,7 +24,7 @@ before(async () => {
 after(async () => { await session?.close(); });
 
 test('the page loads with the summary and the topology', { skip }, async () => {
-  await page.goto(`http://127.0.0.1:${api.port}/`);
+  await page.goto(session!.url());
   await page.getByTestId('summary').waitFor();
   assert.match(await page.getByTestId('summary').innerText(), /2 nodes\s*8 pods\s*5 services/);
   await page.waitForFunction(() => ((window as any).__cy?.nodes().length ?? 0) > 10);

@@ -112,7 +112,8 @@ test('NodePort and LoadBalancer addresses map to loopback ports that reach the i
 
 test('the API: summary, graph, trace, dns, matrix, bad input as 400', async () => {
   const j = async (path: string, init?: { method: string; body: unknown }) => {
-    const res = await fetch(`http://127.0.0.1:${api.port}${path}`, init ? { method: init.method, body: JSON.stringify(init.body), headers: { 'content-type': 'application/json' } } : undefined);
+    const auth = { authorization: `Bearer ${api.token}` };
+    const res = await fetch(`http://127.0.0.1:${api.port}${path}`, init ? { method: init.method, body: JSON.stringify(init.body), headers: { ...auth, 'content-type': 'application/json' } } : { headers: auth });
     return { status: res.status, body: await res.json() as any };
   };
   const s = await j('/api/summary');

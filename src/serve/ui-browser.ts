@@ -14,9 +14,15 @@ export const ARTIFACTS = 'test-artifacts/ui';
 export const uiSkipReason: string | false = !existsSync(CHROMIUM) ? `${CHROMIUM} is not installed (apt-get install -y chromium)`
   : !existsSync(join(WEB_ROOT, 'index.html')) ? `the UI is not built (${WEB_ROOT}: npm run build:web)` : false;
 
-export interface UiSession { lab: Lab; api: LabApi; browser: BrowserContext; page: Page; close(): Promise<void> }
+export interface UiSession {
+  lab: Lab; api: LabApi; browser: BrowserContext; page: Page;
+  /** The address `podnet up` prints: the page with the lab's token, which the lab turns into a cookie. */
+  url(path?: string): string;
+  close(): Promise<void>;
+}
 
-export async function startUiSession(opts: Pick<LabOptions, 'paths'> & Partial<LabOptions>): Promise<UiSession> {
+/** `chromiumArgs`: flags added to the project's own (e.g. --host-resolver-rules for a DNS-rebinding test). */
+export async function startUiSession(opts: Pick<LabOptions, 'paths'> & Partial<LabOptions>, { chromiumArgs = [] as string[] } = {}): Promise<UiSession> {
   const lab = await Lab.start({ dnsPort: 0, httpPort: 0, httpsPort: 0, nodePortsAtNodePort: false, ...opts });
   const api = new LabApi(lab, WEB_ROOT);
   await api.listen(0);
@@ -26,12 +32,13 @@ export async function startUiSession(opts: Pick<LabOptions, 'paths'> & Partial<L
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1400, height: 860 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...chromiumArgs],
   });
   const page = browser.pages()[0] ?? await browser.newPage();
   mkdirSync(ARTIFACTS, { recursive: true });
   return {
     lab, api, browser, page,
+    url: (path = '/') => `http://127.0.0.1:${api.port}${path}${path.includes('?') ? '&' : '?'}token=${api.token}`,
     close: async () => {
       await browser.close();
       await api.close();

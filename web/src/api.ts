@@ -1,6 +1,8 @@
-// Calls to the lab API. The UI renders what these return; it decides nothing itself.
+// Calls to the lab API. The UI renders what these return; it decides nothing itself. The lab's token travels in the
+// HttpOnly cookie the lab set when the page was first opened with ?token= (script never sees it); the WebSocket sends
+// it too. Without it the lab answers 401 and its message (shown as the error) says which URL to open.
 export async function api<T>(path: string, init?: { method: 'POST'; body: unknown }): Promise<T> {
-  const res = await fetch(path, init ? { method: 'POST', body: JSON.stringify(init.body), headers: { 'content-type': 'application/json' } } : undefined);
+  const res = await fetch(path, { credentials: 'same-origin', ...(init ? { method: 'POST', body: JSON.stringify(init.body), headers: { 'content-type': 'application/json' } } : {}) });
   const body = await res.json();
   if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
   return body as T;

@@ -2,7 +2,7 @@
 // `podnet`, cluster `podnet` (the lab's CA), user `podnet` (the admin client certificate, or the bearer token). The lab
 // writes it to a file only the user can read; `podnet kubeconfig --merge` adds it to ~/.kube/config (or $KUBECONFIG's
 // first file) as `kind` and `minikube` do, leaving every other cluster, user and context as they were.
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import YAML, { isMap, isSeq, type Document } from 'yaml';
@@ -38,19 +38,7 @@ export function kubeconfigText(o: KubeconfigOptions): string {
   return YAML.stringify(kubeconfigObject(o), { lineWidth: 0 });
 }
 
-/** Where the lab keeps what only its user may read: $XDG_RUNTIME_DIR/podnet, else ~/.podnet. */
-export function privateDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'podnet') : join(env.HOME || homedir(), '.podnet');
-}
-
-/** Writes a file readable by its owner only (0600), in a folder only the owner can enter (0700). */
-export function writePrivateFile(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o600 });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, path);
-}
+export { privateDir, writePrivateFile } from '../../util/private-files.js';
 
 /** The file `kubectl config` would change: $KUBECONFIG's first entry, else ~/.kube/config. */
 export function defaultKubeconfigPath(env: NodeJS.ProcessEnv = process.env): string {

@@ -1,7 +1,8 @@
 // The lab's local HTTP API (JSON) and the web UI's static files, on 127.0.0.1. The CLI (`podnet exec|apply|delete|
-// logs`) and the UI both talk to it; the flow log streams over a WebSocket at /api/flows/stream.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// logs`) and the UI both talk to it; the flow log streams over a WebSocket at /api/flows/stream. Every request passes
+// the guard first (./guard.ts: Host, Origin, body type, the lab's token).
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer } from 'ws';
@@ -16,32 +17,48 @@ import { checkView, findings, matrixView, objectView, PolicyQueryError, topology
 import type { Protocol } from '../../policy/index.js';
 import { formatDiagnostic } from '../../api/diagnostics.js';
 import { PodReferenceError, resolvePodReference } from '../../cluster/refs.js';
+import { LabGuard, newLabToken, type Credential, type Denial } from './guard.js';
 
 const MAX_BODY = 8 * 1024 * 1024;
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.ico': 'image/x-icon', '.woff2': 'font/woff2' };
 
 class HttpError extends Error { constructor(readonly status: number, message: string) { super(message); } }
 
+export interface LabApiOptions {
+  /** false: --no-auth, no token asked (Host, Origin and body type are still checked). */
+  auth?: boolean;
+  /** The token to require (default: a fresh random one). */
+  token?: string;
+}
+
 export class LabApi {
   private server?: Server;
   private wss?: WebSocketServer;
+  private readonly guard: LabGuard;
   port = 0;
 
   /** `POST /api/shutdown` (`podnet down`) calls it; without it the endpoint answers 501. */
   onShutdown?: () => void;
 
-  constructor(private readonly lab: Lab, private readonly webRoot?: string) {}
+  constructor(private readonly lab: Lab, private readonly webRoot?: string, opts: LabApiOptions = {}) {
+    this.guard = new LabGuard(opts.auth === false ? undefined : opts.token ?? newLabToken());
+  }
+
+  /** The token every /api/ call, /metrics and the WebSocket need; undefined with --no-auth. */
+  get token(): string | undefined { return this.guard.token; }
 
   async listen(port: number, host = '127.0.0.1'): Promise<number> {
     const server = createServer((req, res) => { void this.handle(req, res); });
     const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
     server.on('upgrade', (req, socket, head) => {
-      if (!req.url?.startsWith('/api/flows/stream')) { socket.destroy(); return; }
+      socket.on('error', () => socket.destroy());
+      let url: URL | undefined;
+      try { url = new URL(req.url ?? '/', 'http://lab'); } catch { url = undefined; }
+      if (url?.pathname !== '/api/flows/stream') { refuseUpgrade(socket as Socket, { status: 404, message: 'no WebSocket here: the flow log streams at /api/flows/stream' }); return; }
+      const admitted = this.guard.admit(req, 'websocket');
+      if ('status' in admitted) { refuseUpgrade(socket as Socket, admitted); return; }
       let backlog: FlowSelection;
-      try { backlog = flowSelection(new URL(req.url, 'http://lab').searchParams, 50); } catch (e) {
-        socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${(e as Error).message}\n`);
-        return;
-      }
+      try { backlog = flowSelection(url.searchParams, 50); } catch (e) { refuseUpgrade(socket as Socket, { status: 400, message: (e as Error).message }); return; }
       wss.handleUpgrade(req, socket, head, (ws) => {
         for (const f of this.lab.flows.select(backlog)) ws.send(JSON.stringify(f));
         const off = this.lab.flows.subscribe((f) => { if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(f)); });
@@ -53,6 +70,7 @@ export class LabApi {
     this.server = server;
     this.wss = wss;
     this.port = (server.address() as AddressInfo).port;
+    this.guard.listening(this.port, host);
     return this.port;
   }
 
@@ -66,7 +84,12 @@ export class LabApi {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const url = new URL(req.url ?? '/', 'http://lab');
+      let url: URL;
+      try { url = new URL(req.url ?? '/', 'http://lab'); } catch { throw new HttpError(400, 'malformed request target'); }
+      const face = url.pathname === '/metrics' ? 'metrics' : url.pathname.startsWith('/api/') ? 'api' : 'static';
+      const admitted = this.guard.admit(req, face);
+      if ('status' in admitted) return deny(res, admitted);
+      if (face === 'static' && url.searchParams.has('token')) return this.takeToken(url, res);
       if (url.pathname === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) {
         // Prometheus scrape endpoint: Istio's standard metrics for the requests the lab's mesh carried.
         const text = await this.lab.telemetry.metricsText();
@@ -75,7 +98,7 @@ export class LabApi {
         return;
       }
       if (url.pathname.startsWith('/api/')) {
-        const body = await this.route(req.method ?? 'GET', url, req);
+        const body = await this.route(req.method ?? 'GET', url, req, admitted.credential);
         return json(res, 200, body);
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'method not allowed');
@@ -89,7 +112,23 @@ export class LabApi {
     }
   }
 
-  private async route(method: string, url: URL, req: IncomingMessage): Promise<unknown> {
+  /** The banner's `/?token=`: a cookie keeps the token and a redirect takes it out of the address bar and history. */
+  private takeToken(url: URL, res: ServerResponse): void {
+    const given = url.searchParams.get('token') ?? undefined;
+    url.searchParams.delete('token');
+    // One leading slash: `//host` in a Location would send the browser to another site.
+    const location = `/${url.pathname.replace(/^\/+/, '')}${url.search}`;
+    if (this.guard.token !== undefined && !this.guard.matches(given)) {
+      const page = '<!doctype html><title>podnet</title><p>This is not the token of this lab (a lab draws a new one at every start): open the URL the running <code>podnet up</code> printed.</p>';
+      res.writeHead(401, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(page), 'cache-control': 'no-store' });
+      res.end(page);
+      return;
+    }
+    res.writeHead(302, { location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer', ...(this.guard.token !== undefined ? { 'set-cookie': this.guard.cookie() } : {}) });
+    res.end();
+  }
+
+  private async route(method: string, url: URL, req: IncomingMessage, credential: Credential): Promise<unknown> {
     const q = url.searchParams;
     const lab = this.lab;
     const snap = lab.snapshot;
@@ -99,7 +138,10 @@ export class LabApi {
       case 'GET /api/summary': return summary(lab);
       case 'GET /api/graph': return topology(snap.cluster);
       case 'GET /api/object': {
-        const v = objectView(snap.cluster, need('kind'), q.get('namespace') ?? '', need('name'));
+        const reveal = ['1', 'true'].includes(q.get('reveal') ?? '');
+        // Only a client that sends the token itself (the CLI, curl) may see a Secret's values; a browser sends a cookie.
+        if (reveal && credential !== 'header') throw new HttpError(403, credential === 'open' ? 'reveal=1 is refused: the lab runs with --no-auth, so Secret values are never served' : 'reveal=1 needs the lab\'s token in an Authorization header; the UI shows Secret values as sizes only');
+        const v = objectView(snap.cluster, need('kind'), q.get('namespace') ?? '', need('name'), { reveal });
         if (!v) throw new HttpError(404, `${q.get('kind')} ${q.get('namespace') ?? ''}/${q.get('name')} not found`);
         return v;
       }
@@ -196,7 +238,9 @@ export class LabApi {
   private static(pathname: string, res: ServerResponse): void {
     const root = this.webRoot && existsSync(this.webRoot) ? resolve(this.webRoot) : undefined;
     if (!root) { res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }); res.end(LabApi.static404); return; }
-    let file = normalize(join(root, decodeURIComponent(pathname)));
+    let decoded: string;
+    try { decoded = decodeURIComponent(pathname); } catch { throw new HttpError(400, `malformed percent-encoding in the path ${JSON.stringify(pathname.slice(0, 100))}`); }
+    let file = normalize(join(root, decoded));
     if (!file.startsWith(root + sep) && file !== root) throw new HttpError(403, 'forbidden');
     if (!existsSync(file) || statSync(file).isDirectory()) file = join(root, 'index.html'); // the single-page app
     const body = readFileSync(file);
@@ -219,6 +263,17 @@ export function summary(lab: Lab): unknown {
     findings: findings(c, lab.snapshot.dns.diagnostics),
     ...(lab.realisation ? { kernel: lab.realisation.info() } : {}),
   };
+}
+
+function deny(res: ServerResponse, d: Denial): void {
+  if (d.status === 401) res.setHeader('www-authenticate', 'Bearer realm="podnet lab"');
+  json(res, d.status, { error: d.message });
+}
+
+/** Answers an upgrade request with a plain HTTP error before any WebSocket handshake. */
+function refuseUpgrade(socket: Socket, d: { status: number; message: string }): void {
+  const body = JSON.stringify({ error: d.message });
+  socket.end(`HTTP/1.1 ${d.status} ${STATUS_CODES[d.status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${d.status === 401 ? 'www-authenticate: Bearer realm="podnet lab"\r\n' : ''}connection: close\r\n\r\n${body}`);
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

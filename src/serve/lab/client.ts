@@ -1,5 +1,7 @@
-// The CLI's side of the lab API: JSON over HTTP to the running `podnet up` (127.0.0.1 only).
+// The CLI's side of the lab API: JSON over HTTP to the running `podnet up` (127.0.0.1 only), with the token the lab
+// left in its token file (./token-file.ts) for the port it listens on, so no command needs a flag for it.
 import http from 'node:http';
+import { labTokenPath, readLabToken } from './token-file.js';
 
 export const DEFAULT_LAB = 'http://127.0.0.1:7070';
 
@@ -15,13 +17,27 @@ export async function labText(base: string, path: string): Promise<string> {
   return labRequest<string>(base, 'GET', path, undefined, true);
 }
 
+function portOf(u: URL): number {
+  return Number(u.port || 80);
+}
+
+/** The Authorization header for the lab at `base` (none when no lab left a token for that port). */
+export function labAuthHeaders(base: string): Record<string, string> {
+  let u: URL;
+  try { u = new URL(base); } catch { return {}; }
+  const token = readLabToken(portOf(u));
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
 export function labRequest<T>(base: string, method: 'GET' | 'POST', path: string, body?: unknown, text = false): Promise<T> {
   return new Promise((resolve, reject) => {
     let u: URL;
     try { u = new URL(path, base); } catch { reject(new LabUnreachable(`--lab ${base} is not a URL`)); return; }
     if (!['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)) { reject(new LabUnreachable(`the lab API is on loopback only (got ${u.hostname})`)); return; }
     const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = http.request(u, { method, headers: data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}, agent: false }, (res) => {
+    const auth = labAuthHeaders(u.href);
+    const headers = { ...auth, ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}) };
+    const req = http.request(u, { method, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -29,7 +45,10 @@ export function labRequest<T>(base: string, method: 'GET' | 'POST', path: string
         if (text && (res.statusCode ?? 500) < 400) { resolve(raw as T); return; }
         let parsed: unknown;
         try { parsed = JSON.parse(raw); } catch { reject(new LabApiError(res.statusCode ?? 0, `the lab answered with something that is not JSON (is ${base} a podnet lab?)`)); return; }
-        if ((res.statusCode ?? 500) >= 400) reject(new LabApiError(res.statusCode ?? 500, (parsed as { error?: string }).error ?? `HTTP ${res.statusCode}`));
+        if (res.statusCode === 401) reject(new LabApiError(401, auth.authorization
+          ? `the lab at ${base} refused the token in ${labTokenPath(portOf(u))}: that file was written by another lab (one started with another $XDG_RUNTIME_DIR / $HOME, or by another user)`
+          : `the lab at ${base} needs its token and ${labTokenPath(portOf(u))} does not exist: is that lab another user's, or started with another $XDG_RUNTIME_DIR / $HOME?`));
+        else if ((res.statusCode ?? 500) >= 400) reject(new LabApiError(res.statusCode ?? 500, (parsed as { error?: string }).error ?? `HTTP ${res.statusCode}`));
         else resolve(parsed as T);
       });
     });

@@ -90,12 +90,29 @@ function hue(key: string): string {
   return `hsl(${h % 360}, 62%, 52%)`;
 }
 
-/** One object as YAML (with the status its controllers would write), where it came from, and what it relates to. */
-export function objectView(cluster: Cluster, kind: string, namespace: string, name: string): { yaml: string; source?: { file: string; line: number } } | undefined {
+/** One object as YAML (with the status its controllers would write) and where it came from. A Secret's values are
+ * replaced by their sizes (`redacted: true`) unless `reveal`. */
+export function objectView(cluster: Cluster, kind: string, namespace: string, name: string, opts: { reveal?: boolean } = {}): { yaml: string; source?: { file: string; line: number }; redacted?: true } | undefined {
   const o = cluster.get<Obj>(kind, namespace, name) ?? (kind === 'Node' ? cluster.nodeObjects().find((n) => (n as Obj).metadata.name === name) as Obj | undefined : undefined);
   if (!o) return undefined;
+  const source = cluster.sourceOf(o as never);
+  if (kind === 'Secret' && !opts.reveal) return { yaml: YAML.stringify(redactedSecret(o)), source, redacted: true };
   const shown = ['Ingress', 'Gateway', 'HTTPRoute', 'GRPCRoute'].includes(kind) ? withComputedStatus(cluster, o as never) : o;
-  return { yaml: YAML.stringify(shown), source: cluster.sourceOf(o as never) };
+  return { yaml: YAML.stringify(shown), source };
+}
+
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/** A Secret with each value replaced by its size in bytes, as `kubectl describe secret` prints them (data is base64,
+ * stringData plain). kubectl apply's last-applied annotation holds the whole Secret again, so it goes too. */
+export function redactedSecret(secret: Obj): Obj {
+  const sizes = (m: unknown, size: (v: string) => number) => (m && typeof m === 'object' ? Object.fromEntries(Object.entries(m).map(([k, v]) => [k, `<redacted: ${size(String(v))} bytes>`])) : m);
+  const out: Obj = { ...secret };
+  if (secret.data !== undefined) out.data = sizes(secret.data, (v) => Buffer.from(v, 'base64').length);
+  if (secret.stringData !== undefined) out.stringData = sizes(secret.stringData, (v) => Buffer.byteLength(v));
+  const annotations = secret.metadata?.annotations;
+  if (annotations && LAST_APPLIED in annotations) out.metadata = { ...secret.metadata, annotations: { ...annotations, [LAST_APPLIED]: '<redacted: it holds the Secret>' } };
+  return out;
 }
 
 export interface MatrixView {
