@@ -14,9 +14,11 @@ let lab: string;
 let dir: string;
 
 before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'podnet-apply-'));
+  // Where the lab leaves its token for the commands.
+  process.env.XDG_RUNTIME_DIR = dir;
   running = await startLab({ filename: ['examples/shop'], uiPort: '0', dnsPort: '0', httpPort: '0', httpsPort: '0', grace: '0' }, { out: new PassThrough(), err: new PassThrough() }, { quiet: true, nodePortsAtNodePort: false });
   lab = `http://127.0.0.1:${running.api.port}`;
-  dir = mkdtempSync(join(tmpdir(), 'podnet-apply-'));
 });
 after(async () => { await running.close(); rmSync(dir, { recursive: true, force: true }); });
 

@@ -26,7 +26,7 @@ const quiet = () => ({ out: new PassThrough(), err: new PassThrough() });
 const start = (auth = true) => startLab({ filename: [join(dir, 'web.yaml')], uiPort: '0', dnsPort: '0', httpPort: '0', httpsPort: '0', grace: '0', auth }, quiet(), { quiet: true, nodePortsAtNodePort: false });
 
 test('podnet up writes the token file (0600 in a 0700 folder), commands use it with no flag, SIGTERM removes it', async () => {
-  const child = spawn(process.execPath, ['bin/podnet', 'up', '-f', join(dir, 'web.yaml'), '--ui-port', '0', '--dns-port', '0', '--http-port', '0', '--https-port', '0'], { env: { ...process.env, XDG_RUNTIME_DIR: runtime, PODNET_LAB: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/podnet', 'up', '-f', join(dir, 'web.yaml'), '--ui-port', '0', '--dns-port', '0', '--http-port', '0', '--https-port', '0', '--api-port', '0'], { env: { ...process.env, XDG_RUNTIME_DIR: runtime, PODNET_LAB: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (c) => (out += c));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));

@@ -1,21 +1,27 @@
 // podnet logs --flows: --tail and --since as kubectl logs reads them, one-shot and following, against a running lab.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { main } from './main.js';
 import { startLab, type RunningLab } from './up.js';
-import { labRequest, LabApiError } from '../serve/lab/client.js';
+import { labAuthHeaders, labRequest, LabApiError } from '../serve/lab/client.js';
 import { runCli } from './testing.js';
 
 let running: RunningLab;
 let lab: string;
+// Where the lab leaves its token for the commands.
+const runtime = mkdtempSync(join(tmpdir(), 'podnet-runtime-'));
 
 before(async () => {
+  process.env.XDG_RUNTIME_DIR = runtime;
   running = await startLab({ filename: ['examples/shop'], uiPort: '0', dnsPort: '0', httpPort: '0', httpsPort: '0', grace: '1' }, { out: new PassThrough(), err: new PassThrough() }, { quiet: true, nodePortsAtNodePort: false });
   lab = `http://127.0.0.1:${running.api.port}`;
   for (let i = 0; i < 3; i++) await curl();
 });
-after(async () => { await running.close(); });
+after(async () => { await running.close(); rmSync(runtime, { recursive: true, force: true }); });
 
 const client = () => running.lab.snapshot.cluster.pods('production').map((p) => `production/${p.metadata.name}`).filter((n) => n.startsWith('production/frontend-')).sort()[0];
 const curl = () => running.lab.exec(client(), ['curl', '-s', 'http://backend.production:8080/hostname']);
@@ -80,7 +86,7 @@ test('GET /api/flows takes tailLines and sinceSeconds and answers 400 to bad one
 test('the flow stream refuses a bad selection with 400 before upgrading', async () => {
   const { default: WebSocket } = await import('ws');
   const status = await new Promise<number>((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${running.api.port}/api/flows/stream?sinceSeconds=-1`);
+    const ws = new WebSocket(`ws://127.0.0.1:${running.api.port}/api/flows/stream?sinceSeconds=-1`, { headers: labAuthHeaders(lab) });
     ws.on('unexpected-response', (_req, res) => { resolve(res.statusCode ?? 0); ws.terminate(); });
     ws.on('open', () => { ws.close(); reject(new Error('upgraded')); });
     ws.on('error', () => { /* the 400 closes the socket */ });
