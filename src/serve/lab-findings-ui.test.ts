@@ -4,7 +4,6 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { startUiSession, uiSkipReason as skip, type UiSession } from './ui-browser.js';
-import { labRequest } from './lab/client.js';
 import { runCli } from '../cli/testing.js';
 
 const MESSAGE = 'PeerAuthentication shop/default: STRICT mTLS on 3 serving workload(s) (frontend, reviews-v1, reviews-v2) while 1 workload(s) have no mesh proxy (legacy/curl): their plaintext requests are rejected';
@@ -14,7 +13,7 @@ before(async () => { if (!skip) session = await startUiSession({ paths: ['exampl
 after(async () => { await session?.close(); });
 
 test('GET /api/summary lists the mesh finding that mesh analyze reports', { skip }, async () => {
-  const s = await labRequest<{ findings: unknown[] }>(`http://127.0.0.1:${session!.api.port}`, 'GET', '/api/summary');
+  const s = await (await fetch(`http://127.0.0.1:${session!.api.port}/api/summary`, { headers: { authorization: `Bearer ${session!.api.token}` } })).json() as { findings: unknown[] };
   assert.deepEqual(s.findings, [{ code: 'PN5008', severity: 'warning', object: 'PeerAuthentication shop/default', source: 'examples/mesh-canary/mesh.yaml:1', message: MESSAGE, component: 'mesh' }]);
   const cli = JSON.parse((await runCli('mesh', 'analyze', '-f', 'examples/mesh-canary', '-o', 'json')).out);
   assert.deepEqual(cli.findings.map((f: { code: string; message: string }) => [f.code, f.message]), [['PN5008', MESSAGE]]);
@@ -22,7 +21,7 @@ test('GET /api/summary lists the mesh finding that mesh analyze reports', { skip
 
 test('the Findings tab shows it', { skip }, async () => {
   const page = session!.page;
-  await page.goto(`http://127.0.0.1:${session!.api.port}/`);
+  await page.goto(session!.url());
   await page.getByTestId('tab-Findings').click();
   const panel = page.getByTestId('findings-panel');
   await panel.waitFor();
