@@ -49,6 +49,18 @@ export async function addNamespace(name: string, { loopbackUp = true } = {}): Pr
   if (loopbackUp) await runOk('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
 }
 
+/** Many namespaces in one `ip -batch` process (50 take ~60 ms; one `ip netns add` each takes ~30 ms). */
+export async function addNamespaces(names: readonly string[]): Promise<void> {
+  for (let i = 0; i < names.length; i += 500) await runOk('ip', ['-batch', '-'], { input: names.slice(i, i + 500).map((n) => `netns add ${n}\n`).join('') });
+}
+
+/** Deletes many namespaces in one process; ones already gone are not an error. */
+export async function deleteNamespaces(names: readonly string[]): Promise<void> {
+  for (let i = 0; i < names.length; i += 500) await run('ip', ['-force', '-batch', '-'], { input: names.slice(i, i + 500).map((n) => `netns delete ${n}\n`).join('') });
+  const left = new Set(await listNamespaces());
+  await Promise.all(names.filter((n) => left.has(n)).map(deleteNamespace));
+}
+
 export async function deleteNamespace(name: string): Promise<void> {
   const r = await run('ip', ['netns', 'delete', name]);
   if (r.code !== 0 && !/No such file|not found/i.test(r.stderr)) throw new Error(`ip netns delete ${name}: ${r.stderr.trim()}`);

@@ -15,7 +15,7 @@ import { podsOf } from '../serve/virtual-pods.js';
 import { PodAgents, type PlacedPod } from './agents.js';
 import { loadKubeProxy, removeEtcFiles, runSteps, writeEtcFiles } from './apply.js';
 import { hostProblems, probeKernel, type KernelSupport } from './host.js';
-import { addNamespace, deleteNamespace, execIn, execInOk, ipBatch, listNamespaces, NamespaceNames, newLabPrefix, setSysctls } from './netns.js';
+import { addNamespaces, deleteNamespaces, execIn, execInOk, ipBatch, listNamespaces, NamespaceNames, newLabPrefix, setSysctls } from './netns.js';
 import { inParallel, type RunOptions } from './run.js';
 import { cleanupStaleLabs, removeLab, STATE_DIR, writeState } from './state.js';
 
@@ -122,7 +122,7 @@ export class KernelLab {
     this.network = network;
     this.cluster = input.cluster;
     let t = performance.now();
-    await inParallel(network.namespaces, par, (p) => addNamespace(p.name, { loopbackUp: false }));
+    await addNamespaces(network.namespaces.map((p) => p.name));
     this.timings.namespacesMs = performance.now() - t;
     t = performance.now();
     for (const phase of [1, 2, 3] as const) await inParallel(network.namespaces.filter((p) => p.steps.some((s) => s.phase === phase)), par, (p) => runSteps(p, phase));
@@ -211,7 +211,7 @@ export class KernelLab {
     // A pod that changed address or node is removed before it is added again under the same namespace name.
     await this.removePods(removed.filter((p) => fresh.has(p.key)));
     const addedNs = added.filter((p) => !p.hostNetwork);
-    await inParallel(addedNs, par, (p) => addNamespace(p.netns, { loopbackUp: false }));
+    await addNamespaces(addedNs.map((p) => p.netns));
     await inParallel(next.nodes, par, async (n) => {
       const mine = addedNs.filter((p) => p.node === n.name);
       await ipBatch(n.netns, mine.flatMap((p) => p.hostSide?.ip ?? []));
@@ -234,7 +234,9 @@ export class KernelLab {
 
   private async removePods(pods: readonly RealisedPod[]): Promise<void> {
     await this.agents.remove(pods.map((p) => p.key));
-    await inParallel(pods.filter((p) => !p.hostNetwork), this.opts.parallel ?? 8, async (p) => { await deleteNamespace(p.netns); removeEtcFiles(p.netns); });
+    const gone = pods.filter((p) => !p.hostNetwork).map((p) => p.netns);
+    await deleteNamespaces(gone);
+    for (const n of gone) removeEtcFiles(n);
   }
 
   /** The namespace of `external`, `fabric`, a node's name or `NS/POD`. */

@@ -4,7 +4,7 @@
 // lab, or with a podnet-like prefix but no state file, are never touched.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { deleteNamespace, namespacesWithPrefix } from './netns.js';
+import { deleteNamespaces, namespacesWithPrefix } from './netns.js';
 
 export const STATE_DIR = process.env.PODNET_STATE_DIR ?? '/run/podnet';
 export const ETC_NETNS = '/etc/netns';
@@ -56,7 +56,7 @@ export function removeEtcNetns(prefix: string): void {
 /** Removes everything a lab with this prefix created. */
 export async function removeLab(prefix: string, dir = STATE_DIR): Promise<string[]> {
   const names = await namespacesWithPrefix(prefix);
-  await Promise.all(names.map(deleteNamespace));
+  await deleteNamespaces(names);
   removeEtcNetns(prefix);
   removeState(prefix, dir);
   return names;
