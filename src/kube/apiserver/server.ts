@@ -16,6 +16,17 @@ import { getObject, listObjects, type Scope } from './read.js';
 import { findResource, type ApiResource } from './resources.js';
 import { errors } from './status.js';
 import { ApiStore } from './store.js';
+import type { Duplex } from 'node:stream';
+import { STATUS_CODES } from 'node:http';
+import { WebSocketServer } from 'ws';
+import { ApiError } from './status.js';
+import { parseBool } from './read.js';
+import { chooseProtocol, channelWriter, PROTOCOLS, runOverWebSocket } from './remotecommand.js';
+import { commandSession } from './terminal.js';
+import { podHost } from './pod-host.js';
+import { AttachError, PodProcesses } from './processes.js';
+import { WRITTEN_HERE } from './write.js';
+import { PORT_FORWARD_PROTOCOL, servePortForward } from './portforward.js';
 import { create, patch, remove, removeCollection, update, Writes } from './write.js';
 
 export interface KubeApiOptions {
@@ -39,12 +50,19 @@ export class KubeApiServer {
   private readonly sockets = new Set<Socket>();
   readonly now: () => Date;
   private readonly writes = new Writes();
+  readonly processes: PodProcesses;
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, handleProtocols: (offered) => chooseProtocol(offered) });
   port = 0;
 
   constructor(readonly lab: Lab, private readonly opts: KubeApiOptions = {}) {
     this.creds = opts.credentials ?? makeCredentials(lab.snapshot.cluster.config.clusterDomain, opts.host ?? '127.0.0.1');
     this.now = opts.now ?? (() => new Date());
     this.store = new ApiStore(lab, this.now);
+    this.processes = new PodProcesses(lab, this.now, () => this.store.refreshPods());
+    // Only pods written through this API run their command; pods of the manifests are the lab's agents.
+    this.store.onPods = (pods) => this.processes.observe(pods.filter((p) => lab.desired(`Pod/${p.metadata.namespace}/${p.metadata.name}`)?.source.file === WRITTEN_HERE));
+    this.store.podOverlay = (p) => this.processes.overlay(p);
+    this.store.refreshPods();
   }
 
   get host(): string { return this.opts.host ?? '127.0.0.1'; }
@@ -57,6 +75,7 @@ export class KubeApiServer {
       requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2',
     }, (req, res) => { void this.handle(req, res); });
     server.on('connection', (s: Socket) => { this.sockets.add(s); s.on('close', () => this.sockets.delete(s)); });
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
     server.on('tlsClientError', (_e, s) => s.destroy());
     server.on('clientError', (_e, s) => s.destroy());
     await new Promise<void>((resolve, reject) => {
@@ -74,9 +93,82 @@ export class KubeApiServer {
 
   async close(): Promise<void> {
     this.store.close();
+    for (const c of this.wss.clients) c.terminate();
+    this.wss.close();
     const closed = new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
     for (const s of this.sockets) s.destroy();
     await closed;
+  }
+
+  /** exec and attach: a WebSocket carrying the channels of the pod's process; anything else is refused with a Status. */
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    try {
+      if (!this.authenticate(req)) throw errors.unauthorized();
+      const url = new URL(req.url ?? '/', 'https://kube');
+      const origin = req.headers.origin;
+      if (origin && origin !== this.url) throw errors.forbidden(undefined, url.pathname, `a WebSocket from ${origin} is not allowed`);
+      const target = parseResourcePath(url.pathname);
+      if (!target || target.r.kind !== 'Pod' || !target.name || !['exec', 'attach', 'portforward'].includes(target.subresource ?? '')) throw errors.notFoundPath();
+      if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
+        throw errors.badRequest(`the lab's Kubernetes API streams ${target.subresource} over WebSocket (${PROTOCOLS.join(', ')}; kubectl ≥ 1.30 uses it by default), not ${req.headers.upgrade}`);
+      }
+      const stored = this.store.get(target.r, target.namespace, target.name);
+      if (!stored) throw errors.notFound(target.r, target.name);
+      const pod = stored.object;
+      const q = url.searchParams;
+      const containers = ((pod.spec?.containers ?? []) as { name: string }[]).map((c) => c.name);
+      const container = q.get('container') || containers[0];
+      if (!containers.includes(container)) throw errors.badRequest(`container ${container} is not valid for pod ${target.name}`);
+      const channels = { stdin: parseBool(q.get('stdin')), stdout: q.get('stdout') === null || parseBool(q.get('stdout')), stderr: q.get('stderr') === null || parseBool(q.get('stderr')), tty: parseBool(q.get('tty')) };
+      const command = q.getAll('command');
+      if (target.subresource === 'exec' && command.length === 0) throw errors.badRequest('you must specify at least 1 command');
+      if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') throw errors.badRequest(`cannot ${target.subresource} into a container in a completed pod; current phase is ${pod.status.phase}`);
+      const offered = new Set(String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+      if (target.subresource === 'portforward') {
+        if (!offered.has(PORT_FORWARD_PROTOCOL)) throw errors.badRequest(`the lab's Kubernetes API forwards ports over ${PORT_FORWARD_PROTOCOL}; the client offered ${[...offered].join(', ') || 'none'}`);
+        const ip = String(pod.status?.podIP ?? '');
+        // ws accepts only RFC 6455 tokens as subprotocols, and this one has a '/': it is agreed on by hand.
+        delete req.headers['sec-websocket-protocol'];
+        const agree = (headers: string[], r: IncomingMessage) => { if (r === req) { headers.push(`Sec-WebSocket-Protocol: ${PORT_FORWARD_PROTOCOL}`); this.wss.off('headers', agree); } };
+        this.wss.on('headers', agree);
+        this.wss.handleUpgrade(req, socket, head, (ws) => servePortForward(ws, { name: String(pod.metadata.name), uid: String(pod.metadata.uid) }, (port) => this.lab.fleet.addressOf(ip, port)));
+        return;
+      }
+      if (!chooseProtocol(offered)) throw errors.badRequest(`the lab's Kubernetes API streams over ${PROTOCOLS.join(' or ')}; the client offered ${[...offered].join(', ') || 'none'}`);
+      const { namespace, name, subresource } = target;
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        const out = channelWriter(ws, channels);
+        if (subresource === 'exec') {
+          runOverWebSocket(ws, commandSession(podHost(this.lab, namespace, name), command, out, channels.tty), command);
+          return;
+        }
+        let a;
+        try { a = this.processes.attach(namespace, name, out); } catch (e) { ws.close(1011, (e as Error).message.slice(0, 120)); return; }
+        runOverWebSocket(ws, a.session, a.argv, true);
+      });
+    } catch (e) {
+      rawError(socket, e instanceof AttachError ? errors.badRequest(e.message) : e);
+    }
+  }
+
+  /** The container's log (text/plain), followed as it grows with follow=true. */
+  private logs(scope: Scope, req: IncomingMessage, res: ServerResponse): void {
+    const stored = this.store.get(scope.r, scope.namespace, scope.name!);
+    if (!stored) throw errors.notFound(scope.r, scope.name!);
+    const q = scope.query;
+    const containers = ((stored.object.spec?.containers ?? []) as { name: string }[]).map((c) => c.name);
+    const container = q.get('container') || containers[0];
+    if (!containers.includes(container)) throw errors.badRequest(`container ${container} is not valid for pod ${scope.name}`);
+    const tailText = q.get('tailLines');
+    const tail = tailText !== null && /^-?\d+$/.test(tailText) ? Number(tailText) : undefined;
+    const log = this.processes.logs(scope.namespace, scope.name!, tail);
+    res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-cache, private', ...(parseBool(q.get('follow')) ? { 'transfer-encoding': 'chunked' } : {}) });
+    res.write(log.text);
+    if (!parseBool(q.get('follow'))) { res.end(); return; }
+    const following = log.follow((s) => res.write(s));
+    if (typeof following === 'function') { res.on('close', following); return; }
+    void following.then(() => res.end());
   }
 
   /** Who sent the request: the bearer token's user or the verified client certificate's CN and O; undefined if nobody. */
@@ -149,6 +241,8 @@ export class KubeApiServer {
   private async resource(method: string, scope: Scope, sub: string | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { r } = scope;
     if (sub !== undefined && !r.subresources.some((s) => s.name === sub)) throw errors.notFoundPath();
+    if (sub === 'exec' || sub === 'attach' || sub === 'portforward') throw errors.badRequest('Upgrade request required');
+    if (method === 'GET' && sub === 'log') return this.logs(scope, req, res);
     if (method === 'GET') {
       negotiate(req.headers.accept);
       if (sub === undefined || sub === 'status') return scope.name ? getObject(scope, req, res) : listObjects(scope, req, res);
@@ -161,6 +255,12 @@ export class KubeApiServer {
     }
     throw errors.methodNotSupported(r, verbOf(method, scope.name !== undefined));
   }
+}
+
+function rawError(socket: Duplex, e: unknown): void {
+  const err = e instanceof ApiError ? e : errors.internal((e as Error).message);
+  const body = JSON.stringify(err.status);
+  socket.end(`HTTP/1.1 ${err.code} ${STATUS_CODES[err.code] ?? ''}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
 function verbOf(method: string, named: boolean): string {

@@ -16,6 +16,10 @@ export const OWN_KINDS = new Set(['Event']);
 export class ApiStore {
   readonly revisions: Revisions;
   private readonly off: () => void;
+  /** Runtime state the lab's snapshot does not hold (a pod's finished command), laid over its pods. */
+  podOverlay: (pod: Obj) => Obj = (p) => p;
+  /** Sees each snapshot's pods before they are served (pod processes). */
+  onPods: (pods: readonly Obj[]) => void = () => undefined;
 
   constructor(readonly lab: Lab, readonly now: () => Date) {
     this.revisions = new Revisions(now, stampReported);
@@ -23,14 +27,22 @@ export class ApiStore {
     this.off = lab.onSnapshot((s) => this.observe(s));
   }
 
-  private observe(snap: Snapshot): void {
+  private observe(snap: Snapshot, only?: string): void {
     const kinds = new Map<string, Obj[]>();
     for (const r of apiResources()) {
-      if (OWN_KINDS.has(storeKindOf(r))) continue;
+      if (OWN_KINDS.has(storeKindOf(r)) || (only && r.storeKind !== only)) continue;
       const type = resourceTypeOfKind(r.storeKind);
-      if (type) kinds.set(r.storeKind, listObjects(snap.cluster, type, undefined) as Obj[]);
+      if (!type) continue;
+      const objects = listObjects(snap.cluster, type, undefined) as Obj[];
+      if (r.storeKind === 'Pod') this.onPods(objects);
+      kinds.set(r.storeKind, r.storeKind === 'Pod' ? objects.map((p) => this.podOverlay(p)) : objects);
     }
     this.revisions.replaceKinds(kinds);
+  }
+
+  /** Serves the pods again after their runtime state changed. */
+  refreshPods(): void {
+    this.observe(this.lab.snapshot, 'Pod');
   }
 
   get(r: ApiResource, namespace: string, name: string): StoredObject | undefined {

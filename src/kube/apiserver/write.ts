@@ -21,7 +21,9 @@ import { OWN_KINDS, present, storeKindOf } from './store.js';
 
 type Obj = Record<string, any>;
 
-const SOURCE = '<kube-api>';
+/** Where the lab's desired state says an object came from when it was written through this API. */
+export const WRITTEN_HERE = '<kube-api>';
+const SOURCE = WRITTEN_HERE;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export class Writes {
