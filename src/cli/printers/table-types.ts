@@ -13,6 +13,8 @@ export interface TableDef {
   columns: string[];
   /** Priority-1 columns, shown with `-o wide`. */
   wideColumns: string[];
+  /** The order of all columns with -o wide, when wide columns sit between normal ones (printEvent's). */
+  wideOrder?: string[];
   cells(obj: Obj, ctx: TableContext): string[];
   wideCells?(obj: Obj, ctx: TableContext): string[];
 }

@@ -34,6 +34,10 @@ export function tableData(kind: string, objects: readonly KubeObject[], opts: { 
     if (ctx.wide && def.wideColumns.length > 0) cells.push(...(def.wideCells?.(o, ctx) ?? def.wideColumns.map(() => '')));
     return cells;
   });
+  if (ctx.wide && def.wideOrder) {
+    const at = def.wideOrder.map((name) => columns.findIndex((c) => c.name === name));
+    return { columns: at.map((i) => columns[i]), rows: rows.map((r) => at.map((i) => r[i])) };
+  }
   return { columns, rows };
 }
 

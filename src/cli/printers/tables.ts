@@ -2,6 +2,7 @@
 // normal columns, the extra `-o wide` columns, and how each cell is computed from the object. Kinds without a printer
 // get NAME AGE, kubectl's default for custom resources without printer columns.
 import { age, type TableContext, type TableDef } from './table-types.js';
+import { translateTimestampSince } from './duration.js';
 import { formatLabels, formatLabelSelector, goCompare, joinHostPort, layoutContainerCells, loadBalancerStatus } from './format.js';
 import { APPS_TABLES } from './tables-apps.js';
 import { NETWORKING_TABLES } from './tables-networking.js';
@@ -239,6 +240,28 @@ const CORE_TABLES: Record<string, TableDef> = {
   },
 };
 
+/** printEvent: the source as formatEventSource writes it (`component, host`). */
+function eventSource(e: Obj): string {
+  const component = e.source?.component || e.reportingComponent || '';
+  const host = e.source?.host || e.reportingInstance || '';
+  return [component, host].filter(Boolean).join(', ');
+}
+
+function eventCells(e: Obj, ctx: TableContext): { last: string; first: string; target: string } {
+  const first = e.firstTimestamp ? translateTimestampSince(e.firstTimestamp, ctx.now) : translateTimestampSince(e.eventTime, ctx.now);
+  const last = e.lastTimestamp ? translateTimestampSince(e.lastTimestamp, ctx.now) : first;
+  const kind = String(e.involvedObject?.kind ?? '').toLowerCase();
+  return { first, last, target: e.involvedObject?.name ? `${kind}/${e.involvedObject.name}` : kind };
+}
+
+const EVENT_TABLE: TableDef = {
+  columns: ['Last Seen', 'Type', 'Reason', 'Object', 'Message'],
+  wideColumns: ['Subobject', 'Source', 'First Seen', 'Count', 'Name'],
+  wideOrder: ['Last Seen', 'Type', 'Reason', 'Object', 'Subobject', 'Source', 'Message', 'First Seen', 'Count', 'Name'],
+  cells: (e, ctx) => { const c = eventCells(e, ctx); return [c.last, e.type ?? '', e.reason ?? '', c.target, String(e.message ?? '').trim()]; },
+  wideCells: (e, ctx) => [e.involvedObject?.fieldPath ?? '', eventSource(e), eventCells(e, ctx).first, String(e.count ?? 1), e.metadata?.name ?? ''],
+};
+
 /** kubectl's default table for resources without printer columns. */
 export const DEFAULT_TABLE: TableDef = {
   columns: ['Name', 'Age'],
@@ -246,7 +269,7 @@ export const DEFAULT_TABLE: TableDef = {
   cells: (o, ctx) => [o.metadata?.name ?? '', age(o, ctx)],
 };
 
-const TABLES: Record<string, TableDef> = { ...CORE_TABLES, ...APPS_TABLES, ...NETWORKING_TABLES };
+const TABLES: Record<string, TableDef> = { ...CORE_TABLES, Event: EVENT_TABLE, ...APPS_TABLES, ...NETWORKING_TABLES };
 
 export function tableFor(kind: string): TableDef {
   return TABLES[kind] ?? DEFAULT_TABLE;

@@ -7,6 +7,7 @@ import type { Snapshot } from '../../serve/lab/snapshot.js';
 import { listObjects, resourceTypeOfKind } from '../../cli/printers/resources.js';
 import { apiResources, groupVersion, type ApiResource } from './resources.js';
 import { Revisions, type StoredObject } from './revisions.js';
+import { EventRecorder } from './events.js';
 
 type Obj = Record<string, any>;
 
@@ -15,6 +16,7 @@ export const OWN_KINDS = new Set(['Event']);
 
 export class ApiStore {
   readonly revisions: Revisions;
+  private readonly events: EventRecorder;
   private readonly off: () => void;
   /** Runtime state the lab's snapshot does not hold (a pod's finished command), laid over its pods. */
   podOverlay: (pod: Obj) => Obj = (p) => p;
@@ -23,6 +25,7 @@ export class ApiStore {
 
   constructor(readonly lab: Lab, readonly now: () => Date) {
     this.revisions = new Revisions(now, stampReported);
+    this.events = new EventRecorder(this.revisions, now);
     this.observe(lab.snapshot);
     this.off = lab.onSnapshot((s) => this.observe(s));
   }
@@ -38,6 +41,7 @@ export class ApiStore {
       kinds.set(r.storeKind, r.storeKind === 'Pod' ? objects.map((p) => this.podOverlay(p)) : objects);
     }
     this.revisions.replaceKinds(kinds);
+    if (!only) this.events.observe(snap.cluster);
   }
 
   /** Serves the pods again after their runtime state changed. */
