@@ -31,6 +31,7 @@ export const Codes = {
   endpointsIgnored: 'PN1017',
   statusIgnored: 'PN1018',
   tooManyReplicas: 'PN1019',
+  endpointSliceRefused: 'PN1020',
 } as const;
 
 /**

@@ -6,6 +6,7 @@ import { Codes, type Diagnostic } from './diagnostics.js';
 import type { KubeObject, SourceRef } from './types.js';
 import { parseYamlDocument, YamlError } from './yaml.js';
 import { quote } from './field-errors.js';
+import { pushAll } from '../util/arrays.js';
 
 export interface LoadedObject {
   object: KubeObject;
@@ -27,7 +28,7 @@ export function manifestFiles(path: string): string[] {
   for (const entry of readdirSync(path, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) /* bytewise, as filepath.Walk */) {
     if (entry.name.startsWith('.')) continue;
     const full = join(path, entry.name);
-    if (entry.isDirectory()) out.push(...manifestFiles(full));
+    if (entry.isDirectory()) pushAll(out, manifestFiles(full));
     else if (MANIFEST_EXTENSIONS.has(extname(entry.name).toLowerCase())) out.push(full);
   }
   return out;
@@ -63,8 +64,8 @@ export function loadPaths(paths: readonly string[], readStdin: () => string = ()
 }
 
 function merge(into: LoadResult, from: LoadResult): void {
-  into.objects.push(...from.objects);
-  into.diagnostics.push(...from.diagnostics);
+  pushAll(into.objects, from.objects);
+  pushAll(into.diagnostics, from.diagnostics);
 }
 
 /**

@@ -6,6 +6,7 @@ import type { KubeObject } from '../api/types.js';
 import { CliExit, loadCluster, selectorFromFlag, withManifestOptions, type IO, type ManifestOptions } from './common.js';
 import { describeObject } from './printers/describe.js';
 import { listObjects, resolveResourceType, resourceTypeOfKind } from './printers/resources.js';
+import { pushAll } from '../util/arrays.js';
 
 interface DescribeOptions extends ManifestOptions {
   namespace: string;
@@ -44,7 +45,7 @@ export function runDescribe(args: string[], opts: DescribeOptions, io: IO, now: 
   const selected: KubeObject[] = [];
   const errors: string[] = [];
   if (names.length === 0) {
-    selected.push(...candidates.filter((o) => matches(o.metadata.labels as Record<string, string> | undefined)));
+    pushAll(selected, candidates.filter((o) => matches(o.metadata.labels as Record<string, string> | undefined)));
   } else {
     for (const name of names) {
       const exact = candidates.filter((o) => o.metadata.name === name);

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { endpointsFor, EndpointsQueryError } from '../services/index.js';
 import { PodReferenceError, resolvePodReference } from '../cluster/refs.js';
 import { CliExit, loadCluster, withManifestOptions, type IO, type ManifestOptions } from './common.js';
+import { maxOf } from '../util/arrays.js';
 
 interface Opts extends ManifestOptions { service?: string; port?: string; protocol?: string; from?: string; node?: string; external?: boolean; via?: string; client?: string; output: string }
 
@@ -37,7 +38,7 @@ export function registerEndpoints(program: Command, io: IO): void {
         io.out.write(`No endpoint: ${answer.verdict === 'reject' ? 'REJECTED' : answer.verdict === 'drop' ? 'DROPPED' : 'not proxied'}.\n`);
       } else {
         const rows = [['ENDPOINT', 'POD', 'NODE', 'PROBABILITY'], ...answer.endpoints.map((e) => [`${e.ip}:${e.port}`, e.pod ?? '<none>', e.node ?? '<none>', `${(e.probability * 100).toFixed(1)}%${e.terminating ? ' (terminating)' : ''}`])];
-        const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+        const widths = rows[0].map((_, i) => maxOf(rows.map((r) => r[i].length)));
         for (const r of rows) io.out.write(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] + 3))).join('') + '\n');
         io.out.write(`SNAT: ${answer.snat ? 'yes, to the node IP (the endpoint sees the node, not the client)' : 'no (the endpoint sees the client IP)'}\n`);
       }

@@ -7,6 +7,7 @@ import { CliExit, loadCluster, selectorFromFlag, withManifestOptions, type IO, t
 import { asList, toJSON, toYAML } from './printers/output.js';
 import { ALL_CATEGORY, listObjects, resolveResourceType, resourceTypeOfKind, type ResourceType } from './printers/resources.js';
 import { renderTable } from './printers/table.js';
+import { pushAll } from '../util/arrays.js';
 
 export interface GetOptions extends ManifestOptions {
   namespace: string;
@@ -98,7 +99,7 @@ export function runGet(args: string[], opts: GetOptions, io: IO, now: Date): voi
       objects = all.filter((o) => matches(o.metadata.labels as Record<string, string> | undefined));
     }
     const existing = groups.find((g) => g.type.kind === type.kind);
-    if (existing) existing.objects.push(...objects.filter((o) => !existing.objects.includes(o)));
+    if (existing) pushAll(existing.objects, objects.filter((o) => !existing.objects.includes(o)));
     else groups.push({ type, objects });
   }
 

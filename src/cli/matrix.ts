@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { compilePolicies, podMatrix, type PodMatrix, type PolicyModel, type Protocol } from '../policy/index.js';
 import { containerPorts, type PodObj } from '../policy/index.js';
 import { CliExit, loadCluster, printDiagnostics, withManifestOptions, type IO, type ManifestOptions } from './common.js';
+import { maxOf } from '../util/arrays.js';
 
 interface MatrixCliOptions extends ManifestOptions {
   namespace: string[];
@@ -99,7 +100,7 @@ export function writeMatrixTable(write: Write, model: PolicyModel, m: PodMatrix)
   const w = String(n).length;
   const host = new Set(m.hostNetwork.map((h) => h.index));
   const names = m.pods.map((p, i) => (host.has(i) ? `${p} (host network)` : p));
-  const nameW = Math.max(...names.map((p) => p.length));
+  const nameW = maxOf(names.map((p) => p.length));
   const cell = (s: string) => s.padStart(w + 1);
   write(`Connectivity ${on}: row = from, column = to; ✓ allowed, . denied (${n} pods in ${m.classCount} equivalence classes)\n`);
   write(`${' '.repeat(w + 2 + nameW)}${m.pods.map((_, j) => cell(String(j + 1))).join('')}\n`);

@@ -8,6 +8,7 @@ import { compileMesh, meshJson, workloadOf, type MeshDecidedBy, type MeshEndpoin
 import { CliExit, loadCluster, withManifestOptions, type IO, type ManifestOptions } from './common.js';
 import { labRequest, labText, labUrl, LabApiError, LabUnreachable } from '../serve/lab/client.js';
 import type { ServiceGraph } from '../serve/lab/mesh-telemetry.js';
+import { maxOf } from '../util/arrays.js';
 
 interface AnalyzeOptions extends ManifestOptions { output: string; failOn: string; rootNamespace: string }
 interface CheckOptions extends ManifestOptions { from?: string; to?: string; port?: string; method?: string; path: string; header: string[]; output: string; rootNamespace: string; expect?: string }
@@ -122,7 +123,7 @@ export function formatGraph(g: ServiceGraph): string {
   const name = (id: string) => id.replace(/^(workload|service):/, (_m, k: string) => (k === 'service' ? 'svc/' : ''));
   const rows = g.edges.map((e) => [`${name(e.source)} → ${name(e.target)}`, String(e.requests), e.rps.toFixed(2), `${(e.errorRatio * 100).toFixed(1)}%`, e.mtls, `${e.p50Ms}/${e.p95Ms}`]);
   const head = ['EDGE', 'REQUESTS', 'RPS', 'ERRORS', 'MTLS', 'P50/P95 MS'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const widths = head.map((h, i) => Math.max(h.length, maxOf(rows.map((r) => r[i].length))));
   const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('   ');
   return [line(head), ...rows.map(line)].join('\n') + `\n(${g.requests} requests in the last ${g.windowSeconds} s)\n`;
 }

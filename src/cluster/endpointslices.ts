@@ -4,6 +4,8 @@
 // sets publishNotReadyAddresses.
 import { Codes, type Diagnostic } from '../api/diagnostics.js';
 import { deterministicUid } from '../api/defaults.js';
+import { fieldErr, formatFieldError, quote } from '../api/field-errors.js';
+import { MAX_ENDPOINT_SLICE_PORTS } from '../api/validation/endpoints.js';
 import { matchesMapSelector } from '../api/labels.js';
 import type { KubeObject } from '../api/types.js';
 import { familyOf, type Family } from '../net/cidr.js';
@@ -78,7 +80,14 @@ export function reconcileEndpoints(store: ClusterStore, nodes: readonly NodeInfo
     }
     const pods = (podsByNamespace.get(ns) ?? []).filter((p) => matchesMapSelector(selector, p.metadata.labels) && podIsEndpointCandidate(p));
     const slices = slicesForService(svc, pods, zoneOf, takenSliceNames);
-    for (const s of slices) store.put(s, store.sourceOf(refOfObject(svc)));
+    const refused = slices.find((s) => ((s as Obj).ports ?? []).length > MAX_ENDPOINT_SLICE_PORTS);
+    if (refused) {
+      // The API server refuses the slice, so the controller's sync fails and kube-proxy sees no endpoints.
+      const ports = (refused as Obj).ports.length;
+      const ref = refOfObject(svc);
+      diags.push({ code: Codes.endpointSliceRefused, level: 'warning', object: ref, source: store.sourceOf(ref), message: `Error updating Endpoint Slices for Service ${ns}/${svc.metadata.name}: failed to create EndpointSlice for Service ${ns}/${svc.metadata.name}: EndpointSlice.discovery.k8s.io ${quote(refused.metadata.name)} is invalid: ${formatFieldError(fieldErr.tooMany('ports', ports, MAX_ENDPOINT_SLICE_PORTS))}; the Service has no endpoints` });
+    }
+    for (const s of slices) if (!refused) store.put(s, store.sourceOf(refOfObject(svc)));
     store.put(endpointsForService(svc, pods), store.sourceOf(refOfObject(svc)));
   }
 }

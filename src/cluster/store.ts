@@ -2,6 +2,7 @@
 // Objects here are the computed state (defaults applied, IPs and status filled in); the loaded manifests stay untouched.
 import { storeKindOf } from '../api/kinds.js';
 import { objectKey, type KubeObject, type ObjectRef, type SourceRef } from '../api/types.js';
+import { pushAll } from '../util/arrays.js';
 
 type NamespaceIndex = Map<string, Map<string, KubeObject>>;
 
@@ -45,7 +46,7 @@ export class ClusterStore {
     if (!nsIndex) return [];
     if (namespace !== undefined) return sortedValues(nsIndex.get(namespace)) as T[];
     const out: KubeObject[] = [];
-    for (const ns of [...nsIndex.keys()].sort(compareStrings)) out.push(...sortedValues(nsIndex.get(ns)));
+    for (const ns of [...nsIndex.keys()].sort(compareStrings)) pushAll(out, sortedValues(nsIndex.get(ns)));
     return out as T[];
   }
 

@@ -6,6 +6,7 @@ import type { ServerBlock, HostsConfig, CacheConfig, RewriteRule } from './coref
 import type { KubernetesPlugin, Rcode } from './kubernetes.js';
 import { addressFromReverse, canonical, fqdn, isSubdomain, parseIPText } from './names.js';
 import { record, withTtl, type DnsRecord } from './records.js';
+import { minOf } from '../util/arrays.js';
 
 export interface ForwardDecision {
   /** The name and type the upstream is asked (after rewrites). */
@@ -206,7 +207,7 @@ function capTtls(reply: Omit<DnsAnswer, 'question' | 'why'>, c: CacheConfig, why
   const negative = reply.rcode === 'NXDOMAIN' || reply.answers.length === 0;
   const all = [...reply.answers, ...reply.authority, ...reply.additional];
   if (all.length === 0) return reply;
-  let min = Math.min(...all.map((r) => r.ttl));
+  let min = minOf(all.map((r) => r.ttl));
   if (negative) for (const r of reply.authority) if (r.rdata.type === 'SOA') min = Math.min(min, r.rdata.minimum);
   const [lo, hi] = negative ? [c.denialMinTtl, c.denialTtl] : [c.minTtl, c.ttl];
   const ttl = Math.min(hi, Math.max(lo, min));

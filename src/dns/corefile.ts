@@ -3,6 +3,7 @@
 import type { Diagnostic } from '../api/diagnostics.js';
 import type { SourceRef } from '../api/types.js';
 import { DnsCodes } from './codes.js';
+import { pushAll } from '../util/arrays.js';
 
 export interface Directive {
   name: string;
@@ -130,7 +131,7 @@ export function parseCorefile(text: string, where: SourceRef = { file: '<Corefil
     const keys: string[] = [];
     while (i < tokens.length && tokens[i].text !== '{') {
       if (tokens[i].text === '}') { diags.push(syntaxError(where, tokens[i].line, 'unexpected "}"')); i++; continue; }
-      keys.push(...tokens[i].text.split(',').filter(Boolean));
+      pushAll(keys, tokens[i].text.split(',').filter(Boolean));
       i++;
     }
     if (i >= tokens.length) {

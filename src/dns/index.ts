@@ -17,6 +17,7 @@ import { lookupEtcHosts, podEtcHosts } from './etc-hosts.js';
 import { DEFAULT_NODE_RESOLV_CONF, formatResolvConf, podResolvConf, type NodeResolvConf, type ResolvConf } from './resolvconf.js';
 import { searchCandidates, walkSearch, type ResolverFlavour } from './search.js';
 import { buildZoneIndex } from './zone-index.js';
+import { pushAll } from '../util/arrays.js';
 
 export { DnsCodes } from './codes.js';
 export type { DnsAnswer, ForwardDecision } from './chain.js';
@@ -85,7 +86,7 @@ export function compileDns(cluster: Cluster, opts: DnsOptions = {}): DnsModel {
     corefile = { text: kubeadmCorefile(clusterDomain), source: { file: '<kubeadm default Corefile>', line: 1 }, fromConfigMap: false };
   }
   const parsed = parseCorefile(corefile.text, corefile.source);
-  diagnostics.push(...parsed.diagnostics);
+  pushAll(diagnostics, parsed.diagnostics);
   const blocks = compileServerBlocks(parsed.blocks, corefile.source, diagnostics);
   if (!blocks.some((b) => b.port === 53)) diagnostics.push({ code: DnsCodes.noServerBlock, level: 'error', source: corefile.source, message: 'the Corefile has no server block on port 53, so kube-dns (port 53) gets no answers' });
 

@@ -4,6 +4,7 @@
 import { addressFromReverse, canonical, dashedIP, isReverse, isSubdomain, parseIPText, trimZone } from './names.js';
 import { dedup, record, type DnsRecord } from './records.js';
 import { isIPv4, serviceKey, type EndpointAddress, type ServiceInfo, type ZoneIndex } from './zone-index.js';
+import { pushAll } from '../util/arrays.js';
 
 export type PodsMode = 'disabled' | 'insecure' | 'verified';
 
@@ -176,7 +177,7 @@ export class KubernetesPlugin {
       if (isSubdomain(target, zone)) {
         try {
           const next = this.address(target, qtype, zone).records;
-          if (next.length > 0) records.push(cname, ...next);
+          if (next.length > 0) { records.push(cname); pushAll(records, next); }
         } catch (err) {
           if (!(err instanceof NameError)) throw err;
         }

@@ -10,6 +10,7 @@
 // - between tries Envoy backs off: base 25 ms, doubling, capped at 10x base (Envoy adds jitter; here the upper bound is
 //   used, so results are reproducible).
 import type { RetryPolicy } from './routing.js';
+import { minOf } from '../util/arrays.js';
 
 export interface AttemptOutcome {
   /** HTTP status of the upstream response (absent for connect failure / reset). */
@@ -97,7 +98,7 @@ export async function runWithRetriesAsync(policy: RetryPolicy, routeTimeoutMs: n
     const left = routeTimeoutMs === undefined ? undefined : Math.max(0, routeTimeoutMs - elapsed);
     // One millisecond past the limit, so a try that hangs is seen as having exceeded it.
     const limits = [policy.perTryTimeoutMs, left].filter((x): x is number => x !== undefined);
-    const o = await attempt(i, limits.length ? Math.min(...limits) + 1 : undefined);
+    const o = await attempt(i, limits.length ? minOf(limits) + 1 : undefined);
     outcomes.push(o);
     const step = afterTry(policy, routeTimeoutMs, i, elapsed, o, outcomes);
     if ('done' in step) return step.done;

@@ -8,6 +8,7 @@ import type { ClassIndex, Protocol } from './classes.js';
 import { PolicyCodes } from './codes.js';
 import { isValidPortName, PROTOCOLS, type PortSpec } from './ports.js';
 import { classesIn, classesInIpBlock, matchingNamespaces, selectorMatcher, type IpBlock } from './select.js';
+import { pushAll } from '../util/arrays.js';
 
 type Obj = Record<string, any>;
 export type Direction = 'Ingress' | 'Egress';
@@ -131,7 +132,7 @@ export function networkPolicyCidrs(np: Obj): Cidr[] {
   const out: Cidr[] = [];
   for (const rule of [...(np.spec?.ingress ?? []), ...(np.spec?.egress ?? [])]) {
     for (const peer of [...(rule?.from ?? []), ...(rule?.to ?? [])]) {
-      if (peer?.ipBlock) { const b = ipBlockOf(peer.ipBlock); out.push(b.cidr, ...b.except); }
+      if (peer?.ipBlock) { const b = ipBlockOf(peer.ipBlock); out.push(b.cidr); pushAll(out, b.except); }
     }
   }
   return out;

@@ -18,6 +18,7 @@ import {
 import type { Bitset } from './bitset.js';
 import type { PortSpec } from './ports.js';
 import { describeSelector, parseIP } from './select.js';
+import { pushAll } from '../util/arrays.js';
 
 /** The table every node's policy rules live in (one transaction replaces it whole). */
 export const POLICY_TABLE = 'inet podnet-policy';
@@ -76,7 +77,7 @@ class NodeRenderer {
         if (tiers.length === 0) continue;
         const names = tiers.map((t) => nftName(`${t.kind}-${dir.toLowerCase()}-${iface}`));
         names.forEach((n) => chains.push(`add chain ${T} ${n}`));
-        tiers.forEach((t, i) => rules.push(...renderTier(t, dir, names[i], names[i + 1])));
+        tiers.forEach((t, i) => pushAll(rules, renderTier(t, dir, names[i], names[i + 1])));
         if (this.byIP) for (const ip of ips) dispatch[dir].push(`${familyOf(ip)}|${ip} : jump ${names[0]}`);
         else dispatch[dir].push(`"${iface}" : jump ${names[0]}`);
       }
@@ -120,7 +121,10 @@ class NodeRenderer {
       if (s.elements.length > 0) out.push(`add element ${T} ${s.name} { ${s.elements.join(', ')} }`);
     }
     if (podLines.length > 0) out.push('', '# Pods on this node.');
-    podLines.forEach((block, i) => out.push(...(i > 0 && (block.length > 1 || podLines[i - 1].length > 1) ? [''] : []), ...block));
+    podLines.forEach((block, i) => {
+      if (i > 0 && (block.length > 1 || podLines[i - 1].length > 1)) out.push('');
+      pushAll(out, block);
+    });
     const elements = (name: string, list: string[]) => {
       for (const k of keys) {
         const mine = list.filter((e) => !this.byIP || e.startsWith(`${k.f}|`)).map((e) => (this.byIP ? e.slice(e.indexOf('|') + 1) : e));

@@ -10,6 +10,7 @@ import type { PolicyModel } from './model.js';
 import { PROTOCOLS, resolveNamedPort } from './ports.js';
 import { looksLikeIP, parseIP } from './select.js';
 import { PodReferenceError, podsOfWorkload, WORKLOAD_KINDS } from '../cluster/refs.js';
+import { pushAll } from '../util/arrays.js';
 
 type Obj = Record<string, any>;
 type ServiceObj = KubeObject & { spec: Obj };
@@ -150,7 +151,7 @@ export function check(model: PolicyModel, q: CheckQuery): CheckResult {
     // When denied, the policies of the denied pairs (those that isolate); when allowed, those that allowed.
     return { allowed, isolated: targets.some((v) => v[dir].isolated), policies: [...new Set(targets.filter((v) => v[dir].allowed === allowed).flatMap((v) => v[dir].policies))] };
   };
-  for (const v of targets) warnings.push(...v.warnings);
+  for (const v of targets) pushAll(warnings, v.warnings);
   const result: CheckResult = {
     allowed: targets.every((v) => v.allowed), egress: agg('egress'), ingress: agg('ingress'), warnings: [...new Set(warnings)], targets,
     enforced: model.enforced, wouldBeAllowed: targets.every((v) => v.wouldBeAllowed),

@@ -33,7 +33,8 @@ function hash(text: string, length: number): string {
   let h = memo.get(key);
   if (h === undefined) {
     if (memo.size >= MEMO_LIMIT) memo.clear();
-    h = base32(createHash('sha256').update(text).digest()).slice(0, length);
+    // The first `length` base32 characters come from the first ceil(length * 5 / 8) bytes.
+    h = base32(createHash('sha256').update(text).digest().subarray(0, Math.ceil((length * 5) / 8))).slice(0, length);
     memo.set(key, h);
   }
   return h;

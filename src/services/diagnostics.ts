@@ -33,16 +33,23 @@ export function serviceDiagnostics(cluster: Cluster): Diagnostic[] {
       }
     }
     const ports = model.ports.filter((sp) => sp.namespace === ns && sp.name === name && sp.family === model.ports.find((x) => x.namespace === ns && x.name === name)?.family);
+    // With a selector the controller keeps at least a placeholder slice: none at all means the API server refused it.
+    const why = !selector ? '' : cluster.slicesOfService(ns, name).length === 0 ? ' (its EndpointSlice was refused)' : ' (no ready pod matches its selector)';
+    const noEndpoints: string[] = [];
     for (const sp of ports) {
       const plans = model.nodes.map((n) => planServicePort(sp, n));
       if (!plans[0]?.hasEndpoints) {
-        add(ServiceCodes.noEndpoints, `Service ${sp.nameString} has no ready or serving endpoint${selector ? ' (no ready pod matches its selector)' : ''}: kube-proxy REJECTs connections to it ("connection refused")`);
+        noEndpoints.push(sp.nameString);
         continue;
       }
       const noLocal = plans.filter((p) => p.localEndpoints.length === 0).map((p) => p.nodeName);
       if (sp.externalPolicyLocal && noLocal.length) add(ServiceCodes.externalLocalNodesDrop, `Service ${sp.nameString} has externalTrafficPolicy Local: nodes ${noLocal.join(', ')} have no local endpoint, so external traffic entering there is DROPped${sp.healthCheckNodePort ? ` (their healthCheckNodePort ${sp.healthCheckNodePort} answers 503)` : ''}`);
       if (sp.internalPolicyLocal && noLocal.length) add(ServiceCodes.internalLocalNodesDrop, `Service ${sp.nameString} has internalTrafficPolicy Local: clients on nodes ${noLocal.join(', ')} have no local endpoint, so their ClusterIP traffic is DROPped`);
     }
+    const reject = `kube-proxy REJECTs connections to ${noEndpoints.length === 1 ? 'it' : 'them'} ("connection refused")`;
+    // One line per port, up to ten; a Service with more ports without endpoints gets one line for all of them.
+    if (noEndpoints.length <= 10) for (const n of noEndpoints) add(ServiceCodes.noEndpoints, `Service ${n} has no ready or serving endpoint${why}: ${reject}`);
+    else add(ServiceCodes.noEndpoints, `Service ${ns}/${name} has no ready or serving endpoint on ${noEndpoints.length} ports (${noEndpoints.slice(0, 10).map((n) => n.slice(ns.length + name.length + 2) || n).join(', ')} and ${noEndpoints.length - 10} more)${why}: ${reject}`);
   }
   return out;
 }

@@ -7,6 +7,7 @@ import { cidrContains, familyOf } from '../net/cidr.js';
 import { iptablesChains, probabilityText } from './chains.js';
 import type { ServiceEndpoint, ServicePortInfo, ServicesModel } from './model.js';
 import { planServicePort } from './plan.js';
+import { pushAll } from '../util/arrays.js';
 
 export const MASQUERADE_MARK = '0x4000';
 /** Above this many endpoint chains kube-proxy drops per-rule comments (largeClusterEndpointsThreshold). */
@@ -140,8 +141,11 @@ export function renderIptables(model: ServicesModel, node: NodeInfo, opts: Iptab
     '# Hooks it installs: nat PREROUTING/OUTPUT -j KUBE-SERVICES, nat POSTROUTING -j KUBE-POSTROUTING,',
     '# filter INPUT -j KUBE-NODEPORTS/KUBE-EXTERNAL-SERVICES/KUBE-FIREWALL, filter FORWARD -j KUBE-FORWARD/KUBE-SERVICES.',
   ];
-  out.push('*filter', ...emit(filter, ['KUBE-NODEPORTS', 'KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-FIREWALL', 'KUBE-FORWARD', 'KUBE-PROXY-FIREWALL']), 'COMMIT');
-  out.push('*nat', ...emit(nat, ['KUBE-NODEPORTS', 'KUBE-SERVICES']), 'COMMIT');
+  out.push('*filter');
+  pushAll(out, emit(filter, ['KUBE-NODEPORTS', 'KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-FIREWALL', 'KUBE-FORWARD', 'KUBE-PROXY-FIREWALL']));
+  out.push('COMMIT', '*nat');
+  pushAll(out, emit(nat, ['KUBE-NODEPORTS', 'KUBE-SERVICES']));
+  out.push('COMMIT');
   return out.join('\n') + '\n';
 }
 
@@ -164,7 +168,7 @@ function emit(t: Table, first: string[]): string[] {
   const rest = [...t.chains].filter((c) => !first.includes(c)).sort();
   const order = [...first.filter((c) => t.chains.has(c)), ...rest];
   const lines = order.map((c) => `:${c} - [0:0]`);
-  for (const c of order) lines.push(...(t.rules.get(c) ?? []));
+  for (const c of order) pushAll(lines, t.rules.get(c) ?? []);
   return lines;
 }
 

@@ -102,7 +102,7 @@ export function compileServices(cluster: Cluster): ServicesModel {
     if (spec.type === 'ExternalName') { unproxied.push({ namespace: ns, name, why: 'ExternalName', externalName: spec.externalName }); continue; }
     const clusterIPs: string[] = (spec.clusterIPs?.length ? spec.clusterIPs : spec.clusterIP ? [spec.clusterIP] : []).filter((ip: string) => ip !== 'None' && isValidIP(ip));
     if (clusterIPs.length === 0) { unproxied.push({ namespace: ns, name, why: 'headless' }); continue; }
-    const slices = cluster.slicesOfService(ns, name) as Obj[];
+    const slices = indexSlices(cluster.slicesOfService(ns, name) as Obj[]);
     for (const clusterIP of clusterIPs) {
       const family = familyOf(clusterIP);
       for (const p of (spec.ports ?? []) as Obj[]) ports.push(servicePortInfo(svc, p, clusterIP, family, slices));
@@ -138,7 +138,7 @@ function primaryFamily(cluster: Cluster): Family {
   return familyOf(cluster.config.serviceCIDRs[0].split('/')[0]);
 }
 
-function servicePortInfo(svc: Obj, p: Obj, clusterIP: string, family: Family, slices: Obj[]): ServicePortInfo {
+function servicePortInfo(svc: Obj, p: Obj, clusterIP: string, family: Family, slices: IndexedSlice[]): ServicePortInfo {
   const spec = svc.spec as Obj;
   const ns = svc.metadata.namespace ?? 'default';
   const portName = (p.name ?? '') as string;
@@ -174,11 +174,25 @@ function servicePortInfo(svc: Obj, p: Obj, clusterIP: string, family: Family, sl
 }
 
 /** Endpoints for one service port: slices of the VIP's family, the slice port with the same name and protocol. */
-function endpointsOf(slices: Obj[], portName: string, protocol: Protocol, family: Family): ServiceEndpoint[] {
+interface IndexedSlice { slice: Obj; portsByNameProtocol: Map<string, Obj> }
+
+/** Each slice with its ports by `name|protocol`: a Service may have 20,000 ports, each looked up once per port. */
+function indexSlices(slices: Obj[]): IndexedSlice[] {
+  return slices.map((slice) => {
+    const portsByNameProtocol = new Map<string, Obj>();
+    for (const x of (slice.ports ?? []) as Obj[]) {
+      const key = `${x?.name ?? ''}|${x?.protocol ?? 'TCP'}`;
+      if (!portsByNameProtocol.has(key)) portsByNameProtocol.set(key, x);
+    }
+    return { slice, portsByNameProtocol };
+  });
+}
+
+function endpointsOf(slices: IndexedSlice[], portName: string, protocol: Protocol, family: Family): ServiceEndpoint[] {
   const seen = new Map<string, ServiceEndpoint>();
-  for (const slice of slices) {
+  for (const { slice, portsByNameProtocol } of slices) {
     if (slice.addressType !== family) continue;
-    const sp = ((slice.ports ?? []) as Obj[]).find((x) => (x.name ?? '') === portName && (x.protocol ?? 'TCP') === protocol);
+    const sp = portsByNameProtocol.get(`${portName}|${protocol}`);
     if (!sp || typeof sp.port !== 'number' || sp.port <= 0) continue;
     for (const e of (slice.endpoints ?? []) as Obj[]) {
       const ip = e.addresses?.[0];

@@ -7,6 +7,7 @@ import { familyOf } from '../net/cidr.js';
 import { nftablesChains as N } from './chains.js';
 import type { ServiceEndpoint, ServicePortInfo, ServicesModel } from './model.js';
 import { planServicePort } from './plan.js';
+import { pushAll } from '../util/arrays.js';
 
 export interface NftablesOptions {
   only?: (sp: ServicePortInfo) => boolean;
@@ -143,8 +144,8 @@ export function renderNftables(model: ServicesModel, node: NodeInfo, opts: Nftab
       if (sp.nodePort) noEp.push(`add element ${T} no-endpoint-nodeports { ${p} . ${sp.nodePort} comment "${sp.nameString}" : ${verdict(plan.externalFilterTarget)} }`);
       for (const ip of [...sp.externalIPs, ...sp.loadBalancerIPs]) noEp.push(`add element ${T} no-endpoint-services { ${ip} . ${p} . ${sp.port} comment "${sp.nameString}" : ${verdict(plan.externalFilterTarget)} }`);
     }
-    block.push(...noEp.sort());
-    out.push(...block);
+    pushAll(block, noEp.sort());
+    pushAll(out, block);
   }
   return out.join('\n') + '\n';
 }

@@ -11,6 +11,7 @@ import { isClusterLocal, servicesModel } from '../services/index.js';
 import { fallbackDns, type IngressStep, type MeshStep, type PolicyStepResult, type TraceComponents } from './hooks.js';
 import { isLoopback, loopbackHops } from './loopback.js';
 import { servedPort } from './pod-ports.js';
+import { pushAll } from '../util/arrays.js';
 
 type Obj = Record<string, any>;
 type PodObj = Obj & { metadata: Obj; spec: Obj; status?: Obj };
@@ -348,7 +349,7 @@ function ingressLeg(cluster: Cluster, req: TraceRequest, leg: IngressStep, pod: 
     return leg.status < 400 ? result('delivered') : result('dropped', `${leg.entryPoint} answers HTTP ${leg.status}: ${leg.reason}`, 'ingress');
   }
   const second = trace(cluster, { ...req, from: pod, to: `${chosen.ip.includes(':') ? `[${chosen.ip}]` : chosen.ip}:${chosen.port}` });
-  hops.push(...second.hops);
+  pushAll(hops, second.hops);
   if (second.verdict === 'dropped') return result('dropped', second.dropReason, second.dropAt);
   hops.push({ ...clientReply, text: `the controller relays the response to the client; ${clientReply.text}` });
   return result('delivered');

@@ -9,7 +9,8 @@ import { arr, at, child, int, obj, objItems, objsOf, optStr, str, strList, type 
 const ADDRESS_TYPES = ['FQDN', 'IPv4', 'IPv6'];
 const MAX_ENDPOINTS = 1000;
 const MAX_ADDRESSES = 100;
-const MAX_PORTS = 100;
+// 20,000 since kubernetes#99795 (it was 100, which Services with more ports than that could not get slices under).
+export const MAX_ENDPOINT_SLICE_PORTS = 20_000;
 
 function dnsLabel(value: string, path: string, errs: Errs): void {
   for (const m of isDNS1123Label(value)) errs.push(fieldErr.invalid(path, value, m));
@@ -101,7 +102,7 @@ export function validateEndpointSliceFields(o: Rec, errs: Errs): void {
   }
 
   const ports = arr(o.ports, 'ports', errs) ?? [];
-  if (ports.length > MAX_PORTS) return void errs.push(fieldErr.tooMany('ports', ports.length, MAX_PORTS));
+  if (ports.length > MAX_ENDPOINT_SLICE_PORTS) return void errs.push(fieldErr.tooMany('ports', ports.length, MAX_ENDPOINT_SLICE_PORTS));
   const names = new Set<string>();
   for (const [port, i] of objsOf(ports, 'ports', errs)) {
     const p = at('ports', i);

@@ -3,6 +3,7 @@
 // Each check returns the upstream detail messages; an empty list means valid.
 // Lengths are counted in bytes, as Go's len() does.
 import ipaddr from 'ipaddr.js';
+import { pushAll } from '../../util/arrays.js';
 
 const byteLen = (s: string): number => Buffer.byteLength(s, 'utf8');
 
@@ -112,7 +113,7 @@ export function isQualifiedName(value: string): string[] {
     const prefix = parts[0];
     name = parts[1];
     if (prefix.length === 0) errs.push(`prefix part ${EMPTY_ERROR}`);
-    else errs.push(...isDNS1123Subdomain(prefix).map((m) => `prefix part ${m}`));
+    else pushAll(errs, isDNS1123Subdomain(prefix).map((m) => `prefix part ${m}`));
   } else {
     return [`a valid label key ${regexError(LABEL_KEY_MSG, LABEL_KEY_FMT, 'MyName', 'my.name', '123-abc')} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`];
   }

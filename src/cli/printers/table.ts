@@ -5,6 +5,7 @@ import { formatLabels } from './format.js';
 import type { ResourceType } from './resources.js';
 import { GET_TABWRITER, tabwrite } from './tabwriter.js';
 import { tableFor } from './tables.js';
+import { pushAll } from '../../util/arrays.js';
 
 export interface TableOptions {
   wide?: boolean;
@@ -31,7 +32,7 @@ export function tableData(kind: string, objects: readonly KubeObject[], opts: { 
   const rows = objects.map((obj) => {
     const o = obj as Record<string, any>;
     const cells = def.cells(o, ctx);
-    if (ctx.wide && def.wideColumns.length > 0) cells.push(...(def.wideCells?.(o, ctx) ?? def.wideColumns.map(() => '')));
+    if (ctx.wide && def.wideColumns.length > 0) pushAll(cells, def.wideCells?.(o, ctx) ?? def.wideColumns.map(() => ''));
     return cells;
   });
   if (ctx.wide && def.wideOrder) {

@@ -12,6 +12,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { ejectedHosts, newOutlierState, withHosts, recordResponse, requestLabels, runWithRetriesAsync, tick, workloadOf, type AttemptOutcome, type MeshEndpoint, type MeshEvaluation, type MeshModel, type OutlierEvent, type OutlierState, type RetryResult } from '../../mesh/index.js';
 import type { TraceResult } from '../../trace/trace.js';
 import type { MeshTelemetry } from './mesh-telemetry.js';
+import { pushAll } from '../../util/arrays.js';
 
 export interface MeshHttpRequest {
   mesh: MeshModel;
@@ -220,7 +221,7 @@ export class MeshRuntime {
         return done({ connectFailure: true, durationMs: io.now() - t0 }, 'connect failure (dropped by the network)');
       }
       if (!ev.allowed) {
-        lines.push(...serverSideLines(ev));
+        pushAll(lines, serverSideLines(ev));
         if (ev.status !== undefined && ev.status !== 503) {
           // The server's proxy answers (403 RBAC, 401 JWT, Linkerd's 403).
           const body = ev.status === 403 ? ENVOY_BODIES.RBAC : ev.status === 401 ? 'Jwt verification fails' : '';
@@ -231,7 +232,7 @@ export class MeshRuntime {
         last.error = 'reset';
         return done({ reset: true, durationMs: io.now() - t0 }, `connection reset: ${ev.reason}`);
       }
-      lines.push(...serverSideLines(ev));
+      pushAll(lines, serverSideLines(ev));
       const headers = this.upstreamHeaders(req, ev, i, traceId, clientProxy ? clientSpanId : undefined, requestId);
       const path = ev.route?.rewrittenPath ?? req.path;
       const limit = Math.max(1, Math.min(budgetMs ?? Infinity, req.timeoutMs - (t0 - started)));
