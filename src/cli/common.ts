@@ -1,7 +1,7 @@
 // What every command shares: the -f/--config options, loading through the engine, and printing diagnostics.
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { Cluster } from '../cluster/cluster.js';
+import { Cluster, ConfigRefusedError, requireUsableConfig } from '../cluster/cluster.js';
 import { formatDiagnostic, type Diagnostic } from '../api/diagnostics.js';
 import { compileLabelSelector, parseSelectorString } from '../api/labels.js';
 
@@ -61,6 +61,13 @@ export function loadCluster(opts: ManifestOptions, io: IO, { quietWarnings = fal
   requireManifests(opts, io);
   const cluster = Cluster.load({ paths: opts.filename, configPath: opts.config, lenient: opts.lenient });
   printDiagnostics(cluster.diagnostics.filter((d) => d.level === 'error' || !quietWarnings), io.err);
+  try {
+    requireUsableConfig(cluster);
+  } catch (e) {
+    if (!(e instanceof ConfigRefusedError)) throw e;
+    io.err.write(`error: ${e.summary}\n`);
+    throw new CliExit(1);
+  }
   return cluster;
 }
 

@@ -3,13 +3,14 @@
 // The semantics live in src/dns; this file only prints.
 import { watch, type FSWatcher } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { Cluster } from '../cluster/cluster.js';
+import { Cluster, requireUsableConfig } from '../cluster/cluster.js';
 import { PodReferenceError, resolvePodReference } from '../cluster/refs.js';
 import { compileDns, formatResolvConf, PodNotFoundError, type DnsLookup, type DnsModel, type DnsRecord } from '../dns/index.js';
 import { isValidName, reverseName } from '../dns/index.js';
 import { isIP } from 'node:net';
 import { DnsServer } from '../serve/dns-server.js';
 import { CliExit, loadCluster, printDiagnostics, withManifestOptions, type IO, type ManifestOptions } from './common.js';
+import { maxOf } from '../util/arrays.js';
 
 const TYPES = ['A', 'AAAA', 'SRV', 'PTR', 'CNAME', 'TXT', 'NS', 'SOA', 'ANY', 'MX'];
 
@@ -124,7 +125,7 @@ function humanText(r: DnsLookup, model: DnsModel): string {
   }
   lines.push('', 'Queries sent, in order:');
   if (r.steps.length === 0) lines.push('  (none)');
-  const width = Math.max(0, ...r.steps.map((s) => s.name.length));
+  const width = Math.max(0, maxOf(r.steps.map((s) => s.name.length)));
   for (const [i, s] of r.steps.entries()) {
     const outcome = s.rcode === 'NOERROR' ? (s.answers > 0 ? `NOERROR, ${s.answers} record${s.answers === 1 ? '' : 's'}` : 'NOERROR, no records (NODATA)') : s.rcode === 'FORWARDED' ? 'forwarded upstream' : s.rcode;
     lines.push(`  ${String(i + 1).padStart(2)}. ${s.name.padEnd(width)}  ${outcome}`);
@@ -171,6 +172,7 @@ async function serve(opts: ServeOptions, io: IO): Promise<void> {
       try {
         const cluster = Cluster.load({ paths: opts.filename, configPath: opts.config, lenient: opts.lenient });
         printDiagnostics(cluster.diagnostics.filter((d) => d.level === 'error'), io.err);
+        requireUsableConfig(cluster);
         server.setModel(build(cluster));
         io.out.write(`reloaded: the cluster changed (${new Date().toISOString()})\n`);
       } catch (e) {

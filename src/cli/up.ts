@@ -14,7 +14,7 @@ import { removeLabToken, writeLabToken } from '../serve/lab/token-file.js';
 import { findings } from '../serve/lab/ui-data.js';
 import { CliExit, LENIENT_HELP, requireManifests, type IO } from './common.js';
 import { invokedAs } from './invocation.js';
-import { BUILTIN_SOURCE } from '../cluster/cluster.js';
+import { BUILTIN_SOURCE, ConfigRefusedError } from '../cluster/cluster.js';
 import { KubeApiServer } from '../kube/apiserver/server.js';
 import { labKubeconfigPath } from './kubeconfig.js';
 import { writePrivateFile } from '../kube/apiserver/kubeconfig.js';
@@ -60,6 +60,7 @@ export async function startLab(opts: UpOptions, io: IO, { quiet = false, nodePor
     lab = await Lab.start({ paths: opts.filename, configPath: opts.config, lenient: opts.lenient, dnsPort: ports.dns, httpPort: ports.http, httpsPort: ports.https, graceMs: Number.isFinite(grace) && grace >= 0 ? grace * 1000 : 5000, nodePortsAtNodePort, adjustConfig, progress: quiet ? undefined : progress(io), log: (l) => io.err.write(l + '\n') });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') { io.err.write(`error: ${(e as Error).message}: another program has that port; choose others with --dns-port / --http-port / --https-port\n`); throw new CliExit(1); }
+    if (e instanceof ConfigRefusedError) { io.err.write(`${e.lines.join('\n')}\nerror: ${e.summary}\n`); throw new CliExit(1); }
     throw e;
   }
   const api = new LabApi(lab, webRoot, { auth: opts.auth !== false });

@@ -46,10 +46,12 @@ test('ClusterConfig among the manifests sets the cluster; bad settings are repor
   const bad = Cluster.load({ text: 'apiVersion: podnet.dev/v1alpha1\nkind: ClusterConfig\nmetadata: {name: c}\nspec:\n  cni: kube-router\n  serviceCIDR: 10.300.0.0/16\n  nodePortRange: 32000-31000\n', textName: 'cluster.yaml' });
   assert.deepEqual(lines(bad), [
     'cluster.yaml:1: The ClusterConfig is invalid: spec.serviceCIDRs[0]: Invalid value: "10.300.0.0/16": must be a valid CIDR',
-    'cluster.yaml:1: The ClusterConfig is invalid: spec.nodePortRange: Invalid value: "32000-31000": must be "first-last" with 1 <= first <= last <= 65535',
+    'cluster.yaml:1: The ClusterConfig is invalid: spec.nodePortRange: Invalid value: "32000-31000": end port cannot be less than start port: 32000-31000',
     'cluster.yaml:1: The ClusterConfig is invalid: spec.cni: Unsupported value: "kube-router": supported values: "flannel", "calico", "cilium", "weave"',
   ]);
-  assert.equal(bad.config.cni, 'calico'); // defaults stand in for an invalid config
+  assert.equal(bad.config.cni, 'calico'); // defaults stand in for an invalid config, so every error is reported
+  assert.equal(bad.configRefused, true);
+  assert.equal(good.configRefused, false);
 });
 
 test('nodeCount makes N nodes with their own /24 and internal IP', () => {
@@ -60,7 +62,9 @@ test('nodeCount makes N nodes with their own /24 and internal IP', () => {
   assert.deepEqual([node('node-255').internalIPs, node('node-255').podCIDRs], [['10.0.255.10'], ['10.244.255.0/24']]);
   assert.deepEqual([node('node-256').internalIPs, node('node-256').podCIDRs], [['10.1.0.10'], []]);
   assert.equal(new Set(c.nodes.flatMap((n) => n.podCIDRs)).size, 255); // 10.244.0.0/16 holds 256 /24s; index 0 is skipped
-  assert.ok(c.diagnostics.some((d) => d.level === 'error' && d.message.includes('no pod CIDR left in 10.244.0.0/16')));
+  const exhausted = c.diagnostics.filter((d) => d.level === 'error').map(formatDiagnostic);
+  assert.equal(exhausted.length, 45);
+  assert.equal(exhausted[0], '<text>:1: Node node-256: CIDR allocation failed; there are no remaining CIDRs left to allocate in the accepted range (node 256 of 300; 10.244.0.0/16 holds 255 node ranges of /24 after the first)');
 });
 
 test('Node objects (a dump) define the nodes, keeping their pod CIDRs, addresses and zones', () => {

@@ -3,7 +3,7 @@
 //   allocation, EndpointSlices) -> a store every component reads.
 import { applyDefaults, deterministicUid } from '../api/defaults.js';
 import { sanitizeStatus } from '../api/status.js';
-import { Codes, hasErrors, sortDiagnostics, type Diagnostic } from '../api/diagnostics.js';
+import { Codes, formatDiagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../api/diagnostics.js';
 import { invalidObjectMessage, quote, shorten } from '../api/field-errors.js';
 import { kindInfoOf } from '../api/kinds.js';
 import { loadPaths, parseManifestText, type LoadedObject } from '../api/load.js';
@@ -18,6 +18,7 @@ import { scheduleAndAddressPods } from './scheduler.js';
 import { allocateServices } from './services.js';
 import { ClusterStore, refOfObject } from './store.js';
 import { expandWorkloads, updateWorkloadStatus } from './workloads.js';
+import { pushAll } from '../util/arrays.js';
 
 type Obj = Record<string, any>;
 
@@ -44,6 +45,11 @@ export class Cluster {
     readonly diagnostics: readonly Diagnostic[],
     /** Objects of kinds podnet does not model: kept, reported, never silently dropped. */
     readonly unmodelled: readonly LoadedObject[],
+    /**
+     * A ClusterConfig was given (--config or among the manifests) and is invalid: the cluster was built on the defaults
+     * only so that every other error can be reported too. Commands refuse it (`validate` reports it).
+     */
+    readonly configRefused: boolean,
   ) {}
 
   /**
@@ -58,31 +64,33 @@ export class Cluster {
     const diags: Diagnostic[] = [];
     if (opts.paths?.length) {
       const r = loadPaths(opts.paths, opts.readStdin);
-      objects.push(...r.objects);
-      diags.push(...r.diagnostics);
+      pushAll(objects, r.objects);
+      pushAll(diags, r.diagnostics);
     }
     if (opts.text !== undefined) {
       const r = parseManifestText(opts.text, opts.textName ?? '<text>');
-      objects.push(...r.objects);
-      diags.push(...r.diagnostics);
+      pushAll(objects, r.objects);
+      pushAll(diags, r.diagnostics);
     }
     let config = opts.config;
+    let configRefused = false;
     if (!config && opts.configPath) {
       const r = loadPaths([opts.configPath]);
-      diags.push(...r.diagnostics);
+      pushAll(diags, r.diagnostics);
       const cfgObj = r.objects.find((o) => o.object.kind === 'ClusterConfig');
       if (!cfgObj) diags.push({ code: Codes.configInvalid, level: 'error', source: { file: opts.configPath, line: 1 }, message: `${opts.configPath} holds no ClusterConfig (apiVersion: podnet.dev/v1alpha1, kind: ClusterConfig)` });
       else config = configFrom(cfgObj, diags);
+      configRefused = config === undefined;
     }
     // The objects were parsed just now and nobody else holds them, so defaults may be applied in place.
-    return Cluster.build(objects, diags, config, { owned: true, lenient: opts.lenient });
+    return Cluster.build(objects, diags, config, { owned: true, lenient: opts.lenient, configRefused });
   }
 
   /**
    * Builds the cluster from already-parsed objects (what `load` does after reading). The objects are not changed
    * unless `owned` says the caller hands them over.
    */
-  static build(objects: readonly LoadedObject[], initialDiags: readonly Diagnostic[] = [], givenConfig?: ClusterConfig, { owned = false, lenient = false } = {}): Cluster {
+  static build(objects: readonly LoadedObject[], initialDiags: readonly Diagnostic[] = [], givenConfig?: ClusterConfig, { owned = false, lenient = false, configRefused = false } = {}): Cluster {
     const diags: Diagnostic[] = [...initialDiags];
     const store = new ClusterStore();
     const unmodelled: LoadedObject[] = [];
@@ -92,6 +100,7 @@ export class Cluster {
     if (!config && configObjects.length > 0) {
       for (const extra of configObjects.slice(1)) diags.push({ code: Codes.configInvalid, level: 'error', source: extra.source, message: `a second ClusterConfig is not allowed (the first is at ${configObjects[0].source.file}:${configObjects[0].source.line})` });
       config = configFrom(configObjects[0], diags);
+      configRefused ||= config === undefined;
     }
     config ??= structuredClone(DEFAULT_CONFIG);
 
@@ -124,7 +133,7 @@ export class Cluster {
     allocateServices(store, config, diags);
     reconcileEndpoints(store, nodes, diags);
     updateWorkloadStatus(store);
-    return new Cluster(store, config, nodes, sortDiagnostics(diags), unmodelled);
+    return new Cluster(store, config, nodes, sortDiagnostics(diags), unmodelled, configRefused);
   }
 
   get hasErrors(): boolean { return hasErrors(this.diagnostics); }
@@ -149,6 +158,22 @@ export class Cluster {
   }
 }
 
+/**
+ * A cluster whose ClusterConfig is invalid is not one to answer from: the config's errors, then the summary line.
+ * Thrown by `requireUsableConfig`; the CLI prints `error: <summary>` after the diagnostics it already printed.
+ */
+export class ConfigRefusedError extends Error {
+  constructor(readonly lines: readonly string[], readonly summary: string) { super([...lines, summary].join('\n')); }
+}
+
+/** Throws ConfigRefusedError when the cluster's ClusterConfig was refused (see Cluster.configRefused). */
+export function requireUsableConfig(cluster: Cluster): void {
+  if (!cluster.configRefused) return;
+  const errors = cluster.diagnostics.filter((d) => d.level === 'error' && d.code === Codes.configInvalid);
+  const where = errors.find((d) => d.source)?.source;
+  throw new ConfigRefusedError(errors.map(formatDiagnostic), `the ClusterConfig${where ? ` at ${where.file}:${where.line}` : ''} is invalid (${errors.length} error${errors.length === 1 ? '' : 's'}): no cluster is built from it`);
+}
+
 /** A string argument is manifest text (rather than a path) when it is empty or reads like YAML/JSON. */
 function looksLikeManifestText(s: string): boolean {
   return s.trim() === '' || s.includes('\n') || /^\s*[{[]/.test(s) || s.includes(': ');
@@ -156,7 +181,7 @@ function looksLikeManifestText(s: string): boolean {
 
 function configFrom(o: LoadedObject, diags: Diagnostic[]): ClusterConfig | undefined {
   try {
-    return parseClusterConfig((o.object as Obj).spec, o.source.file);
+    return { ...parseClusterConfig((o.object as Obj).spec, o.source.file), origin: o.source };
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     for (const line of e.message.split('\n')) diags.push({ code: Codes.configInvalid, level: 'error', source: o.source, object: { kind: 'ClusterConfig', namespace: '', name: String(o.object.metadata?.name ?? '') }, message: line });

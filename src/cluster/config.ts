@@ -1,6 +1,9 @@
 // The emulated cluster's settings: a `ClusterConfig` object (podnet.dev/v1alpha1) among the manifests or given with
 // --config. Defaults are kubeadm's, so what users see matches a freshly built cluster.
-import { bigIntToIP, parseCidr, isValidIP, type Cidr, type Family } from '../net/cidr.js';
+import { formatFieldValue, quote, shorten } from '../api/field-errors.js';
+import type { SourceRef } from '../api/types.js';
+import { bigIntToIP, cidrContains, familyOf, ipToBigInt, parseCidr, isValidIP, type Cidr, type Family } from '../net/cidr.js';
+import { parsePortRange, validateClusterNetworking } from './config-network.js';
 
 export type CniName = 'flannel' | 'calico' | 'cilium' | 'weave';
 export type KubeProxyMode = 'iptables' | 'ipvs' | 'nftables';
@@ -59,6 +62,8 @@ export interface ClusterConfig {
   nodes: NodeConfig[];
   /** Where the config came from, for messages. */
   source?: string;
+  /** The ClusterConfig object's file and line, when it came from one. */
+  origin?: SourceRef;
 }
 
 export const DEFAULT_CONFIG: ClusterConfig = {
@@ -93,13 +98,13 @@ export function parseClusterConfig(spec: Record<string, unknown> | undefined, so
   const str = (key: string): string | undefined => {
     const v = s[key];
     if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'string') { errors.push(`spec.${key}: Invalid value: ${JSON.stringify(v)}: must be a string`); return undefined; }
+    if (typeof v !== 'string') { errors.push(`spec.${key}: Invalid value: ${formatFieldValue(v)}: must be a string`); return undefined; }
     return v;
   };
   const list = (key: string): string[] | undefined => {
     const v = s[key];
     if (v === undefined || v === null) return undefined;
-    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) { errors.push(`spec.${key}: Invalid value: ${JSON.stringify(v)}: must be a list of strings`); return undefined; }
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) { errors.push(`spec.${key}: Invalid value: ${formatFieldValue(v)}: must be a list of strings`); return undefined; }
     return v as string[];
   };
 
@@ -114,47 +119,50 @@ export function parseClusterConfig(spec: Record<string, unknown> | undefined, so
   if (serviceCIDRs) cfg.serviceCIDRs = serviceCIDRs;
   if (families) {
     const valid = families.every((f) => f === 'IPv4' || f === 'IPv6') && families.length >= 1 && families.length <= 2 && new Set(families).size === families.length;
-    if (!valid) errors.push(`spec.ipFamilies: Invalid value: ${JSON.stringify(families)}: must be [IPv4], [IPv6], [IPv4, IPv6] or [IPv6, IPv4]`);
+    if (!valid) errors.push(`spec.ipFamilies: Invalid value: ${formatFieldValue(families)}: must be [IPv4], [IPv6], [IPv4, IPv6] or [IPv6, IPv4]`);
     else {
       if (!podCIDRs) cfg.podCIDRs = (families as Family[]).map((f) => (f === 'IPv4' ? DEFAULT_CONFIG.podCIDRs[0] : DEFAULT_V6.podCIDR));
       if (!serviceCIDRs) cfg.serviceCIDRs = (families as Family[]).map((f) => (f === 'IPv4' ? DEFAULT_CONFIG.serviceCIDRs[0] : DEFAULT_V6.serviceCIDR));
     }
   }
-  const parsedPod = checkCidrs('podCIDRs', cfg.podCIDRs, errors);
-  checkCidrs('serviceCIDRs', cfg.serviceCIDRs, errors);
+  const podAt = checkCidrs('podCIDRs', cfg.podCIDRs, errors);
+  const serviceAt = checkCidrs('serviceCIDRs', cfg.serviceCIDRs, errors);
+  const parsedPod = podAt.filter((c): c is Cidr => c !== undefined);
   const mask = s.nodeCIDRMaskSize;
-  cfg.nodeCIDRMaskSizes = parsedPod.map((c) => (c.family === 'IPv4' ? 24 : DEFAULT_V6.mask));
+  cfg.nodeCIDRMaskSizes = podAt.map((c) => (c?.family === 'IPv6' ? DEFAULT_V6.mask : 24));
   if (mask !== undefined) {
-    if (typeof mask !== 'number' || !Number.isInteger(mask) || (parsedPod[0] && (mask < parsedPod[0].prefix || mask > (parsedPod[0].family === 'IPv4' ? 30 : 126)))) {
-      errors.push(`spec.nodeCIDRMaskSize: Invalid value: ${JSON.stringify(mask)}: must be an integer between the pod CIDR's prefix and 30`);
-    } else cfg.nodeCIDRMaskSizes[0] = mask;
+    const max = parsedPod[0]?.family === 'IPv6' ? 126 : 30;
+    if (typeof mask !== 'number' || !Number.isInteger(mask)) errors.push(`spec.nodeCIDRMaskSize: Invalid value: ${formatFieldValue(mask)}: must be an integer`);
+    // Past /30 a node's range has no room for the gateway (.1) and a pod (host-local IPAM); kubeadm checks the rest.
+    else if (mask > max || mask < 1) errors.push(`spec.nodeCIDRMaskSize: Invalid value: ${mask}: must be between 1 and ${max}, inclusive`);
+    else cfg.nodeCIDRMaskSizes[0] = mask;
   }
 
   const range = str('nodePortRange');
   if (range !== undefined) {
-    const m = range.match(/^(\d+)-(\d+)$/);
-    if (!m || Number(m[1]) > Number(m[2]) || Number(m[2]) > 65535 || Number(m[1]) < 1) errors.push(`spec.nodePortRange: Invalid value: "${range}": must be "first-last" with 1 <= first <= last <= 65535`);
-    else cfg.nodePortRange = { base: Number(m[1]), size: Number(m[2]) - Number(m[1]) + 1 };
+    const parsed = parsePortRange(range);
+    if (typeof parsed === 'string') errors.push(`spec.nodePortRange: Invalid value: ${quote(range)}: ${parsed}`);
+    else cfg.nodePortRange = parsed;
   }
   const cni = str('cni');
   if (cni !== undefined) {
-    if (!(CNI_NAMES as readonly string[]).includes(cni)) errors.push(`spec.cni: Unsupported value: "${cni}": supported values: ${CNI_NAMES.map((c) => `"${c}"`).join(', ')}`);
+    if (!(CNI_NAMES as readonly string[]).includes(cni)) errors.push(`spec.cni: Unsupported value: ${quote(cni)}: supported values: ${CNI_NAMES.map((c) => `"${c}"`).join(', ')}`);
     else cfg.cni = cni as CniName;
   }
   const mode = str('kubeProxyMode');
   if (mode !== undefined) {
-    if (!(KUBE_PROXY_MODES as readonly string[]).includes(mode)) errors.push(`spec.kubeProxyMode: Unsupported value: "${mode}": supported values: ${KUBE_PROXY_MODES.map((c) => `"${c}"`).join(', ')}`);
+    if (!(KUBE_PROXY_MODES as readonly string[]).includes(mode)) errors.push(`spec.kubeProxyMode: Unsupported value: ${quote(mode)}: supported values: ${KUBE_PROXY_MODES.map((c) => `"${c}"`).join(', ')}`);
     else cfg.kubeProxyMode = mode as KubeProxyMode;
   }
   const cniOptions = s.cniOptions;
   if (cniOptions !== undefined && cniOptions !== null) {
-    if (typeof cniOptions !== 'object' || Array.isArray(cniOptions)) errors.push(`spec.cniOptions: Invalid value: ${JSON.stringify(cniOptions)}: must be an object`);
+    if (typeof cniOptions !== 'object' || Array.isArray(cniOptions)) errors.push(`spec.cniOptions: Invalid value: ${formatFieldValue(cniOptions)}: must be an object`);
     else {
       for (const [key, value] of Object.entries(cniOptions as Record<string, unknown>)) {
         const allowed = CNI_OPTION_VALUES[key as keyof CniDataPathOptions];
-        if (allowed === undefined) errors.push(`spec.cniOptions.${key}: Unsupported value: the supported options are ${Object.keys(CNI_OPTION_VALUES).join(', ')}`);
+        if (allowed === undefined) errors.push(`spec.cniOptions.${shorten(key)}: Unsupported value: the supported options are ${Object.keys(CNI_OPTION_VALUES).join(', ')}`);
         else if (allowed === 'mtu' ? !(typeof value === 'number' && Number.isInteger(value) && value >= 576 && value <= 65535) : !allowed.includes(value as string | boolean)) {
-          errors.push(`spec.cniOptions.${key}: Invalid value: ${JSON.stringify(value)}: ${allowed === 'mtu' ? 'must be an integer between 576 and 65535' : `must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`}`);
+          errors.push(`spec.cniOptions.${shorten(key)}: Invalid value: ${formatFieldValue(value)}: ${allowed === 'mtu' ? 'must be an integer between 576 and 65535' : `must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`}`);
         } else (cfg.cniOptions as Record<string, unknown>)[key] = value;
       }
     }
@@ -162,7 +170,7 @@ export function parseClusterConfig(spec: Record<string, unknown> | undefined, so
   const pool = list('loadBalancerIPPool');
   if (pool) {
     for (const [i, entry] of pool.entries()) {
-      try { parsePoolEntry(entry); } catch { errors.push(`spec.loadBalancerIPPool[${i}]: Invalid value: "${entry}": must be a CIDR or a first-last address range`); }
+      try { parsePoolEntry(entry); } catch { errors.push(`spec.loadBalancerIPPool[${i}]: Invalid value: ${quote(entry)}: must be a CIDR or a first-last address range`); }
     }
     cfg.loadBalancerIPPool = pool;
   }
@@ -173,36 +181,63 @@ export function parseClusterConfig(spec: Record<string, unknown> | undefined, so
     if (!Array.isArray(nodes)) errors.push('spec.nodes: Invalid value: must be a list');
     else cfg.nodes = nodes.map((n, i) => parseNode(n, i, errors));
   } else if (nodeCount !== undefined) {
-    if (typeof nodeCount !== 'number' || !Number.isInteger(nodeCount) || nodeCount < 1 || nodeCount > 5000) errors.push(`spec.nodeCount: Invalid value: ${JSON.stringify(nodeCount)}: must be between 1 and 5000, inclusive`);
+    if (typeof nodeCount !== 'number' || !Number.isInteger(nodeCount) || nodeCount < 1 || nodeCount > 5000) errors.push(`spec.nodeCount: Invalid value: ${formatFieldValue(nodeCount)}: must be between 1 and 5000, inclusive`);
     else cfg.nodes = Array.from({ length: nodeCount }, (_, i) => defaultNode(i));
   }
   if (!nodes && parsedPod.length > 0 && (podCIDRs || families || mask !== undefined)) {
     // Pod CIDR changed: the default nodes' ranges are carved again from the new one.
     for (const n of cfg.nodes) n.podCIDRs = [];
   }
+  if (!nodes) placeDefaultNodes(cfg, [...podAt, ...serviceAt]);
+  if (!pool) placeDefaultPool(cfg, [...podAt, ...serviceAt]);
   const names = new Set<string>();
   for (const [i, n] of cfg.nodes.entries()) {
-    if (names.has(n.name)) errors.push(`spec.nodes[${i}].name: Duplicate value: "${n.name}"`);
+    if (names.has(n.name)) errors.push(`spec.nodes[${i}].name: Duplicate value: ${quote(n.name)}`);
     names.add(n.name);
   }
+  validateClusterNetworking(cfg, podAt, serviceAt, errors);
   if (errors.length > 0) throw new ConfigError(errors.map((e) => `The ClusterConfig is invalid: ${e}`).join('\n'));
   return cfg;
 }
 
-function checkCidrs(key: string, cidrs: string[], errors: string[]): Cidr[] {
-  const out: Cidr[] = [];
+/** Each CIDR parsed, at its index (undefined where it does not parse). */
+function checkCidrs(key: string, cidrs: string[], errors: string[]): (Cidr | undefined)[] {
+  const out: (Cidr | undefined)[] = [];
   for (const [i, c] of cidrs.entries()) {
-    try { out.push(parseCidr(c)); } catch { errors.push(`spec.${key}[${i}]: Invalid value: "${c}": must be a valid CIDR`); }
+    try { out.push(parseCidr(c)); } catch { out.push(undefined); errors.push(`spec.${key}[${i}]: Invalid value: ${quote(c)}: must be a valid CIDR`); }
   }
-  if (out.length === 2 && out[0].family === out[1].family) errors.push(`spec.${key}: Invalid value: ${JSON.stringify(cidrs)}: may specify no more than one CIDR for each IP family`);
-  if (cidrs.length === 0 || cidrs.length > 2) errors.push(`spec.${key}: Invalid value: ${JSON.stringify(cidrs)}: must hold one or two CIDRs`);
+  if (out.length === 2 && out[0] && out[1] && out[0].family === out[1].family) errors.push(`spec.${key}: Invalid value: ${formatFieldValue(cidrs)}: may specify no more than one CIDR for each IP family`);
+  if (cidrs.length === 0 || cidrs.length > 2) errors.push(`spec.${key}: Invalid value: ${formatFieldValue(cidrs)}: must hold one or two CIDRs`);
   return out;
+}
+
+/** Default node addresses: 10.0.1.10, 10.0.2.10, ... (or from 172.16 / 192.168 when the cluster's CIDRs hold those). */
+const NODE_ADDRESS_BASES = [[10, 0], [172, 16], [192, 168]];
+
+function defaultNodeIP(i: number, base = 0): string {
+  const [a, b] = NODE_ADDRESS_BASES[base];
+  return `${a}.${b + Math.floor((i + 1) / 256)}.${(i + 1) % 256}.10`;
+}
+
+/** Moves default nodes out of the pod and service CIDRs, so that only addresses a user wrote can collide. */
+function placeDefaultNodes(cfg: ClusterConfig, ranges: (Cidr | undefined)[]): void {
+  const clear = (base: number) => cfg.nodes.every((_, i) => !ranges.some((c) => c && cidrContains(c, defaultNodeIP(i, base))));
+  const base = NODE_ADDRESS_BASES.findIndex((_, b) => clear(b));
+  if (base > 0) cfg.nodes.forEach((n, i) => { n.internalIP = defaultNodeIP(i, base); });
+}
+
+/** The default LoadBalancer pool (kind's), or another when the cluster's CIDRs hold it. */
+const DEFAULT_POOLS = ['172.18.255.200-172.18.255.250', '192.168.255.200-192.168.255.250', '10.255.255.200-10.255.255.250'];
+
+function placeDefaultPool(cfg: ClusterConfig, ranges: (Cidr | undefined)[]): void {
+  const clear = DEFAULT_POOLS.find((p) => { const { first, last } = parsePoolEntry(p); return !ranges.some((c) => c && (cidrContains(c, first) || cidrContains(c, last))); });
+  if (clear) cfg.loadBalancerIPPool = [clear];
 }
 
 function defaultNode(i: number): NodeConfig {
   return {
     name: `node-${i + 1}`,
-    internalIP: `10.${Math.floor((i + 1) / 256)}.${(i + 1) % 256}.10`,
+    internalIP: defaultNodeIP(i),
     podCIDRs: [],
     zone: `zone-${String.fromCharCode(97 + (i % 3))}`,
     region: 'region-1',
@@ -219,12 +254,12 @@ function parseNode(raw: unknown, i: number, errors: string[]): NodeConfig {
   else if (n.name !== undefined) errors.push(`spec.nodes[${i}].name: Invalid value: must be a string`);
   const ip = n.internalIP ?? n.ip;
   if (typeof ip === 'string') {
-    if (!isValidIP(ip)) errors.push(`spec.nodes[${i}].internalIP: Invalid value: "${ip}": must be a valid IP address`);
+    if (!isValidIP(ip)) errors.push(`spec.nodes[${i}].internalIP: Invalid value: ${quote(ip)}: must be a valid IP address`);
     node.internalIP = ip;
   }
   const podCIDRs = Array.isArray(n.podCIDRs) ? n.podCIDRs : typeof n.podCIDR === 'string' ? [n.podCIDR] : [];
   for (const [j, c] of podCIDRs.entries()) {
-    try { parseCidr(String(c)); node.podCIDRs.push(String(c)); } catch { errors.push(`spec.nodes[${i}].podCIDRs[${j}]: Invalid value: "${c}": must be a valid CIDR`); }
+    try { parseCidr(String(c)); node.podCIDRs.push(String(c)); } catch { errors.push(`spec.nodes[${i}].podCIDRs[${j}]: Invalid value: ${formatFieldValue(c)}: must be a valid CIDR`); }
   }
   if (typeof n.zone === 'string') node.zone = n.zone;
   if (typeof n.region === 'string') node.region = n.region;
@@ -240,7 +275,7 @@ export function parsePoolEntry(entry: string): { first: string; last: string } {
     return { first: ipAtOffset(c, 0n), last: ipAtOffset(c, c.size - 1n) };
   }
   const [first, last] = entry.split('-').map((s) => s.trim());
-  if (!first || !last || !isValidIP(first) || !isValidIP(last)) throw new ConfigError(`invalid pool entry ${entry}`);
+  if (!first || !last || !isValidIP(first) || !isValidIP(last) || familyOf(first) !== familyOf(last) || ipToBigInt(first) > ipToBigInt(last)) throw new ConfigError(`invalid pool entry ${entry}`);
   return { first, last };
 }
 

@@ -79,7 +79,9 @@ export function reconcileNodes(store: ClusterStore, config: ClusterConfig, diags
           if (!used.some((u) => cidrsOverlap(u, candidate))) { picked = candidate; break; }
         }
         if (!picked) {
-          diags.push({ code: Codes.configInvalid, level: 'error', object: { kind: 'Node', namespace: '', name: node.metadata.name }, message: `Node ${node.metadata.name}: no pod CIDR left in ${cluster.text} (node ${ni + 1})` });
+          // kube-controller-manager's range allocator (cidrset AllocateNext) when the cluster CIDR is used up.
+          const source = store.sourceOf({ kind: 'Node', namespace: '', name: node.metadata.name }) ?? config.origin;
+          diags.push({ code: Codes.configInvalid, level: 'error', object: { kind: 'Node', namespace: '', name: node.metadata.name }, ...(source ? { source } : {}), message: `Node ${node.metadata.name}: CIDR allocation failed; there are no remaining CIDRs left to allocate in the accepted range (node ${ni + 1} of ${nodes.length}; ${cluster.text} holds ${count - 1} node ranges of /${mask} after the first)` });
           continue;
         }
         used.push(picked);

@@ -65,3 +65,14 @@ test('--watch reload: a bomb written next to the manifests is refused with file:
   assert.ok(process.memoryUsage().rss - rss0 < 200e6, 'RSS grew by more than 200 MB');
   assert.equal(await digWeb(), ip);
 });
+
+test('apply of an invalid ClusterConfig is refused with its errors; the rest applies; the lab keeps serving', async () => {
+  const before = lab.snapshot.version;
+  const text = 'apiVersion: podnet.dev/v1alpha1\nkind: ClusterConfig\nmetadata: {name: c}\nspec:\n  podCIDR: 10.96.0.0/16\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: extra}\n';
+  const r = await lab.apply(ManifestSet.parse(text, '<apply>').objects);
+  assert.deepEqual(r.applied, ['Namespace//extra']);
+  assert.deepEqual(r.errors, [{ key: 'ClusterConfig//c', messages: ['<apply>:1: The ClusterConfig is invalid: spec.serviceCIDRs[0]: Invalid value: "10.96.0.0/12": overlaps with the pod CIDR "10.96.0.0/16" (spec.podCIDRs[0]): a ClusterIP could be a pod\'s IP'] }]);
+  assert.equal(lab.snapshot.version, before + 1);
+  assert.equal(lab.snapshot.cluster.config.podCIDRs[0], '10.244.0.0/16');
+  assert.ok(lab.snapshot.cluster.get('Namespace', '', 'extra'));
+});

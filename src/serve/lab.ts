@@ -24,6 +24,7 @@ import { InboundSidecars } from './lab/sidecars.js';
 import { sendToPod } from './lab/exec.js';
 import type { PodFault } from './pod-faults.js';
 import { PodReferenceError, resolvePodReference } from '../cluster/refs.js';
+import { ConfigRefusedError } from '../cluster/cluster.js';
 import { meshModelOf, type PeerAuthnDecision } from '../mesh/index.js';
 
 export interface LabOptions {
@@ -301,17 +302,29 @@ export class Lab {
       const { results, undo } = this.set.apply(objects, (k) => { const [kind, ns, name] = k.split('/'); return this.snapshot.cluster.get(kind, ns, name) !== undefined; });
       // Objects equal to what the lab holds change nothing: no new snapshot, as the API server writes nothing.
       if (results.every((r) => r.action === 'unchanged')) return { applied: results.map((r) => r.key), results, errors: [], [PREBUILT]: null };
-      let built: Snapshot | undefined = buildSnapshot(this.set, this.snapshot.version + 1);
-      const refused = refusedObjects(objects, before, built.cluster.diagnostics);
+      let built: Snapshot | undefined;
+      // An invalid ClusterConfig is refused like an invalid object: the rest is applied without it.
+      const configKeys = new Set<string>();
+      let configLines: readonly string[] = [];
+      try {
+        built = buildSnapshot(this.set, this.snapshot.version + 1);
+      } catch (e) {
+        for (const r of results) if (r.key.startsWith('ClusterConfig/')) configKeys.add(r.key);
+        if (!(e instanceof ConfigRefusedError) || configKeys.size === 0) throw e;
+        configLines = e.lines;
+        undo(configKeys);
+        built = results.some((r) => !configKeys.has(r.key)) ? buildSnapshot(this.set, this.snapshot.version + 1) : undefined;
+      }
+      const refused = built ? refusedObjects(objects, before, built.cluster.diagnostics) : new Map<string, Diagnostic[]>();
       if (refused.size > 0) {
         undo(new Set(refused.keys()));
-        built = results.some((r) => !refused.has(r.key)) ? buildSnapshot(this.set, this.snapshot.version + 1) : undefined;
+        built = results.some((r) => !refused.has(r.key) && !configKeys.has(r.key)) ? buildSnapshot(this.set, this.snapshot.version + 1) : undefined;
       }
-      const done = results.filter((r) => !refused.has(r.key));
+      const done = results.filter((r) => !refused.has(r.key) && !configKeys.has(r.key));
       return {
         applied: done.map((r) => r.key),
         results: done,
-        errors: [...refused].map(([key, diags]) => ({ key, messages: diags.map(formatDiagnostic) })),
+        errors: [...[...configKeys].map((key) => ({ key, messages: [...configLines] })), ...[...refused].map(([key, diags]) => ({ key, messages: diags.map(formatDiagnostic) }))],
         [PREBUILT]: built ?? null,
       };
     });

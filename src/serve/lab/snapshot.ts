@@ -6,11 +6,12 @@ import { loadPaths, parseManifestText } from '../../api/load.js';
 import type { Diagnostic } from '../../api/diagnostics.js';
 import { isDeepStrictEqual } from 'node:util';
 import { isNamespacedKind } from '../../api/kinds.js';
-import { Cluster } from '../../cluster/cluster.js';
+import { Cluster, requireUsableConfig } from '../../cluster/cluster.js';
 import type { ClusterConfig } from '../../cluster/config.js';
 import { compileDns, type DnsModel } from '../../dns/index.js';
 import { defaultComponents } from '../../trace/components.js';
 import type { TraceComponents } from '../../trace/hooks.js';
+import { pushAll } from '../../util/arrays.js';
 
 export interface Snapshot {
   /** Increases by one per change. */
@@ -120,7 +121,7 @@ export class ManifestSet {
       const key = objectKey(o.object as never);
       if (!this.deleted.has(key) && !this.applied.has(key)) out.push(o);
     }
-    out.push(...this.applied.values());
+    pushAll(out, this.applied.values());
     return { objects: out, diagnostics: this.diskDiagnostics };
   }
 }
@@ -129,10 +130,17 @@ export function buildSnapshot(set: ManifestSet, version: number): Snapshot {
   const t0 = performance.now();
   const { objects, diagnostics } = set.objects();
   let config;
-  if (set.configPath) config = Cluster.load({ configPath: set.configPath }).config;
+  if (set.configPath) {
+    const fromFile = Cluster.load({ configPath: set.configPath });
+    requireUsableConfig(fromFile);
+    config = fromFile.config;
+  }
   let cluster = Cluster.build(objects, diagnostics, config, { lenient: set.lenient });
   const adjusted = set.adjustConfig?.(cluster.config);
   if (adjusted && adjusted !== cluster.config) cluster = Cluster.build(objects, diagnostics, adjusted, { lenient: set.lenient });
+  // The lab never serves a cluster made from an invalid ClusterConfig: at start it does not start, on a change the
+  // previous snapshot stays.
+  requireUsableConfig(cluster);
   // A serial that changes with every snapshot, as CoreDNS's does when objects change.
   const dns = compileDns(cluster, { serial: Math.floor(Date.now() / 1000) + version });
   // The trace resolves names with the snapshot's own DNS model instead of compiling a second one.
