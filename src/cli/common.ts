@@ -85,3 +85,27 @@ export function selectorFromFlag(selector: string | undefined, io: IO): (labels:
     throw new CliExit(1);
   }
 }
+
+/** A writer for output of any size: it gathers ~64 KiB, then waits until the stream drains (bounded memory). */
+export function streamWriter(out: NodeJS.WritableStream): { write(s: string): Promise<void>; end(): Promise<void> } {
+  let parts: string[] = [];
+  let size = 0;
+  const flush = async () => {
+    if (parts.length === 0) return;
+    const chunk = parts.join('');
+    parts = [];
+    size = 0;
+    if (out.write(chunk)) return;
+    await new Promise<void>((resolve, reject) => {
+      const done = (e?: unknown) => { out.off('drain', done); out.off('error', fail); out.off('close', done); if (e instanceof Error) reject(e); else resolve(); };
+      const fail = (e: Error) => done(e);
+      out.once('drain', done);
+      out.once('error', fail);
+      out.once('close', done);
+    });
+  };
+  return {
+    async write(s: string) { parts.push(s); size += s.length; if (size >= 65_536) await flush(); },
+    end: flush,
+  };
+}

@@ -1,16 +1,20 @@
 // `podnet matrix`: the connectivity truth table, rows = sources, columns = destinations. The engine computes it per
-// equivalence class of pods (src/policy/matrix.ts); this face only prints (table, JSON contract, CSV).
+// equivalence class of pods (src/policy/matrix.ts, matrix-groups.ts); this face only chooses the grouping and prints
+// (matrix-output.ts: table, JSON contract, CSV). Above AGGREGATE_ABOVE pods it is by workload unless --by says.
 import type { Command } from 'commander';
-import { compilePolicies, podMatrix, type PodMatrix, type PolicyModel, type Protocol } from '../policy/index.js';
-import { containerPorts, type PodObj } from '../policy/index.js';
-import { CliExit, loadCluster, printDiagnostics, withManifestOptions, type IO, type ManifestOptions } from './common.js';
-import { maxOf } from '../util/arrays.js';
+import { compilePolicies, groupMatrix, podMatrix, type MatrixGrouping, type Protocol } from '../policy/index.js';
+import { CliExit, loadCluster, printDiagnostics, streamWriter, withManifestOptions, type IO, type ManifestOptions } from './common.js';
+import { writeGroupCSV, writeGroupJSON, writeGroupTable, writeMatrixCSV, writeMatrixJSON, writeMatrixTable } from './matrix-output.js';
+
+/** More pods than this and a pod × pod table is unreadable (and, as JSON, hundreds of MB): aggregate by workload. */
+export const AGGREGATE_ABOVE = 500;
 
 interface MatrixCliOptions extends ManifestOptions {
   namespace: string[];
   port?: string;
   protocol?: string;
   output: string;
+  by?: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -21,11 +25,13 @@ export function registerMatrix(program: Command, io: IO): void {
     .option('--port <port>', 'destination port number (default: any port; JSON then adds one table per declared container port)')
     .option('--protocol <protocol>', 'TCP, UDP or SCTP (default TCP with --port, any without)')
     .option('-o, --output <format>', 'table, json or csv', 'table')
-    .action((opts: MatrixCliOptions) => {
+    .option('--by <grouping>', `pod, workload or namespace: one row per pod, per workload (its top controller) or per namespace (default: pod up to ${AGGREGATE_ABOVE} pods, workload above)`)
+    .action(async (opts: MatrixCliOptions) => {
       const fail = (m: string): never => { io.err.write(`error: ${m}\n`); throw new CliExit(1); };
       if (!['table', 'json', 'csv'].includes(opts.output)) fail(`unknown output format "${opts.output}": use table, json or csv`);
       const protocol = opts.protocol?.toUpperCase() as Protocol | undefined;
       if (protocol !== undefined && !['TCP', 'UDP', 'SCTP'].includes(protocol)) fail(`unknown protocol "${opts.protocol}": use TCP, UDP or SCTP`);
+      if (opts.by !== undefined && !['pod', 'workload', 'namespace'].includes(opts.by)) fail(`--by must be pod, workload or namespace, not "${opts.by}"`);
       let port: number | undefined;
       if (opts.port !== undefined) {
         if (!/^\d+$/.test(opts.port) || Number(opts.port) < 1 || Number(opts.port) > 65535) fail(`--port must be a number between 1 and 65535 (a matrix spans many pods, so a port name would mean different numbers)`);
@@ -37,84 +43,22 @@ export function registerMatrix(program: Command, io: IO): void {
       const model = compilePolicies(cluster);
       printDiagnostics(model.diagnostics.filter((d) => d.level === 'error'), io.err);
       const m = podMatrix(model, { namespaces: opts.namespace, port, protocol });
-      // Written row by row: a 10,000-pod matrix is hundreds of MB of text, more than one string can hold.
-      const write = (chunk: string) => { io.out.write(chunk); };
-      if (opts.output === 'json') writeMatrixJSON(write, model, m, opts.namespace, protocol);
-      else if (opts.output === 'csv') writeMatrixCSV(write, m);
-      else writeMatrixTable(write, model, m);
+      let by = opts.by as MatrixGrouping | 'pod' | undefined;
+      if (by === undefined) {
+        by = m.pods.length > AGGREGATE_ABOVE ? 'workload' : 'pod';
+        if (by === 'workload') io.err.write(`note: ${m.pods.length} pods are more than ${AGGREGATE_ABOVE}: the matrix is by workload (--by pod for one row per pod, --by namespace for fewer rows)\n`);
+      }
+      const out = streamWriter(io.out);
+      if (by === 'pod') {
+        if (opts.output === 'json') await writeMatrixJSON(out.write, model, m, opts.namespace, protocol);
+        else if (opts.output === 'csv') await writeMatrixCSV(out.write, m);
+        else await writeMatrixTable(out.write, model, m);
+      } else {
+        const g = groupMatrix(model, m, by);
+        if (opts.output === 'json') await writeGroupJSON(out.write, g, m);
+        else if (opts.output === 'csv') await writeGroupCSV(out.write, g);
+        else await writeGroupTable(out.write, model, g, m);
+      }
+      await out.end();
     });
-}
-
-type Write = (chunk: string) => void;
-
-function writeRows(write: Write, n: number, cell: (i: number, j: number) => boolean, indent: string): void {
-  write('[\n');
-  for (let i = 0; i < n; i++) {
-    let row = '';
-    for (let j = 0; j < n; j++) row += (j > 0 ? ', ' : '') + (cell(i, j) ? 'true' : 'false');
-    write(`${indent}  [${row}]${i < n - 1 ? ',' : ''}\n`);
-  }
-  write(`${indent}]`);
-}
-
-/** `{"pods", "allowed"}` (the contract), plus port, protocol, enforcement, and per-port tables when no port was given. */
-export function writeMatrixJSON(write: Write, model: PolicyModel, m: PodMatrix, namespaces: string[], protocol?: Protocol): void {
-  const n = m.pods.length;
-  write(`{\n  "pods": ${JSON.stringify(m.pods)},\n  "allowed": `);
-  writeRows(write, n, m.allowed, '  ');
-  write(`,\n  "port": ${m.port ?? null},\n  "protocol": ${JSON.stringify(m.protocol ?? null)},\n  "enforced": ${m.enforced},\n  "classes": ${m.classCount}`);
-  if (m.hostNetwork.length > 0) write(`,\n  "hostNetwork": ${JSON.stringify(m.hostNetwork)}`);
-  if (!m.enforced) {
-    write(',\n  "wouldBeAllowed": ');
-    writeRows(write, n, m.wouldBeAllowed, '  ');
-  }
-  if (m.port === undefined) {
-    const seen = new Map<string, { port: number; protocol: Protocol }>();
-    for (const key of m.pods) {
-      const pod = model.index.podsByKey.get(key) as PodObj;
-      for (const p of containerPorts(pod)) if (protocol === undefined || p.protocol === protocol) seen.set(`${p.containerPort}/${p.protocol}`, { port: p.containerPort, protocol: p.protocol });
-    }
-    const ports = [...seen.values()].sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol));
-    write(',\n  "ports": [');
-    ports.forEach((pp, k) => {
-      const pm = podMatrix(model, { namespaces, port: pp.port, protocol: pp.protocol });
-      write(`${k > 0 ? ',' : ''}\n    { "port": ${pp.port}, "protocol": "${pp.protocol}", "allowed": `);
-      writeRows(write, n, pm.allowed, '    ');
-      write(' }');
-    });
-    write(ports.length > 0 ? '\n  ]' : ']');
-  }
-  write('\n}\n');
-}
-
-export function writeMatrixCSV(write: Write, m: PodMatrix): void {
-  const q = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  write(['from\\to', ...m.pods].map(q).join(',') + '\n');
-  m.pods.forEach((p, i) => write([q(p), ...m.pods.map((_, j) => (m.allowed(i, j) ? '1' : '0'))].join(',') + '\n'));
-}
-
-export function writeMatrixTable(write: Write, model: PolicyModel, m: PodMatrix): void {
-  const n = m.pods.length;
-  if (n === 0) { write('No pods found.\n'); return; }
-  const on = m.port !== undefined ? `on ${m.port}/${m.protocol}` : `on any ${m.protocol ? `${m.protocol} ` : ''}port`;
-  const w = String(n).length;
-  const host = new Set(m.hostNetwork.map((h) => h.index));
-  const names = m.pods.map((p, i) => (host.has(i) ? `${p} (host network)` : p));
-  const nameW = maxOf(names.map((p) => p.length));
-  const cell = (s: string) => s.padStart(w + 1);
-  write(`Connectivity ${on}: row = from, column = to; ✓ allowed, . denied (${n} pods in ${m.classCount} equivalence classes)\n`);
-  write(`${' '.repeat(w + 2 + nameW)}${m.pods.map((_, j) => cell(String(j + 1))).join('')}\n`);
-  let allowed = 0;
-  m.pods.forEach((_p, i) => {
-    let row = '';
-    for (let j = 0; j < n; j++) {
-      const ok = m.allowed(i, j);
-      if (ok && i !== j) allowed++;
-      row += cell(ok ? '✓' : '.');
-    }
-    write(`${String(i + 1).padStart(w)}  ${names[i].padEnd(nameW)}${row}\n`);
-  });
-  write(`${allowed} of ${n * (n - 1)} connections between different pods are allowed.\n`);
-  if (m.hostNetwork.length > 0) write(`note: ${m.hostNetwork.length === 1 ? '1 pod uses' : `${m.hostNetwork.length} pods use`} the host network (${m.hostNetwork.map((h) => `${h.pod} on ${h.node ?? 'no node'}`).join(', ')}): ${m.hostNetwork[0].note}\n`);
-  if (!m.enforced) write(`warning: the CNI (${model.cni}) does not enforce NetworkPolicy, so every connection is allowed; -o json adds "wouldBeAllowed", what an enforcing CNI would do\n`);
 }

@@ -40,3 +40,18 @@ export function resolvePodReference(cluster: Cluster, text: string): string {
   if (pods.length === 0) throw new PodReferenceError(`${kind} ${ns}/${name} has no pods`);
   return `${ns}/${pods[0].metadata.name}`;
 }
+
+/**
+ * The controller at the top of a pod's owner chain, as `kubectl get` names workloads: a Deployment for the pods of its
+ * ReplicaSets, else the pod's own controller (StatefulSet, DaemonSet, Job, a bare ReplicaSet); undefined for a bare pod.
+ */
+export function controllerOf(cluster: Cluster, pod: KubeObject): { kind: string; name: string } | undefined {
+  const owner = pod.metadata.ownerReferences?.find((o) => o.controller !== false);
+  if (!owner) return undefined;
+  if (owner.kind === 'ReplicaSet') {
+    const rs = cluster.get<KubeObject>('ReplicaSet', pod.metadata.namespace ?? 'default', owner.name);
+    const deploy = rs?.metadata.ownerReferences?.find((o) => o.kind === 'Deployment' && o.controller !== false);
+    if (deploy) return { kind: 'Deployment', name: deploy.name };
+  }
+  return { kind: owner.kind, name: owner.name };
+}

@@ -8,6 +8,7 @@
 export { compilePolicies, policyModelOf, ENFORCES_NETWORK_POLICY, IMPLEMENTS_ADMIN_POLICY, type PolicyModel } from './model.js';
 export { evaluateFlow, evaluateDirection, podEnd, ipEnd, type FlowEnd, type Verdict, type DirectionVerdict, type RuleRef, type DecidedBy } from './evaluate.js';
 export { check, resolveTarget, PolicyQueryError, type CheckQuery, type CheckResult, type Target } from './targets.js';
+export { groupMatrix, groupOfPod, type GroupCell, type GroupMatrix, type MatrixGroup, type MatrixGrouping } from './matrix-groups.js';
 export { podMatrix, classMatrix, classVerdicts, probePorts, type PodMatrix, type MatrixOptions, type ClassVerdicts } from './matrix.js';
 export { parseIP } from './select.js';
 export { PolicyCodes } from './codes.js';

@@ -134,6 +134,12 @@ export interface PodMatrix {
   packed(): Uint32Array;
   /** The host-network pods among `pods` (their index there), with what the CNI does with them. */
   hostNetwork: (HostNetworkEnd & { index: number })[];
+  /** The equivalence class of each pod (index into model.index.classes). */
+  classOf: Int32Array;
+  /** What an enforcing CNI does between two classes (pods[i] → pods[j] is this, but for `exceptions`). */
+  classAllowed(c: number, d: number): boolean;
+  /** Pod pairs decided pod by pod instead (a host-network pod and a pod on its node): [i, j, wouldBeAllowed]. */
+  exceptions(): Iterable<[number, number, boolean]>;
 }
 
 /** The ports at which some verdict may change, per protocol: probing one port per interval covers every port. */
@@ -192,6 +198,8 @@ export function podMatrix(model: PolicyModel, opts: MatrixOptions = {}): PodMatr
     classCount: new Set(cls).size, enforced: model.enforced,
     hostNetwork: hostIdx.map((i) => ({ ...hostNetworkEnd(model.cni, pods[i]), index: i })),
     allowed, wouldBeAllowed: would,
+    classOf: cls, classAllowed,
+    exceptions: function* () { for (const [k, ok] of fixes) yield [Math.floor(k / n), k % n, ok] as [number, number, boolean]; },
     rows: () => Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => allowed(i, j))),
     packed: () => {
       const words = (n + 31) >>> 5;

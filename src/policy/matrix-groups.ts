@@ -1,0 +1,80 @@
+// The connectivity matrix aggregated by workload or namespace, for clusters too large to read pod by pod. A group's
+// pods fall into a few equivalence classes, so a cell is computed from class verdicts weighted by how many pods of
+// each class the two groups hold: the work is groups × (classes per group)², never pods × pods, and rows are made one
+// at a time so a caller can stream them.
+import { controllerOf } from '../cluster/refs.js';
+import type { PodObj } from './classes.js';
+import type { PolicyModel } from './model.js';
+import type { PodMatrix } from './matrix.js';
+
+export type MatrixGrouping = 'workload' | 'namespace';
+
+/** true: every connection between different pods of the two groups is allowed; false: none is; 'partial': some are. */
+export type GroupCell = boolean | 'partial';
+
+export interface MatrixGroup {
+  /** `namespace/kind/name` for a workload (`production/deployment/backend`, `ns/pod/name` for a bare pod), or the namespace. */
+  name: string;
+  pods: number;
+}
+
+export interface GroupMatrix {
+  by: MatrixGrouping;
+  groups: MatrixGroup[];
+  podCount: number;
+  /** The cells of row i; `would` gives what an enforcing CNI would do (the same when the CNI enforces). */
+  row(i: number, would?: boolean): GroupCell[];
+}
+
+/** The group a pod belongs to, by workload (its top controller) or namespace. */
+export function groupOfPod(model: PolicyModel, pod: PodObj, by: MatrixGrouping): string {
+  const ns = pod.metadata.namespace ?? 'default';
+  if (by === 'namespace') return ns;
+  const c = controllerOf(model.cluster, pod);
+  return c ? `${ns}/${c.kind.toLowerCase()}/${c.name}` : `${ns}/pod/${pod.metadata.name}`;
+}
+
+export function groupMatrix(model: PolicyModel, m: PodMatrix, by: MatrixGrouping): GroupMatrix {
+  const n = m.pods.length;
+  const groupIndex = new Map<string, number>();
+  const names: string[] = [];
+  const groupOf = new Int32Array(n);
+  const keyOf = m.pods.map((k) => groupOfPod(model, model.index.podsByKey.get(k) as PodObj, by));
+  for (const k of [...new Set(keyOf)].sort()) { groupIndex.set(k, names.length); names.push(k); }
+  keyOf.forEach((k, i) => { groupOf[i] = groupIndex.get(k)!; });
+  // Per group: its classes and how many of its pods each holds.
+  const members = names.map(() => new Map<number, number>());
+  for (let i = 0; i < n; i++) { const g = members[groupOf[i]]; g.set(m.classOf[i], (g.get(m.classOf[i]) ?? 0) + 1); }
+  const classes = members.map((g) => ({ ids: Int32Array.from(g.keys()), counts: Int32Array.from(g.values()) }));
+  // Pod pairs decided pod by pod: how far each moves its cell's allowed count from the class verdict.
+  const delta = new Map<number, Map<number, number>>();
+  for (const [i, j, ok] of m.exceptions()) {
+    const d = Number(ok) - Number(m.classAllowed(m.classOf[i], m.classOf[j]));
+    if (d === 0) continue;
+    let row = delta.get(groupOf[i]);
+    if (!row) delta.set(groupOf[i], (row = new Map()));
+    row.set(groupOf[j], (row.get(groupOf[j]) ?? 0) + d);
+  }
+  const row = (g: number, would = false): GroupCell[] => {
+    const out: GroupCell[] = new Array(names.length);
+    if (!m.enforced && !would) return out.fill(true);
+    const src = classes[g];
+    const fix = delta.get(g);
+    for (let h = 0; h < names.length; h++) {
+      const dst = classes[h];
+      let total = 0, allowed = 0;
+      for (let a = 0; a < src.ids.length; a++) {
+        for (let b = 0; b < dst.ids.length; b++) {
+          // Within one group, a pod's connection to itself is not counted.
+          const pairs = src.counts[a] * dst.counts[b] - (g === h && a === b ? src.counts[a] : 0);
+          total += pairs;
+          if (pairs > 0 && m.classAllowed(src.ids[a], dst.ids[b])) allowed += pairs;
+        }
+      }
+      allowed += fix?.get(h) ?? 0;
+      out[h] = total === 0 || allowed === total ? true : allowed === 0 ? false : 'partial';
+    }
+    return out;
+  };
+  return { by, groups: names.map((name, i) => ({ name, pods: classes[i].counts.reduce((s, x) => s + x, 0) })), podCount: n, row };
+}
