@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { Cluster } from '../cluster/cluster.js';
 import { syntheticCluster } from '../../bench/synthetic.js';
 import { compilePolicies } from './model.js';
-import { podMatrix, type PodMatrix } from './matrix.js';
+import { classMatrix, classVerdicts, podMatrix, probePorts, type PodMatrix } from './matrix.js';
 import { groupMatrix, groupOfPod, type GroupCell, type MatrixGrouping } from './matrix-groups.js';
 import { e2eObjects, np, toText } from './testing.js';
 import type { PodObj } from './classes.js';
@@ -67,4 +67,23 @@ test('host-network pods (decided pod by pod) and a CNI that does not enforce', (
   agree(enforced, 'namespace', 80);
   const flannel = Cluster.load({ text: toText([{ apiVersion: 'podnet.dev/v1alpha1', kind: 'ClusterConfig', metadata: { name: 't' }, spec: { cni: 'flannel' } }, ...objs]) });
   agree(flannel, 'namespace', 80);
+});
+
+test('classMatrix (the transpose through shared ingress sets) equals the pair-by-pair verdicts, in and out of scope', () => {
+  const model = compilePolicies(syntheticCluster({ pods: 400, namespaces: 16, services: 40, policies: 120, nodes: 4, seed: 11 }));
+  const n = model.index.classes.length;
+  const scope = new Set(model.index.byNamespace.get('ns-0003') ?? []);
+  for (const sc of [undefined, scope]) {
+    let allowed = 0;
+    for (const pr of probePorts(model, sc)) {
+      const v = classVerdicts(model, pr.protocol, pr.port, sc);
+      const rows = classMatrix(model, pr.protocol, pr.port, sc);
+      for (let c = 0; c < n; c++) for (let d = 0; d < n; d++) {
+        const want = (!sc || (sc.has(c) && sc.has(d))) && v.allowed(c, d);
+        assert.equal(rows[c].has(d), want, `${pr.protocol}/${pr.port} ${c}→${d}`);
+        if (want) allowed++;
+      }
+    }
+    assert.ok(allowed > 0);
+  }
 });

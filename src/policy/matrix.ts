@@ -99,15 +99,41 @@ export function classVerdicts(model: PolicyModel, protocol: Protocol, port: numb
   return { egressTo, ingressFrom, allowed: (c, d) => egressTo[c].has(d) && ingressFrom[d].has(c) };
 }
 
-/** Per source class: the destination classes it may open a connection to on port/protocol (both sides agree). */
+/**
+ * Per source class: the destination classes it may open a connection to on port/protocol (both sides agree):
+ * row(c) = egressTo[c] ∩ {d : ingressFrom[d] ∋ c}. The second set is the transpose of ingressFrom, built from the few
+ * distinct ingress sets (destinations with the same policies share one) rather than pair by pair: each distinct set
+ * adds its destinations to the sources it holds, or, when it holds most of them, to a common base minus those it does
+ * not hold. At 6,500 classes that is milliseconds where testing every pair took seconds per port.
+ */
 export function classMatrix(model: PolicyModel, protocol: Protocol, port: number, scope?: ReadonlySet<number>): Bitset[] {
   const v = classVerdicts(model, protocol, port, scope);
   const n = model.index.classes.length;
+  const holders = new Map<Bitset, Bitset>(); // a distinct ingress set -> the destinations that have it (disjoint)
+  for (let d = 0; d < n; d++) {
+    if (scope && !scope.has(d)) continue;
+    let dsts = holders.get(v.ingressFrom[d]);
+    if (!dsts) holders.set(v.ingressFrom[d], (dsts = new Bitset(n)));
+    dsts.add(d);
+  }
+  const accepts = Array.from({ length: n }, () => new Bitset(n)); // accepts[c] = {d : ingressFrom[d] ∋ c}
+  const base = new Bitset(n);
+  const missing = new Map<number, Bitset>();
+  for (const [sources, dsts] of holders) {
+    if (sources.count() * 2 <= n) { for (const c of sources) accepts[c].or(dsts); continue; }
+    base.or(dsts);
+    for (const c of sources.clone().not()) {
+      let m = missing.get(c);
+      if (!m) missing.set(c, (m = new Bitset(n)));
+      m.or(dsts);
+    }
+  }
   return v.egressTo.map((dsts, c) => {
-    const row = new Bitset(n);
-    if (scope && !scope.has(c)) return row;
-    for (const d of dsts) if ((!scope || scope.has(d)) && v.ingressFrom[d].has(c)) row.add(d);
-    return row;
+    if (scope && !scope.has(c)) return new Bitset(n);
+    const from = base.clone();
+    const m = missing.get(c);
+    if (m) from.andNot(m);
+    return from.or(accepts[c]).and(dsts);
   });
 }
 
