@@ -19,6 +19,11 @@ test('GET /api/summary lists the mesh finding that mesh analyze reports', { skip
   assert.deepEqual(cli.findings.map((f: { code: string; message: string }) => [f.code, f.message]), [['PN5008', MESSAGE]]);
 });
 
+test('GET /api/matrix?port=service answers on the first port a Service exposes', { skip }, async () => {
+  const m = await labRequest<{ port?: number; protocol?: string }>(`http://127.0.0.1:${session!.api.port}`, 'GET', '/api/matrix?port=service');
+  assert.deepEqual([m.port, m.protocol], [80, 'TCP']);
+});
+
 test('the Findings tab shows it', { skip }, async () => {
   const page = session!.page;
   await page.goto(session!.url());

@@ -50,10 +50,11 @@ test('the page loads with the summary and the topology', { skip }, async () => {
   await page.screenshot({ path: join(ARTIFACTS, 'topology.png') });
 });
 
-test('the matrix shows frontend → backend allowed on 8080 and names the deciding policy on hover', { skip }, async () => {
+test('the matrix opens on the first port a Service exposes (backend 8080), frontend → backend allowed, the deciding policy on hover', { skip }, async () => {
   await page.getByTestId('tab-Matrix').click();
-  await page.getByTestId('matrix-port').fill('8080');
   await page.getByTestId('matrix').waitFor();
+  await page.waitForFunction(() => (document.querySelector('[data-testid=matrix-port]') as HTMLInputElement | null)?.value !== '');
+  assert.equal(await page.getByTestId('matrix-port').inputValue(), '8080');
   const pods: string[] = (await lab.snapshot.cluster.pods('production')).map((p) => `production/${p.metadata.name}`);
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid=matrix] tbody tr').length === n, pods.length);
   const headers = await page.locator('[data-testid=matrix] tbody th').evaluateAll((els) => els.map((e) => e.getAttribute('title')));

@@ -1,6 +1,6 @@
 // The connectivity matrix: rows are sources, columns destinations; green may connect, red may not (as the lab's
 // policy engine says). Hovering a cell asks the engine which policies decided it.
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api } from './api';
 
 interface MatrixView { pods: string[]; port?: number; enforced: boolean; rows: string[]; hostNetwork?: { index: number; pod: string; note: string }[] }
@@ -8,16 +8,25 @@ interface Check { allowed: boolean; egress: { allowed: boolean; policies: string
 
 export function MatrixPanel({ namespaces }: { namespaces: string[] }) {
   const [ns, setNs] = useState<string>(namespaces.includes('production') ? 'production' : '');
-  const [port, setPort] = useState('80');
+  // undefined until the first answer: the lab opens on the first port some Service exposes (port=service)
+  const [port, setPort] = useState<string | undefined>(undefined);
+  const answered = useRef<string | undefined>(undefined);
   const [m, setM] = useState<MatrixView>();
   const [err, setErr] = useState<string>();
   const [hover, setHover] = useState<{ from: string; to: string; text: string }>();
 
   useEffect(() => {
+    // The port the lab chose is already shown: no second request for it.
+    if (answered.current === `${ns}|${port}`) { answered.current = undefined; return; }
     const q = new URLSearchParams();
-    if (port) q.set('port', port);
+    if (port === undefined) q.set('port', 'service');
+    else if (port) q.set('port', port);
     if (ns) q.set('namespaces', ns);
-    api<MatrixView>(`/api/matrix?${q}`).then((x) => { setM(x); setErr(undefined); }, (e) => setErr(String(e.message)));
+    api<MatrixView>(`/api/matrix?${q}`).then((x) => {
+      setM(x);
+      setErr(undefined);
+      if (port === undefined) { const chosen = x.port !== undefined ? String(x.port) : ''; answered.current = `${ns}|${chosen}`; setPort(chosen); }
+    }, (e) => setErr(String(e.message)));
   }, [ns, port]);
 
   const explain = (from: string, to: string) => {
@@ -36,7 +45,7 @@ export function MatrixPanel({ namespaces }: { namespaces: string[] }) {
           <option value="">all</option>
           {namespaces.map((n) => <option key={n} value={n}>{n}</option>)}
         </select></label>
-        <label>Port <input value={port} onChange={(e) => setPort(e.target.value.replace(/\D/g, ''))} placeholder="any" size={6} data-testid="matrix-port" /></label>
+        <label>Port <input value={port ?? ''} onChange={(e) => setPort(e.target.value.replace(/\D/g, ''))} placeholder="any" size={6} data-testid="matrix-port" /></label>
         {m && !m.enforced && <span className="warn">the CNI does not enforce NetworkPolicy: everything connects</span>}
       </div>
       {err && <div className="error">{err}</div>}

@@ -146,8 +146,9 @@ export class LabApi {
         return v;
       }
       case 'GET /api/matrix': {
-        const port = q.get('port') ? Number(q.get('port')) : undefined;
-        if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw new HttpError(400, 'port must be 1-65535');
+        // port=service: the first port some Service in the namespaces exposes (where the UI's matrix opens)
+        const port = q.get('port') === 'service' ? 'service' : q.get('port') ? Number(q.get('port')) : undefined;
+        if (typeof port === 'number' && !(Number.isInteger(port) && port > 0 && port < 65536)) throw new HttpError(400, 'port must be 1-65535 or "service"');
         const namespaces = q.get('namespaces')?.split(',').filter(Boolean);
         return matrixView(snap.cluster, { port, protocol: (q.get('protocol') ?? undefined) as Protocol | undefined, namespaces });
       }

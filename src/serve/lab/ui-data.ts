@@ -3,7 +3,7 @@
 // Every relation comes from the engine's own objects (EndpointSlices, the routing model, policy selection) — the UI
 // only lays them out.
 import YAML from 'yaml';
-import type { Cluster } from '../../cluster/cluster.js';
+import { BUILTIN_SOURCE, type Cluster } from '../../cluster/cluster.js';
 import { routingModelOf, withComputedStatus } from '../../ingress/index.js';
 import { check, podMatrix, policyModelOf, PolicyQueryError, type Protocol } from '../../policy/index.js';
 import { clusterFindings, type FindingComponent } from '../../findings/index.js';
@@ -121,9 +121,31 @@ export interface MatrixView {
   hostNetwork: { index: number; pod: string; node?: string; note: string }[];
 }
 
-/** The pod × pod matrix; each row a string of 1 (allowed) and 0 (denied). */
-export function matrixView(cluster: Cluster, opts: { port?: number; protocol?: Protocol; namespaces?: string[] }): MatrixView {
-  const m = podMatrix(policyModelOf(cluster), opts);
+/**
+ * The port the Matrix opens on: the pod port behind the first port of the first Service (by namespace, then name) in
+ * the namespaces shown, as its EndpointSlices give it. Services podnet added itself and Services without pod
+ * endpoints are skipped; undefined when none is left (the matrix is then for any port).
+ */
+export function firstServicePort(cluster: Cluster, namespaces?: string[]): { port: number; protocol: Protocol } | undefined {
+  const shown = namespaces?.length ? new Set(namespaces) : undefined;
+  const services = (cluster.services() as Obj[])
+    .filter((s) => (!shown || shown.has(s.metadata.namespace)) && cluster.sourceOf(s as never)?.file !== BUILTIN_SOURCE.file)
+    .sort((a, b) => (a.metadata.namespace + '/' + a.metadata.name < b.metadata.namespace + '/' + b.metadata.name ? -1 : 1));
+  for (const svc of services) {
+    const first = (svc.spec?.ports ?? [])[0] as Obj | undefined;
+    if (!first) continue;
+    for (const slice of cluster.slicesOfService(svc.metadata.namespace, svc.metadata.name) as Obj[]) {
+      const p = ((slice.ports ?? []) as Obj[]).find((x) => (x.name ?? '') === (first.name ?? ''));
+      if (p?.port && ((slice.endpoints ?? []) as Obj[]).some((e) => e.targetRef?.kind === 'Pod')) return { port: p.port, protocol: (p.protocol ?? 'TCP') as Protocol };
+    }
+  }
+  return undefined;
+}
+
+/** The pod × pod matrix; each row a string of 1 (allowed) and 0 (denied). `port: 'service'` is firstServicePort's. */
+export function matrixView(cluster: Cluster, opts: { port?: number | 'service'; protocol?: Protocol; namespaces?: string[] }): MatrixView {
+  const chosen = opts.port === 'service' ? firstServicePort(cluster, opts.namespaces) : undefined;
+  const m = podMatrix(policyModelOf(cluster), opts.port === 'service' ? { namespaces: opts.namespaces, port: chosen?.port, protocol: chosen?.protocol ?? opts.protocol } : { ...opts, port: opts.port });
   return {
     pods: m.pods, port: m.port, protocol: m.protocol, enforced: m.enforced, rows: m.rows().map((r) => r.map((b) => (b ? '1' : '0')).join('')),
     hostNetwork: m.hostNetwork.map((h) => ({ index: h.index, pod: h.pod, node: h.node, note: h.note })),
