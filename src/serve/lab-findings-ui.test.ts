@@ -20,7 +20,7 @@ test('GET /api/summary lists the mesh finding that mesh analyze reports', { skip
 });
 
 test('GET /api/matrix?port=service answers on the first port a Service exposes', { skip }, async () => {
-  const m = await labRequest<{ port?: number; protocol?: string }>(`http://127.0.0.1:${session!.api.port}`, 'GET', '/api/matrix?port=service');
+  const m = await (await fetch(`http://127.0.0.1:${session!.api.port}/api/matrix?port=service`, { headers: { authorization: `Bearer ${session!.api.token}` } })).json() as { port?: number; protocol?: string };
   assert.deepEqual([m.port, m.protocol], [80, 'TCP']);
 });
 
