@@ -1,6 +1,7 @@
 // validateObject must be total: whatever JSON (or YAML-decoded value) it gets, it returns an array of well-formed
-// field errors and never throws. Two fuzzers: a seeded mutator over realistic manifests (10,000 mutants: fields
-// dropped, types swapped, garbage, cycles, kinds swapped) and fast-check properties with arbitrary values.
+// field errors and never throws. Fuzzers: a seeded mutator over realistic manifests (10,000 mutants: fields
+// dropped, types swapped, garbage, cycles, kinds swapped), fast-check properties with arbitrary values, and an
+// alias-bomb family (YAML anchors nested at random depth and width in random fields, through the loader's bound).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -8,6 +9,7 @@ import { validateObject } from './validate.js';
 import { formatFieldError, invalidObjectMessage, type FieldError } from './field-errors.js';
 import type { KubeObject } from './types.js';
 import { seededRandom } from '../util/prng.js';
+import { parseManifestText } from './load.js';
 
 const KINDS = ['Namespace', 'Node', 'Pod', 'Service', 'Endpoints', 'Secret', 'ConfigMap', 'Deployment', 'ReplicaSet',
   'StatefulSet', 'DaemonSet', 'Job', 'EndpointSlice', 'NetworkPolicy', 'Ingress', 'IngressClass', 'ClusterConfig', 'Widget'];
@@ -177,4 +179,49 @@ test('fast-check: whole documents of any shape', () => {
     }),
     { numRuns: 500, seed: 7 },
   );
+});
+
+// ---- alias bombs: seeded documents of anchors and aliases at random depth, width and place, through parse + validate.
+
+/** A document whose `field` (labels, ports, containers...) holds `depth` levels of `width` aliases, sequences or maps. */
+function aliasDocument(rand: () => number): string {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
+  const depth = 2 + Math.floor(rand() * 10);
+  const width = 2 + Math.floor(rand() * 12);
+  const asMap = rand() < 0.4;
+  const leaf = pick(['"lol"', '{port: 80}', '{name: c, image: i}', '[a, b]', '1']);
+  const level = (i: number) => {
+    const item = i === 0 ? leaf : `*a${i - 1}`;
+    return asMap ? `{${Array.from({ length: width }, (_, k) => `k${k}: ${item}`).join(', ')}}` : `[${Array(width).fill(item).join(', ')}]`;
+  };
+  const anchors = Array.from({ length: depth }, (_, i) => `    a${i}: &a${i} ${level(i)}`).join('\n');
+  const use = `*a${depth - 1}`;
+  const kind = pick(['Pod', 'Service', 'ConfigMap', 'Deployment', 'NetworkPolicy']);
+  const where = pick([`  labels: ${use}`, `  annotations: {x: ${use}}`, `spec: {ports: ${use}, containers: ${use}, selector: ${use}}`, `data: ${use}`, `spec: {template: {spec: {containers: ${use}}}, podSelector: {matchLabels: ${use}}}`]);
+  return `apiVersion: ${kind === 'Deployment' ? 'apps/v1' : kind === 'NetworkPolicy' ? 'networking.k8s.io/v1' : 'v1'}\nkind: ${kind}\nmetadata:\n  name: bomb\n  x-anchors:\n${anchors}\n${where}\n`;
+}
+
+/** CPU time of this process (user + system): the work done, whatever else the machine runs. */
+const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+
+test('alias-bomb family: 300 seeded documents, none crashes, each parses and validates in < 2 s of CPU, RSS grows < 300 MB', () => {
+  const rand = prng(0xb0b);
+  const rss0 = process.memoryUsage().rss;
+  let refused = 0;
+  for (let i = 0; i < 300; i++) {
+    const text = aliasDocument(rand);
+    const t0 = cpuMs();
+    const r = parseManifestText(text, `bomb-${i}.yaml`);
+    for (const o of r.objects) {
+      run(o.object);
+      for (const e of validateObject(o.object)) assert.ok(formatFieldError(e).length < 4000, `bomb-${i}: a ${formatFieldError(e).length}-character error`);
+    }
+    for (const d of r.diagnostics) assert.ok(d.message.length < 2000, `bomb-${i}: a ${d.message.length}-character message`);
+    if (r.diagnostics.some((d) => d.message.endsWith('document contains excessive aliasing'))) refused++;
+    const ms = cpuMs() - t0;
+    assert.ok(ms < 2000, `bomb-${i} took ${ms.toFixed(0)} ms of CPU:\n${text}`);
+  }
+  assert.ok(refused > 100, `only ${refused} of 300 were past the bound`);
+  const grew = (process.memoryUsage().rss - rss0) / 1e6;
+  assert.ok(grew < 300, `RSS grew ${grew.toFixed(0)} MB`);
 });
