@@ -5,6 +5,7 @@
 // Service's endpoints changing. Pure: two clusters in, event records out (the API server stores and serves them).
 import { Codes, type Diagnostic } from '../api/diagnostics.js';
 import type { Cluster } from './cluster.js';
+import { pushAll } from '../util/arrays.js';
 
 type Obj = Record<string, any>;
 
@@ -96,7 +97,7 @@ export function controllerEvents(prev: Cluster | undefined, next: Cluster): Cont
       source: { component: 'deployment-controller' }, message: `Scaled ${to > from ? 'up' : 'down'} replica set ${rs.metadata.name} from ${from} to ${to}`,
     });
   }
-  if (prev) events.push(...endpointChanges(prev, next));
+  if (prev) pushAll(events, endpointChanges(prev, next));
   return events;
 }
 

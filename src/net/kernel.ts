@@ -9,6 +9,7 @@ import type { ClusterConfig } from '../cluster/config.js';
 import { servicesModel, vipEntryNode } from '../services/index.js';
 import { bigIntToIP, familyOf, parseCidr } from './cidr.js';
 import { cniProfile, hostVethName, type CniOptions, type CniProfile } from './cni.js';
+import { pushAll } from '../util/arrays.js';
 
 /** What this kernel offers (src/realize/host.ts probes it). */
 export interface LinkSupport { vxlan: boolean; ipip: boolean }
@@ -168,8 +169,8 @@ export function renderKernelNetwork(cluster: Cluster, profile: CniProfile, names
       if (profile.name === 'calico') hostSide.sysctl.push(`net/ipv4/conf/${veth}/proxy_arp=1`, `net/ipv4/neigh/${veth}/proxy_delay=0`);
       podPlans.push({ name: netns, role: 'pod', of: key, steps: [{ phase: 3, tool: 'ip', lines: ['link set eth0 up', `addr add ${ip}/32 dev eth0`, `route add ${gw} dev eth0 scope link`, `route add default via ${gw} dev eth0`] }] });
     }
-    np.ip.push(...hostSide.ip);
-    np.sysctl.push(...hostSide.sysctl);
+    pushAll(np.ip, hostSide.ip);
+    pushAll(np.sysctl, hostSide.sysctl);
     pods.push({ key, netns, ip: ip!, node: node.name, hostNetwork: false, hostVeth: veth, hostSide });
   }
   const nodeNs: NetnsPlan[] = nodes.map((n) => {

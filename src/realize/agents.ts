@@ -5,6 +5,7 @@ import type { DnsModel } from '../dns/index.js';
 import { DnsServer } from '../serve/dns-server.js';
 import { serveUdpEcho, servePodPort, type VirtualPodSpec } from '../serve/virtual-pods.js';
 import { closeSockets, openSocketsIn, type NamespaceSockets } from './sockets.js';
+import { pushAll } from '../util/arrays.js';
 
 export interface PlacedPod { spec: VirtualPodSpec; netns: string; dns: boolean }
 
@@ -23,7 +24,7 @@ export class PodAgents {
     const opened = await openSocketsIn(reqs, { helper: this.helper });
     fresh.forEach((p, i) => {
       const sockets = opened[i];
-      this.errors.push(...sockets.errors.map((e) => `pod ${keyOf(p.spec)}: ${e}`));
+      pushAll(this.errors, sockets.errors.map((e) => `pod ${keyOf(p.spec)}: ${e}`));
       const s: Served = { key: keyOf(p.spec), sockets, closers: [] };
       const dnsUdp = p.dns ? sockets.udp.get(53) : undefined;
       const dnsTcp = p.dns ? sockets.tcp.get(53) : undefined;

@@ -18,6 +18,7 @@ import { hostProblems, probeKernel, type KernelSupport } from './host.js';
 import { addNamespaces, deleteNamespaces, execIn, execInOk, ipBatch, listNamespaces, NamespaceNames, newLabPrefix, setSysctls } from './netns.js';
 import { inParallel, type RunOptions } from './run.js';
 import { cleanupStaleLabs, removeLab, STATE_DIR, writeState } from './state.js';
+import { pushAll } from '../util/arrays.js';
 
 export interface RealiseInput { cluster: Cluster; dns: DnsModel }
 
@@ -89,7 +90,7 @@ export class KernelLab {
           const mode = input.cluster.config.kubeProxyMode;
           if (mode === 'ipvs') throw new KernelModeError([support.ipvs === true ? 'kube-proxy ipvs mode is not realised yet (its iptables and ipset side is not rendered); use kubeProxyMode iptables or nftables' : `kube-proxy ipvs mode needs IPVS: ${support.ipvs}; use kubeProxyMode iptables or nftables`]);
           const cni = kernelCni(input.cluster.config, support);
-          if (cni.substitutions.length === 0) cni.substitutions.push(...substituted);
+          if (cni.substitutions.length === 0) pushAll(cni.substitutions, substituted);
           const lab = new KernelLab(prefix, support, cni, stateDir, opts, input.dns);
           await lab.realise(input);
           lab.timings.totalMs = performance.now() - t0;

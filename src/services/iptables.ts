@@ -227,7 +227,8 @@ export function iptablesResync(previous: string, next: string): string {
     if (l.startsWith('*')) table = l.slice(1);
     if (l === 'COMMIT') {
       const stale = [...(before.get(table) ?? [])].filter((c) => !after.get(table)?.has(c)).sort();
-      out.push(...stale.map((c) => `:${c} - [0:0]`), ...stale.map((c) => `-X ${c}`));
+      pushAll(out, stale.map((c) => `:${c} - [0:0]`));
+      pushAll(out, stale.map((c) => `-X ${c}`));
     }
     out.push(l);
   }

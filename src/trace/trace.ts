@@ -150,7 +150,7 @@ export function trace(cluster: Cluster, req: TraceRequest): TraceResult {
 
   if (srcPod && isLoopback(dstIP)) {
     const lo = loopbackHops(srcPod, dstIP, target.port, proto);
-    hops.push(...lo.hops);
+    pushAll(hops, lo.hops);
     return lo.delivered ? result('delivered') : result('dropped', lo.reason, 'deliver');
   }
   if (srcPod) {

@@ -2,6 +2,7 @@
 // follows it directly or as the next word (`-o/dev/null`, `-so /dev/null`, `-m5`), long options take the next word,
 // and `--name=value` only where the tool accepts it (getopt_long in busybox and netcat; curl's own parser does not).
 // Options and operands mix in any order (GNU permutation, and curl's own rule); `--` ends the options.
+import { pushAll } from '../../../util/arrays.js';
 
 export interface OptionSpec {
   /** The option's key in the result. */
@@ -32,7 +33,7 @@ export function parseArgv(argv: readonly string[], specs: readonly OptionSpec[],
   const words = argv.slice(0, 256);
   for (let i = 0; i < words.length; i++) {
     const a = words[i];
-    if (a === '--') { operands.push(...words.slice(i + 1)); break; }
+    if (a === '--') { pushAll(operands, words.slice(i + 1)); break; }
     if (a.startsWith('--')) {
       const eq = rules.longEquals ? a.indexOf('=') : -1;
       const name = eq > 0 ? a.slice(2, eq) : a.slice(2);

@@ -10,6 +10,7 @@ import { ExecInputError, hostPort, KERNEL_CONNECT_TIMEOUT_MS, LAB_WAIT_MS, seedO
 import { CURL_VERSION, parseCurl, type CurlOptions } from './curl-args.js';
 import { meterLine, METER_HEADER, writeOut, type WriteOutValues } from './curl-output.js';
 import { exchange, wireBodyBytes, type HttpExchange, type OpenConnection, type WireAnswer } from './http-exchange.js';
+import { minOf } from '../../../util/arrays.js';
 
 /** glibc's resolver: timeout:5, attempts:2 for each name it tries. */
 const RESOLVER_TRY_MS = 10_000;
@@ -207,7 +208,7 @@ function finish(ctx: ExecContext, run: Run, code: number, message: string, ex: H
 
 function timeoutOf(o: CurlOptions): number | undefined {
   const t = [o.connectTimeoutMs, o.maxTimeMs].filter((x): x is number => x !== undefined && x > 0);
-  return t.length ? Math.min(...t) : undefined;
+  return t.length ? minOf(t) : undefined;
 }
 
 function resolveFailure(ctx: ExecContext, run: Run, ex: HttpExchange, v: WriteOutValues): ExecResult {
