@@ -97,9 +97,16 @@ export async function openSocketsIn(reqs: readonly SocketRequest[], opts: { help
     child.stdin!.end(JSON.stringify(reqs));
     await done;
   } else {
-    await inParallel(reqs, 4, async (r, i) => {
-      const child = spawn('ip', ['netns', 'exec', r.netns, process.execPath, '-e', NODE_HELPER, JSON.stringify(r)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });
-      await receive(child, out, i, `the socket helper (node) in ${r.netns}`);
+    // Namespaces in parallel, but one namespace's requests in their order: the first to ask for a port gets it, as
+    // with the python helper (two helpers racing in one namespace made the winner a matter of timing).
+    const byNetns = new Map<string, number[]>();
+    reqs.forEach((r, i) => { const l = byNetns.get(r.netns); if (l) l.push(i); else byNetns.set(r.netns, [i]); });
+    await inParallel([...byNetns.values()], 4, async (indexes) => {
+      for (const i of indexes) {
+        const r = reqs[i];
+        const child = spawn('ip', ['netns', 'exec', r.netns, process.execPath, '-e', NODE_HELPER, JSON.stringify(r)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });
+        await receive(child, out, i, `the socket helper (node) in ${r.netns}`);
+      }
     });
   }
   return out;
