@@ -1,0 +1,88 @@
+// `node dist/scripts/peers/gateway-api.js [-v] [TEST...]`: runs podnet's routing engine over the Gateway API
+// conformance suite (kubernetes-sigs/gateway-api conformance/tests: each test's manifests with the suite's base
+// manifests and Setup() objects; cases.json holds the expectations the Go tests assert, one per status check or
+// request) and prints how many podnet's answers agree with, per check kind and per test, and the disagreements grouped
+// by reason. Status checks read `withComputedStatus` (what `podnet get -o yaml` prints); requests go through
+// `model.route` (what `podnet route` answers). Cases the extraction marked `skip` are counted apart. A measurement,
+// not a test.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseManifestText, type LoadedObject } from '../../src/api/load.js';
+import type { KubeObject } from '../../src/api/types.js';
+import { Cluster } from '../../src/cluster/cluster.js';
+import { compileRouting, withComputedStatus, type RouteRequest, type RouteResult } from '../../src/ingress/index.js';
+import { judgeRequest, judgeStatus, type Case } from './gateway-api-checks.js';
+import { externalDir, percent } from './external.js';
+
+interface Test { name: string; file: string; features: string[]; provisional: boolean; manifests: string[]; cases: Case[] }
+
+const dir = externalDir('gateway-api');
+if (!dir) {
+  process.stdout.write('gateway-api: no data (set PODNET_EXTERNAL or put the suites in ../shared/external); nothing measured\n');
+  process.exit(0);
+}
+const args = process.argv.slice(2);
+const verbose = args.includes('-v');
+const only = args.filter((a) => !a.startsWith('-'));
+const data = JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8')) as { tests: Test[] };
+const setup = parseManifestText(readFileSync(join(dir, 'setup.yaml'), 'utf8'), 'setup.yaml');
+const texts = new Map<string, LoadedObject[]>();
+function objectsOf(file: string): LoadedObject[] {
+  let o = texts.get(file);
+  // The suite's applier fills these placeholders with its flags (--gateway-class=podnet, the class's controller).
+  const text = readFileSync(join(dir!, 'manifests', file), 'utf8').replaceAll('{GATEWAY_CLASS_NAME}', 'podnet').replaceAll('{GATEWAY_CONTROLLER_NAME}', 'podnet.dev/gateway-controller');
+  if (!o) texts.set(file, (o = parseManifestText(text, file).objects));
+  return o;
+}
+
+const byCheck = new Map<string, { agree: number; total: number }>();
+const reasons = new Map<string, string[]>();
+let agree = 0, total = 0, skipped = 0;
+const skips = new Map<string, number>();
+const perTest: string[] = [];
+for (const test of data.tests) {
+  if (only.length > 0 && !only.some((o) => test.name.includes(o))) continue;
+  const objects = [...setup.objects, ...test.manifests.flatMap(objectsOf)].map((o) => ({ object: structuredClone(o.object), source: o.source }));
+  const cluster = Cluster.build(objects, [], undefined, { owned: true });
+  const model = compileRouting(cluster);
+  const status = (kind: string, nn: string): KubeObject | undefined => {
+    const [ns, name] = nn.includes('/') ? nn.split('/') : ['', nn];
+    const o = cluster.get<KubeObject>(kind, ns, name);
+    return o ? withComputedStatus(cluster, o) : undefined;
+  };
+  const route = (req: RouteRequest, via: string): RouteResult => model.route(req, via);
+  let tAgree = 0, tTotal = 0;
+  for (const c of test.cases) {
+    if (c.skip) { skipped++; skips.set(c.skip, (skips.get(c.skip) ?? 0) + 1); continue; }
+    const key = c.kind === 'status' ? String(c.check) : `request:${c.proto}`;
+    let why: string | undefined;
+    try {
+      why = c.kind === 'status' ? judgeStatus(c, status) : c.kind === 'request' ? judgeRequest(c, status, route) : 'custom check not compared';
+    } catch (e) {
+      why = `podnet threw: ${(e as Error).message.split('\n')[0]}`;
+    }
+    let s = byCheck.get(key);
+    if (!s) byCheck.set(key, (s = { agree: 0, total: 0 }));
+    s.total++; total++; tTotal++;
+    if (why === undefined) { s.agree++; agree++; tAgree++; continue; }
+    const group = `${key}: ${why.replace(/\s*\{.*$/, '').replace(/ \(.*$/, '').slice(0, 90)}`;
+    let l = reasons.get(group);
+    if (!l) reasons.set(group, (l = []));
+    l.push(`${c.id}${c.subtest ? ` [${c.subtest}]` : ''}: ${why}`);
+  }
+  if (tAgree < tTotal || verbose) perTest.push(`  ${test.name}: ${tAgree}/${tTotal}`);
+}
+
+process.stdout.write(`gateway-api conformance: ${agree}/${total} comparable expectations agree (${percent(agree, total)}); ${skipped} skipped\n`);
+process.stdout.write('by check:\n');
+for (const [k, s] of [...byCheck].sort()) process.stdout.write(`  ${k}: ${s.agree}/${s.total}\n`);
+if (perTest.length > 0) process.stdout.write(`tests with disagreements (${perTest.length}):\n${perTest.join('\n')}\n`);
+if (reasons.size > 0) {
+  process.stdout.write('disagreements by reason:\n');
+  for (const [r, list] of [...reasons].sort((a, b) => b[1].length - a[1].length)) {
+    process.stdout.write(`  ${list.length} × ${r}\n`);
+    for (const m of verbose ? list : list.slice(0, 3)) process.stdout.write(`      ${m}\n`);
+  }
+}
+process.stdout.write('skipped (not comparable through route/get):\n');
+for (const [r, n] of [...skips].sort((a, b) => b[1] - a[1])) process.stdout.write(`  ${n} × ${r}\n`);
