@@ -23,6 +23,8 @@ export interface KubeObject {
 export interface SourceRef {
   file: string;
   line: number;
+  /** 1-based column, where the reader knows it (spec files; manifests' objects start at their document's line). */
+  column?: number;
 }
 
 /** kind/namespace/name of an object; namespace is '' for cluster-scoped kinds. */
@@ -41,5 +43,5 @@ export function refOf(obj: KubeObject): ObjectRef {
 }
 
 export function formatSource(src: SourceRef | undefined): string {
-  return src ? `${src.file}:${src.line}` : '';
+  return src ? `${src.file}:${src.line}${src.column !== undefined ? `:${src.column}` : ''}` : '';
 }

@@ -5,6 +5,9 @@ import { Cluster, ConfigRefusedError, requireUsableConfig } from '../cluster/clu
 import { formatDiagnostic, type Diagnostic } from '../api/diagnostics.js';
 import { compileLabelSelector, parseSelectorString } from '../api/labels.js';
 
+/** podnet's version (the CLI's --version, SARIF's tool.driver.version). */
+export const PODNET_VERSION = '0.1.0';
+
 export interface IO {
   out: NodeJS.WritableStream;
   err: NodeJS.WritableStream;

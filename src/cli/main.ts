@@ -3,7 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { registerGet } from './get.js';
 import { registerDescribe } from './describe.js';
 import { registerValidate } from './validate.js';
-import { CliExit } from './common.js';
+import { CliExit, PODNET_VERSION } from './common.js';
 import { registerCheck } from './check.js';
 import { registerMatrix } from './matrix.js';
 import { registerExplain } from './explain.js';
@@ -26,7 +26,7 @@ import { registerKubeconfig } from './kubeconfig.js';
 export function buildProgram(out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Command {
   const program = new Command('podnet')
     .description('Kubernetes networking, emulated, explained and served')
-    .version('0.1.0')
+    .version(PODNET_VERSION)
     .showHelpAfterError()
     .configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => err.write(s) })
     .exitOverride();

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { clusterFindings, type Finding } from '../findings/index.js';
 import { formatSource } from '../api/types.js';
 import { compileMesh, meshJson, workloadOf, type MeshDecidedBy, type MeshEndpoint, type MeshEvaluation, type MeshModel } from '../mesh/index.js';
+import { MACHINE_FORMATS, writeMachineFindings } from './findings-output.js';
 import { CliExit, loadCluster, withManifestOptions, type IO, type ManifestOptions } from './common.js';
 import { labRequest, labText, labUrl, LabApiError, LabUnreachable } from '../serve/lab/client.js';
 import type { ServiceGraph } from '../serve/lab/mesh-telemetry.js';
@@ -30,17 +31,17 @@ export function registerMesh(program: Command, io: IO): void {
   const fail = (m: string): never => { io.err.write(`error: ${m}\n`); throw new CliExit(1); };
 
   withManifestOptions(mesh.command('analyze').description('find mesh configuration problems, like istioctl analyze'))
-    .option('-o, --output <format>', 'text or json', 'text')
+    .option('-o, --output <format>', 'text, json, sarif (SARIF 2.1.0 for code scanning) or github (workflow annotations)', 'text')
     .option('--fail-on <level>', 'exit 1 when a finding is at least this severe: error, warning or none', 'error')
     .option('--root-namespace <ns>', "Istio's root namespace (mesh-wide policies)", 'istio-system')
     .action((opts: AnalyzeOptions) => {
-      if (!['text', 'json'].includes(opts.output)) fail(`unknown output format "${opts.output}": use text or json`);
+      if (!['text', 'json', ...MACHINE_FORMATS].includes(opts.output)) fail(`unknown output format "${opts.output}": use text, json, sarif or github`);
       const ranks: Record<string, number> = { error: 2, warning: 1, none: 99 };
       if (!(opts.failOn in ranks)) fail(`--fail-on must be error, warning or none, not "${opts.failOn}"`);
       const cluster = loadCluster(opts, io, { quietWarnings: true });
       const diags = clusterFindings(cluster, { components: ['mesh'], meshRootNamespace: opts.rootNamespace });
       if (opts.output === 'json') io.out.write(JSON.stringify({ findings: diags.map(diagJSON), summary: { errors: count(diags, 'error'), warnings: count(diags, 'warning') } }, null, 2) + '\n');
-      else io.out.write(formatAnalysis(diags));
+      else if (!writeMachineFindings(opts.output, diags, 'podnet mesh analyze', ['mesh'], io)) io.out.write(formatAnalysis(diags));
       if (diags.some((d) => ranks[d.level] >= ranks[opts.failOn])) throw new CliExit(1);
     });
 

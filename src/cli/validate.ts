@@ -2,6 +2,7 @@
 // allocation) and the components' (Corefile, Ingress/Gateway routing, Services as kube-proxy will treat them);
 // exit 1 on any error. Policy findings have their own command, `podnet lint`.
 import type { Command } from 'commander';
+import { MACHINE_FORMATS, writeMachineFindings } from './findings-output.js';
 import { CliExit, requireManifests, withManifestOptions, type IO, type ManifestOptions } from './common.js';
 import { Cluster } from '../cluster/cluster.js';
 import { formatDiagnostic, sortDiagnostics } from '../api/diagnostics.js';
@@ -16,11 +17,11 @@ const VALIDATE_COMPONENTS = ['manifests', 'services', 'routing', 'dns'] as const
 
 export function registerValidate(program: Command, io: IO): void {
   withManifestOptions(program.command('validate').description('check manifests: every error and warning, with file:line'))
-    .option('-o, --output <format>', 'text or json', 'text')
+    .option('-o, --output <format>', 'text, json, sarif (SARIF 2.1.0 for code scanning) or github (workflow annotations)', 'text')
     .action((opts: ManifestOptions & { output: string }) => {
       requireManifests(opts, io);
-      if (!['text', 'json'].includes(opts.output)) {
-        io.err.write(`error: unknown output format "${opts.output}": use text or json\n`);
+      if (!['text', 'json', ...MACHINE_FORMATS].includes(opts.output)) {
+        io.err.write(`error: unknown output format "${opts.output}": use text, json, sarif or github\n`);
         throw new CliExit(1);
       }
       const cluster = Cluster.load({ paths: opts.filename, configPath: opts.config, lenient: opts.lenient });
@@ -29,7 +30,7 @@ export function registerValidate(program: Command, io: IO): void {
       const warnings = diags.length - errors;
       if (opts.output === 'json') {
         io.out.write(JSON.stringify({ valid: errors === 0, errors, warnings, diagnostics: diags }, null, 2) + '\n');
-      } else {
+      } else if (!writeMachineFindings(opts.output, diags, 'podnet validate', VALIDATE_COMPONENTS, io)) {
         for (const d of diags) io.out.write(formatDiagnostic(d) + '\n');
         const objects = cluster.store.kinds().reduce((n, k) => n + cluster.store.count(k), 0);
         io.out.write(`${errors} error(s), ${warnings} warning(s); ${objects} objects in the cluster model\n`);
