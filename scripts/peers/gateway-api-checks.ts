@@ -101,7 +101,7 @@ export function judgeStatus(c: Case, statusOf: StatusOf): string | undefined {
         const e = exp[i], a = act[i];
         const er = e.parentRef, ar = a.parentRef ?? {};
         if ((ar.group ?? GROUP) !== (er.group ?? GROUP) || (ar.kind ?? 'Gateway') !== (er.kind ?? 'Gateway') || ar.name !== er.name) return `parent ${i}: want ${er.kind}/${er.name}, got ${ar.kind}/${ar.name}`;
-        if ((ar.sectionName ?? null) !== (er.sectionName ?? null)) return `parent ${i}: sectionName want ${er.sectionName}, got ${ar.sectionName}`;
+        if (er.sectionName != null && ar.sectionName !== er.sectionName) return `parent ${i}: sectionName want ${er.sectionName}, got ${ar.sectionName}`;
         if ((c.namespaceRequired || ar.namespace !== undefined) && ar.namespace !== er.namespace) return `parent ${i}: namespace want ${er.namespace}, got ${ar.namespace}`;
         if (er.port !== undefined && er.port !== null && ar.port !== er.port) return `parent ${i}: port want ${er.port}, got ${ar.port}`;
         if (a.controllerName !== e.controllerName) return `parent ${i}: controllerName ${a.controllerName}`;

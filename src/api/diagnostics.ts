@@ -32,6 +32,7 @@ export const Codes = {
   statusIgnored: 'PN1018',
   tooManyReplicas: 'PN1019',
   endpointSliceRefused: 'PN1020',
+  deprecatedApiVersion: 'PN1021',
 } as const;
 
 /**

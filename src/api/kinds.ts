@@ -9,7 +9,15 @@ export interface KindInfo {
   shortNames: string[];
   /** True when podnet computes network state from this kind (others are kept and reported as not modelled). */
   modelled: boolean;
+  /** Versions still accepted but deprecated upstream: the warning the API server returns for each (CRD deprecationWarning). */
+  deprecated?: Record<string, string>;
 }
+
+// Gateway API v1.5/v1.6 (kubernetes-sigs/gateway-api config/crd/{standard,experimental}, commit 4564255): the served
+// versions per CRD. Versions the experimental channel still serves as `deprecated: true` are accepted with its warning.
+const GW = 'gateway.networking.k8s.io';
+const upgrade = (kind: string, version: string): string => `The ${version} version of ${kind} has been deprecated and will be removed in a future release of the API. Please upgrade to v1.`;
+const deprecatedGateway = (kind: string, ...versions: string[]): Record<string, string> => Object.fromEntries(versions.map((v) => [`${GW}/${v}`, upgrade(kind, v)]));
 
 const KINDS: KindInfo[] = [
   { kind: 'Namespace', apiVersions: ['v1'], namespaced: false, plural: 'namespaces', shortNames: ['ns'], modelled: true },
@@ -31,12 +39,16 @@ const KINDS: KindInfo[] = [
   { kind: 'AdminNetworkPolicy', apiVersions: ['policy.networking.k8s.io/v1alpha1'], namespaced: false, plural: 'adminnetworkpolicies', shortNames: ['anp'], modelled: true },
   { kind: 'BaselineAdminNetworkPolicy', apiVersions: ['policy.networking.k8s.io/v1alpha1'], namespaced: false, plural: 'baselineadminnetworkpolicies', shortNames: ['banp'], modelled: true },
   { kind: 'ClusterNetworkPolicy', apiVersions: ['policy.networking.k8s.io/v1alpha2'], namespaced: false, plural: 'clusternetworkpolicies', shortNames: ['cnp'], modelled: true },
-  { kind: 'GatewayClass', apiVersions: ['gateway.networking.k8s.io/v1', 'gateway.networking.k8s.io/v1beta1'], namespaced: false, plural: 'gatewayclasses', shortNames: ['gc'], modelled: true },
-  { kind: 'Gateway', apiVersions: ['gateway.networking.k8s.io/v1', 'gateway.networking.k8s.io/v1beta1'], namespaced: true, plural: 'gateways', shortNames: ['gtw'], modelled: true },
-  { kind: 'HTTPRoute', apiVersions: ['gateway.networking.k8s.io/v1', 'gateway.networking.k8s.io/v1beta1'], namespaced: true, plural: 'httproutes', shortNames: [], modelled: true },
-  { kind: 'GRPCRoute', apiVersions: ['gateway.networking.k8s.io/v1', 'gateway.networking.k8s.io/v1alpha2'], namespaced: true, plural: 'grpcroutes', shortNames: [], modelled: true },
-  { kind: 'TLSRoute', apiVersions: ['gateway.networking.k8s.io/v1alpha2', 'gateway.networking.k8s.io/v1alpha3'], namespaced: true, plural: 'tlsroutes', shortNames: [], modelled: true },
-  { kind: 'ReferenceGrant', apiVersions: ['gateway.networking.k8s.io/v1beta1', 'gateway.networking.k8s.io/v1alpha2'], namespaced: true, plural: 'referencegrants', shortNames: ['refgrant'], modelled: true },
+  { kind: 'GatewayClass', apiVersions: [`${GW}/v1`, `${GW}/v1beta1`], namespaced: false, plural: 'gatewayclasses', shortNames: ['gc'], modelled: true },
+  { kind: 'Gateway', apiVersions: [`${GW}/v1`, `${GW}/v1beta1`], namespaced: true, plural: 'gateways', shortNames: ['gtw'], modelled: true },
+  { kind: 'ListenerSet', apiVersions: [`${GW}/v1`], namespaced: true, plural: 'listenersets', shortNames: ['lset'], modelled: true },
+  { kind: 'HTTPRoute', apiVersions: [`${GW}/v1`, `${GW}/v1beta1`], namespaced: true, plural: 'httproutes', shortNames: [], modelled: true },
+  { kind: 'GRPCRoute', apiVersions: [`${GW}/v1`, `${GW}/v1alpha2`], namespaced: true, plural: 'grpcroutes', shortNames: [], modelled: true, deprecated: { [`${GW}/v1alpha2`]: 'GRPCRoute v1alpha2 is no longer served by Gateway API v1.5; use gateway.networking.k8s.io/v1.' } },
+  { kind: 'TLSRoute', apiVersions: [`${GW}/v1`, `${GW}/v1alpha2`, `${GW}/v1alpha3`], namespaced: true, plural: 'tlsroutes', shortNames: [], modelled: true, deprecated: deprecatedGateway('TLSRoute', 'v1alpha2', 'v1alpha3') },
+  { kind: 'TCPRoute', apiVersions: [`${GW}/v1`, `${GW}/v1alpha2`], namespaced: true, plural: 'tcproutes', shortNames: [], modelled: true, deprecated: deprecatedGateway('TCPRoute', 'v1alpha2') },
+  { kind: 'UDPRoute', apiVersions: [`${GW}/v1`, `${GW}/v1alpha2`], namespaced: true, plural: 'udproutes', shortNames: [], modelled: true, deprecated: deprecatedGateway('UDPRoute', 'v1alpha2') },
+  { kind: 'ReferenceGrant', apiVersions: [`${GW}/v1`, `${GW}/v1beta1`, `${GW}/v1alpha2`], namespaced: true, plural: 'referencegrants', shortNames: ['refgrant'], modelled: true, deprecated: { [`${GW}/v1alpha2`]: 'ReferenceGrant v1alpha2 is no longer served by Gateway API v1.5; use gateway.networking.k8s.io/v1.' } },
+  { kind: 'BackendTLSPolicy', apiVersions: [`${GW}/v1`, `${GW}/v1alpha3`], namespaced: true, plural: 'backendtlspolicies', shortNames: ['btlspolicy'], modelled: true, deprecated: { [`${GW}/v1alpha3`]: 'The v1alpha3 version of BackendTLSPolicy has been deprecated and will be removed in a future release of the API. Please upgrade to v1.' } },
   { kind: 'ClusterConfig', apiVersions: ['podnet.dev/v1alpha1'], namespaced: false, plural: 'clusterconfigs', shortNames: [], modelled: true },
   // Service mesh (src/mesh). Istio's CRDs (istio/istio manifests/charts/base/files/crd-all.gen.yaml) and Linkerd's policy
   // CRDs (linkerd/linkerd2 charts/linkerd-crds/templates/policy). Kinds whose name another group already uses
@@ -99,6 +111,15 @@ export function kindInfo(kind: string): KindInfo | undefined {
 export function resolveKindName(name: string): KindInfo | undefined {
   const lower = name.toLowerCase();
   return byAnyName.get(lower) ?? byAnyName.get(lower.split('.')[0]);
+}
+
+/** Kinds Gateway API removed: an object of one is refused with what replaced it. */
+const REMOVED: Record<string, string> = {
+  XListenerSet: 'XListenerSet (gateway.networking.x-k8s.io/v1alpha1) was removed in Gateway API v1.5: ListenerSet (gateway.networking.k8s.io/v1) replaces it',
+};
+
+export function removedKind(kind: string, apiVersion: unknown): string | undefined {
+  return typeof apiVersion === 'string' && apiVersion.startsWith('gateway.networking.x-k8s.io/') ? REMOVED[kind] : undefined;
 }
 
 export function allKinds(): readonly KindInfo[] {

@@ -5,7 +5,7 @@ import { applyDefaults, deterministicUid } from '../api/defaults.js';
 import { sanitizeStatus } from '../api/status.js';
 import { Codes, formatDiagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../api/diagnostics.js';
 import { invalidObjectMessage, quote, shorten } from '../api/field-errors.js';
-import { kindInfoOf } from '../api/kinds.js';
+import { kindInfoOf, removedKind } from '../api/kinds.js';
 import { loadPaths, parseManifestText, type LoadedObject } from '../api/load.js';
 import type { KubeObject, ObjectRef, SourceRef } from '../api/types.js';
 import { lenientMayKeep, validateObject } from '../api/validate.js';
@@ -197,6 +197,11 @@ function admitObjects(objects: readonly LoadedObject[], store: ClusterStore, unm
     const meta = (raw.metadata && typeof raw.metadata === 'object' && !Array.isArray(raw.metadata)) ? raw.metadata as Obj : {};
     const name = typeof meta.name === 'string' ? meta.name : '';
     const nsText = typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : undefined;
+    const removed = info ? undefined : removedKind(raw.kind, raw.apiVersion);
+    if (removed) {
+      diags.push({ code: Codes.unknownApiVersion, level: 'error', source, object: { kind: raw.kind, namespace: nsText ?? '', name }, message: `resource mapping not found for name: ${quote(name)} namespace: ${quote(nsText ?? '')} from ${JSON.stringify(source.file)}: no matches for kind ${quote(raw.kind)} in version ${quote(raw.apiVersion)}: ${removed}` });
+      continue;
+    }
     if (!info) {
       diags.push({ code: Codes.kindNotModelled, level: 'warning', source, object: { kind: raw.kind, namespace: nsText ?? '', name }, message: `${shorten(raw.kind)} ${quote(name)} (${shorten(raw.apiVersion)}) is not modelled by podnet: kept, but it does not affect the network model` });
       unmodelled.push({ object: raw, source });
@@ -206,6 +211,8 @@ function admitObjects(objects: readonly LoadedObject[], store: ClusterStore, unm
       diags.push({ code: Codes.unknownApiVersion, level: 'error', source, object: { kind: raw.kind, namespace: nsText ?? '', name }, message: `resource mapping not found for name: ${quote(name)} namespace: ${quote(nsText ?? '')} from ${JSON.stringify(source.file)}: no matches for kind ${quote(raw.kind)} in version ${quote(raw.apiVersion)} (use ${info.apiVersions[0]})` });
       continue;
     }
+    const deprecation = info.deprecated?.[raw.apiVersion];
+    if (deprecation) diags.push({ code: Codes.deprecatedApiVersion, level: 'warning', source, object: { kind: raw.kind, namespace: nsText ?? '', name }, message: `${raw.apiVersion} ${raw.kind} ${quote(name)}: ${deprecation}` });
     let errors;
     try {
       errors = validateObject(raw);

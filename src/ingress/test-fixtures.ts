@@ -103,3 +103,20 @@ export function outcome(r: RouteResult): string {
   if (r.backend && r.status !== 404) return `${r.status} ${r.backend.service}`;
   return String(r.status);
 }
+
+/** The GatewayClass `podnet` and a Gateway `gw` (namespace default) with the given listener lines (YAML list items). */
+export function gatewayWith(listeners: string, name = 'gw', ns = 'default'): string {
+  return `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: podnet}
+spec: {controllerName: podnet.dev/gateway-controller}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: ${name}, namespace: ${ns}}
+spec:
+  gatewayClassName: podnet
+  listeners:
+${listeners}`;
+}
