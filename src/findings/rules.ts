@@ -43,6 +43,7 @@ const MANIFESTS: Record<keyof typeof Codes, Entry> = {
   statusIgnored: ['warning', 'A status field in the manifest cannot be used and is recomputed.'],
   tooManyReplicas: ['error', 'A workload asks for more replicas than podnet models.'],
   endpointSliceRefused: ['warning', 'The EndpointSlice controller cannot create a slice for the Service (as its events would say).'],
+  deprecatedApiVersion: ['warning', 'The apiVersion is deprecated upstream: still served, with the warning the API server returns, and due to be removed.'],
 };
 
 const POLICY: Record<keyof typeof PolicyCodes, Entry> = {
