@@ -22,6 +22,7 @@ import { registerLogs } from './logs.js';
 import { registerMesh } from './mesh.js';
 import { registerFault } from './fault.js';
 import { registerKubeconfig } from './kubeconfig.js';
+import { registerDiff } from './diff.js';
 
 export function buildProgram(out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Command {
   const program = new Command('podnet')
@@ -53,6 +54,7 @@ export function buildProgram(out: NodeJS.WritableStream = process.stdout, err: N
   registerMesh(program, io);
   registerFault(program, io);
   registerKubeconfig(program, io);
+  registerDiff(program, io);
   return program;
 }
 

@@ -106,8 +106,7 @@ export function classVerdicts(model: PolicyModel, protocol: Protocol, port: numb
  * adds its destinations to the sources it holds, or, when it holds most of them, to a common base minus those it does
  * not hold. At 6,500 classes that is milliseconds where testing every pair took seconds per port.
  */
-export function classMatrix(model: PolicyModel, protocol: Protocol, port: number, scope?: ReadonlySet<number>): Bitset[] {
-  const v = classVerdicts(model, protocol, port, scope);
+export function classMatrix(model: PolicyModel, protocol: Protocol, port: number, scope?: ReadonlySet<number>, v: ClassVerdicts = classVerdicts(model, protocol, port, scope)): Bitset[] {
   const n = model.index.classes.length;
   const holders = new Map<Bitset, Bitset>(); // a distinct ingress set -> the destinations that have it (disjoint)
   for (let d = 0; d < n; d++) {

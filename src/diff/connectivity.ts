@@ -1,0 +1,315 @@
+// Connectivity of two snapshots compared by workload: for every pair of workloads (and every workload and external
+// peer), the ports per protocol on which connections are allowed before and after. Computed per equivalence class of
+// pods (src/policy/classes.ts) and per probe interval, then folded to workloads: classes × classes per port, never
+// pods × pods. Rows of identical classes are folded once (a row's hash picks them out).
+import type { PolicyModel, Protocol } from '../policy/index.js';
+import { classMatrix, classVerdicts, evaluateFlow, groupOfPod, ipEnd, podEnd, probePorts, type PodClass, type Verdict } from '../policy/index.js';
+import { Bitset } from '../policy/bitset.js';
+import type { PodObj } from '../policy/classes.js';
+import { evaluateDirection } from '../policy/evaluate.js';
+import { blocksOfRules, externalPeers, type ExternalPeer } from './peers.js';
+import type { PortSpec } from '../policy/ports.js';
+import type { IpBlock } from '../policy/select.js';
+import { combine, isNone, minus, portGrid, portSets, type PortGrid } from './ports.js';
+
+export type PortSets = Partial<Record<Protocol, string>>;
+
+export interface ConnectivityChange {
+  /** `namespace/kind/name` of the workload (`ns/pod/name` for a bare pod), or an external peer (`192.168.3.0/24`, `internet`). */
+  from: string;
+  to: string;
+  /** Set when one end is outside the cluster: which end. */
+  external?: 'from' | 'to';
+  /** Ports on which some connection is allowed, per protocol (`all`, `80,8000-9000`). */
+  before: PortSets;
+  after: PortSets;
+  /** Allowed after and not before, and the other way round. */
+  opened: PortSets;
+  closed: PortSets;
+  /** Of `before` / `after`, the ports where only some pod pairs are allowed (present when there are any). */
+  partial?: { before: PortSets; after: PortSets };
+  /** The policies that decided on the first changed port (`port`/`protocol`), per side. */
+  port: number;
+  protocol: Protocol;
+  policies: { before: string[]; after: string[] };
+  /** Where the first deciding policy is written (after the change, else before), for annotations. */
+  source?: { file: string; line: number };
+}
+
+export interface ConnectivityDiff {
+  added: ConnectivityChange[];
+  removed: ConnectivityChange[];
+  changed: ConnectivityChange[];
+}
+
+/** Per side, per workload: the ports open to the internet, and to pods of every namespace (its ingress side admits every pod). */
+export interface WorkloadExposure { internet: Map<string, PortSets>; allNamespaces: Map<string, PortSets> }
+
+interface SideIndex {
+  model: PolicyModel;
+  /** Per common workload: this side's classes holding its pods (with repetition removed), and its pod count. */
+  classesOf: number[][];
+  pods: number[];
+  /** A pod of the workload of each class (for verdicts with reasons). */
+  podOf: Map<string, PodObj[]>;
+}
+
+function indexSide(model: PolicyModel, names: Map<string, number>, groupOf: Map<PodObj, string>): SideIndex {
+  const n = names.size;
+  const classesOf: number[][] = Array.from({ length: n }, () => []);
+  const pods = new Array<number>(n).fill(0);
+  const podOf = new Map<string, PodObj[]>();
+  for (const cls of model.index.classes) {
+    for (const pod of cls.pods) {
+      const g = groupOf.get(pod)!;
+      const w = names.get(g)!;
+      pods[w]++;
+      const l = classesOf[w];
+      if (l[l.length - 1] !== cls.id && !l.includes(cls.id)) l.push(cls.id);
+      let ps = podOf.get(g);
+      if (!ps) podOf.set(g, (ps = []));
+      if (ps.length < 2) ps.push(pod);
+    }
+  }
+  return { model, classesOf, pods, podOf };
+}
+
+function hashWords(w: Uint32Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w[i], 0x01000193);
+  return h >>> 0;
+}
+
+function sameWords(a: Uint32Array, b: Uint32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Per grid interval and source workload: ANY (some pod pair to workload w allowed) and ALL (every pair), as bit rows
+ * over the common workloads, flattened: row (interval, workload) at words * (interval * n + workload).
+ */
+function workloadRows(side: SideIndex, grid: PortGrid, nW: number): { any: Uint32Array; all: Uint32Array; words: number; openToAll: string[] } {
+  const words = (nW + 31) >>> 5;
+  const any = new Uint32Array(grid.size * nW * words);
+  const all = new Uint32Array(grid.size * nW * words);
+  const model = side.model;
+  const nc = model.index.classes.length;
+  const holders = side.classesOf.map((cs, w) => ({ w, cs })).filter((x) => x.cs.length > 0);
+  const podNetwork = Bitset.of(nc, model.index.classes.filter((c) => !c.hostNetwork).map((c) => c.id));
+  const closed = new Uint8Array(grid.size * nc);
+  for (let iv = 0; iv < grid.size; iv++) {
+    const verdicts = model.enforced ? classVerdicts(model, grid.protocolOf[iv], grid.starts[iv]) : undefined;
+    const rows: Bitset[] | undefined = verdicts ? classMatrix(model, grid.protocolOf[iv], grid.starts[iv], undefined, verdicts) : undefined;
+    // A class whose ingress side admits every pod-network class on this interval.
+    if (verdicts) {
+      const open = new Map<Bitset, boolean>();
+      for (let c = 0; c < nc; c++) {
+        const set = verdicts.ingressFrom[c];
+        let o = open.get(set);
+        if (o === undefined) { o = true; for (let i = 0; i < set.words.length && o; i++) if ((set.words[i] & podNetwork.words[i]) !== podNetwork.words[i]) o = false; open.set(set, o); }
+        if (!o) closed[iv * nc + c] = 1;
+      }
+    }
+    // Per class: its row folded to workloads (ANY, ALL), shared between classes with identical rows.
+    const folded = new Array<{ any: Uint32Array; all: Uint32Array }>(nc);
+    const seen = new Map<number, { words: Uint32Array; f: { any: Uint32Array; all: Uint32Array } }[]>();
+    const fold = (c: number) => {
+      if (folded[c]) return folded[c];
+      const rw = rows?.[c].words;
+      let f: { any: Uint32Array; all: Uint32Array } | undefined;
+      const h = rw ? hashWords(rw) : 0;
+      const bucket = seen.get(h);
+      if (bucket) for (const b of bucket) if (!rw || sameWords(b.words, rw)) { f = b.f; break; }
+      if (!f) {
+        f = { any: new Uint32Array(words), all: new Uint32Array(words) };
+        for (const { w, cs } of holders) {
+          let some = false, every = true;
+          for (const d of cs) { if (!rw || ((rw[d >>> 5] >>> (d & 31)) & 1) !== 0) some = true; else every = false; }
+          if (some) f.any[w >>> 5] |= 1 << (w & 31);
+          if (every) f.all[w >>> 5] |= 1 << (w & 31);
+        }
+        const entry = { words: rw ?? new Uint32Array(0), f };
+        if (bucket) bucket.push(entry); else seen.set(h, [entry]);
+      }
+      return (folded[c] = f);
+    };
+    for (const { w, cs } of holders) {
+      const at = words * (iv * nW + w);
+      for (let k = 0; k < cs.length; k++) {
+        const f = fold(cs[k]);
+        for (let i = 0; i < words; i++) {
+          any[at + i] |= f.any[i];
+          all[at + i] = k === 0 ? f.all[i] : all[at + i] & f.all[i];
+        }
+      }
+    }
+  }
+  // Per workload: the intervals on which every class of it admits every pod of the cluster.
+  const openToAll = side.classesOf.map((cs) => {
+    if (cs.length === 0) return '';
+    let t = '';
+    for (let iv = 0; iv < grid.size; iv++) t += cs.every((c) => closed[iv * nc + c] === 0) ? '2' : '0';
+    return t;
+  });
+  return { any, all, words, openToAll };
+}
+
+/** The policies deciding one direction for a class: classes with the same ones (and ports, for ingress) decide alike. */
+function directionPolicies(model: PolicyModel, c: PodClass, dir: 'Ingress' | 'Egress'): { key: string; rules: { ports: PortSpec[] | null; blocks: IpBlock[] }[] } {
+  const ports = dir === 'Ingress' ? c.ports.map((p) => `${p.name ?? ''}/${p.protocol}/${p.containerPort}`).join(',') : '';
+  const key = `${dir}|${c.hostNetwork ? 'host' : ''}|${model.adminFor[c.id].join(',')}|${model.isolatedBy[dir][c.id].join(',')}|${model.baselineFor[c.id].join(',')}|${ports}`;
+  const rules = [
+    ...model.adminFor[c.id].flatMap((i) => model.adminPolicies[i].rules[dir].map((r) => ({ ports: r.ports, blocks: r.peers.flatMap((p) => p.networks ?? []) }))),
+    ...model.isolatedBy[dir][c.id].flatMap((i) => model.networkPolicies[i].rules[dir].map((r) => ({ ports: r.ports, blocks: r.peers.flatMap((p) => (p.ipBlock ? [p.ipBlock] : [])) }))),
+    ...model.baselineFor[c.id].flatMap((i) => model.baselinePolicies[i].rules[dir].map((r) => ({ ports: r.ports, blocks: r.peers.flatMap((p) => p.networks ?? []) }))),
+  ];
+  return { key, rules };
+}
+
+/**
+ * Per class and direction (egress to, ingress from), per external peer: the state string over the grid. A verdict
+ * depends only on the class's deciding policies, on which of their CIDRs hold the peer, and on the port up to the
+ * ports those policies name, so it is evaluated once per such combination.
+ */
+function externalStates(model: PolicyModel, grid: PortGrid, peers: readonly ExternalPeer[]): Map<string, string>[][] {
+  const ends = peers.map((p) => ipEnd(model, p.ip));
+  const byKey = new Map<string, Map<string, string>>();
+  return model.index.classes.map((c) => (['Egress', 'Ingress'] as const).map((dir) => {
+    const { key, rules } = directionPolicies(model, c, dir);
+    let result = byKey.get(key);
+    if (result) return result;
+    result = new Map();
+    byKey.set(key, result);
+    const cidrs = rules.flatMap((r) => blocksOfRules(r.blocks));
+    // The probe intervals these policies can tell apart: the grid interval maps to the last local probe at or below it.
+    const local = new Map<Protocol, number[]>();
+    for (const proto of grid.protocols) local.set(proto, [1]);
+    for (const r of rules) for (const p of r.ports ?? []) if (p.port !== undefined) local.get(p.protocol)?.push(p.port, (p.endPort ?? p.port) + 1);
+    if (dir === 'Ingress') for (const p of c.ports) local.get(p.protocol)?.push(p.containerPort, p.containerPort + 1);
+    for (const l of local.values()) l.sort((x, y) => x - y);
+    const probeOf = (iv: number) => { const l = local.get(grid.protocolOf[iv])!; let best = 1; for (const p of l) if (p <= grid.starts[iv]) best = p; return best; };
+    const probes = Array.from({ length: grid.size }, (_, iv) => probeOf(iv));
+    const bySig = new Map<string, string>();
+    const pod = podEnd(model, c.pods[0]) as Extract<ReturnType<typeof podEnd>, { kind: 'pod' }>;
+    peers.forEach((peer, k) => {
+      const sig = cidrs.map((x) => (x.family === peer.ip.family && peer.ip.n >= x.base && peer.ip.n < x.base + x.size ? '1' : '0')).join('');
+      let s = bySig.get(sig);
+      if (s === undefined) {
+        s = '';
+        const at = new Map<string, string>();
+        for (let iv = 0; iv < grid.size; iv++) {
+          if (!model.enforced || c.hostNetwork) { s += '2'; continue; }
+          const pk = `${grid.protocolOf[iv]}/${probes[iv]}`;
+          let v = at.get(pk);
+          if (v === undefined) at.set(pk, (v = evaluateDirection(model, dir, pod, ends[k], grid.protocolOf[iv], probes[iv]).allowed ? '2' : '0'));
+          s += v;
+        }
+        bySig.set(sig, s);
+      }
+      result!.set(peer.name, s);
+    });
+    return result;
+  }));
+}
+
+function verdictPolicies(v: Verdict | undefined): string[] {
+  if (!v) return [];
+  return [...new Set([...(v.egress.policies ?? []), ...(v.ingress.policies ?? [])])];
+}
+
+export function diffConnectivity(before: PolicyModel, after: PolicyModel): ConnectivityDiff & { exposure: [WorkloadExposure, WorkloadExposure] } {
+  // The common workload index: every workload of either side, sorted.
+  const groupOf = new Map<PodObj, string>();
+  for (const m of [before, after]) for (const c of m.index.classes) for (const p of c.pods) groupOf.set(p, groupOfPod(m, p, 'workload'));
+  const nameList = [...new Set(groupOf.values())].sort();
+  const names = new Map(nameList.map((n, i) => [n, i]));
+  const nW = nameList.length;
+  const sides = [before, after].map((m) => indexSide(m, names, groupOf));
+  const grid = portGrid([...probePorts(before), ...probePorts(after)]);
+  const rows = sides.map((s) => workloadRows(s, grid, nW));
+  const words = rows[0].words;
+  const out: ConnectivityDiff = { added: [], removed: [], changed: [] };
+  const exposure: [WorkloadExposure, WorkloadExposure] = [{ internet: new Map(), allNamespaces: new Map() }, { internet: new Map(), allNamespaces: new Map() }];
+  for (let s = 0; s < 2; s++) rows[s].openToAll.forEach((t, w) => { if (t && !isNone(t)) exposure[s].allNamespaces.set(nameList[w], portSets(grid, t)); });
+  const verdictMemo = sides.map(() => new Map<string, Verdict | undefined>());
+  const policiesAt = (s: number, a: string, b: string, port: number, protocol: Protocol, external?: ExternalPeer, dir?: 'from' | 'to'): string[] => {
+    const side = sides[s];
+    const key = `${a}|${b}|${port}/${protocol}`;
+    if (!verdictMemo[s].has(key)) {
+      let v: Verdict | undefined;
+      const pa = side.podOf.get(a), pb = side.podOf.get(b);
+      if (external && dir === 'to' && pa) v = evaluateFlow(side.model, podEnd(side.model, pa[0]), ipEnd(side.model, external.ip), port, protocol);
+      else if (external && dir === 'from' && pb) v = evaluateFlow(side.model, ipEnd(side.model, external.ip), podEnd(side.model, pb[0]), port, protocol);
+      else if (pa && pb) v = evaluateFlow(side.model, podEnd(side.model, pa[0]), podEnd(side.model, a === b && pb.length > 1 ? pb[1] : pb[0]), port, protocol);
+      verdictMemo[s].set(key, v);
+    }
+    return verdictPolicies(verdictMemo[s].get(key));
+  };
+  const sources = [before, after].map((m) => {
+    const map = new Map<string, { file: string; line: number }>();
+    for (const p of [...m.networkPolicies, ...m.adminPolicies, ...m.baselinePolicies]) if (p.source && !map.has(p.key)) map.set(p.key, { file: p.source.file, line: p.source.line });
+    return map;
+  });
+  const record = (from: string, to: string, was: string, now: string, external?: ExternalPeer, end?: 'from' | 'to') => {
+    if (was === now) return;
+    const first = [...was].findIndex((c, i) => c !== now[i]);
+    const port = grid.starts[first], protocol = grid.protocolOf[first];
+    const change: ConnectivityChange = {
+      from, to, ...(end ? { external: end } : {}),
+      before: portSets(grid, was), after: portSets(grid, now), opened: portSets(grid, minus(now, was)), closed: portSets(grid, minus(was, now)),
+      port, protocol,
+      policies: { before: policiesAt(0, from, to, port, protocol, external, end), after: policiesAt(1, from, to, port, protocol, external, end) },
+    };
+    const src = change.policies.after.map((k) => sources[1].get(k)).find(Boolean) ?? change.policies.before.map((k) => sources[0].get(k)).find(Boolean);
+    if (src) change.source = src;
+    if (was.includes('1') || now.includes('1')) change.partial = { before: portSets(grid, was, 2), after: portSets(grid, now, 2) };
+    (isNone(was) ? out.added : isNone(now) ? out.removed : out.changed).push(change);
+  };
+  const state = (s: number, a: number, b: number): string => {
+    if (sides[s].pods[a] === 0 || sides[s].pods[b] === 0) return '0'.repeat(grid.size);
+    let t = '';
+    const { any, all } = rows[s];
+    for (let iv = 0; iv < grid.size; iv++) {
+      const at = words * (iv * nW + a) + (b >>> 5), bit = 1 << (b & 31);
+      t += (all[at] & bit) !== 0 ? '2' : (any[at] & bit) !== 0 ? '1' : '0';
+    }
+    return t;
+  };
+  for (let a = 0; a < nW; a++) {
+    // The workloads whose cell changed on some interval: XOR of the rows, word by word.
+    const changed = new Uint32Array(words);
+    for (let iv = 0; iv < grid.size; iv++) {
+      const at = words * (iv * nW + a);
+      for (let i = 0; i < words; i++) changed[i] |= (rows[0].any[at + i] ^ rows[1].any[at + i]) | (rows[0].all[at + i] ^ rows[1].all[at + i]);
+    }
+    for (let i = 0; i < words; i++) {
+      let x = changed[i];
+      while (x) {
+        const b = (i << 5) + (31 - Math.clz32(x & -x));
+        x &= x - 1;
+        // A workload's pods among themselves: only when it has two pods to talk to each other.
+        if (a === b && Math.max(sides[0].pods[a], sides[1].pods[a]) < 2) continue;
+        record(nameList[a], nameList[b], state(0, a, b), state(1, a, b));
+      }
+    }
+  }
+  // External peers, per workload: egress to each, ingress from each.
+  const peers = externalPeers([before, after]);
+  const ext = [before, after].map((m) => externalStates(m, grid, peers));
+  const none = '0'.repeat(grid.size);
+  for (let w = 0; w < nW; w++) {
+    for (const [d, end] of [[0, 'to'], [1, 'from']] as const) {
+      for (const peer of peers) {
+        const st = [0, 1].map((s) => (sides[s].classesOf[w].length === 0 ? none : combine(sides[s].classesOf[w].map((c) => ext[s][c][d].get(peer.name)!))));
+        if (end === 'from' && peer.name === 'internet') for (const s of [0, 1]) if (!isNone(st[s])) exposure[s].internet.set(nameList[w], portSets(grid, st[s]));
+        if (st[0] === st[1]) continue;
+        if (end === 'to') record(nameList[w], peer.name, st[0], st[1], peer, 'to');
+        else record(peer.name, nameList[w], st[0], st[1], peer, 'from');
+      }
+    }
+  }
+  const order = (x: ConnectivityChange, y: ConnectivityChange) => (x.from < y.from ? -1 : x.from > y.from ? 1 : x.to < y.to ? -1 : x.to > y.to ? 1 : 0);
+  for (const l of [out.added, out.removed, out.changed]) l.sort(order);
+  return { ...out, exposure };
+}
