@@ -217,7 +217,7 @@ export function judgeRequest(c: Case, statusOf: StatusOf, route: RouteFn): strin
     const er = e.request as Obj | undefined;
     if (er && res.status >= 200 && res.status < 300) {
       if (er.path && res.path !== er.path) return `backend path want ${er.path}, got ${res.path}`;
-      if (er.host && (res.requestHeaders?.host ?? '').replace(/:\d+$/, '') !== er.host) return `backend Host want ${er.host}, got ${res.requestHeaders?.host}`;
+      if (er.host && (res.requestHeaders?.host ?? '') !== er.host && (res.requestHeaders?.host ?? '').replace(/:\d+$/, '') !== er.host) return `backend Host want ${er.host}, got ${res.requestHeaders?.host}`;
       if (er.method && res.status === 200 && res.backend && er.method !== (c.request?.method ?? 'GET')) return `backend method want ${er.method}`;
       for (const [k, v] of Object.entries((er.headers ?? {}) as Record<string, string>)) {
         const a = res.requestHeaders?.[k.toLowerCase()];

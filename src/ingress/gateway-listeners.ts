@@ -10,6 +10,7 @@ import { IngressCodes } from './codes.js';
 import { cond, type Condition } from './conditions.js';
 import { refOf, secretProblem } from './ingress-compile.js';
 import { GATEWAY_GROUP, referencePermitted } from './refgrant.js';
+import { compileListenerSets, type CompiledListenerSet } from './gateway-listenersets.js';
 
 type Obj = Record<string, any>;
 export type GatewayObj = KubeObject & { spec: Obj };
@@ -18,6 +19,8 @@ export interface RouteKind { group: string; kind: string }
 
 export interface CompiledListener {
   gateway: GatewayObj;
+  /** The ListenerSet that defines the listener (GEP-1713); absent for the Gateway's own listeners. */
+  listenerSet?: KubeObject & { spec: Obj };
   name: string;
   port: number;
   protocol: string;
@@ -41,6 +44,8 @@ export interface CompiledGateway {
   /** False when the GatewayClass does not exist: no controller picks the Gateway up. */
   served: boolean;
   listeners: CompiledListener[];
+  /** ListenerSets whose parentRef names this Gateway, in precedence order, with their status (gateway-listenersets.ts). */
+  listenerSets: CompiledListenerSet[];
   addresses: { type: string; value: string }[];
   /** Filled after routes attach (Programmed depends on listeners only). */
   conditions: Condition[];
@@ -50,10 +55,12 @@ const KINDS_BY_PROTOCOL: Record<string, RouteKind[]> = {
   HTTP: [{ group: GATEWAY_GROUP, kind: 'HTTPRoute' }, { group: GATEWAY_GROUP, kind: 'GRPCRoute' }],
   HTTPS: [{ group: GATEWAY_GROUP, kind: 'HTTPRoute' }, { group: GATEWAY_GROUP, kind: 'GRPCRoute' }],
   TLS: [{ group: GATEWAY_GROUP, kind: 'TLSRoute' }],
+  TCP: [{ group: GATEWAY_GROUP, kind: 'TCPRoute' }],
+  UDP: [{ group: GATEWAY_GROUP, kind: 'UDPRoute' }],
 };
 
 /** Listeners that can share a port: HTTP alone; HTTPS and TLS together (both are told apart by SNI). */
-function portFamily(protocol: string): string {
+export function portFamily(protocol: string): string {
   return protocol === 'HTTP' ? 'http' : protocol === 'HTTPS' || protocol === 'TLS' ? 'tls' : protocol.toLowerCase();
 }
 
@@ -66,19 +73,12 @@ export function compileGateways(cluster: Cluster, diags: Diagnostic[]): Compiled
     const gen = gw.metadata.generation ?? 1;
     if (!cls) {
       diags.push({ code: IngressCodes.gatewayClassMissing, level: 'warning', object: refOf(gw), source: cluster.sourceOf(gw), message: `Gateway ${gw.metadata.namespace}/${gw.metadata.name} names GatewayClass "${className}", which does not exist: no controller programs it` });
-      out.push({ gateway: gw, className, controllerName: '', served: false, listeners: [], addresses: [], conditions: [cond('Accepted', 'Unknown', 'Pending', 'Waiting for controller', gen), cond('Programmed', 'Unknown', 'Pending', 'Waiting for controller', gen)] });
+      out.push({ gateway: gw, className, controllerName: '', served: false, listeners: [], listenerSets: [], addresses: [], conditions: [cond('Accepted', 'Unknown', 'Pending', 'Waiting for controller', gen), cond('Programmed', 'Unknown', 'Pending', 'Waiting for controller', gen)] });
       continue;
     }
     const listeners = ((gw.spec?.listeners ?? []) as Obj[]).map((l) => compileListener(cluster, gw, l, diags));
     markConflicts(listeners);
-    for (const l of listeners) {
-      const accepted = l.conditions.find((c) => c.type === 'Accepted')!.status === 'True';
-      const conflicted = l.conditions.find((c) => c.type === 'Conflicted')!.status === 'True';
-      const resolved = l.conditions.find((c) => c.type === 'ResolvedRefs')!.status === 'True';
-      l.programmed = accepted && !conflicted && resolved;
-      l.conditions.push(l.programmed ? cond('Programmed', true, 'Programmed', 'Programmed', gen) : cond('Programmed', false, 'Invalid', 'The listener is not valid: see its other conditions', gen));
-      if (!l.programmed) diags.push({ code: IngressCodes.listenerNotValid, level: 'warning', object: refOf(gw), source: cluster.sourceOf(gw), message: `Gateway ${gw.metadata.namespace}/${gw.metadata.name} listener "${l.name}" is not programmed: ${l.conditions.filter((c) => (c.type === 'Conflicted') === (c.status === 'True') && c.type !== 'Programmed').map((c) => `${c.type}=${c.status} (${c.reason}: ${c.message})`).join('; ')}` });
-    }
+    for (const l of listeners) finishListener(cluster, l, diags);
     const addresses = gatewayAddresses(cluster, gw, className);
     const valid = listeners.filter((l) => l.programmed).length;
     const conditions = [
@@ -88,25 +88,46 @@ export function compileGateways(cluster: Cluster, diags: Diagnostic[]): Compiled
         : valid === 0 ? cond('Programmed', false, 'Invalid', 'No listener is valid', gen)
           : cond('Programmed', false, 'AddressNotAssigned', 'The Gateway\'s Service has no load-balancer address', gen),
     ];
-    out.push({ gateway: gw, className, controllerName: String(cls.spec?.controllerName ?? ''), served: true, listeners, addresses, conditions });
+    const compiled: CompiledGateway = { gateway: gw, className, controllerName: String(cls.spec?.controllerName ?? ''), served: true, listeners, listenerSets: [], addresses, conditions };
+    compiled.listenerSets = compileListenerSets(cluster, compiled, diags);
+    out.push(compiled);
   }
   return out;
 }
 
-function compileListener(cluster: Cluster, gw: GatewayObj, l: Obj, diags: Diagnostic[]): CompiledListener {
-  const gen = gw.metadata.generation ?? 1;
-  const ns = gw.metadata.namespace ?? 'default';
+/** The Gateway's merged listener list: its own, then those of its accepted ListenerSets in precedence order. */
+export function allListeners(g: CompiledGateway): CompiledListener[] {
+  return g.listenerSets.length === 0 ? g.listeners : [...g.listeners, ...g.listenerSets.flatMap((s) => s.listeners)];
+}
+
+/** Programmed from the other conditions (Accepted, not Conflicted, ResolvedRefs), with a warning when it is False. */
+export function finishListener(cluster: Cluster, l: CompiledListener, diags: Diagnostic[]): void {
+  const owner = l.listenerSet ?? l.gateway;
+  const gen = owner.metadata.generation ?? 1;
+  const accepted = l.conditions.find((c) => c.type === 'Accepted')!;
+  const conflicted = l.conditions.find((c) => c.type === 'Conflicted')!;
+  const resolved = l.conditions.find((c) => c.type === 'ResolvedRefs')!.status === 'True';
+  l.programmed = accepted.status === 'True' && conflicted.status !== 'True' && resolved;
+  l.conditions.push(l.programmed ? cond('Programmed', true, 'Programmed', 'Programmed', gen)
+    : cond('Programmed', false, conflicted.status === 'True' && l.listenerSet ? conflicted.reason : 'Invalid', 'The listener is not valid: see its other conditions', gen));
+  if (!l.programmed) diags.push({ code: IngressCodes.listenerNotValid, level: 'warning', object: refOf(owner), source: cluster.sourceOf(owner), message: `${owner.kind} ${owner.metadata.namespace}/${owner.metadata.name} listener "${l.name}" is not programmed: ${l.conditions.filter((c) => (c.type === 'Conflicted') === (c.status === 'True') && c.type !== 'Programmed').map((c) => `${c.type}=${c.status} (${c.reason}: ${c.message})`).join('; ')}` });
+}
+
+/** One listener of a Gateway, or of a ListenerSet (`owner`: its namespace, generation and ReferenceGrant kind). */
+export function compileListener(cluster: Cluster, gw: GatewayObj, l: Obj, diags: Diagnostic[], owner: KubeObject & { spec: Obj } = gw): CompiledListener {
+  const gen = owner.metadata.generation ?? 1;
+  const ns = owner.metadata.namespace ?? 'default';
   const protocol = String(l.protocol ?? '');
   const from = (l.allowedRoutes?.namespaces?.from ?? 'Same') as CompiledListener['from'];
   const listener: CompiledListener = {
     gateway: gw, name: String(l.name ?? ''), port: Number(l.port), protocol, hostname: typeof l.hostname === 'string' && l.hostname !== '' ? l.hostname.toLowerCase() : undefined,
-    from, supportedKinds: [], conditions: [], programmed: false, attachedRoutes: 0,
+    from, supportedKinds: [], conditions: [], programmed: false, attachedRoutes: 0, ...(owner !== gw ? { listenerSet: owner } : {}),
   };
   if (from === 'Selector') listener.namespaceSelector = compileLabelSelector(l.allowedRoutes?.namespaces?.selector ?? {});
   const conditions: Condition[] = [];
   // Accepted
   let accepted: Condition = cond('Accepted', true, 'Accepted', 'Listener is accepted', gen);
-  if (!KINDS_BY_PROTOCOL[protocol]) accepted = cond('Accepted', false, 'UnsupportedProtocol', `Protocol ${protocol} is not supported (supported: HTTP, HTTPS, TLS)`, gen);
+  if (!KINDS_BY_PROTOCOL[protocol]) accepted = cond('Accepted', false, 'UnsupportedProtocol', `Protocol ${protocol} is not supported (supported: HTTP, HTTPS, TLS, TCP, UDP)`, gen);
   else if (!['Same', 'All', 'Selector'].includes(from)) accepted = cond('Accepted', false, 'UnsupportedValue', `allowedRoutes.namespaces.from ${from} is not Same, All or Selector`, gen);
   const tls = l.tls as Obj | undefined;
   let resolved: Condition = cond('ResolvedRefs', true, 'ResolvedRefs', 'All references are resolved', gen);
@@ -122,15 +143,15 @@ function compileListener(cluster: Cluster, gw: GatewayObj, l: Obj, diags: Diagno
         const kind = ref.kind ?? 'Secret';
         const refNs = ref.namespace ?? ns;
         if (group !== '' || kind !== 'Secret') { resolved = cond('ResolvedRefs', false, 'InvalidCertificateRef', `certificateRef ${group || 'core'}/${kind} ${ref.name} is not a Secret`, gen); break; }
-        if (!referencePermitted(cluster, { group: GATEWAY_GROUP, kind: 'Gateway', namespace: ns }, { group: '', kind: 'Secret', namespace: refNs, name: ref.name })) {
-          resolved = cond('ResolvedRefs', false, 'RefNotPermitted', `certificateRef to Secret ${refNs}/${ref.name} is not permitted: no ReferenceGrant in namespace ${refNs} allows Gateways from ${ns}`, gen);
+        if (!referencePermitted(cluster, { group: GATEWAY_GROUP, kind: owner.kind, namespace: ns }, { group: '', kind: 'Secret', namespace: refNs, name: ref.name })) {
+          resolved = cond('ResolvedRefs', false, 'RefNotPermitted', `certificateRef to Secret ${refNs}/${ref.name} is not permitted: no ReferenceGrant in namespace ${refNs} allows ${owner.kind}s from ${ns}`, gen);
           break;
         }
         const problem = secretProblem(cluster.get('Secret', refNs, ref.name));
         if (problem) { resolved = cond('ResolvedRefs', false, 'InvalidCertificateRef', `Secret ${refNs}/${ref.name} ${problem}`, gen); break; }
         listener.certificate ??= `${refNs}/${ref.name}`;
       }
-      if (resolved.status === 'False') diags.push({ code: IngressCodes.listenerCertificateInvalid, level: 'warning', object: refOf(gw), source: cluster.sourceOf(gw), message: `Gateway ${ns}/${gw.metadata.name} listener "${listener.name}": ${resolved.message}` });
+      if (resolved.status === 'False') diags.push({ code: IngressCodes.listenerCertificateInvalid, level: 'warning', object: refOf(owner), source: cluster.sourceOf(owner), message: `${owner.kind} ${ns}/${owner.metadata.name} listener "${listener.name}": ${resolved.message}` });
     }
   }
   // Route kinds: the protocol's kinds, narrowed by allowedRoutes.kinds; unknown kinds make ResolvedRefs False.

@@ -55,11 +55,15 @@ export interface CompiledRoutes {
   status: Map<string, RouteParentStatus[]>;
 }
 
-const ROUTE_KINDS = ['HTTPRoute', 'GRPCRoute', 'TLSRoute'];
+const ROUTE_KINDS = ['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute'];
 
 export function compileRoutes(cluster: Cluster, gateways: CompiledGateway[], routes: RouteObj[], diags: Diagnostic[]): CompiledRoutes {
   const out: CompiledRoutes = { attachments: [], status: new Map() };
-  const gwByKey = new Map(gateways.map((g) => [`${g.gateway.metadata.namespace}/${g.gateway.metadata.name}`, g]));
+  const parents = new Map<string, Parent>();
+  for (const g of gateways) {
+    parents.set(`Gateway/${g.gateway.metadata.namespace}/${g.gateway.metadata.name}`, { gateway: g, listeners: g.listeners, what: `Gateway ${g.gateway.metadata.namespace}/${g.gateway.metadata.name}` });
+    for (const s of g.listenerSets) parents.set(`ListenerSet/${s.listenerSet.metadata.namespace}/${s.listenerSet.metadata.name}`, { gateway: g, listeners: s.listeners, what: `ListenerSet ${s.listenerSet.metadata.namespace}/${s.listenerSet.metadata.name}` });
+  }
   for (const route of routes) {
     const ns = route.metadata.namespace ?? 'default';
     const gen = route.metadata.generation ?? 1;
@@ -70,40 +74,49 @@ export function compileRoutes(cluster: Cluster, gateways: CompiledGateway[], rou
       ? cond('ResolvedRefs', false, firstBad.invalid!.split(':')[0], firstBad.invalid!.slice(firstBad.invalid!.indexOf(':') + 2), gen)
       : cond('ResolvedRefs', true, 'ResolvedRefs', 'Resolved all the Object references for the Route', gen);
     if (firstBad) diags.push({ code: IngressCodes.routeRefNotResolved, level: 'warning', object: refOf(route), source: cluster.sourceOf(route), message: `${route.kind} ${ns}/${route.metadata.name}: ${problems.join('; ')}; requests for those backends get 500` });
-    const parents: RouteParentStatus[] = [];
+    const statuses: RouteParentStatus[] = [];
     for (const p of (route.spec.parentRefs ?? []) as Obj[]) {
-      if ((p.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP || (p.kind ?? 'Gateway') !== 'Gateway') continue; // mesh (GAMMA) parents are not ours
-      const gwNs = p.namespace ?? ns;
-      const gw = gwByKey.get(`${gwNs}/${p.name}`);
-      const parentRef = { group: GATEWAY_GROUP, kind: 'Gateway', namespace: gwNs, name: p.name, ...(p.sectionName !== undefined ? { sectionName: p.sectionName } : {}), ...(p.port !== undefined ? { port: p.port } : {}) };
-      const accepted = attach(cluster, route, p, gw, rules, out, gen);
+      const kind = p.kind ?? 'Gateway';
+      if ((p.group ?? GATEWAY_GROUP) !== GATEWAY_GROUP || (kind !== 'Gateway' && kind !== 'ListenerSet')) continue; // mesh (GAMMA) parents are not ours
+      const parentNs = p.namespace ?? ns;
+      const parent = parents.get(`${kind}/${parentNs}/${p.name}`);
+      const parentRef = { group: GATEWAY_GROUP, kind, namespace: parentNs, name: p.name, ...(p.sectionName !== undefined ? { sectionName: p.sectionName } : {}), ...(p.port !== undefined ? { port: p.port } : {}) };
+      const accepted = attach(cluster, route, p, parent, rules, out, gen);
       // Only a controller that owns the Gateway writes a status entry; a missing Gateway is owned by nobody (PN4104 says it).
-      if (gw?.served) parents.push({ parentRef, controllerName: gw.controllerName, conditions: [accepted, resolved] });
-      if (accepted.status !== 'True') diags.push({ code: IngressCodes.routeNotAccepted, level: 'warning', object: refOf(route), source: cluster.sourceOf(route), message: `${route.kind} ${ns}/${route.metadata.name} is not accepted by Gateway ${gwNs}/${p.name}${p.sectionName ? ` (sectionName ${p.sectionName})` : ''}: ${accepted.reason}: ${accepted.message}` });
+      if (parent?.gateway.served) statuses.push({ parentRef, controllerName: parent.gateway.controllerName, conditions: [accepted, resolved] });
+      if (accepted.status !== 'True') diags.push({ code: IngressCodes.routeNotAccepted, level: 'warning', object: refOf(route), source: cluster.sourceOf(route), message: `${route.kind} ${ns}/${route.metadata.name} is not accepted by ${kind} ${parentNs}/${p.name}${p.sectionName ? ` (sectionName ${p.sectionName})` : ''}: ${accepted.reason}: ${accepted.message}` });
     }
-    out.status.set(`${route.kind}/${ns}/${route.metadata.name}`, parents);
+    out.status.set(`${route.kind}/${ns}/${route.metadata.name}`, statuses);
   }
   return out;
 }
 
-function attach(cluster: Cluster, route: RouteObj, p: Obj, gw: CompiledGateway | undefined, rules: CompiledRule[], out: CompiledRoutes, gen: number): Condition {
-  if (!gw) return cond('Accepted', false, 'NoMatchingParent', `Gateway ${p.namespace ?? route.metadata.namespace}/${p.name} not found`, gen);
-  const selected = gw.listeners.filter((l) => (p.sectionName === undefined || l.name === p.sectionName) && (p.port === undefined || l.port === p.port));
-  if (selected.length === 0) return cond('Accepted', false, 'NoMatchingParent', `No listener matches${p.sectionName !== undefined ? ` sectionName ${p.sectionName}` : ''}${p.port !== undefined ? ` port ${p.port}` : ''}`, gen);
+/** A parent a route can name: a Gateway (its own listeners) or a ListenerSet (its listeners only). */
+interface Parent { gateway: CompiledGateway; listeners: CompiledListener[]; what: string }
+
+/**
+ * Accepted for one parentRef. Attachment follows the parentRef and the listeners' allowedRoutes and hostnames, not the
+ * listeners' own status (ListenerStatus.AttachedRoutes): every listener the route attaches to counts it, and only
+ * programmed listeners carry its traffic.
+ */
+function attach(cluster: Cluster, route: RouteObj, p: Obj, parent: Parent | undefined, rules: CompiledRule[], out: CompiledRoutes, gen: number): Condition {
+  if (!parent) return cond('Accepted', false, 'NoMatchingParent', `${p.kind ?? 'Gateway'} ${p.namespace ?? route.metadata.namespace}/${p.name} not found`, gen);
+  const selected = parent.listeners.filter((l) => (p.sectionName === undefined || l.name === p.sectionName) && (p.port === undefined || l.port === p.port));
+  if (selected.length === 0) return cond('Accepted', false, 'NoMatchingParent', `No listener of ${parent.what} matches${p.sectionName !== undefined ? ` sectionName ${p.sectionName}` : ''}${p.port !== undefined ? ` port ${p.port}` : ''}`, gen);
   const routeNs = route.metadata.namespace ?? 'default';
-  const gwNs = gw.gateway.metadata.namespace ?? 'default';
   const nsLabels = cluster.get<KubeObject>('Namespace', '', routeNs)?.metadata.labels ?? { 'kubernetes.io/metadata.name': routeNs };
-  const allowed = selected.filter((l) => l.programmed && l.supportedKinds.some((k) => k.kind === route.kind && k.group === GATEWAY_GROUP) &&
-    (l.from === 'All' || (l.from === 'Same' && routeNs === gwNs) || (l.from === 'Selector' && l.namespaceSelector!(nsLabels))));
-  if (allowed.length === 0) return cond('Accepted', false, 'NotAllowedByListeners', `No listener${p.sectionName ? ` ${p.sectionName}` : ''} allows ${route.kind}s from namespace ${routeNs}`, gen);
-  for (const l of allowed) l.attachedRoutes++;
+  const allowed = selected.filter((l) => l.supportedKinds.some((k) => k.kind === route.kind && k.group === GATEWAY_GROUP) &&
+    (l.from === 'All' || (l.from === 'Same' && routeNs === ((l.listenerSet ?? l.gateway).metadata.namespace ?? 'default')) || (l.from === 'Selector' && l.namespaceSelector!(nsLabels))));
+  if (allowed.length === 0) return cond('Accepted', false, 'NotAllowedByListeners', `No listener${p.sectionName ? ` ${p.sectionName}` : ''} of ${parent.what} allows ${route.kind}s from namespace ${routeNs}`, gen);
   const routeHosts = ((route.spec.hostnames ?? []) as string[]).map((h) => h.toLowerCase());
   let any = false;
   for (const l of allowed) {
-    const hosts = routeHosts.length === 0 ? [intersectHostnames(l.hostname, undefined)!] : routeHosts.map((h) => intersectHostnames(l.hostname, h)).filter((h): h is string => h !== undefined);
+    const hosts = route.kind === 'TCPRoute' || route.kind === 'UDPRoute' ? ['*']
+      : routeHosts.length === 0 ? [intersectHostnames(l.hostname, undefined)!] : routeHosts.map((h) => intersectHostnames(l.hostname, h)).filter((h): h is string => h !== undefined);
     if (hosts.length === 0) continue;
     any = true;
-    out.attachments.push({ listener: l, route, hostnames: [...new Set(hosts)], rules });
+    l.attachedRoutes++;
+    if (l.programmed) out.attachments.push({ listener: l, route, hostnames: [...new Set(hosts)], rules });
   }
   if (!any) return cond('Accepted', false, 'NoMatchingListenerHostname', `No hostname of the route intersects the listener hostnames (${allowed.map((l) => l.hostname ?? '*').join(', ')})`, gen);
   return cond('Accepted', true, 'Accepted', 'Route is accepted', gen);

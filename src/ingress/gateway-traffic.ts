@@ -4,7 +4,7 @@
 // RegularExpression paths are implementation-specific: like Contour's sorter (internal/sorter/sorter.go) they rank
 // between Exact and PathPrefix, longer patterns first.
 import { pickWeighted } from './backends.js';
-import type { CompiledGateway, CompiledListener } from './gateway-listeners.js';
+import { allListeners, type CompiledGateway, type CompiledListener } from './gateway-listeners.js';
 import type { CompiledMatch, CompiledRule, RouteAttachment, RouteObj } from './gateway-routes.js';
 import { gatewayHostMatches, parseQuery, prefixMatches, replacePrefix } from './match.js';
 import type { RouteBackend, RouteRequest, RouteResult } from './types.js';
@@ -34,7 +34,7 @@ function gatewayHot(g: CompiledGateway): GatewayHot {
   let h = gatewayHots.get(g);
   if (h) return h;
   h = { entryPoint: `gateway/${g.gateway.metadata.namespace}/${g.gateway.metadata.name}`, ports: new Map() };
-  for (const l of g.listeners) {
+  for (const l of allListeners(g)) {
     if (!l.programmed || l.port !== l.port) continue; // (a NaN port equals no request port)
     let p = h.ports.get(l.port);
     if (!p) h.ports.set(l.port, (p = { tls: [], https: [], http: [] }));

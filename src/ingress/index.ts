@@ -6,9 +6,10 @@ import type { KubeObject } from '../api/types.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { IngressCodes } from './codes.js';
 import { cond, type Condition } from './conditions.js';
-import { compileGateways, type CompiledGateway } from './gateway-listeners.js';
+import { allListeners, compileGateways, type CompiledGateway } from './gateway-listeners.js';
 import { compileRoutes as compileGatewayRoutes, ROUTE_KINDS, type CompiledRoutes, type RouteObj } from './gateway-routes.js';
 import { routeGateway } from './gateway-traffic.js';
+import { listenerSetStatus } from './gateway-listenersets.js';
 import { compileIngressEntryPoints, refOf, type IngressEntryPoint } from './ingress-compile.js';
 import { routeIngress } from './ingress-route.js';
 import { applyDataPlanePolicy } from './dataplane-policy.js';
@@ -86,7 +87,7 @@ export function compileRouting(cluster: Cluster): RoutingModel {
   const routes = compileGatewayRoutes(cluster, gateways, routeObjs, diagnostics);
   const entryPoints: EntryPoint[] = [
     ...ingress.map((e) => ({ id: `ingress:${e.className}`, kind: 'ingress' as const, controller: e.controller, ports: [80, 443], active: e.ingresses.length > 0 })),
-    ...gateways.filter((g) => g.served).map((g) => ({ id: `gateway/${g.gateway.metadata.namespace}/${g.gateway.metadata.name}`, kind: 'gateway' as const, controller: g.controllerName, ports: [...new Set(g.listeners.map((l) => l.port))].sort((a, b) => a - b), active: true })),
+    ...gateways.filter((g) => g.served).map((g) => ({ id: `gateway/${g.gateway.metadata.namespace}/${g.gateway.metadata.name}`, kind: 'gateway' as const, controller: g.controllerName, ports: [...new Set(allListeners(g).map((l) => l.port))].sort((a, b) => a - b), active: true })),
   ];
   let policyModel: PolicyModel | undefined;
   const policies = (): PolicyModel => (policyModel ??= compilePolicies(cluster));
@@ -169,7 +170,7 @@ export function requestFromUrl(url: string, opts: { method?: string; headers?: R
 
 /**
  * The object with the status the controllers would write: GatewayClass, Gateway (addresses, conditions, listeners),
- * HTTPRoute / GRPCRoute / TLSRoute (status.parents), Ingress (status.loadBalancer from the controller's Service).
+ * ListenerSet (conditions, listeners), HTTPRoute / GRPCRoute / TLSRoute / TCPRoute / UDPRoute (status.parents), Ingress (status.loadBalancer from the controller's Service).
  * Other kinds are returned as they are. Never mutates the store.
  */
 export function withComputedStatus<T extends KubeObject>(cluster: Cluster, obj: T): T {
@@ -191,10 +192,16 @@ export function withComputedStatus<T extends KubeObject>(cluster: Cluster, obj: 
         ...(g.addresses.length ? { addresses: g.addresses } : {}),
         conditions: g.conditions,
         listeners: g.listeners.map((l) => ({ name: l.name, supportedKinds: l.supportedKinds, attachedRoutes: l.attachedRoutes, conditions: l.conditions as Condition[] })),
+        ...(g.gateway.spec?.allowedListeners || g.listenerSets.length > 0 ? { attachedListenerSets: g.listenerSets.filter((s) => s.accepted).length } : {}),
       };
       break;
     }
-    case 'HTTPRoute': case 'GRPCRoute': case 'TLSRoute': {
+    case 'ListenerSet': {
+      const set = model.gateways.flatMap((g) => g.listenerSets).find((s) => s.listenerSet.metadata.namespace === ns && s.listenerSet.metadata.name === obj.metadata.name);
+      if (set) copy.status = listenerSetStatus(set);
+      break;
+    }
+    case 'HTTPRoute': case 'GRPCRoute': case 'TLSRoute': case 'TCPRoute': case 'UDPRoute': {
       const parents = model.routes.status.get(`${obj.kind}/${ns}/${obj.metadata.name}`);
       copy.status = { parents: parents ?? [] };
       break;
@@ -209,5 +216,8 @@ export function withComputedStatus<T extends KubeObject>(cluster: Cluster, obj: 
   return copy as T;
 }
 export { proxyPods } from './dataplane-policy.js';
+
+/** The kinds whose status the routing controllers write (`podnet get` shows it computed). */
+export const ROUTING_STATUS_KINDS: ReadonlySet<string> = new Set(['GatewayClass', 'Gateway', 'ListenerSet', 'HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute', 'BackendTLSPolicy', 'Ingress']);
 export { normalizeHost } from './match.js';
 export { EdgeRateLimiter } from './rate-limit.js';

@@ -2,7 +2,7 @@
 // kind, its plural and API group (for `deployment.apps/frontend` and `deployments.apps "x" not found`), and the
 // objects of that kind the cluster holds, including kinds podnet keeps but does not model.
 import { kindInfo, resolveKindName } from '../../api/kinds.js';
-import { withComputedStatus } from '../../ingress/index.js';
+import { ROUTING_STATUS_KINDS, withComputedStatus } from '../../ingress/index.js';
 import type { Cluster } from '../../cluster/cluster.js';
 import { compareObjects } from '../../cluster/store.js';
 import type { KubeObject } from '../../api/types.js';
@@ -71,14 +71,13 @@ export function resolveResourceType(name: string, cluster?: Cluster): ResourceTy
  * The objects of a type, in one namespace (namespaced kinds) or all, sorted by namespace then name as the API server
  * lists them. Unmodelled objects without a namespace are in `default`, where `kubectl apply` would put them.
  */
-const ROUTING_KINDS = new Set(['GatewayClass', 'Gateway', 'HTTPRoute', 'GRPCRoute', 'TLSRoute', 'Ingress']);
 
 export function listObjects(cluster: Cluster, type: ResourceType, namespace: string | undefined): KubeObject[] {
   const ns = type.namespaced ? namespace : undefined;
   if (kindInfo(type.kind)) {
     const objs = cluster.list<KubeObject>(type.kind, ns);
     // Routing objects carry the status their controllers would write (conditions, attached routes, addresses).
-    return ROUTING_KINDS.has(type.kind) ? objs.map((o) => withComputedStatus(cluster, o)) : objs;
+    return ROUTING_STATUS_KINDS.has(type.kind) ? objs.map((o) => withComputedStatus(cluster, o)) : objs;
   }
   const objs: KubeObject[] = [];
   for (const { object } of cluster?.unmodelled ?? []) {

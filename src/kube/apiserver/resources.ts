@@ -50,7 +50,7 @@ function subresourcesOf(kind: string): Subresource[] {
     case 'Deployment': case 'ReplicaSet': case 'StatefulSet': return [SCALE, STATUS];
     case 'Namespace': return [{ name: 'finalize', kind: '', verbs: ['update'] }, STATUS];
     case 'Node': case 'Service': case 'DaemonSet': case 'Job': case 'Ingress':
-    case 'Gateway': case 'GatewayClass': case 'HTTPRoute': case 'GRPCRoute': case 'TLSRoute':
+    case 'Gateway': case 'GatewayClass': case 'ListenerSet': case 'HTTPRoute': case 'GRPCRoute': case 'TLSRoute': case 'TCPRoute': case 'UDPRoute': case 'BackendTLSPolicy':
     case 'AdminNetworkPolicy': case 'BaselineAdminNetworkPolicy':
       return [STATUS];
     default: return [];
