@@ -8,7 +8,7 @@
 // aliasing" once more than 100 aliased nodes make more than the allowed share of more than 1000 decoded nodes (99% up
 // to 400,000 decoded nodes, falling linearly to 10% at 4,000,000). The counts are computed from the events, with each
 // anchor's expanded size, so nothing is expanded to measure it.
-import { constructFromEvents, EVENT_ID, parseEvents, YAMLException, type Event } from 'js-yaml';
+import { constructFromEvents, EVENT_ID, getScalarValue, parseEvents, YAMLException, type Event } from 'js-yaml';
 
 /** A YAML text that cannot be read: the reason (Go's words where it has them) and the 0-based line in the text. */
 export class YamlError extends Error {
@@ -119,4 +119,80 @@ function lineAt(text: string, offset: number): number {
 function asYamlError(e: unknown): YamlError {
   if (e instanceof YAMLException) return new YamlError(e.reason || e.message.split('\n')[0], e.mark?.line ?? 0);
   return new YamlError(e instanceof Error ? e.message.split('\n')[0] : String(e), 0);
+}
+
+/** Where a node was written: 1-based line and column. */
+export interface Position { line: number; column: number }
+
+/**
+ * Where each field of each document was written, from the same event parse: per document, a map from the field's path
+ * as field errors print it (`spec.expectations[2].connectivity.port`; '' is the document) to the position of its key
+ * (or, for a list item, of the item). For messages that point at a field rather than at its object's first line.
+ * Throws YamlError as parseYamlDocument does.
+ */
+export function fieldPositions(text: string): Map<string, Position>[] {
+  let events: Event[];
+  try {
+    events = parseEvents(text, {});
+  } catch (e) {
+    throw asYamlError(e);
+  }
+  const lineStarts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  const at = (offset: number): Position => {
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid] <= offset) lo = mid; else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - lineStarts[lo] + 1 };
+  };
+  interface Frame { seq: boolean; path: string; key?: string; expectKey: boolean; index: number }
+  const docs: Map<string, Position>[] = [];
+  let map = new Map<string, Position>();
+  const stack: Frame[] = [];
+  // The path of the node an event opens, or undefined when the event is a mapping key (recorded as the key's field).
+  const place = (offset: number, keyText: () => string): string | undefined => {
+    const top = stack[stack.length - 1];
+    if (!top) { if (!map.has('')) map.set('', at(offset)); return ''; }
+    if (top.seq) {
+      const path = `${top.path}[${top.index++}]`;
+      map.set(path, at(offset));
+      return path;
+    }
+    if (top.expectKey) {
+      top.key = keyText();
+      top.expectKey = false;
+      map.set(top.path ? `${top.path}.${top.key}` : top.key, at(offset));
+      return undefined;
+    }
+    top.expectKey = true;
+    return top.path ? `${top.path}.${top.key}` : top.key ?? '';
+  };
+  for (const ev of events) {
+    switch (ev.type) {
+      case EVENT_ID.DOCUMENT:
+        map = new Map();
+        docs.push(map);
+        stack.length = 0;
+        break;
+      case EVENT_ID.MAPPING:
+      case EVENT_ID.SEQUENCE: {
+        const path = place(ev.start, () => '?') ?? '?';
+        stack.push({ seq: ev.type === EVENT_ID.SEQUENCE, path, expectKey: true, index: 0 });
+        break;
+      }
+      case EVENT_ID.SCALAR:
+        place(ev.valueStart, () => getScalarValue(text, ev));
+        break;
+      case EVENT_ID.ALIAS:
+        place(ev.anchorStart, () => '?');
+        break;
+      case EVENT_ID.POP:
+        stack.pop();
+        break;
+    }
+  }
+  return docs;
 }

@@ -23,6 +23,7 @@ import { registerMesh } from './mesh.js';
 import { registerFault } from './fault.js';
 import { registerKubeconfig } from './kubeconfig.js';
 import { registerDiff } from './diff.js';
+import { registerTest } from './test.js';
 
 export function buildProgram(out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Command {
   const program = new Command('podnet')
@@ -55,6 +56,7 @@ export function buildProgram(out: NodeJS.WritableStream = process.stdout, err: N
   registerFault(program, io);
   registerKubeconfig(program, io);
   registerDiff(program, io);
+  registerTest(program, io);
   return program;
 }
 
