@@ -2,7 +2,7 @@
 // Codes: PN1xxx loading/validation/controllers, PN2xxx policy lint, PN3xxx DNS, PN4xxx routing, PN5xxx mesh.
 import { formatSource, type ObjectRef, type SourceRef } from './types.js';
 
-export type Level = 'error' | 'warning';
+export type Level = 'error' | 'warning' | 'info';
 
 export interface Diagnostic {
   code: string;
@@ -10,6 +10,8 @@ export interface Diagnostic {
   message: string;
   object?: ObjectRef;
   source?: SourceRef;
+  /** The istioctl analyze message a mesh finding mirrors (its code and name in Istio's catalogue). */
+  istio?: { code: string; name: string };
 }
 
 export const Codes = {

@@ -4,14 +4,14 @@
 import type { Command } from 'commander';
 import { clusterFindings, type Finding } from '../findings/index.js';
 import { formatSource } from '../api/types.js';
-import { compileMesh, meshJson, workloadOf, type MeshDecidedBy, type MeshEndpoint, type MeshEvaluation, type MeshModel } from '../mesh/index.js';
+import { codeWithIstio, compileMesh, meshJson, workloadOf, type MeshDecidedBy, type MeshEndpoint, type MeshEvaluation, type MeshModel } from '../mesh/index.js';
 import { MACHINE_FORMATS, writeMachineFindings } from './findings-output.js';
 import { CliExit, loadCluster, withManifestOptions, type IO, type ManifestOptions } from './common.js';
 import { labRequest, labText, labUrl, LabApiError, LabUnreachable } from '../serve/lab/client.js';
 import type { ServiceGraph } from '../serve/lab/mesh-telemetry.js';
 import { maxOf } from '../util/arrays.js';
 
-interface AnalyzeOptions extends ManifestOptions { output: string; failOn: string; rootNamespace: string }
+interface AnalyzeOptions extends ManifestOptions { output: string; failOn: string; rootNamespace: string; outputThreshold: string }
 interface CheckOptions extends ManifestOptions { from?: string; to?: string; port?: string; method?: string; path: string; header: string[]; output: string; rootNamespace: string; expect?: string }
 
 const MESH_CHECK_HELP = `
@@ -34,13 +34,16 @@ export function registerMesh(program: Command, io: IO): void {
     .option('-o, --output <format>', 'text, json, sarif (SARIF 2.1.0 for code scanning) or github (workflow annotations)', 'text')
     .option('--fail-on <level>', 'exit 1 when a finding is at least this severe: error, warning or none', 'error')
     .option('--root-namespace <ns>', "Istio's root namespace (mesh-wide policies)", 'istio-system')
+    .option('--output-threshold <level>', 'the least severe finding shown: error, warning or info (as istioctl analyze, info is hidden by default)', 'warning')
     .action((opts: AnalyzeOptions) => {
       if (!['text', 'json', ...MACHINE_FORMATS].includes(opts.output)) fail(`unknown output format "${opts.output}": use text, json, sarif or github`);
-      const ranks: Record<string, number> = { error: 2, warning: 1, none: 99 };
-      if (!(opts.failOn in ranks)) fail(`--fail-on must be error, warning or none, not "${opts.failOn}"`);
+      const ranks: Record<string, number> = { error: 2, warning: 1, info: 0, none: 99 };
+      if (!(opts.failOn in ranks) || opts.failOn === 'info') fail(`--fail-on must be error, warning or none, not "${opts.failOn}"`);
+      const threshold = String(opts.outputThreshold).toLowerCase();
+      if (!['error', 'warning', 'info'].includes(threshold)) fail(`--output-threshold must be error, warning or info, not "${opts.outputThreshold}"`);
       const cluster = loadCluster(opts, io, { quietWarnings: true });
-      const diags = clusterFindings(cluster, { components: ['mesh'], meshRootNamespace: opts.rootNamespace });
-      if (opts.output === 'json') io.out.write(JSON.stringify({ findings: diags.map(diagJSON), summary: { errors: count(diags, 'error'), warnings: count(diags, 'warning') } }, null, 2) + '\n');
+      const diags = clusterFindings(cluster, { components: ['mesh'], meshRootNamespace: opts.rootNamespace, meshInfo: threshold === 'info' }).filter((d) => ranks[d.level] >= ranks[threshold]);
+      if (opts.output === 'json') io.out.write(JSON.stringify({ findings: diags.map(diagJSON), summary: { errors: count(diags, 'error'), warnings: count(diags, 'warning'), info: count(diags, 'info') } }, null, 2) + '\n');
       else if (!writeMachineFindings(opts.output, diags, 'podnet mesh analyze', ['mesh'], io)) io.out.write(formatAnalysis(diags));
       if (diags.some((d) => ranks[d.level] >= ranks[opts.failOn])) throw new CliExit(1);
     });
@@ -148,17 +151,18 @@ function parseEndpoint(s: string, model: MeshModel, fail: (m: string) => never):
 const count = (d: readonly Finding[], level: string) => d.filter((x) => x.level === level).length;
 
 export function diagJSON(d: Finding): Record<string, unknown> {
-  return { code: d.code, level: d.level, object: d.object ? `${d.object.kind} ${d.object.namespace ? `${d.object.namespace}/` : ''}${d.object.name}` : null, file: d.source?.file ?? null, line: d.source?.line ?? null, message: d.message };
+  return { code: d.code, level: d.level, object: d.object ? `${d.object.kind} ${d.object.namespace ? `${d.object.namespace}/` : ''}${d.object.name}` : null, file: d.source?.file ?? null, line: d.source?.line ?? null, message: d.message, istio: d.istio ?? null };
 }
 
 export function formatAnalysis(diags: readonly Finding[]): string {
   if (diags.length === 0) return '✔ No mesh configuration issues found.\n';
   const lines = diags.map((d) => {
     const where = formatSource(d.source);
-    const obj = d.object ? `${d.object.kind} ${d.object.namespace}/${d.object.name}` : '';
-    return `${d.level === 'error' ? 'Error' : 'Warning'} [${d.code}] (${obj}${where ? ` ${where}` : ''}) ${d.message}`;
+    const obj = d.object ? `${d.object.kind} ${d.object.namespace ? `${d.object.namespace}/` : ''}${d.object.name}` : '';
+    return `${d.level === 'error' ? 'Error' : d.level === 'warning' ? 'Warning' : 'Info'} [${codeWithIstio(d.code, d.istio)}] (${obj}${where ? ` ${where}` : ''}) ${d.message}`;
   });
-  lines.push(`${count(diags, 'error')} error(s), ${count(diags, 'warning')} warning(s)`);
+  const info = count(diags, 'info');
+  lines.push(`${count(diags, 'error')} error(s), ${count(diags, 'warning')} warning(s)${info ? `, ${info} info` : ''}`);
   return lines.join('\n') + '\n';
 }
 

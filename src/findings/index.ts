@@ -24,6 +24,8 @@ export interface Finding {
   source?: SourceRef;
   /** How to fix it, where the component knows (policy lint). */
   hint?: string;
+  /** The istioctl analyze message a mesh finding mirrors (`IST0101`, `ReferencedResourceNotFound`). */
+  istio?: { code: string; name: string };
   component: FindingComponent;
 }
 
@@ -34,6 +36,8 @@ export interface FindingsOptions {
   dnsDiagnostics?: readonly Diagnostic[];
   /** Istio's root namespace, when not istio-system. */
   meshRootNamespace?: string;
+  /** Include the mesh's info-level messages (IST0102, IST0131…), which istioctl analyze hides below its default threshold. */
+  meshInfo?: boolean;
 }
 
 /**
@@ -62,7 +66,7 @@ export function clusterFindings(cluster: Cluster, opts: FindingsOptions = {}): F
   }
   if (want.has('mesh')) {
     const mesh = opts.meshRootNamespace && opts.meshRootNamespace !== 'istio-system' ? compileMesh(cluster, { rootNamespace: opts.meshRootNamespace }) : meshModelOf(cluster);
-    add('mesh', analyzeMesh(mesh).filter(own));
+    add('mesh', analyzeMesh(mesh).filter((d) => own(d) && (opts.meshInfo || d.level !== 'info')));
   }
   const seen = new Set<string>();
   return out.filter((f) => {

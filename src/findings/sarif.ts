@@ -79,6 +79,8 @@ export function toSarif(findings: readonly Finding[], opts: SarifOptions): Recor
       level: SARIF_LEVEL[f.level],
       message: { text: f.hint ? `${f.message}. Fix: ${f.hint}` : f.message },
       ...(Object.keys(location).length ? { locations: [location] } : {}),
+      // The istioctl analyze message a mesh finding mirrors, for looking it up in Istio's docs.
+      ...(f.istio ? { properties: { istio: { code: f.istio.code, name: f.istio.name } } } : {}),
     };
   });
   return {

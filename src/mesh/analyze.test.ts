@@ -9,9 +9,11 @@ import { withObjects } from './testdata/fixture.js';
 
 // dist/src/mesh -> src/mesh/testdata (YAML is not copied by tsc).
 const DIR = fileURLToPath(new URL('../../../src/mesh/testdata/analyze', import.meta.url));
+/** What istioctl analyze shows by default (its output threshold is Warning): info messages are checked on their own. */
+const shown = <T extends { level: string }>(l: T[]) => l.filter((d) => d.level !== 'info');
 
 test('analyzer: every check on the sample, with code, object and line', () => {
-  const diags = analyzeMesh(compileMesh(Cluster.load([DIR])));
+  const diags = shown(analyzeMesh(compileMesh(Cluster.load([DIR]))));
   const rows = diags.map((d) => [d.code, d.level, `${d.object?.kind} ${d.object?.namespace}/${d.object?.name}`, d.source?.line]);
   assert.deepEqual(rows, [
     ['PN5001', 'error', 'VirtualService shop/backend', 1],
@@ -19,6 +21,8 @@ test('analyzer: every check on the sample, with code, object and line', () => {
     ['PN5003', 'error', 'VirtualService shop/backend', 1],
     ['PN5007', 'warning', 'VirtualService shop/backend', 1],
     ['PN5011', 'warning', 'VirtualService shop/backend', 1],
+    ['PN5012', 'error', 'VirtualService shop/backend', 1],
+    ['PN5026', 'warning', 'VirtualService shop/backend', 1],
     ['PN5012', 'error', 'VirtualService shop/backend-dup', 16],
     ['PN5009', 'error', 'DestinationRule shop/backend', 23],
     ['PN5010', 'warning', 'DestinationRule shop/ghost', 32],
@@ -29,7 +33,10 @@ test('analyzer: every check on the sample, with code, object and line', () => {
     ['PN5016', 'warning', 'AuthorizationPolicy legacy/legacy-web', 61],
     ['PN5015', 'error', 'AuthorizationPolicy shop/bad-when', 67],
   ]);
-  assert.equal(diags.find((d) => d.code === 'PN5002')?.message, 'VirtualService shop/backend: Referenced host+subset in destinationrule not found: "backend+v3" (http[0]); requests routed there get 503 NR');
+  assert.equal(diags.find((d) => d.code === 'PN5002')?.message, 'VirtualService shop/backend: Referenced host+subset in destinationrule not found: "backend+v3" (http[0].route[1]); requests routed there get 503 NR');
+  assert.deepEqual(diags.find((d) => d.code === 'PN5002')?.istio, { code: 'IST0101', name: 'ReferencedResourceNotFound' });
+  assert.deepEqual(diags.filter((d) => d.code === 'PN5012').map((d) => d.istio?.code), ['IST0109', 'IST0109']);
+  assert.deepEqual(diags.filter((d) => !d.istio).map((d) => d.code), ['PN5007', 'PN5008', 'PN5004', 'PN5015']);
   assert.equal(diags.find((d) => d.code === 'PN5007')?.message, 'VirtualService shop/backend: http[0] route weights sum to 90, not 100 (Istio normalizes them: v1=88.9%, v3=11.1%)');
 });
 
@@ -50,7 +57,7 @@ apiVersion: security.istio.io/v1
 kind: PeerAuthentication
 metadata: {name: backend, namespace: shop}
 spec: {selector: {matchLabels: {app: backend}}, mtls: {mode: PERMISSIVE}, portLevelMtls: {"8080": {mode: DISABLE}}}`;
-  assert.deepEqual(analyzeMesh(compileMesh(Cluster.load({ text: withObjects(clean) }))), []);
+  assert.deepEqual(shown(analyzeMesh(compileMesh(Cluster.load({ text: withObjects(clean) })))), []);
 });
 
 test('analyzer: principals on DISABLE workloads, CUSTOM without provider, portLevelMtls without selector', () => {
@@ -68,8 +75,8 @@ apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
 metadata: {name: ext, namespace: shop}
 spec: {action: CUSTOM, rules: [{}]}`;
-  const diags = analyzeMesh(compileMesh(Cluster.load({ text: withObjects(docs) })));
-  assert.deepEqual(diags.map((d) => [d.code, d.object?.name]), [['PN5014', 'off'], ['PN5013', 'by-sa'], ['PN5015', 'ext']]);
+  const diags = shown(analyzeMesh(compileMesh(Cluster.load({ text: withObjects(docs) }))));
+  assert.deepEqual(diags.map((d) => [d.code, d.object?.name, d.istio?.code]), [['PN5014', 'off', 'IST0167'], ['PN5013', 'by-sa', 'IST0167'], ['PN5015', 'ext', undefined]]);
 });
 
 function sink() {
@@ -98,10 +105,11 @@ apiVersion: networking.istio.io/v1
 kind: DestinationRule
 metadata: {name: ext, namespace: shop}
 spec: {host: multi, trafficPolicy: {tls: {mode: SIMPLE}, portLevelSettings: [{port: {number: 9090}, tls: {mode: MUTUAL, caCertificates: /etc/ca.pem}}]}}`;
-  const diags = analyzeMesh(compileMesh(Cluster.load({ text: withObjects(docs) })));
-  assert.deepEqual(diags.map((d) => [d.code, d.object?.name, d.message]), [
-    ['PN5017', 'edge', 'VirtualService shop/edge: http[0] routes gateway traffic to multi, which exposes 2 ports, without destination.port'],
-    ['PN5018', 'ext', "DestinationRule shop/ext: trafficPolicy.tls mode SIMPLE without caCertificates: the server's certificate is not verified"],
+  const diags = shown(analyzeMesh(compileMesh(Cluster.load({ text: withObjects(docs) }))));
+  assert.deepEqual(diags.map((d) => [d.code, d.object?.name, d.message, d.istio?.code]), [
+    ['PN5036', 'gw', 'Gateway shop/gw: Referenced selector not found: "istio=ingressgateway" (no pod runs this gateway)', 'IST0101'],
+    ['PN5017', 'edge', 'VirtualService shop/edge: http[0].route[0] routes to multi, which exposes 2 ports (80, 9090), without destination.port', 'IST0112'],
+    ['PN5018', 'ext', "DestinationRule shop/ext: trafficPolicy.tls mode SIMPLE without caCertificates: the server's certificate is not verified", 'IST0128'],
   ]);
 });
 
@@ -109,16 +117,23 @@ test('podnet mesh analyze: text, json and exit codes', async () => {
   const out = sink(); const err = sink();
   const code = await main(['mesh', 'analyze', '-f', DIR], out.w, err.w);
   assert.equal(code, 1);
-  assert.match(out.text, /^Error \[PN5001\] \(VirtualService shop\/backend .*mesh\.yaml:1\) VirtualService shop\/backend: Referenced host not found: "nowhere" \(http\[2\]\)$/m);
-  assert.match(out.text, /6 error\(s\), 8 warning\(s\)\n$/);
+  assert.match(out.text, /^Error \[PN5001 \(IST0101 ReferencedResourceNotFound\)\] \(VirtualService shop\/backend .*mesh\.yaml:1\) VirtualService shop\/backend: Referenced host not found: "nowhere" \(http\[2\]\.route\[0\]\)$/m);
+  assert.match(out.text, /^Warning \[PN5007\] \(VirtualService shop\/backend /m);
+  assert.match(out.text, /\n7 error\(s\), 9 warning\(s\)\n$/);
+  const withInfo = sink();
+  await main(['mesh', 'analyze', '-f', DIR, '--output-threshold', 'info'], withInfo.w, sink().w);
+  assert.match(withInfo.text, /^Info \[PN5020 \(IST0102 NamespaceNotInjected\)\] \(Namespace legacy .*\) Namespace legacy: is not enabled for Istio injection: /m);
+  assert.match(withInfo.text, /\n7 error\(s\), 9 warning\(s\), 2 info\n$/);
   const j = sink();
   assert.equal(await main(['mesh', 'analyze', '-f', DIR, '-o', 'json', '--fail-on', 'none'], j.w, sink().w), 0);
   const parsed = JSON.parse(j.text);
-  assert.deepEqual(parsed.summary, { errors: 6, warnings: 8 });
-  assert.deepEqual(Object.keys(parsed.findings[0]), ['code', 'level', 'object', 'file', 'line', 'message']);
+  assert.deepEqual(parsed.summary, { errors: 7, warnings: 9, info: 0 });
+  assert.deepEqual(Object.keys(parsed.findings[0]), ['code', 'level', 'object', 'file', 'line', 'message', 'istio']);
+  assert.deepEqual(parsed.findings[0].istio, { code: 'IST0101', name: 'ReferencedResourceNotFound' });
+  assert.equal(parsed.findings.find((f: { code: string }) => f.code === 'PN5007').istio, null);
   const bad = sink();
   assert.equal(await main(['mesh', 'analyze', '-f', DIR, '-o', 'yaml'], sink().w, bad.w), 1);
-  assert.equal(bad.text, 'error: unknown output format "yaml": use text or json\n');
+  assert.equal(bad.text, 'error: unknown output format "yaml": use text, json, sarif or github\n');
 });
 
 test('podnet mesh check: denied by STRICT for a plaintext client, JSON mesh fields for a meshed one', async () => {

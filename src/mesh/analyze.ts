@@ -1,15 +1,17 @@
 // `podnet mesh analyze`: configuration checks in the spirit of `istioctl analyze` (spec §4.6), each a Diagnostic with
-// a PN5xxx code, the object and where it was written. Pure: reads the compiled mesh.
+// a PN5xxx code, the Istio message it mirrors (`istio`), the object and where it was written. Pure: reads the compiled
+// mesh. VirtualService checks are in analyze-routes.ts, namespace/pod/Sidecar/Gateway/ServiceEntry checks in
+// analyze-workloads.ts; DestinationRule, PeerAuthentication and AuthorizationPolicy checks here.
 import type { Diagnostic } from '../api/diagnostics.js';
 import { sortDiagnostics } from '../api/diagnostics.js';
-import { matchesLabelSelector } from '../api/labels.js';
-import type { ObjectRef } from '../api/types.js';
-import { storeKindOf } from '../api/kinds.js';
+import { matchesLabelSelector, matchesMapSelector } from '../api/labels.js';
+import { createContext } from './analyze-context.js';
+import { analyzeVirtualServices } from './analyze-routes.js';
+import { analyzeWorkloads } from './analyze-workloads.js';
 import { MeshCodes } from './codes.js';
-import { fqdn, hostMatches, serviceOfHost } from './hosts.js';
-import { portExposedByService, servicesSelecting, type CompiledMesh } from './model.js';
+import { IstioMessages as M } from './istio-messages.js';
+import { servicesSelecting, portExposedByService, workloadLabels, type CompiledMesh } from './model.js';
 import { applicablePeerAuthns, peerAuthnMode } from './peer-authn.js';
-import { findDestinationRule, subsetOf } from './traffic-policy.js';
 import { workloadOf } from './telemetry.js';
 
 type Obj = Record<string, any>;
@@ -18,91 +20,43 @@ const KNOWN_WHEN = /^(request\.headers\[.+\]|request\.auth\.claims\[.+\]|source\
 
 export function analyzeMesh(mesh: CompiledMesh): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const ref = (o: Obj): ObjectRef => ({ kind: storeKindOf(o.kind, o.apiVersion), namespace: o.metadata.namespace ?? '', name: o.metadata.name });
-  const add = (code: string, level: Diagnostic['level'], o: Obj, message: string) => out.push({ code, level, object: ref(o), source: mesh.cluster.sourceOf(ref(o)), message: `${o.kind} ${o.metadata.namespace}/${o.metadata.name}: ${message}` });
-  const { objects: o, clusterDomain } = mesh;
-  const pods = [...mesh.pods.values()];
-  const istioPlane = (p: Obj) => ['sidecar', 'ambient'].includes(mesh.memberships.get(`${p.metadata.namespace}/${p.metadata.name}`)?.dataPlane ?? 'none');
-  const knownHost = (host: string) => {
-    const svc = serviceOfHost(host, clusterDomain);
-    if (svc && mesh.cluster.get('Service', svc.namespace, svc.name)) return true;
-    return o.serviceEntries.some((se) => (se.spec?.hosts ?? []).some((h: string) => hostMatches(h, host)));
-  };
+  const ctx = createContext(mesh, out);
+  const add = ctx.add;
+  const { objects: o } = mesh;
+  const pods = ctx.pods;
+  const istioPlane = ctx.inMesh;
   const workloadsOf = (p: Obj) => {
     const root = p.metadata.namespace === mesh.rootNamespace;
     return pods.filter((pod) => (root || pod.metadata.namespace === p.metadata.namespace) && matchesLabelSelector(p.spec.selector, pod.metadata.labels ?? {}));
   };
 
-  // VirtualServices.
-  const meshHosts = new Map<string, Obj>();
-  for (const vs of o.virtualServices) {
-    const ns = vs.metadata.namespace;
-    const gws: string[] = Array.isArray(vs.spec?.gateways) ? vs.spec.gateways : [];
-    for (const g of gws) {
-      if (g === 'mesh') continue;
-      const [gns, gname] = g.includes('/') ? g.split('/') : [ns, g];
-      if (!o.gateways.some((x) => x.metadata.namespace === gns && x.metadata.name === gname)) add(MeshCodes.gatewayNotFound, 'error', vs, `Referenced gateway not found: "${g}"`);
-    }
-    if (gws.length === 0 || gws.includes('mesh')) {
-      for (const h of (vs.spec?.hosts ?? []) as string[]) {
-        const f = fqdn(String(h), ns, clusterDomain);
-        const prev = meshHosts.get(f);
-        if (prev) add(MeshCodes.conflictingVirtualServiceHosts, 'error', vs, `host "${f}" is also defined by VirtualService ${prev.metadata.namespace}/${prev.metadata.name}; sidecars use only one of them`);
-        else meshHosts.set(f, vs);
-      }
-    }
-    const rules: [string, Obj[]][] = [['http', vs.spec?.http ?? []], ['tcp', vs.spec?.tcp ?? []], ['tls', vs.spec?.tls ?? []]];
-    for (const [kind, list] of rules) {
-      if (!Array.isArray(list)) continue;
-      list.forEach((rule: Obj, i: number) => {
-        const route: Obj[] = Array.isArray(rule?.route) ? rule.route : [];
-        for (const r of route) {
-          const host = r?.destination?.host;
-          if (typeof host !== 'string') continue;
-          const f = fqdn(host, ns, clusterDomain);
-          if (!knownHost(f)) { add(MeshCodes.hostNotFound, 'error', vs, `Referenced host not found: "${host}" (${kind}[${i}])`); continue; }
-          const svcRef = serviceOfHost(f, clusterDomain);
-          const svcPorts = svcRef ? (mesh.cluster.get<Obj>('Service', svcRef.namespace, svcRef.name)?.spec?.ports ?? []) : [];
-          if (gws.some((g) => g !== 'mesh') && svcPorts.length > 1 && r.destination.port?.number === undefined) {
-            add(MeshCodes.destinationPortRequired, 'error', vs, `${kind}[${i}] routes gateway traffic to ${host}, which exposes ${svcPorts.length} ports, without destination.port`);
-          }
-          const subset = r.destination.subset;
-          if (subset) {
-            const svc = serviceOfHost(f, clusterDomain);
-            const dr = findDestinationRule(o.destinationRules, f, ns, svc?.namespace, mesh.rootNamespace, clusterDomain);
-            if (!subsetOf(dr, subset)) add(MeshCodes.subsetNotFound, 'error', vs, `Referenced host+subset in destinationrule not found: "${host}+${subset}" (${kind}[${i}]); requests routed there get 503 NR`);
-          }
-        }
-        if (route.length > 1) {
-          const sum = route.reduce((a, r) => a + (typeof r?.weight === 'number' ? r.weight : 0), 0);
-          if (sum !== 100) add(MeshCodes.weightsNot100, 'warning', vs, `${kind}[${i}] route weights sum to ${sum}, not 100 (Istio normalizes them: ${route.map((r) => `${r?.destination?.subset ?? r?.destination?.host}=${sum ? Math.round(((r?.weight ?? 0) * 1000) / sum) / 10 : 0}%`).join(', ')})`);
-        }
-      });
-    }
-    const http: Obj[] = Array.isArray(vs.spec?.http) ? vs.spec.http : [];
-    const catchAll = http.findIndex((r) => !Array.isArray(r?.match) || r.match.length === 0 || r.match.some((m: Obj) => m && Object.keys(m).length === 0) || r.match.some((m: Obj) => m?.uri?.prefix === '/' && Object.keys(m).length === 1));
-    if (catchAll >= 0) {
-      for (let i = catchAll + 1; i < http.length; i++) add(MeshCodes.unreachableRule, 'warning', vs, `http[${i}] is unreachable: http[${catchAll}] matches every request`);
-    }
-  }
+  analyzeVirtualServices(ctx);
+  analyzeWorkloads(ctx);
 
-  // DestinationRules.
+  // DestinationRules: each check on its own (an unknown host does not hide the TLS checks).
   for (const dr of o.destinationRules) {
-    const host = fqdn(String(dr.spec?.host ?? ''), dr.metadata.namespace, clusterDomain);
-    if (!knownHost(host) && !host.includes('*')) { add(MeshCodes.unknownDestinationRuleHost, 'warning', dr, `host "${dr.spec?.host}" matches no Service or ServiceEntry`); continue; }
-    const tlsChecks: [Obj | undefined, string][] = [[dr.spec?.trafficPolicy?.tls, 'trafficPolicy.tls'], ...((dr.spec?.trafficPolicy?.portLevelSettings ?? []) as Obj[]).map((p, i): [Obj | undefined, string] => [p?.tls, `trafficPolicy.portLevelSettings[${i}].tls`])];
-    for (const [tls, where] of tlsChecks) {
-      if (tls && (tls.mode === 'SIMPLE' || tls.mode === 'MUTUAL') && !tls.caCertificates && !tls.credentialName && tls.insecureSkipVerify !== true) {
-        add(MeshCodes.noServerCertificateVerification, 'warning', dr, `${where} mode ${tls.mode} without caCertificates: the server's certificate is not verified`);
+    const entry = ctx.destinationHost(dr.metadata.namespace, dr.spec?.exportTo, String(dr.spec?.host ?? ''));
+    if (!entry) add(MeshCodes.unknownDestinationRuleHost, 'warning', dr, `host "${dr.spec?.host}" matches no Service or ServiceEntry visible to namespace ${dr.metadata.namespace}`, M.UnknownDestinationRuleHost);
+    const selected = dr.spec?.workloadSelector?.matchLabels && Object.keys(dr.spec.workloadSelector.matchLabels).length > 0;
+    const tlsChecks: [Obj | undefined, string, boolean][] = [[dr.spec?.trafficPolicy?.tls, 'trafficPolicy.tls', false], ...((dr.spec?.trafficPolicy?.portLevelSettings ?? []) as Obj[]).map((p, i): [Obj | undefined, string, boolean] => [p?.tls, `trafficPolicy.portLevelSettings[${i}].tls`, true])];
+    for (const [tls, where, portLevel] of tlsChecks) {
+      // A credentialName is only read by gateways, so it verifies the server only on a DestinationRule bound to workloads.
+      if (tls && (tls.mode === 'SIMPLE' || tls.mode === 'MUTUAL') && !tls.caCertificates && !(tls.credentialName && selected) && tls.insecureSkipVerify !== true) {
+        add(MeshCodes.noServerCertificateVerification, 'warning', dr, `${where} mode ${tls.mode} without caCertificates: the server's certificate is not verified`, portLevel ? M.NoServerCertificateVerificationPortLevel : M.NoServerCertificateVerificationDestinationLevel);
       }
     }
-    const svc = serviceOfHost(host, clusterDomain);
-    const svcObj = svc ? mesh.cluster.get<Obj>('Service', svc.namespace, svc.name) : undefined;
-    if (!svcObj?.spec?.selector) continue;
-    const backends = pods.filter((p) => p.metadata.namespace === svc!.namespace && matchesLabelSelector({ matchLabels: svcObj.spec.selector }, p.metadata.labels ?? {}));
-    for (const s of (dr.spec?.subsets ?? []) as Obj[]) {
-      if (!backends.some((p) => matchesLabelSelector({ matchLabels: s.labels ?? {} }, p.metadata.labels ?? {}))) {
-        add(MeshCodes.subsetSelectsNoPods, 'error', dr, `subset "${s.name}" selects no pod of Service ${svc!.namespace}/${svc!.name}: requests routed to it get 503 UH (no healthy upstream)`);
+    if (!entry) continue;
+    const subsets = (Array.isArray(dr.spec?.subsets) ? dr.spec.subsets : []) as Obj[];
+    if (subsets.length === 0) continue;
+    const svc = entry.from.kind === 'Service' ? entry.from : undefined;
+    // Istio matches subsets against every pod (a ServiceEntry adds its workloadSelector); a Service's subsets only
+    // ever select its own endpoints, so podnet looks among the pods the Service selects.
+    const candidates = svc ? (svc.spec?.selector ? pods.filter((p) => p.metadata.namespace === svc.metadata.namespace && matchesMapSelector(svc.spec.selector, p.metadata.labels ?? {})) : undefined) : pods;
+    if (!candidates) continue;
+    for (const s of subsets) {
+      const sel = { ...(entry.selector ?? {}), ...(s?.labels ?? {}) };
+      if (!candidates.some((p) => matchesMapSelector(sel, workloadLabels(mesh, p)))) {
+        add(MeshCodes.subsetSelectsNoPods, 'error', dr, `subset "${s?.name}" selects no pod${svc ? ` of Service ${svc.metadata.namespace}/${svc.metadata.name}` : ''}: requests routed to it get 503 UH (no healthy upstream)`, M.DestinationRuleSubsetNotSelectPods);
       }
     }
   }
@@ -112,13 +66,13 @@ export function analyzeMesh(mesh: CompiledMesh): Diagnostic[] {
   for (const pa of o.peerAuthentications) {
     if (pa.spec?.selector) {
       const ws = workloadsOf(pa);
-      if (ws.length === 0) add(MeshCodes.peerAuthnNoWorkload, 'warning', pa, 'selector matches no workload');
+      if (ws.length === 0) add(MeshCodes.peerAuthnNoWorkload, 'warning', pa, 'selector matches no workload', M.NoMatchingWorkloadsFound);
       else if (!ws.some(istioPlane)) add(MeshCodes.policyOnUnmeshedWorkload, 'warning', pa, `selects only pods without an Istio proxy (${ws.map((p) => p.metadata.name).join(', ')}): it has no effect`);
       for (const port of Object.keys(pa.spec?.portLevelMtls ?? {})) {
-        if (ws.length > 0 && !ws.some((p) => portExposedByService(mesh, p, Number(port)))) add(MeshCodes.ineffectivePortLevelMtls, 'warning', pa, `portLevelMtls for port ${port}: no Service exposes that target port of the selected workloads, so the setting is ignored (use the container port, not the Service port)`);
+        if (ws.length > 0 && !ws.some((p) => portExposedByService(mesh, p, Number(port)))) add(MeshCodes.ineffectivePortLevelMtls, 'warning', pa, `portLevelMtls for port ${port}: no Service exposes that target port of the selected workloads, so the setting is ignored (use the container port, not the Service port)`, M.IneffectivePolicy);
       }
     } else if (pa.spec?.portLevelMtls && Object.keys(pa.spec.portLevelMtls).length > 0) {
-      add(MeshCodes.ineffectivePortLevelMtls, 'warning', pa, 'portLevelMtls is ignored on a policy without a selector');
+      add(MeshCodes.ineffectivePortLevelMtls, 'warning', pa, 'portLevelMtls is ignored on a policy without a selector', M.IneffectivePolicy);
     }
   }
   for (const pod of pods) {
@@ -151,15 +105,34 @@ export function analyzeMesh(mesh: CompiledMesh): Diagnostic[] {
         if (!KNOWN_WHEN.test(String(w?.key ?? ''))) add(MeshCodes.invalidAuthorizationPolicy, 'error', ap, `rules[${i}].when key "${w?.key}" is not a supported attribute`);
       }
     }
+    for (const [i, rule] of ((Array.isArray(ap.spec?.rules) ? ap.spec.rules : []) as Obj[]).entries()) {
+      for (const [j, from] of ((Array.isArray(rule?.from) ? rule.from : []) as Obj[]).entries()) {
+        for (const field of ['namespaces', 'notNamespaces']) {
+          for (const ns of (Array.isArray(from?.source?.[field]) ? from.source[field] : []) as string[]) {
+            if (![...mesh.namespaces.keys()].some((n) => namespaceMatches(n, String(ns)))) add(MeshCodes.authzNamespaceNotFound, 'error', ap, `Referenced namespace not found: "${ns}" (rules[${i}].from[${j}].source.${field})`, M.ReferencedResourceNotFound);
+          }
+        }
+      }
+    }
     if (ap.spec?.targetRefs || ap.spec?.targetRef) continue;
-    const ws = ap.spec?.selector ? workloadsOf(ap) : pods.filter((p) => ap.metadata.namespace === mesh.rootNamespace || p.metadata.namespace === ap.metadata.namespace);
-    if (ap.spec?.selector && ws.length === 0) { add(MeshCodes.authzNoWorkload, 'warning', ap, 'selector matches no workload: the policy has no effect'); continue; }
+    const root = ap.metadata.namespace === mesh.rootNamespace;
+    const ws = ap.spec?.selector ? workloadsOf(ap) : pods.filter((p) => root || p.metadata.namespace === ap.metadata.namespace);
     const meshed = ws.filter(istioPlane);
-    if (ws.length > 0 && meshed.length === 0) { add(MeshCodes.policyOnUnmeshedWorkload, 'warning', ap, `applies only to pods without an Istio proxy (${ws.slice(0, 3).map((p) => p.metadata.name).join(', ')}): nothing enforces it`); continue; }
+    if (ap.spec?.selector && ws.length === 0) { add(MeshCodes.authzNoWorkload, 'warning', ap, 'selector matches no workload: the policy has no effect', M.NoMatchingWorkloadsFound); continue; }
+    if (!ap.spec?.selector && !root && ws.length === 0) { add(MeshCodes.authzNoWorkload, 'warning', ap, `namespace ${ap.metadata.namespace} has no pods: the policy has no effect`, M.NoMatchingWorkloadsFound); continue; }
+    if (ws.length > 0 && meshed.length === 0) { add(MeshCodes.policyOnUnmeshedWorkload, 'warning', ap, `applies only to pods without an Istio proxy (${ws.slice(0, 3).map((p) => p.metadata.name).join(', ')}): nothing enforces it`, M.NoMatchingWorkloadsFound); continue; }
     const usesPeer = ((ap.spec?.rules ?? []) as Obj[]).some((r) => (r?.from ?? []).some((f: Obj) => ['principals', 'namespaces', 'serviceAccounts'].some((k) => Array.isArray(f?.source?.[k]))));
     if (usesPeer && meshed.length > 0 && meshed.every((p) => peerAuthnMode(mesh.peerAuthnInput, p.metadata.namespace, p.metadata.labels ?? {}, undefined, false).mode === 'DISABLE')) {
-      add(MeshCodes.principalsWithoutMtls, 'warning', ap, 'uses principals/namespaces/serviceAccounts but mTLS is DISABLE for every selected workload: peers have no identity, so those rules never match');
+      add(MeshCodes.principalsWithoutMtls, 'warning', ap, 'uses principals/namespaces/serviceAccounts but mTLS is DISABLE for every selected workload: peers have no identity, so those rules never match', M.IneffectivePolicy);
     }
   }
   return sortDiagnostics(out);
+}
+
+/** Istio's namespaceMatch: `*`, a `*suffix` or `prefix*` pattern, else the name (case-insensitive). */
+function namespaceMatches(ns: string, exp: string): boolean {
+  if (exp === '*') return true;
+  if (exp.startsWith('*')) return ns.endsWith(exp.slice(1));
+  if (exp.endsWith('*')) return ns.startsWith(exp.slice(0, -1));
+  return ns.toLowerCase() === exp.toLowerCase();
 }

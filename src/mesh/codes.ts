@@ -37,4 +37,44 @@ export const MeshCodes = {
   destinationPortRequired: 'PN5017',
   /** IST0128/IST0129 NoServerCertificateVerification: DestinationRule tls SIMPLE/MUTUAL without caCertificates. */
   noServerCertificateVerification: 'PN5018',
+  /** IST0002 Deprecated: fault.delay.percent, Sidecar outboundTrafficPolicy.egressProxy. */
+  deprecated: 'PN5019',
+  /** IST0102 NamespaceNotInjected (info). */
+  namespaceNotInjected: 'PN5020',
+  /** IST0103 PodMissingProxy: a running pod in an injected namespace without istio-proxy. */
+  podMissingProxy: 'PN5021',
+  /** IST0110 ConflictingSidecarWorkloadSelectors. */
+  conflictingSidecarSelectors: 'PN5022',
+  /** IST0111 MultipleSidecarsWithoutWorkloadSelectors. */
+  multipleSidecarsWithoutSelector: 'PN5023',
+  /** IST0123 NamespaceMultipleInjectionLabels. */
+  namespaceMultipleInjectionLabels: 'PN5024',
+  /** IST0131 VirtualServiceIneffectiveMatch (info): a match a previous one already covers. */
+  ineffectiveMatch: 'PN5025',
+  /** IST0132 VirtualServiceHostNotFoundInGateway. */
+  hostNotInGateway: 'PN5026',
+  /** IST0134 ServiceEntryAddressesRequired. */
+  serviceEntryAddressesRequired: 'PN5027',
+  /** IST0140 IngressRouteRulesNotAffected. */
+  ingressRouteRulesNotAffected: 'PN5028',
+  /** IST0145 ConflictingGateways. */
+  conflictingGateways: 'PN5029',
+  /** IST0148 NamespaceInjectionEnabledByDefault (info). */
+  namespaceInjectionEnabledByDefault: 'PN5030',
+  /** IST0149 JwtClaimBasedRoutingWithoutRequestAuthN. */
+  jwtClaimRoutingWithoutRequestAuthn: 'PN5031',
+  /** IST0162 GatewayPortNotDefinedOnService. */
+  gatewayPortNotOnService: 'PN5032',
+  /** IST0165 ReferencedInternalGateway. */
+  referencedInternalGateway: 'PN5033',
+  /** IST0167 IneffectivePolicy: a Sidecar for ambient workloads. */
+  sidecarInAmbient: 'PN5034',
+  /** IST0177 ConflictingServiceEntryProtocol. */
+  conflictingServiceEntryProtocol: 'PN5035',
+  /** IST0101: a Gateway selector that matches no pod. */
+  gatewaySelectorNotFound: 'PN5036',
+  /** IST0101: a Sidecar workloadSelector that matches no pod of its namespace. */
+  sidecarSelectorNotFound: 'PN5037',
+  /** IST0101: an AuthorizationPolicy source namespace no Namespace matches. */
+  authzNamespaceNotFound: 'PN5038',
 } as const;

@@ -11,7 +11,7 @@ import { evaluateAuthz, policiesForWorkload, type AuthzDecision, type AuthzReque
 import { serviceOfHost } from './hosts.js';
 import { evaluateLinkerd, type LinkerdDecision } from './linkerd.js';
 import { principalOf, type Membership } from './membership.js';
-import { memo, podIP, portExposedByService, type CompiledMesh } from './model.js';
+import { memo, podIP, portExposedByService, workloadLabels, type CompiledMesh } from './model.js';
 import { peerAuthnMode, type PeerAuthnDecision } from './peer-authn.js';
 import { findVirtualService, routeRequest, type RouteDecision } from './routing.js';
 import { outboundMode, sidecarFor, sidecarKnowsHost } from './sidecar.js';
@@ -199,7 +199,7 @@ function evaluateInner(mesh: CompiledMesh, req: MeshRequest): MeshEvaluation {
     if (subset) {
       const s = subsetOf(dr, subset);
       if (!s) return fail('DestinationRule', { source, route, hops, subset }, 503, `subset "${subset}" of ${route.chosen.host} is not defined in any DestinationRule: 503 (NR)`);
-      eps = eps.filter((e) => matchesMapSelector(s.labels ?? {}, e.pod.metadata.labels ?? {}));
+      eps = eps.filter((e) => matchesMapSelector(s.labels ?? {}, workloadLabels(mesh, e.pod)));
     }
     tp = effectiveTrafficPolicy(dr, subset, port);
     if (usesVs) out.lines.push(`cluster outbound|${port}|${subset ?? ''}|${route.chosen.host}`, `retries: ${route.retries.attempts} attempts${route.retries.perTryTimeoutMs !== undefined ? `, perTryTimeout ${route.retries.perTryTimeoutMs} ms` : ''}, retryOn ${route.retries.retryOn}`, `timeout: ${route.timeoutMs !== undefined ? `${route.timeoutMs} ms` : 'none'}`, `loadBalancer: ${tp.loadBalancer.simple ?? 'consistentHash'}${tp.destinationRule ? ` (DestinationRule ${tp.destinationRule})` : ''}`);

@@ -56,6 +56,7 @@ export { newOutlierState, withHosts, recordResponse, tick, isEjected, ejectedHos
 export { evaluateLinkerd, type LinkerdDecision } from './linkerd.js';
 export { analyzeMesh } from './analyze.js';
 export { MeshCodes } from './codes.js';
+export { IstioMessages, codeWithIstio, type IstioMessage } from './istio-messages.js';
 export { runWithRetries, runWithRetriesAsync, isRetriable, backoffMs, type AttemptOutcome, type RetryResult } from './retries.js';
 export { requestLabels, workloadOf, ISTIO_METRICS, DURATION_BUCKETS_MS } from './telemetry.js';
 export { sidecarFor, sidecarKnowsHost } from './sidecar.js';

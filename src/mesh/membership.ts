@@ -4,7 +4,8 @@
 //   namespace label `istio.io/rev` (or the pod's) selects a revision and injects, but `istio-injection` takes precedence
 //   over it. Pod label `sidecar.istio.io/inject` (the annotation is the deprecated form, still honoured).
 // - Ambient: namespace or pod label `istio.io/dataplane-mode=ambient`; the pod label `none` opts out; a pod with a
-//   sidecar is never captured by ztunnel.
+//   sidecar is never captured by ztunnel; the annotation `ambient.istio.io/redirection: enabled` (istio-cni's mark
+//   on a captured pod, what istioctl analyze's PodInAmbientMode reads) puts a pod in ambient.
 // - Linkerd: annotation `linkerd.io/inject: enabled` on the namespace or pod (the pod's value wins; `disabled` opts out).
 // - hostNetwork pods are never injected (the webhook skips them: they share the node's network namespace).
 // Identities: spiffe://<trust-domain>/ns/<ns>/sa/<sa> (istio pkg/spiffe), Linkerd <sa>.<ns>.serviceaccount.identity.linkerd.<td>.
@@ -67,6 +68,10 @@ export function membershipOf(pod: Obj, nsObj: Obj | undefined, trustDomain: stri
     return { ...base, dataPlane: 'sidecar', revision: nsInjection === 'enabled' || rev === undefined ? 'default' : rev, identity: spiffeId(trustDomain, ns, base.serviceAccount), reason };
   }
 
+  // istio-cni writes this annotation once it has set up ztunnel's redirection for the pod: it is captured, whatever the labels say now.
+  if (ann['ambient.istio.io/redirection'] === 'enabled') {
+    return { ...base, dataPlane: 'ambient', identity: spiffeId(trustDomain, ns, base.serviceAccount), reason: 'pod annotation ambient.istio.io/redirection=enabled (istio-cni redirects it to ztunnel)' };
+  }
   const podMode = labels['istio.io/dataplane-mode'];
   if (podMode !== 'none' && (podMode === 'ambient' || nsLabels['istio.io/dataplane-mode'] === 'ambient')) {
     return { ...base, dataPlane: 'ambient', identity: spiffeId(trustDomain, ns, base.serviceAccount), reason: podMode === 'ambient' ? 'pod label istio.io/dataplane-mode=ambient' : `namespace ${ns} label istio.io/dataplane-mode=ambient` };

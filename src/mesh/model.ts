@@ -103,3 +103,20 @@ export function portExposedByService(mesh: CompiledMesh, pod: Obj, targetPort: n
 export function podIP(pod: Obj): string | undefined {
   return pod.status?.podIP;
 }
+
+/**
+ * The labels Istio matches subsets against: the pod's own, plus the locality and host labels istiod adds from its node
+ * (pilot/pkg/serviceregistry/util/label AugmentLabels: topology.kubernetes.io/region and zone,
+ * topology.istio.io/subzone, kubernetes.io/hostname).
+ */
+export function workloadLabels(mesh: CompiledMesh, pod: Obj): Record<string, string> {
+  const own: Record<string, string> = pod.metadata?.labels ?? {};
+  const nodeName = pod.spec?.nodeName;
+  if (typeof nodeName !== 'string' || nodeName === '') return own;
+  const node = mesh.cluster.get<Obj>('Node', '', nodeName);
+  const nl: Record<string, string> = node?.metadata?.labels ?? {};
+  const out: Record<string, string> = { ...own };
+  for (const k of ['topology.kubernetes.io/region', 'topology.kubernetes.io/zone', 'topology.istio.io/subzone']) if (nl[k]) out[k] = nl[k];
+  out['kubernetes.io/hostname'] = nodeName;
+  return out;
+}
