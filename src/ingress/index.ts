@@ -10,6 +10,7 @@ import { allListeners, compileGateways, type CompiledGateway } from './gateway-l
 import { compileRoutes as compileGatewayRoutes, ROUTE_KINDS, type CompiledRoutes, type RouteObj } from './gateway-routes.js';
 import { routeGateway } from './gateway-traffic.js';
 import { listenerSetStatus } from './gateway-listenersets.js';
+import { applyBackendTLS, backendTLSPolicyStatus, compileBackendTLSPolicies, type CompiledBackendTLSPolicy } from './backend-tls.js';
 import { compileIngressEntryPoints, refOf, type IngressEntryPoint } from './ingress-compile.js';
 import { routeIngress } from './ingress-route.js';
 import { applyDataPlanePolicy } from './dataplane-policy.js';
@@ -41,6 +42,7 @@ export interface RoutingModel {
   ingress: IngressEntryPoint[];
   gateways: CompiledGateway[];
   routes: CompiledRoutes;
+  backendTLSPolicies: CompiledBackendTLSPolicy[];
   /** Routes one request; `via` picks the entry point (see resolveEntryPoint). */
   route(req: RouteRequest, via?: string): RouteResult;
   resolveEntryPoint(via?: string): EntryPoint;
@@ -85,6 +87,7 @@ export function compileRouting(cluster: Cluster): RoutingModel {
     }
   }
   const routes = compileGatewayRoutes(cluster, gateways, routeObjs, diagnostics);
+  const backendTLSPolicies = compileBackendTLSPolicies(cluster, gateways, routes.attachments);
   const entryPoints: EntryPoint[] = [
     ...ingress.map((e) => ({ id: `ingress:${e.className}`, kind: 'ingress' as const, controller: e.controller, ports: [80, 443], active: e.ingresses.length > 0 })),
     ...gateways.filter((g) => g.served).map((g) => ({ id: `gateway/${g.gateway.metadata.namespace}/${g.gateway.metadata.name}`, kind: 'gateway' as const, controller: g.controllerName, ports: [...new Set(allListeners(g).map((l) => l.port))].sort((a, b) => a - b), active: true })),
@@ -104,7 +107,7 @@ export function compileRouting(cluster: Cluster): RoutingModel {
     return byId.get(via) ?? resolveEntryPoint(entryPoints, via);
   };
   const model: RoutingModel = {
-    entryPoints, diagnostics, ingress, gateways, routes,
+    entryPoints, diagnostics, ingress, gateways, routes, backendTLSPolicies,
     resolveEntryPoint(via?: string): EntryPoint {
       return resolveEntryPoint(entryPoints, via);
     },
@@ -112,7 +115,10 @@ export function compileRouting(cluster: Cluster): RoutingModel {
       const ep = entryPointOf(via);
       let result: RouteResult;
       if (ep.kind === 'ingress') result = routeIngress(cluster, ingressById.get(ep.id)!, req);
-      else result = routeGateway(gatewayById.get(ep.id)!, routes.attachments, req);
+      else {
+        result = routeGateway(gatewayById.get(ep.id)!, routes.attachments, req);
+        applyBackendTLS(cluster, backendTLSPolicies, result);
+      }
       return applyDataPlanePolicy(cluster, policies, result);
     },
   };
@@ -194,6 +200,11 @@ export function withComputedStatus<T extends KubeObject>(cluster: Cluster, obj: 
         listeners: g.listeners.map((l) => ({ name: l.name, supportedKinds: l.supportedKinds, attachedRoutes: l.attachedRoutes, conditions: l.conditions as Condition[] })),
         ...(g.gateway.spec?.allowedListeners || g.listenerSets.length > 0 ? { attachedListenerSets: g.listenerSets.filter((s) => s.accepted).length } : {}),
       };
+      break;
+    }
+    case 'BackendTLSPolicy': {
+      const p = model.backendTLSPolicies.find((x) => x.policy.metadata.namespace === ns && x.policy.metadata.name === obj.metadata.name);
+      if (p) copy.status = backendTLSPolicyStatus(p);
       break;
     }
     case 'ListenerSet': {

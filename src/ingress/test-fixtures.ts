@@ -1,6 +1,6 @@
 // Shared fixtures for the routing tests: manifests built from short descriptions, loaded through the real engine.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster } from '../cluster/cluster.js';
@@ -120,3 +120,23 @@ spec:
   listeners:
 ${listeners}`;
 }
+
+/** A CA and a leaf certificate it signs for `names` (openssl), PEM text; cached per name list. */
+export function caAndLeaf(names: string[]): { ca: string; crt: string; key: string } {
+  const k = `ca:${names.join(',')}`;
+  let c = signed.get(k);
+  if (!c) {
+    const dir = mkdtempSync(join(tmpdir(), 'podnet-ca-'));
+    const f = (n: string) => join(dir, n);
+    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+    execFileSync('openssl', ['req', '-x509', ...ec, '-days', '30', '-subj', '/CN=test-ca', '-keyout', f('ca.key'), '-out', f('ca.pem')], { stdio: 'ignore' });
+    execFileSync('openssl', ['req', ...ec, '-subj', `/CN=${names[0]}`, '-keyout', f('k.pem'), '-out', f('r.csr')], { stdio: 'ignore' });
+    writeFileSync(f('ext'), `subjectAltName=${names.map((n) => (n.includes('://') ? `URI:${n}` : `DNS:${n}`)).join(',')}\n`);
+    execFileSync('openssl', ['x509', '-req', '-in', f('r.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '30', '-extfile', f('ext'), '-out', f('c.pem')], { stdio: 'ignore' });
+    c = { ca: readFileSync(f('ca.pem'), 'utf8'), crt: readFileSync(f('c.pem'), 'utf8'), key: readFileSync(f('k.pem'), 'utf8') };
+    rmSync(dir, { recursive: true, force: true });
+    signed.set(k, c);
+  }
+  return c;
+}
+const signed = new Map<string, { ca: string; crt: string; key: string }>();

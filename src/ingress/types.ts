@@ -87,6 +87,8 @@ export interface RouteResult {
   rateLimit?: { rps?: number; rpm?: number; burst?: number; connections?: number; statusCode: number; whitelist?: string[] };
   /** TLS passthrough: the proxy forwards the encrypted stream by SNI. */
   passthrough?: boolean;
+  /** BackendTLSPolicy: the Gateway originates TLS to the backend's pods (SNI, trust), and why the handshake fails if it does. */
+  backendTLS?: { policy: string; sni: string; caCertificateRefs?: string[]; wellKnownCACertificates?: string; subjectAltNames?: string[]; problem?: string };
   /** The proxy pod that opens the upstream connections, and the endpoints NetworkPolicy keeps it from reaching. */
   dataPlane?: { pod: string; deniedEndpoints: string[]; reason?: string };
 }
