@@ -24,6 +24,7 @@ import { registerFault } from './fault.js';
 import { registerKubeconfig } from './kubeconfig.js';
 import { registerDiff } from './diff.js';
 import { registerTest } from './test.js';
+import { registerVerify } from './verify.js';
 
 export function buildProgram(out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Command {
   const program = new Command('podnet')
@@ -48,6 +49,7 @@ export function buildProgram(out: NodeJS.WritableStream = process.stdout, err: N
   registerRoute(program, io);
   registerServe(program, io);
   registerUp(program, io);
+  registerVerify(program, io);
   registerExec(program, io);
   registerDown(program, io);
   registerApply(program, io);

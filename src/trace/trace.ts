@@ -42,6 +42,8 @@ export interface TraceRequest {
   to: string;
   /** Makes kube-proxy's random endpoint pick reproducible; without it every candidate is listed. */
   seed?: number;
+  /** `IP:PORT` of one of kube-proxy's candidates to follow instead of a pick (podnet verify follows each in turn). */
+  endpoint?: string;
   protocol?: 'TCP' | 'UDP' | 'SCTP';
   /** For external clients: the node they enter through (NodePort / LoadBalancer). */
   node?: string;
@@ -204,7 +206,7 @@ export function trace(cluster: Cluster, req: TraceRequest): TraceResult {
   if (match.kind === 'service' && !meshStep?.outbound) {
     decision = decideService(model, match.sp, match.entry, dstIP, seenSrc, procName);
     if (decision.verdict !== 'dnat') return drop('dnat', procName, decision.reason, dnatDetail(decision, undefined, profile), decision.verdict === 'reject' ? 'REJECTED' : 'DROPPED');
-    const chosen = pick(decision.endpoints, req.seed);
+    const chosen = (req.endpoint !== undefined ? decision.endpoints.find((e) => `${e.ip}:${e.port}` === req.endpoint) : undefined) ?? pick(decision.endpoints, req.seed);
     hops.push({ step: 'dnat', node: procName, detail: dnatDetail(decision, chosen, profile), text: dnatText(decision, chosen, req.seed, profile) });
     endpointIP = chosen.ip;
     endpointPort = chosen.port;

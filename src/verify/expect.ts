@@ -1,0 +1,128 @@
+// What the model says each flow does, taken from the engine's own queries and never re-decided here: the hop-by-hop
+// trace (src/trace: kube-proxy's decision from src/services, NetworkPolicy/ANP/BANP from src/policy, delivery to a
+// container port) followed through every endpoint kube-proxy gives a positive probability, and the pod's DNS lookup
+// (src/dns). The service mesh and the Ingress controller's L7 routing are left out: the kernel realises neither, so
+// only the L3/L4 model is compared with it.
+import type { Cluster } from '../cluster/cluster.js';
+import type { DnsModel } from '../dns/index.js';
+import { resolveWithClusterDns, evaluateWithPolicyEngine } from '../trace/components.js';
+import { DEFAULT_EXTERNAL_CLIENT, trace, type TraceResult } from '../trace/trace.js';
+import type { ConnectFlow, DnsFlow, Flow } from './flows.js';
+
+/** How one connection ends: established, refused (RST or ICMP unreachable), dropped (no answer: a timeout), reset. */
+export type Outcome = 'allowed' | 'refused' | 'timeout' | 'reset';
+
+export interface EndpointExpectation {
+  /** `NS/POD`, when a pod holds the endpoint. */
+  pod?: string;
+  ip: string;
+  port: number;
+  probability: number;
+  outcome: Outcome;
+  /** The source address the endpoint sees (after any SNAT). */
+  clientIP: string;
+  snat: boolean;
+  trace: string;
+}
+
+export interface ConnectExpectation {
+  kind: 'connect';
+  /** Every outcome some attempt may have (one per endpoint class). */
+  outcomes: Outcome[];
+  /** Pod names (netexec /hostname) that answer, sorted: every one must answer over repeated connections, no other. */
+  answering: string[];
+  /** Per answering pod name, the source address it sees. */
+  clientIPs: Record<string, string>;
+  /** sessionAffinity ClientIP: one client's connections all reach one endpoint. */
+  affinity: boolean;
+  endpoints: EndpointExpectation[];
+  trace: string;
+}
+
+export interface DnsExpectation {
+  kind: 'dns';
+  rcode: string;
+  /** A records' addresses, sorted. */
+  answers: string[];
+  trace: string;
+}
+
+/** The model has no answer the referee can check (e.g. the name goes to the upstream resolver, outside the lab). */
+export interface Unverifiable { kind: 'skip'; reason: string }
+
+export type Expectation = ConnectExpectation | DnsExpectation | Unverifiable;
+
+export interface ModelContext { cluster: Cluster; dns: DnsModel }
+
+const MAX_HOP_TEXT = 200;
+
+/** The trace on one line: each hop's step, node and why. */
+export function traceLine(t: TraceResult): string {
+  return t.hops.map((h) => `${h.step}${h.node ? `@${h.node}` : ''}: ${h.text.length > MAX_HOP_TEXT ? `${h.text.slice(0, MAX_HOP_TEXT - 1)}…` : h.text}`).join(' › ');
+}
+
+/** A trace's end as a connection's outcome: kube-proxy's REJECT and an unserved port refuse; every other drop is silent. */
+export function outcomeOf(t: TraceResult): Outcome {
+  if (t.verdict === 'delivered') return 'allowed';
+  const last = t.hops[t.hops.length - 1];
+  if (t.dropAt === 'dnat') return last?.detail.verdict === 'reject' ? 'refused' : 'timeout';
+  if (t.dropAt === 'deliver') return 'refused';
+  return 'timeout';
+}
+
+/** The source address the endpoint sees: the last SNAT's, else the client's own. */
+function clientIPOf(t: TraceResult, sourceIP: string): { clientIP: string; snat: boolean } {
+  const snats = t.hops.filter((h) => h.step === 'snat' && typeof h.detail.to === 'string');
+  return snats.length ? { clientIP: snats[snats.length - 1].detail.to as string, snat: true } : { clientIP: sourceIP, snat: false };
+}
+
+function sourceIPOf(cluster: Cluster, from: string): string {
+  if (from === 'external') return DEFAULT_EXTERNAL_CLIENT;
+  const [ns, name] = from.split('/', 2);
+  return (cluster.get<Record<string, any>>('Pod', ns, name)?.status?.podIP as string | undefined) ?? '';
+}
+
+const podName = (key: string | undefined) => key?.split('/')[1];
+
+export function expectConnect(ctx: ModelContext, flow: ConnectFlow): ConnectExpectation {
+  const components = { dns: (c: Cluster, pod: string, name: string) => resolveWithClusterDns(c, pod, name, ctx.dns), policy: evaluateWithPolicyEngine };
+  const req = { from: flow.from, to: `${flow.host}:${flow.port}`, protocol: flow.protocol, components };
+  const base = trace(ctx.cluster, req);
+  const dnat = base.hops.find((h) => h.step === 'dnat' && !h.detail.dropped);
+  const candidates = (dnat?.detail.candidates as { pod?: string; ip: string; port: number; probability: number }[] | undefined)?.filter((c) => c.probability > 0);
+  const src = sourceIPOf(ctx.cluster, flow.from);
+  const endpoints: EndpointExpectation[] = [];
+  const follow = (t: TraceResult, c?: { pod?: string; ip: string; port: number; probability: number }) => {
+    const delivered = t.hops.filter((h) => h.step === 'deliver').pop();
+    const pod = c?.pod ?? (delivered?.detail.pod as string | undefined);
+    const ip = c?.ip ?? flow.host;
+    const port = c?.port ?? flow.port;
+    endpoints.push({ ...(pod ? { pod } : {}), ip, port, probability: c?.probability ?? 1, outcome: outcomeOf(t), ...clientIPOf(t, src), trace: traceLine(t) });
+  };
+  if (candidates?.length) for (const c of candidates) follow(trace(ctx.cluster, { ...req, endpoint: `${c.ip}:${c.port}` }), c);
+  else follow(base);
+  const answeringEps = endpoints.filter((e) => e.outcome === 'allowed' && e.pod);
+  const clientIPs: Record<string, string> = {};
+  for (const e of answeringEps) clientIPs[podName(e.pod)!] = e.clientIP;
+  return {
+    kind: 'connect',
+    outcomes: [...new Set(endpoints.map((e) => e.outcome))].sort(),
+    answering: [...new Set(answeringEps.map((e) => podName(e.pod)!))].sort(),
+    clientIPs,
+    affinity: Boolean(dnat?.detail.affinity),
+    endpoints,
+    trace: traceLine(base),
+  };
+}
+
+export function expectDns(ctx: ModelContext, flow: DnsFlow): DnsExpectation | Unverifiable {
+  const l = ctx.dns.resolveFromPod(flow.from, flow.name, flow.type);
+  if (l.from && !ctx.dns.clusterDNS.includes(l.from.nameserver)) return { kind: 'skip', reason: `dnsPolicy ${l.from.dnsPolicy}: the pod asks ${l.from.nameserver}, not the cluster DNS (outside the lab)` };
+  if (l.rcode === 'FORWARDED' || l.forward) return { kind: 'skip', reason: `the name goes to the upstream resolver (${l.stop}), outside the lab` };
+  const answers = l.answers.flatMap((r) => (r.rdata.type === 'A' ? [r.rdata.address] : [])).sort();
+  return { kind: 'dns', rcode: l.rcode, answers, trace: `resolver (${l.from?.resolver ?? 'glibc'}, ${l.from?.effectivePolicy ?? ''}) tried ${l.tried.join(', ')}: ${l.rcode}${answers.length ? ` ${answers.join(', ')}` : ''} (${l.stop})` };
+}
+
+export function expectFlow(ctx: ModelContext, flow: Flow): Expectation {
+  return flow.kind === 'connect' ? expectConnect(ctx, flow) : expectDns(ctx, flow);
+}

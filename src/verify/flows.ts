@@ -1,0 +1,150 @@
+// The flows `podnet verify` asks about, enumerated from the compiled model alone (no kernel, no live cluster), so that
+// any referee — the kernel realisation, a live cluster — can be asked the same questions:
+//   pod pairs: every pod to every other pod's IP on every port a Service targets or a policy names (named ports
+//     resolved on the destination), sampled with `sample`;
+//   services: every TCP Service port's ClusterIP from one pod of each node;
+//   external: every NodePort on every node, every LoadBalancer ingress IP and external IP, from the outside client;
+//   dns: from each pod, each Service's name in its full, `svc.ns` and (same namespace) short forms, and a name that
+//     does not exist, sampled with `sample`.
+import type { Cluster } from '../cluster/cluster.js';
+import { containerPorts, policyModelOf, type PodObj } from '../policy/index.js';
+import { servicesModel } from '../services/index.js';
+
+export type Family = 'pod-pair' | 'service' | 'external' | 'dns';
+
+export interface ConnectFlow {
+  kind: 'connect';
+  /** Stable and readable: `FROM -> HOST:PORT/TCP`. */
+  id: string;
+  family: Exclude<Family, 'dns'>;
+  /** `NS/POD` or `external`. */
+  from: string;
+  host: string;
+  port: number;
+  protocol: 'TCP';
+  /** `NS/NAME:PORT` of the Service the address belongs to. */
+  service?: string;
+  via?: 'clusterIP' | 'nodePort' | 'loadBalancer' | 'externalIP';
+  /** For an outside client: the node whose address it connects to (NodePort). */
+  node?: string;
+  /** The answering process is the netexec agent (it says /hostname and /clientip); false for the cluster DNS's port. */
+  identify: boolean;
+}
+
+export interface DnsFlow {
+  kind: 'dns';
+  id: string;
+  family: 'dns';
+  from: string;
+  name: string;
+  type: 'A';
+}
+
+export type Flow = ConnectFlow | DnsFlow;
+
+export interface FlowOptions {
+  /** At most this many flows of each sampled family (pod pairs, DNS), spread evenly over the full list. */
+  sample?: number;
+}
+
+/** The port netexec listens on when a pod declares none (agnhost's --http-port default), as the lab's agents do. */
+export const DEFAULT_AGENT_PORT = 8080;
+
+type Pod = PodObj & { metadata: { name: string; namespace?: string }; spec: Record<string, any>; status?: Record<string, any> };
+
+const keyOf = (p: Pod) => `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`;
+const running = (p: Pod) => Boolean(p.status?.podIP) && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed';
+
+/** Every `take` of a list, evenly spread, in order (deterministic). */
+export function spread<T>(items: readonly T[], take: number | undefined): T[] {
+  if (take === undefined || items.length <= take) return [...items];
+  if (take <= 0) return [];
+  const out: T[] = [];
+  for (let i = 0; i < take; i++) out.push(items[Math.floor((i * items.length) / take)]);
+  return out;
+}
+
+/** The TCP ports policies and Services name, per destination pod (named ports resolved on it). */
+function portsOf(pod: Pod, named: { numbers: Set<number>; names: Set<string> }): number[] {
+  const declared = containerPorts(pod).filter((c) => c.protocol === 'TCP');
+  // Nothing declared: the agent listens on its default port only, so only that port says something about the kernel.
+  if (declared.length === 0) return [DEFAULT_AGENT_PORT];
+  const out = new Set<number>();
+  for (const n of named.numbers) out.add(n);
+  for (const c of declared) if (c.name && named.names.has(c.name)) out.add(c.containerPort);
+  for (const c of declared) out.add(c.containerPort);
+  return [...out].sort((a, b) => a - b);
+}
+
+function namedPorts(cluster: Cluster): { numbers: Set<number>; names: Set<string> } {
+  const numbers = new Set<number>();
+  const names = new Set<string>();
+  const policy = policyModelOf(cluster);
+  for (const p of [...policy.networkPolicies, ...policy.adminPolicies, ...policy.baselinePolicies]) {
+    for (const dir of ['Ingress', 'Egress'] as const) {
+      for (const r of p.rules[dir] as { ports?: { protocol: string; port?: number; endPort?: number; name?: string }[] }[]) {
+        for (const s of r.ports ?? []) {
+          if (s.name) names.add(s.name);
+          if (s.protocol !== 'TCP' || s.port === undefined) continue;
+          numbers.add(s.port);
+          if (s.endPort !== undefined) { numbers.add(s.endPort); numbers.add(s.endPort + 1); }
+        }
+      }
+    }
+  }
+  for (const sp of servicesModel(cluster).ports) if (sp.protocol === 'TCP') for (const e of sp.endpoints) numbers.add(e.port);
+  return { numbers, names };
+}
+
+export function enumerateFlows(cluster: Cluster, opts: FlowOptions = {}): Flow[] {
+  const pods = (cluster.pods() as Pod[]).filter(running).sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
+  const flows: Flow[] = [];
+  const connect = (f: Omit<ConnectFlow, 'kind' | 'id' | 'protocol'>): ConnectFlow => ({ kind: 'connect', id: `${f.from} -> ${f.host}:${f.port}/TCP`, protocol: 'TCP', ...f });
+
+  const named = namedPorts(cluster);
+  const model = servicesModel(cluster);
+  // The cluster DNS's pods answer DNS on port 53, not netexec's HTTP: only the connection's verdict says something there.
+  const dnsServers = new Set(model.ports.filter((sp) => sp.namespace === 'kube-system' && sp.name === 'kube-dns' && sp.port === 53).flatMap((sp) => sp.endpoints.map((e) => e.ip)));
+  const pairs: Flow[] = [];
+  for (const dst of pods) {
+    if (dst.spec.hostNetwork) continue;
+    const ports = portsOf(dst, named);
+    for (const src of pods) {
+      if (src === dst || src.spec.hostNetwork) continue;
+      for (const port of ports) pairs.push(connect({ family: 'pod-pair', from: keyOf(src), host: dst.status!.podIP, port, identify: !(port === 53 && dnsServers.has(dst.status!.podIP)) }));
+    }
+  }
+  flows.push(...spread(pairs, opts.sample));
+
+  const dnsPort = (ns: string, name: string, port: number) => ns === 'kube-system' && name === 'kube-dns' && port === 53;
+  const perNode = new Map<string, Pod>();
+  for (const p of pods) if (!p.spec.hostNetwork && p.spec.nodeName && !perNode.has(p.spec.nodeName)) perNode.set(p.spec.nodeName, p);
+  for (const sp of model.ports) {
+    if (sp.protocol !== 'TCP' || sp.family !== 'IPv4') continue;
+    const service = `${sp.namespace}/${sp.name}:${sp.port}`;
+    const identify = !dnsPort(sp.namespace, sp.name, sp.port);
+    // The API server's endpoint (the `kubernetes` Service) is not a pod: nothing of the lab answers there.
+    if (sp.namespace === 'default' && sp.name === 'kubernetes') continue;
+    for (const node of cluster.nodes) {
+      const src = perNode.get(node.name);
+      if (src) flows.push(connect({ family: 'service', from: keyOf(src), host: sp.clusterIP, port: sp.port, service, via: 'clusterIP', identify }));
+    }
+    if (sp.nodePort) for (const node of cluster.nodes) flows.push(connect({ family: 'external', from: 'external', host: node.internalIPs[0], port: sp.nodePort, service, via: 'nodePort', node: node.name, identify }));
+    for (const ip of sp.loadBalancerIPs) flows.push(connect({ family: 'external', from: 'external', host: ip, port: sp.port, service, via: 'loadBalancer', identify }));
+    for (const ip of sp.externalIPs) flows.push(connect({ family: 'external', from: 'external', host: ip, port: sp.port, service, via: 'externalIP', identify }));
+  }
+
+  const domain = cluster.config.clusterDomain;
+  const services = (cluster.services() as { metadata: { name: string; namespace?: string } }[]).map((s) => ({ name: s.metadata.name, ns: s.metadata.namespace ?? 'default' }));
+  const dns: Flow[] = [];
+  for (const src of pods) {
+    if (src.spec.hostNetwork) continue;
+    const from = keyOf(src);
+    const own = src.metadata.namespace ?? 'default';
+    const names = services.flatMap((s) => [`${s.name}.${s.ns}.svc.${domain}`, `${s.name}.${s.ns}`, ...(s.ns === own ? [s.name] : [])]);
+    names.push(`no-such-service.${own}.svc.${domain}`);
+    for (const name of names) dns.push({ kind: 'dns', id: `${from} dig ${name} A`, family: 'dns', from, name, type: 'A' });
+  }
+  flows.push(...spread(dns, opts.sample));
+  return flows;
+}
