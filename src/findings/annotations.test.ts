@@ -4,10 +4,10 @@ import { runCli } from '../cli/testing.js';
 import { annotation } from './annotations.js';
 
 test('annotation(): GitHub\'s escaping of data and properties', () => {
-  assert.equal(annotation({ level: 'error', file: 'k8s/a,b:c.yaml', line: 12, col: 3, title: 'PN1003 InvalidField', message: '100% sure\r\nsecond: line, here' }),
+  assert.equal(annotation('error', '100% sure\r\nsecond: line, here', { file: 'k8s/a,b:c.yaml', line: 12, col: 3, title: 'PN1003 InvalidField' }),
     '::error file=k8s/a%2Cb%3Ac.yaml,line=12,col=3,title=PN1003 InvalidField::100%25 sure%0D%0Asecond: line, here');
-  assert.equal(annotation({ level: 'notice', message: 'no file' }), '::notice::no file');
-  assert.equal(annotation({ level: 'warning', file: 'x.yaml', line: 0, message: 'read failure has no line' }), '::warning file=x.yaml::read failure has no line');
+  assert.equal(annotation('notice', 'no file'), '::notice::no file');
+  assert.equal(annotation('warning', 'read failure has no line', { file: 'x.yaml', line: 0 }), '::warning file=x.yaml::read failure has no line');
 });
 
 test('lint, validate and mesh analyze -o github: one workflow command per finding', async () => {

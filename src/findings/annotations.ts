@@ -7,31 +7,17 @@ import { ruleOf } from './rules.js';
 
 export type AnnotationLevel = 'error' | 'warning' | 'notice';
 
-export interface Annotation {
-  level: AnnotationLevel;
-  message: string;
-  file?: string;
-  line?: number;
-  col?: number;
-  endLine?: number;
-  endColumn?: number;
-  title?: string;
-}
+export interface AnnotationProps { file?: string; line?: number; endLine?: number; col?: number; endColumn?: number; title?: string }
 
-export const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-export const escapeProperty = (s: string) => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+export const escapeData = (s: string): string => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+export const escapeProperty = (s: string): string => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 
 /** One workflow command line (no trailing newline). Properties without a value are left out; line 0 means none. */
-export function annotation(a: Annotation): string {
-  const props: string[] = [];
-  const add = (k: string, v: string | number | undefined) => { if (v !== undefined && v !== '' && v !== 0) props.push(`${k}=${escapeProperty(String(v))}`); };
-  add('file', a.file);
-  add('line', a.line);
-  add('endLine', a.endLine);
-  add('col', a.col);
-  add('endColumn', a.endColumn);
-  add('title', a.title);
-  return `::${a.level}${props.length ? ` ${props.join(',')}` : ''}::${escapeData(a.message)}`;
+export function annotation(level: AnnotationLevel, message: string, props: AnnotationProps = {}): string {
+  const p = ([['file', props.file], ['line', props.line], ['endLine', props.endLine], ['col', props.col], ['endColumn', props.endColumn], ['title', props.title]] as const)
+    .filter(([, v]) => v !== undefined && v !== '' && !(typeof v === 'number' && v < 1))
+    .map(([k, v]) => `${k}=${escapeProperty(String(v))}`);
+  return `::${level}${p.length ? ` ${p.join(',')}` : ''}::${escapeData(message)}`;
 }
 
 const LEVEL: Record<Finding['level'], AnnotationLevel> = { error: 'error', warning: 'warning', info: 'notice' };
@@ -39,13 +25,8 @@ const LEVEL: Record<Finding['level'], AnnotationLevel> = { error: 'error', warni
 /** A finding as an annotation: title `PN2002 SelectsNoPod`, the message, then the fix on its own line. */
 export function findingAnnotation(f: Finding): string {
   const rule = ruleOf(f.code);
-  return annotation({
-    level: LEVEL[f.level],
-    file: f.source?.file,
-    line: f.source?.line,
-    col: f.source?.column,
-    title: rule ? `${f.code} ${rule.name}` : f.code,
-    message: f.hint ? `${f.message}\nfix: ${f.hint}` : f.message,
+  return annotation(LEVEL[f.level], f.hint ? `${f.message}\nfix: ${f.hint}` : f.message, {
+    file: f.source?.file, line: f.source?.line, col: f.source?.column, title: rule ? `${f.code} ${rule.name}` : f.code,
   });
 }
 
