@@ -35,6 +35,8 @@ export const Codes = {
   tooManyReplicas: 'PN1019',
   endpointSliceRefused: 'PN1020',
   deprecatedApiVersion: 'PN1021',
+  /** A kind a live cluster's listing could not read (RBAC, not served): the model has none of it. */
+  kindNotListed: 'PN1022',
 } as const;
 
 /**

@@ -1,9 +1,10 @@
 // What every command shares: the -f/--config options, loading through the engine, and printing diagnostics.
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { Cluster, ConfigRefusedError, requireUsableConfig } from '../cluster/cluster.js';
-import { formatDiagnostic, type Diagnostic } from '../api/diagnostics.js';
+import { Cluster, ConfigRefusedError, requireUsableConfig, type LoadInput } from '../cluster/cluster.js';
+import { Codes, formatDiagnostic, type Diagnostic } from '../api/diagnostics.js';
 import { compileLabelSelector, parseSelectorString } from '../api/labels.js';
+import { withLiveOptions, type LiveOptions } from './live.js';
 
 /** podnet's version (the CLI's --version, SARIF's tool.driver.version). */
 export const PODNET_VERSION = '0.1.0';
@@ -18,7 +19,7 @@ export class CliExit extends Error {
   constructor(readonly code: number) { super(`exit ${code}`); }
 }
 
-export interface ManifestOptions {
+export interface ManifestOptions extends LiveOptions {
   filename: string[];
   config?: string;
   /** Keep objects the API server would refuse for bookkeeping reasons only (trimmed dumps), with a warning. */
@@ -31,21 +32,21 @@ function collect(value: string, previous: string[]): string[] {
 
 export const LENIENT_HELP = 'keep objects the API server would refuse only for bookkeeping (a container without a name, a name with "_"), with a warning: for trimmed dumps that were never applied';
 
-/** Adds `-f/--filename` (repeatable), `--config` and `--lenient`. */
+/** Adds `-f/--filename` (repeatable), `--config`, `--lenient`, and `--kubeconfig`/`--context` (a live cluster instead). */
 export function withManifestOptions(cmd: Command): Command {
-  return cmd
+  return withLiveOptions(cmd
     .option('-f, --filename <path>', 'manifest file or folder (repeatable; - for stdin)', collect, [])
     .option('--config <file>', 'ClusterConfig file (podnet.dev/v1alpha1)')
-    .option('--lenient', LENIENT_HELP);
+    .option('--lenient', LENIENT_HELP));
 }
 
 /**
  * Every command that reads manifests needs -f, and every path it names (and --config) must exist: otherwise exit 1 with
  * kubectl's message before anything is loaded, printed or listening.
  */
-export function requireManifests(opts: { filename: string[]; config?: string }, io: IO): void {
-  if (opts.filename.length === 0) {
-    io.err.write('error: must specify -f (a manifest file, a folder, or - for stdin)\n');
+export function requireManifests(opts: { filename: string[]; config?: string } & LiveOptions, io: IO): void {
+  if (opts.filename.length === 0 && opts.live === undefined) {
+    io.err.write('error: must specify -f (a manifest file, a folder, or - for stdin), or --kubeconfig/--context to read a live cluster\n');
     throw new CliExit(1);
   }
   for (const p of [...opts.filename, ...(opts.config !== undefined ? [opts.config] : [])]) {
@@ -62,8 +63,9 @@ export function requireManifests(opts: { filename: string[]; config?: string }, 
  */
 export function loadCluster(opts: ManifestOptions, io: IO, { quietWarnings = false } = {}): Cluster {
   requireManifests(opts, io);
-  const cluster = Cluster.load({ paths: opts.filename, configPath: opts.config, lenient: opts.lenient });
-  printDiagnostics(cluster.diagnostics.filter((d) => d.level === 'error' || !quietWarnings), io.err);
+  const cluster = Cluster.load(clusterInput(opts));
+  // What a live cluster's listing could not see is said even when other warnings are quiet.
+  printDiagnostics(cluster.diagnostics.filter((d) => d.level === 'error' || !quietWarnings || d.code === Codes.kindNotListed), io.err);
   try {
     requireUsableConfig(cluster);
   } catch (e) {
@@ -72,6 +74,12 @@ export function loadCluster(opts: ManifestOptions, io: IO, { quietWarnings = fal
     throw new CliExit(1);
   }
   return cluster;
+}
+
+/** What the engine loads for a command: the -f paths, or the live cluster's listing as the text of its List dump. */
+export function clusterInput(opts: ManifestOptions): LoadInput {
+  const common = { configPath: opts.config, lenient: opts.lenient };
+  return opts.live ? { ...common, text: opts.live.text, textName: opts.live.name, diagnostics: opts.live.diagnostics } : { ...common, paths: opts.filename };
 }
 
 export function printDiagnostics(diags: readonly Diagnostic[], stream: NodeJS.WritableStream): void {

@@ -25,8 +25,10 @@ import { registerKubeconfig } from './kubeconfig.js';
 import { registerDiff } from './diff.js';
 import { registerTest } from './test.js';
 import { registerVerify } from './verify.js';
+import { installLiveHook, type LiveDefaults } from './live.js';
+import { registerSnapshot } from './snapshot.js';
 
-export function buildProgram(out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Command {
+export function buildProgram(out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr, live: LiveDefaults = {}): Command {
   const program = new Command('podnet')
     .description('Kubernetes networking, emulated, explained and served')
     .version(PODNET_VERSION)
@@ -59,12 +61,14 @@ export function buildProgram(out: NodeJS.WritableStream = process.stdout, err: N
   registerKubeconfig(program, io);
   registerDiff(program, io);
   registerTest(program, io);
+  registerSnapshot(program, io);
+  installLiveHook(program, io, live);
   return program;
 }
 
 /** Runs the CLI; resolves to the exit code. */
-export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
-  const program = buildProgram(out, err);
+export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr, live: LiveDefaults = {}): Promise<number> {
+  const program = buildProgram(out, err, live);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

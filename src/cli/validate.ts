@@ -3,7 +3,7 @@
 // exit 1 on any error. Policy findings have their own command, `podnet lint`.
 import type { Command } from 'commander';
 import { MACHINE_FORMATS, writeMachineFindings } from './findings-output.js';
-import { CliExit, requireManifests, withManifestOptions, type IO, type ManifestOptions } from './common.js';
+import { CliExit, clusterInput, requireManifests, withManifestOptions, type IO, type ManifestOptions } from './common.js';
 import { Cluster } from '../cluster/cluster.js';
 import { formatDiagnostic, sortDiagnostics } from '../api/diagnostics.js';
 import { clusterFindings, type Finding } from '../findings/index.js';
@@ -24,7 +24,7 @@ export function registerValidate(program: Command, io: IO): void {
         io.err.write(`error: unknown output format "${opts.output}": use text, json, sarif or github\n`);
         throw new CliExit(1);
       }
-      const cluster = Cluster.load({ paths: opts.filename, configPath: opts.config, lenient: opts.lenient });
+      const cluster = Cluster.load(clusterInput(opts));
       const diags = allDiagnostics(cluster);
       const errors = diags.filter((d) => d.level === 'error').length;
       const warnings = diags.length - errors;

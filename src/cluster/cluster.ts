@@ -35,6 +35,8 @@ export interface LoadInput {
   readStdin?: () => string;
   /** Keep objects the API server would refuse for bookkeeping reasons only (lenientMayKeep), with a warning. */
   lenient?: boolean;
+  /** Found before loading (what a live cluster's listing could not read): reported with the rest. */
+  diagnostics?: readonly Diagnostic[];
 }
 
 export class Cluster {
@@ -61,7 +63,7 @@ export class Cluster {
       ? (looksLikeManifestText(input) ? { text: input } : { paths: [input] })
       : Array.isArray(input) ? { paths: [...input] } : (input as LoadInput);
     const objects: LoadedObject[] = [];
-    const diags: Diagnostic[] = [];
+    const diags: Diagnostic[] = [...(opts.diagnostics ?? [])];
     if (opts.paths?.length) {
       const r = loadPaths(opts.paths, opts.readStdin);
       pushAll(objects, r.objects);

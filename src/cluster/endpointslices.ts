@@ -75,7 +75,9 @@ export function reconcileEndpoints(store: ClusterStore, nodes: readonly NodeInfo
       continue;
     }
     const userEndpoints = store.get<KubeObject>('Endpoints', ns, svc.metadata.name);
-    if (userEndpoints) {
+    // One read from an API server (a dump: it has a resourceVersion) is the endpoints controller's own output, since
+    // the controller overwrites any Endpoints of a Service with a selector: nothing the user wrote is being replaced.
+    if (userEndpoints && userEndpoints.metadata.resourceVersion === undefined) {
       diags.push({ code: Codes.endpointsIgnored, level: 'warning', object: refOfObject(userEndpoints), source: store.sourceOf(refOfObject(userEndpoints)), message: `Endpoints ${ns}/${svc.metadata.name} is replaced by the endpoints controller, because Service ${svc.metadata.name} has a selector` });
     }
     const pods = (podsByNamespace.get(ns) ?? []).filter((p) => matchesMapSelector(selector, p.metadata.labels) && podIsEndpointCandidate(p));

@@ -1,0 +1,217 @@
+// The only place podnet talks to a real cluster. With @kubernetes/client-node's KubeConfig (the context's credentials:
+// client certificates, tokens, exec plugins, its CA and proxy) it reads what the engine models: discovery (/api, /apis)
+// says which group-versions the server serves, then every modelled kind is listed in parallel, in pages of 500 as
+// kubectl pages (`limit`/`continue`). What could not be read (RBAC 403, a kind the server does not serve) is recorded,
+// never dropped silently. The objects are given back as `kubectl get -o yaml` prints them: items that carry apiVersion
+// and kind, without managedFields.
+import http from 'node:http';
+import https from 'node:https';
+import { allKinds } from '../api/kinds.js';
+import type { KubeObject } from '../api/types.js';
+import { chooseContext, KubeconfigChoiceError, type ChosenContext, type KubeconfigChoice } from './contexts.js';
+
+export { KubeconfigChoiceError, type KubeconfigChoice } from './contexts.js';
+
+/** A failure that ends the command (unreachable server, bad credentials), worded as kubectl words it. */
+export class ClusterReadError extends Error {}
+
+/** A kind the listing could not see, and why. */
+export interface UnseenKind {
+  kind: string;
+  /** The group-version tried (the preferred one the server serves), or the kind's first when none is served. */
+  apiVersion: string;
+  resource: string;
+  reason: 'Forbidden' | 'NotFound' | 'NotServed' | 'Error';
+  message: string;
+}
+
+export interface ClusterListing {
+  context: string;
+  server: string;
+  objects: KubeObject[];
+  unseen: UnseenKind[];
+  /** Kinds listed (served and readable). */
+  kinds: number;
+}
+
+export interface ListProgress { kindsDone: number; kindsTotal: number; objects: number }
+
+const PAGE = 500;
+const TIMEOUT_MS = 30_000;
+/** A listing bigger than this is refused rather than filling memory (a 10,000-pod cluster lists in ~100 MiB). */
+const MAX_BODY_BYTES = 512 * 2 ** 20;
+
+interface Answer { status: number; body: any; text: string }
+
+/** A client for one context: GET with the context's credentials, errors in kubectl's words. */
+export class KubeClient {
+  private options?: Promise<https.RequestOptions>;
+  private constructor(readonly chosen: ChosenContext) {}
+
+  /** The context's TLS material and Authorization, once per client; its agent keeps connections for the next list. */
+  private async credentials(): Promise<https.RequestOptions> {
+    const opts: https.RequestOptions = { method: 'GET', headers: { Accept: 'application/json', 'User-Agent': 'podnet' } };
+    try {
+      await this.chosen.kc.applyToHTTPSOptions(opts);
+    } catch (e) {
+      this.options = undefined;
+      throw new ClusterReadError(`cannot use the credentials of context "${this.context}": ${(e as Error).message}`);
+    }
+    if (opts.agent instanceof http.Agent) Object.assign(opts.agent, { keepAlive: true, maxSockets: 8 });
+    return opts;
+  }
+
+  /** Closes the kept connections. */
+  close(): void {
+    void this.options?.then((o) => (o.agent instanceof http.Agent ? o.agent.destroy() : undefined), () => undefined);
+  }
+
+  static open(choice: KubeconfigChoice, env: NodeJS.ProcessEnv = process.env): KubeClient {
+    return new KubeClient(chooseContext(choice, env));
+  }
+
+  get context(): string { return this.chosen.context; }
+  get server(): string { return this.chosen.cluster.server; }
+
+  /** GET a path; resolves with any HTTP status, rejects with ClusterReadError when the server cannot be reached. */
+  async get(path: string): Promise<Answer> {
+    const res = await this.request(path);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of res) {
+      size += (c as Buffer).length;
+      if (size > MAX_BODY_BYTES) { res.destroy(); throw new ClusterReadError(`the answer to GET ${path} is larger than ${MAX_BODY_BYTES / 2 ** 20} MiB`); }
+      chunks.push(c as Buffer);
+    }
+    const text = Buffer.concat(chunks).toString('utf8');
+    let body: any;
+    try { body = JSON.parse(text); } catch { body = undefined; }
+    return { status: res.statusCode ?? 0, body, text };
+  }
+
+  /** Opens a request and resolves with the response as soon as its head arrives (for watches). */
+  async request(path: string, { signal }: { signal?: AbortSignal } = {}): Promise<http.IncomingMessage> {
+    // A server URL may carry a path prefix (a proxy's /k8s/clusters/ID): requests go below it.
+    const url = new URL(this.server.replace(/\/+$/, '') + path);
+    const opts = await (this.options ??= this.credentials());
+    const mod = url.protocol === 'http:' ? http : https;
+    return new Promise((resolve, reject) => {
+      const req = mod.request(url, { ...opts, headers: { ...opts.headers }, signal }, resolve);
+      req.setTimeout(TIMEOUT_MS, () => req.destroy(Object.assign(new Error('context deadline exceeded (Client.Timeout exceeded while awaiting headers)'), { code: 'ETIMEDOUT' })));
+      req.on('error', (e) => reject(e.name === 'AbortError' ? e : new ClusterReadError(connectionMessage(url, e as NodeJS.ErrnoException))));
+      req.end();
+    });
+  }
+}
+
+/** kubectl's words for a server it cannot talk to (client-go's errors as kubectl prints them). */
+export function connectionMessage(url: URL, e: NodeJS.ErrnoException): string {
+  const host = url.host;
+  switch (e.code) {
+    case 'ECONNREFUSED': return `The connection to the server ${host} was refused - did you specify the right host or port?`;
+    case 'ENOTFOUND': case 'EAI_AGAIN': return `Unable to connect to the server: dial tcp: lookup ${url.hostname}: no such host`;
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE': case 'SELF_SIGNED_CERT_IN_CHAIN': case 'DEPTH_ZERO_SELF_SIGNED_CERT': case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+      return `Unable to connect to the server: tls: failed to verify certificate: x509: certificate signed by unknown authority (${e.code})`;
+    case 'CERT_HAS_EXPIRED': case 'CERT_NOT_YET_VALID':
+      return `Unable to connect to the server: tls: failed to verify certificate: x509: certificate has expired or is not yet valid (${e.code})`;
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return `Unable to connect to the server: tls: failed to verify certificate: x509: certificate is not valid for ${url.hostname} (${e.message})`;
+    case 'ETIMEDOUT': return `Unable to connect to the server: ${e.message}`;
+    default: return `Unable to connect to the server: ${e.message}`;
+  }
+}
+
+/** `Error from server (Reason): message`, as kubectl prints a Status. */
+function serverError(a: Answer): string {
+  const reason = typeof a.body?.reason === 'string' && a.body.reason !== '' ? a.body.reason : `HTTP ${a.status}`;
+  const message = typeof a.body?.message === 'string' ? a.body.message : a.text.slice(0, 200).trim();
+  return `Error from server (${reason}): ${message}`;
+}
+
+function fatalStatus(a: Answer, what: string): ClusterReadError {
+  if (a.status === 401) return new ClusterReadError('You must be logged in to the server (Unauthorized)');
+  return new ClusterReadError(`${serverError(a)} (${what})`);
+}
+
+/** Group-versions the server serves: `v1` from /api, `group/version` from /apis. */
+async function servedVersions(client: KubeClient): Promise<Set<string>> {
+  const [core, groups] = await Promise.all([client.get('/api'), client.get('/apis')]);
+  if (core.status !== 200) throw fatalStatus(core, 'GET /api');
+  if (groups.status !== 200) throw fatalStatus(groups, 'GET /apis');
+  const served = new Set<string>();
+  for (const v of core.body?.versions ?? []) if (typeof v === 'string') served.add(v);
+  for (const g of groups.body?.groups ?? []) for (const v of g?.versions ?? []) if (typeof v?.groupVersion === 'string') served.add(v.groupVersion);
+  return served;
+}
+
+interface Listable { kind: string; apiVersion: string; resource: string; path: string }
+
+/** The modelled kinds, each at the first of its versions the server serves; the others are NotServed. */
+function listables(served: Set<string>): { listable: Listable[]; unserved: UnseenKind[] } {
+  const listable: Listable[] = [];
+  const unserved: UnseenKind[] = [];
+  for (const info of allKinds()) {
+    if (!info.modelled || info.kind === 'ClusterConfig') continue;
+    const kind = info.kind.split('.')[0];
+    const apiVersion = info.apiVersions.find((v) => served.has(v));
+    const group = info.apiVersions[0].includes('/') ? info.apiVersions[0].split('/')[0] : '';
+    const resource = group ? `${info.plural}.${group}` : info.plural;
+    if (apiVersion === undefined) {
+      unserved.push({ kind, apiVersion: info.apiVersions[0], resource, reason: 'NotServed', message: `the server does not serve ${info.apiVersions.join(' or ')}` });
+      continue;
+    }
+    const path = apiVersion.includes('/') ? `/apis/${apiVersion}/${info.plural}` : `/api/${apiVersion}/${info.plural}`;
+    listable.push({ kind, apiVersion, resource, path });
+  }
+  return { listable, unserved };
+}
+
+function stripped(item: any, l: Listable): KubeObject {
+  const { apiVersion: _a, kind: _k, ...rest } = item ?? {};
+  const metadata = rest.metadata && typeof rest.metadata === 'object' ? { ...rest.metadata } : {};
+  delete metadata.managedFields;
+  return { apiVersion: l.apiVersion, kind: l.kind, ...rest, metadata } as KubeObject;
+}
+
+async function listKind(client: KubeClient, l: Listable, onPage: (n: number) => void): Promise<KubeObject[] | UnseenKind> {
+  const out: KubeObject[] = [];
+  let cont = '';
+  do {
+    const a = await client.get(`${l.path}?limit=${PAGE}${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`);
+    if (a.status === 401) throw fatalStatus(a, `list ${l.resource}`);
+    if (a.status !== 200 || !Array.isArray(a.body?.items)) {
+      const reason = a.status === 403 ? 'Forbidden' : a.status === 404 ? 'NotFound' : 'Error';
+      const message = a.status === 404 && a.body?.kind !== 'Status' ? `Error from server (NotFound): the server could not find the requested resource (get ${l.resource})` : serverError(a);
+      return { kind: l.kind, apiVersion: l.apiVersion, resource: l.resource, reason, message };
+    }
+    for (const item of a.body.items) out.push(stripped(item, l));
+    onPage(a.body.items.length);
+    cont = typeof a.body.metadata?.continue === 'string' ? a.body.metadata.continue : '';
+  } while (cont !== '');
+  return out;
+}
+
+/** Lists every modelled kind the server serves, in parallel; kinds in src/api/kinds.ts order, objects as served. */
+export async function listCluster(client: KubeClient, onProgress?: (p: ListProgress) => void): Promise<ClusterListing> {
+  const served = await servedVersions(client);
+  const { listable, unserved } = listables(served);
+  const progress: ListProgress = { kindsDone: 0, kindsTotal: listable.length, objects: 0 };
+  const results = await Promise.all(listable.map(async (l) => {
+    const r = await listKind(client, l, (n) => { progress.objects += n; onProgress?.(progress); });
+    progress.kindsDone++;
+    onProgress?.(progress);
+    return r;
+  }));
+  const objects: KubeObject[] = [];
+  const unseen: UnseenKind[] = [];
+  for (const r of results) {
+    if (Array.isArray(r)) for (const o of r) objects.push(o);
+    else unseen.push(r);
+  }
+  unseen.push(...unserved);
+  return { context: client.context, server: client.server, objects, unseen, kinds: listable.length - results.filter((r) => !Array.isArray(r)).length };
+}
+
+export function isClientError(e: unknown): e is ClusterReadError | KubeconfigChoiceError {
+  return e instanceof ClusterReadError || e instanceof KubeconfigChoiceError;
+}
