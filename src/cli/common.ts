@@ -44,9 +44,9 @@ export function withManifestOptions(cmd: Command): Command {
  * Every command that reads manifests needs -f, and every path it names (and --config) must exist: otherwise exit 1 with
  * kubectl's message before anything is loaded, printed or listening.
  */
-export function requireManifests(opts: { filename: string[]; config?: string } & LiveOptions, io: IO): void {
+export function requireManifests(opts: { filename: string[]; config?: string } & LiveOptions, io: IO, { live = false } = {}): void {
   if (opts.filename.length === 0 && opts.live === undefined) {
-    io.err.write('error: must specify -f (a manifest file, a folder, or - for stdin), or --kubeconfig/--context to read a live cluster\n');
+    io.err.write(`error: must specify -f (a manifest file, a folder, or - for stdin)${live ? ', or --kubeconfig/--context to read a live cluster' : ''}\n`);
     throw new CliExit(1);
   }
   for (const p of [...opts.filename, ...(opts.config !== undefined ? [opts.config] : [])]) {
@@ -62,7 +62,7 @@ export function requireManifests(opts: { filename: string[]; config?: string } &
  * valid objects still load, so one bad object never hides the rest.
  */
 export function loadCluster(opts: ManifestOptions, io: IO, { quietWarnings = false } = {}): Cluster {
-  requireManifests(opts, io);
+  requireManifests(opts, io, { live: true });
   const cluster = Cluster.load(clusterInput(opts));
   // What a live cluster's listing could not see is said even when other warnings are quiet.
   printDiagnostics(cluster.diagnostics.filter((d) => d.level === 'error' || !quietWarnings || d.code === Codes.kindNotListed), io.err);

@@ -19,7 +19,7 @@ export function registerValidate(program: Command, io: IO): void {
   withManifestOptions(program.command('validate').description('check manifests: every error and warning, with file:line'))
     .option('-o, --output <format>', 'text, json, sarif (SARIF 2.1.0 for code scanning) or github (workflow annotations)', 'text')
     .action((opts: ManifestOptions & { output: string }) => {
-      requireManifests(opts, io);
+      requireManifests(opts, io, { live: true });
       if (!['text', 'json', ...MACHINE_FORMATS].includes(opts.output)) {
         io.err.write(`error: unknown output format "${opts.output}": use text, json, sarif or github\n`);
         throw new CliExit(1);
