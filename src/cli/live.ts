@@ -1,7 +1,7 @@
 // `--kubeconfig FILE` / `--context NAME` on every command that takes -f: the cluster is listed from its API server
 // (src/kube/client.ts) before the command's action runs, and the command loads that listing as it loads a dump given
 // with -f (the same parse, the same engine). A progress line goes to stderr; kinds that could not be read are warnings
-// and PN1021 diagnostics, so the output says what the model could not see.
+// and PN1022 diagnostics, so the output says what the model could not see.
 import type { Command } from 'commander';
 import { Codes, type Diagnostic } from '../api/diagnostics.js';
 import type { ClusterListing, UnseenKind } from '../kube/client.js';

@@ -44,6 +44,7 @@ const MANIFESTS: Record<keyof typeof Codes, Entry> = {
   tooManyReplicas: ['error', 'A workload asks for more replicas than podnet models.'],
   endpointSliceRefused: ['warning', 'The EndpointSlice controller cannot create a slice for the Service (as its events would say).'],
   deprecatedApiVersion: ['warning', 'The apiVersion is deprecated upstream: still served, with the warning the API server returns, and due to be removed.'],
+  kindNotListed: ['warning', 'A live cluster\'s listing could not read a modelled kind (RBAC forbids it, or the server does not serve it): the model has none of it.'],
 };
 
 const POLICY: Record<keyof typeof PolicyCodes, Entry> = {

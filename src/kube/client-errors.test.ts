@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { runCli } from '../cli/testing.js';
 import { chooseContext, KubeconfigChoiceError } from './contexts.js';
+import { allKinds } from '../api/kinds.js';
 
 let dir: string;
 let server: Server;
@@ -62,6 +63,15 @@ function kubeconfig(o: { server: string; current?: string; contexts: Record<stri
   ].join('\n');
 }
 
+/** The modelled kinds of the groups the fake does not serve, grouped as the warning groups them, in src/api/kinds.ts order. */
+const unservedGroups = new Map<string, string[]>();
+for (const k of allKinds()) {
+  const group = k.apiVersions[0].split('/')[0];
+  if (!k.modelled || k.kind === 'ClusterConfig' || !k.apiVersions[0].includes('/') || ['apps', 'batch', 'discovery.k8s.io', 'networking.k8s.io'].includes(group)) continue;
+  unservedGroups.set(group, [...(unservedGroups.get(group) ?? []), k.kind.split('.')[0]]);
+}
+const NOT_SERVED = `context "dev" does not serve ${[...unservedGroups].map(([g, kinds]) => `${g} (${kinds.join(', ')})`).join('; ')}: the model has none of these kinds`;
+
 const READ = (objects: number, kinds: number, context = 'dev') => `Read ${objects} objects of ${kinds} kinds from context "${context}" (http://127.0.0.1:${port}) in 0.0 s\n`;
 const timeless = (s: string) => s.replace(/ in \d+\.\d s\n/, ' in 0.0 s\n');
 
@@ -74,7 +84,8 @@ test('a forbidden kind and missing kinds are warnings naming each; what could be
     'Warning: cannot list networkpolicies.networking.k8s.io (NetworkPolicy, networking.k8s.io/v1) in context "dev": Error from server (Forbidden): networkpolicies.networking.k8s.io is forbidden: User "dev" cannot list resource "networkpolicies" in API group "networking.k8s.io" at the cluster scope; the model has no NetworkPolicy and answers as if there were none\n' +
     'Warning: cannot list ingresses.networking.k8s.io (Ingress, networking.k8s.io/v1) in context "dev": Error from server (NotFound): the server could not find the requested resource; the model has no Ingress and answers as if there were none\n' +
     'Warning: cannot list ingressclasses.networking.k8s.io (IngressClass, networking.k8s.io/v1) in context "dev": Error from server (NotFound): the server could not find the requested resource (get ingressclasses.networking.k8s.io); the model has no IngressClass and answers as if there were none\n' +
-    'Warning: context "dev" does not serve policy.networking.k8s.io (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy); gateway.networking.k8s.io (GatewayClass, Gateway, HTTPRoute, GRPCRoute, TLSRoute, ReferenceGrant); security.istio.io (PeerAuthentication, AuthorizationPolicy, RequestAuthentication); networking.istio.io (VirtualService, DestinationRule, Gateway, ServiceEntry, Sidecar); policy.linkerd.io (Server, ServerAuthorization, AuthorizationPolicy, MeshTLSAuthentication, NetworkAuthentication, HTTPRoute): the model has none of these kinds\n');
+    `Warning: ${NOT_SERVED}\n`);
+  assert.match(r.err, /\nWarning: context "dev" does not serve policy\.networking\.k8s\.io \(AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy\); gateway\.networking\.k8s\.io \(GatewayClass, Gateway, /);
   assert.deepEqual(requests.filter((q) => q.includes('/pods')), ['Bearer dev-token /api/v1/pods?limit=500', 'Bearer dev-token /api/v1/pods?limit=500&continue=page-2']);
   assert.equal(requests.length, 2 + 16 + 1);
   // The check says it saw no policy, and stderr says why: the model never hides what it could not see.
@@ -82,11 +93,11 @@ test('a forbidden kind and missing kinds are warnings naming each; what could be
   assert.match(c.out, /^ALLOWED: web\/web-1 can connect to web\/web-2 on 80\/TCP\./);
   assert.match(c.err, /Warning: cannot list networkpolicies\.networking\.k8s\.io .*Forbidden/);
   const v = JSON.parse((await runCli('validate', '-o', 'json', '--kubeconfig', join(dir, 'dev.yaml'))).out) as { diagnostics: { code: string; message: string }[] };
-  assert.deepEqual(v.diagnostics.filter((d) => d.code === 'PN1021').map((d) => d.message.split(':')[0]), [
+  assert.deepEqual(v.diagnostics.filter((d) => d.code === 'PN1022').map((d) => d.message.split(':')[0]), [
     'cannot list networkpolicies.networking.k8s.io (NetworkPolicy, networking.k8s.io/v1) in context "dev"',
     'cannot list ingresses.networking.k8s.io (Ingress, networking.k8s.io/v1) in context "dev"',
     'cannot list ingressclasses.networking.k8s.io (IngressClass, networking.k8s.io/v1) in context "dev"',
-    'context "dev" does not serve policy.networking.k8s.io (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy); gateway.networking.k8s.io (GatewayClass, Gateway, HTTPRoute, GRPCRoute, TLSRoute, ReferenceGrant); security.istio.io (PeerAuthentication, AuthorizationPolicy, RequestAuthentication); networking.istio.io (VirtualService, DestinationRule, Gateway, ServiceEntry, Sidecar); policy.linkerd.io (Server, ServerAuthorization, AuthorizationPolicy, MeshTLSAuthentication, NetworkAuthentication, HTTPRoute)',
+    NOT_SERVED.replace(/: the model has none of these kinds$/, ''),
   ]);
 });
 
