@@ -131,6 +131,11 @@ test('podnet mesh analyze: text, json and exit codes', async () => {
   assert.deepEqual(Object.keys(parsed.findings[0]), ['code', 'level', 'object', 'file', 'line', 'message', 'istio']);
   assert.deepEqual(parsed.findings[0].istio, { code: 'IST0101', name: 'ReferencedResourceNotFound' });
   assert.equal(parsed.findings.find((f: { code: string }) => f.code === 'PN5007').istio, null);
+  const sarif = sink();
+  await main(['mesh', 'analyze', '-f', DIR, '-o', 'sarif'], sarif.w, sink().w);
+  const results = JSON.parse(sarif.text).runs[0].results as { ruleId: string; properties?: { istio?: unknown } }[];
+  assert.deepEqual(results.find((r) => r.ruleId === 'PN5001')?.properties, { istio: { code: 'IST0101', name: 'ReferencedResourceNotFound' } });
+  assert.equal(results.find((r) => r.ruleId === 'PN5007')?.properties, undefined);
   const bad = sink();
   assert.equal(await main(['mesh', 'analyze', '-f', DIR, '-o', 'yaml'], sink().w, bad.w), 1);
   assert.equal(bad.text, 'error: unknown output format "yaml": use text, json, sarif or github\n');
