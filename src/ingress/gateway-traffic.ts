@@ -220,8 +220,30 @@ function applyRule(c: Candidate, listener: CompiledListener, req: RouteRequest, 
   const rh = req.headers;
   for (const k in rh) if (k !== 'connection' && k !== 'keep-alive' && k !== 'transfer-encoding' && k !== 'te' && k !== 'upgrade') headers[k] = rh[k];
   headers['host'] = req.headers['host'] ?? req.host;
-  let path = req.path;
-  for (const f of c.rule.filters) {
+  const ctx: FilterContext = { req, listener, match: c.match, headers, path: req.path, result, ns, where };
+  const redirected = applyFilters(c.rule.filters, ctx);
+  if (redirected) return redirected;
+  headers['x-forwarded-for'] = req.clientIP ?? '192.0.2.1';
+  headers['x-forwarded-proto'] = req.scheme;
+  result.requestHeaders = headers;
+  result.path = req.query ? `${ctx.path}?${req.query}` : ctx.path;
+  if (c.rule.timeouts) result.timeouts = c.rule.timeouts;
+  const cors = corsAnswer(c.rule.filters, req, result, where);
+  if (cors) return cors;
+  return chooseBackend(c.rule, result, req.random, where, ctx);
+}
+
+/** What filters act on: the request as it goes (headers, path) and the answer being built. */
+interface FilterContext { req: RouteRequest; listener: CompiledListener; match: CompiledMatch; headers: Record<string, string>; path: string; result: RouteResult; ns: string; where: string }
+
+/**
+ * Applies HTTPRoute filters in order (the rule's, then the chosen backendRef's): header modifiers, URLRewrite,
+ * RequestMirror (with its percent or fraction), ResponseHeaderModifier (recorded as set/add/remove operations on what
+ * the backend sends); RequestRedirect ends the request and returns the redirect answer.
+ */
+function applyFilters(filters: Obj[], ctx: FilterContext): RouteResult | undefined {
+  const { req, listener, result } = ctx;
+  for (const f of filters) {
     if (f.type === 'RequestRedirect') {
       const r = f.requestRedirect ?? {};
       const scheme = r.scheme ?? req.scheme;
@@ -229,36 +251,36 @@ function applyRule(c: Candidate, listener: CompiledListener, req: RouteRequest, 
       const port: number = r.port ?? (r.scheme ? (r.scheme === 'https' ? 443 : 80) : listener.port);
       let p = req.path;
       if (r.path?.type === 'ReplaceFullPath') p = r.path.replaceFullPath;
-      else if (r.path?.type === 'ReplacePrefixMatch') p = replacePrefix(req.path, c.match.path, r.path.replacePrefixMatch);
+      else if (r.path?.type === 'ReplacePrefixMatch') p = replacePrefix(req.path, ctx.match.path, r.path.replacePrefixMatch);
       const showPort = !((scheme === 'http' && port === 80) || (scheme === 'https' && port === 443));
       const location = `${scheme}://${host}${showPort ? `:${port}` : ''}${p}${req.query ? `?${req.query}` : ''}`;
-      return Object.assign(result, { status: r.statusCode ?? 302, location, reason: `${where}: RequestRedirect` });
+      delete result.backend;
+      return Object.assign(result, { status: r.statusCode ?? 302, location, reason: `${ctx.where}: RequestRedirect` });
     }
     if (f.type === 'URLRewrite') {
       const u = f.urlRewrite ?? {};
-      if (u.hostname) headers['host'] = u.hostname;
-      if (u.path?.type === 'ReplaceFullPath') path = u.path.replaceFullPath;
-      else if (u.path?.type === 'ReplacePrefixMatch') path = replacePrefix(req.path, c.match.path, u.path.replacePrefixMatch);
+      if (u.hostname) ctx.headers['host'] = u.hostname;
+      if (u.path?.type === 'ReplaceFullPath') ctx.path = u.path.replaceFullPath;
+      else if (u.path?.type === 'ReplacePrefixMatch') ctx.path = replacePrefix(req.path, ctx.match.path, u.path.replacePrefixMatch);
+      if (result.path !== undefined) result.path = req.query ? `${ctx.path}?${req.query}` : ctx.path;
     }
-    if (f.type === 'RequestHeaderModifier') modifyHeaders(headers, f.requestHeaderModifier);
+    if (f.type === 'RequestHeaderModifier') modifyHeaders(ctx.headers, f.requestHeaderModifier);
     if (f.type === 'ResponseHeaderModifier') {
       const resp: Record<string, string | null> = (result.responseHeaders ??= {});
+      const ops = (result.responseHeaderOps ??= []);
       const m = f.responseHeaderModifier ?? {};
-      for (const h of (m.set ?? []) as Obj[]) resp[String(h.name).toLowerCase()] = String(h.value);
-      for (const h of (m.add ?? []) as Obj[]) { const k = String(h.name).toLowerCase(); resp[k] = resp[k] ? `${resp[k]},${h.value}` : String(h.value); }
-      for (const n of (m.remove ?? []) as string[]) resp[n.toLowerCase()] = null;
+      for (const h of (m.set ?? []) as Obj[]) { resp[String(h.name).toLowerCase()] = String(h.value); ops.push({ action: 'set', name: String(h.name).toLowerCase(), value: String(h.value) }); }
+      for (const h of (m.add ?? []) as Obj[]) { const k = String(h.name).toLowerCase(); resp[k] = resp[k] ? `${resp[k]},${h.value}` : String(h.value); ops.push({ action: 'add', name: k, value: String(h.value) }); }
+      for (const n of (m.remove ?? []) as string[]) { resp[n.toLowerCase()] = null; ops.push({ action: 'remove', name: n.toLowerCase() }); }
     }
     if (f.type === 'RequestMirror') {
-      const b = f.requestMirror?.backendRef ?? {};
-      (result.mirrors ??= []).push({ namespace: b.namespace ?? ns, service: String(b.name), port: b.port ?? 0, weight: 0, ...(f.requestMirror?.percent !== undefined ? { percent: f.requestMirror.percent } : {}) } as RouteBackend);
+      const rm = f.requestMirror ?? {};
+      const b = rm.backendRef ?? {};
+      const percent = rm.percent !== undefined ? Number(rm.percent) : rm.fraction ? (100 * Number(rm.fraction.numerator)) / Number(rm.fraction.denominator ?? 100) : 100;
+      (result.mirrors ??= []).push({ namespace: b.namespace ?? ctx.ns, service: String(b.name), port: b.port ?? 0, weight: 0, ...(percent !== 100 ? { percent } : {}) });
     }
   }
-  headers['x-forwarded-for'] = req.clientIP ?? '192.0.2.1';
-  headers['x-forwarded-proto'] = req.scheme;
-  result.requestHeaders = headers;
-  result.path = req.query ? `${path}?${req.query}` : path;
-  if (c.rule.timeouts) result.timeouts = c.rule.timeouts;
-  return chooseBackend(c.rule, result, req.random, where);
+  return undefined;
 }
 
 /** set replaces, add appends (joined with ","), remove deletes; names are case-insensitive. */
@@ -272,7 +294,7 @@ export function modifyHeaders(headers: Record<string, string>, m: Obj | undefine
   for (const n of (m.remove ?? []) as string[]) delete headers[n.toLowerCase()];
 }
 
-function chooseBackend(rule: CompiledRule, result: RouteResult, random: number | undefined, where: string): RouteResult {
+function chooseBackend(rule: CompiledRule, result: RouteResult, random: number | undefined, where: string, ctx?: FilterContext): RouteResult {
   const refs = rule.backendRefs;
   result.backends = refs.map((b) => ({ ...b.backend, weight: b.weight }));
   if (refs.length === 0) return Object.assign(result, { status: 500, reason: `${where} has no backendRefs: 500` });
@@ -280,11 +302,67 @@ function chooseBackend(rule: CompiledRule, result: RouteResult, random: number |
   if (i < 0) return Object.assign(result, { status: 500, reason: `${where}: every backendRef has weight 0: 500` });
   const chosen = refs[i];
   result.backend = { ...chosen.backend, weight: chosen.weight };
-  if (chosen.filters.length > 0 && result.requestHeaders) for (const f of chosen.filters) if (f.type === 'RequestHeaderModifier') modifyHeaders(result.requestHeaders, f.requestHeaderModifier);
+  if (chosen.filters.length > 0 && ctx) {
+    const redirected = applyFilters(chosen.filters, ctx);
+    if (redirected) return redirected;
+  }
+  const l4 = rule.route.kind === 'TLSRoute' || rule.route.kind === 'TCPRoute' || rule.route.kind === 'UDPRoute';
+  if (chosen.invalid && l4) return Object.assign(result, { status: 0, reason: `${where} chose backend ${chosen.backend.namespace}/${chosen.backend.service}, which is invalid (${chosen.invalid}): the connection is refused` });
   if (chosen.invalid) return Object.assign(result, { status: 500, reason: `${where} chose backend ${chosen.backend.namespace}/${chosen.backend.service}, which is invalid (${chosen.invalid}): 500` });
   if ((chosen.backend.endpoints ?? []).length === 0) return Object.assign(result, { status: 503, reason: `${where} chose ${chosen.backend.namespace}/${chosen.backend.service}:${chosen.backend.port}, which has no ready endpoints: 503` });
   // The result is this request's own object: finish it in place (same fields, same order as a copy would have).
   result.status = 200;
   result.reason = `${where} sends to ${chosen.backend.namespace}/${chosen.backend.service}:${chosen.backend.port}${refs.length > 1 ? ` (weight ${chosen.weight} of ${refs.reduce((s, b) => s + b.weight, 0)})` : ''}`;
   return result;
+}
+
+/** An allowOrigins entry matches: exactly, `*` any origin, `scheme://*.domain` any host under domain (one or more labels). */
+function originAllowed(allow: string[], origin: string): boolean {
+  return allow.some((a) => {
+    if (a === '*' || a === origin) return true;
+    const m = /^([a-z][a-z0-9+.-]*):\/\/\*\.(.+)$/i.exec(a);
+    if (!m) return false;
+    const o = /^([a-z][a-z0-9+.-]*):\/\/([^/]+)$/i.exec(origin);
+    return !!o && o[1].toLowerCase() === m[1].toLowerCase() && o[2].toLowerCase().endsWith(`.${m[2].toLowerCase()}`);
+  });
+}
+
+/**
+ * The CORS filter (GEP-1767, HTTPCORSFilter): a preflight (OPTIONS with Origin and Access-Control-Request-Method) is
+ * answered by the Gateway itself with 204 and the Access-Control-* headers when the origin is allowed (none when it is
+ * not); an actual request from an allowed origin goes to the backend and its response gets Allow-Origin, Allow-Credentials
+ * and Expose-Headers. The allowed origin is echoed; a `*` method or header list echoes what the preflight asks for,
+ * which is the only answer a credentialed request may get (Fetch standard).
+ */
+function corsAnswer(filters: Obj[], req: RouteRequest, result: RouteResult, where: string): RouteResult | undefined {
+  const f = filters.find((x) => x.type === 'CORS');
+  const origin = req.headers['origin'];
+  if (!f || origin === undefined) return undefined;
+  const c = f.cors ?? {};
+  const preflight = req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;
+  const allowed = originAllowed((c.allowOrigins ?? []) as string[], origin);
+  result.cors = { preflight, allowed, origin };
+  const set = (name: string, value: string) => {
+    (result.responseHeaders ??= {})[name] = value;
+    (result.responseHeaderOps ??= []).push({ action: 'set', name, value });
+  };
+  const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
+  if (allowed) {
+    set('access-control-allow-origin', origin);
+    if (c.allowCredentials === true) set('access-control-allow-credentials', 'true');
+    const expose = list(c.exposeHeaders);
+    if (expose.length > 0 && !(expose.includes('*') && c.allowCredentials === true)) set('access-control-expose-headers', expose.join(', '));
+  }
+  if (!preflight) return undefined;
+  if (allowed) {
+    const methods = list(c.allowMethods);
+    if (methods.length > 0) set('access-control-allow-methods', methods.includes('*') ? req.headers['access-control-request-method'] : methods.join(', '));
+    const headers = list(c.allowHeaders);
+    const asked = req.headers['access-control-request-headers'];
+    if (headers.includes('*')) { if (asked) set('access-control-allow-headers', asked); } else if (headers.length > 0) set('access-control-allow-headers', headers.join(', '));
+    set('access-control-max-age', String(c.maxAge ?? 5));
+  }
+  delete result.requestHeaders;
+  delete result.path;
+  return Object.assign(result, { status: 204, reason: `${where}: CORS preflight from ${origin} answered by the Gateway (${allowed ? 'origin allowed' : 'origin not allowed: no Access-Control-Allow-* headers'})` });
 }

@@ -48,6 +48,8 @@ export interface RouteBackend {
   pods?: string[];
   /** Why this backend cannot serve, when it cannot. */
   problem?: string;
+  /** RequestMirror: the share of requests copied, when not all (percent, or fraction as a percentage). */
+  percent?: number;
   /** ingress-nginx: true when the canary Ingress's backend was chosen. */
   canary?: boolean;
   /** backend-protocol (ingress-nginx) or appProtocol: how the proxy talks to the backend. */
@@ -70,6 +72,10 @@ export interface RouteResult {
   requestHeaders?: Record<string, string>;
   /** Headers added to the response by filters (ResponseHeaderModifier), names lower-cased; null removes. */
   responseHeaders?: Record<string, string | null>;
+  /** The same as operations in filter order on what the backend sends: set replaces, add appends (","), remove deletes. */
+  responseHeaderOps?: { action: 'set' | 'add' | 'remove'; name: string; value?: string }[];
+  /** The CORS filter's view of the request: a preflight is answered by the Gateway (204) without a backend. */
+  cors?: { preflight: boolean; allowed: boolean; origin: string };
   /** The path (and query) the backend receives. */
   path?: string;
   tls?: { secret: string; sni: string; fallback?: boolean };

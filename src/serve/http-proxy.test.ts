@@ -129,6 +129,9 @@ spec:
     backendRefs: [{name: v1, port: 80}]
   - matches: [{path: {type: PathPrefix, value: /old}}]
     filters: [{type: RequestRedirect, requestRedirect: {hostname: new.example.com, statusCode: 301}}]
+  - matches: [{path: {type: PathPrefix, value: /cors}}]
+    filters: [{type: CORS, cors: {allowOrigins: ["https://app.example.com"], allowMethods: [GET, PUT], maxAge: 60}}]
+    backendRefs: [{name: v1, port: 80}]
 `;
 
 interface Edge { proxy: EdgeProxy; pods: VirtualPods }
@@ -202,6 +205,20 @@ test('Gateway HTTPS listener: the certificateRef Secret is served (verified by c
   const s = gw.proxy.httpsPort;
   const out = await curl(['--cacert', gwCaFile, '--http2', '-w', '\n%{ssl_verify_result} %{http_version} %{http_code}', ...resolveTo('gw.example.com', s), `https://gw.example.com:${s}/split/hostname`]);
   assert.match(out, /^v[12]-[a-z0-9]+-[a-z0-9]+\n0 2 200$/);
+});
+
+test('CORS: the Gateway answers a preflight itself (204, Access-Control-*); an actual request gets Allow-Origin from the backend\'s answer', async () => {
+  const h = gw.proxy.httpPort;
+  const pre = await curl(['-i', '-X', 'OPTIONS', '-H', 'Origin: https://app.example.com', '-H', 'Access-Control-Request-Method: PUT', ...resolveTo('gw.example.com', h), `http://gw.example.com:${h}/cors/x`]);
+  assert.match(pre, /^HTTP\/1.1 204 /);
+  assert.match(pre, /access-control-allow-origin: https:\/\/app.example.com\r\n/i);
+  assert.match(pre, /access-control-allow-methods: GET, PUT\r\n/i);
+  assert.match(pre, /access-control-max-age: 60\r\n/i);
+  assert.doesNotMatch(pre, /pod default\//, 'no backend answered');
+  const actual = await curl(['-i', '-H', 'Origin: https://app.example.com', ...resolveTo('gw.example.com', h), `http://gw.example.com:${h}/cors/x`]);
+  assert.match(actual, /^HTTP\/1.1 200 /);
+  assert.match(actual, /access-control-allow-origin: https:\/\/app.example.com\r\n/i);
+  assert.match(actual, /pod default\/v1-/);
 });
 
 test('malformed requests get 400 and the proxy keeps serving', async () => {

@@ -169,6 +169,15 @@ export class EdgeProxy {
     const status = result.status;
     if (status !== 200) {
       if (status === 0) { req.socket.destroy(); return; }
+      if (result.cors?.preflight) {
+        // A CORS preflight the Gateway answers itself: no body, the Access-Control-* headers the filter computed.
+        const h: Record<string, string> = { 'content-length': '0' };
+        for (const [k, v] of Object.entries(result.responseHeaders ?? {})) if (v !== null) h[k] = v;
+        res.writeHead(status, h);
+        res.end();
+        this.opts.log?.(`${clientIP} "${rr.method} ${rawUrl}" ${status} CORS preflight`);
+        return;
+      }
       if (result.location !== undefined) {
         res.writeHead(status, { location: result.location, 'content-length': '0' });
         res.end();
@@ -209,13 +218,13 @@ export class EdgeProxy {
         return;
       }
       const pool = this.upstream(upstream);
-      const f = new Forward(head, method, req, res, result.responseHeaders, pool, release, log, clientIP, rawUrl, key, endpoint, this);
+      const f = new Forward(head, method, req, res, result.responseHeaderOps ?? result.responseHeaders, pool, release, log, clientIP, rawUrl, key, endpoint, this);
       pool.request(f);
       if (limitMs !== undefined && !f.finished) f.timer = setTimeout(timeoutForward, limitMs, f, limitMs);
       return;
     }
     const hasBody = method !== 'GET' && method !== 'HEAD' && (cl !== undefined ? cl !== '0' : headers['transfer-encoding'] !== undefined);
-    const respHeaders = result.responseHeaders;
+    const respHeaders = result.responseHeaderOps ?? result.responseHeaders;
     let timer: NodeJS.Timeout | undefined;
     let relay: ResponseRelay | undefined;
     const onDone = (err: Error | null): void => {
@@ -254,6 +263,7 @@ export class EdgeProxy {
 
   private mirror(result: RouteResult, method: string): void {
     for (const m of result.mirrors ?? []) {
+      if (m.percent !== undefined && Math.random() * 100 >= m.percent) continue;
       const r = resolveMirror(this.opts.cluster, m.namespace, m.service, m.port);
       const up = r ? this.opts.resolve(r) : undefined;
       if (!up) continue;
@@ -371,7 +381,7 @@ class Forward extends UpstreamExchange {
     private readonly method: string,
     private readonly req: AnyRequest,
     private readonly res: AnyResponse,
-    private readonly extra: Record<string, string | null> | undefined,
+    private readonly extra: ResponseHeaderFilter | undefined,
     readonly pool: UpstreamPool,
     private readonly release: (() => void) | undefined,
     private readonly log: ((line: string) => void) | undefined,
@@ -466,7 +476,7 @@ class ResponseRelay {
   private readonly body = new AnswerBody();
   private resume: () => void = () => undefined;
   private abortFn?: (err: Error) => void;
-  constructor(private readonly res: AnyResponse, private readonly head: boolean, private readonly extra: Record<string, string | null> | undefined, private readonly done: (err: Error | null) => void) {}
+  constructor(private readonly res: AnyResponse, private readonly head: boolean, private readonly extra: ResponseHeaderFilter | undefined, private readonly done: (err: Error | null) => void) {}
 
   onConnect(abort: (err: Error) => void): void {
     this.abortFn = abort;
@@ -510,7 +520,7 @@ class ResponseRelay {
 
 /** Upstream header pairs into the client's answer: hop-by-hop ones dropped, repeats kept, then the route's response
  * header filter (`extra`: set, or remove with null). */
-function relayedHeaders(h: Record<string, string | string[]>, raw: readonly (string | Buffer)[], extra: Record<string, string | null> | undefined): void {
+function relayedHeaders(h: Record<string, string | string[]>, raw: readonly (string | Buffer)[], extra: ResponseHeaderFilter | undefined): void {
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const k = raw[i].toString().toLowerCase();
     if (HOP_BY_HOP.has(k)) continue;
@@ -518,8 +528,19 @@ function relayedHeaders(h: Record<string, string | string[]>, raw: readonly (str
     const prev = h[k];
     h[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
   }
-  if (extra) for (const k in extra) { const v = extra[k]; if (v === null) delete h[k]; else h[k] = v; }
+  if (Array.isArray(extra)) {
+    // The filter's operations in order: add appends to what the backend sent (one value, comma-joined).
+    for (const op of extra) {
+      const prev = h[op.name];
+      if (op.action === 'remove') delete h[op.name];
+      else if (op.action === 'add' && prev !== undefined) h[op.name] = `${Array.isArray(prev) ? prev.join(',') : prev},${op.value ?? ''}`;
+      else h[op.name] = op.value ?? '';
+    }
+  } else if (extra) for (const k in extra) { const v = extra[k]; if (v === null) delete h[k]; else h[k] = v; }
 }
+
+/** What the route does to the response headers: set/add/remove operations (Gateway API), or plain set / null removes. */
+type ResponseHeaderFilter = Record<string, string | null> | NonNullable<RouteResult['responseHeaderOps']>;
 
 /** An upstream answer's body as both relays handle it: buffered up to 64 KiB (sent with the head in one write), past
  * that streamed. */
