@@ -3,6 +3,7 @@
 // the resulting pod MTU, and whether the CNI enforces NetworkPolicy. Facts: shared/specs/cni-mesh-rules.md §3.6-3.7.
 import { createHash } from 'node:crypto';
 import type { CniDataPathOptions, CniName } from '../cluster/config.js';
+import { bigIntToIP, parseCidr } from './cidr.js';
 
 export type Transport = 'vxlan' | 'ipip' | 'bgp' | 'geneve' | 'weave-fastdp' | 'host-gw';
 
@@ -68,6 +69,26 @@ export function cniProfile(name: CniName, opts: CniOptions = {}): CniProfile {
 
 /** The host-side interface name each CNI gives a pod's veth (deterministic here; real ones derive from IDs). */
 const vethNames = new Map<string, string>();
+
+const hostAt = (cidr: string, offset: number) => { const c = parseCidr(cidr); return bigIntToIP(c.base + BigInt(offset), c.family); };
+
+/** The address on a node's tunnel device, where the CNI puts one: flanneld the pod CIDR's network address on
+ * flannel.1, Felix the first address of its block on vxlan.calico / tunl0. Cilium's and Weave's tunnels carry none. */
+export function tunnelDeviceAddress(profile: CniProfile, podCIDR: string): string | undefined {
+  return profile.tunnelDevice && (profile.name === 'flannel' || profile.name === 'calico') ? hostAt(podCIDR, 0) : undefined;
+}
+
+/**
+ * The source MASQUERADE gives a packet a node sends on to an endpoint: the primary address of the device it leaves by
+ * (nf_nat_masquerade: inet_select_addr on the output device), which a device without an address borrows from the
+ * node's uplink. So towards another node's pod through an addressed tunnel it is the tunnel's address, towards a pod
+ * on the node's bridge it is the bridge's (the gateway), and otherwise the node's own address.
+ */
+export function masqueradeSource(profile: CniProfile, node: { ip: string; podCIDR?: string }, to: 'pod-same-node' | 'pod-other-node' | 'other'): string {
+  if (node.podCIDR && to === 'pod-other-node' && (profile.transport === 'vxlan' || profile.transport === 'ipip')) return tunnelDeviceAddress(profile, node.podCIDR) ?? node.ip;
+  if (node.podCIDR && to === 'pod-same-node' && profile.podAttachment === 'bridge') return hostAt(node.podCIDR, 1);
+  return node.ip;
+}
 
 export function hostVethName(cni: CniName, namespace: string, pod: string): string {
   const key = `${cni}|${namespace}|${pod}`;

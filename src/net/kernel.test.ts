@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Cluster } from '../cluster/cluster.js';
 import { kernelCni, renderKernelNetwork, type KernelNetwork } from './kernel.js';
+import { cniProfile, masqueradeSource } from './cni.js';
 
 const small = readFileSync(fileURLToPath(new URL('../../../src/net/testdata/kernel-small.yaml', import.meta.url)), 'utf8');
 const names = { fabric: 'pnX-fabric', external: 'pnX-external', node: (n: string) => `pnX-${n}`, pod: (ns: string, n: string) => `pnX-${ns}-${n}` };
@@ -99,4 +100,14 @@ test('kernel network: Cilium and Weave stand-ins, and what is not realised', () 
   assert.deepEqual(weave.cni.notes, ['Weave\'s fastdp (Open vSwitch datapath) is stood in for by a kernel VXLAN device on UDP 6784 with a route per node\'s range', 'IPsec ESP (XFRM) encryption is not realised: traffic crosses the fabric unencrypted']);
   assert.ok(lines(weave.net, 'pnX-node-1').includes('link add weave mtu 1376 type bridge'));
   assert.throws(() => realise(small, { vxlan: false, ipip: false }), /this kernel has no vxlan link type, which Flannel \(vxlan backend\) needs/);
+});
+
+test('MASQUERADE\'s source is the address of the device the packet leaves by: an addressed tunnel, the pod bridge, else the node', () => {
+  const node = { ip: '10.0.1.10', podCIDR: '10.244.1.0/24' };
+  const flannel = cniProfile('flannel');
+  assert.deepEqual(['pod-other-node', 'pod-same-node', 'other'].map((to) => masqueradeSource(flannel, node, to as 'other')), ['10.244.1.0', '10.244.1.1', '10.0.1.10']);
+  const calico = cniProfile('calico', { calicoEncapsulation: 'VXLAN' });
+  assert.deepEqual(['pod-other-node', 'pod-same-node'].map((to) => masqueradeSource(calico, node, to as 'other')), ['10.244.1.0', '10.0.1.10']);
+  assert.equal(masqueradeSource(cniProfile('calico', { calicoEncapsulation: 'None' }), node, 'pod-other-node'), '10.0.1.10');
+  assert.equal(masqueradeSource(cniProfile('cilium'), node, 'pod-other-node'), '10.0.1.10');
 });

@@ -8,7 +8,7 @@ import type { Cluster } from '../cluster/cluster.js';
 import type { ClusterConfig } from '../cluster/config.js';
 import { servicesModel, vipEntryNode } from '../services/index.js';
 import { bigIntToIP, familyOf, parseCidr } from './cidr.js';
-import { cniProfile, hostVethName, type CniOptions, type CniProfile } from './cni.js';
+import { cniProfile, hostVethName, tunnelDeviceAddress, type CniOptions, type CniProfile } from './cni.js';
 import { pushAll } from '../util/arrays.js';
 
 /** What this kernel offers (src/realize/host.ts probes it). */
@@ -202,7 +202,7 @@ function uplinkNames(nodes: string[]): Map<string, string> {
 /** The tunnel endpoint address on a node's VXLAN device: flanneld puts the pod CIDR's network address there; the
  * routed CNIs use the node's router address (.1) as the next hop of the other nodes' routes. */
 function tunnelAddress(n: RealisedNode, profile: CniProfile): string {
-  return hostAt(n.podCIDR, profile.name === 'flannel' || profile.name === 'calico' ? 0 : 1);
+  return tunnelDeviceAddress(profile, n.podCIDR) ?? hostAt(n.podCIDR, 1);
 }
 
 function nodeBase(n: RealisedNode, profile: CniProfile, all: RealisedNode[]): string[] {

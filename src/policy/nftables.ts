@@ -95,9 +95,11 @@ class NodeRenderer {
       `add table ${T}`,
       `delete table ${T}`,
       `add table ${T} { comment "NetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy" ; }`,
-      `add chain ${T} forward { type filter hook forward priority filter ; }`,
-      `add chain ${T} input { type filter hook input priority filter ; }`,
-      `add chain ${T} output { type filter hook output priority filter ; }`,
+      // Just before kube-proxy's filter rules (priority filter), as Calico and weave-npc insert their chains at the top
+      // of FORWARD: an egress-denied connection to a Service without endpoints is dropped, not REJECTed.
+      `add chain ${T} forward { type filter hook forward priority filter - 1 ; }`,
+      `add chain ${T} input { type filter hook input priority filter - 1 ; }`,
+      `add chain ${T} output { type filter hook output priority filter - 1 ; }`,
     ];
     const keys = this.byIP ? families.map((f) => ({ f, type: addrType(f), src: `${ipKeyword(f)} saddr`, dst: `${ipKeyword(f)} daddr`, sfx: `-${familySuffix(f)}` })) : [{ f: undefined, type: 'ifname', src: 'iifname', dst: 'oifname', sfx: '' }];
     for (const k of keys) {

@@ -37,9 +37,10 @@ export function externallyAccessible(sp: ServicePortInfo): boolean {
   return sp.nodePort !== 0 || sp.loadBalancerIPs.length > 0 || sp.externalIPs.length > 0;
 }
 
-/** Whether the port ever sends traffic per Cluster policy (ServicePort.UsesClusterEndpoints). */
+/** Whether the port ever sends traffic per Cluster policy (ServicePort.UsesClusterEndpoints): also with
+ *  externalTrafficPolicy Local, as pod and node traffic to its external addresses is short-circuited to them. */
 export function usesClusterEndpoints(sp: ServicePortInfo): boolean {
-  return !sp.internalPolicyLocal || (externallyAccessible(sp) && !sp.externalPolicyLocal);
+  return !sp.internalPolicyLocal || externallyAccessible(sp);
 }
 
 /** Whether the port ever sends traffic per Local policy (ServicePort.UsesLocalEndpoints). */

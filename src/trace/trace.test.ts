@@ -70,12 +70,14 @@ test('trace: without --seed every candidate is listed and the first followed', (
   assert.match(r.hops[1].text, /candidates: shop\/web-1 10\.244\.1\.3:8080 \(50%\), shop\/web-2 10\.244\.2\.2:8080 \(50%\); following the first/);
 });
 
-test('trace: external → NodePort, externalTrafficPolicy Cluster: SNAT to the entry node, then across nodes', () => {
+test('trace: external → NodePort, externalTrafficPolicy Cluster: SNAT on the entry node to the address of the tunnel it leaves by, then across nodes', () => {
+  // MASQUERADE takes the output device's address: Calico's tunnel device holds the first address of node-3's block
+  // (podnet verify saw 10.244.2.0 at the endpoint where the model had said the node IP).
   const r = trace(calico, { from: 'external', to: '10.0.3.10:30100', seed: 1 });
   assert.equal(r.verdict, 'delivered');
   assert.deepEqual(steps(r), ['route', 'dnat', 'snat', 'encap', 'policy-ingress', 'deliver', 'reply']);
-  assert.deepEqual(r.hops[2].detail, { from: '203.0.113.10', to: '10.0.3.10', mark: '0x4000', chain: 'KUBE-POSTROUTING', hairpin: false });
-  assert.deepEqual((r.hops[3].detail as Record<string, unknown>).inner, { src: '10.0.3.10', dst: '10.244.2.2' });
+  assert.deepEqual(r.hops[2].detail, { from: '203.0.113.10', to: '10.244.3.0', mark: '0x4000', chain: 'KUBE-POSTROUTING', hairpin: false });
+  assert.deepEqual((r.hops[3].detail as Record<string, unknown>).inner, { src: '10.244.3.0', dst: '10.244.2.2' });
 });
 
 test('trace: external → NodePort, externalTrafficPolicy Local on a node without endpoint: dropped', () => {
@@ -136,7 +138,7 @@ test('trace: the ingress check sees the post-SNAT source', () => {
   const seen: string[] = [];
   const spy: TraceComponents = { policy: (_c, q) => { seen.push(`${q.srcPod ?? '-'} ${q.srcIP}`); return { allowed: true, enforced: true, egress: { allowed: true, reason: '', policies: [] }, ingress: { allowed: true, reason: '', policies: [] } }; } };
   trace(calico, { from: 'external', to: '10.0.3.10:30100', seed: 1, components: spy });
-  assert.deepEqual(seen, ['- 10.0.3.10']);
+  assert.deepEqual(seen, ['- 10.244.3.0']);
 });
 
 test('trace: bad input is a clear error', () => {

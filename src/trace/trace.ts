@@ -5,7 +5,7 @@
 import type { Cluster } from '../cluster/cluster.js';
 import type { NodeInfo } from '../cluster/nodes.js';
 import { cidrContains, familyOf, isValidIP, parseCidr } from '../net/cidr.js';
-import { cniProfile, describeEncap, encapsulate, hostVethName, type CniOptions, type CniProfile } from '../net/cni.js';
+import { cniProfile, describeEncap, encapsulate, hostVethName, masqueradeSource, type CniOptions, type CniProfile } from '../net/cni.js';
 import { decideService, matchDestination, vipEntryNode, type EndpointChoice, type ServiceDecision, type TrafficSource } from '../services/index.js';
 import { isClusterLocal, servicesModel } from '../services/index.js';
 import { fallbackDns, type IngressStep, type MeshStep, type PolicyStepResult, type TraceComponents } from './hooks.js';
@@ -205,14 +205,25 @@ export function trace(cluster: Cluster, req: TraceRequest): TraceResult {
   }
   if (match.kind === 'service' && !meshStep?.outbound) {
     decision = decideService(model, match.sp, match.entry, dstIP, seenSrc, procName);
+    if (decision.verdict === 'reject' && src.kind === 'pod' && procName === src.node) {
+      // The CNI's policy chains run before kube-proxy's filter rules: nothing was DNATed, so egress policy judges the
+      // Service address itself, and a denial drops the packet before kube-proxy can REJECT it.
+      const v = req.components?.policy?.(cluster, { srcPod: src.pod, srcIP: src.ip, dstIP, port: target.port, protocol: proto });
+      if (v && !v.egress.allowed && v.enforced) {
+        const h = policyHop('egress', v, src.node, src.pod!, `${dstIP}:${target.port}`, profile);
+        hops.push(h);
+        return result('dropped', h.text.replace(/^DROPPED: /, ''), 'policy-egress');
+      }
+    }
     if (decision.verdict !== 'dnat') return drop('dnat', procName, decision.reason, dnatDetail(decision, undefined, profile), decision.verdict === 'reject' ? 'REJECTED' : 'DROPPED');
     const chosen = (req.endpoint !== undefined ? decision.endpoints.find((e) => `${e.ip}:${e.port}` === req.endpoint) : undefined) ?? pick(decision.endpoints, req.seed);
     hops.push({ step: 'dnat', node: procName, detail: dnatDetail(decision, chosen, profile), text: dnatText(decision, chosen, req.seed, profile) });
     endpointIP = chosen.ip;
     endpointPort = chosen.port;
     if (decision.snat || chosen.hairpin) {
-      const nodeIP = procNode?.internalIPs[0] ?? '';
-      hops.push({ step: 'snat', node: procName, detail: { from: curSrc, to: nodeIP, mark: '0x4000', chain: 'KUBE-POSTROUTING', hairpin: chosen.hairpin }, text: `KUBE-MARK-MASQ set mark 0x4000; KUBE-POSTROUTING MASQUERADEs the source ${curSrc} to ${nodeIP}${chosen.hairpin ? ' (hairpin: the pod reached itself through its Service)' : ''}` });
+      const to = !chosen.pod ? 'other' : chosen.nodeName === procNode?.name ? 'pod-same-node' : 'pod-other-node';
+      const nodeIP = procNode ? masqueradeSource(profile, { ip: procNode.internalIPs[0], podCIDR: procNode.podCIDRs[0] }, to) : '';
+      hops.push({ step: 'snat', node: procName, detail: { from: curSrc, to: nodeIP, mark: '0x4000', chain: 'KUBE-POSTROUTING', hairpin: chosen.hairpin }, text: `KUBE-MARK-MASQ set mark 0x4000; KUBE-POSTROUTING MASQUERADEs the source ${curSrc} to ${nodeIP}${procNode && nodeIP !== procNode.internalIPs[0] ? ` (the address of the ${to === 'pod-same-node' ? `bridge ${profile.bridge}` : `tunnel device ${profile.tunnelDevice}`} the packet leaves by)` : ''}${chosen.hairpin ? ' (hairpin: the pod reached itself through its Service)' : ''}` });
       curSrc = nodeIP;
     }
   }

@@ -2,7 +2,7 @@
 // any referee — the kernel realisation, a live cluster — can be asked the same questions:
 //   pod pairs: every pod to every other pod's IP on every port a Service targets or a policy names (named ports
 //     resolved on the destination), sampled with `sample`;
-//   services: every TCP Service port's ClusterIP from one pod of each node;
+//   services: every TCP Service port's ClusterIP from every pod (sampled: from one pod of each node);
 //   external: every NodePort on every node, every LoadBalancer ingress IP and external IP, from the outside client;
 //   dns: from each pod, each Service's name in its full, `svc.ns` and (same namespace) short forms, and a name that
 //     does not exist, sampled with `sample`.
@@ -117,18 +117,19 @@ export function enumerateFlows(cluster: Cluster, opts: FlowOptions = {}): Flow[]
   flows.push(...spread(pairs, opts.sample));
 
   const dnsPort = (ns: string, name: string, port: number) => ns === 'kube-system' && name === 'kube-dns' && port === 53;
-  const perNode = new Map<string, Pod>();
-  for (const p of pods) if (!p.spec.hostNetwork && p.spec.nodeName && !perNode.has(p.spec.nodeName)) perNode.set(p.spec.nodeName, p);
+  const clients = pods.filter((p) => !p.spec.hostNetwork && p.spec.nodeName);
+  const nodesOfClients = [...new Set(clients.map((p) => p.spec.nodeName as string))];
+  let turn = 0;
   for (const sp of model.ports) {
     if (sp.protocol !== 'TCP' || sp.family !== 'IPv4') continue;
     const service = `${sp.namespace}/${sp.name}:${sp.port}`;
     const identify = !dnsPort(sp.namespace, sp.name, sp.port);
     // The API server's endpoint (the `kubernetes` Service) is not a pod: nothing of the lab answers there.
     if (sp.namespace === 'default' && sp.name === 'kubernetes') continue;
-    for (const node of cluster.nodes) {
-      const src = perNode.get(node.name);
-      if (src) flows.push(connect({ family: 'service', from: keyOf(src), host: sp.clusterIP, port: sp.port, service, via: 'clusterIP', identify }));
-    }
+    // Every pod, or, sampled, one pod of each node (a different one for each Service port).
+    const from = opts.sample === undefined ? clients : nodesOfClients.map((n) => { const mine = clients.filter((p) => p.spec.nodeName === n); return mine[turn % mine.length]; });
+    turn++;
+    for (const src of from) flows.push(connect({ family: 'service', from: keyOf(src), host: sp.clusterIP, port: sp.port, service, via: 'clusterIP', identify }));
     if (sp.nodePort) for (const node of cluster.nodes) flows.push(connect({ family: 'external', from: 'external', host: node.internalIPs[0], port: sp.nodePort, service, via: 'nodePort', node: node.name, identify }));
     for (const ip of sp.loadBalancerIPs) flows.push(connect({ family: 'external', from: 'external', host: ip, port: sp.port, service, via: 'loadBalancer', identify }));
     for (const ip of sp.externalIPs) flows.push(connect({ family: 'external', from: 'external', host: ip, port: sp.port, service, via: 'externalIP', identify }));
