@@ -3,7 +3,7 @@
 // pods (src/policy/classes.ts) and per probe interval, then folded to workloads: classes × classes per port, never
 // pods × pods. Rows of identical classes are folded once (a row's hash picks them out).
 import type { PolicyModel, Protocol } from '../policy/index.js';
-import { classMatrix, classVerdicts, evaluateFlow, groupOfPod, ipEnd, podEnd, probePorts, type PodClass, type Verdict } from '../policy/index.js';
+import { classVerdicts, evaluateFlow, groupOfPod, ipEnd, podEnd, probePorts, type PodClass, type Verdict } from '../policy/index.js';
 import { Bitset } from '../policy/bitset.js';
 import type { PodObj } from '../policy/classes.js';
 import { evaluateDirection } from '../policy/evaluate.js';
@@ -74,15 +74,40 @@ function indexSide(model: PolicyModel, names: Map<string, number>, groupOf: Map<
   return { model, classesOf, pods, podOf };
 }
 
-function hashWords(w: Uint32Array): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w[i], 0x01000193);
-  return h >>> 0;
-}
+/** Fixed random words for membership hashing (deterministic: the same inputs always fold the same way). */
+const ZOBRIST = (() => {
+  const out = new Uint32Array(4096);
+  let x = 0x2545f491;
+  for (let i = 0; i < out.length; i++) { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; out[i] = x >>> 0; }
+  return out;
+})();
 
-function sameWords(a: Uint32Array, b: Uint32Array): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+/**
+ * For each grid interval, the first interval on which every port spec of every policy rule matches alike (numbers,
+ * ranges, and the names container ports give that port): policy cannot tell the two apart, so verdicts are equal.
+ */
+function sameVerdictIntervals(model: PolicyModel, grid: PortGrid): Int32Array {
+  const specs: PortSpec[] = [];
+  for (const p of model.networkPolicies) for (const dir of ['Ingress', 'Egress'] as const) for (const r of p.rules[dir]) for (const sp of r.ports ?? []) if (sp.name === undefined) specs.push(sp);
+  for (const a of [...model.adminPolicies, ...model.baselinePolicies]) for (const dir of ['Ingress', 'Egress'] as const) for (const r of a.rules[dir]) for (const sp of r.ports ?? []) if (sp.name === undefined) specs.push(sp);
+  const names = new Map<string, Set<string>>();
+  for (const c of model.index.classes) for (const cp of c.ports) {
+    const k = `${cp.protocol}/${cp.containerPort}`;
+    let l = names.get(k);
+    if (!l) names.set(k, (l = new Set()));
+    l.add(cp.name ?? '');
+  }
+  const first = new Map<string, number>();
+  const out = new Int32Array(grid.size);
+  for (let iv = 0; iv < grid.size; iv++) {
+    const proto = grid.protocolOf[iv], port = grid.starts[iv];
+    let sig = `${proto}|${[...(names.get(`${proto}/${port}`) ?? [])].sort().join(',')}|`;
+    for (const sp of specs) sig += sp.protocol === proto && (sp.port === undefined || (port >= sp.port && port <= (sp.endPort ?? sp.port))) ? '1' : '0';
+    const f = first.get(sig);
+    if (f === undefined) first.set(sig, iv);
+    out[iv] = f ?? iv;
+  }
+  return out;
 }
 
 /**
@@ -96,11 +121,27 @@ function workloadRows(side: SideIndex, grid: PortGrid, nW: number): { any: Uint3
   const model = side.model;
   const nc = model.index.classes.length;
   const holders = side.classesOf.map((cs, w) => ({ w, cs })).filter((x) => x.cs.length > 0);
+  // The destination side flattened: per workload holding pods, its classes (holderD[holderStart[h]..holderStart[h+1]]).
+  const holderW = Int32Array.from(holders.map((x) => x.w));
+  const holderStart = new Int32Array(holders.length + 1);
+  holders.forEach((x, h) => { holderStart[h + 1] = holderStart[h] + x.cs.length; });
+  const holderD = Int32Array.from(holders.flatMap((x) => x.cs));
+  const holderWord = Int32Array.from(holderD, (d) => d >>> 5), holderBit = Int32Array.from(holderD, (d) => d & 31);
+  const holderMask = new Uint32Array(words);
+  for (const w of holderW) holderMask[w >>> 5] |= 1 << (w & 31);
   const podNetwork = Bitset.of(nc, model.index.classes.filter((c) => !c.hostNetwork).map((c) => c.id));
   const closed = new Uint8Array(grid.size * nc);
+  const same = sameVerdictIntervals(model, grid);
   for (let iv = 0; iv < grid.size; iv++) {
+    if (same[iv] !== iv) {
+      // Every rule matches this interval as it matches an earlier one: the same verdicts, copied.
+      const from = same[iv];
+      any.copyWithin(words * iv * nW, words * from * nW, words * (from + 1) * nW);
+      all.copyWithin(words * iv * nW, words * from * nW, words * (from + 1) * nW);
+      closed.copyWithin(iv * nc, from * nc, (from + 1) * nc);
+      continue;
+    }
     const verdicts = model.enforced ? classVerdicts(model, grid.protocolOf[iv], grid.starts[iv]) : undefined;
-    const rows: Bitset[] | undefined = verdicts ? classMatrix(model, grid.protocolOf[iv], grid.starts[iv], undefined, verdicts) : undefined;
     // A class whose ingress side admits every pod-network class on this interval.
     if (verdicts) {
       const open = new Map<Bitset, boolean>();
@@ -111,36 +152,80 @@ function workloadRows(side: SideIndex, grid: PortGrid, nW: number): { any: Uint3
         if (!o) closed[iv * nc + c] = 1;
       }
     }
-    // Per class: its row folded to workloads (ANY, ALL), shared between classes with identical rows.
-    const folded = new Array<{ any: Uint32Array; all: Uint32Array }>(nc);
-    const seen = new Map<number, { words: Uint32Array; f: { any: Uint32Array; all: Uint32Array } }[]>();
-    const fold = (c: number) => {
-      if (folded[c]) return folded[c];
-      const rw = rows?.[c].words;
-      let f: { any: Uint32Array; all: Uint32Array } | undefined;
-      const h = rw ? hashWords(rw) : 0;
-      const bucket = seen.get(h);
-      if (bucket) for (const b of bucket) if (!rw || sameWords(b.words, rw)) { f = b.f; break; }
-      if (!f) {
-        f = { any: new Uint32Array(words), all: new Uint32Array(words) };
-        for (const { w, cs } of holders) {
-          let some = false, every = true;
-          for (const d of cs) { if (!rw || ((rw[d >>> 5] >>> (d & 31)) & 1) !== 0) some = true; else every = false; }
-          if (some) f.any[w >>> 5] |= 1 << (w & 31);
-          if (every) f.all[w >>> 5] |= 1 << (w & 31);
-        }
-        const entry = { words: rw ?? new Uint32Array(0), f };
-        if (bucket) bucket.push(entry); else seen.set(h, [entry]);
+    // allowed(c, d) = egressTo[c] ∋ d ∧ ingressFrom[d] ∋ c, read straight from the class verdicts: destinations
+    // share a few distinct ingress sets, so c's membership is looked up once per set.
+    const setIdx = new Int32Array(nc);
+    const sets: Uint32Array[] = [];
+    if (verdicts) {
+      const ids = new Map<Bitset, number>();
+      for (let d = 0; d < nc; d++) {
+        const set = verdicts.ingressFrom[d];
+        let k = ids.get(set);
+        if (k === undefined) { ids.set(set, (k = sets.length)); sets.push(set.words); }
+        setIdx[d] = k;
       }
-      return (folded[c] = f);
+    }
+    // A source class's row depends only on its egress set and on which ingress sets hold it: folded once per such
+    // pair. Membership is hashed Zobrist-style (two random 32-bit sums over the sets holding the class, walking each
+    // set's members or, for a dense set, its non-members), so telling classes apart costs the sets' sizes, not
+    // classes × sets; two 32-bit sums make a collision among a few thousand classes a 1-in-10^11 event.
+    const h1 = new Uint32Array(nc), h2 = new Uint32Array(nc);
+    let base1 = 0, base2 = 0;
+    for (let k = 0; k < sets.length; k++) {
+      const sw = sets[k];
+      const r1 = ZOBRIST[(2 * k) % ZOBRIST.length] ^ k, r2 = ZOBRIST[(2 * k + 1) % ZOBRIST.length] ^ (k * 0x9e3779b1);
+      let count = 0;
+      for (let i = 0; i < sw.length; i++) { let x = sw[i]; while (x) { x &= x - 1; count++; } }
+      const dense = count * 2 > nc;
+      if (dense) { base1 = (base1 + r1) >>> 0; base2 = (base2 + r2) >>> 0; }
+      for (let i = 0; i < sw.length; i++) {
+        let x = dense ? ~sw[i] : sw[i];
+        if (dense && i === sw.length - 1 && (nc & 31) !== 0) x &= (1 << (nc & 31)) - 1;
+        while (x) {
+          const c = (i << 5) + (31 - Math.clz32(x & -x));
+          x &= x - 1;
+          if (dense) { h1[c] -= r1; h2[c] -= r2; } else { h1[c] += r1; h2[c] += r2; }
+        }
+      }
+    }
+    const egressIds = new Map<Bitset, number>();
+    const bySignature = new Map<string, Uint32Array[]>();
+    const inBit = new Uint8Array(sets.length);
+    const holderSet = Int32Array.from(holderD, (d) => setIdx[d]);
+    const foldClass = (c: number): Uint32Array[] => {
+      const eSet = verdicts!.egressTo[c];
+      let e = egressIds.get(eSet);
+      if (e === undefined) egressIds.set(eSet, (e = egressIds.size));
+      const sig = `${e}:${(h1[c] + base1) >>> 0}:${(h2[c] + base2) >>> 0}`;
+      const hit = bySignature.get(sig);
+      if (hit) return hit;
+      const cw = c >>> 5, cb = c & 31;
+      for (let i = 0; i < sets.length; i++) inBit[i] = (sets[i][cw] >>> cb) & 1;
+      const fAny = new Uint32Array(words), fAll = new Uint32Array(words);
+      const eW = eSet.words;
+      for (let k = 0; k < holderW.length; k++) {
+        let some = 0, every = 1;
+        for (let j = holderStart[k]; j < holderStart[k + 1]; j++) {
+          const ok = (eW[holderWord[j]] >>> holderBit[j]) & inBit[holderSet[j]] & 1;
+          some |= ok;
+          every &= ok;
+        }
+        const w = holderW[k];
+        if (some) fAny[w >>> 5] |= 1 << (w & 31);
+        if (every) fAll[w >>> 5] |= 1 << (w & 31);
+      }
+      const f = [fAny, fAll];
+      bySignature.set(sig, f);
+      return f;
     };
-    for (const { w, cs } of holders) {
-      const at = words * (iv * nW + w);
+    const open = verdicts ? undefined : [Uint32Array.from(holderMask), Uint32Array.from(holderMask)];
+    for (const { w: a, cs } of holders) {
+      const at = words * (iv * nW + a);
       for (let k = 0; k < cs.length; k++) {
-        const f = fold(cs[k]);
+        const [fAny, fAll] = open ?? foldClass(cs[k]);
         for (let i = 0; i < words; i++) {
-          any[at + i] |= f.any[i];
-          all[at + i] = k === 0 ? f.all[i] : all[at + i] & f.all[i];
+          any[at + i] |= fAny[i];
+          all[at + i] = k === 0 ? fAll[i] : all[at + i] & fAll[i];
         }
       }
     }

@@ -69,15 +69,16 @@ export function diffClusters(before: Cluster, after: Cluster, opts: { meshLimit?
   };
   const exposure = diffRecords(exposureOf(0), exposureOf(1));
   const mesh = [meshRecords(pb, opts.meshLimit), meshRecords(pa, opts.meshLimit)];
+  const dns = [dnsRecords(before), dnsRecords(after)];
   const result: ClusterDiff = {
     summary: {} as DiffSummary,
     connectivity: { added: conn.added, removed: conn.removed, changed: conn.changed },
     exposure,
     services: diffRecords(services[0], services[1]),
-    dns: diffRecords(dnsRecords(before), dnsRecords(after)),
+    dns: diffRecords(dns[0].records, dns[1].records),
     routes: diffRecords(routes[0], routes[1]),
     mesh: { ...diffRecords(mesh[0].records, mesh[1].records), ...(mesh[0].truncated || mesh[1].truncated ? { truncated: true } : {}) },
-    findings: diffFindings(findingsOf(before), findingsOf(after)),
+    findings: diffFindings(findingsOf(before, dns[0].diagnostics), findingsOf(after, dns[1].diagnostics)),
   };
   const newExposure = exposure.added.length + exposure.changed.filter((c) => widens(c.before, c.after)).length;
   const s: DiffSummary = {

@@ -2,6 +2,7 @@
 // (a Service, a DNS name and type, a route's entry point + host + path, a mesh identity pair, a finding), then the two
 // record sets are compared. Every value comes from the engine's own models (services, dns, ingress, mesh, findings).
 import type { Cluster } from '../cluster/cluster.js';
+import type { Diagnostic } from '../api/diagnostics.js';
 import { groupOfPod, type PolicyModel } from '../policy/index.js';
 import type { PodObj } from '../policy/classes.js';
 import { compileDns } from '../dns/index.js';
@@ -72,7 +73,7 @@ export function serviceRecords(model: PolicyModel): Map<string, Value> {
 }
 
 /** The names the cluster DNS serves for Services (A, AAAA; a headless Service's pod hostnames), with their answers. */
-export function dnsRecords(cluster: Cluster): Map<string, Value> {
+export function dnsRecords(cluster: Cluster): { records: Map<string, Value>; diagnostics: readonly Diagnostic[] } {
   const dns = compileDns(cluster, { serial: 1 });
   const out = new Map<string, Value>();
   const names = new Set<string>();
@@ -91,7 +92,7 @@ export function dnsRecords(cluster: Cluster): Map<string, Value> {
       out.set(`${name} ${type}`, { rcode: r.rcode, answers });
     }
   }
-  return out;
+  return { records: out, diagnostics: dns.diagnostics };
 }
 
 function backendText(b: NonNullable<RouteResult['backend']>): string {
@@ -200,6 +201,6 @@ export function diffFindings(before: readonly Finding[], after: readonly Finding
   return { added: after.filter((f) => !kb.has(findingKey(f))).map(json), removed: before.filter((f) => !ka.has(findingKey(f))).map(json) };
 }
 
-export function findingsOf(cluster: Cluster): Finding[] {
-  return clusterFindings(cluster);
+export function findingsOf(cluster: Cluster, dnsDiagnostics?: readonly Diagnostic[]): Finding[] {
+  return clusterFindings(cluster, { dnsDiagnostics });
 }
