@@ -7,6 +7,7 @@ import { classVerdicts, evaluateFlow, groupOfPod, ipEnd, podEnd, probePorts, typ
 import { Bitset } from '../policy/bitset.js';
 import type { PodObj } from '../policy/classes.js';
 import { evaluateDirection } from '../policy/evaluate.js';
+import { changedWorkloads } from './dirty.js';
 import { blocksOfRules, externalPeers, type ExternalPeer } from './peers.js';
 import type { PortSpec } from '../policy/ports.js';
 import type { IpBlock } from '../policy/select.js';
@@ -114,21 +115,26 @@ function sameVerdictIntervals(model: PolicyModel, grid: PortGrid): Int32Array {
  * Per grid interval and source workload: ANY (some pod pair to workload w allowed) and ALL (every pair), as bit rows
  * over the common workloads, flattened: row (interval, workload) at words * (interval * n + workload).
  */
-function workloadRows(side: SideIndex, grid: PortGrid, nW: number): { any: Uint32Array; all: Uint32Array; words: number; openToAll: string[] } {
+function workloadRows(side: SideIndex, grid: PortGrid, nW: number, dirty?: Uint8Array): { any: Uint32Array; all: Uint32Array; words: number; openToAll: string[] } {
   const words = (nW + 31) >>> 5;
   const any = new Uint32Array(grid.size * nW * words);
   const all = new Uint32Array(grid.size * nW * words);
   const model = side.model;
   const nc = model.index.classes.length;
   const holders = side.classesOf.map((cs, w) => ({ w, cs })).filter((x) => x.cs.length > 0);
-  // The destination side flattened: per workload holding pods, its classes (holderD[holderStart[h]..holderStart[h+1]]).
-  const holderW = Int32Array.from(holders.map((x) => x.w));
-  const holderStart = new Int32Array(holders.length + 1);
-  holders.forEach((x, h) => { holderStart[h + 1] = holderStart[h] + x.cs.length; });
-  const holderD = Int32Array.from(holders.flatMap((x) => x.cs));
-  const holderWord = Int32Array.from(holderD, (d) => d >>> 5), holderBit = Int32Array.from(holderD, (d) => d & 31);
-  const holderMask = new Uint32Array(words);
-  for (const w of holderW) holderMask[w >>> 5] |= 1 << (w & 31);
+  // The destination side flattened: per workload holding pods, its classes (d[start[h]..start[h+1]]); a clean source
+  // is folded only over the changed destinations (see dirty.ts).
+  const flatten = (hs: typeof holders) => {
+    const w = Int32Array.from(hs.map((x) => x.w));
+    const start = new Int32Array(hs.length + 1);
+    hs.forEach((x, h) => { start[h + 1] = start[h] + x.cs.length; });
+    const d = Int32Array.from(hs.flatMap((x) => x.cs));
+    const mask = new Uint32Array(words);
+    for (const x of w) mask[x >>> 5] |= 1 << (x & 31);
+    return { w, start, d, word: Int32Array.from(d, (x) => x >>> 5), bit: Int32Array.from(d, (x) => x & 31), mask };
+  };
+  const everyDst = flatten(holders);
+  const changedDst = dirty ? flatten(holders.filter((x) => dirty[x.w])) : everyDst;
   const podNetwork = Bitset.of(nc, model.index.classes.filter((c) => !c.hostNetwork).map((c) => c.id));
   const closed = new Uint8Array(grid.size * nc);
   const same = sameVerdictIntervals(model, grid);
@@ -171,7 +177,7 @@ function workloadRows(side: SideIndex, grid: PortGrid, nW: number): { any: Uint3
     // classes × sets; two 32-bit sums make a collision among a few thousand classes a 1-in-10^11 event.
     const h1 = new Uint32Array(nc), h2 = new Uint32Array(nc);
     let base1 = 0, base2 = 0;
-    for (let k = 0; k < sets.length; k++) {
+    for (let k = 0; k < (dirty ? 0 : sets.length); k++) {
       const sw = sets[k];
       const r1 = ZOBRIST[(2 * k) % ZOBRIST.length] ^ k, r2 = ZOBRIST[(2 * k + 1) % ZOBRIST.length] ^ (k * 0x9e3779b1);
       let count = 0;
@@ -189,40 +195,45 @@ function workloadRows(side: SideIndex, grid: PortGrid, nW: number): { any: Uint3
       }
     }
     const egressIds = new Map<Bitset, number>();
-    const bySignature = new Map<string, Uint32Array[]>();
     const inBit = new Uint8Array(sets.length);
-    const holderSet = Int32Array.from(holderD, (d) => setIdx[d]);
-    const foldClass = (c: number): Uint32Array[] => {
+    const caches = new Map<object, Map<string, Uint32Array[]>>();
+    const foldClass = (c: number, dst: typeof everyDst): Uint32Array[] => {
       const eSet = verdicts!.egressTo[c];
       let e = egressIds.get(eSet);
       if (e === undefined) egressIds.set(eSet, (e = egressIds.size));
-      const sig = `${e}:${(h1[c] + base1) >>> 0}:${(h2[c] + base2) >>> 0}`;
-      const hit = bySignature.get(sig);
-      if (hit) return hit;
       const cw = c >>> 5, cb = c & 31;
-      for (let i = 0; i < sets.length; i++) inBit[i] = (sets[i][cw] >>> cb) & 1;
+      // With a few changed workloads each row is folded once, so only the sets it reads are looked up.
+      const sig = dirty ? '' : `${e}:${(h1[c] + base1) >>> 0}:${(h2[c] + base2) >>> 0}`;
+      let cache = caches.get(dst);
+      if (!cache) caches.set(dst, (cache = new Map()));
+      const hit = dirty ? undefined : cache.get(sig);
+      if (hit) return hit;
+      if (dirty) for (let j = 0; j < dst.d.length; j++) inBit[setIdx[dst.d[j]]] = (sets[setIdx[dst.d[j]]][cw] >>> cb) & 1;
+      else for (let i = 0; i < sets.length; i++) inBit[i] = (sets[i][cw] >>> cb) & 1;
       const fAny = new Uint32Array(words), fAll = new Uint32Array(words);
       const eW = eSet.words;
-      for (let k = 0; k < holderW.length; k++) {
+      const { w: dw, start, d: dd, word, bit } = dst;
+      for (let k = 0; k < dw.length; k++) {
         let some = 0, every = 1;
-        for (let j = holderStart[k]; j < holderStart[k + 1]; j++) {
-          const ok = (eW[holderWord[j]] >>> holderBit[j]) & inBit[holderSet[j]] & 1;
+        for (let j = start[k]; j < start[k + 1]; j++) {
+          const ok = (eW[word[j]] >>> bit[j]) & inBit[setIdx[dd[j]]] & 1;
           some |= ok;
           every &= ok;
         }
-        const w = holderW[k];
+        const w = dw[k];
         if (some) fAny[w >>> 5] |= 1 << (w & 31);
         if (every) fAll[w >>> 5] |= 1 << (w & 31);
       }
       const f = [fAny, fAll];
-      bySignature.set(sig, f);
+      if (!dirty) cache.set(sig, f);
       return f;
     };
-    const open = verdicts ? undefined : [Uint32Array.from(holderMask), Uint32Array.from(holderMask)];
     for (const { w: a, cs } of holders) {
+      const dst = !dirty || dirty[a] ? everyDst : changedDst;
+      if (dst.w.length === 0) continue;
       const at = words * (iv * nW + a);
       for (let k = 0; k < cs.length; k++) {
-        const [fAny, fAll] = open ?? foldClass(cs[k]);
+        const [fAny, fAll] = verdicts ? foldClass(cs[k], dst) : [dst.mask, dst.mask];
         for (let i = 0; i < words; i++) {
           any[at + i] |= fAny[i];
           all[at + i] = k === 0 ? fAll[i] : all[at + i] & fAll[i];
@@ -312,7 +323,8 @@ export function diffConnectivity(before: PolicyModel, after: PolicyModel): Conne
   const nW = nameList.length;
   const sides = [before, after].map((m) => indexSide(m, names, groupOf));
   const grid = portGrid([...probePorts(before), ...probePorts(after)]);
-  const rows = sides.map((s) => workloadRows(s, grid, nW));
+  const dirty = changedWorkloads(before, after, names, groupOf);
+  const rows = sides.map((s) => workloadRows(s, grid, nW, dirty));
   const words = rows[0].words;
   const out: ConnectivityDiff = { added: [], removed: [], changed: [] };
   const exposure: [WorkloadExposure, WorkloadExposure] = [{ internet: new Map(), allNamespaces: new Map() }, { internet: new Map(), allNamespaces: new Map() }];

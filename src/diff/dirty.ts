@@ -1,0 +1,35 @@
+// Which workloads a change can touch. allowed(A → W) = egress of A's pods towards W ∧ ingress of W's pods from A;
+// the first depends only on the policies deciding A's egress and on what W's pods are (namespace and its labels,
+// labels, ports, address, host network), the second on the policies deciding W's ingress and on what A's pods are.
+// So a pair can change only when one end changed in what it is or in the content of the policies deciding it:
+// the connectivity diff folds full rows and columns for those workloads and skips the rest.
+import type { PolicyModel } from '../policy/index.js';
+import type { KubeObject } from '../api/types.js';
+import type { PodObj } from '../policy/classes.js';
+import { podIPs } from '../policy/classes.js';
+
+function policyIds(model: PolicyModel) {
+  const content = (p: { key: string; object: KubeObject }) => `${p.key}#${JSON.stringify((p.object as { spec?: unknown }).spec ?? null)}`;
+  return { np: model.networkPolicies.map(content), admin: model.adminPolicies.map(content), baseline: model.baselinePolicies.map(content) };
+}
+
+/** A per-workload signature on one side: its pods as policy sees them and the policies that decide for them. */
+function signatures(model: PolicyModel, names: Map<string, number>, groupOf: Map<PodObj, string>): string[] {
+  const ids = policyIds(model);
+  const classSig = model.index.classes.map((c) => {
+    const dir = (d: 'Ingress' | 'Egress') => [model.adminFor[c.id].map((i) => ids.admin[i]), model.isolatedBy[d][c.id].map((i) => ids.np[i]), model.baselineFor[c.id].map((i) => ids.baseline[i])].map((l) => l.join(',')).join('|');
+    return JSON.stringify([c.namespace, model.index.namespaceLabels.get(c.namespace) ?? {}, c.labels, c.ports, c.hostNetwork, dir('Ingress'), dir('Egress')]);
+  });
+  const parts: string[][] = Array.from({ length: names.size }, () => []);
+  for (const c of model.index.classes) {
+    for (const pod of c.pods) parts[names.get(groupOf.get(pod)!)!].push(`${pod.metadata.name}@${pod.spec?.nodeName ?? ''}@${podIPs(pod).join(',')}#${classSig[c.id]}`);
+  }
+  return parts.map((l) => l.sort().join('\n'));
+}
+
+/** 1 per workload (in the common index) that may have changed; undefined when everything may (another ClusterConfig). */
+export function changedWorkloads(before: PolicyModel, after: PolicyModel, names: Map<string, number>, groupOf: Map<PodObj, string>): Uint8Array | undefined {
+  if (JSON.stringify([before.cluster.config, before.nodes]) !== JSON.stringify([after.cluster.config, after.nodes]) || before.enforced !== after.enforced) return undefined;
+  const a = signatures(before, names, groupOf), b = signatures(after, names, groupOf);
+  return Uint8Array.from(a, (s, i) => (s === b[i] ? 0 : 1));
+}
