@@ -34,6 +34,23 @@ export function selectLocation(server: IngressServer, path: string): IngressLoca
   return best;
 }
 
+/**
+ * nginx's auto-redirect (ngx_http_core_module `location`): a prefix location whose name ends with "/" and that proxies
+ * answers a request for that name without the slash with 301 to the name, unless another location is named exactly
+ * like the request (an exact `= /docs`, or a prefix `/docs`). ingress-nginx renders Prefix `/docs` as `location /docs/`
+ * plus `location = /docs`, but Prefix or ImplementationSpecific `/docs/` as `location /docs/` alone. Regex locations
+ * (use-regex, rewrite-target) never auto-redirect.
+ */
+function autoRedirectLocation(server: IngressServer, path: string): IngressLocation | undefined {
+  if (server.regexMode || path.endsWith('/')) return undefined;
+  let slashed: IngressLocation | undefined;
+  for (const l of server.locations) {
+    if (l.path === path && !l.implicitRoot) return undefined;
+    if (!slashed && l.mode !== 'exact' && !l.implicitRoot && l.path === `${path}/` && (l.backend || l.canary)) slashed = l;
+  }
+  return slashed;
+}
+
 /** Per entry point, what every request through it repeats: its id. */
 const entryPointIds = new WeakMap<IngressEntryPoint, string>();
 
@@ -107,6 +124,14 @@ export function routeIngress(cluster: Cluster, ep: IngressEntryPoint, req: Route
   }
   if (ep.nginx && server.appRoot && req.path === '/') {
     return Object.assign(result, { status: 302, location: `${req.scheme}://${rawHost}${server.appRoot}`, reason: `app-root on server "${serverName}" redirects / to ${server.appRoot}` });
+  }
+  const slashed = ep.nginx ? autoRedirectLocation(server, req.path) : undefined;
+  if (slashed) {
+    const hot = locationHot(cluster, serverName, slashed);
+    result.via = { kind: 'Ingress', namespace: hot.ns, name: hot.name, rule: slashed.ruleIndex, match: hot.match };
+    // nginx builds the absolute Location from the scheme and the Host's name; ingress-nginx sets port_in_redirect off.
+    const location = `${req.scheme}://${req.host}${slashed.path}${req.query ? `?${req.query}` : ''}`;
+    return Object.assign(result, { status: 301, location, reason: `nginx: location ${slashed.path} (${hot.where}) ends with "/" and proxies, so a request for ${req.path} gets nginx's permanent redirect to ${slashed.path} (ingress-nginx adds "location = ${req.path}" only for a Prefix path written without the trailing slash)` });
   }
   const loc = selectLocation(server, req.path);
   if (!loc || (!loc.backend && !loc.canary)) {

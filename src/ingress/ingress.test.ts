@@ -32,7 +32,9 @@ ${opts.cls ? `  ingressClassName: ${opts.cls}\n` : ''}${opts.defaultBackend ? ` 
 
 // The path table of the Ingress documentation (concepts/services-networking/ingress, "Examples"), through both an
 // ingress-nginx class and a spec-only class: the answers must agree.
-const DOCS_TABLE: { paths: [string, string][]; request: string; want: string }[] = [
+// ingress-nginx differs where nginx's auto-redirect applies: a Prefix path written with the trailing slash renders
+// `location /foo/` alone, and nginx answers /foo with 301 to /foo/ (port_in_redirect off).
+const DOCS_TABLE: { paths: [string, string][]; request: string; want: string; nginx?: string }[] = [
   { paths: [['Prefix', '/']], request: '/anything/at/all', want: '200 p0' },
   { paths: [['Exact', '/foo']], request: '/foo', want: '200 p0' },
   { paths: [['Exact', '/foo']], request: '/bar', want: '404' },
@@ -40,11 +42,11 @@ const DOCS_TABLE: { paths: [string, string][]; request: string; want: string }[]
   { paths: [['Exact', '/foo/']], request: '/foo', want: '404' },
   { paths: [['Prefix', '/foo']], request: '/foo', want: '200 p0' },
   { paths: [['Prefix', '/foo']], request: '/foo/', want: '200 p0' },
-  { paths: [['Prefix', '/foo/']], request: '/foo', want: '200 p0' },
+  { paths: [['Prefix', '/foo/']], request: '/foo', want: '200 p0', nginx: '301 https://foo.com/foo/' },
   { paths: [['Prefix', '/foo/']], request: '/foo/', want: '200 p0' },
   { paths: [['Prefix', '/aaa/bb']], request: '/aaa/bbb', want: '404' },
   { paths: [['Prefix', '/aaa/bbb']], request: '/aaa/bbb', want: '200 p0' },
-  { paths: [['Prefix', '/aaa/bbb/']], request: '/aaa/bbb', want: '200 p0' },
+  { paths: [['Prefix', '/aaa/bbb/']], request: '/aaa/bbb', want: '200 p0', nginx: '301 https://foo.com/aaa/bbb/' },
   { paths: [['Prefix', '/aaa/bbb']], request: '/aaa/bbb/', want: '200 p0' },
   { paths: [['Prefix', '/aaa/bbb']], request: '/aaa/bbb/ccc', want: '200 p0' },
   { paths: [['Prefix', '/aaa/bbb']], request: '/aaa/bbbxyz', want: '404' },
@@ -61,10 +63,27 @@ for (const cls of ['nginx', 'other']) {
       const paths = row.paths.map(([type, path], i) => ({ type, path, svc: `p${i}` }));
       const { model } = load(NGINX_CLASS + OTHER_CLASS + app('p0') + app('p1') + app('p2') + ingress('t', { cls, host: 'foo.com', paths }));
       const r = ask(model, { url: `https://foo.com${row.request}`, via: `ingress:${cls}` });
-      assert.equal(outcome(r), row.want, `${row.paths.map((p) => p.join(' ')).join(', ')} <- ${row.request}`);
+      assert.equal(outcome(r), (cls === 'nginx' ? row.nginx : undefined) ?? row.want, `${row.paths.map((p) => p.join(' ')).join(', ')} <- ${row.request}`);
     }
   });
 }
+
+test('ingress-nginx: /docs with only a /docs/ location gets nginx\'s 301 to /docs/, naming the rule; an exact or prefix /docs location, regex mode or another class do not', () => {
+  const paths = [{ path: '/docs/', type: 'Prefix', svc: 'p0' }, { path: '/static/', type: 'ImplementationSpecific', svc: 'p1' }, { path: '/api/', type: 'Prefix', svc: 'p0' }, { path: '/api', type: 'Exact', svc: 'p1' }];
+  const { model } = load(NGINX_CLASS + OTHER_CLASS + app('p0') + app('p1') + ingress('site', { cls: 'nginx', host: 'h.com', paths }) + ingress('other', { cls: 'other', host: 'h.com', paths }) +
+    ingress('rx', { cls: 'nginx', host: 'rx.com', annotations: { 'nginx.ingress.kubernetes.io/use-regex': 'true' }, paths: [{ path: '/docs/', type: 'Prefix', svc: 'p0' }] }));
+  const r = ask(model, { url: 'http://h.com/docs?page=2', via: 'ingress:nginx' });
+  assert.equal(r.status, 301);
+  assert.equal(r.location, 'http://h.com/docs/?page=2');
+  assert.deepEqual(r.via, { kind: 'Ingress', namespace: 'default', name: 'site', rule: 0, match: 'Prefix /docs/' });
+  assert.match(r.reason, /^nginx: location \/docs\/ .* ends with "\/" and proxies, so a request for \/docs gets nginx's permanent redirect to \/docs\//);
+  assert.equal(outcome(ask(model, { url: 'http://h.com:8080/docs', via: 'ingress:nginx' })), '0', 'nginx listens on 80 and 443 only');
+  assert.equal(outcome(ask(model, { url: 'https://h.com/static', via: 'ingress:nginx' })), '301 https://h.com/static/', 'ImplementationSpecific /static/ is the same nginx location');
+  assert.equal(outcome(ask(model, { url: 'http://h.com/docs/', via: 'ingress:nginx' })), '200 p0');
+  assert.equal(outcome(ask(model, { url: 'http://h.com/api', via: 'ingress:nginx' })), '200 p1', 'the exact location = /api is found first');
+  assert.equal(outcome(ask(model, { url: 'http://h.com/docs', via: 'ingress:other' })), '200 p0', 'the spec: Prefix /docs/ matches /docs');
+  assert.equal(outcome(ask(model, { url: 'http://rx.com/docs', via: 'ingress:nginx' })), '404', 'regex locations never auto-redirect');
+});
 
 test('hosts: precise beats wildcard beats hostless; wildcard covers one label; names are case-insensitive', () => {
   const { model } = load(app('exact') + app('wild') + app('any') +

@@ -65,6 +65,7 @@ spec:
       paths:
       - {path: /api, pathType: Prefix, backend: {service: {name: backend, port: {number: 80}}}}
       - {path: /empty, pathType: Prefix, backend: {service: {name: empty, port: {number: 80}}}}
+      - {path: /docs/, pathType: Prefix, backend: {service: {name: backend, port: {number: 80}}}}
 ---
 apiVersion: networking.k8s.io/v1
 kind: Ingress
@@ -205,6 +206,13 @@ test('Gateway HTTPS listener: the certificateRef Secret is served (verified by c
   const s = gw.proxy.httpsPort;
   const out = await curl(['--cacert', gwCaFile, '--http2', '-w', '\n%{ssl_verify_result} %{http_version} %{http_code}', ...resolveTo('gw.example.com', s), `https://gw.example.com:${s}/split/hostname`]);
   assert.match(out, /^v[12]-[a-z0-9]+-[a-z0-9]+\n0 2 200$/);
+});
+
+test('ingress-nginx: /docs with only the Prefix /docs/ gets nginx\'s 301 to /docs/ (no port: port_in_redirect off); /docs/ is proxied', async () => {
+  const s = ing.proxy.httpsPort;
+  const out = await curl(['-k', '-o', '/dev/null', '-w', '%{http_code} %{redirect_url}', ...resolveTo('my-app.example.com', s), `https://my-app.example.com:${s}/docs?x=1`]);
+  assert.equal(out, '301 https://my-app.example.com/docs/?x=1');
+  assert.match(await curl(['-k', ...resolveTo('my-app.example.com', s), `https://my-app.example.com:${s}/docs/`]), /^pod production\/backend-/);
 });
 
 test('CORS: the Gateway answers a preflight itself (204, Access-Control-*); an actual request gets Allow-Origin from the backend\'s answer', async () => {
