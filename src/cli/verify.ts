@@ -4,8 +4,8 @@
 // Ctrl-C and on SIGTERM.
 import type { Command } from 'commander';
 import { Cluster, ConfigRefusedError, requireUsableConfig } from '../cluster/cluster.js';
-import { compileDns } from '../dns/index.js';
-import { KernelReferee } from '../realize/referee.js';
+import { KernelReferee, realiseForVerify } from '../realize/referee.js';
+import type { KernelLab } from '../realize/realize.js';
 import { enumerateFlows } from '../verify/flows.js';
 import { formatReport, reportJson, verifyFlows } from '../verify/verify.js';
 import { CliExit, printDiagnostics, requireManifests, withManifestOptions, type IO, type ManifestOptions } from './common.js';
@@ -36,27 +36,21 @@ export function registerVerify(program: Command, io: IO): void {
       const timeoutMs = positive(opts.timeout, '--timeout', io)!;
       requireManifests(opts, io);
       const prepared = await prepareKernel(io);
-      let lab;
+      let lab: KernelLab | undefined;
+      // Ctrl-C / SIGTERM at any point removes what was realised (a lab half built included).
+      const stop = closeOnSignal(() => (lab ? lab.close() : prepared.abandon()));
       try {
-        let cluster = Cluster.load({ paths: opts.filename, configPath: opts.config, lenient: opts.lenient });
-        printDiagnostics(cluster.diagnostics.filter((d) => d.level === 'error'), io.err);
-        requireUsableConfig(cluster);
-        // The model runs with what this kernel can build (a substituted tunnel), so its traces say what was realised.
-        const k = prepared.cniFor(cluster.config);
-        if (k.substitutions.length) cluster = Cluster.load({ paths: opts.filename, config: { ...cluster.config, cniOptions: k.options }, lenient: opts.lenient });
-        for (const s of k.substitutions) io.err.write(`kernel: ${s.realised} stands in for ${s.wanted}: ${s.reason}\n`);
-        const dns = compileDns(cluster);
-        lab = await prepared.realise({ cluster, dns });
+        const first = Cluster.load({ paths: opts.filename, configPath: opts.config, lenient: opts.lenient });
+        printDiagnostics(first.diagnostics.filter((d) => d.level === 'error'), io.err);
+        requireUsableConfig(first);
+        for (const s of prepared.cniFor(first.config).substitutions) io.err.write(`kernel: ${s.realised} stands in for ${s.wanted}: ${s.reason}\n`);
+        const realised = await realiseForVerify(prepared, (config) => (config ? Cluster.load({ paths: opts.filename, config, lenient: opts.lenient }) : first));
+        lab = realised.lab;
+        const { cluster, dns } = realised;
         io.err.write(`kernel: lab ${lab.prefix.slice(0, -1)} realised: ${lab.namespaces().length} network namespaces in ${(lab.timings.totalMs / 1000).toFixed(1)} s\n`);
         const flows = enumerateFlows(cluster, { sample });
         io.err.write(`verify: probing ${flows.length} flows, ${parallel} at a time\n`);
-        const stop = closeOnSignal(lab.close.bind(lab));
-        let report;
-        try {
-          report = await verifyFlows({ cluster, dns }, new KernelReferee(lab), flows, { concurrency: parallel, timeoutMs });
-        } finally {
-          stop();
-        }
+        const report = await verifyFlows({ cluster, dns }, new KernelReferee(lab), flows, { concurrency: parallel, timeoutMs });
         io.out.write(opts.output === 'json' ? JSON.stringify(reportJson(report), null, 2) + '\n' : formatReport(report));
         if (report.disagree > 0) throw new CliExit(1);
       } catch (e) {
@@ -64,6 +58,7 @@ export function registerVerify(program: Command, io: IO): void {
         if (!(e instanceof CliExit)) io.err.write(`error: ${(e as Error).message}\n`);
         throw e instanceof CliExit ? e : new CliExit(1);
       } finally {
+        stop();
         if (lab) await lab.close(); else await prepared.abandon();
       }
     });

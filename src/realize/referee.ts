@@ -11,7 +11,10 @@ import type { Referee } from '../verify/verify.js';
 import { findBinary } from './host.js';
 import { probeConnection } from './probe.js';
 import { inParallel } from './run.js';
-import type { KernelLab } from './realize.js';
+import type { Cluster } from '../cluster/cluster.js';
+import type { ClusterConfig } from '../cluster/config.js';
+import { compileDns, type DnsModel } from '../dns/index.js';
+import type { KernelLab, PreparedKernel } from './realize.js';
 
 const CONNECT_CLIENT = String.raw`
 import errno, json, socket, sys, threading
@@ -86,6 +89,19 @@ const DIG_TRIES = 2;
 const DIG_END = '=== podnet-verify dig exit';
 
 interface Item { flow: Flow; plan: ProbePlan; index: number }
+
+/**
+ * Realises a cluster for verification: the model is built with what this kernel can realise (a substituted tunnel),
+ * so its traces say what the kernel does. `load(config)` loads the manifests, with a replaced ClusterConfig when given.
+ */
+export async function realiseForVerify(prepared: PreparedKernel, load: (config?: ClusterConfig) => Cluster): Promise<{ lab: KernelLab; cluster: Cluster; dns: DnsModel }> {
+  let cluster = load();
+  const k = prepared.cniFor(cluster.config);
+  if (k.substitutions.length) cluster = load({ ...cluster.config, cniOptions: k.options });
+  const dns = compileDns(cluster);
+  const lab = await prepared.realise({ cluster, dns });
+  return { lab, cluster, dns };
+}
 
 /** dig's answer: the status of the final reply and its A records. */
 export function parseDig(text: string, code: number): DnsObservation {

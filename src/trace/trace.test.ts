@@ -208,3 +208,30 @@ test('trace: a pod\'s own loopback never crosses policy or kube-proxy: its own c
   assert.deepEqual(named.hops.map((h) => h.step), ['dns', 'route', 'deliver']);
   assert.equal(trace(calico, { from: 'shop/web-1', to: '127.8.9.10:8080' }).verdict, 'delivered');
 });
+
+test('trace: a pod reaching itself through its Service under default-deny ingress: MASQUERADE comes after the filter hooks, so policy sees the pod itself (allowed) while the pod sees the bridge address (found by podnet verify on weave)', () => {
+  const c = Cluster.load({ text: `apiVersion: podnet.dev/v1alpha1
+kind: ClusterConfig
+metadata: {name: t}
+spec: {cni: weave, nodes: [{name: node-1, internalIP: 10.0.1.10, podCIDR: 10.244.1.0/24}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: a, namespace: x, labels: {app: a}}
+spec: {nodeName: node-1, containers: [{name: c, image: agnhost, ports: [{containerPort: 80}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: a, namespace: x}
+spec: {clusterIP: 10.96.7.7, selector: {app: a}, ports: [{port: 80}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny, namespace: x}
+spec: {podSelector: {}, policyTypes: [Ingress]}
+` });
+  const r = trace(c, { from: 'x/a', to: '10.96.7.7:80', components: { policy: evaluateWithPolicyEngine } });
+  assert.equal(r.verdict, 'delivered');
+  assert.deepEqual(r.hops.find((h) => h.step === 'snat')!.detail, { from: '10.244.1.2', to: '10.244.1.1', mark: '0x4000', chain: 'KUBE-POSTROUTING', hairpin: true });
+  assert.equal(r.hops.find((h) => h.step === 'policy-ingress')!.text.startsWith('ingress from 10.244.1.2 allowed for x/a'), true);
+});

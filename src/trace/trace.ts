@@ -179,6 +179,8 @@ export function trace(cluster: Cluster, req: TraceRequest): TraceResult {
   let curSrc = src.ip;
   let seenSrc: TrafficSource = src;
   let decision: ServiceDecision | undefined;
+  /** kube-proxy's MASQUERADE: on which node, and the source before it. */
+  let masqueraded: { node: string; before: string } | undefined;
   const match = matchDestination(model, dstIP, target.port, proto, procName);
   if (match.kind === 'unmatched-service-ip') return drop('dnat', procName, match.reason);
   if (match.kind === 'service' && src.kind === 'pod' && procNode && srcNode && procNode.name !== srcNode.name && cniMasqueradesToNodes(profile)) {
@@ -224,6 +226,7 @@ export function trace(cluster: Cluster, req: TraceRequest): TraceResult {
       const to = !chosen.pod ? 'other' : chosen.nodeName === procNode?.name ? 'pod-same-node' : 'pod-other-node';
       const nodeIP = procNode ? masqueradeSource(profile, { ip: procNode.internalIPs[0], podCIDR: procNode.podCIDRs[0] }, to) : '';
       hops.push({ step: 'snat', node: procName, detail: { from: curSrc, to: nodeIP, mark: '0x4000', chain: 'KUBE-POSTROUTING', hairpin: chosen.hairpin }, text: `KUBE-MARK-MASQ set mark 0x4000; KUBE-POSTROUTING MASQUERADEs the source ${curSrc} to ${nodeIP}${procNode && nodeIP !== procNode.internalIPs[0] ? ` (the address of the ${to === 'pod-same-node' ? `bridge ${profile.bridge}` : `tunnel device ${profile.tunnelDevice}`} the packet leaves by)` : ''}${chosen.hairpin ? ' (hairpin: the pod reached itself through its Service)' : ''}` });
+      masqueraded = { node: procName, before: curSrc };
       curSrc = nodeIP;
     }
   }
@@ -274,9 +277,12 @@ export function trace(cluster: Cluster, req: TraceRequest): TraceResult {
 
   // Ingress policy at the destination pod: the source it sees is the post-SNAT one.
   if (dstPod) {
-    const seenSrcPod = curSrc === src.ip ? src.pod : undefined;
-    const v = policy?.(cluster, { srcPod: seenSrcPod, srcIP: curSrc, dstPod: dstPodKey, dstIP: endpointIP, port: endpointPort, protocol: proto });
-    const h = policyHop('ingress', v, dstNode?.name, dstPodKey!, `from ${curSrc}`, profile);
+    // MASQUERADE rewrites in POSTROUTING, after the filter hooks where the CNI judges ingress: on the node that
+    // masqueraded, policy still sees the source from before it (the pod itself for a hairpin, the outside client).
+    const policySrc = masqueraded && masqueraded.node === dstNode?.name ? masqueraded.before : curSrc;
+    const seenSrcPod = policySrc === src.ip ? src.pod : undefined;
+    const v = policy?.(cluster, { srcPod: seenSrcPod, srcIP: policySrc, dstPod: dstPodKey, dstIP: endpointIP, port: endpointPort, protocol: proto });
+    const h = policyHop('ingress', v, dstNode?.name, dstPodKey!, `from ${policySrc}`, profile);
     hops.push(h);
     if (v && !v.ingress.allowed && v.enforced) return result('dropped', h.text.replace(/^DROPPED: /, ''), 'policy-ingress');
     const m = meshStep?.outbound ? meshStep : (src.kind === 'pod' ? req.components?.mesh?.(cluster, { srcPod: src.pod!, dstPod: dstPodKey, port: endpointPort, http: meshHttp, random: meshRandom }) : undefined);
