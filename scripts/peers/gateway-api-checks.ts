@@ -203,7 +203,9 @@ export function judgeRequest(c: Case, statusOf: StatusOf, route: RouteFn): strin
     if (statuses && !statuses.includes(res.status)) return `want status ${statuses.join('|')}, ${got}`;
     if (e.notStatus && e.notStatus.includes(res.status)) return `want any status but ${e.notStatus.join('|')}, ${got}`;
     if (e.tlsStream && !(res.status === 200 && res.backend)) return `want the TLS stream to reach a backend, ${got}`;
-    if (e.backendIsTLS && !(res as Obj).backendTLS) return 'want TLS originated to the backend, podnet reports none';
+    // The backend speaks TLS when the stream passes through encrypted, or the Gateway re-encrypts (BackendTLSPolicy).
+    const backendIsTLS = Boolean(res.passthrough || res.backendTLS);
+    if (e.backendIsTLS !== undefined && e.backendIsTLS !== backendIsTLS) return `want the backend connection ${e.backendIsTLS ? '' : 'not '}to be TLS, podnet says ${backendIsTLS ? 'TLS' : 'plain'}`;
     if (e.backend) {
       const pod = res.backend?.pods?.[0]?.split('/')[1] ?? res.backend?.service ?? '';
       if (!pod.startsWith(e.backend)) return `want backend ${e.backend}, got ${pod || 'none'} (${res.reason})`;
@@ -215,6 +217,8 @@ export function judgeRequest(c: Case, statusOf: StatusOf, route: RouteFn): strin
       if (!v || !pod.startsWith(v)) return `random ${rnd}: header ${e.backendHeaderMatchesPod}=${v} but pod ${pod}`;
     }
     const er = e.request as Obj | undefined;
+    // Through a passthrough (or terminated) TLS stream the backend gets the request exactly as the client sent it.
+    if (res.stream && res.status === 200) { res.path ??= req.query ? `${req.path}?${req.query}` : req.path; res.requestHeaders ??= { ...req.headers }; }
     if (er && res.status >= 200 && res.status < 300) {
       if (er.path && res.path !== er.path) return `backend path want ${er.path}, got ${res.path}`;
       if (er.host && (res.requestHeaders?.host ?? '') !== er.host && (res.requestHeaders?.host ?? '').replace(/:\d+$/, '') !== er.host) return `backend Host want ${er.host}, got ${res.requestHeaders?.host}`;

@@ -90,7 +90,7 @@ test('route: the shop without its allow-from-ingress-nginx policy gets 504 throu
 test('route: errors are clear and exit 1', async () => {
   const bad = await run(['route', '-f', file, '--url', 'ftp://x/']);
   assert.equal(bad.code, 1);
-  assert.equal(bad.err.split('\n').at(-2), 'error: "ftp://x/": only http and https URLs can be routed');
+  assert.equal(bad.err.split('\n').at(-2), 'error: "ftp://x/": only http, https, tcp and udp URLs can be routed');
   const via = await run(['route', '-f', file, '--url', 'http://x/', '--via', 'gateway/default/nope']);
   assert.equal(via.code, 1);
   assert.match(via.err, /error: no entry point "gateway\/default\/nope"; the choices are: gateway\/default\/web/);

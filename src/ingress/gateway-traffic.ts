@@ -26,7 +26,7 @@ export function mostSpecificListener(listeners: CompiledListener[], name: string
 }
 
 /** A Gateway's programmed listeners on one port, in listener order, by what they accept. */
-interface PortListeners { tls: CompiledListener[]; https: CompiledListener[]; http: CompiledListener[] }
+interface PortListeners { tls: CompiledListener[]; https: CompiledListener[]; http: CompiledListener[]; tcp: CompiledListener[]; udp: CompiledListener[] }
 interface GatewayHot { entryPoint: string; ports: Map<number, PortListeners> }
 const gatewayHots = new WeakMap<CompiledGateway, GatewayHot>();
 
@@ -37,10 +37,12 @@ function gatewayHot(g: CompiledGateway): GatewayHot {
   for (const l of allListeners(g)) {
     if (!l.programmed || l.port !== l.port) continue; // (a NaN port equals no request port)
     let p = h.ports.get(l.port);
-    if (!p) h.ports.set(l.port, (p = { tls: [], https: [], http: [] }));
+    if (!p) h.ports.set(l.port, (p = { tls: [], https: [], http: [], tcp: [], udp: [] }));
     if (l.protocol === 'HTTPS' || l.protocol === 'TLS') p.tls.push(l);
     if (l.protocol === 'HTTPS') p.https.push(l);
     if (l.protocol === 'HTTP') p.http.push(l);
+    if (l.protocol === 'TCP') p.tcp.push(l);
+    if (l.protocol === 'UDP') p.udp.push(l);
   }
   gatewayHots.set(g, h);
   return h;
@@ -73,6 +75,7 @@ export function routeGateway(g: CompiledGateway, attachments: RouteAttachment[],
   if (!onPort) return { status: 0, entryPoint, reason: `Gateway ${gw.metadata.namespace}/${gw.metadata.name} has no programmed listener on port ${req.port} (connection refused)` };
   let listener: CompiledListener | undefined;
   const result: RouteResult = { status: 404, entryPoint, reason: '' };
+  if (req.transport) return l4Stream(req.transport === 'udp' ? onPort.udp : onPort.tcp, attachments, req, result);
   if (req.scheme === 'https') {
     const tlsListeners = onPort.tls;
     if (tlsListeners.length === 0) return { status: 0, entryPoint, reason: `port ${req.port} serves plain HTTP: the TLS handshake fails` };
@@ -80,7 +83,7 @@ export function routeGateway(g: CompiledGateway, attachments: RouteAttachment[],
     listener = mostSpecificListener(tlsListeners, sni);
     if (!listener) return { status: 0, entryPoint, reason: `no listener on port ${req.port} serves SNI ${sni}: the TLS handshake fails` };
     result.listener = listener.name;
-    if (listener.protocol === 'TLS' && listener.tlsMode === 'Passthrough') return tlsPassthrough(listener, attachments, sni, result);
+    if (listener.protocol === 'TLS') return tlsStream(listener, attachments, sni, result);
     result.tls = { secret: listener.certificate ?? '', sni };
     const byHost = mostSpecificListener(onPort.https, req.host);
     if (byHost !== listener && (byHost || listener.hostname !== undefined)) {
@@ -99,16 +102,44 @@ export function routeGateway(g: CompiledGateway, attachments: RouteAttachment[],
   return applyRule(best, listener, req, result);
 }
 
-function tlsPassthrough(listener: CompiledListener, attachments: RouteAttachment[], sni: string, result: RouteResult): RouteResult {
+/**
+ * A TLS listener carries TLSRoutes chosen by SNI (the longest matching hostname): Passthrough forwards the encrypted
+ * stream untouched (the backend terminates), Terminate ends TLS with the listener's certificate and forwards the
+ * plain stream (or re-encrypts it when a BackendTLSPolicy says so).
+ */
+function tlsStream(listener: CompiledListener, attachments: RouteAttachment[], sni: string, result: RouteResult): RouteResult {
+  const terminate = listener.tlsMode === 'Terminate';
   let best: { att: RouteAttachment; len: number } | undefined;
   for (const att of attachments) {
     if (att.listener !== listener || att.route.kind !== 'TLSRoute') continue;
     for (const h of att.hostnames) if (gatewayHostMatches(h, sni) && (!best || h.length > best.len)) best = { att, len: h.length };
   }
-  if (!best) return Object.assign(result, { status: 0, passthrough: true, reason: `no TLSRoute on listener "${listener.name}" matches SNI ${sni}: the connection is closed` });
+  if (terminate) result.tls = { secret: listener.certificate ?? '', sni };
+  else result.passthrough = true;
+  result.stream = { protocol: 'TLS', terminated: terminate };
+  if (!best) return Object.assign(result, { status: 0, reason: `no TLSRoute on listener "${listener.name}" matches SNI ${sni}: the connection is closed` });
   const rule = best.att.rules[0];
   result.via = { kind: 'TLSRoute', namespace: best.att.route.metadata.namespace ?? 'default', name: best.att.route.metadata.name, rule: 0 };
-  return chooseBackend(rule, Object.assign(result, { passthrough: true }), undefined, `TLSRoute ${result.via.namespace}/${result.via.name} passes the TLS stream for SNI ${sni} through`);
+  return chooseBackend(rule, result, undefined, `TLSRoute ${result.via.namespace}/${result.via.name} (${terminate ? `TLS terminated for SNI ${sni}, the plain stream` : `the TLS stream for SNI ${sni}, passed through`})`);
+}
+
+/**
+ * A TCP or UDP listener forwards the stream to the one route it carries: TCPRoute/UDPRoute have no matches, so when
+ * several attach the oldest (then namespace/name) wins, and its first rule's backendRefs are weighted.
+ */
+function l4Stream(listeners: CompiledListener[], attachments: RouteAttachment[], req: RouteRequest, result: RouteResult): RouteResult {
+  const protocol = req.transport === 'udp' ? 'UDP' : 'TCP';
+  result.stream = { protocol };
+  const listener = listeners[0];
+  if (!listener) return Object.assign(result, { status: 0, reason: `no ${protocol} listener on port ${req.port}: the ${protocol === 'UDP' ? 'datagram is dropped' : 'connection is refused'}` });
+  result.listener = listener.name;
+  const kind = `${protocol}Route`;
+  let best: RouteAttachment | undefined;
+  for (const a of attachmentsOf(attachments, listener, kind)) if (!best || compareAge(a.route, best.route) < 0) best = a;
+  if (!best || best.rules.length === 0) return Object.assign(result, { status: 0, reason: `no ${kind} is attached to listener "${listener.name}": the ${protocol === 'UDP' ? 'datagram is dropped' : 'connection is refused'}` });
+  const ns = best.route.metadata.namespace ?? 'default';
+  result.via = { kind: kind as 'TCPRoute' | 'UDPRoute', namespace: ns, name: best.route.metadata.name, rule: 0 };
+  return chooseBackend(best.rules[0], result, req.random, `${kind} ${ns}/${best.route.metadata.name} (the ${protocol} stream on listener "${listener.name}")`);
 }
 
 function matchOne(m: CompiledMatch, req: RouteRequest, query: () => Map<string, string>): boolean {

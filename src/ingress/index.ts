@@ -157,7 +157,11 @@ export function requestFromUrl(url: string, opts: { method?: string; headers?: R
   } catch {
     throw new EntryPointError(`${JSON.stringify(url)} is not a URL (like http://my-app.example.com/api)`);
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new EntryPointError(`${JSON.stringify(url)}: only http and https URLs can be routed`);
+  if (u.protocol === 'tcp:' || u.protocol === 'udp:') {
+    if (!u.port) throw new EntryPointError(`${JSON.stringify(url)}: a ${u.protocol.slice(0, -1)} URL needs a port (like ${u.protocol}//gateway.example:9000)`);
+    return { scheme: 'http', host: normalizeHost(u.hostname), port: Number(u.port), path: '', query: '', method: '', headers: {}, transport: u.protocol === 'udp:' ? 'udp' : 'tcp', ...(opts.clientIP ? { clientIP: opts.clientIP } : {}), ...(opts.random !== undefined ? { random: opts.random } : {}) };
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new EntryPointError(`${JSON.stringify(url)}: only http, https, tcp and udp URLs can be routed`);
   const scheme = u.protocol === 'https:' ? 'https' : 'http';
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(opts.headers ?? {})) {

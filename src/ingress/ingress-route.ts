@@ -104,6 +104,7 @@ function backendFrom(h: BackendHot): RouteBackend {
 export function routeIngress(cluster: Cluster, ep: IngressEntryPoint, req: RouteRequest): RouteResult {
   let entryPoint = entryPointIds.get(ep);
   if (entryPoint === undefined) entryPointIds.set(ep, (entryPoint = `ingress:${ep.className}`));
+  if (req.transport) return { status: 0, entryPoint, reason: `an Ingress routes HTTP only; a raw ${req.transport.toUpperCase()} stream to port ${req.port} needs ingress-nginx's ${req.transport}-services ConfigMap, which podnet does not model` };
   if (req.port !== 80 && req.port !== 443) {
     return { status: 0, entryPoint, reason: `the ${ep.controller || 'ingress'} controller listens on 80 and 443; nothing listens on port ${req.port} (connection refused)` };
   }

@@ -25,10 +25,12 @@ export interface RouteRequest {
   random?: number;
   /** The https port to put in redirects to https (a live proxy on 8443 says so); default 443. */
   httpsPort?: number;
+  /** A raw TCP connection or UDP datagrams to the port instead of HTTP (`tcp://` / `udp://` URLs): TCPRoute / UDPRoute. */
+  transport?: 'tcp' | 'udp';
 }
 
 export interface RouteVia {
-  kind: 'Ingress' | 'HTTPRoute' | 'GRPCRoute' | 'TLSRoute';
+  kind: 'Ingress' | 'HTTPRoute' | 'GRPCRoute' | 'TLSRoute' | 'TCPRoute' | 'UDPRoute';
   namespace: string;
   name: string;
   /** Index of the Ingress rule / route rule that matched. */
@@ -93,6 +95,8 @@ export interface RouteResult {
   rateLimit?: { rps?: number; rpm?: number; burst?: number; connections?: number; statusCode: number; whitelist?: string[] };
   /** TLS passthrough: the proxy forwards the encrypted stream by SNI. */
   passthrough?: boolean;
+  /** A byte stream, not HTTP (TLSRoute, TCPRoute, UDPRoute): its protocol and, for TLS, whether the Gateway terminated it. */
+  stream?: { protocol: 'TLS' | 'TCP' | 'UDP'; terminated?: boolean };
   /** BackendTLSPolicy: the Gateway originates TLS to the backend's pods (SNI, trust), and why the handshake fails if it does. */
   backendTLS?: { policy: string; sni: string; caCertificateRefs?: string[]; wellKnownCACertificates?: string; subjectAltNames?: string[]; problem?: string };
   /** The proxy pod that opens the upstream connections, and the endpoints NetworkPolicy keeps it from reaching. */
