@@ -105,7 +105,8 @@ function digText(r: DnsLookup): string {
     const authority = final?.authority ?? [];
     const additional = final?.additional ?? [];
     out += `;; ->>HEADER<<- opcode: QUERY, status: ${step.rcode}\n`;
-    out += `;; flags: qr aa rd ra; QUERY: 1, ANSWER: ${last ? answers.length : step.answers}, AUTHORITY: ${last ? authority.length : '?'}, ADDITIONAL: ${last ? additional.length : '?'}\n\n`;
+    // CoreDNS answers cluster names authoritatively and without RA, so dig warns.
+    out += `;; flags: qr aa rd; QUERY: 1, ANSWER: ${last ? answers.length : step.answers}, AUTHORITY: ${last ? authority.length : '?'}, ADDITIONAL: ${last ? additional.length : '?'}\n;; WARNING: recursion requested but not available\n\n`;
     out += `;; QUESTION SECTION:\n;${step.name}\t\tIN\t${r.question.type}\n\n`;
     if (answers.length) out += `;; ANSWER SECTION:\n${answers.map(digLine).join('')}\n`;
     if (authority.length) out += `;; AUTHORITY SECTION:\n${authority.map(digLine).join('')}\n`;

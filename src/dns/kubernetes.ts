@@ -1,7 +1,7 @@
 // The CoreDNS `kubernetes` plugin, answering from a ZoneIndex: the Kubernetes DNS-Based Service Discovery
 // specification 1.1.0 as coredns/plugin/kubernetes serves it (handler.go, parse.go, kubernetes.go findServices /
 // findPods, reverse.go, ns.go) and plugin/backend_lookup.go (A, SRV, PTR, CNAME, SOA assembly).
-import { addressFromReverse, canonical, dashedIP, isReverse, isSubdomain, parseIPText, trimZone } from './names.js';
+import { addressFromReverse, canonical, dashedIP, fqdn, isReverse, isSubdomain, parseIPText, trimZone } from './names.js';
 import { dedup, record, type DnsRecord } from './records.js';
 import { isIPv4, serviceKey, type EndpointAddress, type ServiceInfo, type ZoneIndex } from './zone-index.js';
 import { pushAll } from '../util/arrays.js';
@@ -62,8 +62,11 @@ export class KubernetesPlugin {
   }
 
   serve(qname: string, qtype: string): PluginResult | undefined {
-    const zone = this.matchZone(qname);
-    if (!zone) return undefined;
+    const configured = this.matchZone(qname);
+    if (!configured) return undefined;
+    // handler.go keeps the query's spelling of the zone (`zone = qname[len(qname)-len(zone):]`): the names CoreDNS
+    // builds (SRV targets, SOA, NS) are the objects' lower-case names under the zone as the client typed it.
+    const zone = fqdn(qname).slice(-configured.length);
     const ttl = this.opts.ttl;
     let records: DnsRecord[] = [];
     let extra: DnsRecord[] = [];
@@ -77,7 +80,7 @@ export class KubernetesPlugin {
           break;
         }
         case 'TXT': {
-          if (canonical(qname) === `dns-version.${zone}`) {
+          if (canonical(qname) === `dns-version.${configured}`) {
             records = [record(qname, 28800, { type: 'TXT', text: ['1.1.0'] }, 'the DNS schema version (Kubernetes DNS spec §2.2)')];
             why = 'dns-version is the schema version record';
           } else why = this.exists(qname, zone);
@@ -101,11 +104,11 @@ export class KubernetesPlugin {
           break;
         }
         case 'SOA':
-          if (canonical(qname) === zone) records = [this.soa(zone)];
-          why = canonical(qname) === zone ? 'the zone apex' : 'SOA is only served at the zone apex';
+          if (canonical(qname) === configured) records = [this.soa(zone)];
+          why = canonical(qname) === configured ? 'the zone apex' : 'SOA is only served at the zone apex';
           break;
         case 'NS':
-          if (canonical(qname) === zone) {
+          if (canonical(qname) === configured) {
             const ns = this.nsRecords(zone);
             records = ns.records; extra = ns.extra; why = 'NS at the zone apex points to the DNS Service';
             break;
@@ -246,6 +249,12 @@ export class KubernetesPlugin {
     const out: { name: string; ip: string; from: string }[] = [];
     for (const svc of this.index.dnsServices) {
       for (const ip of svc.clusterIPs) out.push({ name: `${svc.name}.${svc.namespace}.svc.${zone}`, ip, from: describeService(svc) });
+      // A headless Service fronting CoreDNS: one NS per CoreDNS endpoint, named as its headless record.
+      if (svc.headless) {
+        for (const a of this.index.endpoints.get(serviceKey(svc.namespace, svc.name)) ?? []) {
+          if (this.index.dnsPodIPs.includes(a.ip)) out.push({ name: `${this.endpointHostname(a)}.${svc.name}.${svc.namespace}.svc.${zone}`, ip: a.ip, from: `endpoint ${a.ip} of ${describeService(svc)}` });
+        }
+      }
     }
     if (out.length === 0) out.push({ name: `ns.dns.${zone}`, ip: this.index.dnsPodIPs[0] ?? '127.0.0.1', from: 'the CoreDNS pod itself' });
     return out;
@@ -313,7 +322,7 @@ export class KubernetesPlugin {
   private findServices(namespace: string, service: string, endpoint: string, port: string, protocol: string, zone: string): Entry[] {
     const svc = this.index.services.get(serviceKey(namespace, service));
     if (!svc) throw new NameError(`no Service "${service}" in namespace ${namespace}`);
-    const base = `${svc.name}.${svc.namespace}.svc.${zone}`.toLowerCase();
+    const base = `${svc.name}.${svc.namespace}`.toLowerCase() + `.svc.${zone}`;
     const portMatches = (p: { name: string; protocol: string }) => (port === '' || port === p.name.toLowerCase()) && (protocol === '' || protocol === p.protocol.toLowerCase());
     const endpoints = this.opts.noEndpoints ? [] : this.index.endpoints.get(serviceKey(svc.namespace, svc.name)) ?? [];
     if (this.opts.ignoreEmptyService && svc.type !== 'ExternalName' && !svc.headless && endpoints.length === 0) {

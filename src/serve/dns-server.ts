@@ -229,7 +229,7 @@ export class DnsServer {
       if (reply.length > limit) {
         // Re-fit the upstream's reply to our client's limit.
         const decoded = dnsPacket.decode(reply);
-        return encodeReply(query, { rcode: (decoded.flags ?? 0) & 0xf, authoritative: false, answers: decoded.answers ?? [], authorities: decoded.authorities ?? [], additionals: (decoded.additionals ?? []).filter((a) => a.type !== 'OPT') }, limit);
+        return encodeReply(query, { rcode: (decoded.flags ?? 0) & 0xf, authoritative: false, recursionAvailable: ((decoded.flags ?? 0) & 0x80) !== 0, answers: decoded.answers ?? [], authorities: decoded.authorities ?? [], additionals: (decoded.additionals ?? []).filter((a) => a.type !== 'OPT') }, limit);
       }
       return reply;
     } catch (e) {

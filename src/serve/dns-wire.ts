@@ -36,6 +36,8 @@ export interface ReplyParts {
   answers: Answer[];
   authorities: Answer[];
   additionals: Answer[];
+  /** RA: only a relayed upstream reply says recursion is available; CoreDNS's own replies (kubernetes, hosts, errors) do not set it. */
+  recursionAvailable?: boolean;
 }
 
 /** The client's EDNS0 OPT record, if any. */
@@ -52,7 +54,7 @@ export function ednsOf(query: DecodedPacket): { udpPayloadSize: number; version:
 export function encodeReply(query: DecodedPacket, parts: ReplyParts, maxSize: number): Buffer {
   const edns = ednsOf(query);
   const opt: Answer[] = edns ? [{ type: 'OPT', name: '.', udpPayloadSize: SERVER_UDP_SIZE, extendedRcode: 0, ednsVersion: 0, flags: edns.do ? dnsPacket.DNSSEC_OK : 0, flag_do: edns.do, options: [] } as unknown as Answer] : [];
-  const flags = (parts.authoritative ? AA : 0) | (query.flag_rd ? RD : 0) | RA | (query.flag_cd ? 1 << 4 : 0) | (parts.rcode & 0xf);
+  const flags = (parts.authoritative ? AA : 0) | (query.flag_rd ? RD : 0) | (parts.recursionAvailable ? RA : 0) | (query.flag_cd ? 1 << 4 : 0) | (parts.rcode & 0xf);
   const packet: Packet = { type: 'response', id: query.id, flags, questions: query.questions, answers: parts.answers, authorities: parts.authorities, additionals: [...parts.additionals, ...opt] };
   let out = compressNames(dnsPacket.encode(packet));
   const limit = Math.min(maxSize, 65535);
@@ -89,7 +91,7 @@ export function isWireSafeName(name: string): boolean {
 
 /** A bare reply (FORMERR, NOTIMP, REFUSED...) echoing what can be echoed. */
 export function errorReply(id: number, opcodeBits: number, rd: boolean, rcode: number, questions: Packet['questions'] = []): Buffer {
-  return dnsPacket.encode({ type: 'response', id, flags: (opcodeBits & 0x7800) | (rd ? RD : 0) | RA | rcode, questions, answers: [], authorities: [], additionals: [] });
+  return dnsPacket.encode({ type: 'response', id, flags: (opcodeBits & 0x7800) | (rd ? RD : 0) | rcode, questions, answers: [], authorities: [], additionals: [] });
 }
 
 /** The UDP limit for a query: 512 without EDNS0, else the client's buffer (at least 512, at most ours). */

@@ -154,15 +154,15 @@ const STATS = (size: number) => `;; Query time: 0 msec\n;; SERVER: 10.96.0.10#53
 const DIG: Case[] = [
   {
     name: 'a full answer', pod: 'F', argv: () => ['dig', 'backend.production.svc.cluster.local'], err: () => '', code: 0,
-    out: () => `\n; <<>> DiG 9.18.28 <<>> backend.production.svc.cluster.local\n;; global options: +cmd\n;; Got answer:\n${MDNS};; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 12345\n;; flags: qr aa rd ra; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1\n\n;; OPT PSEUDOSECTION:\n; EDNS: version: 0, flags:; udp: 1232\n;; QUESTION SECTION:\n;backend.production.svc.cluster.local. IN A\n\n;; ANSWER SECTION:\nbackend.production.svc.cluster.local. 30 IN A\t${BIP}\n\n${STATS(81)}`,
+    out: () => `\n; <<>> DiG 9.18.28 <<>> backend.production.svc.cluster.local\n;; global options: +cmd\n;; Got answer:\n${MDNS};; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 12345\n;; flags: qr aa rd; QUERY: 1, ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1\n;; WARNING: recursion requested but not available\n\n;; OPT PSEUDOSECTION:\n; EDNS: version: 0, flags:; udp: 1232\n;; QUESTION SECTION:\n;backend.production.svc.cluster.local. IN A\n\n;; ANSWER SECTION:\nbackend.production.svc.cluster.local. 30 IN A\t${BIP}\n\n${STATS(81)}`,
   },
   {
     name: 'NXDOMAIN', pod: 'F', argv: () => ['dig', 'nope.production.svc.cluster.local'], err: () => '', code: 0,
-    out: () => `\n; <<>> DiG 9.18.28 <<>> nope.production.svc.cluster.local\n;; global options: +cmd\n;; Got answer:\n${MDNS};; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 12345\n;; flags: qr aa rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1\n\n;; OPT PSEUDOSECTION:\n; EDNS: version: 0, flags:; udp: 1232\n;; QUESTION SECTION:\n;nope.production.svc.cluster.local. IN\tA\n\n;; AUTHORITY SECTION:\ncluster.local.\t\t30\tIN\tSOA\tns.dns.cluster.local. hostmaster.cluster.local. SERIAL 7200 1800 86400 30\n\n${STATS(116)}`,
+    out: () => `\n; <<>> DiG 9.18.28 <<>> nope.production.svc.cluster.local\n;; global options: +cmd\n;; Got answer:\n${MDNS};; ->>HEADER<<- opcode: QUERY, status: NXDOMAIN, id: 12345\n;; flags: qr aa rd; QUERY: 1, ANSWER: 0, AUTHORITY: 1, ADDITIONAL: 1\n;; WARNING: recursion requested but not available\n\n;; OPT PSEUDOSECTION:\n; EDNS: version: 0, flags:; udp: 1232\n;; QUESTION SECTION:\n;nope.production.svc.cluster.local. IN\tA\n\n;; AUTHORITY SECTION:\ncluster.local.\t\t30\tIN\tSOA\tns.dns.cluster.local. hostmaster.cluster.local. SERIAL 7200 1800 86400 30\n\n${STATS(116)}`,
   },
   {
     name: 'forwarded upstream: SERVFAIL in the lab', pod: 'F', argv: () => ['dig', '@10.96.0.10', 'nothere'], err: () => '', code: 0, explain: () => /CoreDNS forwards nothere\. to 10\.0\.0\.2; the lab sends no DNS outside the cluster/,
-    out: () => `\n; <<>> DiG 9.18.28 <<>> @10.96.0.10 nothere\n; (1 server found)\n;; global options: +cmd\n;; Got answer:\n;; ->>HEADER<<- opcode: QUERY, status: SERVFAIL, id: 12345\n;; flags: qr rd ra; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0\n\n;; QUESTION SECTION:\n;nothere.\t\t\tIN\tA\n\n${STATS(25)}`,
+    out: () => `\n; <<>> DiG 9.18.28 <<>> @10.96.0.10 nothere\n; (1 server found)\n;; global options: +cmd\n;; Got answer:\n;; ->>HEADER<<- opcode: QUERY, status: SERVFAIL, id: 12345\n;; flags: qr rd; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0\n;; WARNING: recursion requested but not available\n\n;; QUESTION SECTION:\n;nothere.\t\t\tIN\tA\n\n${STATS(25)}`,
   },
   { name: '+short sends the name as typed', pod: 'F', argv: () => ['dig', '+short', 'backend'], out: () => '', err: () => '', code: 0 },
   { name: '+search +short', pod: 'F', argv: () => ['dig', '+search', '+short', 'backend'], out: () => `${BIP}\n`, err: () => '', code: 0 },

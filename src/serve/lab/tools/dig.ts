@@ -112,7 +112,7 @@ export async function dig(ctx: ExecContext, pod: string, args: string[]): Promis
     out += ';; Got answer:\n';
     if (/\.local\.$/i.test(asked)) out += ';; WARNING: .local is reserved for Multicast DNS\n;; You are currently testing what happens when an mDNS query is leaked to DNS\n';
     out += `;; ->>HEADER<<- opcode: QUERY, status: ${a.rcode}, id: ${id}\n`;
-    out += `;; flags: qr${a.authoritative && !servfail ? ' aa' : ''} rd ra; QUERY: 1, ANSWER: ${counts.answer}, AUTHORITY: ${counts.authority}, ADDITIONAL: ${counts.additional}\n\n`;
+    out += `;; flags: qr${a.authoritative && !servfail ? ' aa' : ''} rd; QUERY: 1, ANSWER: ${counts.answer}, AUTHORITY: ${counts.authority}, ADDITIONAL: ${counts.additional}\n;; WARNING: recursion requested but not available\n\n`;
     if (!servfail) out += ';; OPT PSEUDOSECTION:\n; EDNS: version: 0, flags:; udp: 1232\n';
   }
   if (d.show.question) out += `${d.show.comments ? ';; QUESTION SECTION:\n' : ''}${digLine({ name: `;${asked}`, type })}\n${d.show.comments ? '\n' : ''}`;
