@@ -24,6 +24,7 @@ import { registerFault } from './fault.js';
 import { registerKubeconfig } from './kubeconfig.js';
 import { registerDiff } from './diff.js';
 import { registerTest } from './test.js';
+import { registerSuggest } from './suggest.js';
 import { registerVerify } from './verify.js';
 import { installLiveHook, type LiveDefaults } from './live.js';
 import { registerSnapshot } from './snapshot.js';
@@ -61,6 +62,7 @@ export function buildProgram(out: NodeJS.WritableStream = process.stdout, err: N
   registerKubeconfig(program, io);
   registerDiff(program, io);
   registerTest(program, io);
+  registerSuggest(program, io);
   registerSnapshot(program, io);
   installLiveHook(program, io, live);
   return program;
