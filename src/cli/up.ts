@@ -19,8 +19,11 @@ import { KubeApiServer } from '../kube/apiserver/server.js';
 import { labKubeconfigPath } from './kubeconfig.js';
 import { writePrivateFile } from '../kube/apiserver/kubeconfig.js';
 import { rmSync } from 'node:fs';
+import { formatDiagnostic } from '../api/diagnostics.js';
+import type { ClusterMirror } from '../kube/mirror.js';
+import { withLiveOptions, type LiveOptions } from './live.js';
 
-interface UpOptions { filename: string[]; config?: string; lenient?: boolean; uiPort: string; dnsPort: string; httpPort: string; httpsPort: string; watch?: boolean; grace: string;
+interface UpOptions extends LiveOptions { filename: string[]; config?: string; lenient?: boolean; uiPort: string; dnsPort: string; httpPort: string; httpsPort: string; watch?: boolean; grace: string;
   /** The Kubernetes API's port; absent = no Kubernetes API (the CLI's default is 6443). */
   apiPort?: string;
   /** Realise the cluster in Linux network namespaces too (src/realize). */
@@ -37,7 +40,7 @@ function port(text: string, flag: string, io: IO): number {
   return n;
 }
 
-export interface RunningLab { lab: Lab; api: LabApi; kube?: KubeApiServer; kubeconfigPath?: string; /** Where the CLI finds the token (undefined with --no-auth). */ tokenFile?: string; close(): Promise<void> }
+export interface RunningLab { lab: Lab; api: LabApi; kube?: KubeApiServer; kubeconfigPath?: string; /** `--context`: the live cluster the lab follows. */ mirror?: ClusterMirror; /** Where the CLI finds the token (undefined with --no-auth). */ tokenFile?: string; close(): Promise<void> }
 
 /** Progress: a bar on a terminal, plain lines otherwise. */
 function progress(io: IO): (phase: string, done: number, total: number) => void {
@@ -51,13 +54,13 @@ function progress(io: IO): (phase: string, done: number, total: number) => void 
 }
 
 export async function startLab(opts: UpOptions, io: IO, { quiet = false, nodePortsAtNodePort = true, webRoot = WEB_ROOT, stateDir = undefined as string | undefined, now = undefined as (() => Date) | undefined, adjustConfig = undefined as LabOptions['adjustConfig'] } = {}): Promise<RunningLab> {
-  requireManifests(opts, io);
+  requireManifests(opts, io, { live: true });
   const ports = { ui: port(opts.uiPort, '--ui-port', io), dns: port(opts.dnsPort, '--dns-port', io), http: port(opts.httpPort, '--http-port', io), https: port(opts.httpsPort, '--https-port', io) };
   const apiPort = opts.apiPort === undefined ? undefined : port(opts.apiPort, '--api-port', io);
   const grace = Number(opts.grace);
   let lab: Lab;
   try {
-    lab = await Lab.start({ paths: opts.filename, configPath: opts.config, lenient: opts.lenient, dnsPort: ports.dns, httpPort: ports.http, httpsPort: ports.https, graceMs: Number.isFinite(grace) && grace >= 0 ? grace * 1000 : 5000, nodePortsAtNodePort, adjustConfig, progress: quiet ? undefined : progress(io), log: (l) => io.err.write(l + '\n') });
+    lab = await Lab.start({ paths: opts.live ? [] : opts.filename, configPath: opts.config, lenient: opts.lenient, dnsPort: ports.dns, httpPort: ports.http, httpsPort: ports.https, graceMs: Number.isFinite(grace) && grace >= 0 ? grace * 1000 : 5000, nodePortsAtNodePort, adjustConfig, progress: quiet ? undefined : progress(io), log: (l) => io.err.write(l + '\n') });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') { io.err.write(`error: ${(e as Error).message}: another program has that port; choose others with --dns-port / --http-port / --https-port\n`); throw new CliExit(1); }
     if (e instanceof ConfigRefusedError) { io.err.write(`${e.lines.join('\n')}\nerror: ${e.summary}\n`); throw new CliExit(1); }
@@ -80,12 +83,15 @@ export async function startLab(opts: UpOptions, io: IO, { quiet = false, nodePor
     io.err.write(`error: cannot write the lab's token file: ${(e as Error).message} (set XDG_RUNTIME_DIR or HOME to a folder of yours, or run with --no-auth)\n`);
     throw new CliExit(1);
   }
+  let mirror: ClusterMirror | undefined;
   const closeLab = async () => {
+    await mirror?.stop();
     if (api.token) removeLabToken(api.port, api.token, stateDir);
     await api.close();
     await lab.close();
   };
-  if (apiPort === undefined) return { lab, api, tokenFile, close: closeLab };
+  mirror = opts.live ? await startMirror(opts, lab, io).catch(async (e) => { await closeLab(); throw e; }) : undefined;
+  if (apiPort === undefined) return { lab, api, tokenFile, mirror, close: closeLab };
   let kube: KubeApiServer;
   try {
     kube = new KubeApiServer(lab, { port: apiPort, ...(now ? { now } : {}) });
@@ -99,9 +105,20 @@ export async function startLab(opts: UpOptions, io: IO, { quiet = false, nodePor
   const kubeconfigPath = labKubeconfigPath(api.port, stateDir);
   writePrivateFile(kubeconfigPath, kube.kubeconfig());
   return {
-    lab, api, kube, kubeconfigPath, tokenFile,
+    lab, api, kube, kubeconfigPath, tokenFile, mirror,
     close: async () => { rmSync(kubeconfigPath, { force: true }); await kube.close(); await closeLab(); },
   };
+}
+
+/** `--context`: the listing the hook read goes into the lab, then the watches keep it current. */
+async function startMirror(opts: UpOptions, lab: Lab, io: IO): Promise<ClusterMirror> {
+  const { KubeClient } = await import('../kube/client.js');
+  const { ClusterMirror } = await import('../kube/mirror.js');
+  const listing = opts.live!.listing;
+  for (const d of opts.live!.diagnostics) io.err.write(formatDiagnostic(d) + '\n');
+  const mirror = new ClusterMirror(KubeClient.open({ kubeconfig: opts.kubeconfig, context: listing.context }), lab, (l) => io.err.write(l + '\n'));
+  await mirror.start(listing);
+  return mirror;
 }
 
 /** The lab's summary; `cli` is how the suggested commands call podnet (see invokedAs). */
@@ -119,6 +136,7 @@ export function banner(r: RunningLab, cli = 'podnet'): string {
     lines.push('WARNING: and set faults in this lab (web pages still cannot: Host and Origin are checked). Secrets stay redacted.');
   }
   if (r.kube) lines.push(`  Kubernetes    ${r.kube.url} (context podnet; kubeconfig ${r.kubeconfigPath})`);
+  if (r.mirror && r.mirror.listing) lines.push(`  Mirror        context "${r.mirror.listing.context}" (${r.mirror.listing.server}): ${r.mirror.listing.objects.length} objects read, ${r.mirror.listing.kinds} kinds watched`);
   lines.push(`  Cluster DNS   127.0.0.1:${lab.dns.port} udp+tcp (kube-dns ${lab.snapshot.dns.clusterDNS.join(', ')}, domain ${c.config.clusterDomain})`);
   for (const e of lab.entryListeners()) lines.push(`  ${(e.kind === 'ingress' ? 'Ingress' : 'Gateway').padEnd(13)} ${e.id}: http://127.0.0.1:${e.http} (port ${e.modelPorts.http}) https://127.0.0.1:${e.https} (port ${e.modelPorts.https})`);
   for (const x of lab.exposed()) lines.push(`  ${(x.kind === 'nodeport' ? 'NodePort' : 'LoadBalancer').padEnd(13)} ${x.service} ${x.portName}${x.protocol === 'TCP' ? '' : `/${x.protocol}`}: ${x.modelAddress} → 127.0.0.1:${x.localPort}`);
@@ -168,7 +186,7 @@ function watchPaths(paths: string[], onChange: () => void): FSWatcher[] {
 }
 
 export function registerUp(program: Command, io: IO): void {
-  program.command('up').description('bring up the live lab: cluster DNS, ingress, NodePorts and virtual pods on 127.0.0.1, with a web UI')
+  withLiveOptions(program.command('up').description('bring up the live lab: cluster DNS, ingress, NodePorts and virtual pods on 127.0.0.1, with a web UI'))
     .option('-f, --filename <path>', 'manifest file or folder (repeatable)', (v: string, prev: string[]) => [...prev, v], [])
     .option('--config <file>', 'ClusterConfig file (podnet.dev/v1alpha1)')
     .option('--lenient', LENIENT_HELP)

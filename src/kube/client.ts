@@ -32,6 +32,8 @@ export interface ClusterListing {
   unseen: UnseenKind[];
   /** Kinds listed (served and readable). */
   kinds: number;
+  /** Each kind listed, with the resourceVersion a watch continues from. */
+  lists: KindList[];
 }
 
 export interface ListProgress { kindsDone: number; kindsTotal: number; objects: number }
@@ -57,7 +59,7 @@ export class KubeClient {
       this.options = undefined;
       throw new ClusterReadError(`cannot use the credentials of context "${this.context}": ${(e as Error).message}`);
     }
-    if (opts.agent instanceof http.Agent) Object.assign(opts.agent, { keepAlive: true, maxSockets: 8 });
+    if (opts.agent instanceof http.Agent) Object.assign(opts.agent, { keepAlive: true });
     return opts;
   }
 
@@ -90,13 +92,14 @@ export class KubeClient {
   }
 
   /** Opens a request and resolves with the response as soon as its head arrives (for watches). */
-  async request(path: string, { signal }: { signal?: AbortSignal } = {}): Promise<http.IncomingMessage> {
+  async request(path: string, { signal, stream = false }: { signal?: AbortSignal; stream?: boolean } = {}): Promise<http.IncomingMessage> {
     // A server URL may carry a path prefix (a proxy's /k8s/clusters/ID): requests go below it.
     const url = new URL(this.server.replace(/\/+$/, '') + path);
     const opts = await (this.options ??= this.credentials());
     const mod = url.protocol === 'http:' ? http : https;
     return new Promise((resolve, reject) => {
-      const req = mod.request(url, { ...opts, headers: { ...opts.headers }, signal }, resolve);
+      // A watch may be quiet for minutes: only its head is awaited under the timeout.
+      const req = mod.request(url, { ...opts, headers: { ...opts.headers }, signal }, (res) => { if (stream) req.setTimeout(0); resolve(res); });
       req.setTimeout(TIMEOUT_MS, () => req.destroy(Object.assign(new Error('context deadline exceeded (Client.Timeout exceeded while awaiting headers)'), { code: 'ETIMEDOUT' })));
       req.on('error', (e) => reject(e.name === 'AbortError' ? e : new ClusterReadError(connectionMessage(url, e as NodeJS.ErrnoException))));
       req.end();
@@ -144,7 +147,7 @@ async function servedVersions(client: KubeClient): Promise<Set<string>> {
   return served;
 }
 
-interface Listable { kind: string; apiVersion: string; resource: string; path: string }
+export interface Listable { kind: string; apiVersion: string; resource: string; path: string }
 
 /** The modelled kinds, each at the first of its versions the server serves; the others are NotServed. */
 function listables(served: Set<string>): { listable: Listable[]; unserved: UnseenKind[] } {
@@ -173,9 +176,13 @@ function stripped(item: any, l: Listable): KubeObject {
   return { apiVersion: l.apiVersion, kind: l.kind, ...rest, metadata } as KubeObject;
 }
 
-async function listKind(client: KubeClient, l: Listable, onPage: (n: number) => void): Promise<KubeObject[] | UnseenKind> {
+/** One kind's list: its objects, and the resourceVersion to watch from. */
+export interface KindList { listed: Listable; objects: KubeObject[]; resourceVersion: string }
+
+export async function listKind(client: KubeClient, l: Listable, onPage: (n: number) => void = () => undefined): Promise<KindList | UnseenKind> {
   const out: KubeObject[] = [];
   let cont = '';
+  let resourceVersion = '';
   do {
     const a = await client.get(`${l.path}?limit=${PAGE}${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`);
     if (a.status === 401) throw fatalStatus(a, `list ${l.resource}`);
@@ -187,8 +194,9 @@ async function listKind(client: KubeClient, l: Listable, onPage: (n: number) => 
     for (const item of a.body.items) out.push(stripped(item, l));
     onPage(a.body.items.length);
     cont = typeof a.body.metadata?.continue === 'string' ? a.body.metadata.continue : '';
+    if (typeof a.body.metadata?.resourceVersion === 'string') resourceVersion = a.body.metadata.resourceVersion;
   } while (cont !== '');
-  return out;
+  return { listed: l, objects: out, resourceVersion };
 }
 
 /** Lists every modelled kind the server serves, in parallel; kinds in src/api/kinds.ts order, objects as served. */
@@ -204,12 +212,51 @@ export async function listCluster(client: KubeClient, onProgress?: (p: ListProgr
   }));
   const objects: KubeObject[] = [];
   const unseen: UnseenKind[] = [];
+  const lists: KindList[] = [];
   for (const r of results) {
-    if (Array.isArray(r)) for (const o of r) objects.push(o);
-    else unseen.push(r);
+    if ('objects' in r) { lists.push(r); for (const o of r.objects) objects.push(o); } else unseen.push(r);
   }
   unseen.push(...unserved);
-  return { context: client.context, server: client.server, objects, unseen, kinds: listable.length - results.filter((r) => !Array.isArray(r)).length };
+  return { context: client.context, server: client.server, objects, unseen, kinds: lists.length, lists };
+}
+
+export type WatchEvent = { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: KubeObject } | { type: 'BOOKMARK'; resourceVersion: string } | { type: 'ERROR'; code: number; message: string };
+
+/**
+ * Watches one kind from `resourceVersion` (chunked JSON events, as client-go's reflector asks with
+ * allowWatchBookmarks); resolves when the server ends the stream. A 410 comes back as an ERROR event (relist).
+ */
+export async function watchKind(client: KubeClient, l: Listable, resourceVersion: string, onEvent: (e: WatchEvent) => void, signal?: AbortSignal): Promise<void> {
+  const res = await client.request(`${l.path}?watch=1&allowWatchBookmarks=true&resourceVersion=${encodeURIComponent(resourceVersion)}`, { signal, stream: true });
+  if (res.statusCode !== 200) {
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
+    let body: any;
+    try { body = JSON.parse(Buffer.concat(chunks).toString('utf8')); } catch { body = undefined; }
+    onEvent({ type: 'ERROR', code: res.statusCode ?? 0, message: serverError({ status: res.statusCode ?? 0, body, text: '' }) });
+    return;
+  }
+  let buffered = '';
+  try {
+    for await (const chunk of res) {
+      buffered += (chunk as Buffer).toString('utf8');
+      if (buffered.length > MAX_BODY_BYTES) throw new ClusterReadError(`a watch event of ${l.resource} is larger than ${MAX_BODY_BYTES / 2 ** 20} MiB`);
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl).trim();
+        buffered = buffered.slice(nl + 1);
+        if (line === '') continue;
+        let e: any;
+        try { e = JSON.parse(line); } catch { continue; }
+        if (e?.type === 'BOOKMARK') onEvent({ type: 'BOOKMARK', resourceVersion: String(e.object?.metadata?.resourceVersion ?? '') });
+        else if (e?.type === 'ERROR') onEvent({ type: 'ERROR', code: Number(e.object?.code ?? 0), message: serverError({ status: Number(e.object?.code ?? 0), body: e.object, text: '' }) });
+        else if (e?.type === 'ADDED' || e?.type === 'MODIFIED' || e?.type === 'DELETED') onEvent({ type: e.type, object: stripped(e.object, l) });
+      }
+    }
+  } catch (e) {
+    if ((e as Error).name === 'AbortError' || signal?.aborted) return;
+    throw e;
+  }
 }
 
 export function isClientError(e: unknown): e is ClusterReadError | KubeconfigChoiceError {
