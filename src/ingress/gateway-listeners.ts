@@ -11,6 +11,7 @@ import { cond, type Condition } from './conditions.js';
 import { refOf, secretProblem } from './ingress-compile.js';
 import { GATEWAY_GROUP, referencePermitted } from './refgrant.js';
 import { compileListenerSets, type CompiledListenerSet } from './gateway-listenersets.js';
+import { frontendValidationFor, gatewaySpecConditions, type FrontendValidation } from './gateway-spec.js';
 
 type Obj = Record<string, any>;
 export type GatewayObj = KubeObject & { spec: Obj };
@@ -32,6 +33,8 @@ export interface CompiledListener {
   namespaceSelector?: LabelMatcher;
   supportedKinds: RouteKind[];
   conditions: Condition[];
+  /** HTTPS: the client-certificate validation the Gateway's spec.tls.frontend asks for on this port. */
+  frontendValidation?: FrontendValidation;
   /** Accepted, not conflicted, refs resolved: routes attach and traffic flows. */
   programmed: boolean;
   attachedRoutes: number;
@@ -81,12 +84,15 @@ export function compileGateways(cluster: Cluster, diags: Diagnostic[]): Compiled
     for (const l of listeners) finishListener(cluster, l, diags);
     const addresses = gatewayAddresses(cluster, gw, className);
     const valid = listeners.filter((l) => l.programmed).length;
+    const spec = gatewaySpecConditions(cluster, gw);
     const conditions = [
-      valid === listeners.length ? cond('Accepted', true, 'Accepted', 'Gateway is accepted', gen)
-        : cond('Accepted', valid > 0, 'ListenersNotValid', `${listeners.length - valid} of ${listeners.length} listeners are not valid`, gen),
-      valid > 0 && addresses.length > 0 ? cond('Programmed', true, 'Programmed', 'Gateway is programmed', gen)
-        : valid === 0 ? cond('Programmed', false, 'Invalid', 'No listener is valid', gen)
-          : cond('Programmed', false, 'AddressNotAssigned', 'The Gateway\'s Service has no load-balancer address', gen),
+      spec.notAccepted ?? (valid === listeners.length ? cond('Accepted', true, 'Accepted', 'Gateway is accepted', gen)
+        : cond('Accepted', valid > 0, 'ListenersNotValid', `${listeners.length - valid} of ${listeners.length} listeners are not valid`, gen)),
+      spec.notAccepted ? cond('Programmed', false, 'Invalid', `The Gateway is not accepted: ${spec.notAccepted.message}`, gen)
+        : valid > 0 && addresses.length > 0 ? cond('Programmed', true, 'Programmed', 'Gateway is programmed', gen)
+          : valid === 0 ? cond('Programmed', false, 'Invalid', 'No listener is valid', gen)
+            : cond('Programmed', false, 'AddressNotAssigned', 'The Gateway\'s Service has no load-balancer address', gen),
+      ...spec.extra,
     ];
     const compiled: CompiledGateway = { gateway: gw, className, controllerName: String(cls.spec?.controllerName ?? ''), served: true, listeners, listenerSets: [], addresses, conditions };
     compiled.listenerSets = compileListenerSets(cluster, compiled, diags);
@@ -150,6 +156,12 @@ export function compileListener(cluster: Cluster, gw: GatewayObj, l: Obj, diags:
         const problem = secretProblem(cluster.get('Secret', refNs, ref.name));
         if (problem) { resolved = cond('ResolvedRefs', false, 'InvalidCertificateRef', `Secret ${refNs}/${ref.name} ${problem}`, gen); break; }
         listener.certificate ??= `${refNs}/${ref.name}`;
+      }
+      if (protocol === 'HTTPS') {
+        const fv = frontendValidationFor(cluster, gw, listener.port);
+        if (fv.validation) listener.frontendValidation = fv.validation;
+        if (fv.problem && resolved.status === 'True') resolved = cond('ResolvedRefs', false, fv.problem.reason, `spec.tls.frontend: ${fv.problem.message}`, gen);
+        if (fv.validation && fv.validation.cas.length === 0 && accepted.status === 'True') accepted = cond('Accepted', false, 'NoValidCACertificate', `spec.tls.frontend: no caCertificateRef for port ${listener.port} is a valid CA certificate${fv.problem ? ` (${fv.problem.message})` : ''}`, gen);
       }
       if (resolved.status === 'False') diags.push({ code: IngressCodes.listenerCertificateInvalid, level: 'warning', object: refOf(owner), source: cluster.sourceOf(owner), message: `${owner.kind} ${ns}/${owner.metadata.name} listener "${listener.name}": ${resolved.message}` });
     }

@@ -85,6 +85,7 @@ export function routeGateway(g: CompiledGateway, attachments: RouteAttachment[],
     result.listener = listener.name;
     if (listener.protocol === 'TLS') return tlsStream(listener, attachments, sni, result);
     result.tls = { secret: listener.certificate ?? '', sni };
+    if (listener.frontendValidation) result.tls.clientValidation = { mode: listener.frontendValidation.mode, caCertificateRefs: listener.frontendValidation.caCertificateRefs };
     const byHost = mostSpecificListener(onPort.https, req.host);
     if (byHost !== listener && (byHost || listener.hostname !== undefined)) {
       return Object.assign(result, { status: 421, reason: `SNI ${sni} selected listener "${listener.name}" but Host ${req.host} ${byHost ? `belongs to listener "${byHost.name}"` : 'matches no listener'}: 421 Misdirected Request` });

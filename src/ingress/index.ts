@@ -10,6 +10,7 @@ import { allListeners, compileGateways, type CompiledGateway } from './gateway-l
 import { compileRoutes as compileGatewayRoutes, ROUTE_KINDS, type CompiledRoutes, type RouteObj } from './gateway-routes.js';
 import { routeGateway } from './gateway-traffic.js';
 import { listenerSetStatus } from './gateway-listenersets.js';
+import { gatewayClassAccepted } from './gateway-spec.js';
 import { applyBackendTLS, backendTLSPolicyStatus, compileBackendTLSPolicies, type CompiledBackendTLSPolicy } from './backend-tls.js';
 import { compileIngressEntryPoints, refOf, type IngressEntryPoint } from './ingress-compile.js';
 import { routeIngress } from './ingress-route.js';
@@ -189,7 +190,7 @@ export function withComputedStatus<T extends KubeObject>(cluster: Cluster, obj: 
   const copy = structuredClone(obj) as Obj;
   switch (obj.kind) {
     case 'GatewayClass':
-      copy.status = { conditions: [cond('Accepted', true, 'Accepted', 'Handled by the emulated controller', obj.metadata.generation ?? 1)] };
+      copy.status = { conditions: [gatewayClassAccepted(cluster, obj as KubeObject & { spec?: Obj })] };
       break;
     case 'Gateway': {
       const g = model.gateways.find((x) => x.gateway.metadata.namespace === ns && x.gateway.metadata.name === obj.metadata.name);

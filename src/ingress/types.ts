@@ -80,7 +80,8 @@ export interface RouteResult {
   cors?: { preflight: boolean; allowed: boolean; origin: string };
   /** The path (and query) the backend receives. */
   path?: string;
-  tls?: { secret: string; sni: string; fallback?: boolean };
+  /** clientValidation: the client certificate the listener asks for (Gateway spec.tls.frontend, GEP-91). */
+  tls?: { secret: string; sni: string; fallback?: boolean; clientValidation?: { mode: 'AllowValidOnly' | 'AllowInsecureFallback'; caCertificateRefs: string[] } };
   /** Why, in a sentence. */
   reason: string;
   /** The entry point used: `ingress:CLASS` or `gateway/NS/NAME`. */
