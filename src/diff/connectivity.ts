@@ -314,7 +314,7 @@ function verdictPolicies(v: Verdict | undefined): string[] {
   return [...new Set([...(v.egress.policies ?? []), ...(v.ingress.policies ?? [])])];
 }
 
-export function diffConnectivity(before: PolicyModel, after: PolicyModel): ConnectivityDiff & { exposure: [WorkloadExposure, WorkloadExposure] } {
+export function diffConnectivity(before: PolicyModel, after: PolicyModel, opts: { everyWorkload?: boolean } = {}): ConnectivityDiff & { exposure: [WorkloadExposure, WorkloadExposure] } {
   // The common workload index: every workload of either side, sorted.
   const groupOf = new Map<PodObj, string>();
   for (const m of [before, after]) for (const c of m.index.classes) for (const p of c.pods) groupOf.set(p, groupOfPod(m, p, 'workload'));
@@ -323,7 +323,7 @@ export function diffConnectivity(before: PolicyModel, after: PolicyModel): Conne
   const nW = nameList.length;
   const sides = [before, after].map((m) => indexSide(m, names, groupOf));
   const grid = portGrid([...probePorts(before), ...probePorts(after)]);
-  const dirty = changedWorkloads(before, after, names, groupOf);
+  const dirty = opts.everyWorkload ? undefined : changedWorkloads(before, after, names, groupOf);
   const rows = sides.map((s) => workloadRows(s, grid, nW, dirty));
   const words = rows[0].words;
   const out: ConnectivityDiff = { added: [], removed: [], changed: [] };

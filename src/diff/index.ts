@@ -64,7 +64,8 @@ export function diffClusters(before: Cluster, after: Cluster, opts: { meshLimit?
       if (v.type !== 'NodePort' && v.type !== 'LoadBalancer') continue;
       out.set(`${v.type} ${name}`, { via: v.type, ports: v.ports, ...(v.loadBalancer ? { addresses: v.loadBalancer } : {}), workloads: Object.keys(v.endpoints as object).sort() });
     }
-    for (const [key, v] of routes[s]) if (Array.isArray(v.workloads) && v.workloads.length > 0) out.set(key, { via: key.startsWith('ingress:') ? 'Ingress' : 'Gateway', workloads: v.workloads });
+    // A route exposes its workloads when a request there reaches them (not a 5xx: no endpoints, or policy drops the controller).
+    for (const [key, v] of routes[s]) if (Array.isArray(v.workloads) && v.workloads.length > 0 && (v.status as number) < 500) out.set(key, { via: key.startsWith('ingress:') ? 'Ingress' : 'Gateway', workloads: v.workloads, status: v.status });
     return out;
   };
   const exposure = diffRecords(exposureOf(0), exposureOf(1));
