@@ -51,7 +51,10 @@ export function modelReferee(cluster: Cluster): Referee {
       const ns = p.metadata.namespace ?? 'default';
       return (!nsSel || nsSel(nsLabels.get(ns) ?? { 'kubernetes.io/metadata.name': ns })) && podSel(p.metadata.labels);
     });
-    if (pods.length === 0) throw new RefereeError(`the selection ${JSON.stringify(e)} matches no pod`);
+    if (pods.length === 0) {
+      const what = [e.namespace !== undefined ? `namespace ${e.namespace}` : 'any namespace', e.namespaceSelector ? `namespaceSelector ${JSON.stringify(e.namespaceSelector)}` : '', e.podSelector ? `podSelector ${JSON.stringify(e.podSelector)}` : ''].filter(Boolean).join(', ');
+      throw new RefereeError(`no pod matches ${what}`);
+    }
     return pods.map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
   };
 
