@@ -67,7 +67,7 @@ function listenerConditionsMiss(status: Obj | undefined, names: string[], conds:
   return undefined;
 }
 
-export function judgeStatus(c: Case, statusOf: StatusOf): string | undefined {
+export function judgeStatus(c: Case, statusOf: StatusOf, all: (kind: string) => KubeObject[] = () => []): string | undefined {
   const gw = (): Obj | undefined => statusOf('Gateway', c.gateway);
   switch (c.check) {
     case 'gatewayAddress': {
@@ -136,6 +136,12 @@ export function judgeStatus(c: Case, statusOf: StatusOf): string | undefined {
       const anc = ((p.status?.ancestors ?? []) as Obj[]).find((a) => a.ancestorRef?.name === name && (a.ancestorRef?.namespace ?? p.metadata.namespace) === ns);
       return anc ? conditionsMiss([c.condition], anc.conditions) : `no status.ancestors entry for Gateway ${c.gateway}`;
     }
+    case 'backendTLSPolicyLatestConditions': {
+      const ps = all('BackendTLSPolicy') as Obj[];
+      if (ps.length === 0) return 'no BackendTLSPolicy';
+      for (const p of ps) { const m = latestMiss(p as KubeObject, ((p.status?.ancestors ?? []) as Obj[]).flatMap((a) => a.conditions ?? [])); if (m) return `${p.metadata.name}: ${m}`; }
+      return undefined;
+    }
     case 'listenerSetCondition': {
       const ls = statusOf('ListenerSet', c.listenerSet) as Obj | undefined;
       return ls ? conditionsMiss([c.condition], ls.status?.conditions) : 'ListenerSet not found (not admitted)';
@@ -153,6 +159,7 @@ export function judgeStatus(c: Case, statusOf: StatusOf): string | undefined {
 }
 
 function requestOf(c: Case, host: string, random?: number): RouteRequest {
+  if (c.proto === 'tcp' || c.proto === 'udp') return { scheme: 'http', host, port: c.port, path: '', query: '', method: '', headers: {}, transport: c.proto, ...(random !== undefined ? { random } : {}) };
   const r = c.request ?? {};
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries((r.headers ?? {}) as Record<string, string>)) headers[k.toLowerCase()] = String(v);
@@ -192,7 +199,7 @@ export function judgeRequest(c: Case, statusOf: StatusOf, route: RouteFn): strin
   if (!g) return 'Gateway not found';
   const address = String((g.status?.addresses ?? [])[0]?.value ?? '192.0.2.10');
   const via = `gateway/${gwNs}/${gwName}`;
-  const e = c.expect as Obj;
+  const e = (c.expect ?? (c.proto === 'tcp' ? { status: [200] } : {})) as Obj;
   const randoms: (number | undefined)[] = e.randoms ?? [undefined];
   for (const rnd of randoms) {
     const req = requestOf(c, address, rnd);
@@ -228,6 +235,7 @@ export function judgeRequest(c: Case, statusOf: StatusOf, route: RouteFn): strin
         if (a !== v) return `backend header ${k} want ${JSON.stringify(v)}, got ${JSON.stringify(a)}`;
       }
       for (const k of (er.absentHeaders ?? []) as string[]) if (res.requestHeaders?.[k.toLowerCase()] !== undefined) return `backend header ${k} should be absent`;
+      if (er.sni && res.backendTLS?.sni !== er.sni) return `the backend should see SNI ${er.sni}, podnet ${res.backendTLS ? `sends ${res.backendTLS.sni}` : 'originates no TLS'}`;
     }
     if (e.redirect) {
       if (!res.location) return `want a redirect, ${got}`;
