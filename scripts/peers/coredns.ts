@@ -12,7 +12,7 @@ import { externalDir, percent } from './external.js';
 
 interface Rec { name: string; type: string; ttl: number; data: string }
 interface Row { id: string; qname: string; qtype: string; rcode: string; answer: Rec[]; authority: Rec[]; additional: Rec[]; skip?: string }
-interface Suite { manifests: string; corefile: string; cases: Row[] }
+interface Suite { manifests: string; corefile: string; notes?: string[]; cases: Row[] }
 interface Data { suites: Suite[]; skipped: { test: string; count: number; kind: string; reason: string }[] }
 
 const dir = externalDir('coredns');
@@ -28,7 +28,7 @@ const data = JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8')) as Data;
 const key = (r: Rec | DnsRecord) => r.type === 'SOA' ? `${r.name} SOA ${r.data.split(' ')[0]}` : `${r.name} ${r.type} ${r.type === 'TXT' ? r.data.replace(/^"|"$/g, '') : r.data}`;
 const multiset = (l: readonly (Rec | DnsRecord)[]) => l.map(key).sort().join('\n');
 
-let compared = 0, agree = 0, skippedRows = 0, ttlAgree = 0, additionalAgree = 0;
+let compared = 0, agree = 0, skippedRows = 0, ttlAgree = 0, additionalAgree = 0, transferRows = 0;
 const misses = new Map<string, string[]>();
 const miss = (reason: string, text: string) => { const l = misses.get(reason) ?? []; l.push(text); misses.set(reason, l); };
 for (const s of data.suites) {
@@ -37,9 +37,17 @@ for (const s of data.suites) {
   const cluster = Cluster.load({ paths: [join(dir, s.manifests)] });
   const dns = compileDns(cluster, { corefile: s.corefile, serial: 3 });
   for (const c of rows) {
-    if (c.skip) { skippedRows++; miss(`skipped: ${c.skip}`, c.id); continue; }
+    // The suite skips its zone-transfer row because podnet did not model `transfer`; it does now, so it is compared.
+    const xfr = c.qtype === 'AXFR' || c.qtype === 'IXFR';
+    if (c.skip && !xfr) { skippedRows++; miss(`skipped: ${c.skip}`, c.id); continue; }
+    if (xfr) transferRows++;
     compared++;
-    const a = dns.query(c.qname, c.qtype);
+    const a = xfr ? dns.transfer(c.qname, c.qtype as 'AXFR' | 'IXFR', { transport: 'tcp', clientIP: '127.0.0.1' }) : dns.query(c.qname, c.qtype);
+    if (xfr && (s.notes ?? []).some((n) => n.includes('kube-dns Service every cluster has'))) {
+      // The suite's note: the fake API has no kube-dns Service, which the translation adds as every cluster has it;
+      // its records in the transfer are not CoreDNS's expectation, and are left out of the comparison.
+      a.answers = a.answers.filter((r) => !r.name.toLowerCase().endsWith('kube-dns.kube-system.svc.cluster.local.'));
+    }
     const problems: string[] = [];
     if (a.rcode !== c.rcode) problems.push(`rcode ${a.rcode}, expected ${c.rcode}`);
     if (multiset(a.answers) !== multiset(c.answer)) problems.push(`answer [${a.answers.map(key).join('; ')}], expected [${c.answer.map(key).join('; ')}]`);
@@ -55,7 +63,7 @@ for (const s of data.suites) {
   }
 }
 const notTranslated = data.skipped.filter((s) => s.kind === 'query').reduce((n, s) => n + s.count, 0);
-process.stdout.write(`coredns plugin/kubernetes tables: ${agree}/${compared} comparable queries agree (${percent(agree, compared)}); skipped ${skippedRows} rows + ${notTranslated} untranslated query rows; of the agreeing, TTLs agree ${ttlAgree}, additional agrees ${additionalAgree}\n`);
+process.stdout.write(`coredns plugin/kubernetes tables: ${agree}/${compared} comparable queries agree (${percent(agree, compared)}; ${transferRows} zone-transfer row(s) among them); skipped ${skippedRows} rows + ${notTranslated} untranslated query rows; of the agreeing, TTLs agree ${ttlAgree}, additional agrees ${additionalAgree}\n`);
 for (const [reason, l] of [...misses].sort((a, b) => b[1].length - a[1].length)) {
   process.stdout.write(`  ${reason} (${l.length})\n`);
   for (const x of verbose ? l : l.slice(0, 4)) process.stdout.write(`    ${x}\n`);

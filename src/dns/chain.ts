@@ -3,7 +3,9 @@
 // the reply would come from an upstream (forward), the result says so and to whom, and the caller decides whether to
 // send it (the live server does, the CLI does not).
 import type { ServerBlock, HostsConfig, CacheConfig, RewriteRule } from './corefile-plugins.js';
-import type { KubernetesPlugin, Rcode } from './kubernetes.js';
+import type { ExternalPlugin } from './k8s-external.js';
+import type { KubernetesPlugin, PluginResult, Rcode } from './kubernetes.js';
+import { transferAllowed, transferZones, zoneTransfer } from './transfer.js';
 import { addressFromReverse, canonical, fqdn, isSubdomain, parseIPText } from './names.js';
 import { record, withTtl, type DnsRecord } from './records.js';
 import { minOf } from '../util/arrays.js';
@@ -29,13 +31,16 @@ export interface DnsAnswer {
   /** The server block that handled the query (`.:53`). */
   serverBlock?: string;
   /** The plugin that produced the reply. */
-  plugin: 'kubernetes' | 'hosts' | 'forward' | 'none';
+  plugin: 'kubernetes' | 'k8s_external' | 'hosts' | 'forward' | 'none';
   forward?: ForwardDecision;
   /** Each step, in words: block chosen, rewrites, which plugin answered and from which object. */
   why: string[];
 }
 
-export interface ChainBlock { block: ServerBlock; kubernetes?: KubernetesPlugin }
+export interface ChainBlock { block: ServerBlock; kubernetes?: KubernetesPlugin; external?: ExternalPlugin }
+
+/** How a zone transfer arrives: the live server knows the transport and the client; the model assumes TCP from an allowed client. */
+export interface TransferRequest { clientIP?: string; transport?: 'udp' | 'tcp'; serial?: number }
 
 const MAX_CNAME_CHASE = 8;
 
@@ -64,8 +69,43 @@ export class DnsChain {
       const rename = (r: DnsRecord) => (canonical(r.name) === canonical(rewritten) ? { ...r, name: qname } : r);
       reply = { ...reply, answers: reply.answers.map(rename) };
     }
-    if (block.cache && reply.rcode !== 'FORWARDED' && block.cache.zones.some((z) => isSubdomain(rewritten, z))) reply = capTtls(reply, block.cache, why);
+    if (block.cache && reply.rcode !== 'FORWARDED' && qtype !== 'AXFR' && qtype !== 'IXFR' && block.cache.zones.some((z) => isSubdomain(rewritten, z))) reply = capTtls(reply, block.cache, why);
     return { ...base, ...reply, question: { name: qname, type: qtype }, serverBlock: block.key, why };
+  }
+
+  /** A zone transfer (AXFR, IXFR) as the live server receives it: the transport, the client and IXFR's serial decide. */
+  transfer(name: string, type: string, req: TransferRequest, port = 53): DnsAnswer {
+    const qname = fqdn(name);
+    const qtype = type.toUpperCase();
+    const chosen = this.selectBlock(qname, port);
+    if (!chosen?.block.transfer || !transferZones(chosen.block.transfer, qname)) return this.resolve(qname, qtype, port, 0, req.clientIP);
+    const why = [`server block ${chosen.block.key} (Corefile line ${chosen.block.line}) serves ${qname}`];
+    const reply = this.xfr(chosen, qname, qtype, why, req);
+    return { question: { name: qname, type: qtype }, ...reply, serverBlock: chosen.block.key, why };
+  }
+
+  private xfr(chosen: ChainBlock, qname: string, qtype: string, why: string[], req: TransferRequest): Omit<DnsAnswer, 'question' | 'why'> {
+    const t = chosen.block.transfer!;
+    const refused = (reason: string) => { why.push(`transfer (Corefile line ${t.line}): ${reason}: REFUSED`); return { rcode: 'REFUSED' as const, authoritative: false, answers: [], authority: [], additional: [], plugin: 'none' as const }; };
+    if ((req.transport ?? 'tcp') !== 'tcp') return refused('zone transfers are served over TCP only');
+    if (!transferAllowed(t, req.clientIP)) return refused(`${req.clientIP} is not in "to ${t.to.join(' ')}"`);
+    const records = chosen.kubernetes ? zoneTransfer(chosen.kubernetes, qname, qtype === 'IXFR' ? req.serial : undefined) : undefined;
+    if (!records) return refused(`no plugin of the block can transfer ${qname} (only the kubernetes plugin's zones are transferable)`);
+    why.push(records.length === 1 ? `transfer: IXFR with the current serial ${req.serial}: the SOA alone (the zone has not changed)` : `transfer: ${qtype === 'IXFR' ? 'IXFR falls back to a full transfer' : 'AXFR'} of ${qname}: ${records.length} records, SOA first and last (kubernetes xfr.go)`);
+    return { rcode: 'NOERROR', authoritative: true, answers: records, authority: [], additional: [], plugin: 'kubernetes' };
+  }
+
+  /** A plugin's reply, with an ExternalName-style CNAME target looked up through the server again (plugin/pkg/upstream). */
+  private finish(name: string, k: PluginResult, block: ServerBlock, why: string[], depth: number): Omit<DnsAnswer, 'question' | 'why'> {
+    let answers = k.answers;
+    let forward: ForwardDecision | undefined;
+    if (k.chase && depth < MAX_CNAME_CHASE) {
+      const sub = this.resolve(k.chase.name, k.chase.type, block.port, depth + 1);
+      why.push(`the CNAME target ${k.chase.name} is looked up through the server again: ${sub.rcode}`);
+      answers = [...answers, ...sub.answers];
+      if (sub.forward) forward = sub.forward;
+    }
+    return { rcode: k.rcode, authoritative: true, answers, authority: k.authority, additional: k.additional, plugin: name === 'kubernetes' ? 'kubernetes' : 'k8s_external', ...(forward ? { forward } : {}) };
   }
 
   /** The block with the most specific zone containing qname among those on `port` (CoreDNS's zone matching). */
@@ -117,6 +157,7 @@ export class DnsChain {
   private runPlugins(chosen: ChainBlock, qname: string, qtype: string, why: string[], depth: number): Omit<DnsAnswer, 'question' | 'why'> {
     const { block } = chosen;
     const empty = { answers: [] as DnsRecord[], authority: [] as DnsRecord[], additional: [] as DnsRecord[] };
+    if ((qtype === 'AXFR' || qtype === 'IXFR') && block.transfer && transferZones(block.transfer, qname)) return this.xfr(chosen, qname, qtype, why, {});
     if (block.hosts) {
       const h = serveHosts(block.hosts, qname, qtype);
       if (h) {
@@ -124,24 +165,13 @@ export class DnsChain {
         if (h.rcode !== 'next') return { ...empty, rcode: h.rcode, authoritative: true, answers: h.answers, plugin: 'hosts' };
       }
     }
-    if (chosen.kubernetes) {
-      const k = chosen.kubernetes.serve(qname, qtype);
-      if (k) {
-        if (k.fallthrough) why.push(`kubernetes: ${k.why}; fallthrough passes the NXDOMAIN on to the next plugin`);
-        else {
-          why.push(`kubernetes (zone ${k.zone}): ${k.rcode === 'NXDOMAIN' ? `NXDOMAIN: ${k.why}` : k.why}`);
-          let answers = k.answers;
-          let forward: ForwardDecision | undefined;
-          if (k.chase && depth < MAX_CNAME_CHASE) {
-            // CoreDNS resolves an ExternalName target by re-entering its own server (plugin/pkg/upstream).
-            const sub = this.resolve(k.chase.name, k.chase.type, block.port, depth + 1);
-            why.push(`the CNAME target ${k.chase.name} is looked up through the server again: ${sub.rcode}`);
-            answers = [...answers, ...sub.answers];
-            if (sub.forward) forward = sub.forward;
-          }
-          return { rcode: k.rcode, authoritative: true, answers, authority: k.authority, additional: k.additional, plugin: 'kubernetes', ...(forward ? { forward } : {}) };
-        }
-      }
+    // plugin.cfg order: k8s_external before kubernetes.
+    for (const [name, plugin] of [['k8s_external', chosen.external], ['kubernetes', chosen.kubernetes]] as const) {
+      const k = plugin?.serve(qname, qtype);
+      if (!k) continue;
+      if (k.fallthrough) { why.push(`${name}: ${k.why}; fallthrough passes the NXDOMAIN on to the next plugin`); continue; }
+      why.push(`${name} (zone ${k.zone}): ${k.rcode === 'NXDOMAIN' ? `NXDOMAIN: ${k.why}` : k.why}`);
+      return this.finish(name, k, block, why, depth);
     }
     const f = block.forward;
     if (f && isSubdomain(qname, f.from) && !f.except.some((z) => isSubdomain(qname, z))) {

@@ -7,7 +7,9 @@ import type { SourceRef } from '../api/types.js';
 import { DnsCodes } from './codes.js';
 import type { Directive, ServerBlockSyntax } from './corefile.js';
 import { DEFAULT_KUBERNETES_OPTIONS, type KubernetesOptions, type PodsMode } from './kubernetes.js';
+import { DEFAULT_EXTERNAL, type ExternalConfig } from './k8s-external.js';
 import { canonical, parseIPText, reverseName } from './names.js';
+import type { TransferConfig } from './transfer.js';
 
 export interface ForwardConfig { from: string; to: string[]; except: string[]; policy: string; line: number }
 export interface HostsConfig { origins: string[]; entries: { ip: string; names: string[] }[]; ttl: number; fallthrough?: string[]; noReverse: boolean; file: string }
@@ -26,6 +28,10 @@ export interface ServerBlock {
   hosts?: HostsConfig;
   rewrites: RewriteRule[];
   cache?: CacheConfig;
+  /** `k8s_external`: Services' external addresses under their own zones. */
+  external?: ExternalConfig;
+  /** `transfer`: AXFR/IXFR of the kubernetes zones to the listed clients. */
+  transfer?: TransferConfig;
   loadbalance: boolean;
   /** `autopath @kubernetes`: the server walks the client pod's search path itself. */
   autopath: boolean;
@@ -101,6 +107,9 @@ function compileDirective(sb: ServerBlock, d: Directive, at: (line: number) => S
           case 'noendpoints': k.noEndpoints = true; break;
           case 'labels': k.labels = tryParseSelector(o.args.join(' '), () => error(`labels: "${o.args.join(' ')}" is not a label selector`, o.line)); break;
           case 'namespace_labels': k.namespaceLabels = tryParseSelector(o.args.join(' '), () => error(`namespace_labels: "${o.args.join(' ')}" is not a label selector`, o.line)); break;
+          case 'multicluster': case 'zonal':
+            diags.push({ code: DnsCodes.optionNotModelled, level: 'warning', source: at(o.line), message: `Corefile:${o.line}: kubernetes option "${o.name}"${o.args.length ? ` ${o.args.join(' ')}` : ''} is parsed but not modelled (${o.name === 'multicluster' ? 'multi-cluster Services (MCS ServiceImport) zones' : 'zone.pin / zone.prefer topology names'}); answers are computed without it` });
+            break;
           case 'endpoint': case 'tls': case 'kubeconfig': case 'startup_timeout': case 'apiserver_qps': case 'apiserver_burst': case 'apiserver_max_inflight':
             break; // how CoreDNS reaches the API server: podnet has the objects already.
           default:
@@ -173,6 +182,39 @@ function compileDirective(sb: ServerBlock, d: Directive, at: (line: number) => S
         }
       }
       sb.cache = c;
+      return;
+    }
+    case 'k8s_external': {
+      const e: ExternalConfig = { ...DEFAULT_EXTERNAL, zones: d.args.length ? d.args.map(zoneArg) : sb.zones, line: d.line };
+      for (const o of d.block) {
+        if (o.name === 'ttl') {
+          const n = Number(o.args[0]);
+          if (!/^\d+$/.test(o.args[0] ?? '') || n > 3600) error(`k8s_external ttl: "${o.args[0] ?? ''}" must be in range [0, 3600]`, o.line);
+          else e.ttl = n;
+        } else if (o.name === 'apex') {
+          if (!o.args[0]) error('k8s_external apex needs a name', o.line);
+          else e.apex = o.args[0].toLowerCase();
+        } else if (o.name === 'headless') e.headless = true;
+        else if (o.name === 'fallthrough') e.fallthrough = o.args.map(zoneArg);
+        else error(`k8s_external: unknown property "${o.name}"`, o.line);
+      }
+      sb.external = e;
+      return;
+    }
+    case 'transfer': {
+      const t: TransferConfig = { zones: d.args.length ? d.args.map(zoneArg) : sb.zones, to: [], line: d.line };
+      for (const o of d.block) {
+        if (o.name === 'to') {
+          if (o.args.length === 0) error('transfer to needs at least one address or *', o.line);
+          for (const a of o.args) {
+            if (a !== '*' && !parseIPText(a.replace(/^\[|\](:\d+)?$|:\d+$/g, ''))) error(`transfer to: "${a}" is not an IP address or *`, o.line);
+            else t.to.push(a);
+          }
+        } else if (o.name === 'source') continue; // where NOTIFY is sent from: podnet sends none
+        else error(`transfer: unknown property "${o.name}"`, o.line);
+      }
+      if (t.to.length === 0) warn('transfer without "to": no client may transfer the zone');
+      sb.transfer = t;
       return;
     }
     case 'loadbalance': sb.loadbalance = true; sb.passive.push('loadbalance'); return;

@@ -107,7 +107,7 @@ test('corefile: unmodelled plugins and options are reported, with the ConfigMap\
   const m = withCorefile('.:53 {\n  template IN A example.org\n  kubernetes cluster.local {\n    multicluster clusterset.local\n  }\n  forward . 127.0.0.1:5300\n}');
   assert.deepEqual(m.diagnostics.map((d) => [d.code, d.source?.file, d.message]), [
     ['PN3002', 'fixture.yaml', 'Corefile:2: plugin "template" is not modelled by podnet; answers are computed as if it were absent'],
-    ['PN3003', 'fixture.yaml', 'Corefile:4: kubernetes option "multicluster" is not modelled; answers are computed without it'],
+    ['PN3003', 'fixture.yaml', 'Corefile:4: kubernetes option "multicluster" clusterset.local is parsed but not modelled (multi-cluster Services (MCS ServiceImport) zones); answers are computed without it'],
   ]);
 });
 

@@ -6,10 +6,11 @@ import { compileLabelSelector } from '../api/labels.js';
 import type { SourceRef } from '../api/types.js';
 import { wellKnownServiceIPs } from '../cluster/builtins.js';
 import type { Cluster } from '../cluster/cluster.js';
-import { DnsChain, type ChainBlock, type DnsAnswer, type ForwardDecision } from './chain.js';
+import { DnsChain, type ChainBlock, type DnsAnswer, type ForwardDecision, type TransferRequest } from './chain.js';
 import { DnsCodes } from './codes.js';
 import { kubeadmCorefile, parseCorefile } from './corefile.js';
 import { compileServerBlocks, type ServerBlock } from './corefile-plugins.js';
+import { ExternalPlugin } from './k8s-external.js';
 import { KubernetesPlugin } from './kubernetes.js';
 import { fqdn } from './names.js';
 import { record, type DnsRecord } from './records.js';
@@ -20,7 +21,7 @@ import { buildZoneIndex } from './zone-index.js';
 import { pushAll } from '../util/arrays.js';
 
 export { DnsCodes } from './codes.js';
-export type { DnsAnswer, ForwardDecision } from './chain.js';
+export type { DnsAnswer, ForwardDecision, TransferRequest } from './chain.js';
 export type { DnsRecord, Rdata, RecordType } from './records.js';
 export { formatRecordLine } from './records.js';
 export type { ResolvConf, NodeResolvConf } from './resolvconf.js';
@@ -64,6 +65,8 @@ export interface DnsModel {
   readonly clusterDomain: string;
   /** The raw server reply for one question (what a packet to kube-dns:53 gets). */
   query(name: string, type?: string, port?: number): DnsAnswer;
+  /** A zone transfer (AXFR/IXFR) as a socket receives it: TCP or UDP, from a client address, IXFR's serial. */
+  transfer(name: string, type: 'AXFR' | 'IXFR', req: TransferRequest, port?: number): DnsAnswer;
   /** An absolute lookup at the cluster DNS. */
   resolve(name: string, type?: string): DnsLookup;
   /** A lookup from inside a pod: its /etc/hosts, then resolv.conf, search list and resolver flavour. Throws PodNotFoundError. */
@@ -104,8 +107,13 @@ export function compileDns(cluster: Cluster, opts: DnsOptions = {}): DnsModel {
       });
       indexCache.set(key, index);
     }
-    return { block, kubernetes: new KubernetesPlugin(k, index, serial) };
+    const kubernetes = new KubernetesPlugin(k, index, serial);
+    return { block, kubernetes, ...(block.external ? { external: new ExternalPlugin(block.external, kubernetes, serial) } : {}) };
   });
+  for (const b of blocks) {
+    // k8s_external asks the kubernetes plugin of its server block (setup.go: "kubernetes plugin not loaded").
+    if (b.external && !b.kubernetes) diagnostics.push({ code: DnsCodes.pluginArgument, level: 'error', source: { file: corefile.source.file, line: corefile.source.line + b.external.line - 1 }, message: `Corefile:${b.external.line}: k8s_external needs the kubernetes plugin in the same server block; CoreDNS refuses to start` });
+  }
   const node = opts.nodeResolvConf ?? DEFAULT_NODE_RESOLV_CONF;
   const chain = new DnsChain(chainBlocks, node.nameservers, node.searches);
   for (const b of blocks) {
@@ -136,6 +144,7 @@ export function compileDns(cluster: Cluster, opts: DnsOptions = {}): DnsModel {
   const model: DnsModel = {
     corefile, blocks, chain, diagnostics, clusterDNS, clusterDomain,
     query: (name, type = 'A', port = 53) => chain.resolve(name, type, port),
+    transfer: (name, type, req, port = 53) => chain.transfer(name, type, req, port),
     resolve(name, type = 'A') {
       const q = fqdn(name);
       const a = chain.resolve(q, type);

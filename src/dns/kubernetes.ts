@@ -245,7 +245,7 @@ export class KubernetesPlugin {
   }
 
   /** ns.go nsAddrs: the Services fronting CoreDNS's own pods, else ns.dns.<zone> with the pod's IP. */
-  private nsAddrs(zone: string): { name: string; ip: string; from: string }[] {
+  nsAddrs(zone: string): { name: string; ip: string; from: string }[] {
     const out: { name: string; ip: string; from: string }[] = [];
     for (const svc of this.index.dnsServices) {
       for (const ip of svc.clusterIPs) out.push({ name: `${svc.name}.${svc.namespace}.svc.${zone}`, ip, from: describeService(svc) });

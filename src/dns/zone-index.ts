@@ -17,6 +17,8 @@ export interface ServiceInfo {
   clusterIPs: string[];
   externalName?: string;
   ports: ServicePortInfo[];
+  /** spec.externalIPs, then status.loadBalancer.ingress IPs or hostnames (object/service.go): what k8s_external serves. */
+  externalIPs: string[];
 }
 
 /** One ready address of an endpoint (object.EndpointAddress) with the ports of its slice (object.EndpointPort). */
@@ -75,6 +77,7 @@ export function buildZoneIndex(cluster: Cluster, filters: IndexFilters = {}): Zo
       headless: spec.clusterIP === 'None', clusterIPs: spec.type === 'ExternalName' ? [] : clusterIPs,
       ...(spec.type === 'ExternalName' && typeof spec.externalName === 'string' ? { externalName: spec.externalName } : {}),
       ports: ((spec.ports ?? []) as Obj[]).map((p) => ({ name: p.name ?? '', port: p.port, protocol: p.protocol ?? 'TCP' })),
+      externalIPs: [...((spec.externalIPs ?? []) as string[]), ...((svc.status?.loadBalancer?.ingress ?? []) as Obj[]).map((i) => i?.ip || i?.hostname).filter((x): x is string => typeof x === 'string' && x !== '')],
     };
     services.set(serviceKey(info.namespace, info.name), info);
     for (const ip of info.clusterIPs) push(servicesByClusterIP, ip, info);
