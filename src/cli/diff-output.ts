@@ -2,23 +2,25 @@
 // collapsible section per kind of change, at most N rows each), and GitHub workflow annotations. JSON is the
 // ClusterDiff itself (src/diff/index.ts).
 import { formatPortSets, summaryLine, type ClusterDiff, type ConnectivityChange, type FindingChange, type RecordChange, type SectionDiff } from '../diff/index.js';
-import { annotation } from './annotations.js';
+import { annotation } from '../findings/annotations.js';
 
 type Value = Record<string, unknown>;
 
+const isPortSets = (k: string, v: unknown) => k === 'ports' && v !== null && typeof v === 'object' && !Array.isArray(v);
+const field = (k: string, v: unknown): string => (isPortSets(k, v) ? formatPortSets(v as Record<string, string>) : text(v));
 const text = (v: unknown): string => (Array.isArray(v) ? v.map(text).join(', ') : v !== null && typeof v === 'object' ? Object.entries(v).map(([k, x]) => `${k} ${text(x)}`).join('; ') : String(v));
 
 /** A record in one line: `type ClusterIP; clusterIPs 10.96.0.12; …`. */
 export function recordText(v: Value | undefined): string {
   if (!v) return '';
-  return Object.entries(v).map(([k, x]) => `${k}: ${text(x) || '(none)'}`).join('; ');
+  return Object.entries(v).map(([k, x]) => `${k}: ${field(k, x) || '(none)'}`).join('; ');
 }
 
 /** What changed in a record, field by field: `clusterIPs: 10.96.0.12 → 10.96.0.13`. */
 export function changeText(c: RecordChange): string {
   const b = c.before ?? {}, a = c.after ?? {};
   const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])];
-  return keys.filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k])).map((k) => `${k}: ${b[k] === undefined ? '(none)' : text(b[k]) || '(none)'} → ${a[k] === undefined ? '(none)' : text(a[k]) || '(none)'}`).join('; ');
+  return keys.filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k])).map((k) => `${k}: ${b[k] === undefined ? '(none)' : field(k, b[k]) || '(none)'} → ${a[k] === undefined ? '(none)' : field(k, a[k]) || '(none)'}`).join('; ');
 }
 
 const decided = (l: string[]) => (l.length ? l.join(', ') : 'no policy');

@@ -1,8 +1,8 @@
 // A `--base git:REF` side: the same -f paths as they were at a revision of the repository that holds them, read with
 // git itself (`git rev-parse`, `git ls-tree`, `git show REF:path`), never from the work tree.
 import { spawnSync } from 'node:child_process';
-import { extname, relative, resolve } from 'node:path';
-import { realpathSync } from 'node:fs';
+import { dirname, extname, relative, resolve } from 'node:path';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { Codes, type Diagnostic } from '../api/diagnostics.js';
 import { loadPaths, parseManifestText, type LoadedObject } from '../api/load.js';
 import { pushAll } from '../util/arrays.js';
@@ -20,8 +20,11 @@ function git(args: string[], cwd: string): { ok: boolean; out: string; err: stri
 /** Every manifest at `ref` under the given paths (files or folders, relative to the current directory). */
 export function loadAtRevision(ref: string, paths: readonly string[], extra: readonly string[] = [], cwd = process.cwd()): { objects: LoadedObject[]; diagnostics: Diagnostic[] } {
   if (ref === '' || ref.startsWith('-')) throw new GitSideError(`"git:${ref}" names no revision (like git:main, git:HEAD~1 or git:origin/main)`);
-  const top = git(['rev-parse', '--show-toplevel'], cwd);
-  if (!top.ok) throw new GitSideError(`--base git:${ref}: ${cwd} is not inside a git repository (${top.err.replace(/^fatal: /, '')})`);
+  // The repository is the one holding the first path (a folder, or the folder of a file), not the current directory's.
+  const first = resolve(cwd, paths[0] ?? '.');
+  const at = existsSync(first) && statSync(first).isDirectory() ? first : dirname(first);
+  const top = git(['rev-parse', '--show-toplevel'], existsSync(at) ? at : cwd);
+  if (!top.ok) throw new GitSideError(`--base git:${ref}: ${at} is not inside a git repository (${top.err.replace(/^fatal: /, '')})`);
   const root = top.out.trim();
   const commit = git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], root);
   if (!commit.ok) throw new GitSideError(`--base git:${ref}: unknown revision "${ref}" in ${root}`);
