@@ -8,7 +8,12 @@ import { generateSpec } from '../conntest/generate.js';
 import { modelReferee } from '../conntest/referee.js';
 import { formatJson, formatJUnit, formatTable, formatTap } from '../conntest/report.js';
 import { runSpecs } from '../conntest/run.js';
-import { loadSpec, MAX_SPEC_BYTES } from '../conntest/spec.js';
+import { loadSpec, MAX_SPEC_BYTES, type ConnectivityTestSpec } from '../conntest/spec.js';
+import { Cluster } from '../cluster/cluster.js';
+import { kernelReferee } from '../conntest/kernel-referee.js';
+import { KernelReferee, realiseForVerify } from '../realize/referee.js';
+import type { KernelLab } from '../realize/realize.js';
+import { prepareKernel } from './kernel.js';
 import { CliExit, loadCluster, withManifestOptions, type IO, type ManifestOptions } from './common.js';
 
 interface TestOptions extends ManifestOptions {
@@ -55,14 +60,13 @@ export function registerTest(program: Command, io: IO): void {
     .option('--out <file>', 'with --generate: write the spec here (default: stdout)')
     .option('-n, --namespace <ns>', 'with --generate: only these namespaces (repeatable)', (v: string, p: string[]) => [...p, v], [] as string[])
     .option('--denied <n>', 'with --generate: how many denied pairs to include', '20')
-    .option('--kernel', 'referee: real packets in the kernel realisation (not wired yet)')
+    .option('--kernel', 'referee: real connections and lookups in the cluster realised in network namespaces (root; as podnet verify --kernel); connectivity and DNS only')
     .option('--context <name>', 'referee: a live cluster through probe pods (not wired yet)')
     .addHelpText('after', TEST_HELP)
     .action(async (opts: TestOptions) => {
       const fail = (m: string): never => { io.err.write(`error: ${m}\n`); throw new CliExit(1); };
       if (!(opts.output in FORMATS)) fail(`unknown output format "${opts.output}": use table, junit, tap or json`);
       // The referee seam (src/conntest/referee.ts) takes these once their realisations can answer probes.
-      if (opts.kernel) fail('--kernel is not wired yet: the kernel referee will send the spec\'s probes through `podnet verify --kernel` (src/realize); the model referee is the only one today');
       if (opts.context !== undefined) fail('--context is not wired yet: a live-cluster referee (probe pods) is not built; the model referee is the only one today');
       if (opts.generate) {
         if (opts.spec.length) fail('--generate writes a spec; give --spec to run one, not both');
@@ -75,7 +79,7 @@ export function registerTest(program: Command, io: IO): void {
         return;
       }
       if (opts.spec.length === 0) fail('give --spec FILE (a ConnectivityTest), or --generate to write one');
-      const specs = [];
+      const specs: ConnectivityTestSpec[] = [];
       let bad = false;
       for (const file of opts.spec) {
         let text: string;
@@ -92,8 +96,28 @@ export function registerTest(program: Command, io: IO): void {
       }
       if (bad) fail('the spec is invalid (see above); nothing was run');
       const cluster = loadCluster(opts, io, { quietWarnings: true });
-      const result = await runSpecs(specs, modelReferee(cluster));
+      const result = opts.kernel ? await inKernel(opts, cluster, io, (c, k) => runSpecs(specs, kernelReferee(c, k))) : await runSpecs(specs, modelReferee(cluster));
       io.out.write(FORMATS[opts.output](result));
       if (result.failed > 0) throw new CliExit(1);
     });
+}
+
+/** Realises the cluster in network namespaces, runs `fn` with the kernel as referee, and always removes what was built. */
+async function inKernel<T>(opts: TestOptions, first: Cluster, io: IO, fn: (cluster: Cluster, kernel: KernelReferee) => Promise<T>): Promise<T> {
+  const prepared = await prepareKernel(io);
+  let lab: KernelLab | undefined;
+  const close = () => (lab ? lab.close() : prepared.abandon());
+  const onSignal = (sig: NodeJS.Signals) => { void close().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143)); };
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const sig of signals) process.on(sig, onSignal);
+  try {
+    for (const s of prepared.cniFor(first.config).substitutions) io.err.write(`kernel: ${s.realised} stands in for ${s.wanted}: ${s.reason}\n`);
+    const realised = await realiseForVerify(prepared, (config) => (config ? Cluster.load({ paths: opts.filename, configPath: opts.config, config, lenient: opts.lenient }) : first));
+    lab = realised.lab;
+    io.err.write(`kernel: lab ${lab.prefix.slice(0, -1)} realised: ${lab.namespaces().length} network namespaces\n`);
+    return await fn(realised.cluster, new KernelReferee(lab));
+  } finally {
+    for (const sig of signals) process.off(sig, onSignal);
+    await close();
+  }
 }

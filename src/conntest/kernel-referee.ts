@@ -1,0 +1,66 @@
+// The kernel as a referee of ConnectivityTest expectations: the model names the connections an expectation stands for
+// (which pods, which port on each after a Service's DNAT), then each is opened for real from the source pod's network
+// namespace in the realised lab (src/realize, as `podnet verify --kernel` probes), and the kernel's outcome decides.
+// DNS lookups are `dig` in the pod's namespace. Routes, mesh requests and `via` URLs are not realised in the kernel:
+// such expectations fail with that said, to be run against the model.
+import type { ProbePlan } from '../verify/compare.js';
+import type { ConnectFlow, DnsFlow } from '../verify/flows.js';
+import type { Referee as ProbeReferee } from '../verify/verify.js';
+import type { Cluster } from '../cluster/cluster.js';
+import { resolvePodReference } from '../cluster/refs.js';
+import { DEFAULT_EXTERNAL_CLIENT } from '../trace/trace.js';
+import { modelReferee, RefereeError, type Observation, type PairObservation, type Referee } from './referee.js';
+
+/** The most connections one expectation may open in the kernel. */
+export const MAX_KERNEL_PROBES = 2000;
+const PLAN: ProbePlan = { minAttempts: 1, maxAttempts: 1, until: [], timeoutMs: 1000 };
+
+export function kernelReferee(cluster: Cluster, kernel: ProbeReferee, plan: ProbePlan = PLAN): Referee {
+  const model = modelReferee(cluster);
+  const ipOf = (pod: string) => {
+    const [ns, name] = pod.split('/');
+    return cluster.get<{ status?: { podIP?: string } }>('Pod', ns, name)?.status?.podIP;
+  };
+  return {
+    name: `kernel (${kernel.setup})`,
+    async observe(e) {
+      if (e.type === 'route' || e.type === 'mesh') throw new RefereeError(`the kernel referee does not answer ${e.type} expectations (the realised namespaces carry no Ingress/Gateway routing or mesh proxies): run them against the model`);
+      if (e.type === 'connectivity' && e.via !== undefined) throw new RefereeError('the kernel referee does not follow `via` URLs (no edge proxy in the realised namespaces): run it against the model');
+      if (e.type === 'dns') {
+        if (!e.from) throw new RefereeError('the kernel referee looks names up from a pod: give dns.from');
+        if (e.qtype !== 'A') throw new RefereeError(`the kernel referee asks for A records only, not ${e.qtype}`);
+        const m = await model.observe(e);
+        const from = resolvePodReference(cluster, e.from);
+        const flow: DnsFlow = { kind: 'dns', id: `${from} dns ${e.qname}`, family: 'dns', from, name: e.qname, type: 'A' };
+        const [o] = await probe([flow]);
+        if (o.kind !== 'dns') throw new Error('the kernel answered a connection for a lookup');
+        return { type: 'dns', rcode: o.rcode, records: [...o.answers].sort(), decidedBy: `kernel: dig in ${from}'s namespace: ${o.rcode}${o.detail ? ` (${o.detail})` : ''}`, trace: m.type === 'dns' ? ['the model\'s resolution:', ...m.trace] : [] };
+      }
+      const m = await model.observe(e);
+      if (m.type !== 'connectivity') throw new Error('the model answered another kind of observation');
+      if (e.protocol !== undefined && e.protocol !== 'TCP') throw new RefereeError(`the kernel referee opens TCP connections only, not ${e.protocol}`);
+      if (m.pairs.length > MAX_KERNEL_PROBES) throw new RefereeError(`${m.pairs.length} connections are more than the ${MAX_KERNEL_PROBES} the kernel referee opens for one expectation: narrow the selection`);
+      const flows: ConnectFlow[] = m.pairs.map((p) => {
+        const from = p.from.includes('/') ? p.from : p.from === DEFAULT_EXTERNAL_CLIENT ? 'external' : undefined;
+        if (!from) throw new RefereeError(`the kernel's outside client is ${DEFAULT_EXTERNAL_CLIENT}: write from: external, not ${p.from}`);
+        const host = p.to.includes('/') ? ipOf(p.to) : p.to;
+        if (!host) throw new RefereeError(`${p.to} has no IP`);
+        const flow: ConnectFlow = { kind: 'connect', id: `${from} -> ${host}:${p.port}/TCP`, family: from === 'external' ? 'external' : 'pod-pair', from, host, port: p.port, protocol: 'TCP', identify: false };
+        return flow;
+      });
+      const seen = await probe(flows);
+      const pairs: PairObservation[] = m.pairs.map((p, i) => {
+        const o = seen[i];
+        const outcome = o.kind === 'connect' ? (o.attempts[0]?.outcome ?? 'error') : 'error';
+        const detail = o.kind === 'connect' ? o.attempts[0]?.detail : undefined;
+        return { ...p, allowed: outcome === 'allowed', decidedBy: `kernel: ${outcome === 'allowed' ? 'connection established' : outcome === 'timeout' ? `no answer in ${plan.timeoutMs} ms (dropped)` : outcome}${detail ? ` (${detail})` : ''}; the model: ${p.decidedBy}` };
+      });
+      return { type: 'connectivity', pairs, trace: m.trace.length ? ['the model\'s trace:', ...m.trace] : [] } satisfies Observation;
+    },
+  };
+
+  async function probe(flows: (ConnectFlow | DnsFlow)[]) {
+    const items = flows.map((flow) => ({ flow, plan }));
+    return kernel.probeAll ? kernel.probeAll(items) : Promise.all(items.map((it) => kernel.probe(it.flow, it.plan)));
+  }
+}

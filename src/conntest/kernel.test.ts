@@ -1,0 +1,47 @@
+// podnet test --kernel: the same spec judged by real connections and lookups in the shop realised in network
+// namespaces (root; skipped elsewhere unless PODNET_KERNEL_TESTS=required, as the other kernel tests).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { Cluster } from '../cluster/cluster.js';
+import { KernelLab } from '../realize/realize.js';
+import { KernelReferee, realiseForVerify } from '../realize/referee.js';
+import { kernelDescribe } from '../realize/testing.js';
+import { kernelReferee } from './kernel-referee.js';
+import { runSpecs } from './run.js';
+import { loadSpec } from './spec.js';
+
+kernelDescribe('podnet test --kernel', () => {
+  let lab: KernelLab | undefined;
+  let cluster: Cluster;
+  before(async () => {
+    const prepared = await KernelLab.prepare({ parallel: 3 });
+    try {
+      const r = await realiseForVerify(prepared, (config) => Cluster.load(config ? { paths: ['examples/shop'], config } : { paths: ['examples/shop'] }));
+      lab = r.lab;
+      cluster = r.cluster;
+    } catch (e) {
+      await prepared.abandon();
+      throw e;
+    }
+  });
+  after(async () => { await lab?.close(); });
+
+  test('connectivity and DNS are decided by the kernel; routes are left to the model, saying so', async () => {
+    const { specs } = loadSpec(readFileSync('src/conntest/testdata/kernel.yaml', 'utf8'), 'kernel.yaml');
+    const r = await runSpecs(specs, kernelReferee(cluster, new KernelReferee(lab!)));
+    assert.equal(r.referee, 'kernel (calico/iptables)');
+    assert.deepEqual(r.outcomes.map((o) => [o.name, o.passed, o.actual]), [
+      ['frontend reaches the backend Service', true, 'allow'],
+      ['backend cannot call the frontend', true, 'deny'],
+      ['backend resolves', true, 'NOERROR, records [10.108.90.214]'],
+      ['the outside client cannot reach the backend\'s pods', true, 'deny'],
+      ['API route', false, 'error'],
+    ]);
+    assert.equal(r.outcomes[0].decidedBy.length, 5);
+    assert.match(r.outcomes[0].decidedBy[0], /^production\/frontend-79c4fb5544-\w+ → production\/backend-6974c594d6-\w+ 8080\/TCP: kernel: connection established; the model: egress: /);
+    assert.match(r.outcomes[1].decidedBy[0], /: kernel: no answer in 1000 ms \(dropped\); the model: /);
+    assert.match(r.outcomes[2].decidedBy[0], /^kernel: dig in production\/frontend-79c4fb5544-\w+'s namespace: NOERROR/);
+    assert.equal(r.outcomes[4].error, 'the kernel referee does not answer route expectations (the realised namespaces carry no Ingress/Gateway routing or mesh proxies): run them against the model');
+  });
+});
