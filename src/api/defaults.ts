@@ -127,6 +127,9 @@ export function defaultNetworkPolicySpec(spec: Obj): Obj {
   return spec;
 }
 
+const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const hex8 = (h: number) => HEX_BYTE[h >>> 24] + HEX_BYTE[(h >>> 16) & 0xff] + HEX_BYTE[(h >>> 8) & 0xff] + HEX_BYTE[h & 0xff];
+
 /** A stable UID for an object that has none, shaped like the API server's UUIDs. */
 export function deterministicUid(key: string): string {
   let h1 = 0x811c9dc5, h2 = 0x01000193, h3 = 0x9e3779b9, h4 = 0x85ebca6b;
@@ -137,6 +140,6 @@ export function deterministicUid(key: string): string {
     h3 = Math.imul(h3 ^ c, 0xcc9e2d51) >>> 0;
     h4 = Math.imul(h4 ^ c, 0x1b873593) >>> 0;
   }
-  const hex = [h1, h2, h3, h4].map((h) => h.toString(16).padStart(8, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  const a = hex8(h1), b = hex8(h2), c = hex8(h3), d = hex8(h4);
+  return `${a}-${b.slice(0, 4)}-4${b.slice(5)}-a${c.slice(1, 4)}-${c.slice(4)}${d}`;
 }

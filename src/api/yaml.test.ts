@@ -103,3 +103,12 @@ test('kubectl agrees on the boundary documents', { skip: !existsSync('/usr/bin/k
     assert.equal(verdict(text), kubectl, name);
   }
 });
+
+test('a JSON document is read as Go\'s encoding/json reads it: the last of duplicate keys wins, deep nesting is still refused at its line', () => {
+  assert.deepEqual(parseYamlDocument('{"kind": "Pod", "kind": "Service", "a": [1, {"b": null}]}'), { kind: 'Service', a: [1, { b: null }] });
+  const deep = parseManifestText(`${'['.repeat(101)}${']'.repeat(101)}`, 'deep.json');
+  assert.deepEqual(deep.diagnostics.map(formatDiagnostic), ['deep.json:1: error converting YAML to JSON: yaml: line 1: nesting exceeded maxDepth (100)']);
+  assert.deepEqual(parseYamlDocument(`${'['.repeat(100)}${']'.repeat(100)}`), JSON.parse(`${'['.repeat(100)}${']'.repeat(100)}`));
+  // Not JSON after all (a YAML flow mapping with a comment): the YAML parser reads it.
+  assert.deepEqual(parseYamlDocument('{a: 1} # c'), { a: 1 });
+});

@@ -41,6 +41,8 @@ export function excessiveAliasing(c: AliasCounts): boolean {
  * self-containing anchor, or excessive aliasing, at the line it happened.
  */
 export function parseYamlDocument(text: string, filename?: string): unknown {
+  const json = parseJsonDocument(text);
+  if (json !== NOT_JSON) return json;
   let events: Event[];
   try {
     events = parseEvents(text, { filename });
@@ -56,6 +58,39 @@ export function parseYamlDocument(text: string, filename?: string): unknown {
   }
   if (docs.length > 1) throw new YamlError('expected a single document in the stream, but found more', 0);
   return docs[0];
+}
+
+const NOT_JSON = Symbol('not JSON');
+/** js-yaml's default nesting limit, which a JSON document must respect too (the code reading it recurses). */
+const MAX_DEPTH = 100;
+
+/**
+ * A document that is JSON (`kubectl get -o json` dumps) is read with JSON.parse: about ten times faster than the YAML
+ * parser, and JSON has no aliases. Anything else, or JSON nested deeper than MAX_DEPTH, goes to the YAML parser (which
+ * reads JSON too, and reports the depth). Duplicate keys keep the last value, as Go's encoding/json does.
+ */
+function parseJsonDocument(text: string): unknown {
+  const start = text.search(/\S/);
+  if (start < 0 || (text[start] !== '{' && text[start] !== '[')) return NOT_JSON;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return NOT_JSON;
+  }
+  return deeperThan(value, MAX_DEPTH) ? NOT_JSON : value;
+}
+
+/** Whether a parsed JSON value nests objects or arrays more than `max` levels deep; iterative, so any depth is safe. */
+function deeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (depth > max) return true;
+    const children = Array.isArray(v) ? v : Object.values(v as object);
+    for (const c of children) if (c !== null && typeof c === 'object') stack.push([c, depth + 1]);
+  }
+  return false;
 }
 
 /**

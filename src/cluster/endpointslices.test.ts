@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cluster } from './cluster.js';
+import { formatDiagnostic } from '../api/diagnostics.js';
 
 const pod = (name: string, labels: string, opts: { ports?: string; meta?: string; spec?: string } = {}) => `---
 apiVersion: v1
@@ -133,4 +134,14 @@ test('pods of another namespace, terminal pods and pods without an IP are not en
     pod('ok', 'app: w') + svc('w', '  selector: {app: w}\n  ports: [{port: 80}]') +
     `---\napiVersion: v1\nkind: Pod\nmetadata: {name: elsewhere, namespace: kube-public, labels: {app: w}}\nspec:\n  containers: [{name: c, image: x}]\n`);
   assert.deepEqual(endpoints(c, 'w').map((e) => e[0]), ['ok']);
+});
+
+test('mirroring takes at most 1000 addresses per Endpoints subset (ready first) and says how many it skipped', () => {
+  const ready = Array.from({ length: 1200 }, (_, i) => ({ ip: `192.0.${2 + (i >> 8)}.${i & 0xff}` }));
+  const c = Cluster.load({ text: JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'ext' }, spec: { ports: [{ port: 80 }] } }) + '\n---\n' + JSON.stringify({ apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'ext' }, subsets: [{ addresses: ready, notReadyAddresses: [{ ip: '198.51.100.1' }], ports: [{ port: 80 }] }] }), textName: 'ext.json' });
+  const slices = c.slicesOfService('default', 'ext');
+  assert.equal(slices.length, 10);
+  assert.equal(slices.flatMap((s) => s.endpoints).length, 1000);
+  assert.ok(slices.flatMap((s) => s.endpoints).every((e) => e.conditions?.ready === true));
+  assert.deepEqual(c.diagnostics.filter((d) => d.message.includes('mirrored')).map(formatDiagnostic), ['ext.json:3: Warning: Endpoints default/ext: A max of 1000 addresses can be mirrored to EndpointSlices per Endpoints subset. 201 addresses were skipped']);
 });

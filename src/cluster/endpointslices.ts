@@ -19,6 +19,8 @@ type ServiceObj = KubeObject & { spec: Obj };
 type PodObj = KubeObject & { spec: Obj; status?: Obj };
 
 export const MAX_ENDPOINTS_PER_SLICE = 100;
+/** kube-controller-manager --mirroring-max-endpoints-per-subset (default 1000). */
+export const MAX_MIRRORED_PER_SUBSET = 1000;
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 export const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
 export const CONTROLLER_NAME = 'endpointslice-controller.k8s.io';
@@ -71,7 +73,7 @@ export function reconcileEndpoints(store: ClusterStore, nodes: readonly NodeInfo
     const selector = svc.spec.selector as Record<string, string> | undefined;
     if (svc.spec.type === 'ExternalName') continue;
     if (!selector || Object.keys(selector).length === 0) {
-      mirrorEndpoints(store, svc, takenSliceNames);
+      mirrorEndpoints(store, svc, takenSliceNames, diags);
       continue;
     }
     const userEndpoints = store.get<KubeObject>('Endpoints', ns, svc.metadata.name);
@@ -221,7 +223,7 @@ export function endpointsForService(svc: ServiceObj, pods: readonly PodObj[]): K
  * EndpointSlice mirroring (pkg/controller/endpointslicemirroring): a selectorless Service's user-written Endpoints
  * become EndpointSlices, unless the Endpoints opts out with endpointslice.kubernetes.io/skip-mirror=true.
  */
-function mirrorEndpoints(store: ClusterStore, svc: ServiceObj, taken: Set<string>): void {
+function mirrorEndpoints(store: ClusterStore, svc: ServiceObj, taken: Set<string>, diags: Diagnostic[]): void {
   const ns = svc.metadata.namespace ?? 'default';
   const ep = store.get<KubeObject & Obj>('Endpoints', ns, svc.metadata.name);
   if (!ep || ep.metadata.labels?.['endpointslice.kubernetes.io/skip-mirror'] === 'true') return;
@@ -242,8 +244,16 @@ function mirrorEndpoints(store: ClusterStore, svc: ServiceObj, taken: Set<string
         ...(a.targetRef ? { targetRef: a.targetRef } : {}),
       });
     };
-    for (const a of (subset.addresses ?? []) as Obj[]) add(a, true);
-    for (const a of (subset.notReadyAddresses ?? []) as Obj[]) add(a, false);
+    // mirroringMaxEndpointsPerSubset: ready addresses first, then not-ready ones, up to 1000; the rest is skipped.
+    const ready = (subset.addresses ?? []) as Obj[];
+    const notReady = (subset.notReadyAddresses ?? []) as Obj[];
+    for (const a of ready.slice(0, MAX_MIRRORED_PER_SUBSET)) add(a, true);
+    for (const a of notReady.slice(0, Math.max(0, MAX_MIRRORED_PER_SUBSET - ready.length))) add(a, false);
+    const skipped = ready.length + notReady.length - MAX_MIRRORED_PER_SUBSET;
+    if (skipped > 0) {
+      const ref = refOfObject(ep);
+      diags.push({ code: Codes.endpointsIgnored, level: 'warning', object: ref, source, message: `Endpoints ${ns}/${ep.metadata.name}: A max of ${MAX_MIRRORED_PER_SUBSET} addresses can be mirrored to EndpointSlices per Endpoints subset. ${skipped} addresses were skipped` });
+    }
     for (const [family, endpoints] of byFamily) {
       for (let i = 0; i < endpoints.length; i += MAX_ENDPOINTS_PER_SLICE) {
         const slice = makeSlice(svc, family, endpoints.slice(i, i + MAX_ENDPOINTS_PER_SLICE), ports, `${ns}/${ep.metadata.name}/mirror/${si}/${family}/${i}`, taken);

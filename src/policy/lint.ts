@@ -71,8 +71,10 @@ export function lintPolicies(model: PolicyModel): LintFinding[] {
   lintCrossPolicyDuplicates(model, out);
   lintDns(model, out);
   lintAdmin(model, out);
-  return out.sort((a, b) => (a.source?.file ?? '').localeCompare(b.source?.file ?? '') || (a.source?.line ?? 0) - (b.source?.line ?? 0) || a.code.localeCompare(b.code));
+  return out.sort((a, b) => compareText(a.source?.file ?? '', b.source?.file ?? '') || (a.source?.line ?? 0) - (b.source?.line ?? 0) || compareText(a.code, b.code));
 }
+
+const compareText = (a: string, b: string) => (a === b ? 0 : a.localeCompare(b));
 
 function matches(p: CompiledNetworkPolicy, labels: Record<string, string>): boolean {
   return compileLabelSelector(p.podSelector)(labels);
@@ -149,34 +151,54 @@ function portCovers(a: PortSpec, b: PortSpec): boolean {
   return b.port >= a.port! && (b.endPort ?? b.port) <= (a.endPort ?? a.port!);
 }
 
+/** Shadowing is checked pairwise, so only among a policy direction's first rules; past them a finding says so. */
+export const SHADOW_CHECKED_RULES = 200;
+
 function lintDuplicates(p: CompiledNetworkPolicy, dir: Direction, out: LintFinding[]): void {
   const raw = ((p.object as Record<string, any>).spec?.[dir === 'Ingress' ? 'ingress' : 'egress'] ?? []) as unknown[];
   const rules = p.rules[dir];
+  const firstOfKey = new Map<string, number>();
+  const checked = Math.min(rules.length, SHADOW_CHECKED_RULES);
   rules.forEach((b, bi) => {
-    const dup = rules.findIndex((a, ai) => ai < bi && ruleKey(a, raw[ai]) === ruleKey(b, raw[bi]));
-    if (dup >= 0) {
+    const key = ruleKey(b, raw[bi]);
+    const dup = firstOfKey.get(key);
+    if (dup !== undefined) {
       out.push({ code: PolicyCodes.duplicateRule, severity: 'warning', object: p.ref, source: p.source, message: `NetworkPolicy ${p.key} ${ruleName(dir, bi)} repeats ${ruleName(dir, dup)}`, hint: `delete ${ruleName(dir, bi)}` });
       return;
     }
-    const by = rules.findIndex((a, ai) => ai !== bi && subsumes(a, b) && !(subsumes(b, a) && ai > bi));
+    firstOfKey.set(key, bi);
+    if (bi >= checked) return;
+    let by = -1;
+    for (let ai = 0; ai < checked && by < 0; ai++) if (ai !== bi && subsumes(rules[ai], b) && !(subsumes(b, rules[ai]) && ai > bi)) by = ai;
     if (by >= 0) out.push({ code: PolicyCodes.shadowedRule, severity: 'info', object: p.ref, source: p.source, message: `NetworkPolicy ${p.key} ${ruleName(dir, bi)} allows nothing that ${ruleName(dir, by)} does not already allow (for the pods that exist now)`, hint: `merge or delete ${ruleName(dir, bi)}` });
   });
+  if (rules.length > checked) out.push({ code: PolicyCodes.shadowedRule, severity: 'info', object: p.ref, source: p.source, message: `NetworkPolicy ${p.key} has ${rules.length} ${dir.toLowerCase()} rules: only the first ${checked} were compared with each other for shadowing`, hint: 'split the policy, or merge rules that differ only in ports' });
 }
 
 /** The same rule in two policies that select the same pods: one copy is dead weight (and drifts on edits). */
 function lintCrossPolicyDuplicates(model: PolicyModel, out: LintFinding[]): void {
-  const seen = new Map<string, { policy: CompiledNetworkPolicy; rule: string }>();
+  // Only policies sharing a namespace and podSelector can repeat each other's rules: group first, key rules only there.
+  const groups = new Map<string, CompiledNetworkPolicy[]>();
   for (const p of model.networkPolicies) {
-    const spec = (p.object as Record<string, any>).spec ?? {};
-    for (const dir of ['Ingress', 'Egress'] as const) {
-      if (!p.isolates[dir]) continue;
-      ((spec[dir === 'Ingress' ? 'ingress' : 'egress'] ?? []) as unknown[]).forEach((rule, i) => {
-        const key = `${p.namespace}\u0000${JSON.stringify(p.podSelector)}\u0000${dir}\u0000${JSON.stringify(rule)}`;
-        const first = seen.get(key);
-        if (!first) { seen.set(key, { policy: p, rule: ruleName(dir, i) }); return; }
-        if (first.policy === p) return; // reported by lintDuplicates
-        out.push({ code: PolicyCodes.duplicateRule, severity: 'warning', object: p.ref, source: p.source, message: `NetworkPolicy ${p.key} ${ruleName(dir, i)} repeats ${first.rule} of ${first.policy.key}, which selects the same pods`, hint: `keep the rule in one of the two policies` });
-      });
+    const key = `${p.namespace}\u0000${JSON.stringify(p.podSelector)}`;
+    const group = groups.get(key);
+    if (group) group.push(p); else groups.set(key, [p]);
+  }
+  for (const group of groups.values()) {
+    if (group.length < 2) continue;
+    const seen = new Map<string, { policy: CompiledNetworkPolicy; index: number }>();
+    for (const p of group) {
+      const spec = (p.object as Record<string, any>).spec ?? {};
+      for (const dir of ['Ingress', 'Egress'] as const) {
+        if (!p.isolates[dir]) continue;
+        ((spec[dir === 'Ingress' ? 'ingress' : 'egress'] ?? []) as unknown[]).forEach((rule, i) => {
+          const key = `${dir}\u0000${JSON.stringify(rule)}`;
+          const first = seen.get(key);
+          if (!first) { seen.set(key, { policy: p, index: i }); return; }
+          if (first.policy === p) return; // reported by lintDuplicates
+          out.push({ code: PolicyCodes.duplicateRule, severity: 'warning', object: p.ref, source: p.source, message: `NetworkPolicy ${p.key} ${ruleName(dir, i)} repeats ${ruleName(dir, first.index)} of ${first.policy.key}, which selects the same pods`, hint: `keep the rule in one of the two policies` });
+        });
+      }
     }
   }
 }
