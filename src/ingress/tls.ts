@@ -45,6 +45,12 @@ export function parseTlsSecret(secret: (KubeObject & Obj) | undefined): ParsedTl
   return out;
 }
 
+/** The PEM certificate and key of a kubernetes.io/tls Secret that parses (what a pod mounting it serves with). */
+export function tlsSecretPem(secret: (KubeObject & Obj) | undefined): { cert: string; key: string } | undefined {
+  if (!secret || !parseTlsSecret(secret).cert) return undefined;
+  return { cert: pem(secret, 'tls.crt')!, key: pem(secret, 'tls.key')! };
+}
+
 /** Whether the certificate serves `host` (SAN DNS names, else the subject CN; a wildcard rule host needs that exact SAN). */
 export function certificateCovers(cert: X509Certificate, host: string): boolean {
   if (host.startsWith('*.')) return (cert.subjectAltName ?? '').split(',').map((s) => s.trim().toLowerCase()).includes(`dns:${host}`);

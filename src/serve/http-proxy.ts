@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createSecureServer, type Http2SecureServer, type Http2ServerRequest } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import type { SecureContext, TLSSocket } from 'node:tls';
-import { createSecureContext } from 'node:tls';
+import { checkServerIdentity, createSecureContext, type PeerCertificate } from 'node:tls';
 import { Pool } from 'undici';
 import type { Cluster } from '../cluster/cluster.js';
 import { compileRouting, type RouteRequest, type RouteResult, type RoutingModel } from '../ingress/index.js';
@@ -209,7 +209,7 @@ export class EdgeProxy {
     const limitMs = parseDuration(result.timeouts?.request ?? result.timeouts?.backendRequest);
     const method = rr.method;
     const cl = headers['content-length'];
-    if (upstreamClientAvailable && (cl === undefined || cl === '0') && headers['transfer-encoding'] === undefined) {
+    if (upstreamClientAvailable && !result.backendTLS && (cl === undefined || cl === '0') && headers['transfer-encoding'] === undefined) {
       // No request body: the lean client (one pre-serialized head per request, Node's parser for the answer).
       const head = requestHead(method, result.path!, out);
       if (typeof head !== 'string') {
@@ -234,7 +234,7 @@ export class EdgeProxy {
       log?.(`${clientIP} "${method} ${rawUrl}" ${err ? 'error' : 'ok'} -> ${key} ${endpoint}`);
     };
     try {
-      this.pool(upstream).dispatch(
+      this.pool(upstream, result.backendTLS).dispatch(
         { path: result.path!, method: method as 'GET', headers: out, body: hasBody ? ((req instanceof H1Request ? req.body : req) as unknown as NodeJS.ReadableStream) as never : null },
         (relay = new ResponseRelay(res, method === 'HEAD', respHeaders, onDone)) as never,
       );
@@ -271,12 +271,25 @@ export class EdgeProxy {
     }
   }
 
-  private pool(a: UpstreamAddress): Pool {
+  /**
+   * A client pool per upstream address; with a BackendTLSPolicy, per (address, SNI, trust): TLS to the pod with the
+   * policy's hostname as SNI, verified against its CA ConfigMaps (or the system CAs for wellKnownCACertificates).
+   */
+  private pool(a: UpstreamAddress, tls?: RouteResult['backendTLS']): Pool {
     const k = `${a.host}:${a.port}`;
-    let p = this.pools.get(k);
+    const key = tls ? `${k}|${tls.policy}|${tls.sni}` : k;
+    let p = this.pools.get(key);
     if (!p) {
-      p = new Pool(`http://${k}`, { connections: this.opts.connections ?? 64, pipelining: 1, keepAliveTimeout: 60_000, connectTimeout: 5_000, headersTimeout: 60_000, bodyTimeout: 60_000 });
-      this.pools.set(k, p);
+      const common = { connections: this.opts.connections ?? 64, pipelining: 1, keepAliveTimeout: 60_000, connectTimeout: 5_000, headersTimeout: 60_000, bodyTimeout: 60_000 };
+      if (tls) {
+        const policyNs = tls.policy.split('/')[0];
+        const ca = (tls.caCertificateRefs ?? []).map((n) => (this.opts.cluster.get<{ data?: Record<string, string> } & import('../api/types.js').KubeObject>('ConfigMap', policyNs, n))?.data?.['ca.crt']).filter((x): x is string => typeof x === 'string');
+        // The name checked is the policy's hostname (not the request's Host); subjectAltNames replace that check, and the
+        // model checked them (backend-tls.ts).
+        const sni = tls.sni;
+        p = new Pool(`https://${k}`, { ...common, connect: { servername: sni, ...(ca.length ? { ca } : {}), rejectUnauthorized: true, checkServerIdentity: (_host: string, cert: PeerCertificate) => (tls.subjectAltNames ? undefined : checkServerIdentity(sni, cert)) } });
+      } else p = new Pool(`http://${k}`, common);
+      this.pools.set(key, p);
     }
     return p;
   }

@@ -15,6 +15,9 @@ import type { KubeObject } from '../api/types.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { flatHeaders } from './headers.js';
 import { FAULT_ANNOTATION, faultHits, parsePodFault, PodFaultError, type PodFault } from './pod-faults.js';
+import { createSecureContext, TLSSocket } from 'node:tls';
+import { Duplex } from 'node:stream';
+import { tlsSecretPem } from '../ingress/tls.js';
 
 type Obj = Record<string, any>;
 
@@ -34,6 +37,9 @@ export interface VirtualPodSpec {
   fault?: PodFault;
   /** The annotation's value could not be parsed: why. */
   faultError?: string;
+  /** The kubernetes.io/tls Secret mounted in the pod: its ports also answer TLS clients with it (the suite's echo
+   * backend serves the certificate it mounts; a Gateway's BackendTLSPolicy originates TLS to such pods). */
+  tls?: { cert: string; key: string };
 }
 
 /** How a pod port misbehaves: the fault in force now (it can change while the pod runs) and the random draw. */
@@ -59,6 +65,10 @@ export function podsOf(cluster: Cluster): VirtualPodSpec[] {
     if (ports.size === 0 && udpPorts.size === 0) ports.add(8080); // agnhost netexec's default --http-port
     const sorted = (xs: Set<number>) => [...xs].sort((a, b) => a - b);
     const spec: VirtualPodSpec = { namespace: p.metadata.namespace ?? 'default', name: p.metadata.name, podIP: ip, nodeName: p.spec.nodeName, ports: sorted(ports), ...(udpPorts.size ? { udpPorts: sorted(udpPorts) } : {}) };
+    for (const v of (p.spec.volumes ?? []) as Obj[]) {
+      const pair = v.secret?.secretName ? tlsSecretPem(cluster.get('Secret', spec.namespace, String(v.secret.secretName))) : undefined;
+      if (pair) { spec.tls = pair; break; }
+    }
     const faultText = (p.metadata.annotations as Record<string, string> | undefined)?.[FAULT_ANNOTATION];
     if (typeof faultText === 'string') {
       try { spec.fault = parsePodFault(faultText); } catch (e) { if (e instanceof PodFaultError) spec.faultError = `pod ${spec.namespace}/${spec.name}: ${e.message}`; else throw e; }
@@ -157,11 +167,27 @@ export function servePodPort(tcp: TcpServer, pod: VirtualPodSpec, port: number, 
   http.keepAliveTimeout = 65_000;
   // Every accepted socket, HTTP or echo: closing the port closes them all (the HTTP server never saw them listen).
   const sockets = new Set<Socket>();
-  tcp.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => socket.destroy());
+  const secureContext = pod.tls ? createSecureContext({ cert: pod.tls.cert, key: pod.tls.key }) : undefined;
+  const accept = (socket: Socket): void => {
     socket.once('data', (first: Buffer) => {
+      if (secureContext && first[0] === 0x16) {
+        // A TLS ClientHello: the pod terminates TLS with its mounted certificate, then serves the same protocols inside.
+        // TLSSocket reads a net.Socket's handle directly, past any unshifted bytes: feed it through a JS stream instead.
+        const stream = new Duplex({
+          read() { socket.resume(); },
+          write(chunk, enc, cb) { socket.write(chunk, enc, cb); },
+          final(cb) { socket.end(); cb(); },
+          destroy(err, cb) { socket.destroy(); cb(err); },
+        });
+        stream.push(first);
+        socket.on('data', (d: Buffer) => { if (!stream.push(d)) socket.pause(); });
+        socket.on('end', () => stream.push(null));
+        socket.on('close', () => stream.destroy());
+        const tls = new TLSSocket(stream as unknown as Socket, { isServer: true, secureContext });
+        tls.on('error', () => socket.destroy());
+        accept(tls);
+        return;
+      }
       if (HTTP_REQUEST_START.test(first.toString('latin1', 0, Math.min(first.length, 11)))) {
         socket.pause();
         socket.unshift(first);
@@ -172,6 +198,12 @@ export function servePodPort(tcp: TcpServer, pod: VirtualPodSpec, port: number, 
       socket.write(first);
       socket.pipe(socket);
     });
+  };
+  tcp.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    accept(socket);
   });
   tcp.on('error', () => undefined);
   return {
