@@ -12,7 +12,7 @@ import { DnsServer } from '../serve/dns-server.js';
 import { CliExit, loadCluster, printDiagnostics, withManifestOptions, type IO, type ManifestOptions } from './common.js';
 import { maxOf } from '../util/arrays.js';
 
-const TYPES = ['A', 'AAAA', 'SRV', 'PTR', 'CNAME', 'TXT', 'NS', 'SOA', 'ANY', 'MX'];
+const TYPES = ['A', 'AAAA', 'SRV', 'PTR', 'CNAME', 'TXT', 'NS', 'SOA', 'ANY', 'MX', 'AXFR', 'IXFR'];
 
 interface LookupOptions extends ManifestOptions { from?: string; type: string; output: string; resolver: string; reverse?: string }
 interface ServeOptions extends ManifestOptions { address: string; port: string; upstream?: string; watch: boolean }

@@ -102,7 +102,7 @@ export class DnsServer {
       return;
     }
     try {
-      const reply = await this.handle(msg, 'udp');
+      const reply = await this.handle(msg, 'udp', rinfo.address);
       if (reply) sock.send(reply, rinfo.port, rinfo.address);
     } catch (e) {
       this.stats.dropped++;
@@ -124,19 +124,27 @@ export class DnsServer {
         if (pending.length < 2 + len) break;
         const msg = pending.subarray(2, 2 + len);
         pending = pending.subarray(2 + len);
-        this.handle(msg, 'tcp').then((reply) => {
-          if (!reply || sock.destroyed) return;
-          const framed = Buffer.allocUnsafe(reply.length + 2);
-          framed.writeUInt16BE(reply.length, 0);
-          reply.copy(framed, 2);
-          sock.write(framed);
+        this.respond(msg, 'tcp', sock.remoteAddress?.replace(/^::ffff:/, '')).then((replies) => {
+          if (!replies || sock.destroyed) return;
+          for (const reply of Array.isArray(replies) ? replies : [replies]) {
+            const framed = Buffer.allocUnsafe(reply.length + 2);
+            framed.writeUInt16BE(reply.length, 0);
+            reply.copy(framed, 2);
+            sock.write(framed);
+          }
         }, () => { this.stats.dropped++; });
       }
     });
   }
 
   /** One query in, one reply out (or undefined: dropped). Never throws for bad input. */
-  async handle(msg: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | undefined> {
+  async handle(msg: Buffer, transport: 'udp' | 'tcp', client?: string): Promise<Buffer | undefined> {
+    const r = await this.respond(msg, transport, client);
+    return Array.isArray(r) ? r[0] : r;
+  }
+
+  /** Like handle, but a zone transfer over TCP is several messages (each under 64 KiB, as miekg/dns Transfer.Out sends). */
+  async respond(msg: Buffer, transport: 'udp' | 'tcp', client?: string): Promise<Buffer | Buffer[] | undefined> {
     this.stats.queries++;
     if (msg.length < 12) { this.stats.dropped++; return undefined; }
     const id = msg.readUInt16BE(0);
@@ -172,11 +180,34 @@ export class DnsServer {
     if (q.class !== undefined && q.class !== 'IN' && q.class !== 'ANY') return errorReply(id, flags, rd, RCODES.REFUSED, questions);
     const limit = transport === 'udp' ? udpLimit(query) : 65535;
     try {
+      if (q.type === 'AXFR' || q.type === 'IXFR') return this.transferReply(query, q, transport, client);
       return await this.answer(query, q, key, limit, transport, msg);
     } catch (e) {
       this.opts.log?.(`SERVFAIL for ${q.name} ${q.type}: ${(e as Error).message}`);
       return errorReply(id, flags, rd, RCODES.SERVFAIL, questions);
     }
+  }
+
+  /**
+   * transfer plugin: REFUSED over UDP or to a client `to` does not list; otherwise the zone in messages of at most
+   * ~63 KB of records (plugin/transfer batches at 63000 bytes), every message with the question, AA set.
+   */
+  private transferReply(query: DecodedPacket, q: Question, transport: 'udp' | 'tcp', client?: string): Buffer[] {
+    const soa = (query.authorities ?? []).find((a) => a.type === 'SOA') as { data?: { serial?: number } } | undefined;
+    const a = this.model.transfer(q.name || '.', q.type as 'AXFR' | 'IXFR', { transport, clientIP: client, ...(soa?.data?.serial !== undefined ? { serial: soa.data.serial } : {}) });
+    const parts = { authoritative: a.rcode === 'NOERROR', authorities: [], additionals: [] };
+    if (a.rcode !== 'NOERROR' || a.answers.length === 0) return [encodeReply(query, { ...parts, rcode: RCODES[a.rcode] ?? RCODES.SERVFAIL, authorities: a.authority.map(toWireRecord), answers: a.answers.map(toWireRecord) }, 65535)];
+    const out: Buffer[] = [];
+    let batch: Answer[] = [];
+    let size = 0;
+    for (const r of a.answers.map(toWireRecord)) {
+      const len = dnsPacket.encode({ type: 'response', answers: [r] }).length - 12;
+      if (batch.length > 0 && size + len > 63000) { out.push(encodeReply(query, { ...parts, rcode: 0, answers: batch }, 65535)); batch = []; size = 0; }
+      batch.push(r);
+      size += len;
+    }
+    if (batch.length > 0) out.push(encodeReply(query, { ...parts, rcode: 0, answers: batch }, 65535));
+    return out;
   }
 
   private async answer(query: DecodedPacket, q: Question, key: string | undefined, limit: number, transport: 'udp' | 'tcp', msg: Buffer): Promise<Buffer> {
