@@ -113,13 +113,19 @@ function sameVerdictIntervals(model: PolicyModel, grid: PortGrid): Int32Array {
 
 /**
  * Per grid interval and source workload: ANY (some pod pair to workload w allowed) and ALL (every pair), as bit rows
- * over the common workloads, flattened: row (interval, workload) at words * (interval * n + workload).
+ * over the common workloads, flattened: row (slot, workload) at words * (slot * n + workload), where slot[interval]
+ * is shared by the intervals policy cannot tell apart.
  */
-function workloadRows(side: SideIndex, grid: PortGrid, nW: number, dirty?: Uint8Array): { any: Uint32Array; all: Uint32Array; words: number; openToAll: string[] } {
+function workloadRows(side: SideIndex, grid: PortGrid, nW: number, dirty?: Uint8Array): { any: Uint32Array; all: Uint32Array; words: number; slot: Int32Array; openToAll: string[] } {
   const words = (nW + 31) >>> 5;
-  const any = new Uint32Array(grid.size * nW * words);
-  const all = new Uint32Array(grid.size * nW * words);
   const model = side.model;
+  // Intervals on which every rule matches alike share one slot of rows.
+  const same = sameVerdictIntervals(model, grid);
+  const slot = new Int32Array(grid.size);
+  const distinct: number[] = [];
+  for (let iv = 0; iv < grid.size; iv++) slot[iv] = same[iv] === iv ? distinct.push(iv) - 1 : slot[same[iv]];
+  const any = new Uint32Array(distinct.length * nW * words);
+  const all = new Uint32Array(distinct.length * nW * words);
   const nc = model.index.classes.length;
   const holders = side.classesOf.map((cs, w) => ({ w, cs })).filter((x) => x.cs.length > 0);
   // The destination side flattened: per workload holding pods, its classes (d[start[h]..start[h+1]]); a clean source
@@ -136,17 +142,8 @@ function workloadRows(side: SideIndex, grid: PortGrid, nW: number, dirty?: Uint8
   const everyDst = flatten(holders);
   const changedDst = dirty ? flatten(holders.filter((x) => dirty[x.w])) : everyDst;
   const podNetwork = Bitset.of(nc, model.index.classes.filter((c) => !c.hostNetwork).map((c) => c.id));
-  const closed = new Uint8Array(grid.size * nc);
-  const same = sameVerdictIntervals(model, grid);
-  for (let iv = 0; iv < grid.size; iv++) {
-    if (same[iv] !== iv) {
-      // Every rule matches this interval as it matches an earlier one: the same verdicts, copied.
-      const from = same[iv];
-      any.copyWithin(words * iv * nW, words * from * nW, words * (from + 1) * nW);
-      all.copyWithin(words * iv * nW, words * from * nW, words * (from + 1) * nW);
-      closed.copyWithin(iv * nc, from * nc, (from + 1) * nc);
-      continue;
-    }
+  const closed = new Uint8Array(distinct.length * nc);
+  for (const [si, iv] of distinct.entries()) {
     const verdicts = model.enforced ? classVerdicts(model, grid.protocolOf[iv], grid.starts[iv]) : undefined;
     // A class whose ingress side admits every pod-network class on this interval.
     if (verdicts) {
@@ -155,7 +152,7 @@ function workloadRows(side: SideIndex, grid: PortGrid, nW: number, dirty?: Uint8
         const set = verdicts.ingressFrom[c];
         let o = open.get(set);
         if (o === undefined) { o = true; for (let i = 0; i < set.words.length && o; i++) if ((set.words[i] & podNetwork.words[i]) !== podNetwork.words[i]) o = false; open.set(set, o); }
-        if (!o) closed[iv * nc + c] = 1;
+        if (!o) closed[si * nc + c] = 1;
       }
     }
     // allowed(c, d) = egressTo[c] ∋ d ∧ ingressFrom[d] ∋ c, read straight from the class verdicts: destinations
@@ -202,14 +199,12 @@ function workloadRows(side: SideIndex, grid: PortGrid, nW: number, dirty?: Uint8
       let e = egressIds.get(eSet);
       if (e === undefined) egressIds.set(eSet, (e = egressIds.size));
       const cw = c >>> 5, cb = c & 31;
-      // With a few changed workloads each row is folded once, so only the sets it reads are looked up.
-      const sig = dirty ? '' : `${e}:${(h1[c] + base1) >>> 0}:${(h2[c] + base2) >>> 0}`;
+      const sig = `${e}:${(h1[c] + base1) >>> 0}:${(h2[c] + base2) >>> 0}`;
       let cache = caches.get(dst);
       if (!cache) caches.set(dst, (cache = new Map()));
-      const hit = dirty ? undefined : cache.get(sig);
+      const hit = cache.get(sig);
       if (hit) return hit;
-      if (dirty) for (let j = 0; j < dst.d.length; j++) inBit[setIdx[dst.d[j]]] = (sets[setIdx[dst.d[j]]][cw] >>> cb) & 1;
-      else for (let i = 0; i < sets.length; i++) inBit[i] = (sets[i][cw] >>> cb) & 1;
+      for (let i = 0; i < sets.length; i++) inBit[i] = (sets[i][cw] >>> cb) & 1;
       const fAny = new Uint32Array(words), fAll = new Uint32Array(words);
       const eW = eSet.words;
       const { w: dw, start, d: dd, word, bit } = dst;
@@ -225,13 +220,33 @@ function workloadRows(side: SideIndex, grid: PortGrid, nW: number, dirty?: Uint8
         if (every) fAll[w >>> 5] |= 1 << (w & 31);
       }
       const f = [fAny, fAll];
-      if (!dirty) cache.set(sig, f);
+      cache.set(sig, f);
       return f;
     };
     for (const { w: a, cs } of holders) {
       const dst = !dirty || dirty[a] ? everyDst : changedDst;
       if (dst.w.length === 0) continue;
-      const at = words * (iv * nW + a);
+      const at = words * (si * nW + a);
+      if (dirty && verdicts) {
+        // Few destinations, or one source row among few: the bits are written in place, nothing is allocated.
+        for (let k = 0; k < cs.length; k++) {
+          const c = cs[k], cw = c >>> 5, cb = c & 31;
+          const eW = verdicts.egressTo[c].words;
+          const { w: dw, start, d: dd, word, bit } = dst;
+          for (let h = 0; h < dw.length; h++) {
+            let some = 0, every = 1;
+            for (let j = start[h]; j < start[h + 1]; j++) {
+              const ok = (eW[word[j]] >>> bit[j]) & (sets[setIdx[dd[j]]][cw] >>> cb) & 1;
+              some |= ok;
+              every &= ok;
+            }
+            const w = dw[h], wi = at + (w >>> 5), b = 1 << (w & 31);
+            if (some) any[wi] |= b;
+            if (every && (k === 0 || (all[wi] & b) !== 0)) all[wi] |= b; else all[wi] &= ~b;
+          }
+        }
+        continue;
+      }
       for (let k = 0; k < cs.length; k++) {
         const [fAny, fAll] = verdicts ? foldClass(cs[k], dst) : [dst.mask, dst.mask];
         for (let i = 0; i < words; i++) {
@@ -245,10 +260,10 @@ function workloadRows(side: SideIndex, grid: PortGrid, nW: number, dirty?: Uint8
   const openToAll = side.classesOf.map((cs) => {
     if (cs.length === 0) return '';
     let t = '';
-    for (let iv = 0; iv < grid.size; iv++) t += cs.every((c) => closed[iv * nc + c] === 0) ? '2' : '0';
+    for (let iv = 0; iv < grid.size; iv++) t += cs.every((c) => closed[slot[iv] * nc + c] === 0) ? '2' : '0';
     return t;
   });
-  return { any, all, words, openToAll };
+  return { any, all, words, slot, openToAll };
 }
 
 /** The policies deciding one direction for a class: classes with the same ones (and ports, for ingress) decide alike. */
@@ -366,19 +381,20 @@ export function diffConnectivity(before: PolicyModel, after: PolicyModel, opts: 
   const state = (s: number, a: number, b: number): string => {
     if (sides[s].pods[a] === 0 || sides[s].pods[b] === 0) return '0'.repeat(grid.size);
     let t = '';
-    const { any, all } = rows[s];
+    const { any, all, slot } = rows[s];
     for (let iv = 0; iv < grid.size; iv++) {
-      const at = words * (iv * nW + a) + (b >>> 5), bit = 1 << (b & 31);
+      const at = words * (slot[iv] * nW + a) + (b >>> 5), bit = 1 << (b & 31);
       t += (all[at] & bit) !== 0 ? '2' : (any[at] & bit) !== 0 ? '1' : '0';
     }
     return t;
   };
+  const slotPairs = [...new Set(Array.from({ length: grid.size }, (_, iv) => `${rows[0].slot[iv]},${rows[1].slot[iv]}`))].map((k) => k.split(',').map(Number));
   for (let a = 0; a < nW; a++) {
     // The workloads whose cell changed on some interval: XOR of the rows, word by word.
     const changed = new Uint32Array(words);
-    for (let iv = 0; iv < grid.size; iv++) {
-      const at = words * (iv * nW + a);
-      for (let i = 0; i < words; i++) changed[i] |= (rows[0].any[at + i] ^ rows[1].any[at + i]) | (rows[0].all[at + i] ^ rows[1].all[at + i]);
+    for (const [s0, s1] of slotPairs) {
+      const p = words * (s0 * nW + a), q = words * (s1 * nW + a);
+      for (let i = 0; i < words; i++) changed[i] |= (rows[0].any[p + i] ^ rows[1].any[q + i]) | (rows[0].all[p + i] ^ rows[1].all[q + i]);
     }
     for (let i = 0; i < words; i++) {
       let x = changed[i];
@@ -396,6 +412,7 @@ export function diffConnectivity(before: PolicyModel, after: PolicyModel, opts: 
   const ext = [before, after].map((m) => externalStates(m, grid, peers));
   const none = '0'.repeat(grid.size);
   for (let w = 0; w < nW; w++) {
+    if (dirty && !dirty[w]) continue; // its own policies and pods decide, and they are the same on both sides
     for (const [d, end] of [[0, 'to'], [1, 'from']] as const) {
       for (const peer of peers) {
         const st = [0, 1].map((s) => (sides[s].classesOf[w].length === 0 ? none : combine(sides[s].classesOf[w].map((c) => ext[s][c][d].get(peer.name)!))));
