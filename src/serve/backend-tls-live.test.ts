@@ -95,3 +95,39 @@ test('BackendTLSPolicy live: the Gateway speaks TLS to the pod (SNI backend.inte
     await new Promise<void>((r) => tap.close(() => r()));
   }
 });
+
+test('TLS passthrough live: the SNI of a passthrough TLSRoute reaches the pod still encrypted (the client sees the pod\'s certificate); other names end at the HTTPS listener', async () => {
+  const gwPair = caAndLeaf(['gw.example.com']);
+  const text = TEXT.replace('  - {name: http, port: 80, protocol: HTTP}\n', '  - {name: http, port: 80, protocol: HTTP}\n  - {name: pass, port: 443, protocol: TLS, hostname: backend.internal, tls: {mode: Passthrough}}\n  - {name: https, port: 443, protocol: HTTPS, hostname: gw.example.com, tls: {certificateRefs: [{name: gw-cert}]}}\n') + `---
+apiVersion: v1
+kind: Secret
+metadata: {name: gw-cert}
+type: kubernetes.io/tls
+stringData:
+  tls.crt: |
+${indent(gwPair.crt)}
+  tls.key: |
+${indent(gwPair.key)}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: TLSRoute
+metadata: {name: pass}
+spec: {parentRefs: [{name: gw, sectionName: pass}], hostnames: [backend.internal], rules: [{backendRefs: [{name: secure, port: 443}]}]}
+`;
+  const cluster = Cluster.load({ text });
+  const pods = await VirtualPods.start(podsOf(cluster));
+  const proxy = await EdgeProxy.start({ cluster, httpPort: 0, httpsPort: 0, resolve: (ep) => pods.addressOf(ep.slice(0, ep.lastIndexOf(':')), Number(ep.slice(ep.lastIndexOf(':') + 1))) });
+  try {
+    const dir = mkdtempSync(join(tmpdir(), 'podnet-pass-'));
+    writeFileSync(join(dir, 'pod-ca.pem'), pem.ca);
+    writeFileSync(join(dir, 'gw-ca.pem'), gwPair.ca);
+    const p = proxy.httpsPort;
+    const pass = await curl(['--cacert', join(dir, 'pod-ca.pem'), '--resolve', `backend.internal:${p}:127.0.0.1`, `https://backend.internal:${p}/hostname`]);
+    assert.match(pass, /^secure-/, 'verified against the pod\'s CA: the Gateway did not terminate');
+    const term = await curl(['--cacert', join(dir, 'gw-ca.pem'), '--resolve', `gw.example.com:${p}:127.0.0.1`, `https://gw.example.com:${p}/hostname`]);
+    assert.match(term, /^secure-/, 'the HTTPS listener terminates with its own certificate and routes (over TLS to the pod)');
+  } finally {
+    await proxy.close();
+    await pods.close();
+  }
+});

@@ -6,7 +6,8 @@
 // undici Pool per upstream address. Answers of a poll phase are written together (setImmediate).
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createSecureServer, type Http2SecureServer, type Http2ServerRequest } from 'node:http2';
-import type { AddressInfo, Socket } from 'node:net';
+import { connect as netConnect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { clientHelloServerName } from './tls-sni.js';
 import type { SecureContext, TLSSocket } from 'node:tls';
 import { checkServerIdentity, createSecureContext, type PeerCertificate } from 'node:tls';
 import { Pool } from 'undici';
@@ -72,6 +73,10 @@ export class EdgeProxy {
   private h1?: H1Server;
   private https?: Http2SecureServer;
   private readonly sourceIP: string;
+  /** The https port carries TLS Passthrough listeners: connections are told apart by SNI before any TLS ends. */
+  private readonly passthrough: boolean = false;
+  private sniFront?: import('node:net').Server;
+  private readonly streams = new Set<Socket>();
 
   private constructor(private readonly opts: EdgeProxyOptions) {
     this.model = compileRouting(opts.cluster);
@@ -84,7 +89,8 @@ export class EdgeProxy {
     } else {
       const g = this.model.gateways.find((x) => `gateway/${x.gateway.metadata.namespace}/${x.gateway.metadata.name}` === ep.id)!;
       this.modelHttpPort = g.listeners.find((l) => l.protocol === 'HTTP')?.port ?? 80;
-      this.modelHttpsPort = g.listeners.find((l) => l.protocol === 'HTTPS')?.port ?? 443;
+      this.modelHttpsPort = g.listeners.find((l) => l.protocol === 'HTTPS' || l.protocol === 'TLS')?.port ?? 443;
+      this.passthrough = g.listeners.some((l) => l.protocol === 'TLS' && l.tlsMode === 'Passthrough' && l.port === this.modelHttpsPort);
     }
     const proxyPod = proxyPods(opts.cluster, this.entryPoint)[0] as { status?: { podIP?: string } } | undefined;
     this.sourceIP = proxyPod?.status?.podIP ?? '127.0.0.1';
@@ -114,9 +120,52 @@ export class EdgeProxy {
       }, (req, res) => p.handle(req, res as unknown as AnyResponse, 'https'));
       p.https.on('secureConnection', (s: TLSSocket) => s.on('error', () => s.destroy()));
       p.https.on('sessionError', () => undefined); // a broken HTTP/2 session closes; the server keeps serving
-      p.httpsPort = await listen(p.https, opts.httpsPort, host);
+      if (p.passthrough) {
+        const front = createNetServer((socket) => p.sniRoute(socket));
+        p.sniFront = front;
+        p.httpsPort = await listen(front as unknown as Server, opts.httpsPort, host);
+      } else p.httpsPort = await listen(p.https, opts.httpsPort, host);
     }
     return p;
+  }
+
+  /**
+   * A connection to a port with TLS Passthrough listeners: the ClientHello's SNI picks the listener; a passthrough
+   * TLSRoute's backend gets the encrypted bytes as they are (piped both ways), anything else is terminated here.
+   */
+  private sniRoute(socket: Socket): void {
+    let buf = Buffer.alloc(0);
+    this.streams.add(socket);
+    socket.on('close', () => this.streams.delete(socket));
+    socket.on('error', () => socket.destroy());
+    const onData = (chunk: Buffer): void => {
+      buf = Buffer.concat([buf, chunk]);
+      const sni = clientHelloServerName(buf);
+      if (sni === 'more' && buf.length < 16_384 + 5) return;
+      socket.off('data', onData);
+      socket.pause();
+      const name = typeof sni === 'string' && sni !== 'more' ? sni : undefined;
+      let r: RouteResult | undefined;
+      try {
+        r = name ? this.model.route({ scheme: 'https', host: name, sni: name, port: this.modelHttpsPort, path: '/', query: '', method: 'GET', headers: {} }, this.entryPoint) : undefined;
+      } catch {
+        r = undefined;
+      }
+      if (r?.passthrough) {
+        const endpoints = r.status === 200 ? r.backend?.endpoints ?? [] : [];
+        const up = endpoints.length > 0 ? this.opts.resolve(endpoints[0]) : undefined;
+        this.opts.log?.(`${socket.remoteAddress} TLS SNI ${name}: ${r.status === 200 && up ? `passed through to ${endpoints[0]}` : r.reason}`);
+        if (!up) { socket.destroy(); return; }
+        const upstream = netConnect(up.port, up.host, () => { upstream.write(buf); socket.pipe(upstream).pipe(socket); socket.resume(); });
+        upstream.on('error', () => socket.destroy());
+        socket.on('close', () => upstream.destroy());
+        return;
+      }
+      socket.unshift(buf);
+      this.https!.emit('connection', socket);
+      process.nextTick(() => socket.resume());
+    };
+    socket.on('data', onData);
   }
 
   /** The certificate the model picks for an SNI name (cached per name). */
@@ -305,6 +354,11 @@ export class EdgeProxy {
 
   async close(): Promise<void> {
     const closing: Promise<unknown>[] = [...this.pools.values()].map((p) => p.destroy());
+    if (this.sniFront) {
+      const f = this.sniFront;
+      closing.push(new Promise<void>((resolve) => f.close(() => resolve())));
+      for (const s of this.streams) s.destroy();
+    }
     for (const p of this.upstreams.values()) p.close();
     if (this.h1) closing.push(this.h1.close());
     for (const s of [this.http, this.https]) {
