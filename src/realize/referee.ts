@@ -1,23 +1,31 @@
-// The kernel as `podnet verify`'s referee: each flow made real from its source's namespace in a realised lab. A
-// connection flow is a small Python client run inside the namespace (one process opens all of a flow's connections:
-// Python starts in ~20 ms where a curl per connection would cost a process each), which reports per connection how it
-// ended — established, refused (RST or ICMP unreachable), no answer within the timeout (a drop), reset — and, over the
-// same connection, what the netexec agent says: /hostname (which pod answered) and /clientip (the source it saw: SNAT
-// shows here). Without python3, curl does the same one connection at a time (probe.ts). A DNS flow is `dig` inside
-// the pod's namespace, through its resolv.conf and search list.
+// The kernel as `podnet verify`'s referee: each flow made real from its source's namespace in a realised lab. All
+// connection flows go to one small Python client whose worker threads each enter the flow's namespace (setns(2) moves
+// only the calling thread; a thread that cannot enter reports an error and never connects) and report per connection
+// how it ended — established, refused (RST or ICMP unreachable), no answer within the timeout (a drop), reset — and,
+// over the same connection, what the netexec agent says: /hostname (which pod answered) and /clientip (the source it
+// saw: SNAT shows here). One process for all: a Python start costs seconds of wall time on a loaded 2-core machine.
+// Without python3, curl does it one connection at a time (probe.ts). A DNS flow is `dig` inside the pod's namespace
+// (`ip netns exec`, so its resolv.conf and search list apply), one dig per pod asking each of its names in turn.
 import type { ConnectAttempt, ConnectObservation, DnsObservation, Observation, ProbePlan } from '../verify/compare.js';
 import type { ConnectFlow, DnsFlow, Flow } from '../verify/flows.js';
 import type { Referee } from '../verify/verify.js';
 import { findBinary } from './host.js';
 import { probeConnection } from './probe.js';
-import { inParallel } from './run.js';
+import { inParallel, run } from './run.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { ClusterConfig } from '../cluster/config.js';
 import { compileDns, type DnsModel } from '../dns/index.js';
 import type { KernelLab, PreparedKernel } from './realize.js';
 
 const CONNECT_CLIENT = String.raw`
-import errno, json, socket, sys, threading
+import ctypes, errno, json, os, queue, socket, sys, threading
+libc = ctypes.CDLL(None, use_errno=True)
+def enter(name):
+    fd = os.open('/run/netns/' + name, os.O_RDONLY)
+    try:
+        if libc.setns(fd, 0x40000000) != 0: raise OSError(ctypes.get_errno(), 'setns ' + name)
+    finally:
+        os.close(fd)
 def get(s, host, port, path, last):
     s.sendall(('GET %s HTTP/1.1\r\nHost: %s:%d\r\nUser-Agent: podnet-verify\r\n%s\r\n' % (path, host, port, 'Connection: close\r\n' if last else '')).encode())
     buf = b''
@@ -70,10 +78,19 @@ def flow(a, out):
         if i + 1 >= a['min'] and all(h in seen for h in a['until']): break
 jobs = json.loads(sys.stdin.read())
 results = [[] for _ in jobs]
-gate = threading.BoundedSemaphore(64)
-def run(j, out):
-    with gate: flow(j, out)
-threads = [threading.Thread(target=run, args=(j, results[i])) for i, j in enumerate(jobs)]
+todo = queue.Queue()
+for i in range(len(jobs)): todo.put(i)
+def worker():
+    while True:
+        try: i = todo.get_nowait()
+        except queue.Empty: return
+        try:
+            enter(jobs[i]['netns'])
+        except OSError as e:
+            results[i].append({'outcome': 'error', 'detail': str(e)})
+            continue
+        flow(jobs[i], results[i])
+threads = [threading.Thread(target=worker) for _ in range(min(64, len(jobs)))]
 for t in threads: t.start()
 for t in threads: t.join()
 print(json.dumps(results))
@@ -82,11 +99,10 @@ print(json.dumps(results))
 /** Once connected, how long the agent may take to answer: it runs in this (busy) process's event loop, so a slow
  *  answer is load, not a verdict; the verdict is the connection's, decided within the plan's timeout. */
 const ANSWER_TIMEOUT_MS = 10_000;
-/** Source namespaces probed at once (each by one client process). */
-const NAMESPACES_AT_ONCE = 6;
+/** Namespaces whose digs run at once (a shell each). */
+const NAMESPACES_AT_ONCE = 8;
 /** dig retries once: the cluster DNS answers from this process's event loop, which a loaded machine can delay. */
 const DIG_TRIES = 2;
-const DIG_END = '=== podnet-verify dig exit';
 
 interface Item { flow: Flow; plan: ProbePlan; index: number }
 
@@ -103,15 +119,22 @@ export async function realiseForVerify(prepared: PreparedKernel, load: (config?:
   return { lab, cluster, dns };
 }
 
-/** dig's answer: the status of the final reply and its A records. */
-export function parseDig(text: string, code: number): DnsObservation {
-  if (code === 9) return { kind: 'dns', rcode: 'TIMEOUT', answers: [], detail: 'dig: no reply from the server' };
-  const status = text.match(/->>HEADER<<-.*status: ([A-Z]+)/g)?.pop()?.match(/status: ([A-Z]+)/)?.[1];
-  if (!status) return { kind: 'dns', rcode: 'ERROR', answers: [], detail: `dig exit ${code}: ${text.trim().split('\n').pop() ?? ''}` };
-  const section = text.slice(text.lastIndexOf('->>HEADER<<-'));
-  const answer = section.match(/;; ANSWER SECTION:\n([\s\S]*?)(?:\n\n|$)/)?.[1] ?? '';
-  const answers = answer.split('\n').map((l) => l.trim().split(/\s+/)).filter((f) => f[3] === 'A').map((f) => f[4]).sort();
-  return { kind: 'dns', rcode: status, answers };
+/** dig's output for several queries: per query, in order, the reply's status and A records, or TIMEOUT. */
+export function parseDigs(text: string): DnsObservation[] {
+  const out: DnsObservation[] = [];
+  let cur: DnsObservation | undefined;
+  let inAnswer = false;
+  for (const line of text.split('\n')) {
+    const status = line.match(/^;; ->>HEADER<<-.*status: ([A-Z]+)/);
+    if (status) { out.push((cur = { kind: 'dns', rcode: status[1], answers: [] })); inAnswer = false; continue; }
+    if (/^;; no servers could be reached/.test(line)) { out.push({ kind: 'dns', rcode: 'TIMEOUT', answers: [], detail: 'dig: no reply from the server' }); cur = undefined; continue; }
+    if (line.startsWith(';; ANSWER SECTION:')) { inAnswer = true; continue; }
+    if (line.trim() === '' || line.startsWith(';;')) { inAnswer = false; continue; }
+    const f = line.trim().split(/\s+/);
+    if (inAnswer && cur && f[3] === 'A') cur.answers.push(f[4]);
+  }
+  for (const o of out) o.answers.sort();
+  return out;
 }
 
 export class KernelReferee implements Referee {
@@ -127,39 +150,34 @@ export class KernelReferee implements Referee {
     return (await this.probeAll([{ flow, plan }]))[0];
   }
 
-  /** Every flow from one source namespace in one client process (and one shell for its digs), namespaces in parallel. */
+  /** Every connection flow in one client process, the DNS flows in one shell per source namespace, all at once. */
   async probeAll(items: readonly { flow: Flow; plan: ProbePlan }[]): Promise<Observation[]> {
     const out: Observation[] = new Array(items.length);
-    const bySource = new Map<string, Item[]>();
+    const conns: (Item & { netns: string })[] = [];
+    const digs = new Map<string, Item[]>();
     items.forEach((it, index) => {
-      const l = bySource.get(it.flow.from);
-      if (l) l.push({ ...it, index }); else bySource.set(it.flow.from, [{ ...it, index }]);
+      const netns = this.lab.namespaceOf(it.flow.from);
+      // Only this lab's namespaces: the client's threads enter exactly the namespace named here.
+      if (!netns || !netns.startsWith(this.lab.prefix)) { out[index] = failed(it.flow, `${it.flow.from} is not realised in lab ${this.lab.prefix.slice(0, -1)}`); return; }
+      if (it.flow.kind === 'connect') conns.push({ ...it, index, netns });
+      else { const l = digs.get(netns); if (l) l.push({ ...it, index }); else digs.set(netns, [{ ...it, index }]); }
     });
-    await inParallel([...bySource], NAMESPACES_AT_ONCE, async ([from, group]) => {
-      const netns = this.lab.namespaceOf(from);
-      if (!netns) {
-        for (const it of group) out[it.index] = failed(it.flow, `${from} is not realised in lab ${this.lab.prefix.slice(0, -1)}`);
-        return;
-      }
-      const conns = group.filter((it) => it.flow.kind === 'connect');
-      const digs = group.filter((it) => it.flow.kind === 'dns');
-      await Promise.all([this.connect(netns, conns, out), this.dig(netns, digs, out)]);
-    });
+    await Promise.all([this.connect(conns, out), inParallel([...digs], NAMESPACES_AT_ONCE, ([netns, group]) => this.dig(netns, group, out))]);
     return out;
   }
 
-  private async connect(netns: string, items: Item[], out: Observation[]): Promise<void> {
+  private async connect(items: (Item & { netns: string })[], out: Observation[]): Promise<void> {
     if (items.length === 0) return;
     if (!this.python) {
-      for (const it of items) out[it.index] = await this.connectWithCurl(it.flow as ConnectFlow, it.plan);
+      await inParallel(items, NAMESPACES_AT_ONCE, async (it) => { out[it.index] = await this.connectWithCurl(it.flow as ConnectFlow, it.plan); });
       return;
     }
-    const args = items.map(({ flow, plan }) => {
+    const args = items.map(({ flow, plan, netns }) => {
       const f = flow as ConnectFlow;
-      return { host: f.host, port: f.port, timeout: plan.timeoutMs / 1000, answerTimeout: ANSWER_TIMEOUT_MS / 1000, min: plan.minAttempts, max: plan.maxAttempts, until: plan.until, identify: f.identify };
+      return { netns, host: f.host, port: f.port, timeout: plan.timeoutMs / 1000, answerTimeout: ANSWER_TIMEOUT_MS / 1000, min: plan.minAttempts, max: plan.maxAttempts, until: plan.until, identify: f.identify };
     });
-    const budget = items.reduce((sum, { plan }) => sum + plan.maxAttempts * plan.timeoutMs, 0) + 120_000;
-    const r = await this.lab.exec(netns, [this.python, '-c', CONNECT_CLIENT], { input: JSON.stringify(args), timeoutMs: budget });
+    const budget = items.reduce((sum, { plan }) => sum + plan.maxAttempts * plan.timeoutMs, 0) / 8 + 180_000;
+    const r = await run(this.python, ['-c', CONNECT_CLIENT], { input: JSON.stringify(args), timeoutMs: budget });
     let results: ConnectAttempt[][] | undefined;
     try { if (r.code === 0) results = JSON.parse(r.stdout) as ConnectAttempt[][]; } catch { /* reported below */ }
     items.forEach((it, i) => { out[it.index] = results ? { kind: 'connect', attempts: results[i] } : failed(it.flow, `the connect client exited ${r.code}: ${r.stderr.trim().split('\n').pop() ?? ''}`); });
@@ -179,15 +197,14 @@ export class KernelReferee implements Referee {
     return { kind: 'connect', attempts };
   }
 
-  /** One shell in the namespace runs dig for each name in turn (a process per name would cost an `ip netns exec` each). */
+  /** One dig in the namespace asks every name of the pod in turn (one answer block per query, in order). */
   private async dig(netns: string, items: Item[], out: Observation[]): Promise<void> {
     if (items.length === 0) return;
     const seconds = Math.max(2, Math.round(items[0].plan.timeoutMs / 1000));
-    const script = `for q in "$@"; do dig +search +time=${seconds} +tries=${DIG_TRIES} "\${q% *}" "\${q#* }"; echo "${DIG_END} $?"; done`;
-    const names = items.map(({ flow }) => `${(flow as DnsFlow).name} ${(flow as DnsFlow).type}`);
-    const r = await this.lab.exec(netns, ['sh', '-c', script, 'sh', ...names], { timeoutMs: items.length * seconds * DIG_TRIES * 2000 + 60_000 });
-    const blocks = r.stdout.split(new RegExp(`^${DIG_END} (\\d+)$`, 'm'));
-    items.forEach((it, i) => { out[it.index] = blocks[2 * i + 1] !== undefined ? parseDig(blocks[2 * i], Number(blocks[2 * i + 1])) : failed(it.flow, `dig did not run (exit ${r.code}: ${r.stderr.trim().split('\n').pop() ?? ''})`); });
+    const queries = items.flatMap(({ flow }) => [(flow as DnsFlow).name, (flow as DnsFlow).type]);
+    const r = await this.lab.exec(netns, ['dig', '+search', `+time=${seconds}`, `+tries=${DIG_TRIES}`, ...queries], { timeoutMs: items.length * seconds * DIG_TRIES * 1000 + 60_000 });
+    const answers = parseDigs(r.stdout);
+    items.forEach((it, i) => { out[it.index] = answers.length === items.length ? answers[i] : failed(it.flow, `dig gave ${answers.length} answers to ${items.length} queries (exit ${r.code}: ${r.stderr.trim().split('\n').pop() ?? ''})`); });
   }
 }
 

@@ -31,10 +31,10 @@ export function kernelTest(name: string, fn: (t: TestContext) => Promise<void>, 
 }
 
 /** A group of tests sharing one realisation (built in `before`, removed in `after`). */
-export function kernelDescribe(name: string, fn: () => void): void {
+export function kernelDescribe(name: string, fn: () => void, opts: { timeout?: number } = {}): void {
   if (kernelSkip && kernelRequired) {
     test(name, () => { throw new Error(`PODNET_KERNEL_TESTS=required but the kernel tests cannot run: ${kernelSkip}`); });
   } else {
-    describe(name, { skip: kernelSkip ? `kernel test skipped: ${kernelSkip}` : false, timeout: 180_000 }, fn);
+    describe(name, { skip: kernelSkip ? `kernel test skipped: ${kernelSkip}` : false, timeout: opts.timeout ?? 180_000 }, fn);
   }
 }

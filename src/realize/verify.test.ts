@@ -125,4 +125,4 @@ kernelDescribe('podnet verify --kernel', () => {
     assert.ok(lines.some((l) => l.startsWith(`DISAGREE ${backend.key} -> ${frontend.ip}:80/TCP: verdict: model dropped (timeout); kernel allowed; trace: `) && l.includes('policy-egress@node-1: DROPPED: egress NetworkPolicy denies')), lines.join('\n'));
     assert.match(summaryLine(rep), new RegExp(`^verify: ${rep.agree}/${rep.flows} flows agree \\(kernel calico/iptables, 2 nodes, 8 pods\\)$`));
   });
-});
+}, { timeout: 600_000 });

@@ -30,7 +30,7 @@ export function resolveWithClusterDns(cluster: Cluster, pod: string, name: strin
   const answers = l.answers.map((r) => `${r.name} ${r.type} ${r.data}`);
   const text = l.rcode === 'FORWARDED' ? `${l.tried[l.tried.length - 1] ?? name} goes to the upstream resolver (${l.stop})`
     : answers.length ? `${answers.join('; ')} (${l.stop})` : `${l.rcode} (${l.stop})`;
-  return { rcode: l.rcode, tried: l.tried, ...(ip ? { ip } : {}), ...(target ? { cname: target } : {}), text, detail: { answers } };
+  return { rcode: l.rcode, tried: l.tried, ...(ip ? { ip } : {}), ...(target ? { cname: target } : {}), text, detail: { answers, ...(l.from ? { nameserver: l.from.nameserver } : {}) } };
 }
 
 /** One connection's policy verdict through src/policy, for the egress hop (at the source) and the ingress hop. */

@@ -138,6 +138,13 @@ export function trace(cluster: Cluster, req: TraceRequest): TraceResult {
     const resolve = req.components?.dns ?? fallbackDns;
     let dns;
     try { dns = resolve(cluster, src.pod!, target.host); } catch (e) { return drop('dns', src.node, `DNS lookup of ${target.host} failed: ${(e as Error).message}`); }
+    // The queries are UDP packets to the pod's nameserver, through kube-proxy and NetworkPolicy like any other: an
+    // egress policy without a DNS rule leaves the resolver with no answer (found by podnet verify).
+    const nameserver = dns.detail?.nameserver;
+    if (typeof nameserver === 'string' && req.components?.policy && src.kind === 'pod') {
+      const q = trace(cluster, { from: req.from, to: `${nameserver}:53`, protocol: 'UDP', components: { policy: req.components.policy } });
+      if (q.verdict === 'dropped') return drop('dns', src.node, `the DNS query for ${target.host} to ${nameserver}:53/UDP is dropped (${q.dropReason}): the resolver gets no answer`, { name: target.host, nameserver });
+    }
     hops.push({ step: 'dns', node: src.node, detail: { name: target.host, rcode: dns.rcode, tried: dns.tried, ...(dns.ip ? { answer: dns.ip } : {}), ...(dns.cname ? { cname: dns.cname } : {}), ...(dns.detail ?? {}) }, text: `resolver in ${src.pod} tried ${dns.tried.join(', ')}: ${dns.text}` });
     if (dns.cname && !dns.ip) {
       // ExternalName: DNS only, kube-proxy never sees it; the connection goes to whatever the CNAME resolves to upstream.

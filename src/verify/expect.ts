@@ -84,23 +84,39 @@ function sourceIPOf(cluster: Cluster, from: string): string {
 
 const podName = (key: string | undefined) => key?.split('/')[1];
 
-export function expectConnect(ctx: ModelContext, flow: ConnectFlow): ConnectExpectation {
+/** The trace of one connection, then once more through each endpoint kube-proxy gives a positive probability. */
+function followEndpoints(ctx: ModelContext, from: string, host: string, port: number, protocol: 'TCP' | 'UDP') {
   const components = { dns: (c: Cluster, pod: string, name: string) => resolveWithClusterDns(c, pod, name, ctx.dns), policy: evaluateWithPolicyEngine };
-  const req = { from: flow.from, to: `${flow.host}:${flow.port}`, protocol: flow.protocol, components };
+  const req = { from, to: `${host}:${port}`, protocol, components };
   const base = trace(ctx.cluster, req);
   const dnat = base.hops.find((h) => h.step === 'dnat' && !h.detail.dropped);
   const candidates = (dnat?.detail.candidates as { pod?: string; ip: string; port: number; probability: number }[] | undefined)?.filter((c) => c.probability > 0);
-  const src = sourceIPOf(ctx.cluster, flow.from);
+  const src = sourceIPOf(ctx.cluster, from);
   const endpoints: EndpointExpectation[] = [];
   const follow = (t: TraceResult, c?: { pod?: string; ip: string; port: number; probability: number }) => {
     const delivered = t.hops.filter((h) => h.step === 'deliver').pop();
     const pod = c?.pod ?? (delivered?.detail.pod as string | undefined);
-    const ip = c?.ip ?? flow.host;
-    const port = c?.port ?? flow.port;
-    endpoints.push({ ...(pod ? { pod } : {}), ip, port, probability: c?.probability ?? 1, outcome: outcomeOf(t), ...clientIPOf(t, src), trace: traceLine(t) });
+    endpoints.push({ ...(pod ? { pod } : {}), ip: c?.ip ?? host, port: c?.port ?? port, probability: c?.probability ?? 1, outcome: outcomeOf(t), ...clientIPOf(t, src), trace: traceLine(t) });
   };
   if (candidates?.length) for (const c of candidates) follow(trace(ctx.cluster, { ...req, endpoint: `${c.ip}:${c.port}` }), c);
   else follow(base);
+  return { base, dnat, endpoints };
+}
+
+const reachCache = new WeakMap<ModelContext, Map<string, EndpointExpectation[]>>();
+
+/** Whether a pod's DNS queries reach its nameserver, per endpoint (the same for every name it asks). */
+function nameserverReach(ctx: ModelContext, from: string, nameserver: string): EndpointExpectation[] {
+  let m = reachCache.get(ctx);
+  if (!m) reachCache.set(ctx, (m = new Map()));
+  const key = `${from} ${nameserver}`;
+  let r = m.get(key);
+  if (!r) m.set(key, (r = followEndpoints(ctx, from, nameserver, 53, 'UDP').endpoints));
+  return r;
+}
+
+export function expectConnect(ctx: ModelContext, flow: ConnectFlow): ConnectExpectation {
+  const { base, dnat, endpoints } = followEndpoints(ctx, flow.from, flow.host, flow.port, flow.protocol);
   const answeringEps = endpoints.filter((e) => e.outcome === 'allowed' && e.pod);
   const clientIPs: Record<string, string> = {};
   for (const e of answeringEps) clientIPs[podName(e.pod)!] = e.clientIP;
@@ -118,6 +134,14 @@ export function expectConnect(ctx: ModelContext, flow: ConnectFlow): ConnectExpe
 export function expectDns(ctx: ModelContext, flow: DnsFlow): DnsExpectation | Unverifiable {
   const l = ctx.dns.resolveFromPod(flow.from, flow.name, flow.type);
   if (l.from && !ctx.dns.clusterDNS.includes(l.from.nameserver)) return { kind: 'skip', reason: `dnsPolicy ${l.from.dnsPolicy}: the pod asks ${l.from.nameserver}, not the cluster DNS (outside the lab)` };
+  // The query itself is a UDP packet to the nameserver: through kube-proxy to a CoreDNS pod and NetworkPolicy (an
+  // egress policy without a DNS rule leaves the pod with no answer at all).
+  if (l.from) {
+    const endpoints = nameserverReach(ctx, flow.from, l.from.nameserver);
+    const reach = new Set(endpoints.map((e) => e.outcome));
+    if (!reach.has('allowed')) return { kind: 'dns', rcode: 'TIMEOUT', answers: [], trace: `the query to ${l.from.nameserver}:53/UDP gets no answer: ${endpoints[0]?.trace ?? ''}` };
+    if (reach.size > 1) return { kind: 'skip', reason: 'whether the query is answered depends on which cluster DNS pod kube-proxy picks' };
+  }
   if (l.rcode === 'FORWARDED' || l.forward) return { kind: 'skip', reason: `the name goes to the upstream resolver (${l.stop}), outside the lab` };
   const answers = l.answers.flatMap((r) => (r.rdata.type === 'A' ? [r.rdata.address] : [])).sort();
   return { kind: 'dns', rcode: l.rcode, answers, trace: `resolver (${l.from?.resolver ?? 'glibc'}, ${l.from?.effectivePolicy ?? ''}) tried ${l.tried.join(', ')}: ${l.rcode}${answers.length ? ` ${answers.join(', ')}` : ''} (${l.stop})` };
