@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { formatDiagnostic } from '../api/diagnostics.js';
-import { generateSpec } from '../conntest/generate.js';
+import { generateSpec, GenerateError } from '../conntest/generate.js';
 import { modelReferee } from '../conntest/referee.js';
 import { formatJson, formatJUnit, formatTable, formatTap } from '../conntest/report.js';
 import { runSpecs } from '../conntest/run.js';
@@ -73,7 +73,8 @@ export function registerTest(program: Command, io: IO): void {
         const denied = Number(opts.denied);
         if (!Number.isInteger(denied) || denied < 0) fail(`--denied must be a whole number, not "${opts.denied}"`);
         const cluster = loadCluster(opts, io, { quietWarnings: true });
-        const g = generateSpec(cluster, { denied, namespaces: opts.namespace });
+        let g: ReturnType<typeof generateSpec>;
+        try { g = generateSpec(cluster, { denied, namespaces: opts.namespace }); } catch (e) { if (e instanceof GenerateError) return fail(e.message); throw e; }
         if (opts.out) writeFileSync(opts.out, g.yaml); else io.out.write(g.yaml);
         io.err.write(`generate: ${g.allowed} allowed and ${g.denied} of ${g.deniedTotal} denied workload pairs${g.partial ? ` (${g.partial} partly allowed left out)` : ''}${opts.out ? ` written to ${opts.out}` : ''}\n`);
         return;

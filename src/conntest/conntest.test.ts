@@ -131,3 +131,13 @@ test('a referee not wired yet says so; a CIDR stands for its first host', async 
   assert.match(c.err, /^error: --context is not wired yet/);
   assert.deepEqual(['203.0.113.0/24', '10.1.2.3/32', '192.0.2.8/31', '2001:db8::/64', '10.0.0.77/8'].map(representative), ['203.0.113.1', '10.1.2.3', '192.0.2.8', '2001:db8::1', '10.0.0.1']);
 });
+
+test('--generate is bounded: more than 300 workloads asks for -n', async () => {
+  const docs = Array.from({ length: 301 }, (_, i) => `apiVersion: v1\nkind: Pod\nmetadata: {name: p${i}, namespace: default, labels: {app: p${i}}}\nspec:\n  containers: [{name: c, image: img}]`);
+  const dir = mkdtempSync('/tmp/podnet-generate-');
+  writeFileSync(`${dir}/pods.yaml`, docs.join('\n---\n'));
+  const r = await runCli('test', '-f', `${dir}/pods.yaml`, '--generate');
+  assert.deepEqual([r.code, r.err.split('\n').filter((l) => l.startsWith('error:'))], [1, ['error: 302 workloads: --generate checks every pair on every port (302² pairs), at most 300 workloads; choose namespaces with -n']]);
+  const n = await runCli('test', '-f', `${dir}/pods.yaml`, '-n', 'kube-system', '--generate');
+  assert.equal(n.code, 0);
+});

@@ -16,6 +16,11 @@ export interface GenerateOptions {
 
 export interface Generated { yaml: string; allowed: number; denied: number; deniedTotal: number; partial: number }
 
+/** Every pair of workloads is checked on each port: bounded work. */
+export const MAX_WORKLOADS = 300;
+
+export class GenerateError extends Error {}
+
 interface Pair { from: string; to: string; port: number; protocol: string }
 
 export function generateSpec(cluster: Cluster, opts: GenerateOptions = {}): Generated {
@@ -28,6 +33,7 @@ export function generateSpec(cluster: Cluster, opts: GenerateOptions = {}): Gene
     groups.set(g, [...(groups.get(g) ?? []), pod]);
   }
   const names = [...groups.keys()].sort();
+  if (names.length > MAX_WORKLOADS) throw new GenerateError(`${names.length} workloads: --generate checks every pair on every port (${names.length}² pairs), at most ${MAX_WORKLOADS} workloads; choose namespaces with -n`);
   // `ns/pod/NAME` groups are bare pods: the spec names them NS/NAME.
   const ref = (g: string) => (g.split('/')[1] === 'pod' ? `${g.split('/')[0]}/${g.split('/')[2]}` : g);
   const allowed: Pair[] = [];
