@@ -1,38 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withComputedStatus } from './index.js';
-import { ask, caAndLeaf, gatewayWith, load } from './test-fixtures.js';
+import { ask, caAndLeaf, caConfigMap, gatewayWith, httpRouteWith, load, pemSecret } from './test-fixtures.js';
 
 const pem = caAndLeaf(['backend.internal', 'spiffe://cluster.local/ns/default/sa/web']);
 const other = caAndLeaf(['elsewhere.internal']);
-const indent = (s: string) => s.trimEnd().split('\n').map((l) => `    ${l}`).join('\n');
 
 /** A pod serving TLS with a mounted kubernetes.io/tls Secret, its Service (port name https), and a plain one. */
-const backends = `---
-apiVersion: v1
-kind: Secret
-metadata: {name: serving}
-type: kubernetes.io/tls
-stringData:
-  tls.crt: |
-${indent(pem.crt)}
-  tls.key: |
-${indent(pem.key)}
----
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: ca}
-data:
-  ca.crt: |
-${indent(pem.ca)}
----
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: wrong-ca}
-data:
-  ca.crt: |
-${indent(other.ca)}
----
+const backends = pemSecret('serving', pem.crt, pem.key) + caConfigMap('ca', pem.ca) + caConfigMap('wrong-ca', other.ca) + `---
 apiVersion: v1
 kind: ConfigMap
 metadata: {name: junk}
@@ -65,18 +40,11 @@ spec:
 `;
 }
 
-const routes = `---
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: r}
-spec:
-  parentRefs: [{name: gw}]
-  rules:
-  - matches: [{path: {type: PathPrefix, value: /secure}}]
+const routes = httpRouteWith(`  - matches: [{path: {type: PathPrefix, value: /secure}}]
     backendRefs: [{name: secure, port: 443}]
   - matches: [{path: {type: PathPrefix, value: /plain}}]
     backendRefs: [{name: plain, port: 443}]
-`;
+`);
 
 const statusOf = (cluster: any, name: string) => (withComputedStatus(cluster, cluster.get('BackendTLSPolicy', 'default', name)) as any).status;
 

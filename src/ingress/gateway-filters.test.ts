@@ -1,17 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { app, ask, gatewayWith, load } from './test-fixtures.js';
+import { app, ask, gatewayWith, httpRouteWith, load } from './test-fixtures.js';
 
-function route(rules: string): string {
-  return `---
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: r}
-spec:
-  parentRefs: [{name: gw}]
-  rules:
-${rules}`;
-}
+const route = httpRouteWith;
 const base = gatewayWith('  - {name: http, port: 80, protocol: HTTP}\n') + app('a') + app('b');
 
 test('CORS filter: the Gateway answers an allowed preflight itself; actual requests get Allow-Origin; other origins get nothing', () => {

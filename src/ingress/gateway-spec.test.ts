@@ -1,23 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withComputedStatus } from './index.js';
-import { app, ask, caAndLeaf, load, tlsSecret } from './test-fixtures.js';
+import { app, ask, caAndLeaf, caConfigMap, load, tlsSecret } from './test-fixtures.js';
 
 const ca = caAndLeaf(['client.example']).ca;
-const indent = (s: string) => s.trimEnd().split('\n').map((l) => `    ${l}`).join('\n');
 const objects = `---
 apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
 metadata: {name: podnet}
 spec: {controllerName: podnet.dev/gateway-controller}
----
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: client-ca}
-data:
-  ca.crt: |
-${indent(ca)}
-` + tlsSecret('cert', 'default', ['a.com', 'b.com', 'c.com']) + app('web');
+` + caConfigMap('client-ca', ca) + tlsSecret('cert', 'default', ['a.com', 'b.com', 'c.com']) + app('web');
 
 function gateway(name: string, spec: string): string {
   return `---

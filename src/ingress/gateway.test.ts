@@ -1,25 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { app, ask, brokenTlsSecret, emptyService, load, namespace, outcome, tlsSecret } from './test-fixtures.js';
+import { app, ask, brokenTlsSecret, emptyService, GATEWAY_CLASS, gatewayOf, load, namespace, outcome, tlsSecret } from './test-fixtures.js';
 import { withComputedStatus } from './index.js';
 
-const CLASS = `---
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: podnet}
-spec: {controllerName: podnet.dev/gateway-controller}
-`;
-
-function gateway(listeners: string, name = 'gw', ns = 'default'): string {
-  return `---
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: ${name}, namespace: ${ns}}
-spec:
-  gatewayClassName: podnet
-  listeners:
-${listeners}`;
-}
+const CLASS = GATEWAY_CLASS;
+const gateway = gatewayOf;
 const HTTP80 = '  - {name: http, port: 80, protocol: HTTP}\n';
 
 function route(name: string, spec: string, ns = 'default', kind = 'HTTPRoute', created?: string): string {

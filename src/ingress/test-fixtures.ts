@@ -104,14 +104,17 @@ export function outcome(r: RouteResult): string {
   return String(r.status);
 }
 
-/** The GatewayClass `podnet` and a Gateway `gw` (namespace default) with the given listener lines (YAML list items). */
-export function gatewayWith(listeners: string, name = 'gw', ns = 'default'): string {
-  return `---
+/** The GatewayClass `podnet` (podnet.dev/gateway-controller). */
+export const GATEWAY_CLASS = `---
 apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
 metadata: {name: podnet}
 spec: {controllerName: podnet.dev/gateway-controller}
----
+`;
+
+/** A Gateway of class podnet with the given listener lines (YAML list items). */
+export function gatewayOf(listeners: string, name = 'gw', ns = 'default'): string {
+  return `---
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {name: ${name}, namespace: ${ns}}
@@ -119,6 +122,11 @@ spec:
   gatewayClassName: podnet
   listeners:
 ${listeners}`;
+}
+
+/** The GatewayClass `podnet` and a Gateway `gw` (namespace default) with the given listener lines. */
+export function gatewayWith(listeners: string, name = 'gw', ns = 'default'): string {
+  return GATEWAY_CLASS + gatewayOf(listeners, name, ns);
 }
 
 /** A CA and a leaf certificate it signs for `names` (openssl), PEM text; cached per name list. */
@@ -140,3 +148,44 @@ export function caAndLeaf(names: string[]): { ca: string; crt: string; key: stri
   return c;
 }
 const signed = new Map<string, { ca: string; crt: string; key: string }>();
+
+const indentPem = (s: string) => s.trimEnd().split('\n').map((l) => `    ${l}`).join('\n');
+
+/** A kubernetes.io/tls Secret from PEM text (stringData), in namespace default. */
+export function pemSecret(name: string, crt: string, key: string): string {
+  return `---
+apiVersion: v1
+kind: Secret
+metadata: {name: ${name}}
+type: kubernetes.io/tls
+stringData:
+  tls.crt: |
+${indentPem(crt)}
+  tls.key: |
+${indentPem(key)}
+`;
+}
+
+/** A ConfigMap holding a CA certificate under `ca.crt` (what BackendTLSPolicy and frontend validation read). */
+export function caConfigMap(name: string, ca: string): string {
+  return `---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: ${name}}
+data:
+  ca.crt: |
+${indentPem(ca)}
+`;
+}
+
+/** An HTTPRoute `r` on Gateway `gw` with the given rules (YAML list items under `rules:`). */
+export function httpRouteWith(rules: string): string {
+  return `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r}
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+${rules}`;
+}

@@ -8,30 +8,12 @@ import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster } from '../cluster/cluster.js';
-import { caAndLeaf, gatewayWith } from '../ingress/test-fixtures.js';
+import { caAndLeaf, caConfigMap, gatewayWith, pemSecret } from '../ingress/test-fixtures.js';
 import { EdgeProxy } from './http-proxy.js';
 import { podsOf, VirtualPods } from './virtual-pods.js';
 
 const pem = caAndLeaf(['backend.internal']);
-const indent = (s: string) => s.trimEnd().split('\n').map((l) => `    ${l}`).join('\n');
-const TEXT = gatewayWith('  - {name: http, port: 80, protocol: HTTP}\n') + `---
-apiVersion: v1
-kind: Secret
-metadata: {name: serving}
-type: kubernetes.io/tls
-stringData:
-  tls.crt: |
-${indent(pem.crt)}
-  tls.key: |
-${indent(pem.key)}
----
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: ca}
-data:
-  ca.crt: |
-${indent(pem.ca)}
----
+const TEXT = gatewayWith('  - {name: http, port: 80, protocol: HTTP}\n') + pemSecret('serving', pem.crt, pem.key) + caConfigMap('ca', pem.ca) + `---
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: secure}
@@ -98,17 +80,7 @@ test('BackendTLSPolicy live: the Gateway speaks TLS to the pod (SNI backend.inte
 
 test('TLS passthrough live: the SNI of a passthrough TLSRoute reaches the pod still encrypted (the client sees the pod\'s certificate); other names end at the HTTPS listener', async () => {
   const gwPair = caAndLeaf(['gw.example.com']);
-  const text = TEXT.replace('  - {name: http, port: 80, protocol: HTTP}\n', '  - {name: http, port: 80, protocol: HTTP}\n  - {name: pass, port: 443, protocol: TLS, hostname: backend.internal, tls: {mode: Passthrough}}\n  - {name: https, port: 443, protocol: HTTPS, hostname: gw.example.com, tls: {certificateRefs: [{name: gw-cert}]}}\n') + `---
-apiVersion: v1
-kind: Secret
-metadata: {name: gw-cert}
-type: kubernetes.io/tls
-stringData:
-  tls.crt: |
-${indent(gwPair.crt)}
-  tls.key: |
-${indent(gwPair.key)}
----
+  const text = TEXT.replace('  - {name: http, port: 80, protocol: HTTP}\n', '  - {name: http, port: 80, protocol: HTTP}\n  - {name: pass, port: 443, protocol: TLS, hostname: backend.internal, tls: {mode: Passthrough}}\n  - {name: https, port: 443, protocol: HTTPS, hostname: gw.example.com, tls: {certificateRefs: [{name: gw-cert}]}}\n') + pemSecret('gw-cert', gwPair.crt, gwPair.key) + `---
 apiVersion: gateway.networking.k8s.io/v1
 kind: TLSRoute
 metadata: {name: pass}
