@@ -150,9 +150,11 @@ class NodeRenderer {
     const anps = model.adminFor[cls.id].map((i) => model.adminPolicies[i]).filter((a) => a.rules[dir].length > 0);
     if (anps.length > 0) tiers.push({ kind: 'anp', isolatedBy: [], rules: anps.flatMap((a) => a.rules[dir].map((r) => this.adminRule(a, dir, r, cls))) });
     const isolating = model.isolatedBy[dir][cls.id].map((i) => model.networkPolicies[i]);
-    const b = model.baseline;
+    // The Baseline tier: Baseline ClusterNetworkPolicies by priority, then the BANP; first match wins, and a Pass there
+    // ends the tier as an allow (renderTier: the last tier's pass returns).
+    const baseline = model.baselineFor[cls.id].map((i) => model.baselinePolicies[i]).filter((a) => a.rules[dir].length > 0);
     if (isolating.length > 0) tiers.push({ kind: 'np', isolatedBy: isolating.map((p) => p.key), rules: isolating.flatMap((p) => p.rules[dir].map((r) => this.networkPolicyRule(p, dir, r, cls))) });
-    else if (b && b.subject.has(cls.id) && b.rules[dir].length > 0) tiers.push({ kind: 'banp', isolatedBy: [], rules: b.rules[dir].map((r) => this.adminRule(b, dir, r, cls)) });
+    else if (baseline.length > 0) tiers.push({ kind: 'banp', isolatedBy: baseline.map((a) => a.key), rules: baseline.flatMap((a) => a.rules[dir].map((r) => this.adminRule(a, dir, r, cls))) });
     this.plans.set(key, tiers);
     return tiers;
   }
@@ -166,7 +168,7 @@ class NodeRenderer {
 
   private adminRule(a: CompiledAdminPolicy, dir: Direction, r: AdminRule, cls: PodClass): PlannedRule {
     const d = dir.toLowerCase();
-    const base = `${a.kind === 'AdminNetworkPolicy' ? 'anp' : 'banp'}/${a.name}/${d}/${r.index}`;
+    const base = `${a.kind === 'AdminNetworkPolicy' ? 'anp' : a.kind === 'BaselineAdminNetworkPolicy' ? 'banp' : `cnp-${a.tier.toLowerCase()}`}/${a.name}/${d}/${r.index}`;
     const comment = `${a.key} ${d}[${r.index}]${r.name ? ` ${r.name}` : ''}: ${r.action}`;
     return { action: r.action === 'Allow' ? 'allow' : r.action === 'Deny' ? 'deny' : 'pass', comment, matches: this.matches(base, `${a.key} ${d}[${r.index}]: ${r.peers.map((p) => p.text).join('; ')}`, dir, adminRuleAddresses(this.model, r), r.ports, r.peerClasses, cls) };
   }
@@ -210,7 +212,7 @@ function describePeer(p: CompiledPeer): string {
 
 function describeTier(t: Tier): string {
   if (t.kind === 'anp') return 'AdminNetworkPolicy';
-  if (t.kind === 'banp') return 'BaselineAdminNetworkPolicy';
+  if (t.kind === 'banp') return t.isolatedBy.every((k) => k.startsWith('BaselineAdminNetworkPolicy/')) ? 'BaselineAdminNetworkPolicy' : `the Baseline tier (${t.isolatedBy.join(', ')})`;
   return `isolated by ${t.isolatedBy.join(', ')}`;
 }
 

@@ -90,6 +90,9 @@ kernelDescribe('podnet verify --kernel', () => {
         const xa = r.cluster.get<{ status: { podIP: string } }>('Pod', 'x', 'a')!.status.podIP;
         assert.equal(outcome(`y/c -> ${xa}:80/TCP`), 'allowed', 'namespace AND pod selector on the named port http');
         assert.equal(outcome(`y/c -> ${xa}:81/TCP`), c === 'flannel' ? 'allowed' : 'timeout', 'only the named port is allowed');
+        const yc = r.cluster.get<{ status: { podIP: string } }>('Pod', 'y', 'c')!.status.podIP;
+        assert.equal(outcome(`x/a -> ${yc}:8080/TCP`), c === 'flannel' ? 'allowed' : 'timeout', 'Baseline-tier ClusterNetworkPolicy Deny');
+        assert.equal(outcome(`x/b -> ${yc}:8080/TCP`), 'allowed', 'Baseline-tier ClusterNetworkPolicy Pass ends the tier');
         const dns = rep.results.filter((x) => x.flow.kind === 'dns' && x.status === 'agree');
         assert.ok(dns.some((x) => x.flow.from === 'z/d' && x.flow.kind === 'dns' && x.flow.name === 'web.x'), 'dnsPolicy None with its own search list and ndots 2: z/d resolves web.x through svc.cluster.local');
         assert.ok(rep.results.some((x) => x.status === 'skipped' && x.flow.from === 'x/b'), 'dnsPolicy Default is reported as not verified');
