@@ -8,21 +8,14 @@ import { join } from 'node:path';
 import { Cluster } from '../../src/cluster/cluster.js';
 import { compileDns } from '../../src/dns/index.js';
 import type { DnsRecord } from '../../src/dns/index.js';
-import { externalDir, percent } from './external.js';
+import { percent, suiteRun } from './external.js';
 
 interface Rec { name: string; type: string; ttl: number; data: string }
 interface Row { id: string; qname: string; qtype: string; rcode: string; answer: Rec[]; authority: Rec[]; additional: Rec[]; skip?: string }
 interface Suite { manifests: string; corefile: string; notes?: string[]; cases: Row[] }
 interface Data { suites: Suite[]; skipped: { test: string; count: number; kind: string; reason: string }[] }
 
-const dir = externalDir('coredns');
-if (!dir) {
-  process.stdout.write('coredns: no data (set PODNET_EXTERNAL or put the suites in ../shared/external); nothing measured\n');
-  process.exit(0);
-}
-const args = process.argv.slice(2);
-const verbose = args.includes('-v');
-const only = args.filter((a) => !a.startsWith('-'));
+const { dir, verbose, only } = suiteRun('coredns');
 const data = JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8')) as Data;
 // Tables translated beside the suite later (k8s_external/): the same row format, one more suite each.
 for (const extra of ['k8s_external']) {

@@ -22,3 +22,14 @@ export function externalDir(suite: string): string | undefined {
 export function percent(n: number, d: number): string {
   return d === 0 ? 'n/a' : `${((100 * n) / d).toFixed(1)}%`;
 }
+
+/** A scorer's start: the suite's folder (or a note and exit 0 when the data is absent), `-v` and the case filters. */
+export function suiteRun(suite: string): { dir: string; verbose: boolean; only: string[] } {
+  const dir = externalDir(suite);
+  if (!dir) {
+    process.stdout.write(`${suite}: no data (set PODNET_EXTERNAL or put the suites in ../shared/external); nothing measured\n`);
+    process.exit(0);
+  }
+  const args = process.argv.slice(2);
+  return { dir, verbose: args.includes('-v'), only: args.filter((a) => !a.startsWith('-')) };
+}

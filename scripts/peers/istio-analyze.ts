@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster } from '../../src/cluster/cluster.js';
 import { clusterFindings, type Finding } from '../../src/findings/index.js';
-import { externalDir, percent } from './external.js';
+import { percent, suiteRun } from './external.js';
 
 interface Expected { type: string; code: string; origin: string }
 interface Case { index: number; name: string; analyzer: string; inputFiles: string[]; meshConfigFile: string | null; expected: Expected[] }
@@ -23,14 +23,7 @@ interface Data {
   skipped: { index: number; name: string; reason: string; expectedCount: number }[];
 }
 
-const dir = externalDir('istio-analyze');
-if (!dir) {
-  process.stdout.write('istio-analyze: no data (set PODNET_EXTERNAL or put the suites in ../shared/external); nothing measured\n');
-  process.exit(0);
-}
-const args = process.argv.slice(2);
-const verbose = args.includes('-v');
-const only = args.filter((a) => !a.startsWith('-'));
+const { dir, verbose, only } = suiteRun('istio-analyze');
 const data = JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8')) as Data;
 const cases = data.cases.filter((c) => only.length === 0 || only.some((o) => c.name.includes(o) || String(c.index) === o));
 const codeOf = (type: string) => data.catalogue[type]?.code ?? type;
