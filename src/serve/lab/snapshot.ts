@@ -44,6 +44,8 @@ export class ManifestSet {
   private applied = new Map<string, LoadedObject>();
   private deleted = new Set<string>();
   private fromDisk: LoadedObject[] = [];
+  /** fromDisk by key (the first object under each, as a search would find it): the API server asks once per pod. */
+  private diskByKey = new Map<string, LoadedObject>();
   private diskDiagnostics: Diagnostic[] = [];
   /** Lets a realisation run the model with what it can build (kernel mode: VXLAN where the kernel has no ipip). */
   adjustConfig?: (config: ClusterConfig) => ClusterConfig;
@@ -56,6 +58,11 @@ export class ManifestSet {
   reread(): void {
     const r = loadPaths([...this.paths]);
     this.fromDisk = r.objects;
+    this.diskByKey = new Map();
+    for (const o of r.objects) {
+      const key = objectKey(o.object as never);
+      if (!this.diskByKey.has(key)) this.diskByKey.set(key, o);
+    }
     this.diskDiagnostics = r.diagnostics;
   }
 
@@ -95,7 +102,7 @@ export class ManifestSet {
   current(key: string): LoadedObject | undefined {
     if (this.applied.has(key)) return this.applied.get(key);
     if (this.deleted.has(key)) return undefined;
-    return this.fromDisk.find((o) => objectKey(o.object as never) === key);
+    return this.diskByKey.get(key);
   }
 
   /** The keys of every object the desired state holds. */
