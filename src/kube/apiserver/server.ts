@@ -24,6 +24,7 @@ import { parseBool } from './read.js';
 import { chooseProtocol, channelWriter, PROTOCOLS, runOverWebSocket } from './remotecommand.js';
 import { commandSession } from './terminal.js';
 import { podHost } from './pod-host.js';
+import { netnsSession } from './netns-session.js';
 import { AttachError, PodProcesses } from './processes.js';
 import { WRITTEN_HERE } from './write.js';
 import { PORT_FORWARD_PROTOCOL, servePortForward } from './portforward.js';
@@ -140,7 +141,10 @@ export class KubeApiServer {
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         const out = channelWriter(ws, channels);
         if (subresource === 'exec') {
-          runOverWebSocket(ws, commandSession(podHost(this.lab, namespace, name), command, out, channels.tty), command);
+          const host = podHost(this.lab, namespace, name);
+          // Kernel mode: a real process in the pod's network namespace; emulated: the lab's shell and tools.
+          const netns = this.lab.realisation?.netnsOf(`${namespace}/${name}`);
+          runOverWebSocket(ws, netns ? netnsSession(netns, host.hostname, command, host.env, out, channels.tty) : commandSession(host, command, out, channels.tty), command);
           return;
         }
         let a;
