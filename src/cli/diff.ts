@@ -39,7 +39,7 @@ export function gateTrips(d: ClusterDiff, gate: string | undefined): boolean {
 
 function buildSide(what: string, load: () => Cluster, io: IO): Cluster {
   const cluster = load();
-  printDiagnostics(cluster.diagnostics.filter((d) => d.level === 'error').map((d) => ({ ...d, message: d.message })), io.err);
+  printDiagnostics(cluster.diagnostics.filter((d) => d.level === 'error'), io.err);
   try {
     requireUsableConfig(cluster);
   } catch (e) {
@@ -51,7 +51,7 @@ function buildSide(what: string, load: () => Cluster, io: IO): Cluster {
 }
 
 export function registerDiff(program: Command, io: IO): void {
-  const cmd = program.command('diff')
+  program.command('diff')
     .description('what a change to the manifests opens or closes: connectivity by workload, exposure, Services, DNS, routes, mesh and findings')
     .option('--base <path|git:REF>', 'the manifests before the change: a file or folder, or git:REF for the -f paths at that revision of their repository')
     .option('-f, --filename <path>', 'the manifests after the change: file or folder (repeatable; - for stdin)', collect, [])
@@ -99,5 +99,4 @@ export function registerDiff(program: Command, io: IO): void {
         throw new CliExit(1);
       }
     });
-  void cmd;
 }
