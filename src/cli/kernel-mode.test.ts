@@ -3,35 +3,16 @@
 // connection in flight, `podnet down` removes everything; SIGTERM cleans up; not root is a clear error, exit 1.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { namespacesWithPrefix } from '../realize/netns.js';
 import { kernelDescribe, kernelTest } from '../realize/testing.js';
-import { runCli } from './testing.js';
+import { runCli, startKernelLab as up, type KernelLab as Up } from './testing.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const bin = join(root, 'bin', 'podnet');
-const zeroPorts = ['--ui-port', '0', '--dns-port', '0', '--http-port', '0', '--https-port', '0', '--api-port', '0'];
-
-interface Up { child: ChildProcess; out: string; url: string; prefix: string; exited: Promise<number | null>; log: () => string }
-
-/** Starts `podnet up --kernel` and waits for the end of its banner. */
-async function up(path: string, user: string[] = []): Promise<Up> {
-  const child = spawn(user.length ? user[0] : process.execPath, [...user.slice(1), ...(user.length ? [process.execPath] : []), bin, 'up', '--kernel', '-f', path, ...zeroPorts], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d; });
-  child.stderr!.on('data', (d: Buffer) => { err += d; });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setInterval(() => { if (out.includes('  podnet down\n')) { clearInterval(timer); resolve(); } }, 50);
-    void exited.then((code) => { clearInterval(timer); reject(Object.assign(new Error(`podnet up exited with ${code}: ${err}`), { code, err })); });
-  });
-  return { child, out, url: `http://127.0.0.1:${out.match(/UI +http:\/\/127\.0\.0\.1:(\d+)/)![1]}`, prefix: `${out.match(/lab (pn[0-9a-f]{4}):/)![1]}-`, exited, log: () => err };
-}
 
 kernelDescribe('podnet up --kernel -f examples/shop', () => {
   let lab: Up;

@@ -2,37 +2,28 @@
 // wget through the realised DNS, DNAT and policy, the pod's hostname, exit codes, a shell reading stdin.
 import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kernelDescribe, kernelTest } from '../../realize/testing.js';
 import { KUBECTL, noKubectl, type Run } from './testing.js';
+import { startKernelLab, type KernelLab } from '../../cli/testing.js';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 
 kernelDescribe('kubectl exec against podnet up --kernel', () => {
-  let child: ChildProcess;
-  let exited: Promise<unknown>;
+  let lab: KernelLab | undefined;
   let kubeconfig = '';
   const home = mkdtempSync(join(tmpdir(), 'podnet-kubectl-kernel-'));
   before(async () => {
     if (noKubectl) return;
-    child = spawn(process.execPath, [join(root, 'bin', 'podnet'), 'up', '--kernel', '-f', join(root, 'examples', 'shop'), '--ui-port', '0', '--dns-port', '0', '--http-port', '0', '--https-port', '0', '--api-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    exited = new Promise((r) => child.on('exit', r));
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d: Buffer) => { out += d; });
-    child.stderr!.on('data', (d: Buffer) => { err += d; });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setInterval(() => { if (out.includes('  podnet down\n')) { clearInterval(timer); resolve(); } }, 50);
-      void exited.then((code) => { clearInterval(timer); reject(new Error(`podnet up exited with ${code}: ${err}`)); });
-    });
-    kubeconfig = out.match(/kubeconfig (\S+)\)/)![1];
+    lab = await startKernelLab(join(root, 'examples', 'shop'));
+    kubeconfig = lab.out.match(/kubeconfig (\S+)\)/)![1];
   });
   after(async () => {
-    if (child && child.exitCode === null) { child.kill('SIGTERM'); await exited; }
+    if (lab && lab.child.exitCode === null) { lab.child.kill('SIGTERM'); await lab.exited; }
     rmSync(home, { recursive: true, force: true });
   });
   const kubectl = (args: string[], input = ''): Promise<Run> => new Promise((resolve) => {
