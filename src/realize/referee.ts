@@ -6,7 +6,7 @@
 // saw: SNAT shows here). One process for all: a Python start costs seconds of wall time on a loaded 2-core machine.
 // Without python3, curl does it one connection at a time (probe.ts). A DNS flow is `dig` inside the pod's namespace
 // (`ip netns exec`, so its resolv.conf and search list apply), one dig per pod asking each of its names in turn.
-import type { ConnectAttempt, ConnectObservation, DnsObservation, Observation, ProbePlan } from '../verify/compare.js';
+import { failedObservation, type ConnectAttempt, type ConnectObservation, type DnsObservation, type Observation, type ProbePlan } from '../verify/compare.js';
 import type { ConnectFlow, DnsFlow, Flow } from '../verify/flows.js';
 import type { Referee } from '../verify/verify.js';
 import { findBinary } from './host.js';
@@ -158,7 +158,7 @@ export class KernelReferee implements Referee {
     items.forEach((it, index) => {
       const netns = this.lab.namespaceOf(it.flow.from);
       // Only this lab's namespaces: the client's threads enter exactly the namespace named here.
-      if (!netns || !netns.startsWith(this.lab.prefix)) { out[index] = failed(it.flow, `${it.flow.from} is not realised in lab ${this.lab.prefix.slice(0, -1)}`); return; }
+      if (!netns || !netns.startsWith(this.lab.prefix)) { out[index] = failedObservation(it.flow, `${it.flow.from} is not realised in lab ${this.lab.prefix.slice(0, -1)}`); return; }
       if (it.flow.kind === 'connect') conns.push({ ...it, index, netns });
       else { const l = digs.get(netns); if (l) l.push({ ...it, index }); else digs.set(netns, [{ ...it, index }]); }
     });
@@ -180,7 +180,7 @@ export class KernelReferee implements Referee {
     const r = await run(this.python, ['-c', CONNECT_CLIENT], { input: JSON.stringify(args), timeoutMs: budget });
     let results: ConnectAttempt[][] | undefined;
     try { if (r.code === 0) results = JSON.parse(r.stdout) as ConnectAttempt[][]; } catch { /* reported below */ }
-    items.forEach((it, i) => { out[it.index] = results ? { kind: 'connect', attempts: results[i] } : failed(it.flow, `the connect client exited ${r.code}: ${r.stderr.trim().split('\n').pop() ?? ''}`); });
+    items.forEach((it, i) => { out[it.index] = results ? { kind: 'connect', attempts: results[i] } : failedObservation(it.flow, `the connect client exited ${r.code}: ${r.stderr.trim().split('\n').pop() ?? ''}`); });
   }
 
   /** curl, one connection at a time (probe.ts), where python3 is missing. */
@@ -204,10 +204,6 @@ export class KernelReferee implements Referee {
     const queries = items.flatMap(({ flow }) => [(flow as DnsFlow).name, (flow as DnsFlow).type]);
     const r = await this.lab.exec(netns, ['dig', '+search', `+time=${seconds}`, `+tries=${DIG_TRIES}`, ...queries], { timeoutMs: items.length * seconds * DIG_TRIES * 1000 + 60_000 });
     const answers = parseDigs(r.stdout);
-    items.forEach((it, i) => { out[it.index] = answers.length === items.length ? answers[i] : failed(it.flow, `dig gave ${answers.length} answers to ${items.length} queries (exit ${r.code}: ${r.stderr.trim().split('\n').pop() ?? ''})`); });
+    items.forEach((it, i) => { out[it.index] = answers.length === items.length ? answers[i] : failedObservation(it.flow, `dig gave ${answers.length} answers to ${items.length} queries (exit ${r.code}: ${r.stderr.trim().split('\n').pop() ?? ''})`); });
   }
-}
-
-function failed(flow: Flow, detail: string): Observation {
-  return flow.kind === 'dns' ? { kind: 'dns', rcode: 'ERROR', answers: [], detail } : { kind: 'connect', attempts: [{ outcome: 'error', detail }] };
 }

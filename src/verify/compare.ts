@@ -16,6 +16,11 @@ export interface ConnectObservation { kind: 'connect'; attempts: ConnectAttempt[
 export interface DnsObservation { kind: 'dns'; rcode: string; answers: string[]; detail?: string }
 export type Observation = ConnectObservation | DnsObservation;
 
+/** What a referee reports for a flow it could not make happen: an error, saying why. */
+export function failedObservation(flow: { kind: 'connect' | 'dns' }, detail: string): Observation {
+  return flow.kind === 'dns' ? { kind: 'dns', rcode: 'ERROR', answers: [], detail } : { kind: 'connect', attempts: [{ outcome: 'error', detail }] };
+}
+
 export interface ProbePlan {
   /** Connections to open at least and at most; the referee may stop between the two once `until` have all answered. */
   minAttempts: number;

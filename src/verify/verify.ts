@@ -3,7 +3,7 @@
 // one method, `probe(flow, plan)`; enumeration (flows.ts), expectation (expect.ts) and comparison (compare.ts) know
 // nothing of it. Flows are probed in parallel, a bounded number at a time.
 import type { Cluster } from '../cluster/cluster.js';
-import { compare, planFor, DEFAULT_TIMEOUT_MS, type Disagreement, type Observation, type ProbePlan } from './compare.js';
+import { compare, failedObservation, planFor, DEFAULT_TIMEOUT_MS, type Disagreement, type Observation, type ProbePlan } from './compare.js';
 import { expectFlow, type Expectation, type ModelContext } from './expect.js';
 import type { Flow } from './flows.js';
 
@@ -52,7 +52,7 @@ export async function verifyFlows(ctx: ModelContext, referee: Referee, flows: re
   const expected = flows.map((f) => expectFlow(ctx, f));
   const asked = flows.flatMap((flow, i) => { const e = expected[i]; return e.kind === 'skip' ? [] : [{ flow, plan: planFor(e, timeoutMs), index: i }]; });
   const observed: (Observation | undefined)[] = new Array(flows.length);
-  const failed = (flow: Flow, e: unknown): Observation => (flow.kind === 'dns' ? { kind: 'dns', rcode: 'ERROR', answers: [], detail: (e as Error).message } : { kind: 'connect', attempts: [{ outcome: 'error', detail: (e as Error).message }] });
+  const failed = (flow: Flow, e: unknown): Observation => failedObservation(flow, (e as Error).message);
   if (referee.probeAll) {
     try {
       const obs = await referee.probeAll(asked);
