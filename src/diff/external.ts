@@ -4,7 +4,7 @@ import type { PolicyModel, Protocol } from '../policy/index.js';
 import { ipEnd, podEnd, type PodClass } from '../policy/index.js';
 import { evaluateDirection } from '../policy/evaluate.js';
 import type { PortSpec } from '../policy/ports.js';
-import type { IpBlock } from '../policy/select.js';
+import { cidrHas, type IpBlock } from '../policy/select.js';
 import { blocksOfRules, type ExternalPeer } from './peers.js';
 import type { PortGrid } from './ports.js';
 
@@ -46,7 +46,7 @@ export function externalStates(model: PolicyModel, grid: PortGrid, peers: readon
     const bySig = new Map<string, string>();
     const pod = podEnd(model, c.pods[0]) as Extract<ReturnType<typeof podEnd>, { kind: 'pod' }>;
     peers.forEach((peer, k) => {
-      const sig = cidrs.map((x) => (x.family === peer.ip.family && peer.ip.n >= x.base && peer.ip.n < x.base + x.size ? '1' : '0')).join('');
+      const sig = cidrs.map((x) => (cidrHas(x, peer.ip) ? '1' : '0')).join('');
       let s = bySig.get(sig);
       if (s === undefined) {
         s = '';

@@ -5,8 +5,7 @@
 import type { Cluster } from '../cluster/cluster.js';
 import { bigIntToIP, parseCidr, type Cidr } from '../net/cidr.js';
 import type { PolicyModel } from '../policy/index.js';
-import { parseIP, type ParsedIP } from '../policy/select.js';
-import type { IpBlock } from '../policy/select.js';
+import { cidrHas, parseIP, type IpBlock, type ParsedIP } from '../policy/select.js';
 
 export interface ExternalPeer {
   /** The CIDR as written (`192.168.3.0/24`), or `internet`. */
@@ -26,7 +25,6 @@ export function policyBlocks(model: PolicyModel): IpBlock[] {
 }
 
 const holds = (outer: Cidr, inner: Cidr) => outer.family === inner.family && inner.base >= outer.base && inner.base + inner.size <= outer.base + outer.size;
-const has = (c: Cidr, ip: ParsedIP) => c.family === ip.family && ip.n >= c.base && ip.n < c.base + c.size;
 
 function clusterRanges(cluster: Cluster): Cidr[] {
   const out: Cidr[] = [];
@@ -51,11 +49,11 @@ export function externalPeers(models: readonly PolicyModel[]): ExternalPeer[] {
     }
     if (n >= c.base + c.size) continue;
     const ip = parseIP(bigIntToIP(n, c.family));
-    if (!ip || inside.some((r) => has(r, ip))) continue;
+    if (!ip || inside.some((r) => cidrHas(r, ip))) continue;
     out.push({ name: c.text, ip });
   }
   out.sort((a, b) => (a.ip.family === b.ip.family ? (a.ip.n < b.ip.n ? -1 : a.ip.n > b.ip.n ? 1 : a.name.localeCompare(b.name)) : a.ip.family.localeCompare(b.ip.family)));
-  const free = INTERNET.map((t) => parseIP(t)!).find((ip) => !cidrs.some((c) => c.prefix > 0 && has(c, ip)));
+  const free = INTERNET.map((t) => parseIP(t)!).find((ip) => !cidrs.some((c) => c.prefix > 0 && cidrHas(c, ip)));
   if (free) out.push({ name: 'internet', ip: free });
   return out;
 }
