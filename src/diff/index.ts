@@ -4,7 +4,6 @@
 import type { Cluster } from '../cluster/cluster.js';
 import { policyModelOf } from '../policy/index.js';
 import { diffConnectivity, type ConnectivityChange, type PortSets } from './connectivity.js';
-import { formatPortSets } from './ports.js';
 import { diffFindings, diffRecords, dnsRecords, findingsOf, meshRecords, routeRecords, serviceRecords, type FindingsDiff, type SectionDiff, type Value } from './sections.js';
 
 export type { ConnectivityChange, PortSets } from './connectivity.js';
@@ -110,5 +109,3 @@ export function summaryLine(d: ClusterDiff): string {
   ];
   return `podnet diff: connectivity ${parts.join(', ')}; ${more.join(', ')}`;
 }
-
-export const portsText = formatPortSets;
