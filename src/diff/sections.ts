@@ -181,10 +181,11 @@ export function meshRecords(model: PolicyModel, limit = 100_000): { records: Map
   return { records: out, truncated: false };
 }
 
+const objectText = (f: Finding): string | null => (f.object ? `${f.object.kind} ${f.object.namespace ? `${f.object.namespace}/` : ''}${f.object.name}` : null);
+
 /** A finding without its line (lines move when a file is edited; the finding is the same). */
 export function findingKey(f: Finding): string {
-  const o = f.object ? `${f.object.kind} ${f.object.namespace ? `${f.object.namespace}/` : ''}${f.object.name}` : '';
-  return `${f.code} ${o}: ${f.message}`;
+  return `${f.code} ${objectText(f) ?? ''}: ${f.message}`;
 }
 
 export interface FindingChange { code: string; severity: Finding['level']; object: string | null; file: string | null; line: number | null; message: string }
@@ -193,7 +194,7 @@ export interface FindingsDiff { added: FindingChange[]; removed: FindingChange[]
 export function diffFindings(before: readonly Finding[], after: readonly Finding[]): FindingsDiff {
   const json = (f: Finding): FindingChange => ({
     code: f.code, severity: f.level,
-    object: f.object ? `${f.object.kind} ${f.object.namespace ? `${f.object.namespace}/` : ''}${f.object.name}` : null,
+    object: objectText(f),
     file: f.source?.file ?? null, line: f.source?.line ?? null, message: f.message,
   });
   const keys = (l: readonly Finding[]) => new Set(l.map(findingKey));
