@@ -2,10 +2,10 @@
 // lookup, this request) and the runner judges the observation against the expectation, so every referee is judged
 // alike. The model referee asks the engine (policy check, DNS, routing, mesh, trace); a kernel referee (real packets in
 // the namespaces src/realize builds) and a live-cluster referee (probe pods) plug in behind the same interface.
-import ipaddr from 'ipaddr.js';
 import { compileLabelSelector } from '../api/labels.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { resolvePodReference } from '../cluster/refs.js';
+import { ipAt, parseCidr } from '../net/cidr.js';
 import { compileDns } from '../dns/index.js';
 import { compileRouting, requestFromUrl } from '../ingress/index.js';
 import { compileMesh, type MeshEndpoint } from '../mesh/index.js';
@@ -175,15 +175,6 @@ function traceLines(t: ReturnType<typeof trace>): string[] {
 
 /** The address that stands for a CIDR: its first host (the network address itself for /31, /32, /127, /128). */
 export function representative(cidr: string): string {
-  const [addr, bits] = ipaddr.parseCIDR(cidr);
-  const bytes = addr.toByteArray();
-  const width = bytes.length * 8;
-  const keep = bits;
-  for (let i = 0; i < bytes.length; i++) {
-    const lo = i * 8;
-    if (lo >= keep) bytes[i] = 0;
-    else if (lo + 8 > keep) bytes[i] &= 0xff << (8 - (keep - lo));
-  }
-  if (width - bits >= 2) bytes[bytes.length - 1] += 1;
-  return ipaddr.fromByteArray(bytes).toString();
+  const c = parseCidr(cidr);
+  return ipAt(c, c.size >= 4n ? 1n : 0n);
 }
