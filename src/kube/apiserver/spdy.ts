@@ -14,6 +14,8 @@ export const DICTIONARY = Buffer.concat([...NAMES.map((n) => { const b = Buffer.
 const SYN_STREAM = 1, SYN_REPLY = 2, RST_STREAM = 3, PING = 6, GOAWAY = 7;
 const FIN = 1;
 const MAX_FRAME = 16 * 1024 * 1024;
+// A header block inflates to at most this: a small compressed block must not expand without bound.
+const MAX_HEADER_BLOCK = 1024 * 1024;
 
 export interface SpdyStream { id: number; headers: Record<string, string> }
 
@@ -35,7 +37,11 @@ class HeaderCodec {
   run(input: Buffer): Promise<Buffer> {
     const next = this.queue.then(() => new Promise<Buffer>((resolve, reject) => {
       const chunks: Buffer[] = [];
-      const onData = (c: Buffer) => chunks.push(c);
+      let size = 0;
+      const onData = (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_HEADER_BLOCK) { this.stream.off('data', onData); this.stream.pause(); reject(new Error('header block too large')); } else chunks.push(c);
+      };
       const onError = (e: Error) => { this.stream.off('data', onData); reject(e); };
       this.stream.on('data', onData);
       this.stream.once('error', onError);
@@ -153,18 +159,16 @@ export class SpdyServer {
   }
 
   private fail(reason: string): void {
-    if (this.closed) return;
-    this.close();
-    this.on.end(reason);
+    this.close(reason);
   }
 
-  close(): void {
+  close(reason?: string): void {
     if (this.closed) return;
     const p = Buffer.alloc(8);
     this.write(control(GOAWAY, 0, p));
     this.closed = true;
     this.inflate.close();
     this.deflate.close();
-    this.on.end();
+    this.on.end(reason);
   }
 }

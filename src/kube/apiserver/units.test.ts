@@ -133,3 +133,26 @@ test('server-side apply: shared fields, conflicts, removal of what the applier s
   assert.deepEqual(dropped.metadata.labels, { a: '1' });
   assert.deepEqual(dropped.spec.ports, [{ port: 80, protocol: 'TCP', targetPort: 8080 }]);
 });
+
+test('SPDY: a SYN_STREAM whose header block inflates past 1 MiB ends the session instead of growing', async () => {
+  const { deflateSync, constants } = await import('node:zlib');
+  const { DICTIONARY, SpdyServer } = await import('./spdy.js');
+  const block = deflateSync(Buffer.alloc(4 * 1024 * 1024), { dictionary: DICTIONARY, finishFlush: constants.Z_SYNC_FLUSH });
+  const payload = Buffer.concat([Buffer.from([0, 0, 0, 1, 0, 0, 0, 0, 0, 0]), block]);
+  const head = Buffer.alloc(8);
+  head.writeUInt16BE(0x8003, 0);
+  head.writeUInt16BE(1, 2);
+  head.writeUInt32BE(payload.length, 4);
+  const written: Buffer[] = [];
+  const ended: (string | undefined)[] = [];
+  let streams = 0;
+  const done = new Promise<void>((resolve) => {
+    const spdy = new SpdyServer((b) => written.push(b), { stream: () => { streams++; }, data: () => undefined, reset: () => undefined, end: (why) => { ended.push(why); resolve(); } });
+    spdy.receive(Buffer.concat([head, payload]));
+  });
+  await done;
+  assert.equal(streams, 0);
+  assert.deepEqual(ended, ['header block too large']);
+  assert.equal(written.length, 1);
+  assert.equal(written[0].readUInt16BE(2), 7);
+});
