@@ -24,8 +24,11 @@ interface Proc {
   startedAt?: string;
   finishedAt?: string;
   exitCode?: number;
-  readers: Set<SessionOutput>;
+  readers: Set<Reader>;
 }
+
+/** A client of the process's output; `end` is told when the process ends (a followed log closes then). */
+type Reader = SessionOutput & { end?: () => void };
 
 export class AttachError extends Error {}
 
@@ -49,7 +52,12 @@ export class PodProcesses {
       this.procs.set(key, proc);
       if (!proc.stdin) this.start(key, proc);
     }
-    for (const [key, p] of this.procs) if (!seen.has(key)) { p.session?.kill(); this.procs.delete(key); }
+    for (const [key, p] of this.procs) {
+      if (seen.has(key)) continue;
+      p.session?.kill();
+      if (!p.session) for (const r of p.readers) r.end?.();
+      this.procs.delete(key);
+    }
   }
 
   private start(key: string, p: Proc): void {
@@ -63,7 +71,7 @@ export class PodProcesses {
     void p.session.done.then((code) => {
       p.exitCode = code;
       p.finishedAt = rfc3339(this.now());
-      for (const r of [...p.readers]) p.readers.delete(r);
+      for (const r of [...p.readers]) { p.readers.delete(r); r.end?.(); }
       this.changed();
     });
   }
@@ -104,7 +112,7 @@ export class PodProcesses {
   }
 
   /** The container's log: the command's output, or the flows the agent answered; `follow` gets what comes after. */
-  logs(ns: string, name: string, tailLines?: number): { text: string; follow: (write: (s: string) => void) => Promise<void> | (() => void) } {
+  logs(ns: string, name: string, tailLines?: number): { text: string; follow: (write: (s: string) => void, end: () => void) => () => void } {
     const key = `${ns}/${name}`;
     const p = this.procs.get(key);
     const tail = (text: string) => {
@@ -116,11 +124,11 @@ export class PodProcesses {
     if (p) {
       return {
         text: tail(p.log),
-        follow: (write) => {
-          if (p.exitCode !== undefined) return Promise.resolve();
-          const reader: SessionOutput = { stdout: write, stderr: write };
+        follow: (write, end) => {
+          if (p.exitCode !== undefined) { end(); return () => undefined; }
+          const reader: Reader = { stdout: write, stderr: write, end };
           p.readers.add(reader);
-          return p.session ? p.session.done.then(() => undefined) : new Promise<void>(() => undefined);
+          return () => { p.readers.delete(reader); };
         },
       };
     }

@@ -170,9 +170,8 @@ export class KubeApiServer {
     res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-cache, private', ...(parseBool(q.get('follow')) ? { 'transfer-encoding': 'chunked' } : {}) });
     res.write(log.text);
     if (!parseBool(q.get('follow'))) { res.end(); return; }
-    const following = log.follow((s) => res.write(s));
-    if (typeof following === 'function') { res.on('close', following); return; }
-    void following.then(() => res.end());
+    // A client that goes away stops being written to, whether the process still runs or waits for its stdin.
+    res.on('close', log.follow((s) => res.write(s), () => res.end()));
   }
 
   /** Who sent the request: the bearer token's user or the verified client certificate's CN and O; undefined if nobody. */
