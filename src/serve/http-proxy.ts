@@ -23,6 +23,9 @@ import { SOURCE_HEADER } from './virtual-pods.js';
 
 export interface UpstreamAddress { host: string; port: number }
 
+/** How long a connection to a passthrough port may take to send its ClientHello (TLS's own handshake timeout is longer). */
+const CLIENT_HELLO_MS = 10_000;
+
 export interface EdgeProxyOptions {
   cluster: Cluster;
   /** Entry point (`ingress`, `ingress:CLASS`, `gateway/NS/NAME`); default: the only one. */
@@ -138,11 +141,14 @@ export class EdgeProxy {
     this.streams.add(socket);
     socket.on('close', () => this.streams.delete(socket));
     socket.on('error', () => socket.destroy());
+    // A client that never finishes its ClientHello does not hold the connection open for ever.
+    socket.setTimeout(CLIENT_HELLO_MS, () => socket.destroy());
     const onData = (chunk: Buffer): void => {
       buf = Buffer.concat([buf, chunk]);
       const sni = clientHelloServerName(buf);
       if (sni === 'more' && buf.length < 16_384 + 5) return;
       socket.off('data', onData);
+      socket.setTimeout(0);
       socket.pause();
       const name = typeof sni === 'string' && sni !== 'more' ? sni : undefined;
       let r: RouteResult | undefined;
