@@ -57,7 +57,7 @@ const EDGE_ENDPOINT = / \S+\/\S+:\d+ ([0-9.]+):(\d+)$/;
 export function observedFlows(records: readonly FlowRecord[], edgeSource: (f: FlowRecord) => string | undefined): FlowsRead {
   const byKey = new Map<string, ObservedFlow>();
   const skipped = new Map<string, number[]>();
-  const skip = (reason: string, id: number) => { skipped.set(reason, [...(skipped.get(reason) ?? []), id]); };
+  const skip = (reason: string, id: number) => { const l = skipped.get(reason); if (l) l.push(id); else skipped.set(reason, [id]); };
   for (const f of records) {
     if (f.verdict === 'dropped') { skip('dropped: the cluster refused them, so no rule admits them', f.id); continue; }
     const deliver = [...f.hops].reverse().find((h) => h.step === 'deliver');
