@@ -30,7 +30,8 @@ export function generateSpec(cluster: Cluster, opts: GenerateOptions = {}): Gene
     if (opts.namespaces?.length && !opts.namespaces.includes(pod.metadata.namespace ?? 'default')) continue;
     if (pod.spec?.hostNetwork) continue;
     const g = groupOfPod(model, pod, 'workload');
-    groups.set(g, [...(groups.get(g) ?? []), pod]);
+    const members = groups.get(g);
+    if (members) members.push(pod); else groups.set(g, [pod]);
   }
   const names = [...groups.keys()].sort();
   if (names.length > MAX_WORKLOADS) throw new GenerateError(`${names.length} workloads: --generate checks every pair on every port (${names.length}² pairs), at most ${MAX_WORKLOADS} workloads; choose namespaces with -n`);
