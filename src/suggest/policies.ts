@@ -43,7 +43,7 @@ export function suggestPolicies(cluster: Cluster, observed: readonly ObservedFlo
   const podByKey = new Map(pods.map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, p]));
   const workloadOf = (p: PodObj) => groupOfPod(model, p, 'workload');
   const members = new Map<string, PodObj[]>();
-  for (const p of pods) if (!p.spec?.hostNetwork) { const w = workloadOf(p); members.set(w, [...(members.get(w) ?? []), p]); }
+  for (const p of pods) if (!p.spec?.hostNetwork) { const w = workloadOf(p); const l = members.get(w); if (l) l.push(p); else members.set(w, [p]); }
 
   /** The labels that pick a workload's pods: its selector, or a bare pod's own labels. */
   const selectorOf = (w: string): Obj => {
@@ -93,8 +93,10 @@ export function suggestPolicies(cluster: Cluster, observed: readonly ObservedFlo
     if (inScope.has(dst.metadata.namespace ?? 'default')) add(ingress, dw, peerOf(f.source), f, port);
     if (!src || !sw || !inScope.has(src.metadata.namespace ?? 'default')) continue;
     // Lookups are the namespace's allow-dns rule's to admit.
-    if (dw === DNS_WORKLOAD && f.port === 53) dnsFlows.set(src.metadata.namespace ?? 'default', [...(dnsFlows.get(src.metadata.namespace ?? 'default') ?? []), f]);
-    else add(egress, sw, peerOf(f.destination), f, port);
+    if (dw === DNS_WORKLOAD && f.port === 53) {
+      const ns = src.metadata.namespace ?? 'default', l = dnsFlows.get(ns);
+      if (l) l.push(f); else dnsFlows.set(ns, [f]);
+    } else add(egress, sw, peerOf(f.destination), f, port);
   }
   const workloads = [...members.keys()].filter((w) => inScope.has(w.split('/')[0])).sort();
   for (const w of workloads) expectedPairs.add(`${w}|${DNS_WORKLOAD}`);
