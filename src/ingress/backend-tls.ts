@@ -148,6 +148,18 @@ export function servingCertificate(cluster: Cluster, ns: string, name: string): 
   return undefined;
 }
 
+/** originate's answer per policy and pod: it parses and verifies certificates, so once per compiled model, not per request. */
+const originations = new WeakMap<CompiledBackendTLSPolicy, Map<string, BackendTLS>>();
+
+function originateOnce(cluster: Cluster, p: CompiledBackendTLSPolicy, backend: RouteBackend): BackendTLS {
+  let byPod = originations.get(p);
+  if (!byPod) originations.set(p, (byPod = new Map()));
+  const key = backend.pods?.[0] ?? '';
+  let tls = byPod.get(key);
+  if (!tls) byPod.set(key, (tls = originate(cluster, p, backend)));
+  return { ...tls };
+}
+
 /** Adds the TLS origination to a Gateway answer whose backend a BackendTLSPolicy targets; a failing handshake is a 502. */
 export function applyBackendTLS(cluster: Cluster, policies: CompiledBackendTLSPolicy[], result: { status: number; reason: string; backend?: RouteBackend; passthrough?: boolean; backendTLS?: BackendTLS }): void {
   const b = result.backend;
@@ -156,7 +168,7 @@ export function applyBackendTLS(cluster: Cluster, policies: CompiledBackendTLSPo
   const portName = String(((svc?.spec?.ports ?? []) as Obj[]).find((p) => p.port === b.port)?.name ?? '');
   const p = policyFor(policies, b.namespace, b.service, portName);
   if (!p) return;
-  const tls = originate(cluster, p, b);
+  const tls = originateOnce(cluster, p, b);
   result.backendTLS = tls;
   if (tls.problem) {
     result.status = 502;
