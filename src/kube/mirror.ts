@@ -3,6 +3,7 @@
 // gathered for a moment and applied (or deleted) through the lab's one change path, so the model, DNS, routes and the
 // lab's own Kubernetes API follow the source cluster. A watch that ends is resumed from the last resourceVersion seen;
 // 410 Expired relists the kind and deletes what it no longer holds.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { LoadedObject } from '../api/load.js';
 import type { KubeObject } from '../api/types.js';
 import { objectKey } from '../serve/lab/snapshot.js';
@@ -50,22 +51,28 @@ export class ClusterMirror {
     let rv = first.resourceVersion;
     while (!this.abort.signal.aborted) {
       let expired = false;
+      let refused = false;
       try {
         await watchKind(this.client, l, rv, (e: WatchEvent) => {
           if (e.type === 'BOOKMARK') { if (e.resourceVersion) rv = e.resourceVersion; return; }
-          if (e.type === 'ERROR') { expired = e.code === 410; if (!expired) this.log(`mirror: watch of ${l.resource}: ${e.message}`); return; }
+          if (e.type === 'ERROR') { expired = e.code === 410; refused = !expired; if (refused) this.log(`mirror: watch of ${l.resource}: ${e.message}`); return; }
           const v = e.object.metadata?.resourceVersion;
           if (typeof v === 'string' && v !== '') rv = v;
           this.queue(e.object, e.type === 'DELETED');
         }, this.abort.signal);
         if (expired) rv = await this.relist(l);
+        // A watch the server refuses (403, 500…) is asked again after a pause, not at once in a loop.
+        else if (refused) await this.pause();
       } catch (e) {
         if (this.abort.signal.aborted) return;
         this.log(`mirror: watch of ${l.resource} failed: ${(e as Error).message}; again in ${RETRY_MS / 1000} s`);
-        await new Promise((r) => setTimeout(r, RETRY_MS).unref());
+        await this.pause();
       }
     }
   }
+
+  /** RETRY_MS, cut short by stop. */
+  private pause(): Promise<void> { return sleep(RETRY_MS, undefined, { signal: this.abort.signal, ref: false }).catch(() => undefined); }
 
   /** After 410 Expired: the kind listed again; what the lab holds of it and the list does not is deleted. */
   private async relist(l: Listable): Promise<string> {
