@@ -159,12 +159,13 @@ export function meshRecords(model: PolicyModel, limit = 100_000): { records: Map
   if (!mesh.active) return { records: out, truncated: false };
   const clients = new Map<string, { ns: string; pod: string }>();
   for (const m of mesh.memberships.values()) if (m.dataPlane !== 'none' && m.identity && !clients.has(m.identity)) clients.set(m.identity, { ns: m.namespace, pod: m.pod });
+  const sorted = [...clients.entries()].sort();
   let n = 0;
   for (const svc of model.cluster.services() as Obj[]) {
     if (!own(model.cluster, svc)) continue;
     const ns = svc.metadata.namespace ?? 'default', name = svc.metadata.name;
     for (const port of ((svc.spec?.ports ?? []) as Obj[]).filter((p) => (p.protocol ?? 'TCP') === 'TCP')) {
-      for (const [identity, c] of [...clients.entries()].sort()) {
+      for (const [identity, c] of sorted) {
         if (++n > limit) return { records: out, truncated: true };
         const e = mesh.evaluate({ from: { kind: 'Pod', namespace: c.ns, name: c.pod }, to: { kind: 'Service', namespace: ns, name }, port: port.port, method: 'GET', path: '/' });
         if (e.decidedBy === 'not-in-mesh') continue;
