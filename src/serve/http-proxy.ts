@@ -337,8 +337,9 @@ export class EdgeProxy {
     if (!p) {
       const common = { connections: this.opts.connections ?? 64, pipelining: 1, keepAliveTimeout: 60_000, connectTimeout: 5_000, headersTimeout: 60_000, bodyTimeout: 60_000 };
       if (tls) {
-        const policyNs = tls.policy.split('/')[0];
-        const ca = (tls.caCertificateRefs ?? []).map((n) => (this.opts.cluster.get<{ data?: Record<string, string> } & import('../api/types.js').KubeObject>('ConfigMap', policyNs, n))?.data?.['ca.crt']).filter((x): x is string => typeof x === 'string');
+        // The CA certificates the model resolved from the policy's ConfigMaps (backend-tls.ts), as PEM.
+        const compiled = this.model.backendTLSPolicies.find((x) => `${x.policy.metadata.namespace}/${x.policy.metadata.name}` === tls.policy);
+        const ca = tls.caCertificateRefs ? (compiled?.cas ?? []).map((c) => c.toString()) : [];
         // The name checked is the policy's hostname (not the request's Host); subjectAltNames replace that check, and the
         // model checked them (backend-tls.ts).
         const sni = tls.sni;
