@@ -3,7 +3,7 @@
 // /api/v1/… and /apis/<group>/<version>/… for every kind podnet models. Reads come from the lab's snapshots
 // (store.ts); writes go through the lab's one change path (write.ts).
 import { createServer, type Server } from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Lab } from '../../serve/lab.js';
@@ -12,23 +12,19 @@ import { negotiate, sendError, sendJSON } from './http.js';
 import { openapiDocument, openapiIndex } from './openapi.js';
 import { kubeconfigText } from './kubeconfig.js';
 import { makeCredentials, tokenMatches, userOfCertificate, type Credentials } from './pki.js';
-import { getObject, listObjects, type Scope } from './read.js';
+import { getObject, listObjects, parseBool, type Scope } from './read.js';
 import { findResource, type ApiResource } from './resources.js';
-import { errors } from './status.js';
+import { ApiError, errors } from './status.js';
 import { ApiStore } from './store.js';
 import type { Duplex } from 'node:stream';
-import { STATUS_CODES } from 'node:http';
 import { WebSocketServer } from 'ws';
-import { ApiError } from './status.js';
-import { parseBool } from './read.js';
 import { chooseProtocol, channelWriter, PROTOCOLS, runOverWebSocket } from './remotecommand.js';
 import { commandSession } from './terminal.js';
 import { podHost } from './pod-host.js';
 import { netnsSession } from './netns-session.js';
 import { AttachError, PodProcesses } from './processes.js';
-import { WRITTEN_HERE } from './write.js';
 import { PORT_FORWARD_PROTOCOL, servePortForward } from './portforward.js';
-import { create, patch, remove, removeCollection, update, Writes } from './write.js';
+import { create, patch, remove, removeCollection, update, Writes, WRITTEN_HERE } from './write.js';
 
 export interface KubeApiOptions {
   host?: string;
