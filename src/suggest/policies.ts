@@ -46,7 +46,13 @@ export function suggestPolicies(cluster: Cluster, observed: readonly ObservedFlo
   for (const p of pods) if (!p.spec?.hostNetwork) { const w = workloadOf(p); const l = members.get(w); if (l) l.push(p); else members.set(w, [p]); }
 
   /** The labels that pick a workload's pods: its selector, or a bare pod's own labels. */
+  const selectors = new Map<string, Obj>();
   const selectorOf = (w: string): Obj => {
+    let sel = selectors.get(w);
+    if (!sel) selectors.set(w, (sel = workloadSelector(w)));
+    return sel;
+  };
+  const workloadSelector = (w: string): Obj => {
     const [ns, kind, name] = w.split('/');
     if (kind !== 'pod') {
       const obj = cluster.list<Obj>(KINDS[kind] ?? kind, ns).find((o) => o.metadata.name === name);
