@@ -193,7 +193,10 @@ export async function listKind(client: KubeClient, l: Listable, onPage: (n: numb
     }
     for (const item of a.body.items) out.push(stripped(item, l));
     onPage(a.body.items.length);
-    cont = typeof a.body.metadata?.continue === 'string' ? a.body.metadata.continue : '';
+    const next = typeof a.body.metadata?.continue === 'string' ? a.body.metadata.continue : '';
+    // A server that hands back the token it was given would page forever: say so instead of looping.
+    if (next !== '' && next === cont) return { kind: l.kind, apiVersion: l.apiVersion, resource: l.resource, reason: 'Error', message: `the server returned the same continue token twice while listing ${l.resource}` };
+    cont = next;
     if (typeof a.body.metadata?.resourceVersion === 'string') resourceVersion = a.body.metadata.resourceVersion;
   } while (cont !== '');
   return { listed: l, objects: out, resourceVersion };

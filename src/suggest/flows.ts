@@ -28,6 +28,8 @@ export function parseFlowFile(text: string, file: string): FlowRecord[] {
   let items: unknown[];
   if (trimmed.startsWith('[')) {
     try { items = JSON.parse(text) as unknown[]; } catch (e) { return bad(1, `not JSON: ${(e as Error).message}`); }
+    if (!Array.isArray(items)) return bad(1, 'not a JSON array of flow records');
+    if (items.length > MAX_FLOW_RECORDS) bad(1, `more than ${MAX_FLOW_RECORDS} flow records`);
   } else {
     items = [];
     const lines = text.split('\n');
