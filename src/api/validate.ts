@@ -84,18 +84,32 @@ function dedupe(errs: FieldError[]): FieldError[] {
 
 const CONTAINER_FIELD = /(^|\.)(initContainers|containers|ephemeralContainers)\[\d+\]\.(name|image)$/;
 const PORT_FIELD = /(^|\.)ports\[\d+\]\.(name|containerPort)$/;
+const CONTAINERS_LIST = /^spec(\.template\.spec)?\.containers$/;
+const CLUSTER_IP_NODE_PORT = /^spec\.ports\[(\d+)\]\.nodePort$/;
 
 /**
  * Whether `--lenient` (for trimmed dumps that were never applied, as np-guard reads them) may keep an object despite
  * this error: the checks that only the API server's bookkeeping needs, never the network model — the format of a
  * present name, labels and annotations, a missing or repeated container or port name, a container without image, a port entry without a
- * number (the model skips it), a workload selector that does not match its template (pods get the template's labels).
- * Everything else (types, values the model reads, a missing name) stays refused.
+ * number (the model skips it), a workload selector that does not match its template (pods get the template's labels),
+ * a pod with no containers at all (it has no ports), a nodePort on a ClusterIP Service (lenientRepair drops it, as the
+ * type says no node port is opened). Everything else (types, values the model reads, a missing name) stays refused.
  */
 export function lenientMayKeep(e: FieldError, obj: KubeObject): boolean {
   if (e.field === 'metadata.name') return (e.type === 'Invalid' || e.type === 'TooLong') && typeof obj.metadata?.name === 'string' && obj.metadata.name !== '';
   if (e.field === 'metadata.labels' || e.field === 'metadata.annotations' || e.field === 'spec.template.metadata.labels' || e.field === 'spec.template.labels') return e.type === 'Invalid' || e.type === 'TooLong';
   if (CONTAINER_FIELD.test(e.field)) return e.type === 'Required' || e.type === 'Duplicate';
   if (PORT_FIELD.test(e.field)) return e.type === 'Required' || e.type === 'Duplicate';
+  if (CONTAINERS_LIST.test(e.field)) return e.type === 'Required';
+  if (obj.kind === 'Service' && CLUSTER_IP_NODE_PORT.test(e.field)) return e.type === 'Forbidden';
   return false;
+}
+
+/** Removes, from an object `--lenient` kept, the fields its errors forbid, so the model never reads them. */
+export function lenientRepair(errors: readonly FieldError[], obj: KubeObject): void {
+  for (const e of errors) {
+    const m = obj.kind === 'Service' && e.type === 'Forbidden' ? CLUSTER_IP_NODE_PORT.exec(e.field) : null;
+    const port = m ? (obj as { spec?: { ports?: Record<string, unknown>[] } }).spec?.ports?.[Number(m[1])] : undefined;
+    if (port && typeof port === 'object') delete port.nodePort;
+  }
 }

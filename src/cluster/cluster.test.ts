@@ -198,6 +198,18 @@ test('--lenient keeps what the API server refuses only for bookkeeping, with a w
       kept: ['NetworkPolicy/default/deny_all'],
     },
     {
+      name: 'a pod with no containers at all (a trimmed dump)', text: `---\napiVersion: v1\nkind: Pod\nmetadata: {name: empty, namespace: default, labels: {app: x}}\nspec: {}\n`,
+      strict: ['t.yaml:2: The Pod "empty" is invalid: spec.containers: Required value'],
+      lenient: ['t.yaml:2: Warning: The Pod "empty" is invalid: spec.containers: Required value (kept because of --lenient: the API server would refuse it)'],
+      kept: ['Pod/default/empty'],
+    },
+    {
+      name: 'a nodePort on a ClusterIP Service is kept without it', text: `---\napiVersion: v1\nkind: Service\nmetadata: {name: gw, namespace: default}\nspec:\n  selector: {app: gw}\n  ports: [{name: http, port: 80, nodePort: 31380}]\n`,
+      strict: ["t.yaml:2: The Service \"gw\" is invalid: spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'"],
+      lenient: ["t.yaml:2: Warning: The Service \"gw\" is invalid: spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP' (kept because of --lenient: the API server would refuse it)"],
+      kept: ['Service/default/gw'],
+    },
+    {
       name: 'a value the model reads stays refused (containerPort out of range)', text: pod('p', { name: 'c', image: 'i', ports: [{ containerPort: 70000 }] }),
       strict: ['t.yaml:2: The Pod "p" is invalid: spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive'],
       lenient: ['t.yaml:2: The Pod "p" is invalid: spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive'],
@@ -219,4 +231,11 @@ test('--lenient keeps what the API server refuses only for bookkeeping, with a w
     assert.deepEqual(lenient.diagnostics.filter((d) => d.code === 'PN1003').map(formatDiagnostic), k.lenient, k.name);
     assert.deepEqual(k.kept.filter((key) => has(lenient, key)), k.kept, k.name);
   }
+});
+
+test('--lenient drops the nodePort it forbade on a ClusterIP Service, so no node port is modelled', () => {
+  const c = Cluster.load({ text: `---\napiVersion: v1\nkind: Service\nmetadata: {name: gw, namespace: default}\nspec:\n  selector: {app: gw}\n  ports: [{name: http, port: 80, nodePort: 31380}]\n`, textName: 't.yaml', lenient: true });
+  const svc = c.get<any>('Service', 'default', 'gw');
+  assert.equal(svc.spec.type, 'ClusterIP');
+  assert.deepEqual(svc.spec.ports, [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 80 }]);
 });

@@ -4,11 +4,11 @@
 import { applyDefaults, deterministicUid } from '../api/defaults.js';
 import { sanitizeStatus } from '../api/status.js';
 import { Codes, formatDiagnostic, hasErrors, sortDiagnostics, type Diagnostic } from '../api/diagnostics.js';
-import { invalidObjectMessage, quote, shorten } from '../api/field-errors.js';
+import { invalidObjectMessage, quote, shorten, type FieldError } from '../api/field-errors.js';
 import { kindInfoOf, removedKind } from '../api/kinds.js';
 import { loadPaths, parseManifestText, type LoadedObject } from '../api/load.js';
 import type { KubeObject, ObjectRef, SourceRef } from '../api/types.js';
-import { lenientMayKeep, validateObject } from '../api/validate.js';
+import { lenientMayKeep, lenientRepair, validateObject } from '../api/validate.js';
 import { addBuiltins, addNamespaces, BUILTIN_SOURCE } from './builtins.js';
 import { ConfigError, DEFAULT_CONFIG, parseClusterConfig, type ClusterConfig } from './config.js';
 import { addGatewayDataPlanes } from './dataplanes.js';
@@ -215,7 +215,7 @@ function admitObjects(objects: readonly LoadedObject[], store: ClusterStore, unm
     }
     const deprecation = info.deprecated?.[raw.apiVersion];
     if (deprecation) diags.push({ code: Codes.deprecatedApiVersion, level: 'warning', source, object: { kind: raw.kind, namespace: nsText ?? '', name }, message: `${raw.apiVersion} ${raw.kind} ${quote(name)}: ${deprecation}` });
-    let errors;
+    let errors: FieldError[];
     try {
       errors = validateObject(raw);
     } catch (e) {
@@ -227,6 +227,7 @@ function admitObjects(objects: readonly LoadedObject[], store: ClusterStore, unm
       if (!kept) continue;
     }
     const obj = applyDefaults(raw, { inPlace: owned });
+    if (errors.length > 0) lenientRepair(errors, obj);
     for (const w of sanitizeStatus(obj)) {
       diags.push({ code: Codes.statusIgnored, level: 'warning', source, object: { kind: raw.kind, namespace: nsText ?? '', name }, message: `${raw.kind} ${JSON.stringify(name)}: ${w.field}: ${w.detail}` });
     }
