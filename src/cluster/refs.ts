@@ -25,6 +25,14 @@ export function podsOfWorkload(cluster: Cluster, kind: string, namespace: string
   return cluster.pods(namespace).filter((p) => sel(p.metadata.labels));
 }
 
+/** The IP a pod key (NS/NAME) has in the cluster, undefined for an unknown pod or one without an address. */
+export function podIPOf(cluster: Cluster, key: string): string | undefined {
+  const [ns, name] = key.split('/', 2);
+  if (name === undefined) return undefined;
+  const ip = cluster.get<{ status?: { podIP?: unknown } }>('Pod', ns, name)?.status?.podIP;
+  return typeof ip === 'string' && ip !== '' ? ip : undefined;
+}
+
 /**
  * NS/POD stays as it is; NS/KIND/NAME (a workload, or `pod`) becomes the first of its pods by name, as
  * `kubectl exec deploy/NAME` picks one pod of a workload.

@@ -7,7 +7,7 @@ import type { ProbePlan } from '../verify/compare.js';
 import type { ConnectFlow, DnsFlow } from '../verify/flows.js';
 import type { Referee as ProbeReferee } from '../verify/verify.js';
 import type { Cluster } from '../cluster/cluster.js';
-import { resolvePodReference } from '../cluster/refs.js';
+import { podIPOf, resolvePodReference } from '../cluster/refs.js';
 import { DEFAULT_EXTERNAL_CLIENT } from '../trace/trace.js';
 import { modelReferee, RefereeError, type Observation, type PairObservation, type Referee } from './referee.js';
 
@@ -17,10 +17,6 @@ const PLAN: ProbePlan = { minAttempts: 1, maxAttempts: 1, until: [], timeoutMs: 
 
 export function kernelReferee(cluster: Cluster, kernel: ProbeReferee, plan: ProbePlan = PLAN): Referee {
   const model = modelReferee(cluster);
-  const ipOf = (pod: string) => {
-    const [ns, name] = pod.split('/');
-    return cluster.get<{ status?: { podIP?: string } }>('Pod', ns, name)?.status?.podIP;
-  };
   return {
     name: `kernel (${kernel.setup})`,
     async observe(e) {
@@ -43,7 +39,7 @@ export function kernelReferee(cluster: Cluster, kernel: ProbeReferee, plan: Prob
       const flows: ConnectFlow[] = m.pairs.map((p) => {
         const from = p.from.includes('/') ? p.from : p.from === DEFAULT_EXTERNAL_CLIENT ? 'external' : undefined;
         if (!from) throw new RefereeError(`the kernel's outside client is ${DEFAULT_EXTERNAL_CLIENT}: write from: external, not ${p.from}`);
-        const host = p.to.includes('/') ? ipOf(p.to) : p.to;
+        const host = p.to.includes('/') ? podIPOf(cluster, p.to) : p.to;
         if (!host) throw new RefereeError(`${p.to} has no IP`);
         const flow: ConnectFlow = { kind: 'connect', id: `${from} -> ${host}:${p.port}/TCP`, family: from === 'external' ? 'external' : 'pod-pair', from, host, port: p.port, protocol: 'TCP', identify: false };
         return flow;

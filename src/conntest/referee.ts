@@ -4,7 +4,7 @@
 // the namespaces src/realize builds) and a live-cluster referee (probe pods) plug in behind the same interface.
 import { compileLabelSelector } from '../api/labels.js';
 import type { Cluster } from '../cluster/cluster.js';
-import { resolvePodReference } from '../cluster/refs.js';
+import { podIPOf, resolvePodReference } from '../cluster/refs.js';
 import { ipAt, parseCidr } from '../net/cidr.js';
 import { compileDns } from '../dns/index.js';
 import { compileRouting, requestFromUrl } from '../ingress/index.js';
@@ -99,8 +99,7 @@ export function modelReferee(cluster: Cluster): Referee {
   };
 
   const pairTrace = (p: PairObservation): string[] => {
-    const [ns, name] = p.to.split('/');
-    const dst = name === undefined ? p.to : cluster.get<{ status?: { podIP?: string } }>('Pod', ns, name)?.status?.podIP;
+    const dst = p.to.includes('/') ? podIPOf(cluster, p.to) : p.to;
     if (!dst) return [];
     try {
       const t = trace(cluster, { from: p.from.includes('/') ? p.from : `external:${p.from}`, to: `${dst.includes(':') ? `[${dst}]` : dst}:${p.port}`, protocol: p.protocol as Protocol, components });

@@ -4,6 +4,7 @@
 // (src/dns). The service mesh and the Ingress controller's L7 routing are left out: the kernel realises neither, so
 // only the L3/L4 model is compared with it.
 import type { Cluster } from '../cluster/cluster.js';
+import { podIPOf } from '../cluster/refs.js';
 import type { DnsModel } from '../dns/index.js';
 import { resolveWithClusterDns, evaluateWithPolicyEngine } from '../trace/components.js';
 import { DEFAULT_EXTERNAL_CLIENT, trace, type TraceResult } from '../trace/trace.js';
@@ -78,8 +79,7 @@ function clientIPOf(t: TraceResult, sourceIP: string): { clientIP: string; snat:
 
 function sourceIPOf(cluster: Cluster, from: string): string {
   if (from === 'external') return DEFAULT_EXTERNAL_CLIENT;
-  const [ns, name] = from.split('/', 2);
-  return (cluster.get<Record<string, any>>('Pod', ns, name)?.status?.podIP as string | undefined) ?? '';
+  return podIPOf(cluster, from) ?? '';
 }
 
 const podName = (key: string | undefined) => key?.split('/')[1];
