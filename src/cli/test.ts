@@ -112,8 +112,7 @@ async function inKernel<T>(opts: TestOptions, first: Cluster, io: IO, fn: (clust
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   for (const sig of signals) process.on(sig, onSignal);
   try {
-    for (const s of prepared.cniFor(first.config).substitutions) io.err.write(`kernel: ${s.realised} stands in for ${s.wanted}: ${s.reason}\n`);
-    const realised = await realiseForVerify(prepared, (config) => (config ? Cluster.load({ paths: opts.filename, configPath: opts.config, config, lenient: opts.lenient }) : first));
+    const realised = await realiseForVerify(prepared, (config) => (config ? Cluster.load({ paths: opts.filename, configPath: opts.config, config, lenient: opts.lenient }) : first), (l) => io.err.write(`kernel: ${l}\n`));
     lab = realised.lab;
     io.err.write(`kernel: lab ${lab.prefix.slice(0, -1)} realised: ${lab.namespaces().length} network namespaces\n`);
     return await fn(realised.cluster, new KernelReferee(lab));

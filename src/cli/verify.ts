@@ -43,8 +43,7 @@ export function registerVerify(program: Command, io: IO): void {
         const first = Cluster.load({ paths: opts.filename, configPath: opts.config, lenient: opts.lenient });
         printDiagnostics(first.diagnostics.filter((d) => d.level === 'error'), io.err);
         requireUsableConfig(first);
-        for (const s of prepared.cniFor(first.config).substitutions) io.err.write(`kernel: ${s.realised} stands in for ${s.wanted}: ${s.reason}\n`);
-        const realised = await realiseForVerify(prepared, (config) => (config ? Cluster.load({ paths: opts.filename, config, lenient: opts.lenient }) : first));
+        const realised = await realiseForVerify(prepared, (config) => (config ? Cluster.load({ paths: opts.filename, config, lenient: opts.lenient }) : first), (l) => io.err.write(`kernel: ${l}\n`));
         lab = realised.lab;
         const { cluster, dns } = realised;
         io.err.write(`kernel: lab ${lab.prefix.slice(0, -1)} realised: ${lab.namespaces().length} network namespaces in ${(lab.timings.totalMs / 1000).toFixed(1)} s\n`);

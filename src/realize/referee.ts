@@ -108,11 +108,13 @@ interface Item { flow: Flow; plan: ProbePlan; index: number }
 
 /**
  * Realises a cluster for verification: the model is built with what this kernel can realise (a substituted tunnel),
- * so its traces say what the kernel does. `load(config)` loads the manifests, with a replaced ClusterConfig when given.
+ * so its traces say what the kernel does. `load(config)` loads the manifests, with a replaced ClusterConfig when given;
+ * `say` hears each substitution before anything is realised.
  */
-export async function realiseForVerify(prepared: PreparedKernel, load: (config?: ClusterConfig) => Cluster): Promise<{ lab: KernelLab; cluster: Cluster; dns: DnsModel }> {
+export async function realiseForVerify(prepared: PreparedKernel, load: (config?: ClusterConfig) => Cluster, say?: (line: string) => void): Promise<{ lab: KernelLab; cluster: Cluster; dns: DnsModel }> {
   let cluster = load();
   const k = prepared.cniFor(cluster.config);
+  for (const s of k.substitutions) say?.(`${s.realised} stands in for ${s.wanted}: ${s.reason}`);
   if (k.substitutions.length) cluster = load({ ...cluster.config, cniOptions: k.options });
   const dns = compileDns(cluster);
   const lab = await prepared.realise({ cluster, dns });
