@@ -21,3 +21,10 @@ export function serviceOfHost(host: string, clusterDomain: string): { namespace:
   const parts = host.slice(0, -suffix.length).split('.');
   return parts.length === 2 ? { name: parts[0], namespace: parts[1] } : undefined;
 }
+
+/** exportTo: absent or `*` = all namespaces, `.` = own namespace, else the listed namespaces. */
+export function visibleTo(o: Record<string, any>, namespace: string): boolean {
+  const e = o.spec?.exportTo;
+  if (!Array.isArray(e) || e.length === 0) return true;
+  return e.some((x) => x === '*' || (x === '.' && o.metadata.namespace === namespace) || x === namespace);
+}

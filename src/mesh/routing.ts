@@ -4,7 +4,7 @@
 // goes to the Service itself with Istio's default retry policy. Weighted destinations get weight/sum; a chooser number
 // in [0,1) picks one (the lab passes Math.random(); without one the heaviest destination is reported).
 import { matchesMapSelector } from '../api/labels.js';
-import { fqdn, hostMatches } from './hosts.js';
+import { fqdn, hostMatches, visibleTo } from './hosts.js';
 import { durationMs, stringMatchObj } from './match.js';
 
 type Obj = Record<string, any>;
@@ -69,8 +69,7 @@ export function findVirtualService(services: readonly Obj[], host: string, sourc
   const mesh = services.filter((vs) => {
     const gws = vs.spec?.gateways;
     if (Array.isArray(gws) && gws.length > 0 && !gws.includes('mesh')) return false;
-    const e = vs.spec?.exportTo;
-    if (Array.isArray(e) && e.length > 0 && !e.some((x) => x === '*' || (x === '.' && vs.metadata.namespace === sourceNamespace) || x === sourceNamespace)) return false;
+    if (!visibleTo(vs, sourceNamespace)) return false;
     return Array.isArray(vs.spec?.hosts) && vs.spec.hosts.some((h: unknown) => typeof h === 'string' && hostMatches(fqdn(h, vs.metadata.namespace, clusterDomain), host));
   });
   return mesh.find((vs) => vs.metadata.namespace === sourceNamespace) ?? mesh[0];

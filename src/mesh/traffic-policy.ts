@@ -3,7 +3,7 @@
 // client's namespace, then the host's (Service's) namespace, then the root namespace; an exact host beats a wildcard.
 // A subset's trafficPolicy overrides the host-level one field by field (loadBalancer, connectionPool, outlierDetection,
 // tls), and portLevelSettings for the port override the top level; subset policies apply only when a route names it.
-import { fqdn, hostMatches } from './hosts.js';
+import { fqdn, hostMatches, visibleTo } from './hosts.js';
 import { durationMs } from './match.js';
 
 type Obj = Record<string, any>;
@@ -44,13 +44,6 @@ export function findDestinationRule(rules: readonly Obj[], host: string, clientN
     if (wild) return wild;
   }
   return undefined;
-}
-
-/** exportTo: absent or `*` = all namespaces, `.` = own namespace, else the listed namespaces. */
-export function visibleTo(o: Obj, namespace: string): boolean {
-  const e = o.spec?.exportTo;
-  if (!Array.isArray(e) || e.length === 0) return true;
-  return e.some((x) => x === '*' || (x === '.' && o.metadata.namespace === namespace) || x === namespace);
 }
 
 export function subsetOf(dr: Obj | undefined, name: string): Obj | undefined {
