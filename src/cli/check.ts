@@ -1,5 +1,6 @@
 // `podnet check --from A --to B --port P`: may A open a connection to B? With the reasons (which policies, which
 // rules), a JSON contract for tools, and `--expect allow|deny` for CI gates. Semantics live in src/policy.
+import { listSome } from '../util/text.js';
 import type { Command } from 'commander';
 import { compilePolicies, check, PolicyQueryError, type CheckResult, type Protocol, type Verdict } from '../policy/index.js';
 import { CliExit, loadCluster, printDiagnostics, withManifestOptions, type IO, type ManifestOptions } from './common.js';
@@ -69,9 +70,8 @@ function fail(io: IO, message: string): never {
 
 const flow = (v: Verdict) => `${v.to} on ${v.port}/${v.protocol}${v.portName ? ` (${v.portName})` : ''}`;
 
-function listed(keys: string[], max = 4): string {
-  const uniq = [...new Set(keys)];
-  return uniq.length <= max ? uniq.join(', ') : `${uniq.slice(0, max).join(', ')} and ${uniq.length - max} more`;
+function listed(keys: string[]): string {
+  return listSome([...new Set(keys)], 4);
 }
 
 const CHECK_HELP = `

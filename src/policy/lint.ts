@@ -1,5 +1,6 @@
 // `lint`: policies that do not do what their author likely meant. Each finding has a stable code (codes.ts), a
 // severity, the object and where it was written, a message and a fix hint.
+import { listSome } from '../util/text.js';
 import { compileLabelSelector } from '../api/labels.js';
 import type { LabelSelector, ObjectRef, SourceRef } from '../api/types.js';
 import { cidrsOverlap, type Cidr } from '../net/cidr.js';
@@ -107,7 +108,7 @@ function lintNamedPorts(model: PolicyModel, p: CompiledNetworkPolicy, dir: Direc
       code: PolicyCodes.namedPortMissing, severity: 'warning', object: p.ref, source: p.source,
       message: has.length === 0
         ? `NetworkPolicy ${p.key} ${ruleName(dir, ri)} names port "${spec.name}"/${spec.protocol}, but no ${dir === 'Ingress' ? 'selected' : 'destination'} pod has a container port of that name: the rule allows nothing`
-        : `NetworkPolicy ${p.key} ${ruleName(dir, ri)} names port "${spec.name}"/${spec.protocol}, which ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} do not have: the rule allows nothing to them`,
+        : `NetworkPolicy ${p.key} ${ruleName(dir, ri)} names port "${spec.name}"/${spec.protocol}, which ${listSome(missing, 5)} do not have: the rule allows nothing to them`,
       hint: `name the container port "${spec.name}" (protocol ${spec.protocol}) in those pods, or use the port number`,
     });
   }

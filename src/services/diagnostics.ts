@@ -1,5 +1,6 @@
 // Findings about Services that change where traffic goes: no endpoints (REJECT), named targetPorts a selected pod
 // lacks, Local traffic policies that DROP on nodes without a local endpoint, source ranges that cannot apply.
+import { listSome } from '../util/text.js';
 import type { Diagnostic } from '../api/diagnostics.js';
 import { matchesMapSelector } from '../api/labels.js';
 import type { Cluster } from '../cluster/cluster.js';
@@ -49,7 +50,7 @@ export function serviceDiagnostics(cluster: Cluster): Diagnostic[] {
     const reject = `kube-proxy REJECTs connections to ${noEndpoints.length === 1 ? 'it' : 'them'} ("connection refused")`;
     // One line per port, up to ten; a Service with more ports without endpoints gets one line for all of them.
     if (noEndpoints.length <= 10) for (const n of noEndpoints) add(ServiceCodes.noEndpoints, `Service ${n} has no ready or serving endpoint${why}: ${reject}`);
-    else add(ServiceCodes.noEndpoints, `Service ${ns}/${name} has no ready or serving endpoint on ${noEndpoints.length} ports (${noEndpoints.slice(0, 10).map((n) => n.slice(ns.length + name.length + 2) || n).join(', ')} and ${noEndpoints.length - 10} more)${why}: ${reject}`);
+    else add(ServiceCodes.noEndpoints, `Service ${ns}/${name} has no ready or serving endpoint on ${noEndpoints.length} ports (${listSome(noEndpoints, 10, (n) => n.slice(ns.length + name.length + 2) || n)})${why}: ${reject}`);
   }
   return out;
 }

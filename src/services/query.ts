@@ -1,6 +1,7 @@
 // `endpoints` as a query: the endpoints kube-proxy would use for a Service port from a vantage point (a pod, a node,
 // or an outside client entering through a node's NodePort, the LoadBalancer IP or an external IP), with the
 // probability of each. The JSON contract: {service, port, vip, endpoints: [{pod, ip, port, probability}], snat, reason}.
+import { listSome } from '../util/text.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { decideService, type Entry, type ServiceDecision, type TrafficSource } from './decision.js';
 import { servicesModel, type ServicePortInfo } from './model.js';
@@ -57,8 +58,8 @@ export function endpointsFor(cluster: Cluster, q: EndpointsQuery): EndpointsAnsw
     : ports.find((p) => (String(p.port) === String(q.port) || p.name === String(q.port)) && (!q.protocol || p.protocol === q.protocol.toUpperCase()));
   if (!portSpec) {
     throw new EndpointsQueryError(q.port === undefined
-      ? `Service ${ns}/${name} has ${ports.length} ports (${listSome(ports, (p) => `${p.name ?? ''} ${p.port}/${p.protocol}`.trim())}): choose one with --port`
-      : `Service ${ns}/${name} has no port ${q.port}${q.protocol ? `/${q.protocol}` : ''} (ports: ${listSome(ports, (p) => `${p.name ? `${p.name}=` : ''}${p.port}/${p.protocol}`)})`);
+      ? `Service ${ns}/${name} has ${ports.length} ports (${listSome(ports, 10, (p) => `${p.name ?? ''} ${p.port}/${p.protocol}`.trim())}): choose one with --port`
+      : `Service ${ns}/${name} has no port ${q.port}${q.protocol ? `/${q.protocol}` : ''} (ports: ${listSome(ports, 10, (p) => `${p.name ? `${p.name}=` : ''}${p.port}/${p.protocol}`)})`);
   }
   const model = servicesModel(cluster);
 
@@ -122,10 +123,4 @@ function fromDecision(base: Omit<EndpointsAnswer, 'vip' | 'endpoints' | 'snat' |
     ...(d.affinity ? { affinity: d.affinity } : {}),
     endpoints: d.endpoints.map((e) => ({ ...(e.pod ? { pod: e.pod } : {}), ip: e.ip, port: e.port, probability: e.probability, ...(e.nodeName ? { node: e.nodeName } : {}), ...(e.zone ? { zone: e.zone } : {}), ...(e.terminating ? { terminating: true } : {}) })),
   };
-}
-
-/** The first ten of a list for a message, then how many more: a Service may have 20,000 ports. */
-function listSome<T>(items: readonly T[], show: (x: T) => string): string {
-  const shown = items.slice(0, 10).map(show).join(', ');
-  return items.length > 10 ? `${shown} and ${items.length - 10} more` : shown;
 }
