@@ -14,7 +14,7 @@ import { ConfigError, DEFAULT_CONFIG, parseClusterConfig, type ClusterConfig } f
 import { addGatewayDataPlanes } from './dataplanes.js';
 import { reconcileEndpoints } from './endpointslices.js';
 import { reconcileNodes, type NodeInfo } from './nodes.js';
-import { scheduleAndAddressPods } from './scheduler.js';
+import { scheduleAndAddressPods, type PodBindings } from './scheduler.js';
 import { allocateServices } from './services.js';
 import { ClusterStore, refOfObject } from './store.js';
 import { expandWorkloads, updateWorkloadStatus } from './workloads.js';
@@ -92,7 +92,7 @@ export class Cluster {
    * Builds the cluster from already-parsed objects (what `load` does after reading). The objects are not changed
    * unless `owned` says the caller hands them over.
    */
-  static build(objects: readonly LoadedObject[], initialDiags: readonly Diagnostic[] = [], givenConfig?: ClusterConfig, { owned = false, lenient = false, configRefused = false } = {}): Cluster {
+  static build(objects: readonly LoadedObject[], initialDiags: readonly Diagnostic[] = [], givenConfig?: ClusterConfig, { owned = false, lenient = false, configRefused = false, bindings = undefined as PodBindings | undefined } = {}): Cluster {
     const diags: Diagnostic[] = [...initialDiags];
     const store = new ClusterStore();
     const unmodelled: LoadedObject[] = [];
@@ -131,7 +131,7 @@ export class Cluster {
     for (const job of store.list<KubeObject & { spec: Obj }>('Job')) defaultJobSelector(job);
     addGatewayDataPlanes(store);
     expandWorkloads(store, nodes, diags);
-    scheduleAndAddressPods(store, nodes, diags);
+    scheduleAndAddressPods(store, nodes, diags, bindings);
     allocateServices(store, config, diags);
     reconcileEndpoints(store, nodes, diags);
     updateWorkloadStatus(store);

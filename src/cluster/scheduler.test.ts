@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cluster } from './cluster.js';
 import { RangeAllocator } from './ipam.js';
+import { podBindingsOf } from './scheduler.js';
+import * as loadModule from '../api/load.js';
 
 const pod = (name: string, extraSpec = '', meta = '') => `---
 apiVersion: v1
@@ -109,4 +111,23 @@ spec:
   const p = c.get<any>('Pod', 'default', 'p');
   assert.deepEqual(p.status.podIPs, [{ ip: '10.244.1.2' }, { ip: 'fd00:10:244:1::2' }]);
   assert.deepEqual(c.nodes[0].podCIDRs, ['10.244.1.0/24', 'fd00:10:244:1::/64']);
+});
+
+test('bindings from an earlier build: running pods keep node and IPs when a pod that sorts first is added', () => {
+  const { parseManifestText } = loadModule;
+  const three = pod('b') + pod('c') + pod('d');
+  const first = Cluster.build(parseManifestText(three, 'f').objects);
+  const at = (c: Cluster) => c.pods('default').map((p) => [p.metadata.name, p.spec?.nodeName, p.status?.podIP]);
+  assert.deepEqual(at(first), [['b', 'node-1', '10.244.1.2'], ['c', 'node-2', '10.244.2.2'], ['d', 'node-1', '10.244.1.3']]);
+  const more = parseManifestText(pod('a') + three, 'f').objects;
+  // From scratch, `a` takes b's place and every later pod moves.
+  assert.deepEqual(at(Cluster.build(more)), [['a', 'node-1', '10.244.1.2'], ['b', 'node-2', '10.244.2.2'], ['c', 'node-1', '10.244.1.3'], ['d', 'node-2', '10.244.2.3']]);
+  const bindings = podBindingsOf(first.pods() as never);
+  // With them, b, c and d stay; `a` goes to the least-loaded node and takes its first free address (a CoreDNS pod
+  // holds 10.244.2.3).
+  assert.deepEqual(at(Cluster.build(more, [], undefined, { bindings })), [['a', 'node-2', '10.244.2.4'], ['b', 'node-1', '10.244.1.2'], ['c', 'node-2', '10.244.2.2'], ['d', 'node-1', '10.244.1.3']]);
+  // A binding to a node that is gone, or to an address another pod was given, is dropped: the pod is scheduled afresh.
+  const moved = new Map([['default/b', { nodeName: 'node-9', ips: ['10.244.9.2'] }], ['default/c', { nodeName: 'node-2', ips: ['10.244.2.2'] }]]);
+  const given = parseManifestText(pod('a', '\n  nodeName: node-2') + 'status:\n  podIP: 10.244.2.2\n' + three, 'f').objects;
+  assert.deepEqual(at(Cluster.build(given, [], undefined, { bindings: moved })), [['a', 'node-2', '10.244.2.2'], ['b', 'node-1', '10.244.1.2'], ['c', 'node-1', '10.244.1.3'], ['d', 'node-2', '10.244.2.3']]);
 });

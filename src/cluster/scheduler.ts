@@ -35,10 +35,28 @@ interface NodeSlot {
 }
 
 /**
- * Schedules and addresses all pods in the store. Order is deterministic: pods that carry their IPs keep them first,
- * then pods are handled by namespace and name, so the same manifests always give the same IPs.
+ * Where an earlier state of the cluster had bound a pod: the scheduler's binding (spec.nodeName) and the IPs the CNI
+ * gave it, as etcd keeps them for a running pod. Keyed by `namespace/name`.
  */
-export function scheduleAndAddressPods(store: ClusterStore, nodes: readonly NodeInfo[], diags: Diagnostic[]): void {
+export type PodBindings = ReadonlyMap<string, { nodeName: string; ips: readonly string[] }>;
+
+/** The bindings of a built cluster's scheduled pods, for the next build of the same cluster (see PodBindings). */
+export function podBindingsOf(pods: readonly PodObj[]): Map<string, { nodeName: string; ips: string[] }> {
+  const out = new Map<string, { nodeName: string; ips: string[] }>();
+  for (const p of pods) {
+    if (!p.spec?.nodeName || p.status?.phase !== 'Running') continue;
+    out.set(`${p.metadata.namespace ?? 'default'}/${p.metadata.name}`, { nodeName: p.spec.nodeName, ips: givenPodIPs(p) });
+  }
+  return out;
+}
+
+/**
+ * Schedules and addresses all pods in the store. Order is deterministic: pods that carry their IPs keep them first,
+ * then pods an earlier state had bound keep that node and those IPs (a running pod never moves nor changes address
+ * when another pod is created: the API server stored its binding), then the rest are handled by namespace and name,
+ * so the same manifests always give the same IPs.
+ */
+export function scheduleAndAddressPods(store: ClusterStore, nodes: readonly NodeInfo[], diags: Diagnostic[], bindings?: PodBindings): void {
   const slots = new Map<string, NodeSlot>();
   for (const info of nodes) {
     slots.set(info.name, { info, pods: 0, allocators: info.podCIDRs.map((c) => new RangeAllocator(c)) });
@@ -73,8 +91,10 @@ export function scheduleAndAddressPods(store: ClusterStore, nodes: readonly Node
     setRunning(pod, given, slot.info);
   }
 
+  const unbound = bindings?.size ? keepBindings(needAddress, slots, bindings) : needAddress;
+
   // Pass 2: pods pinned to a node, then the rest, spread to the least-loaded feasible node.
-  const ordered = [...needAddress.filter((p) => p.spec.nodeName), ...needAddress.filter((p) => !p.spec.nodeName)];
+  const ordered = [...unbound.filter((p) => p.spec.nodeName), ...unbound.filter((p) => !p.spec.nodeName)];
   const slotList = [...slots.values()];
   for (const pod of ordered) {
     let slot: NodeSlot | undefined;
@@ -127,6 +147,35 @@ export function scheduleAndAddressPods(store: ClusterStore, nodes: readonly Node
     }
     setRunning(pod, ips, slot.info);
   }
+}
+
+/** Pass 1b: pods an earlier state bound keep their node and IPs while both still fit; returns the others. */
+function keepBindings(pods: readonly PodObj[], slots: ReadonlyMap<string, NodeSlot>, bindings: PodBindings): PodObj[] {
+  const rest: PodObj[] = [];
+  for (const pod of pods) {
+    const bound = givenPodIPs(pod).length === 0 ? bindings.get(`${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`) : undefined;
+    const slot = bound ? slots.get(bound.nodeName) : undefined;
+    // A pod written with another nodeName, or a node that has no room or no longer holds the IPs: scheduled afresh.
+    if (!bound || !slot || (pod.spec.nodeName && pod.spec.nodeName !== bound.nodeName) || slot.pods >= slot.info.maxPods || !keepIPs(pod, slot, bound.ips)) { rest.push(pod); continue; }
+    pod.spec.nodeName = bound.nodeName;
+    slot.pods++;
+    setRunning(pod, pod.spec.hostNetwork === true ? [...slot.info.internalIPs] : [...bound.ips], slot.info);
+  }
+  return rest;
+}
+
+/** Reserves a bound pod's IPs on its node again; false (nothing reserved) when one is out of range or taken. */
+function keepIPs(pod: PodObj, slot: NodeSlot, ips: readonly string[]): boolean {
+  if (pod.spec.hostNetwork === true) return true;
+  if (ips.length === 0) return false;
+  const allocs = ips.map((ip) => slot.allocators.find((a) => a.contains(ip)));
+  if (allocs.some((a) => !a)) return false;
+  const held: number[] = [];
+  for (let i = 0; i < ips.length; i++) {
+    if (!allocs[i]!.reserve(ips[i])) { for (const j of held) allocs[j]!.release(ips[j]); return false; }
+    held.push(i);
+  }
+  return true;
 }
 
 function givenPodIPs(pod: PodObj): string[] {

@@ -307,18 +307,18 @@ export class Lab {
       const configKeys = new Set<string>();
       let configLines: readonly string[] = [];
       try {
-        built = buildSnapshot(this.set, this.snapshot.version + 1);
+        built = buildSnapshot(this.set, this.snapshot.version + 1, this.snapshot);
       } catch (e) {
         for (const r of results) if (r.key.startsWith('ClusterConfig/')) configKeys.add(r.key);
         if (!(e instanceof ConfigRefusedError) || configKeys.size === 0) throw e;
         configLines = e.lines;
         undo(configKeys);
-        built = results.some((r) => !configKeys.has(r.key)) ? buildSnapshot(this.set, this.snapshot.version + 1) : undefined;
+        built = results.some((r) => !configKeys.has(r.key)) ? buildSnapshot(this.set, this.snapshot.version + 1, this.snapshot) : undefined;
       }
       const refused = built ? refusedObjects(objects, before, built.cluster.diagnostics) : new Map<string, Diagnostic[]>();
       if (refused.size > 0) {
         undo(new Set(refused.keys()));
-        built = results.some((r) => !refused.has(r.key) && !configKeys.has(r.key)) ? buildSnapshot(this.set, this.snapshot.version + 1) : undefined;
+        built = results.some((r) => !refused.has(r.key) && !configKeys.has(r.key)) ? buildSnapshot(this.set, this.snapshot.version + 1, this.snapshot) : undefined;
       }
       const done = results.filter((r) => !refused.has(r.key) && !configKeys.has(r.key));
       return {
@@ -362,7 +362,7 @@ export class Lab {
       const { [PREBUILT]: prebuilt, ...r } = edit();
       if (prebuilt === null) return { ...r, snapshot: this.snapshot.version } as T & { snapshot: number };
       const t0 = performance.now();
-      const snap = prebuilt ?? buildSnapshot(this.set, this.snapshot.version + 1);
+      const snap = prebuilt ?? buildSnapshot(this.set, this.snapshot.version + 1, this.snapshot);
       const prev = this.snapshot;
       // Pods first (new endpoints listen before anything routes to them), then the models that route.
       const synced = await this.fleet.sync(snap.cluster);

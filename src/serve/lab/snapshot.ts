@@ -7,6 +7,7 @@ import type { Diagnostic } from '../../api/diagnostics.js';
 import { isDeepStrictEqual } from 'node:util';
 import { isNamespacedKind } from '../../api/kinds.js';
 import { Cluster, requireUsableConfig } from '../../cluster/cluster.js';
+import { podBindingsOf } from '../../cluster/scheduler.js';
 import type { ClusterConfig } from '../../cluster/config.js';
 import { compileDns, type DnsModel } from '../../dns/index.js';
 import { defaultComponents } from '../../trace/components.js';
@@ -133,8 +134,10 @@ export class ManifestSet {
   }
 }
 
-export function buildSnapshot(set: ManifestSet, version: number): Snapshot {
+/** `previous`: the snapshot this one follows; its running pods keep their nodes and IPs (scheduler.ts PodBindings). */
+export function buildSnapshot(set: ManifestSet, version: number, previous?: Snapshot): Snapshot {
   const t0 = performance.now();
+  const bindings = previous ? podBindingsOf(previous.cluster.pods() as never) : undefined;
   const { objects, diagnostics } = set.objects();
   let config;
   if (set.configPath) {
@@ -142,9 +145,9 @@ export function buildSnapshot(set: ManifestSet, version: number): Snapshot {
     requireUsableConfig(fromFile);
     config = fromFile.config;
   }
-  let cluster = Cluster.build(objects, diagnostics, config, { lenient: set.lenient });
+  let cluster = Cluster.build(objects, diagnostics, config, { lenient: set.lenient, bindings });
   const adjusted = set.adjustConfig?.(cluster.config);
-  if (adjusted && adjusted !== cluster.config) cluster = Cluster.build(objects, diagnostics, adjusted, { lenient: set.lenient });
+  if (adjusted && adjusted !== cluster.config) cluster = Cluster.build(objects, diagnostics, adjusted, { lenient: set.lenient, bindings });
   // The lab never serves a cluster made from an invalid ClusterConfig: at start it does not start, on a change the
   // previous snapshot stays.
   requireUsableConfig(cluster);
