@@ -44,7 +44,12 @@ export interface TransferRequest { clientIP?: string; transport?: 'udp' | 'tcp';
 
 const MAX_CNAME_CHASE = 8;
 
+/** Zones kept per chain: a chain is one snapshot's, so a zone's records never change under it. */
+const MAX_MEMO_ZONES = 8;
+
 export class DnsChain {
+  private readonly zones = new Map<string, DnsRecord[] | undefined>();
+
   constructor(readonly blocks: readonly ChainBlock[], readonly nodeNameservers: readonly string[], readonly nodeSearches: readonly string[] = []) {}
 
   /**
@@ -89,10 +94,20 @@ export class DnsChain {
     const refused = (reason: string) => { why.push(`transfer (Corefile line ${t.line}): ${reason}: REFUSED`); return { rcode: 'REFUSED' as const, authoritative: false, answers: [], authority: [], additional: [], plugin: 'none' as const }; };
     if ((req.transport ?? 'tcp') !== 'tcp') return refused('zone transfers are served over TCP only');
     if (!transferAllowed(t, req.clientIP)) return refused(`${req.clientIP} is not in "to ${t.to.join(' ')}"`);
-    const records = chosen.kubernetes ? zoneTransfer(chosen.kubernetes, qname, qtype === 'IXFR' ? req.serial : undefined) : undefined;
+    const records = chosen.kubernetes ? this.zone(chosen.block.key, chosen.kubernetes, qname, qtype === 'IXFR' ? req.serial : undefined) : undefined;
     if (!records) return refused(`no plugin of the block can transfer ${qname} (only the kubernetes plugin's zones are transferable)`);
     why.push(records.length === 1 ? `transfer: IXFR with the current serial ${req.serial}: the SOA alone (the zone has not changed)` : `transfer: ${qtype === 'IXFR' ? 'IXFR falls back to a full transfer' : 'AXFR'} of ${qname}: ${records.length} records, SOA first and last (kubernetes xfr.go)`);
     return { rcode: 'NOERROR', authoritative: true, answers: records, authority: [], additional: [], plugin: 'kubernetes' };
+  }
+
+  /** The records of a transfer, built once per zone and serial: every secondary asking gets the same array. */
+  private zone(blockKey: string, k: KubernetesPlugin, qname: string, serial: number | undefined): DnsRecord[] | undefined {
+    const key = `${blockKey} ${qname} ${serial ?? ''}`;
+    if (this.zones.has(key)) return this.zones.get(key);
+    const records = zoneTransfer(k, qname, serial);
+    if (this.zones.size >= MAX_MEMO_ZONES) this.zones.clear();
+    this.zones.set(key, records);
+    return records;
   }
 
   /** A plugin's reply, with an ExternalName-style CNAME target looked up through the server again (plugin/pkg/upstream). */

@@ -29,6 +29,8 @@ export class DnsServer {
   private model: DnsModel;
   /** Encoded replies per (question, EDNS size, flags), valid for one model snapshot: the answers are pure. */
   private cache = new Map<string, Buffer>();
+  /** A transfer's encoded messages, keyed by the model's (memoised) records of that zone and serial. */
+  private readonly transfers = new WeakMap<readonly unknown[], { key: string; messages: Buffer[] }>();
   private warned = new Set<string>();
   private connections = new Set<net.Socket>();
   port = 0;
@@ -117,6 +119,7 @@ export class DnsServer {
     sock.on('close', () => this.connections.delete(sock));
     sock.on('error', () => sock.destroy());
     let pending = Buffer.alloc(0);
+    let writes: Promise<void> = Promise.resolve();
     sock.on('data', (chunk) => {
       pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
       while (pending.length >= 2) {
@@ -124,15 +127,10 @@ export class DnsServer {
         if (pending.length < 2 + len) break;
         const msg = pending.subarray(2, 2 + len);
         pending = pending.subarray(2 + len);
-        this.respond(msg, 'tcp', sock.remoteAddress?.replace(/^::ffff:/, '')).then((replies) => {
-          if (!replies || sock.destroyed) return;
-          for (const reply of Array.isArray(replies) ? replies : [replies]) {
-            const framed = Buffer.allocUnsafe(reply.length + 2);
-            framed.writeUInt16BE(reply.length, 0);
-            reply.copy(framed, 2);
-            sock.write(framed);
-          }
-        }, () => { this.stats.dropped++; });
+        const reply = this.respond(msg, 'tcp', sock.remoteAddress?.replace(/^::ffff:/, ''));
+        // Replies leave in query order, and a transfer's messages wait for the socket to drain: a slow secondary
+        // holds at most one zone in memory, never a backlog of them.
+        writes = writes.then(() => reply).then((replies) => writeFramed(sock, replies), () => { this.stats.dropped++; });
       }
     });
   }
@@ -197,17 +195,25 @@ export class DnsServer {
     const a = this.model.transfer(q.name || '.', q.type as 'AXFR' | 'IXFR', { transport, clientIP: client, ...(soa?.data?.serial !== undefined ? { serial: soa.data.serial } : {}) });
     const parts = { authoritative: a.rcode === 'NOERROR', authorities: [], additionals: [] };
     if (a.rcode !== 'NOERROR' || a.answers.length === 0) return [encodeReply(query, { ...parts, rcode: RCODES[a.rcode] ?? RCODES.SERVFAIL, authorities: a.authority.map(toWireRecord), answers: a.answers.map(toWireRecord) }, 65535)];
-    const out: Buffer[] = [];
-    let batch: Answer[] = [];
-    let size = 0;
-    for (const r of a.answers.map(toWireRecord)) {
-      const len = dnsPacket.encode({ type: 'response', answers: [r] }).length - 12;
-      if (batch.length > 0 && size + len > 63000) { out.push(encodeReply(query, { ...parts, rcode: 0, answers: batch }, 65535)); batch = []; size = 0; }
-      batch.push(r);
-      size += len;
+    const q0 = query.questions?.[0];
+    const memoKey = `${q0?.name} ${q0?.type} ${q0?.class} ${query.flags ?? 0}`;
+    let encoded = this.transfers.get(a.answers);
+    if (!encoded || encoded.key !== memoKey) {
+      const out: Buffer[] = [];
+      let batch: Answer[] = [];
+      let size = 0;
+      for (const r of a.answers.map(toWireRecord)) {
+        const len = dnsPacket.encode({ type: 'response', answers: [r] }).length - 12;
+        if (batch.length > 0 && size + len > 63000) { out.push(encodeReply(query, { ...parts, rcode: 0, answers: batch }, 65535)); batch = []; size = 0; }
+        batch.push(r);
+        size += len;
+      }
+      if (batch.length > 0) out.push(encodeReply(query, { ...parts, rcode: 0, answers: batch }, 65535));
+      encoded = { key: memoKey, messages: out };
+      this.transfers.set(a.answers, encoded);
     }
-    if (batch.length > 0) out.push(encodeReply(query, { ...parts, rcode: 0, answers: batch }, 65535));
-    return out;
+    const id = query.id ?? 0;
+    return encoded.messages.map((m) => { const copy = Buffer.from(m); copy.writeUInt16BE(id, 0); return copy; });
   }
 
   private async answer(query: DecodedPacket, q: Question, key: string | undefined, limit: number, transport: 'udp' | 'tcp', msg: Buffer): Promise<Buffer> {
@@ -317,6 +323,23 @@ export function cacheKey(msg: Buffer, transport: 'udp' | 'tcp'): string | undefi
     edns = (msg[qEnd + 7] & 0x80) !== 0 ? 'do' : 'e';
   } else if (qEnd !== msg.length) return undefined;
   return `${msg.toString('latin1', 12, qEnd)}|${flags & 0x0110}|${limit}|${edns}`;
+}
+
+/** Writes DNS-over-TCP messages (2-byte length prefix) in order, waiting for 'drain' when the socket's buffer is full. */
+async function writeFramed(sock: net.Socket, replies: Buffer | Buffer[] | undefined): Promise<void> {
+  for (const reply of replies === undefined ? [] : Array.isArray(replies) ? replies : [replies]) {
+    if (sock.destroyed) return;
+    const framed = Buffer.allocUnsafe(reply.length + 2);
+    framed.writeUInt16BE(reply.length, 0);
+    reply.copy(framed, 2);
+    if (!sock.write(framed)) {
+      await new Promise<void>((resolve) => {
+        const done = () => { sock.off('drain', done); sock.off('close', done); resolve(); };
+        sock.on('drain', done);
+        sock.on('close', done);
+      });
+    }
+  }
 }
 
 function isLoopback(host: string): boolean {

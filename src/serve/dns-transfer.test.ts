@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import dnsPacket from 'dns-packet';
+import net from 'node:net';
 import { Cluster } from '../cluster/cluster.js';
 import { compileDns } from '../dns/index.js';
 import { DnsServer } from './dns-server.js';
@@ -59,4 +60,53 @@ test('a client the transfer plugin does not list, and AXFR over UDP, are refused
   const udp = dnsPacket.decode((await open.handle(q, 'udp', '127.0.0.1'))!);
   assert.equal((udp as { rcode?: string }).rcode, 'REFUSED');
   assert.equal(udp.answers?.length, 0);
+});
+
+/** Sends DNS-over-TCP messages on one connection and collects every framed reply until `until` says stop. */
+function tcpExchange(server: DnsServer, queries: Buffer[], until: (replies: Buffer[]) => boolean, pauseMs = 0): Promise<Buffer[]> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(server.port, '127.0.0.1');
+    const replies: Buffer[] = [];
+    let pending = Buffer.alloc(0);
+    sock.on('error', reject);
+    sock.on('connect', () => {
+      for (const q of queries) { const f = Buffer.alloc(q.length + 2); f.writeUInt16BE(q.length, 0); q.copy(f, 2); sock.write(f); }
+      if (pauseMs) { sock.pause(); setTimeout(() => sock.resume(), pauseMs); }
+    });
+    sock.on('data', (chunk) => {
+      pending = Buffer.concat([pending, chunk]);
+      while (pending.length >= 2 && pending.length >= 2 + pending.readUInt16BE(0)) {
+        replies.push(pending.subarray(2, 2 + pending.readUInt16BE(0)));
+        pending = pending.subarray(2 + pending.readUInt16BE(0));
+      }
+      if (until(replies)) { sock.destroy(); resolve(replies); }
+    });
+  });
+}
+
+test('a secondary that stops reading gets the whole zone once it reads again, then its next query\'s reply, in order', async () => {
+  const big = Cluster.load({ text: `apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\n${Array.from({ length: 6000 }, (_, i) => `apiVersion: v1\nkind: Service\nmetadata: {name: s${i}, namespace: shop}\nspec: {clusterIP: 10.96.${10 + Math.floor(i / 250)}.${(i % 250) + 1}, ports: [{name: http, port: 80}]}\n`).join('---\n')}` });
+  const server = new DnsServer(compileDns(big, { serial: 7, corefile: corefile('*') }), { port: 0 });
+  await server.start();
+  try {
+    const axfr = (id: number) => dnsPacket.encode({ type: 'query', id, questions: [{ name: 'cluster.local', type: 'AXFR', class: 'IN' }] });
+    const a = dnsPacket.encode({ type: 'query', id: 99, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name: 's5.shop.svc.cluster.local', type: 'A', class: 'IN' }] });
+    // Several megabytes of zone against a paused reader: the server's writes must wait for 'drain' and resume.
+    const replies = await tcpExchange(server, [axfr(1), a], (r) => r.length > 0 && r[r.length - 1].readUInt16BE(0) === 99, 300);
+    const decoded = replies.map((r) => dnsPacket.decode(r));
+    const transfer = decoded.slice(0, -1);
+    assert.deepEqual([...new Set(transfer.map((m) => m.id))], [1]);
+    const records = transfer.flatMap((m) => m.answers ?? []);
+    // 6,000 Services x 3 records, kubernetes (3), kube-dns (7), NS, glue, two SOAs.
+    assert.equal(records.length, 18014);
+    assert.equal(records[0].type, 'SOA');
+    assert.equal(records[records.length - 1].type, 'SOA');
+    assert.deepEqual(decoded[decoded.length - 1].answers?.map((r) => [r.name, (r as { data?: unknown }).data]), [['s5.shop.svc.cluster.local', '10.96.10.6']]);
+    // A second transfer is the same zone under its own ID (the encoded zone is kept per snapshot).
+    const again = await tcpExchange(server, [axfr(2)], (r) => r.length === transfer.length);
+    assert.deepEqual(again.map((m) => dnsPacket.decode(m).id), transfer.map(() => 2));
+    assert.deepEqual(again.map((m) => m.subarray(2)), replies.slice(0, -1).map((m) => m.subarray(2)));
+  } finally {
+    await server.stop();
+  }
 });
