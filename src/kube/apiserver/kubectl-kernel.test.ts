@@ -47,6 +47,25 @@ kernelDescribe('kubectl exec against podnet up --kernel', () => {
     assert.match(denied.err, new RegExp(`command terminated with exit code ${denied.code}\n$`));
   });
 
+  kernelTest('exec -it: an interactive shell on a real terminal (script(1) gives kubectl one): prompt, echo, answers, exit code', async () => {
+    if (noKubectl) return;
+    // kubectl puts its terminal in raw mode and sends keystrokes; the pod's shell runs on a pty of its own.
+    const cmd = `${KUBECTL} exec -it -n production deploy/frontend -- sh`;
+    const r = await new Promise<Run>((resolve) => {
+      const c = spawn('script', ['-qec', cmd, '/dev/null'], { env: { PATH: '/usr/bin:/bin', HOME: home, KUBECONFIG: kubeconfig, TERM: 'xterm' }, stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      // Each line is typed once the shell has prompted for it, as a person would.
+      const typed: string[] = [];
+      const type = (prompts: number, line: string) => { if (!typed.includes(line) && out.split('/ # ').length > prompts) { typed.push(line); c.stdin.write(line); } };
+      c.stdout.on('data', (d) => { out += d; type(1, 'hostname\n'); type(2, 'exit 4\n'); });
+      const timer = setTimeout(() => c.kill(), 30_000);
+      c.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, out, err: '' }); });
+    });
+    const text = r.out.replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '').replace(/\r/g, '');
+    assert.match(text, /\/ # hostname\nfrontend-79c4fb5544-(fmhnl|p7t8q)\n\/ # exit 4\n/);
+    assert.equal(r.code, 4);
+  });
+
   kernelTest('the pod\'s hostname, its exit code, and a shell reading stdin (nslookup from the pod\'s resolv.conf)', async () => {
     if (noKubectl) return;
     assert.match((await kubectl(['exec', '-n', 'production', 'deploy/frontend', '--', 'hostname'])).out, /^frontend-79c4fb5544-(fmhnl|p7t8q)\n$/);

@@ -27,7 +27,8 @@ export function netnsArgv(netns: string, hostname: string, command: readonly str
 }
 
 export function netnsSession(netns: string, hostname: string, command: readonly string[], env: Record<string, string>, out: SessionOutput, tty: boolean): Session {
-  const child = spawn('ip', netnsArgv(netns, hostname, command, tty), { env: { ...env, ...(tty ? { TERM: 'xterm' } : {}) }, stdio: ['pipe', 'pipe', 'pipe'] });
+  // A container starts in its image's WORKDIR, `/` when the image sets none (busybox sets none).
+  const child = spawn('ip', netnsArgv(netns, hostname, command, tty), { cwd: '/', env: { ...env, ...(tty ? { TERM: 'xterm' } : {}) }, stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdout.on('data', (d: Buffer) => out.stdout(d.toString('utf8')));
   child.stderr.on('data', (d: Buffer) => out.stderr(d.toString('utf8')));
   child.stdin.on('error', () => undefined);
