@@ -129,11 +129,18 @@ export function originate(cluster: Cluster, p: CompiledBackendTLSPolicy, backend
   if (!cert) { out.problem = `pod ${podRef} serves no TLS (no kubernetes.io/tls Secret is mounted in it): the handshake fails`; return out; }
   if (p.wellKnown === undefined && !p.cas.some((ca) => cert.checkIssued(ca) && cert.verify(ca.publicKey))) { out.problem = `the certificate of pod ${podRef} (issuer ${cert.issuer.replace(/\n/g, ', ')}) is not signed by the policy's CA certificates`; return out; }
   if (p.subjectAltNames.length > 0) {
-    const sans = (cert.subjectAltName ?? '').split(',').map((s) => s.trim());
-    const match = p.subjectAltNames.some((s) => (s.type === 'URI' ? sans.includes(`URI:${s.value}`) : cert.checkHost(s.value) !== undefined));
-    if (!match) out.problem = `the certificate of pod ${podRef} (${cert.subjectAltName ?? 'no SAN'}) has none of the subjectAltNames ${out.subjectAltNames!.join(', ')}`;
+    if (!coversSubjectAltNames(cert, p.subjectAltNames)) out.problem = `the certificate of pod ${podRef} (${cert.subjectAltName ?? 'no SAN'}) has none of the subjectAltNames ${out.subjectAltNames!.join(', ')}`;
   } else if (cert.checkHost(p.hostname) === undefined) out.problem = `the certificate of pod ${podRef} (${cert.subjectAltName ?? cert.subject}) does not cover the hostname ${p.hostname}`;
   return out;
+}
+
+/**
+ * BackendTLSPolicy subjectAltNames: the certificate the backend serves must carry one of them (a Hostname as the
+ * hostname check would match it, wildcards included; a URI exactly). The model and the live proxy both ask this.
+ */
+export function coversSubjectAltNames(cert: X509Certificate, wanted: readonly { type: string; value: string }[]): boolean {
+  const sans = (cert.subjectAltName ?? '').split(',').map((s) => s.trim());
+  return wanted.some((s) => (s.type === 'URI' ? sans.includes(`URI:${s.value}`) : cert.checkHost(s.value, { subject: 'never' }) !== undefined));
 }
 
 /** The certificate a pod serves: the first kubernetes.io/tls Secret among its volumes that parses. */

@@ -48,6 +48,27 @@ function gatewayHot(g: CompiledGateway): GatewayHot {
   return h;
 }
 
+/** A port a Gateway serves, and what its programmed listeners take there: what a live proxy binds for it. */
+export interface ListenerPort {
+  port: number;
+  http: boolean;
+  https: boolean;
+  /** TLS-protocol listeners (TLSRoute passthrough or terminate): the SNI decides before any TLS ends. */
+  tlsStreams: boolean;
+  tcp: boolean;
+  udp: boolean;
+  /** The client certificates the port's HTTPS listeners demand (spec.tls.frontend, per port or the default). */
+  frontendValidation?: CompiledListener['frontendValidation'];
+}
+
+/** The Gateway's listener ports (ListenerSets' included), in listener order. */
+export function listenerPorts(g: CompiledGateway): ListenerPort[] {
+  return [...gatewayHot(g).ports].map(([port, p]) => {
+    const fv = p.https.find((l) => l.frontendValidation)?.frontendValidation;
+    return { port, http: p.http.length > 0, https: p.https.length > 0, tlsStreams: p.tls.length > p.https.length, tcp: p.tcp.length > 0, udp: p.udp.length > 0, ...(fv ? { frontendValidation: fv } : {}) };
+  });
+}
+
 /** The attachments of each listener, per route kind (in attachment order): what a request on that listener considers. */
 const attachmentsByListener = new WeakMap<RouteAttachment[], Map<CompiledListener, Map<string, RouteAttachment[]>>>();
 
@@ -298,12 +319,10 @@ function applyFilters(filters: Obj[], ctx: FilterContext): RouteResult | undefin
     }
     if (f.type === 'RequestHeaderModifier') modifyHeaders(ctx.headers, f.requestHeaderModifier);
     if (f.type === 'ResponseHeaderModifier') {
-      const resp: Record<string, string | null> = (result.responseHeaders ??= {});
-      const ops = (result.responseHeaderOps ??= []);
       const m = f.responseHeaderModifier ?? {};
-      for (const h of (m.set ?? []) as Obj[]) { resp[String(h.name).toLowerCase()] = String(h.value); ops.push({ action: 'set', name: String(h.name).toLowerCase(), value: String(h.value) }); }
-      for (const h of (m.add ?? []) as Obj[]) { const k = String(h.name).toLowerCase(); resp[k] = resp[k] ? `${resp[k]},${h.value}` : String(h.value); ops.push({ action: 'add', name: k, value: String(h.value) }); }
-      for (const n of (m.remove ?? []) as string[]) { resp[n.toLowerCase()] = null; ops.push({ action: 'remove', name: n.toLowerCase() }); }
+      for (const h of (m.set ?? []) as Obj[]) responseHeader(result, 'set', String(h.name), String(h.value));
+      for (const h of (m.add ?? []) as Obj[]) responseHeader(result, 'add', String(h.name), String(h.value));
+      for (const n of (m.remove ?? []) as string[]) responseHeader(result, 'remove', n);
     }
     if (f.type === 'RequestMirror') {
       const rm = f.requestMirror ?? {};
@@ -313,6 +332,18 @@ function applyFilters(filters: Obj[], ctx: FilterContext): RouteResult | undefin
     }
   }
   return undefined;
+}
+
+/**
+ * One operation on the response headers, in filter order. The operations are what the proxy applies to the backend's
+ * answer; responseHeaders (the route contract's older field) is derived here, the value each name ends with.
+ */
+function responseHeader(result: RouteResult, action: 'set' | 'add' | 'remove', rawName: string, value?: string): void {
+  const name = rawName.toLowerCase();
+  (result.responseHeaderOps ??= []).push(action === 'remove' ? { action, name } : { action, name, value });
+  const resp = (result.responseHeaders ??= {});
+  const prev = resp[name];
+  resp[name] = action === 'remove' ? null : action === 'add' && prev ? `${prev},${value}` : value!;
 }
 
 /** set replaces, add appends (joined with ","), remove deletes; names are case-insensitive. */
@@ -374,10 +405,7 @@ function corsAnswer(filters: Obj[], req: RouteRequest, result: RouteResult, wher
   const preflight = req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;
   const allowed = originAllowed((c.allowOrigins ?? []) as string[], origin);
   result.cors = { preflight, allowed, origin };
-  const set = (name: string, value: string) => {
-    (result.responseHeaders ??= {})[name] = value;
-    (result.responseHeaderOps ??= []).push({ action: 'set', name, value });
-  };
+  const set = (name: string, value: string) => responseHeader(result, 'set', name, value);
   const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
   if (allowed) {
     set('access-control-allow-origin', origin);

@@ -9,6 +9,8 @@ import { cond, type Condition } from './conditions.js';
 import { allListeners, compileGateways, type CompiledGateway } from './gateway-listeners.js';
 import { compileRoutes as compileGatewayRoutes, ROUTE_KINDS, type CompiledRoutes, type RouteObj } from './gateway-routes.js';
 import { routeGateway } from './gateway-traffic.js';
+export { listenerPorts, type ListenerPort } from './gateway-traffic.js';
+export { coversSubjectAltNames } from './backend-tls.js';
 import { listenerSetStatus } from './gateway-listenersets.js';
 import { gatewayClassAccepted } from './gateway-spec.js';
 import { applyBackendTLS, backendTLSPolicyStatus, compileBackendTLSPolicies, type CompiledBackendTLSPolicy } from './backend-tls.js';

@@ -6,16 +6,17 @@
 // undici Pool per upstream address. Answers of a poll phase are written together (setImmediate).
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createSecureServer, type Http2SecureServer, type Http2ServerRequest } from 'node:http2';
-import { connect as netConnect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
-import { clientHelloServerName } from './tls-sni.js';
+import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import type { SecureContext, TLSSocket } from 'node:tls';
-import { checkServerIdentity, createSecureContext, type PeerCertificate } from 'node:tls';
+import { createSecureContext } from 'node:tls';
 import { Pool } from 'undici';
 import type { Cluster } from '../cluster/cluster.js';
 import { compileRouting, type RouteRequest, type RouteResult, type RoutingModel } from '../ingress/index.js';
 import { normalizeHost } from '../ingress/index.js';
 import { EdgeRateLimiter } from '../ingress/index.js';
 import { proxyPods } from '../ingress/index.js';
+import { listenerPorts, type ListenerPort } from '../ingress/index.js';
+import { backendTLSOptions, streamFront, tlsStreamFront, type StreamRouter } from './edge-streams.js';
 import { SecureContextCache, selfSignedKeyPair, type KeyPair } from './tls-material.js';
 import { H1Request, H1Response, H1Server, HOP_BY_HOP, leanServerAvailable } from './edge-h1.js';
 import { UpstreamExchange, UpstreamPool, upstreamClientAvailable } from './upstream.js';
@@ -23,19 +24,20 @@ import { SOURCE_HEADER } from './virtual-pods.js';
 
 export interface UpstreamAddress { host: string; port: number }
 
-/** How long a connection to a passthrough port may take to send its ClientHello (TLS's own handshake timeout is longer). */
-const CLIENT_HELLO_MS = 10_000;
+/** A model port the proxy serves and where it really listens (the first HTTP and HTTPS ones are httpPort/httpsPort). */
+export interface LivePort { port: number; protocol: 'HTTP' | 'HTTPS' | 'TCP' | 'UDP'; local: number }
 
 export interface EdgeProxyOptions {
   cluster: Cluster;
   /** Entry point (`ingress`, `ingress:CLASS`, `gateway/NS/NAME`); default: the only one. */
   via?: string;
-  /** Live ports (0 = ephemeral; undefined = do not listen). */
+  /** Live ports (0 = ephemeral; undefined = do not listen). A Gateway's other listener ports listen on ephemeral
+   * ports whenever either of these is set (see `ports`). */
   httpPort?: number;
   httpsPort?: number;
   host?: string;
-  /** Where an endpoint `ip:port` of the model really listens. */
-  resolve: (endpoint: string) => UpstreamAddress | undefined;
+  /** Where an endpoint `ip:port` of the model really listens (its UDP port for UDPRoute datagrams). */
+  resolve: (endpoint: string, protocol?: 'TCP' | 'UDP') => UpstreamAddress | undefined;
   /** One line per request (access log); omit for none. */
   log?: (line: string) => void;
   /** Upstream connections per address (default 64). */
@@ -65,20 +67,21 @@ export class EdgeProxy {
   readonly modelHttpsPort: number;
   httpPort = 0;
   httpsPort = 0;
+  /** Every listener port served (a Gateway's TCP, UDP and further HTTP/HTTPS/TLS ports too), with its local port. */
+  readonly ports: LivePort[] = [];
   private readonly pools = new Map<string, Pool>();
   private readonly upstreams = new Map<string, UpstreamPool>();
   private readonly rr = new Map<string, number>();
   private readonly limiter = new EdgeRateLimiter();
   private readonly contexts: SecureContextCache;
   private readonly sniCache = new Map<string, SecureContext | undefined>();
-  private fallback?: SecureContext;
-  private http?: Server;
-  private h1?: H1Server;
-  private https?: Http2SecureServer;
+  private fallbackPair?: KeyPair | null;
+  private readonly servers: (Server | Http2SecureServer | NetServer)[] = [];
+  private readonly h1s: H1Server[] = [];
+  private readonly fronts: { close(): Promise<void> }[] = [];
   private readonly sourceIP: string;
-  /** The https port carries TLS Passthrough listeners: connections are told apart by SNI before any TLS ends. */
-  private readonly passthrough: boolean = false;
-  private sniFront?: import('node:net').Server;
+  /** What each served port carries: the Gateway's listener ports, or an Ingress class's 80 and 443. */
+  private readonly plan: ListenerPort[];
   private readonly streams = new Set<Socket>();
 
   private constructor(private readonly opts: EdgeProxyOptions) {
@@ -86,14 +89,19 @@ export class EdgeProxy {
     const ep = this.model.resolveEntryPoint(opts.via);
     this.entryPoint = ep.id;
     this.contexts = new SecureContextCache(opts.cluster);
+    const plain = (port: number, tls: boolean): ListenerPort => ({ port, http: !tls, https: tls, tlsStreams: false, tcp: false, udp: false });
     if (ep.kind === 'ingress') {
       this.modelHttpPort = 80;
       this.modelHttpsPort = 443;
+      this.plan = [plain(80, false), plain(443, true)];
     } else {
       const g = this.model.gateways.find((x) => `gateway/${x.gateway.metadata.namespace}/${x.gateway.metadata.name}` === ep.id)!;
-      this.modelHttpPort = g.listeners.find((l) => l.protocol === 'HTTP')?.port ?? 80;
-      this.modelHttpsPort = g.listeners.find((l) => l.protocol === 'HTTPS' || l.protocol === 'TLS')?.port ?? 443;
-      this.passthrough = g.listeners.some((l) => l.protocol === 'TLS' && l.tlsMode === 'Passthrough' && l.port === this.modelHttpsPort);
+      this.plan = listenerPorts(g);
+      this.modelHttpPort = this.plan.find((l) => l.http)?.port ?? 80;
+      this.modelHttpsPort = this.plan.find((l) => l.https || l.tlsStreams)?.port ?? 443;
+      // The first HTTP and HTTPS ports always listen (a port with no listener refuses what comes).
+      if (!this.plan.some((l) => l.port === this.modelHttpPort)) this.plan.unshift(plain(this.modelHttpPort, false));
+      if (!this.plan.some((l) => l.port === this.modelHttpsPort)) this.plan.push(plain(this.modelHttpsPort, true));
     }
     const proxyPod = proxyPods(opts.cluster, this.entryPoint)[0] as { status?: { podIP?: string } } | undefined;
     this.sourceIP = proxyPod?.status?.podIP ?? '127.0.0.1';
@@ -101,95 +109,115 @@ export class EdgeProxy {
 
   static async start(opts: EdgeProxyOptions): Promise<EdgeProxy> {
     const p = new EdgeProxy(opts);
-    const host = opts.host ?? '127.0.0.1';
-    if (opts.httpPort !== undefined) {
-      // nginx keepalive_timeout 75s. The lean server where Node's parser is reachable, else node:http.
-      if (leanServerAvailable && upstreamClientAvailable) {
-        p.h1 = new H1Server((req, res) => p.handle(req, res, 'http'), { keepAliveTimeout: 75_000 });
-        p.httpPort = await p.h1.listen(opts.httpPort, host);
-      } else {
-        p.http = createServer((req, res) => p.handle(req, res, 'http'));
-        p.http.keepAliveTimeout = 75_000;
-        p.httpPort = await listen(p.http, opts.httpPort, host);
-      }
-    }
-    if (opts.httpsPort !== undefined) {
-      const fallbackPair: KeyPair | undefined = selfSignedKeyPair('Kubernetes Ingress Controller Fake Certificate', ['ingress.local'], 'rsa');
-      if (fallbackPair) p.fallback = createSecureContext(fallbackPair);
-      p.https = createSecureServer({
-        allowHTTP1: true,
-        ...(fallbackPair ?? {}),
-        SNICallback: (servername, cb) => cb(null, p.contextFor(servername) ?? p.fallback),
-      }, (req, res) => p.handle(req, res as unknown as AnyResponse, 'https'));
-      p.https.on('secureConnection', (s: TLSSocket) => s.on('error', () => s.destroy()));
-      p.https.on('sessionError', () => undefined); // a broken HTTP/2 session closes; the server keeps serving
-      if (p.passthrough) {
-        const front = createNetServer((socket) => p.sniRoute(socket));
-        p.sniFront = front;
-        p.httpsPort = await listen(front as unknown as Server, opts.httpsPort, host);
-      } else p.httpsPort = await listen(p.https, opts.httpsPort, host);
+    try {
+      await p.listenAll(opts.host ?? '127.0.0.1');
+    } catch (e) {
+      await p.close();
+      throw e;
     }
     return p;
   }
 
-  /**
-   * A connection to a port with TLS Passthrough listeners: the ClientHello's SNI picks the listener; a passthrough
-   * TLSRoute's backend gets the encrypted bytes as they are (piped both ways), anything else is terminated here.
-   */
-  private sniRoute(socket: Socket): void {
-    let buf = Buffer.alloc(0);
-    this.streams.add(socket);
-    socket.on('close', () => this.streams.delete(socket));
-    socket.on('error', () => socket.destroy());
-    // A client that never finishes its ClientHello does not hold the connection open for ever.
-    socket.setTimeout(CLIENT_HELLO_MS, () => socket.destroy());
-    const onData = (chunk: Buffer): void => {
-      buf = Buffer.concat([buf, chunk]);
-      const sni = clientHelloServerName(buf);
-      if (sni === 'more' && buf.length < 16_384 + 5) return;
-      socket.off('data', onData);
-      socket.setTimeout(0);
-      socket.pause();
-      const name = typeof sni === 'string' && sni !== 'more' ? sni : undefined;
-      let r: RouteResult | undefined;
-      try {
-        r = name ? this.model.route({ scheme: 'https', host: name, sni: name, port: this.modelHttpsPort, path: '/', query: '', method: 'GET', headers: {} }, this.entryPoint) : undefined;
-      } catch {
-        r = undefined;
-      }
-      if (r?.passthrough) {
-        const endpoints = r.status === 200 ? r.backend?.endpoints ?? [] : [];
-        const up = endpoints.length > 0 ? this.opts.resolve(endpoints[0]) : undefined;
-        this.opts.log?.(`${socket.remoteAddress} TLS SNI ${name}: ${r.status === 200 && up ? `passed through to ${endpoints[0]}` : r.reason}`);
-        if (!up) { socket.destroy(); return; }
-        const upstream = netConnect(up.port, up.host, () => { upstream.write(buf); socket.pipe(upstream).pipe(socket); socket.resume(); });
-        upstream.on('error', () => socket.destroy());
-        socket.on('close', () => upstream.destroy());
-        return;
-      }
-      socket.unshift(buf);
-      this.https!.emit('connection', socket);
-      process.nextTick(() => socket.resume());
-    };
-    socket.on('data', onData);
+  private async listenAll(host: string): Promise<void> {
+    const { httpPort, httpsPort } = this.opts;
+    const others = httpPort !== undefined || httpsPort !== undefined ? 0 : undefined;
+    for (const lp of this.plan) {
+      const tls = lp.https || lp.tlsStreams;
+      const local = lp.http && lp.port === this.modelHttpPort ? httpPort : tls && lp.port === this.modelHttpsPort ? httpsPort : others;
+      if (local === undefined) continue;
+      let bound: number | undefined;
+      if (lp.http) bound = await this.listenHttp(lp.port, local, host);
+      else if (tls) bound = await this.listenTls(lp, local, host);
+      else if (lp.tcp) bound = await this.listenStream(lp.port, 'tcp', local, host);
+      if (bound !== undefined) this.ports.push({ port: lp.port, protocol: lp.http ? 'HTTP' : tls ? 'HTTPS' : 'TCP', local: bound });
+      // UDP beside TCP on one port number: the same local number when it is free.
+      if (lp.udp) this.ports.push({ port: lp.port, protocol: 'UDP', local: await this.listenStream(lp.port, 'udp', bound ?? local, host) });
+      if (lp.http && lp.port === this.modelHttpPort) this.httpPort = bound!;
+      if (tls && lp.port === this.modelHttpsPort) this.httpsPort = bound!;
+    }
   }
 
-  /** The certificate the model picks for an SNI name (cached per name). */
-  private contextFor(servername: string): SecureContext | undefined {
+  private async listenHttp(modelPort: number, local: number, host: string): Promise<number> {
+    // nginx keepalive_timeout 75s. The lean server where Node's parser is reachable, else node:http.
+    if (leanServerAvailable && upstreamClientAvailable) {
+      const h1 = new H1Server((req, res) => this.handle(req, res, 'http', modelPort), { keepAliveTimeout: 75_000 });
+      this.h1s.push(h1);
+      return h1.listen(local, host);
+    }
+    const http = createServer((req, res) => this.handle(req, res, 'http', modelPort));
+    http.keepAliveTimeout = 75_000;
+    this.servers.push(http);
+    return listen(http, local, host);
+  }
+
+  /**
+   * An HTTPS port (HTTP/2 by ALPN, certificates by SNI), demanding client certificates when spec.tls.frontend says so
+   * (AllowValidOnly: no valid certificate, no handshake; AllowInsecureFallback: asked for, not required). A port with
+   * TLS-protocol listeners reads the SNI first (edge-streams.ts).
+   */
+  private async listenTls(lp: ListenerPort, local: number, host: string): Promise<number> {
+    if (this.fallbackPair === undefined) this.fallbackPair = selfSignedKeyPair('Kubernetes Ingress Controller Fake Certificate', ['ingress.local'], 'rsa') ?? null;
+    const fv = lp.frontendValidation;
+    const ca = fv?.cas.map((c) => c.toString());
+    const fallback = this.fallbackPair ? createSecureContext({ ...this.fallbackPair, ...(ca ? { ca } : {}) }) : undefined;
+    const https = createSecureServer({
+      allowHTTP1: true,
+      ...(this.fallbackPair ?? {}),
+      ...(fv ? { ca, requestCert: true, rejectUnauthorized: fv.mode === 'AllowValidOnly' } : {}),
+      SNICallback: (servername, cb) => cb(null, this.contextFor(servername, lp.port, ca) ?? fallback),
+    }, (req, res) => this.handle(req, res as unknown as AnyResponse, 'https', lp.port));
+    https.on('secureConnection', (s: TLSSocket) => s.on('error', () => s.destroy()));
+    https.on('sessionError', () => undefined); // a broken HTTP/2 session closes; the server keeps serving
+    https.on('tlsClientError', (err, s) => this.opts.log?.(`${s.remoteAddress} TLS handshake on port ${lp.port} failed: ${err.message}`));
+    this.servers.push(https);
+    if (!lp.tlsStreams) return listen(https, local, host);
+    const front = tlsStreamFront(this.streamRouter(), lp.port, https, (name) => this.contextFor(name, lp.port), this.streams);
+    this.servers.push(front);
+    return listen(front, local, host);
+  }
+
+  private async listenStream(modelPort: number, transport: 'tcp' | 'udp', local: number, host: string): Promise<number> {
+    const front = streamFront(this.streamRouter(), modelPort, transport, host);
+    this.fronts.push(front);
+    return front.listen(local, true);
+  }
+
+  private streamRouter(): StreamRouter {
+    return {
+      route: (req) => this.model.route(req, this.entryPoint),
+      target: (r) => {
+        const b = r.backend;
+        const endpoints = b?.endpoints ?? [];
+        if (!b || endpoints.length === 0) return undefined;
+        const key = `${b.namespace}/${b.service}:${b.port}`;
+        const n = this.rr.get(key) ?? 0;
+        this.rr.set(key, n + 1);
+        const endpoint = endpoints[n % endpoints.length];
+        const address = this.opts.resolve(endpoint, r.stream?.protocol === 'UDP' ? 'UDP' : 'TCP');
+        return address ? { address, endpoint } : undefined;
+      },
+      backendTLS: (tls) => this.backendTLSOptionsOf(tls),
+      log: this.opts.log,
+    };
+  }
+
+  /** The certificate the model picks for an SNI name on a port (cached per port and name), trusting `ca` for clients. */
+  private contextFor(servername: string, port: number, ca?: string[]): SecureContext | undefined {
     const name = servername.toLowerCase();
-    if (this.sniCache.has(name)) return this.sniCache.get(name);
+    const key = `${port}|${name}`;
+    if (this.sniCache.has(key)) return this.sniCache.get(key);
     let ctx: SecureContext | undefined;
     try {
-      const r = this.model.route({ scheme: 'https', host: name, sni: name, port: this.modelHttpsPort, path: '/', query: '', method: 'GET', headers: {} }, this.entryPoint);
-      if (r.tls?.secret && !r.tls.fallback) ctx = this.contexts.get(r.tls.secret);
+      const r = this.model.route({ scheme: 'https', host: name, sni: name, port, path: '/', query: '', method: 'GET', headers: {} }, this.entryPoint);
+      if (r.tls?.secret && !r.tls.fallback) ctx = this.contexts.get(r.tls.secret, ca && { key: `port ${port}`, ca });
     } catch {
       ctx = undefined;
     }
-    this.sniCache.set(name, ctx);
+    this.sniCache.set(key, ctx);
     return ctx;
   }
 
-  private handle(req: AnyRequest, res: AnyResponse, scheme: 'http' | 'https'): void {
+  private handle(req: AnyRequest, res: AnyResponse, scheme: 'http' | 'https', modelPort: number): void {
     let result: RouteResult;
     const rawUrl = req.url ?? '/';
     const q = rawUrl.indexOf('?');
@@ -212,7 +240,7 @@ export class EdgeProxy {
     const socket = req.socket as Socket & { servername?: string };
     const clientIP = req instanceof H1Request ? req.clientIP : socket.remoteAddress ?? '127.0.0.1';
     const rr: RouteRequest = {
-      scheme, host: normalizeHost(authority), port: scheme === 'https' ? this.modelHttpsPort : this.modelHttpPort,
+      scheme, host: normalizeHost(authority), port: modelPort,
       path: q < 0 ? rawUrl : rawUrl.slice(0, q), query: q < 0 ? '' : rawUrl.slice(q + 1), method: req.method ?? 'GET', headers,
       sni: scheme === 'https' ? (socket.servername || undefined) : undefined, clientIP, random: Math.random(), httpsPort: this.httpsPort || 443,
     };
@@ -273,13 +301,13 @@ export class EdgeProxy {
         return;
       }
       const pool = this.upstream(upstream);
-      const f = new Forward(head, method, req, res, result.responseHeaderOps ?? result.responseHeaders, pool, release, log, clientIP, rawUrl, key, endpoint, this);
+      const f = new Forward(head, method, req, res, result.responseHeaderOps, pool, release, log, clientIP, rawUrl, key, endpoint, this);
       pool.request(f);
       if (limitMs !== undefined && !f.finished) f.timer = setTimeout(timeoutForward, limitMs, f, limitMs);
       return;
     }
     const hasBody = method !== 'GET' && method !== 'HEAD' && (cl !== undefined ? cl !== '0' : headers['transfer-encoding'] !== undefined);
-    const respHeaders = result.responseHeaderOps ?? result.responseHeaders;
+    const respHeaders = result.responseHeaderOps;
     let timer: NodeJS.Timeout | undefined;
     let relay: ResponseRelay | undefined;
     const onDone = (err: Error | null): void => {
@@ -336,18 +364,17 @@ export class EdgeProxy {
     let p = this.pools.get(key);
     if (!p) {
       const common = { connections: this.opts.connections ?? 64, pipelining: 1, keepAliveTimeout: 60_000, connectTimeout: 5_000, headersTimeout: 60_000, bodyTimeout: 60_000 };
-      if (tls) {
-        // The CA certificates the model resolved from the policy's ConfigMaps (backend-tls.ts), as PEM.
-        const compiled = this.model.backendTLSPolicies.find((x) => `${x.policy.metadata.namespace}/${x.policy.metadata.name}` === tls.policy);
-        const ca = tls.caCertificateRefs ? (compiled?.cas ?? []).map((c) => c.toString()) : [];
-        // The name checked is the policy's hostname (not the request's Host); subjectAltNames replace that check, and the
-        // model checked them (backend-tls.ts).
-        const sni = tls.sni;
-        p = new Pool(`https://${k}`, { ...common, connect: { servername: sni, ...(ca.length ? { ca } : {}), rejectUnauthorized: true, checkServerIdentity: (_host: string, cert: PeerCertificate) => (tls.subjectAltNames ? undefined : checkServerIdentity(sni, cert)) } });
-      } else p = new Pool(`http://${k}`, common);
+      p = tls ? new Pool(`https://${k}`, { ...common, connect: this.backendTLSOptionsOf(tls) as never }) : new Pool(`http://${k}`, common);
       this.pools.set(key, p);
     }
     return p;
+  }
+
+  /** The CA certificates and subjectAltNames the model resolved for the policy (backend-tls.ts), as TLS client options. */
+  private backendTLSOptionsOf(tls: NonNullable<RouteResult['backendTLS']>): ReturnType<typeof backendTLSOptions> {
+    const compiled = this.model.backendTLSPolicies.find((x) => `${x.policy.metadata.namespace}/${x.policy.metadata.name}` === tls.policy);
+    const ca = tls.caCertificateRefs ? (compiled?.cas ?? []).map((c) => c.toString()) : [];
+    return backendTLSOptions(tls, ca, compiled?.subjectAltNames ?? []);
   }
 
   private answer(req: AnyRequest, res: AnyResponse, status: number, reason: string): void {
@@ -361,15 +388,11 @@ export class EdgeProxy {
 
   async close(): Promise<void> {
     const closing: Promise<unknown>[] = [...this.pools.values()].map((p) => p.destroy());
-    if (this.sniFront) {
-      const f = this.sniFront;
-      closing.push(new Promise<void>((resolve) => f.close(() => resolve())));
-      for (const s of this.streams) s.destroy();
-    }
+    for (const s of this.streams) s.destroy();
     for (const p of this.upstreams.values()) p.close();
-    if (this.h1) closing.push(this.h1.close());
-    for (const s of [this.http, this.https]) {
-      if (!s) continue;
+    for (const h1 of this.h1s) closing.push(h1.close());
+    for (const f of this.fronts) closing.push(f.close());
+    for (const s of this.servers) {
       closing.push(new Promise<void>((resolve) => s.close(() => resolve())));
       (s as Server).closeAllConnections?.();
     }
@@ -593,7 +616,7 @@ class ResponseRelay {
 }
 
 /** Upstream header pairs into the client's answer: hop-by-hop ones dropped, repeats kept, then the route's response
- * header filter (`extra`: set, or remove with null). */
+ * header operations in order. */
 function relayedHeaders(h: Record<string, string | string[]>, raw: readonly (string | Buffer)[], extra: ResponseHeaderFilter | undefined): void {
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const k = raw[i].toString().toLowerCase();
@@ -602,19 +625,17 @@ function relayedHeaders(h: Record<string, string | string[]>, raw: readonly (str
     const prev = h[k];
     h[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
   }
-  if (Array.isArray(extra)) {
-    // The filter's operations in order: add appends to what the backend sent (one value, comma-joined).
-    for (const op of extra) {
-      const prev = h[op.name];
-      if (op.action === 'remove') delete h[op.name];
-      else if (op.action === 'add' && prev !== undefined) h[op.name] = `${Array.isArray(prev) ? prev.join(',') : prev},${op.value ?? ''}`;
-      else h[op.name] = op.value ?? '';
-    }
-  } else if (extra) for (const k in extra) { const v = extra[k]; if (v === null) delete h[k]; else h[k] = v; }
+  // add appends to what the backend sent (one value, comma-joined).
+  for (const op of extra ?? []) {
+    const prev = h[op.name];
+    if (op.action === 'remove') delete h[op.name];
+    else if (op.action === 'add' && prev !== undefined) h[op.name] = `${Array.isArray(prev) ? prev.join(',') : prev},${op.value ?? ''}`;
+    else h[op.name] = op.value ?? '';
+  }
 }
 
-/** What the route does to the response headers: set/add/remove operations (Gateway API), or plain set / null removes. */
-type ResponseHeaderFilter = Record<string, string | null> | NonNullable<RouteResult['responseHeaderOps']>;
+/** What the route does to the response headers (set/add/remove operations in filter order). */
+type ResponseHeaderFilter = NonNullable<RouteResult['responseHeaderOps']>;
 
 /** An upstream answer's body as both relays handle it: buffered up to 64 KiB (sent with the head in one write), past
  * that streamed. */
@@ -650,7 +671,7 @@ function withBodyLength(h: Record<string, string | string[]>, head: boolean, siz
   return h;
 }
 
-function listen(server: Server | Http2SecureServer, port: number, host: string): Promise<number> {
+function listen(server: Server | Http2SecureServer | NetServer, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -12,7 +12,7 @@ import { formatDiagnostic } from '../api/diagnostics.js';
 import { Fleet } from './lab/fleet.js';
 import { FrontListener, UdpFrontListener, type FrontClient, type FrontTarget } from './lab/front.js';
 import { FlowLog } from './lab/flows.js';
-import { retireEdges, setPublicPorts, startEdges, type Edge } from './lab/edges.js';
+import { livePortOf, retireEdges, setPublicPorts, startEdges, syncListenerFronts, userListenerPorts, type Edge, type EntryFronts } from './lab/edges.js';
 import { exposedPorts, preferredLocalPort, type ExposedPort } from './lab/exposed.js';
 import { execInPod, type ExecResult } from './lab/exec.js';
 import { trace } from '../trace/trace.js';
@@ -58,7 +58,11 @@ export interface LabOptions {
 /** A realisation beside the emulated lab (`podnet up --kernel`): told every new snapshot before a change resolves. */
 export interface LabRealisation { sync(snapshot: Snapshot): Promise<void>; info(): unknown; netnsOf(target: string): string | undefined }
 
-export interface EntryListener { id: string; kind: 'ingress' | 'gateway'; http: number; https: number; modelPorts: { http: number; https: number } }
+export interface EntryListener {
+  id: string; kind: 'ingress' | 'gateway'; http: number; https: number; modelPorts: { http: number; https: number };
+  /** Every listener port (a Gateway's TCP, UDP, TLS and further HTTP ports too) and the local port that serves it. */
+  listeners: { port: number; protocol: 'HTTP' | 'HTTPS' | 'TCP' | 'UDP'; local: number }[];
+}
 
 /** What `POST /api/apply` answers: `applied` (keys) as before, each object's action, and the objects refused. */
 export interface ApplyOutcome {
@@ -78,7 +82,7 @@ export class Lab {
   readonly dns: DnsServer;
   private readonly set: ManifestSet;
   private edges: Edge[] = [];
-  private readonly entryFronts = new Map<string, { http: FrontListener; https: FrontListener }>();
+  private readonly entryFronts = new Map<string, EntryFronts>();
   private readonly exposedFronts = new Map<string, { port: ExposedPort; front: FrontListener | UdpFrontListener }>();
   /** Proxies of older snapshots, closing when their timer fires. */
   private readonly retired = new Map<NodeJS.Timeout, readonly Edge[]>();
@@ -145,7 +149,7 @@ export class Lab {
   entryListeners(): EntryListener[] {
     return this.edges.map((e) => {
       const f = this.entryFronts.get(e.id)!;
-      return { id: e.id, kind: e.kind, http: f.http.port, https: f.https.port, modelPorts: e.modelPorts };
+      return { id: e.id, kind: e.kind, http: f.http.port, https: f.https.port, modelPorts: e.modelPorts, listeners: userListenerPorts(e, f) };
     });
   }
 
@@ -159,10 +163,11 @@ export class Lab {
   }
 
   /** Where an edge proxy's request for a pod endpoint goes: the pod's mesh proxy when it has one, else the pod. */
-  private resolveEndpoint = (endpoint: string): { host: string; port: number } | undefined => {
+  private resolveEndpoint = (endpoint: string, protocol: 'TCP' | 'UDP' = 'TCP'): { host: string; port: number } | undefined => {
     const i = endpoint.lastIndexOf(':');
     const ip = endpoint.slice(0, i).replace(/^\[|\]$/g, '');
     const port = Number(endpoint.slice(i + 1));
+    if (protocol === 'UDP') return this.fleet.addressOf(ip, port, 'UDP');
     const pod = podByIP(this.snapshot).get(ip);
     return (pod ? this.sidecars.addressOf(pod, ip, port) : undefined) ?? this.fleet.addressOf(ip, port);
   };
@@ -195,14 +200,16 @@ export class Lab {
       if (e.id.startsWith('ingress')) firstIngress = false;
       await http.listen(want.http);
       await https.listen(want.https);
-      this.entryFronts.set(e.id, { http, https });
+      this.entryFronts.set(e.id, { http, https, listeners: new Map() });
     }
+    for (const e of fresh) await syncListenerFronts(this.entryFronts.get(e.id)!, e, (key) => { const cur = this.edges.find((x) => x.id === e.id); return cur ? livePortOf(cur, key) : undefined; }, this.host);
     for (const e of fresh) { const f = this.entryFronts.get(e.id)!; setPublicPorts(e, f.http.port, f.https.port); }
     for (const [id, f] of this.entryFronts) {
       if (fresh.some((e) => e.id === id)) continue;
       this.entryFronts.delete(id);
       await f.http.close();
       await f.https.close();
+      for (const l of f.listeners.values()) await l.close();
     }
     retireEdges(old, this.graceMs, this.retired);
   }
@@ -248,9 +255,11 @@ export class Lab {
     } else if (t.verdict === 'delivered' && deliver) {
       const edge = this.edges.find((e) => pod && e.dataPlanePods.has(pod));
       if (edge) {
+        // The data-plane pod's port is a listener port: the proxy's face for it, else its first HTTP or HTTPS one.
         const podPort = Number(deliver.detail.port);
+        const face = edge.proxy.ports.find((p) => p.port === podPort && (p.protocol === 'UDP') === (protocol === 'UDP'));
         const tls = podPort === 443 || podPort === 8443 || podPort === edge.modelPorts.https;
-        target = { host: '127.0.0.1', port: tls ? edge.internal.https : edge.internal.http };
+        target = face ? { host: '127.0.0.1', port: face.local } : { host: '127.0.0.1', port: tls ? edge.internal.https : edge.internal.http };
       } else target = this.fleet.addressOf(String(deliver.detail.ip), Number(deliver.detail.port), protocol);
     }
     this.flows.record({
@@ -387,7 +396,7 @@ export class Lab {
     this.retired.clear();
     await Promise.all([
       ...retired.map((e) => e.proxy.close()),
-      ...[...this.entryFronts.values()].flatMap((f) => [f.http.close(), f.https.close()]),
+      ...[...this.entryFronts.values()].flatMap((f) => [f.http.close(), f.https.close(), ...[...f.listeners.values()].map((l) => l.close())]),
       ...[...this.exposedFronts.values()].map((f) => f.front.close()),
       ...this.edges.map((e) => e.proxy.close()),
       this.fleet.close(),

@@ -84,18 +84,20 @@ export class SecureContextCache {
   private readonly cache = new Map<string, SecureContext | undefined>();
   constructor(private readonly cluster: Cluster) {}
 
-  get(secretRef: string): SecureContext | undefined {
-    if (this.cache.has(secretRef)) return this.cache.get(secretRef);
+  /** `clients`: the CA certificates client certificates are verified against, cached under `clients.key`. */
+  get(secretRef: string, clients?: { key: string; ca: string[] }): SecureContext | undefined {
+    const key = clients ? `${secretRef}|${clients.key}` : secretRef;
+    if (this.cache.has(key)) return this.cache.get(key);
     let ctx: SecureContext | undefined;
     const pair = keyPairOfSecret(this.cluster, secretRef);
     if (pair) {
       try {
-        ctx = createSecureContext({ cert: pair.cert, key: pair.key });
+        ctx = createSecureContext({ cert: pair.cert, key: pair.key, ...(clients ? { ca: clients.ca } : {}) });
       } catch {
         ctx = undefined;
       }
     }
-    this.cache.set(secretRef, ctx);
+    this.cache.set(key, ctx);
     return ctx;
   }
 }

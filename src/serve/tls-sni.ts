@@ -1,5 +1,9 @@
 // The server name a TLS client asks for, read from its ClientHello without terminating TLS (RFC 8446 §4.1.2 and
 // RFC 6066 §3 server_name): what a proxy needs to pass an encrypted stream through by SNI. Bounded: one record.
+// Then, when the stream is to end here after all, TLS served on the socket whose first bytes were already read.
+import type { Socket } from 'node:net';
+import { Duplex } from 'node:stream';
+import { TLSSocket, type SecureContext } from 'node:tls';
 
 /** 'more' while the first record is incomplete; undefined when it is not a ClientHello or names no server. */
 export function clientHelloServerName(buf: Buffer): string | undefined | 'more' {
@@ -34,4 +38,25 @@ export function clientHelloServerName(buf: Buffer): string | undefined | 'more' 
     i += len;
   }
   return undefined;
+}
+
+/**
+ * A server-side TLS session on `socket`, whose first bytes (`first`, the ClientHello) were already read. TLSSocket
+ * reads a net.Socket's handle directly, past any unshifted bytes, so it is fed through a JS stream instead.
+ */
+export function serveTLSAfterPeek(socket: Socket, first: Buffer, secureContext: SecureContext): TLSSocket {
+  const stream = new Duplex({
+    read() { socket.resume(); },
+    write(chunk, enc, cb) { socket.write(chunk, enc, cb); },
+    final(cb) { socket.end(); cb(); },
+    destroy(err, cb) { socket.destroy(); cb(err); },
+  });
+  stream.push(first);
+  socket.on('data', (d: Buffer) => { if (!stream.push(d)) socket.pause(); });
+  socket.on('end', () => stream.push(null));
+  socket.on('close', () => stream.destroy());
+  const tls = new TLSSocket(stream as unknown as Socket, { isServer: true, secureContext });
+  tls.on('error', () => socket.destroy());
+  socket.resume();
+  return tls;
 }

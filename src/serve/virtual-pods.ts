@@ -15,8 +15,8 @@ import type { KubeObject } from '../api/types.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { flatHeaders } from './headers.js';
 import { FAULT_ANNOTATION, faultHits, parsePodFault, PodFaultError, type PodFault } from './pod-faults.js';
-import { createSecureContext, TLSSocket } from 'node:tls';
-import { Duplex } from 'node:stream';
+import { createSecureContext } from 'node:tls';
+import { serveTLSAfterPeek } from './tls-sni.js';
 import { tlsSecretPem } from '../ingress/tls.js';
 
 type Obj = Record<string, any>;
@@ -45,7 +45,7 @@ export interface VirtualPodSpec {
 /** How a pod port misbehaves: the fault in force now (it can change while the pod runs) and the random draw. */
 export interface PodBehaviour { fault(): PodFault | undefined; random(): number }
 
-export interface VirtualEndpoint { pod: VirtualPodSpec; port: number; address: { host: string; port: number } }
+export interface VirtualEndpoint { pod: VirtualPodSpec; port: number; protocol?: 'UDP'; address: { host: string; port: number } }
 
 /** Pods with an IP and TCP container ports: what the fleet serves. */
 export function podsOf(cluster: Cluster): VirtualPodSpec[] {
@@ -81,7 +81,7 @@ export function podsOf(cluster: Cluster): VirtualPodSpec[] {
 export class VirtualPods {
   private readonly byEndpoint = new Map<string, VirtualEndpoint>();
   private constructor(private readonly servers: PodPortServer[], endpoints: VirtualEndpoint[]) {
-    for (const e of endpoints) this.byEndpoint.set(endpointKey(e.pod.podIP, e.port), e);
+    for (const e of endpoints) this.byEndpoint.set(`${e.protocol ?? 'TCP'}|${endpointKey(e.pod.podIP, e.port)}`, e);
   }
 
   /** Starts one netexec-like server per pod container port, each on 127.0.0.1 and an ephemeral port. */
@@ -95,6 +95,11 @@ export class VirtualPods {
           servers.push(server);
           endpoints.push({ pod, port, address: server.address });
         }
+        for (const port of pod.udpPorts ?? []) {
+          const server = await listenPodUdpPort(port, host);
+          servers.push(server);
+          endpoints.push({ pod, port, protocol: 'UDP', address: server.address });
+        }
       }
     } catch (e) {
       await Promise.all(servers.map((s) => s.close()));
@@ -103,9 +108,9 @@ export class VirtualPods {
     return new VirtualPods(servers, endpoints);
   }
 
-  /** The loopback address serving `podIP:port`, if that pod port exists. */
-  addressOf(podIP: string, port: number): { host: string; port: number } | undefined {
-    return this.byEndpoint.get(endpointKey(podIP, port))?.address;
+  /** The loopback address serving `podIP:port` (a TCP port unless UDP is asked for), if that pod port exists. */
+  addressOf(podIP: string, port: number, protocol: 'TCP' | 'UDP' = 'TCP'): { host: string; port: number } | undefined {
+    return this.byEndpoint.get(`${protocol}|${endpointKey(podIP, port)}`)?.address;
   }
 
   endpoints(): VirtualEndpoint[] {
@@ -172,19 +177,7 @@ export function servePodPort(tcp: TcpServer, pod: VirtualPodSpec, port: number, 
     socket.once('data', (first: Buffer) => {
       if (secureContext && first[0] === 0x16) {
         // A TLS ClientHello: the pod terminates TLS with its mounted certificate, then serves the same protocols inside.
-        // TLSSocket reads a net.Socket's handle directly, past any unshifted bytes: feed it through a JS stream instead.
-        const stream = new Duplex({
-          read() { socket.resume(); },
-          write(chunk, enc, cb) { socket.write(chunk, enc, cb); },
-          final(cb) { socket.end(); cb(); },
-          destroy(err, cb) { socket.destroy(); cb(err); },
-        });
-        stream.push(first);
-        socket.on('data', (d: Buffer) => { if (!stream.push(d)) socket.pause(); });
-        socket.on('end', () => stream.push(null));
-        socket.on('close', () => stream.destroy());
-        const tls = new TLSSocket(stream as unknown as Socket, { isServer: true, secureContext });
-        tls.on('error', () => socket.destroy());
+        const tls = serveTLSAfterPeek(socket, first, secureContext);
         accept(tls);
         return;
       }
