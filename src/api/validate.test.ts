@@ -3,34 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateObject } from './validate.js';
-import { invalidObjectMessage } from './field-errors.js';
 import type { KubeObject } from './types.js';
+import { LABEL, SUBDOMAIN, RANGE, CIDR, runValidationCases, type ValidationCase } from './testing.js';
 
-// Upstream texts, written out here independently of the implementation.
-const LABEL = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
-const SUBDOMAIN = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+// More upstream texts, written out here independently of the implementation.
 const DNS1035 = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
 const KEY_NAME = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
-const RANGE = 'must be between 1 and 65535, inclusive';
 const IP = 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)';
-const CIDR = 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)';
 
-interface Case {
-  name: string;
-  obj: Record<string, unknown>;
-  want: string[];
-}
-
-function runCases(cases: Case[]): void {
-  for (const c of cases) {
-    const kind = String(c.obj.kind);
-    const name = String((c.obj.metadata as { name?: string } | undefined)?.name ?? '');
-    test(`${kind}: ${c.name}`, () => {
-      const got = validateObject(c.obj as unknown as KubeObject).map((e) => invalidObjectMessage(kind, name, e));
-      assert.deepEqual(got, c.want);
-    });
-  }
-}
 
 const svc = (spec: unknown, name = 'web'): Record<string, unknown> => ({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec });
 const pod = (spec: unknown, metadata: Record<string, unknown> = { name: 'p' }): Record<string, unknown> => ({ apiVersion: 'v1', kind: 'Pod', metadata, spec });
@@ -38,7 +18,7 @@ const ctr = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({
 const S = (rest: string): string => `The Service "web" is invalid: ${rest}`;
 const P = (rest: string): string => `The Pod "p" is invalid: ${rest}`;
 
-runCases([
+runValidationCases([
   // metadata
   { name: 'namespace name must be a DNS label', obj: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'Team_A' } }, want: [`The Namespace "Team_A" is invalid: metadata.name: Invalid value: "Team_A": ${LABEL}`] },
   { name: 'namespace name may not contain dots', obj: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a.b' } }, want: ['The Namespace "a.b" is invalid: metadata.name: Invalid value: "a.b": must not contain dots'] },

@@ -3,32 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateObject } from './validate.js';
-import { invalidObjectMessage } from './field-errors.js';
 import type { KubeObject } from './types.js';
+import { LABEL, SUBDOMAIN, RANGE, CIDR, runValidationCases, type ValidationCase } from './testing.js';
 
-const LABEL = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
-const SUBDOMAIN = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 const WILDCARD = "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character (e.g. '*.example.com', regex used for validation is '\\*\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
-const RANGE = 'must be between 1 and 65535, inclusive';
 const LABEL_VALUE = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
-const CIDR = 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)';
-
-interface Case {
-  name: string;
-  obj: Record<string, unknown>;
-  want: string[];
-}
-
-function runCases(cases: Case[]): void {
-  for (const c of cases) {
-    const kind = String(c.obj.kind);
-    const name = String((c.obj.metadata as { name?: string } | undefined)?.name ?? '');
-    test(`${kind}: ${c.name}`, () => {
-      const got = validateObject(c.obj as unknown as KubeObject).map((e) => invalidObjectMessage(kind, name, e));
-      assert.deepEqual(got, c.want);
-    });
-  }
-}
 
 const template = (labels: Record<string, string> | undefined = { app: 'web' }, spec: Record<string, unknown> = {}): Record<string, unknown> => ({
   metadata: labels ? { labels } : {},
@@ -45,7 +24,7 @@ const N = (rest: string): string => `The NetworkPolicy "np" is invalid: ${rest}`
 const I = (rest: string): string => `The Ingress "ing" is invalid: ${rest}`;
 const MISMATCH = 'spec.template.metadata.labels: Invalid value: {"app":"web"}: `selector` does not match template `labels`';
 
-runCases([
+runValidationCases([
   // Deployment / ReplicaSet
   { name: 'selector required (and then matches nothing)', obj: workload('Deployment', { template: template() }), want: [D('spec.selector: Required value'), D(MISMATCH)] },
   { name: 'selector must match the template labels', obj: workload('Deployment', { selector: { matchLabels: { app: 'api' } }, template: template() }), want: [D(MISMATCH)] },
