@@ -32,19 +32,13 @@ function collect(value: string, previous: string[]): string[] {
 
 export const LENIENT_HELP = 'keep objects the API server would refuse only for bookkeeping (a container without a name, a name with "_"), with a warning: for trimmed dumps that were never applied';
 
-/**
- * Commands whose `--context` names a referee (a live cluster their probes run in) rather than where the model is read
- * from: they take the model from -f only.
- */
-const CONTEXT_IS_REFEREE = new Set(['verify', 'test']);
-
 /** Adds `-f/--filename` (repeatable), `--config`, `--lenient`, and `--kubeconfig`/`--context` (a live cluster instead). */
 export function withManifestOptions(cmd: Command): Command {
   cmd
     .option('-f, --filename <path>', 'manifest file or folder (repeatable; - for stdin)', collect, [])
     .option('--config <file>', 'ClusterConfig file (podnet.dev/v1alpha1)')
     .option('--lenient', LENIENT_HELP);
-  return CONTEXT_IS_REFEREE.has(cmd.name()) ? cmd : withLiveOptions(cmd);
+  return withLiveOptions(cmd);
 }
 
 /**

@@ -1,4 +1,5 @@
-// `podnet test -f PATH --spec FILE [-o table|junit|tap|json]`: runs a ConnectivityTest spec against the model and
+// `podnet test -f PATH --spec FILE [-o table|junit|tap|json]`: runs a ConnectivityTest spec against the model (or
+// `--kernel`, or a live cluster with `--context`: exec in its pods) and
 // reports each expectation; exit 1 when any fails. `--generate` writes a spec of what holds now. The spec, the
 // referees and the reports live in src/conntest; this file reads flags and files and prints.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -10,7 +11,8 @@ import { formatJson, formatJUnit, formatTable, formatTap } from '../conntest/rep
 import { runSpecs } from '../conntest/run.js';
 import { loadSpec, MAX_SPEC_BYTES, type ConnectivityTestSpec } from '../conntest/spec.js';
 import { Cluster } from '../cluster/cluster.js';
-import { kernelReferee } from '../conntest/kernel-referee.js';
+import { clusterReferee, kernelReferee } from '../conntest/kernel-referee.js';
+import type { Referee as ProbeReferee } from '../verify/verify.js';
 import { KernelReferee, realiseForVerify } from '../realize/referee.js';
 import type { KernelLab } from '../realize/realize.js';
 import { prepareKernel } from './kernel.js';
@@ -24,7 +26,6 @@ interface TestOptions extends ManifestOptions {
   namespace: string[];
   denied: string;
   kernel?: boolean;
-  context?: string;
 }
 
 const FORMATS: Record<string, (r: Awaited<ReturnType<typeof runSpecs>>) => string> = { table: formatTable, junit: (r) => formatJUnit(r), tap: formatTap, json: formatJson };
@@ -61,13 +62,11 @@ export function registerTest(program: Command, io: IO): void {
     .option('-n, --namespace <ns>', 'with --generate: only these namespaces (repeatable)', (v: string, p: string[]) => [...p, v], [] as string[])
     .option('--denied <n>', 'with --generate: how many denied pairs to include', '20')
     .option('--kernel', 'referee: real connections and lookups in the cluster realised in network namespaces (root; as podnet verify --kernel); connectivity and DNS only')
-    .option('--context <name>', 'referee: a live cluster through probe pods (not wired yet)')
     .addHelpText('after', TEST_HELP)
     .action(async (opts: TestOptions) => {
       const fail = (m: string): never => { io.err.write(`error: ${m}\n`); throw new CliExit(1); };
       if (!(opts.output in FORMATS)) fail(`unknown output format "${opts.output}": use table, junit, tap or json`);
-      // The referee seam (src/conntest/referee.ts) takes these once their realisations can answer probes.
-      if (opts.context !== undefined) fail('--context is not wired yet: a live-cluster referee (probe pods) is not built; the model referee is the only one today');
+      if (opts.kernel && opts.live) fail('--kernel and --context/--kubeconfig are two referees: choose one');
       if (opts.generate) {
         if (opts.spec.length) fail('--generate writes a spec; give --spec to run one, not both');
         const denied = Number(opts.denied);
@@ -97,10 +96,31 @@ export function registerTest(program: Command, io: IO): void {
       }
       if (bad) fail('the spec is invalid (see above); nothing was run');
       const cluster = loadCluster(opts, io, { quietWarnings: true });
-      const result = opts.kernel ? await inKernel(opts, cluster, io, (c, k) => runSpecs(specs, kernelReferee(c, k))) : await runSpecs(specs, modelReferee(cluster));
+      const result = opts.kernel ? await inKernel(opts, cluster, io, (c, k) => runSpecs(specs, kernelReferee(c, k)))
+        : opts.live ? await inCluster(opts, cluster, io, (live) => runSpecs(specs, clusterReferee(cluster, live)))
+        : await runSpecs(specs, modelReferee(cluster));
       io.out.write(FORMATS[opts.output](result));
       if (result.failed > 0) throw new CliExit(1);
     });
+}
+
+/**
+ * A live cluster as the referee: the model is the cluster as listed (the live hook read it), and each connection or
+ * lookup is made by exec in the spec's source pod (`/agnhost connect`, `dig`): its image must carry them, as the e2e
+ * test image agnhost does (in the lab's kernel mode every pod offers both).
+ */
+async function inCluster<T>(opts: TestOptions, cluster: Cluster, io: IO, fn: (live: ProbeReferee) => Promise<T>): Promise<T> {
+  const { KubeClient, isClientError } = await import('../kube/client.js');
+  const { LiveReferee, defaultContainer } = await import('../kube/live-referee.js');
+  const client = KubeClient.open({ kubeconfig: opts.kubeconfig, context: opts.context });
+  try {
+    return await fn(new LiveReferee(client, (key) => { const [ns, name] = key.split('/'); return defaultContainer(cluster.get('Pod', ns, name)); }));
+  } catch (e) {
+    if (isClientError(e)) { io.err.write(`error: ${e.message}\n`); throw new CliExit(1); }
+    throw e;
+  } finally {
+    client.close();
+  }
 }
 
 /** Realises the cluster in network namespaces, runs `fn` with the kernel as referee, and always removes what was built. */

@@ -10,7 +10,8 @@ import { runCli } from './testing.js';
 const seed = fileURLToPath(new URL('../../../examples/seed-policies', import.meta.url));
 
 test('verify: a referee is required, and bad flags are refused before anything is realised', async () => {
-  assert.deepEqual(await runCli('verify', '-f', seed), { code: 1, out: '', err: 'error: verify needs a referee: --kernel (the cluster realised in network namespaces of this machine)\n' });
+  assert.deepEqual(await runCli('verify', '-f', seed), { code: 1, out: '', err: 'error: verify needs a referee: --kernel (the cluster realised in network namespaces of this machine) or --context (a live cluster, through probe pods)\n' });
+  assert.deepEqual(await runCli('verify', '-f', seed, '--context', 'kind-kind'), { code: 1, out: '', err: 'error: -f and --kubeconfig/--context are alternatives: read manifests, or read a live cluster\n' });
   assert.deepEqual(await runCli('verify', '--kernel', '-f', seed, '--sample', '0'), { code: 1, out: '', err: 'error: --sample must be a whole number of at least 1, not "0"\n' });
   assert.deepEqual(await runCli('verify', '--kernel', '-f', seed, '-o', 'yaml'), { code: 1, out: '', err: 'error: unknown output format "yaml": use table or json\n' });
   assert.deepEqual(await runCli('verify', '--kernel', '-f', '/no/such/dir'), { code: 1, out: '', err: 'error: the path "/no/such/dir" does not exist\n' });

@@ -1,7 +1,7 @@
 // `podnet verify --kernel -f PATH [--sample N] [-o table|json]`: realises the cluster once in network namespaces, then
 // asks the model (src/verify: trace, endpoints, policy, DNS) and the kernel (src/realize/referee.ts) about every flow
 // and prints one line per disagreement and a summary; exit 1 on any disagreement. The lab is removed at the end, on
-// Ctrl-C and on SIGTERM.
+// Ctrl-C and on SIGTERM. `podnet verify --context X` asks a live cluster instead, through probe pods (verify-live.ts).
 import type { Command } from 'commander';
 import { Cluster, ConfigRefusedError, requireUsableConfig } from '../cluster/cluster.js';
 import { KernelReferee, realiseForVerify } from '../realize/referee.js';
@@ -10,8 +10,9 @@ import { enumerateFlows } from '../verify/flows.js';
 import { formatReport, reportJson, verifyFlows } from '../verify/verify.js';
 import { CliExit, printDiagnostics, requireManifests, withManifestOptions, type IO, type ManifestOptions } from './common.js';
 import { prepareKernel } from './kernel.js';
+import { verifyLive } from './verify-live.js';
 
-interface VerifyOptions extends ManifestOptions { kernel?: boolean; sample?: string; output: string; parallel: string; timeout: string }
+interface VerifyOptions extends ManifestOptions { kernel?: boolean; sample?: string; output: string; parallel: string; timeout: string; namespace: string[]; probes: string; image?: string; podTimeout: string }
 
 function positive(text: string | undefined, flag: string, io: IO): number | undefined {
   if (text === undefined) return undefined;
@@ -27,13 +28,24 @@ export function registerVerify(program: Command, io: IO): void {
     .option('-o, --output <format>', 'table or json', 'table')
     .option('--parallel <n>', 'flows probed at once', '32')
     .option('--timeout <ms>', 'how long a connection waits before it counts as dropped', '1000')
+    .option('-n, --namespace <ns>', 'with --context: only flows towards this namespace (repeatable)', (v: string, p: string[]) => [...p, v], [] as string[])
+    .option('--probes <n>', 'with --context: probe pods, one per node, spread over the nodes', '3')
+    .option('--image <image>', 'with --context: the probe pods\' image (an agnhost mirror)')
+    .option('--pod-timeout <s>', 'with --context: how long the probe pods may take to run with an IP', '120')
     .addHelpText('after', VERIFY_HELP)
     .action(async (opts: VerifyOptions) => {
       if (!['table', 'json'].includes(opts.output)) { io.err.write(`error: unknown output format "${opts.output}": use table or json\n`); throw new CliExit(1); }
-      if (!opts.kernel) { io.err.write('error: verify needs a referee: --kernel (the cluster realised in network namespaces of this machine)\n'); throw new CliExit(1); }
+      if (opts.kernel && opts.live) { io.err.write('error: --kernel and --context/--kubeconfig are two referees: choose one\n'); throw new CliExit(1); }
+      if (!opts.kernel && !opts.live) { io.err.write('error: verify needs a referee: --kernel (the cluster realised in network namespaces of this machine) or --context (a live cluster, through probe pods)\n'); throw new CliExit(1); }
       const sample = positive(opts.sample, '--sample', io);
       const parallel = positive(opts.parallel, '--parallel', io)!;
       const timeoutMs = positive(opts.timeout, '--timeout', io)!;
+      if (opts.live) {
+        const probes = positive(opts.probes, '--probes', io)!;
+        const podTimeoutMs = positive(opts.podTimeout, '--pod-timeout', io)! * 1000;
+        await verifyLive({ ...opts, sample, parallel, timeoutMs, probes, podTimeoutMs, namespaces: opts.namespace }, io, closeOnSignal);
+        return;
+      }
       requireManifests(opts, io);
       const prepared = await prepareKernel(io);
       let lab: KernelLab | undefined;
@@ -80,9 +92,17 @@ endpoint the model gives a positive probability, no other); the source address e
 affinity; DNS rcode and addresses. The service mesh and the Ingress controller's HTTP routing are not realised in
 the kernel and so not compared.
 
+With --context (a live cluster): a namespace podnet-probe-XXXXXX with agnhost netexec pods (one per node, --probes),
+the cluster read again once they run, then every flow from a probe pod by exec: /agnhost connect HOST:PORT
+--timeout=1s --protocol=tcp to each pod's declared ports and each Service port, dig for the names. Only the verdict
+(allowed / refused / dropped) and DNS are compared; the namespace is deleted at the end, also on Ctrl-C. RBAC needed:
+create/delete namespaces; create/get/list pods and create pods/exec in the probe namespace; get/list of every kind
+the model reads (as every --context command).
+
 Exit status: 0 every flow agrees; 1 a disagreement, bad input, or kernel mode cannot run here.
 
-Example (as root):
-  podnet verify --kernel -f examples/shop
+Examples:
+  podnet verify --kernel -f examples/shop                (as root)
   podnet verify --kernel -f big/ --sample 200 -o json
+  podnet verify --context kind-kind -n production
 `;

@@ -126,9 +126,9 @@ test('--generate writes a spec that passes on the same input', async () => {
   assert.match(t.out, /\n24 passed, 0 failed \(referee: model\)\n$/);
 });
 
-test('a referee not wired yet says so; a CIDR stands for its first host', async () => {
-  const c = await runCli('test', '-f', 'examples/shop', '--spec', SHOP, '--context', 'prod');
-  assert.match(c.err, /^error: --context is not wired yet/);
+test('two referees at once, or a model from both -f and a cluster, are refused; a CIDR stands for its first host', async () => {
+  const both = await runCli('test', '-f', 'examples/shop', '--spec', SHOP, '--context', 'prod');
+  assert.deepEqual([both.code, both.err], [1, 'error: -f and --kubeconfig/--context are alternatives: read manifests, or read a live cluster\n']);
   assert.deepEqual(['203.0.113.0/24', '10.1.2.3/32', '192.0.2.8/31', '2001:db8::/64', '10.0.0.77/8'].map(representative), ['203.0.113.1', '10.1.2.3', '192.0.2.8', '2001:db8::1', '10.0.0.1']);
 });
 

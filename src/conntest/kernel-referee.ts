@@ -2,7 +2,8 @@
 // (which pods, which port on each after a Service's DNAT), then each is opened for real from the source pod's network
 // namespace in the realised lab (src/realize, as `podnet verify --kernel` probes), and the kernel's outcome decides.
 // DNS lookups are `dig` in the pod's namespace. Routes, mesh requests and `via` URLs are not realised in the kernel:
-// such expectations fail with that said, to be run against the model.
+// such expectations fail with that said, to be run against the model. The same referee over a live cluster
+// (`podnet test --context`, src/kube/live-referee.ts) execs in the spec's own source pods.
 import type { ProbePlan } from '../verify/compare.js';
 import type { ConnectFlow, DnsFlow } from '../verify/flows.js';
 import type { Referee as ProbeReferee } from '../verify/verify.js';
@@ -15,29 +16,66 @@ import { modelReferee, RefereeError, type Observation, type PairObservation, typ
 export const MAX_KERNEL_PROBES = 2000;
 const PLAN: ProbePlan = { minAttempts: 1, maxAttempts: 1, until: [], timeoutMs: 1000 };
 
+/** How a probing referee names itself and what it cannot do, in its messages. */
+interface Words {
+  /** `kernel`, `cluster`: the first word of its decisions. */
+  who: string;
+  name: (setup: string) => string;
+  /** Why routes, mesh requests and `via` URLs are not answered. */
+  noRoutes: string;
+  noVia: string;
+  /** Where a lookup ran, for `decidedBy`. */
+  digIn: (pod: string) => string;
+  /** Whether `from: external` can be made (the kernel lab's outside client). */
+  outside: boolean;
+}
+
+const KERNEL: Words = {
+  who: 'kernel', name: (setup) => `kernel (${setup})`,
+  noRoutes: 'the realised namespaces carry no Ingress/Gateway routing or mesh proxies', noVia: 'no edge proxy in the realised namespaces',
+  digIn: (pod) => `dig in ${pod}'s namespace`, outside: true,
+};
+
+/** A live cluster (`podnet test --context`): connections and lookups by exec in the spec's own source pods. */
+const CLUSTER: Words = {
+  who: 'cluster', name: (setup) => `cluster (${setup})`,
+  noRoutes: 'not verified live: podnet does not send HTTP requests through a cluster\'s Ingress/Gateway or mesh', noVia: 'not verified live: podnet does not send HTTP requests through a cluster\'s edge',
+  digIn: (pod) => `dig by exec in ${pod}`, outside: false,
+};
+
+/** `podnet test --context`: the spec judged by a live cluster (src/kube/live-referee.ts) through exec in its pods. */
+export function clusterReferee(cluster: Cluster, live: ProbeReferee, plan: ProbePlan = PLAN): Referee {
+  return probingReferee(cluster, live, plan, CLUSTER);
+}
+
 export function kernelReferee(cluster: Cluster, kernel: ProbeReferee, plan: ProbePlan = PLAN): Referee {
+  return probingReferee(cluster, kernel, plan, KERNEL);
+}
+
+function probingReferee(cluster: Cluster, kernel: ProbeReferee, plan: ProbePlan, w: Words): Referee {
   const model = modelReferee(cluster);
   return {
-    name: `kernel (${kernel.setup})`,
+    name: w.name(kernel.setup),
     async observe(e) {
-      if (e.type === 'route' || e.type === 'mesh') throw new RefereeError(`the kernel referee does not answer ${e.type} expectations (the realised namespaces carry no Ingress/Gateway routing or mesh proxies): run them against the model`);
-      if (e.type === 'connectivity' && e.via !== undefined) throw new RefereeError('the kernel referee does not follow `via` URLs (no edge proxy in the realised namespaces): run it against the model');
+      if (e.type === 'route' || e.type === 'mesh') throw new RefereeError(`the ${w.who} referee does not answer ${e.type} expectations (${w.noRoutes}): run them against the model`);
+      if (e.type === 'connectivity' && e.via !== undefined) throw new RefereeError(`the ${w.who} referee does not follow \`via\` URLs (${w.noVia}): run it against the model`);
       if (e.type === 'dns') {
-        if (!e.from) throw new RefereeError('the kernel referee looks names up from a pod: give dns.from');
-        if (e.qtype !== 'A') throw new RefereeError(`the kernel referee asks for A records only, not ${e.qtype}`);
+        if (!e.from) throw new RefereeError(`the ${w.who} referee looks names up from a pod: give dns.from`);
+        if (e.qtype !== 'A') throw new RefereeError(`the ${w.who} referee asks for A records only, not ${e.qtype}`);
         const m = await model.observe(e);
         const from = resolvePodReference(cluster, e.from);
         const flow: DnsFlow = { kind: 'dns', id: `${from} dns ${e.qname}`, family: 'dns', from, name: e.qname, type: 'A' };
         const [o] = await probe([flow]);
-        if (o.kind !== 'dns') throw new Error('the kernel answered a connection for a lookup');
-        return { type: 'dns', rcode: o.rcode, records: [...o.answers].sort(), decidedBy: `kernel: dig in ${from}'s namespace: ${o.rcode}${o.detail ? ` (${o.detail})` : ''}`, trace: m.type === 'dns' ? ['the model\'s resolution:', ...m.trace] : [] };
+        if (o.kind !== 'dns') throw new Error(`the ${w.who} answered a connection for a lookup`);
+        return { type: 'dns', rcode: o.rcode, records: [...o.answers].sort(), decidedBy: `${w.who}: ${w.digIn(from)}: ${o.rcode}${o.detail ? ` (${o.detail})` : ''}`, trace: m.type === 'dns' ? ['the model\'s resolution:', ...m.trace] : [] };
       }
       const m = await model.observe(e);
       if (m.type !== 'connectivity') throw new Error('the model answered another kind of observation');
-      if (e.protocol !== undefined && e.protocol !== 'TCP') throw new RefereeError(`the kernel referee opens TCP connections only, not ${e.protocol}`);
-      if (m.pairs.length > MAX_KERNEL_PROBES) throw new RefereeError(`${m.pairs.length} connections are more than the ${MAX_KERNEL_PROBES} the kernel referee opens for one expectation: narrow the selection`);
+      if (e.protocol !== undefined && e.protocol !== 'TCP') throw new RefereeError(`the ${w.who} referee opens TCP connections only, not ${e.protocol}`);
+      if (m.pairs.length > MAX_KERNEL_PROBES) throw new RefereeError(`${m.pairs.length} connections are more than the ${MAX_KERNEL_PROBES} the ${w.who} referee opens for one expectation: narrow the selection`);
       const flows: ConnectFlow[] = m.pairs.map((p) => {
         const from = p.from.includes('/') ? p.from : p.from === DEFAULT_EXTERNAL_CLIENT ? 'external' : undefined;
+        if (from === 'external' && !w.outside) throw new RefereeError(`not verified live: the ${w.who} referee has no client outside the cluster (from: ${p.from}): run it against the model or --kernel`);
         if (!from) throw new RefereeError(`the kernel's outside client is ${DEFAULT_EXTERNAL_CLIENT}: write from: external, not ${p.from}`);
         const host = p.to.includes('/') ? podIPOf(cluster, p.to) : p.to;
         if (!host) throw new RefereeError(`${p.to} has no IP`);
@@ -49,7 +87,7 @@ export function kernelReferee(cluster: Cluster, kernel: ProbeReferee, plan: Prob
         const o = seen[i];
         const outcome = o.kind === 'connect' ? (o.attempts[0]?.outcome ?? 'error') : 'error';
         const detail = o.kind === 'connect' ? o.attempts[0]?.detail : undefined;
-        return { ...p, allowed: outcome === 'allowed', decidedBy: `kernel: ${outcome === 'allowed' ? 'connection established' : outcome === 'timeout' ? `no answer in ${plan.timeoutMs} ms (dropped)` : outcome}${detail ? ` (${detail})` : ''}; the model: ${p.decidedBy}` };
+        return { ...p, allowed: outcome === 'allowed', decidedBy: `${w.who}: ${outcome === 'allowed' ? 'connection established' : outcome === 'timeout' ? `no answer in ${plan.timeoutMs} ms (dropped)` : outcome}${detail ? ` (${detail})` : ''}; the model: ${p.decidedBy}` };
       });
       return { type: 'connectivity', pairs, trace: m.trace.length ? ['the model\'s trace:', ...m.trace] : [] } satisfies Observation;
     },

@@ -6,6 +6,7 @@
 // and kind, without managedFields.
 import http from 'node:http';
 import https from 'node:https';
+import WebSocket from 'ws';
 import { allKinds } from '../api/kinds.js';
 import type { KubeObject } from '../api/types.js';
 import { chooseContext, KubeconfigChoiceError, type ChosenContext, type KubeconfigChoice } from './contexts.js';
@@ -43,7 +44,7 @@ const TIMEOUT_MS = 30_000;
 /** A listing bigger than this is refused rather than filling memory (a 10,000-pod cluster lists in ~100 MiB). */
 const MAX_BODY_BYTES = 512 * 2 ** 20;
 
-interface Answer { status: number; body: any; text: string }
+export interface Answer { status: number; body: any; text: string }
 
 /** A client for one context: GET with the context's credentials, errors in kubectl's words. */
 export class KubeClient {
@@ -77,34 +78,88 @@ export class KubeClient {
 
   /** GET a path; resolves with any HTTP status, rejects with ClusterReadError when the server cannot be reached. */
   async get(path: string): Promise<Answer> {
-    const res = await this.request(path);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const c of res) {
-      size += (c as Buffer).length;
-      if (size > MAX_BODY_BYTES) { res.destroy(); throw new ClusterReadError(`the answer to GET ${path} is larger than ${MAX_BODY_BYTES / 2 ** 20} MiB`); }
-      chunks.push(c as Buffer);
-    }
-    const text = Buffer.concat(chunks).toString('utf8');
-    let body: any;
-    try { body = JSON.parse(text); } catch { body = undefined; }
-    return { status: res.statusCode ?? 0, body, text };
+    return read(await this.request(path), `GET ${path}`);
+  }
+
+  /** A write (POST, DELETE…) with a JSON body; resolves with any HTTP status, as `get` does. */
+  async send(method: string, path: string, body?: unknown): Promise<Answer> {
+    const res = await this.request(path, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+    return read(res, `${method} ${path}`);
+  }
+
+  /**
+   * `kubectl exec POD -c CONTAINER -- COMMAND` without stdin: the WebSocket protocol kubectl speaks since 1.30
+   * (v5.channel.k8s.io, v4 accepted), stdout and stderr gathered, the exit code from the final Status on channel 3.
+   * A Status that is neither Success nor NonZeroExitCode (no such container, exec refused) rejects with its message.
+   */
+  async exec(namespace: string, pod: string, container: string, command: readonly string[], timeoutMs = TIMEOUT_MS): Promise<ExecAnswer> {
+    const opts = await (this.options ??= this.credentials());
+    const q = new URLSearchParams([['container', container], ['stdout', 'true'], ['stderr', 'true'], ...command.map((c) => ['command', c])]);
+    const url = new URL(`${this.server.replace(/\/+$/, '')}/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/exec?${q}`);
+    url.protocol = url.protocol === 'http:' ? 'ws:' : 'wss:';
+    const headers = { ...(opts.headers as Record<string, string>) };
+    delete headers.Accept;
+    const tls = { ca: opts.ca, cert: opts.cert, key: opts.key, pfx: opts.pfx, passphrase: opts.passphrase, rejectUnauthorized: opts.rejectUnauthorized, servername: opts.servername };
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url, ['v5.channel.k8s.io', 'v4.channel.k8s.io'], { ...tls, headers, handshakeTimeout: TIMEOUT_MS });
+      let stdout = '';
+      let stderr = '';
+      let status: any;
+      const timer = setTimeout(() => { ws.terminate(); reject(new ClusterReadError(`exec in ${namespace}/${pod} did not end within ${timeoutMs} ms`)); }, timeoutMs);
+      ws.on('unexpected-response', (_req, res) => {
+        clearTimeout(timer);
+        void read(res, `exec in ${namespace}/${pod}`).then((a) => reject(a.status === 401 ? fatalStatus(a, 'exec') : new ClusterReadError(`${serverError(a)} (exec in ${namespace}/${pod})`)), reject);
+      });
+      ws.on('message', (data: Buffer, isBinary: boolean) => {
+        if (!isBinary || data.length === 0) return;
+        const text = data.subarray(1).toString('utf8');
+        if (data[0] === 1) stdout += text;
+        else if (data[0] === 2) stderr += text;
+        else if (data[0] === 3) { try { status = JSON.parse(text); } catch { status = { status: 'Failure', message: text } ; } }
+      });
+      ws.on('error', (e) => { clearTimeout(timer); reject(new ClusterReadError(connectionMessage(url, e as NodeJS.ErrnoException))); });
+      ws.on('close', () => {
+        clearTimeout(timer);
+        if (!status || status.status === 'Success') { resolve({ code: 0, stdout, stderr }); return; }
+        const code = status.reason === 'NonZeroExitCode' ? Number(status.details?.causes?.find((c: any) => c?.reason === 'ExitCode')?.message) : NaN;
+        if (Number.isInteger(code)) resolve({ code, stdout, stderr });
+        else reject(new ClusterReadError(`exec in ${namespace}/${pod}: ${status.message ?? 'the exec failed'}`));
+      });
+    });
   }
 
   /** Opens a request and resolves with the response as soon as its head arrives (for watches). */
-  async request(path: string, { signal, stream = false }: { signal?: AbortSignal; stream?: boolean } = {}): Promise<http.IncomingMessage> {
+  async request(path: string, { signal, stream = false, method = 'GET', body }: { signal?: AbortSignal; stream?: boolean; method?: string; body?: string } = {}): Promise<http.IncomingMessage> {
     // A server URL may carry a path prefix (a proxy's /k8s/clusters/ID): requests go below it.
     const url = new URL(this.server.replace(/\/+$/, '') + path);
     const opts = await (this.options ??= this.credentials());
     const mod = url.protocol === 'http:' ? http : https;
     return new Promise((resolve, reject) => {
       // A watch may be quiet for minutes: only its head is awaited under the timeout.
-      const req = mod.request(url, { ...opts, headers: { ...opts.headers }, signal }, (res) => { if (stream) req.setTimeout(0); resolve(res); });
+      const headers = { ...opts.headers, ...(body !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } : {}) };
+      const req = mod.request(url, { ...opts, method, headers, signal }, (res) => { if (stream) req.setTimeout(0); resolve(res); });
       req.setTimeout(TIMEOUT_MS, () => req.destroy(Object.assign(new Error('context deadline exceeded (Client.Timeout exceeded while awaiting headers)'), { code: 'ETIMEDOUT' })));
       req.on('error', (e) => reject(e.name === 'AbortError' ? e : new ClusterReadError(connectionMessage(url, e as NodeJS.ErrnoException))));
-      req.end();
+      req.end(body);
     });
   }
+}
+
+/** What a command run with exec printed, and its exit code. */
+export interface ExecAnswer { code: number; stdout: string; stderr: string }
+
+async function read(res: http.IncomingMessage, what: string): Promise<Answer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of res) {
+    size += (c as Buffer).length;
+    if (size > MAX_BODY_BYTES) { res.destroy(); throw new ClusterReadError(`the answer to ${what} is larger than ${MAX_BODY_BYTES / 2 ** 20} MiB`); }
+    chunks.push(c as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  let body: any;
+  try { body = JSON.parse(text); } catch { body = undefined; }
+  return { status: res.statusCode ?? 0, body, text };
 }
 
 /** kubectl's words for a server it cannot talk to (client-go's errors as kubectl prints them). */
@@ -125,7 +180,7 @@ export function connectionMessage(url: URL, e: NodeJS.ErrnoException): string {
 }
 
 /** `Error from server (Reason): message`, as kubectl prints a Status. */
-function serverError(a: Answer): string {
+export function serverError(a: Answer): string {
   const reason = typeof a.body?.reason === 'string' && a.body.reason !== '' ? a.body.reason : `HTTP ${a.status}`;
   const message = typeof a.body?.message === 'string' ? a.body.message : a.text.slice(0, 200).trim();
   return `Error from server (${reason}): ${message}`;

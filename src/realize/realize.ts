@@ -209,8 +209,9 @@ export class KernelLab {
     const added = next.pods.filter((p) => !old.has(p.key) || !same(old.get(p.key)!, p));
     const removed = this.network.pods.filter((p) => !fresh.has(p.key) || !same(fresh.get(p.key)!, p));
     const par = this.opts.parallel ?? 8;
-    // A pod that changed address or node is removed before it is added again under the same namespace name.
-    await this.removePods(removed.filter((p) => fresh.has(p.key)));
+    // Every pod that goes or changed address or node is removed first: a pod added now may take the address (and the
+    // node's route) of one that goes.
+    await this.removePods(removed);
     const addedNs = added.filter((p) => !p.hostNetwork);
     await addNamespaces(addedNs.map((p) => p.netns));
     await inParallel(next.nodes, par, async (n) => {
@@ -225,11 +226,12 @@ export class KernelLab {
     await this.startAgents(cluster, added);
     const oldFabric = new Set(routesOf(this.network, this.network.fabric));
     const newFabric = routesOf(next, next.fabric);
-    await ipBatch(next.fabric, [...newFabric.filter((r) => !oldFabric.has(r)).map((r) => `route replace ${r}`), ...[...oldFabric].filter((r) => !newFabric.includes(r)).map((r) => `route del ${r}`)]);
+    // A destination whose next hop moved (a LoadBalancer IP another node now announces) is replaced, not deleted.
+    const kept = new Set(newFabric.map((r) => r.split(' ')[0]));
+    await ipBatch(next.fabric, [...newFabric.filter((r) => !oldFabric.has(r)).map((r) => `route replace ${r}`), ...[...oldFabric].filter((r) => !kept.has(r.split(' ')[0])).map((r) => `route del ${r}`)]);
     this.network = next;
     this.cluster = cluster;
     await this.loadRules(cluster);
-    await this.removePods(removed.filter((p) => !fresh.has(p.key)));
     return { addedPods: added.map((p) => p.key), removedPods: removed.map((p) => p.key), ms: performance.now() - t0 };
   }
 

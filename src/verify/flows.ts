@@ -45,6 +45,10 @@ export type Flow = ConnectFlow | DnsFlow;
 export interface FlowOptions {
   /** At most this many flows of each sampled family (pod pairs, DNS), spread evenly over the full list. */
   sample?: number;
+  /** Only flows from these pods (`NS/NAME`): a live cluster's referee connects from its own probe pods. */
+  from?: (pod: string) => boolean;
+  /** Flows from the outside client (NodePorts, LoadBalancer and external IPs); default true. */
+  outside?: boolean;
 }
 
 /** The port netexec listens on when a pod declares none (agnhost's --http-port default), as the lab's agents do. */
@@ -98,6 +102,8 @@ function namedPorts(cluster: Cluster): { numbers: Set<number>; names: Set<string
 
 export function enumerateFlows(cluster: Cluster, opts: FlowOptions = {}): Flow[] {
   const pods = (cluster.pods() as Pod[]).filter(running).sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
+  const sources = opts.from ? pods.filter((p) => opts.from!(keyOf(p))) : pods;
+  const outside = opts.outside ?? true;
   const flows: Flow[] = [];
   const connect = (f: Omit<ConnectFlow, 'kind' | 'id' | 'protocol'>): ConnectFlow => ({ kind: 'connect', id: `${f.from} -> ${f.host}:${f.port}/TCP`, protocol: 'TCP', ...f });
 
@@ -109,7 +115,7 @@ export function enumerateFlows(cluster: Cluster, opts: FlowOptions = {}): Flow[]
   for (const dst of pods) {
     if (dst.spec.hostNetwork) continue;
     const ports = portsOf(dst, named);
-    for (const src of pods) {
+    for (const src of sources) {
       if (src === dst || src.spec.hostNetwork) continue;
       for (const port of ports) pairs.push(connect({ family: 'pod-pair', from: keyOf(src), host: dst.status!.podIP, port, identify: !(port === 53 && dnsServers.has(dst.status!.podIP)) }));
     }
@@ -117,7 +123,7 @@ export function enumerateFlows(cluster: Cluster, opts: FlowOptions = {}): Flow[]
   flows.push(...spread(pairs, opts.sample));
 
   const dnsPort = (ns: string, name: string, port: number) => ns === 'kube-system' && name === 'kube-dns' && port === 53;
-  const clients = pods.filter((p) => !p.spec.hostNetwork && p.spec.nodeName);
+  const clients = sources.filter((p) => !p.spec.hostNetwork && p.spec.nodeName);
   const nodesOfClients = [...new Set(clients.map((p) => p.spec.nodeName as string))];
   let turn = 0;
   for (const sp of model.ports) {
@@ -130,6 +136,7 @@ export function enumerateFlows(cluster: Cluster, opts: FlowOptions = {}): Flow[]
     const from = opts.sample === undefined ? clients : nodesOfClients.map((n) => { const mine = clients.filter((p) => p.spec.nodeName === n); return mine[turn % mine.length]; });
     turn++;
     for (const src of from) flows.push(connect({ family: 'service', from: keyOf(src), host: sp.clusterIP, port: sp.port, service, via: 'clusterIP', identify }));
+    if (!outside) continue;
     if (sp.nodePort) for (const node of cluster.nodes) flows.push(connect({ family: 'external', from: 'external', host: node.internalIPs[0], port: sp.nodePort, service, via: 'nodePort', node: node.name, identify }));
     for (const ip of sp.loadBalancerIPs) flows.push(connect({ family: 'external', from: 'external', host: ip, port: sp.port, service, via: 'loadBalancer', identify }));
     for (const ip of sp.externalIPs) flows.push(connect({ family: 'external', from: 'external', host: ip, port: sp.port, service, via: 'externalIP', identify }));
@@ -138,7 +145,7 @@ export function enumerateFlows(cluster: Cluster, opts: FlowOptions = {}): Flow[]
   const domain = cluster.config.clusterDomain;
   const services = (cluster.services() as { metadata: { name: string; namespace?: string } }[]).map((s) => ({ name: s.metadata.name, ns: s.metadata.namespace ?? 'default' }));
   const dns: Flow[] = [];
-  for (const src of pods) {
+  for (const src of sources) {
     if (src.spec.hostNetwork) continue;
     const from = keyOf(src);
     const own = src.metadata.namespace ?? 'default';

@@ -3,8 +3,11 @@
 // as busybox's applets, the image the issue's course material uses; others run as the host's binaries there. The
 // process gets its own UTS namespace named after the pod (so `hostname` is the pod's) and kubelet's environment; with
 // a TTY it runs under script(1), which gives it a pseudo-terminal (echo, line editing, the `/ # ` prompt).
+// `/agnhost` (and `agnhost`) is the lab's shim of the e2e test image's binary (agnhost.ts: `connect`), so probes
+// written for agnhost pods run unchanged.
 import { spawn, spawnSync } from 'node:child_process';
 import { constants } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import type { Session, SessionOutput } from './terminal.js';
 
 let applets: Set<string> | undefined;
@@ -17,10 +20,12 @@ function busyboxApplets(): Set<string> {
 }
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+const AGNHOST = fileURLToPath(new URL('./agnhost.js', import.meta.url));
 
 /** The argv run in the namespace for a pod's command. */
 export function netnsArgv(netns: string, hostname: string, command: readonly string[], tty: boolean): string[] {
-  const program = busyboxApplets().has(command[0]) ? ['busybox', ...command] : [...command];
+  const program = command[0] === '/agnhost' || command[0] === 'agnhost' ? [process.execPath, AGNHOST, ...command.slice(1)]
+    : busyboxApplets().has(command[0]) ? ['busybox', ...command] : [...command];
   // The pod's hostname in a UTS namespace of its own, then the command in place of the shell that set it.
   const inner = ['unshare', '--uts', 'busybox', 'sh', '-c', 'busybox hostname "$0" && exec "$@"', hostname, ...program];
   return ['netns', 'exec', netns, ...(tty ? ['script', '-qefc', inner.map(quote).join(' '), '/dev/null'] : inner)];

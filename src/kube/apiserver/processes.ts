@@ -2,8 +2,9 @@
 // `kubectl run NAME --image=busybox -- nslookup kubernetes` creates) runs it in the lab's shell: at once, or — when
 // the container keeps stdin open (`-i`, stdin: true) — when the first client attaches, so that client sees all of
 // it. Its output is the pod's log; when it ends, the container is terminated with its exit code (phase Succeeded or
-// Failed for restartPolicy Never/OnFailure), which kubectl run waits for. Every other pod's process is the lab's
-// agent (the netexec-like server): attaching shows nothing, its log is the flows it answered.
+// Failed for restartPolicy Never/OnFailure), which kubectl run waits for. Every other pod's process — and an agnhost
+// pod's `netexec` — is the lab's agent (the netexec-like server): attaching shows nothing, its log is the flows it
+// answered.
 import type { Lab } from '../../serve/lab.js';
 import type { FlowRecord } from '../../serve/lab/flows.js';
 import { podHost } from './pod-host.js';
@@ -47,7 +48,7 @@ export class PodProcesses {
       const argv = [...(c?.command ?? []), ...(c?.args ?? [])].map(String);
       const existing = this.procs.get(key);
       if (existing && existing.uid === pod.metadata.uid) continue;
-      if (argv.length === 0 || pod.metadata.ownerReferences?.length || !pod.status?.podIP) continue;
+      if (argv.length === 0 || isNetexec(String(c?.image ?? ''), argv) || pod.metadata.ownerReferences?.length || !pod.status?.podIP) continue;
       const proc: Proc = { argv, uid: pod.metadata.uid, container: c.name, stdin: c.stdin === true, stdinOnce: c.stdinOnce === true, tty: c.tty === true, log: '', readers: new Set() };
       this.procs.set(key, proc);
       if (!proc.stdin) this.start(key, proc);
@@ -138,6 +139,16 @@ export class PodProcesses {
       follow: (write) => this.lab.flows.subscribe((f) => { if (f.pod === key) write(accessLine(f)); }),
     };
   }
+}
+
+/**
+ * agnhost's `netexec` (the e2e test image's server, what probe pods run): its process is the lab's agent, which
+ * answers as netexec does (/hostname, /clientip, /echo) on the container's ports (8080 when it declares none).
+ */
+export function isNetexec(image: string, argv: readonly string[]): boolean {
+  if (!/(^|\/)agnhost(:|@|$)/.test(image)) return false;
+  const args = argv[0] === '/agnhost' || argv[0] === 'agnhost' ? argv.slice(1) : argv;
+  return args[0] === 'netexec';
 }
 
 /** One line of the agent's access log: when, from whom, what, and how it went. */
