@@ -1,0 +1,67 @@
+// A live cluster as the referee, end to end (root): `podnet up --kernel` on a small cluster serves its Kubernetes
+// API; `podnet verify --context podnet --kubeconfig …` creates agnhost probe pods through it, execs /agnhost connect
+// and dig in them (real connections from their network namespaces), agrees with the model on every flow and deletes
+// its namespace; `podnet test --context` judges a spec by exec in the spec's own pods.
+import { after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runCli, startKernelLab, type KernelLab } from '../cli/testing.js';
+import { kernelDescribe, kernelTest } from '../realize/testing.js';
+import { KubeClient } from './client.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const LAB = join(root, 'src/kube/testdata/probe-lab.yaml');
+const SPEC = join(root, 'src/kube/testdata/probe-lab-spec.yaml');
+
+kernelDescribe('a live cluster as referee: the lab\'s own API in kernel mode', () => {
+  let lab: KernelLab | undefined;
+  let kubeconfig = '';
+  before(async () => {
+    lab = await startKernelLab(LAB);
+    kubeconfig = lab.out.match(/kubeconfig (\S+)\)/)![1];
+  });
+  after(async () => {
+    if (lab && lab.child.exitCode === null) { lab.child.kill('SIGTERM'); await lab.exited; }
+  });
+
+  kernelTest('verify --context: probe pods, every flow by exec agrees with the model, the probe namespace deleted', async () => {
+    const r = await runCli('verify', '--context', 'podnet', '--kubeconfig', kubeconfig, '--probes', '1', '-o', 'json');
+    assert.equal(r.code, 0, r.err + r.out.slice(0, 3000));
+    const j = JSON.parse(r.out);
+    assert.deepEqual([j.referee, j.setup, j.nodes, j.pods, j.disagree, j.skipped], ['cluster', 'podnet', 2, 6, 0, 0]);
+    assert.equal(j.summary, `verify: ${j.flows}/${j.flows} flows agree (cluster podnet, 2 nodes, 6 pods)`);
+    // probe-0 to db (dropped by db-from-web, directly and through the Service), to both web pods, to the CoreDNS pods
+    // and Services; its names; nothing from the outside.
+    const byFamily = (f: string) => j.results.filter((x: { family: string }) => x.family === f).length;
+    assert.deepEqual([byFamily('pod-pair'), byFamily('service'), byFamily('dns'), byFamily('external')], [7, 4, 9, 0]);
+    const db = j.results.filter((x: { to: string }) => /:5432\/TCP/.test(x.to));
+    assert.deepEqual(db.map((x: { observed: { attempts: { outcome: string }[] } }) => x.observed.attempts.map((a) => a.outcome)), [['timeout'], ['timeout']]);
+    const web = j.results.find((x: { to: string }) => x.to.startsWith('10.102.82.126:80/TCP'));
+    assert.deepEqual(web.observed.attempts.map((a: { outcome: string }) => a.outcome), ['allowed', 'allowed']);
+    assert.match(r.err, /^verify: 1 probe pod\(s\) \(registry\.k8s\.io\/e2e-test-images\/agnhost:2\.53 netexec\) in namespace (podnet-probe-[0-9a-f]{6}) of context "podnet"$/m);
+    const ns = r.err.match(/namespace (podnet-probe-[0-9a-f]{6}) of/)![1];
+    assert.match(r.err, new RegExp(`^verify: namespace ${ns} deleted$`, 'm'));
+    const client = KubeClient.open({ kubeconfig });
+    try {
+      assert.equal((await client.get(`/api/v1/namespaces/${ns}`)).status, 404);
+    } finally { client.close(); }
+  });
+
+  kernelTest('test --context: connectivity and DNS by exec in the spec\'s pods; a route is not verified live, saying so', async () => {
+    const r = await runCli('test', '--context', 'podnet', '--kubeconfig', kubeconfig, '--spec', SPEC, '-o', 'json');
+    assert.equal(r.code, 1, r.err);
+    const j = JSON.parse(r.out);
+    assert.equal(j.referee, 'cluster (podnet)');
+    assert.deepEqual(j.results.map((x: { name: string; passed: boolean; actual: string }) => [x.name, x.passed, x.actual]), [
+      ['web reaches the database', true, 'allow'],
+      ['the database is closed to other namespaces', true, 'deny'],
+      ['web resolves the database', true, 'NOERROR, records [10.107.71.186]'],
+      ['the web route', false, 'error'],
+    ]);
+    assert.match(j.results[0].decidedBy[0], /^app\/web-85689657c9-\w+ → app\/db-66b8d7cd4f-\w+ 5432\/TCP: cluster: connection established; the model: /);
+    assert.match(j.results[1].decidedBy[0], /: cluster: no answer in 1000 ms \(dropped\); the model: /);
+    assert.match(j.results[2].decidedBy[0], /^cluster: dig by exec in app\/web-85689657c9-\w+: NOERROR/);
+    assert.equal(j.results[3].error, 'the cluster referee does not answer route expectations (not verified live: podnet does not send HTTP requests through a cluster\'s Ingress/Gateway or mesh): run them against the model');
+  });
+});
