@@ -144,7 +144,30 @@ test('folding only the workloads a change touches gives what folding every workl
     assert.deepEqual(fast, full, `edit ${i}`);
     // Exposure of untouched workloads is the same on both sides, so the fast path leaves it out.
     for (const s of [0, 1]) for (const [w, ports] of e1[s].internet) assert.deepEqual(ports, e2[s].internet.get(w), `edit ${i}`);
+    sameExposure(e1, e2, `edit ${i}`);
     if (full.added.length + full.removed.length + full.changed.length > 0) changing++;
   }
   assert.equal(changing, 5); // a label no policy reads changes nothing
+});
+
+/** The fast path's "all namespaces" records are the full path's, but for those equal on both sides (left out). */
+function sameExposure(fast: ReturnType<typeof diffConnectivity>['exposure'], full: ReturnType<typeof diffConnectivity>['exposure'], what: string) {
+  for (const s of [0, 1]) {
+    for (const [w, ports] of fast[s].allNamespaces) assert.deepEqual(ports, full[s].allNamespaces.get(w), what);
+    for (const [w, ports] of full[s].allNamespaces) if (!fast[s].allNamespaces.has(w)) assert.deepEqual(ports, full[1 - s].allNamespaces.get(w), `${what}: ${w}`);
+  }
+}
+
+test('an untouched workload stops being open to every namespace when a namespace it does not admit appears', () => {
+  const fromAllBut = netpol('db-from-all-but-other', { podSelector: { matchLabels: { app: 'db' } }, ingress: [{ from: [{ namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['other'] }] } }] }] });
+  const before = load(edited((o) => [...o, fromAllBut]));
+  const after = load(edited((o) => [...o, fromAllBut, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'other' } }, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'probe', namespace: 'other' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } }]));
+  const d = diffClusters(before, after);
+  assert.deepEqual(d.exposure.removed, [{ name: 'all namespaces → app/deployment/db', before: { via: 'NetworkPolicy', workloads: ['app/deployment/db'], ports: { TCP: 'all', UDP: 'all', SCTP: 'all' } } }]);
+  const { exposure: e1, ...fast } = diffConnectivity(policyModelOf(before), policyModelOf(after));
+  const { exposure: e2, ...full } = diffConnectivity(policyModelOf(before), policyModelOf(after), { everyWorkload: true });
+  assert.deepEqual(fast, full);
+  sameExposure(e1, e2, 'new namespace');
+  assert.equal(e1[1].allNamespaces.has('app/deployment/db'), false);
+  assert.deepEqual(e1[0].allNamespaces.get('app/deployment/db'), { TCP: 'all', UDP: 'all', SCTP: 'all' });
 });

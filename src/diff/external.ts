@@ -23,12 +23,12 @@ function directionPolicies(model: PolicyModel, c: PodClass, dir: 'Ingress' | 'Eg
 /**
  * Per class and direction (egress to, ingress from), per external peer: the state string over the grid. A verdict
  * depends only on the class's deciding policies, on which of their CIDRs hold the peer, and on the port up to the
- * ports those policies name, so it is evaluated once per such combination.
+ * ports those policies name, so it is evaluated once per such combination. Classes not in `only` get no states.
  */
-export function externalStates(model: PolicyModel, grid: PortGrid, peers: readonly ExternalPeer[]): Map<string, string>[][] {
+export function externalStates(model: PolicyModel, grid: PortGrid, peers: readonly ExternalPeer[], only?: ReadonlySet<number>): Map<string, string>[][] {
   const ends = peers.map((p) => ipEnd(model, p.ip));
   const byKey = new Map<string, Map<string, string>>();
-  return model.index.classes.map((c) => (['Egress', 'Ingress'] as const).map((dir) => {
+  return model.index.classes.map((c) => (only && !only.has(c.id) ? [] : (['Egress', 'Ingress'] as const).map((dir) => {
     const { key, rules } = directionPolicies(model, c, dir);
     let result = byKey.get(key);
     if (result) return result;
@@ -63,6 +63,6 @@ export function externalStates(model: PolicyModel, grid: PortGrid, peers: readon
       result!.set(peer.name, s);
     });
     return result;
-  }));
+  })));
 }
 

@@ -27,31 +27,75 @@ export interface ClassVerdicts {
  * combination is computed once.
  */
 export function classVerdicts(model: PolicyModel, protocol: Protocol, port: number, scope?: ReadonlySet<number>): ClassVerdicts {
+  const { egressTo, ingressFrom } = verdictsAt(model, [{ protocol, port }], { scope })[0];
+  return { egressTo, ingressFrom, allowed: (c, d) => egressTo[c].has(d) && ingressFrom[d].has(c) };
+}
+
+export interface VerdictOptions {
+  /** Only these subject classes are computed; the others get a placeholder that must not be read. */
+  scope?: ReadonlySet<number>;
+  /**
+   * Each verdict set narrowed to a few peer classes: bit i says whether the subject allows peer class `columns[i]`.
+   * Asking about a handful of peers (the classes a change touched) keeps every set one word long.
+   */
+  columns?: readonly number[];
+}
+
+/**
+ * The verdict sets of every subject class (egressTo, ingressFrom) at each of several ports. A subject's answer can
+ * change between two ports only when some rule of its own policies matches one and not the other, so each distinct
+ * set of policies is computed once per group of ports its rules cannot tell apart, not once per port.
+ */
+export function verdictsAt(model: PolicyModel, probes: readonly { protocol: Protocol; port: number }[], opts: VerdictOptions = {}): { egressTo: Bitset[]; ingressFrom: Bitset[] }[] {
+  const { scope, columns } = opts;
   const classes = model.index.classes;
-  const n = classes.length;
-  const portCache = new Map<string, Bitset | 'all' | 'none'>();
-  const portSet = (r: AnyRule) => {
-    const key = r.ports === null ? '*' : r.ports.map((p) => `${p.protocol}/${p.name ?? ''}/${p.port ?? ''}/${p.endPort ?? ''}`).join(',');
-    let s = portCache.get(key);
-    if (s === undefined) portCache.set(key, (s = portMatchClasses(r.ports, protocol, port, classes)));
-    return s;
+  const n = columns ? columns.length : classes.length;
+  const narrowed = new Map<Bitset, Bitset>();
+  const narrow = (b: Bitset): Bitset => {
+    if (!columns) return b;
+    let p = narrowed.get(b);
+    if (!p) { p = new Bitset(n); for (let i = 0; i < n; i++) if (b.has(columns[i])) p.add(i); narrowed.set(b, p); }
+    return p;
   };
-  /** The classes a rule matches as peers on this port; for Ingress the port is resolved on the subject class. */
-  const ruleMatch = (r: AnyRule, dir: Direction, subject: PodClass): Bitset | undefined => {
-    const s = portSet(r);
+  // Per probe, per rule: the classes whose ports the rule's port list matches there. Equal sets are one object (the
+  // same at every probe), so a rule's value at two probes compares by identity.
+  const interned = new Map<string, Bitset>();
+  const portSets = probes.map(({ protocol, port }) => {
+    const byKey = new Map<string, Bitset | 'all' | 'none'>();
+    const byRule = new Map<AnyRule, Bitset | 'all' | 'none'>();
+    return (r: AnyRule): Bitset | 'all' | 'none' => {
+      let s = byRule.get(r);
+      if (s !== undefined) return s;
+      const key = r.ports === null ? '*' : r.ports.map((p) => `${p.protocol}/${p.name ?? ''}/${p.port ?? ''}/${p.endPort ?? ''}`).join(',');
+      s = byKey.get(key);
+      if (s === undefined) {
+        s = portMatchClasses(r.ports, protocol, port, classes);
+        if (typeof s !== 'string') {
+          const k = s.words.join(',');
+          s = interned.get(k) ?? (interned.set(k, s), s);
+        }
+        byKey.set(key, s);
+      }
+      byRule.set(r, s);
+      return s;
+    };
+  });
+  /** The classes a rule matches as peers on probe pi; for Ingress the port is resolved on the subject class. */
+  const ruleMatch = (pi: number, r: AnyRule, dir: Direction, subject: PodClass): Bitset | undefined => {
+    const s = portSets[pi](r);
     if (s === 'none') return undefined;
-    if (s === 'all') return r.peerClasses;
-    if (dir === 'Ingress') return s.has(subject.id) ? r.peerClasses : undefined;
-    return r.peerClasses.clone().and(s);
+    if (s === 'all') return narrow(r.peerClasses);
+    if (dir === 'Ingress') return s.has(subject.id) ? narrow(r.peerClasses) : undefined;
+    return narrow(r.peerClasses).clone().and(narrow(s));
   };
   const full = Bitset.full(n);
-  const compute = (dir: Direction, subject: PodClass): Bitset => {
+  const compute = (pi: number, dir: Direction, subject: PodClass): Bitset => {
     const decided = new Bitset(n);
     const allow = new Bitset(n);
     const pass = new Bitset(n);
     for (const ai of model.adminFor[subject.id]) {
       for (const r of model.adminPolicies[ai].rules[dir]) {
-        const m0 = ruleMatch(r, dir, subject);
+        const m0 = ruleMatch(pi, r, dir, subject);
         if (!m0) continue;
         const m = m0.clone().andNot(decided);
         if (r.action === 'Allow') allow.or(m);
@@ -63,14 +107,14 @@ export function classVerdicts(model: PolicyModel, protocol: Protocol, port: numb
     const isolating = model.isolatedBy[dir][subject.id];
     if (isolating.length > 0) {
       const np = new Bitset(n);
-      for (const pi of isolating) for (const r of model.networkPolicies[pi].rules[dir]) { const m = ruleMatch(r, dir, subject); if (m) np.or(m); }
+      for (const i of isolating) for (const r of model.networkPolicies[i].rules[dir]) { const m = ruleMatch(pi, r, dir, subject); if (m) np.or(m); }
       return allow.or(np.and(open));
     }
     // The Baseline tier, in order; Pass skips the rest of the tier, to the default (allowed).
     const closed = open.clone().not();
     for (const bi of model.baselineFor[subject.id]) {
       for (const r of model.baselinePolicies[bi].rules[dir]) {
-        const m0 = ruleMatch(r, dir, subject);
+        const m0 = ruleMatch(pi, r, dir, subject);
         if (!m0) continue;
         const m = m0.clone().andNot(closed);
         if (r.action !== 'Deny') allow.or(m);
@@ -79,24 +123,65 @@ export function classVerdicts(model: PolicyModel, protocol: Protocol, port: numb
     }
     return allow.or(closed.not());
   };
-  const side = (dir: Direction): Bitset[] => {
-    const memo = new Map<string, Bitset>();
-    return classes.map((subject) => {
-      if (subject.hostNetwork || (scope && !scope.has(subject.id))) return full; // out of scope: never read
-      const anps = model.adminFor[subject.id];
-      const isolating = model.isolatedBy[dir][subject.id];
-      const baseline = model.baselineFor[subject.id];
-      if (anps.length === 0 && isolating.length === 0 && baseline.length === 0) return full;
-      const portsKey = dir === 'Ingress' ? subject.ports.map((p) => `${p.name ?? ''}/${p.protocol}/${p.containerPort}`).join(',') : '';
-      const key = `${anps.join(',')}|${isolating.join(',')}|${baseline.join(',')}|${portsKey}`;
-      let r = memo.get(key);
-      if (!r) memo.set(key, (r = compute(dir, subject)));
-      return r;
+  /** One subject's sets at every probe: probes at which each of its rules matches alike share one computation. */
+  const atEveryProbe = (dir: Direction, subject: PodClass): Bitset[] => {
+    if (probes.length === 1) return [compute(0, dir, subject)];
+    const rules: AnyRule[] = [
+      ...model.adminFor[subject.id].flatMap((i) => model.adminPolicies[i].rules[dir]),
+      ...model.isolatedBy[dir][subject.id].flatMap((i) => model.networkPolicies[i].rules[dir]),
+      ...model.baselineFor[subject.id].flatMap((i) => model.baselinePolicies[i].rules[dir]),
+    ];
+    const groups = new Map<string, Bitset>();
+    return probes.map((_, pi) => {
+      let sig = '';
+      for (const r of rules) {
+        const v = portSets[pi](r);
+        sig += v === 'none' ? 'n' : v === 'all' ? 'a' : dir === 'Ingress' ? (v.has(subject.id) ? 'a' : 'n') : `#${bitsetId(v)}`;
+      }
+      let b = groups.get(sig);
+      if (!b) groups.set(sig, (b = compute(pi, dir, subject)));
+      return b;
     });
   };
-  const ingressFrom = side('Ingress');
-  const egressTo = side('Egress');
-  return { egressTo, ingressFrom, allowed: (c, d) => egressTo[c].has(d) && ingressFrom[d].has(c) };
+  const ids = new Map<Bitset, number>();
+  const bitsetId = (b: Bitset) => ids.get(b) ?? (ids.set(b, ids.size), ids.size - 1);
+  const side = (dir: Direction): Bitset[][] => {
+    const memo = new Map<string, Bitset[]>();
+    const keys = subjectKeys(model, dir);
+    const out = probes.map(() => new Array<Bitset>(classes.length));
+    for (const subject of classes) {
+      const key = subject.hostNetwork || (scope && !scope.has(subject.id)) ? undefined : keys[subject.id]; // out of scope: never read
+      let r: Bitset[] | undefined;
+      if (key !== undefined) {
+        r = memo.get(key);
+        if (!r) memo.set(key, (r = atEveryProbe(dir, subject)));
+      }
+      for (let pi = 0; pi < probes.length; pi++) out[pi][subject.id] = r ? r[pi] : full;
+    }
+    return out;
+  };
+  const egress = side('Egress'), ingress = side('Ingress');
+  return probes.map((_, pi) => ({ egressTo: egress[pi], ingressFrom: ingress[pi] }));
+}
+
+const keyCache = new WeakMap<PolicyModel, Partial<Record<Direction, (string | undefined)[]>>>();
+
+/**
+ * Per class, what decides its side of a flow: its admin, isolating and baseline policies (and, for ingress, its
+ * container ports, which named ports resolve on); undefined when no policy does (everything allowed). The same for
+ * every port, so built once per model.
+ */
+function subjectKeys(model: PolicyModel, dir: Direction): (string | undefined)[] {
+  let m = keyCache.get(model);
+  if (!m) keyCache.set(model, (m = {}));
+  return (m[dir] ??= model.index.classes.map((subject) => {
+    const anps = model.adminFor[subject.id];
+    const isolating = model.isolatedBy[dir][subject.id];
+    const baseline = model.baselineFor[subject.id];
+    if (anps.length === 0 && isolating.length === 0 && baseline.length === 0) return undefined;
+    const portsKey = dir === 'Ingress' ? subject.ports.map((p) => `${p.name ?? ''}/${p.protocol}/${p.containerPort}`).join(',') : '';
+    return `${anps.join(',')}|${isolating.join(',')}|${baseline.join(',')}|${portsKey}`;
+  }));
 }
 
 /**
