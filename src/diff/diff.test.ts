@@ -171,3 +171,13 @@ test('an untouched workload stops being open to every namespace when a namespace
   assert.equal(e1[1].allNamespaces.has('app/deployment/db'), false);
   assert.deepEqual(e1[0].allNamespaces.get('app/deployment/db'), { TCP: 'all', UDP: 'all', SCTP: 'all' });
 });
+
+test('DNS: with a Corefile rewrite, an untouched Service name answered from a changed one is still compared', () => {
+  const corefile = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'coredns', namespace: 'kube-system' }, data: { Corefile: '.:53 {\n  rewrite name exact web.app.svc.cluster.local db.app.svc.cluster.local\n  kubernetes cluster.local\n}\n' } };
+  const pinned = (ip: string) => (o: Obj[]) => [...replacing(o, 'Service', 'db', service('db', 5432, 'pg', { clusterIP: ip })), corefile];
+  const d = diffClusters(load(edited(pinned('10.96.10.10'))), load(edited(pinned('10.96.10.11'))));
+  assert.deepEqual(d.dns.changed.map((c) => [c.name, c.before?.answers, c.after?.answers]), [
+    ['db.app.svc.cluster.local A', ['A 10.96.10.10'], ['A 10.96.10.11']],
+    ['web.app.svc.cluster.local A', ['A 10.96.10.10'], ['A 10.96.10.11']],
+  ]);
+});

@@ -5,6 +5,8 @@
 // the connectivity diff folds full rows and columns for those workloads and skips the rest.
 import type { PolicyModel } from '../policy/index.js';
 import type { KubeObject } from '../api/types.js';
+import type { Cluster } from '../cluster/cluster.js';
+import type { DnsModel } from '../dns/index.js';
 import type { PodObj } from '../policy/classes.js';
 import { podIPs } from '../policy/classes.js';
 
@@ -32,4 +34,29 @@ export function changedWorkloads(before: PolicyModel, after: PolicyModel, names:
   if (JSON.stringify([before.cluster.config, before.nodes]) !== JSON.stringify([after.cluster.config, after.nodes]) || before.enforced !== after.enforced) return undefined;
   const a = signatures(before, names, groupOf), b = signatures(after, names, groupOf);
   return Uint8Array.from(a, (s, i) => (s === b[i] ? 0 : 1));
+}
+
+/**
+ * The Services (`ns/name`) whose DNS names answer the same on both sides, so the DNS section need not ask: the same
+ * Corefile and cluster domain with no rewrite (a rewrite can answer one name from another), and the Service, its
+ * namespace's labels (the kubernetes plugin's namespace_labels) and its EndpointSlices (headless answers and pod
+ * hostnames) equal. ExternalName Services are always asked: their CNAME may lead to another name of the cluster.
+ */
+export function dnsUnchangedServices(before: Cluster, after: Cluster, dns: readonly [DnsModel, DnsModel]): Set<string> {
+  const out = new Set<string>();
+  const config = (d: DnsModel) => JSON.stringify([d.corefile.text, d.clusterDomain]);
+  if (config(dns[0]) !== config(dns[1]) || dns.some((d) => d.blocks.some((b) => b.rewrites.length > 0))) return out;
+  const sig = (cluster: Cluster, svc: Record<string, any>): string | undefined => {
+    const ns = svc.metadata.namespace ?? 'default';
+    if (svc.spec?.type === 'ExternalName') return undefined;
+    return JSON.stringify([svc, cluster.get<KubeObject>('Namespace', '', ns)?.metadata.labels ?? null, cluster.slicesOfService(ns, svc.metadata.name)]);
+  };
+  for (const svc of before.services() as Record<string, any>[]) {
+    const ns = svc.metadata.namespace ?? 'default', name = svc.metadata.name;
+    const other = after.get<Record<string, any>>('Service', ns, name);
+    if (!other) continue;
+    const a = sig(before, svc);
+    if (a !== undefined && a === sig(after, other)) out.add(`${ns}/${name}`);
+  }
+  return out;
 }

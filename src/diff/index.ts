@@ -3,6 +3,8 @@
 // `{summary, connectivity: {added, removed, changed}, exposure, services, dns, routes, mesh, findings}`.
 import type { Cluster } from '../cluster/cluster.js';
 import { policyModelOf } from '../policy/index.js';
+import { compileDns } from '../dns/index.js';
+import { dnsUnchangedServices } from './dirty.js';
 import { diffConnectivity, type ConnectivityChange, type PortSets } from './connectivity.js';
 import { diffFindings, diffRecords, dnsRecords, findingsOf, meshRecords, routeRecords, serviceRecords, type FindingsDiff, type SectionDiff, type Value } from './sections.js';
 
@@ -69,16 +71,18 @@ export function diffClusters(before: Cluster, after: Cluster, opts: { meshLimit?
   };
   const exposure = diffRecords(exposureOf(0), exposureOf(1));
   const mesh = [meshRecords(pb, opts.meshLimit), meshRecords(pa, opts.meshLimit)];
-  const dns = [dnsRecords(before), dnsRecords(after)];
+  const dnsModels = [compileDns(before, { serial: 1 }), compileDns(after, { serial: 1 })] as const;
+  const dnsSame = dnsUnchangedServices(before, after, dnsModels);
+  const dns = [dnsRecords(before, dnsModels[0], dnsSame), dnsRecords(after, dnsModels[1], dnsSame)];
   const result: ClusterDiff = {
     summary: {} as DiffSummary,
     connectivity: { added: conn.added, removed: conn.removed, changed: conn.changed },
     exposure,
     services: diffRecords(services[0], services[1]),
-    dns: diffRecords(dns[0].records, dns[1].records),
+    dns: diffRecords(dns[0], dns[1]),
     routes: diffRecords(routes[0], routes[1]),
     mesh: { ...diffRecords(mesh[0].records, mesh[1].records), ...(mesh[0].truncated || mesh[1].truncated ? { truncated: true } : {}) },
-    findings: diffFindings(findingsOf(before, dns[0].diagnostics), findingsOf(after, dns[1].diagnostics)),
+    findings: diffFindings(findingsOf(before, dnsModels[0].diagnostics), findingsOf(after, dnsModels[1].diagnostics)),
   };
   const newExposure = exposure.added.length + exposure.changed.filter((c) => widens(c.before, c.after)).length;
   const s: DiffSummary = {

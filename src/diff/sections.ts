@@ -5,7 +5,7 @@ import type { Cluster } from '../cluster/cluster.js';
 import type { Diagnostic } from '../api/diagnostics.js';
 import { groupOfPod, type PolicyModel } from '../policy/index.js';
 import type { PodObj } from '../policy/classes.js';
-import { compileDns } from '../dns/index.js';
+import type { DnsModel } from '../dns/index.js';
 import { compileRouting, requestFromUrl, type RouteResult } from '../ingress/index.js';
 import { meshModelOf } from '../mesh/index.js';
 import { clusterFindings, type Finding } from '../findings/index.js';
@@ -72,14 +72,16 @@ export function serviceRecords(model: PolicyModel): Map<string, Value> {
   return out;
 }
 
-/** The names the cluster DNS serves for Services (A, AAAA; a headless Service's pod hostnames), with their answers. */
-export function dnsRecords(cluster: Cluster): { records: Map<string, Value>; diagnostics: readonly Diagnostic[] } {
-  const dns = compileDns(cluster, { serial: 1 });
+/**
+ * The names the cluster DNS serves for Services (A, AAAA; a headless Service's pod hostnames), with their answers;
+ * but those of the `unchanged` Services (`ns/name`: the same answers on the other side, dirty.ts).
+ */
+export function dnsRecords(cluster: Cluster, dns: DnsModel, unchanged: ReadonlySet<string> = new Set()): Map<string, Value> {
   const out = new Map<string, Value>();
   const names = new Set<string>();
   for (const svc of cluster.services() as Obj[]) {
-    if (!own(cluster, svc)) continue;
     const ns = svc.metadata.namespace ?? 'default', name = svc.metadata.name;
+    if (unchanged.has(`${ns}/${name}`) || !own(cluster, svc)) continue;
     const base = `${name}.${ns}.svc.${dns.clusterDomain}`;
     names.add(base);
     for (const slice of cluster.slicesOfService(ns, name) as Obj[]) for (const ep of (slice.endpoints ?? []) as Obj[]) if (typeof ep.hostname === 'string') names.add(`${ep.hostname}.${base}`);
@@ -92,7 +94,7 @@ export function dnsRecords(cluster: Cluster): { records: Map<string, Value>; dia
       out.set(`${name} ${type}`, { rcode: r.rcode, answers });
     }
   }
-  return { records: out, diagnostics: dns.diagnostics };
+  return out;
 }
 
 function backendText(b: NonNullable<RouteResult['backend']>): string {
