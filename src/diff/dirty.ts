@@ -49,7 +49,10 @@ export function dnsUnchangedServices(before: Cluster, after: Cluster, dns: reado
   const sig = (cluster: Cluster, svc: Record<string, any>): string | undefined => {
     const ns = svc.metadata.namespace ?? 'default';
     if (svc.spec?.type === 'ExternalName') return undefined;
-    return JSON.stringify([svc, cluster.get<KubeObject>('Namespace', '', ns)?.metadata.labels ?? null, cluster.slicesOfService(ns, svc.metadata.name)]);
+    // What the zone index reads of a slice (dns/zone-index.ts), not the whole object.
+    const slices = (cluster.slicesOfService(ns, svc.metadata.name) as Record<string, any>[]).map((sl) => [sl.metadata.name, sl.ports ?? null,
+      ((sl.endpoints ?? []) as Record<string, any>[]).map((ep) => [ep.addresses ?? null, ep.conditions?.ready ?? null, ep.hostname ?? null, ep.targetRef?.name ?? null, ep.nodeName ?? null])]);
+    return JSON.stringify([svc.metadata.labels ?? null, svc.spec ?? null, svc.status ?? null, cluster.get<KubeObject>('Namespace', '', ns)?.metadata.labels ?? null, slices]);
   };
   for (const svc of before.services() as Record<string, any>[]) {
     const ns = svc.metadata.namespace ?? 'default', name = svc.metadata.name;

@@ -14,6 +14,12 @@ type Obj = Record<string, any>;
 export function serviceDiagnostics(cluster: Cluster): Diagnostic[] {
   const model = servicesModel(cluster);
   const out: Diagnostic[] = [];
+  const portsOf = new Map<string, typeof model.ports>();
+  for (const sp of model.ports) {
+    const k = `${sp.namespace}/${sp.name}`;
+    const l = portsOf.get(k);
+    if (l) l.push(sp); else portsOf.set(k, [sp]);
+  }
   for (const svc of cluster.services() as Obj[]) {
     const ns = svc.metadata.namespace as string;
     const name = svc.metadata.name as string;
@@ -33,16 +39,19 @@ export function serviceDiagnostics(cluster: Cluster): Diagnostic[] {
         if (missing.length) add(ServiceCodes.namedPortMissing, `Service ${ns}/${name} port ${port.name ?? port.port} targets the named port "${port.targetPort}", which ${missing.length === 1 ? 'pod' : 'pods'} ${missing.join(', ')} ${missing.length === 1 ? 'does' : 'do'} not declare: ${missing.length === 1 ? 'it is' : 'they are'} left out of the endpoints`);
       }
     }
-    const ports = model.ports.filter((sp) => sp.namespace === ns && sp.name === name && sp.family === model.ports.find((x) => x.namespace === ns && x.name === name)?.family);
+    const own = portsOf.get(`${ns}/${name}`) ?? [];
+    const ports = own.filter((sp) => sp.family === own[0].family);
     // With a selector the controller keeps at least a placeholder slice: none at all means the API server refused it.
     const why = !selector ? '' : cluster.slicesOfService(ns, name).length === 0 ? ' (its EndpointSlice was refused)' : ' (no ready pod matches its selector)';
     const noEndpoints: string[] = [];
     for (const sp of ports) {
-      const plans = model.nodes.map((n) => planServicePort(sp, n));
-      if (!plans[0]?.hasEndpoints) {
+      // Whether there are endpoints is read from the first node's plan; every node's plan matters only with a Local policy.
+      if (model.nodes.length === 0 || !planServicePort(sp, model.nodes[0]).hasEndpoints) {
         noEndpoints.push(sp.nameString);
         continue;
       }
+      if (!sp.externalPolicyLocal && !sp.internalPolicyLocal) continue;
+      const plans = model.nodes.map((n) => planServicePort(sp, n));
       const noLocal = plans.filter((p) => p.localEndpoints.length === 0).map((p) => p.nodeName);
       if (sp.externalPolicyLocal && noLocal.length) add(ServiceCodes.externalLocalNodesDrop, `Service ${sp.nameString} has externalTrafficPolicy Local: nodes ${noLocal.join(', ')} have no local endpoint, so external traffic entering there is DROPped${sp.healthCheckNodePort ? ` (their healthCheckNodePort ${sp.healthCheckNodePort} answers 503)` : ''}`);
       if (sp.internalPolicyLocal && noLocal.length) add(ServiceCodes.internalLocalNodesDrop, `Service ${sp.nameString} has internalTrafficPolicy Local: clients on nodes ${noLocal.join(', ')} have no local endpoint, so their ClusterIP traffic is DROPped`);
