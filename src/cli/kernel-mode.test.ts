@@ -40,13 +40,16 @@ kernelDescribe('podnet up --kernel -f examples/shop', () => {
     assert.equal(denied.code, 28, 'deny-all drops it: curl times out');
   });
 
-  test('podnet exec --node and external: the node\'s rules, and the client address a NodePort keeps', async () => {
+  test('podnet exec --node and external: the node\'s rules, and the Ingress served by the edge proxy in the controller pod through its NodePort', async () => {
     const nat = await exec(['--node', 'node-1'], 'iptables-save', '-t', 'nat');
     assert.equal(nat.code, 0, nat.err);
     assert.ok(nat.out.includes('-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES'));
-    const np = lab.out.match(/NodePort +ingress-nginx\/ingress-nginx-controller http: 10\.0\.1\.10:(\d+)/)![1];
-    const ext = await exec('external', 'curl', '-s', `http://10.0.1.10:${np}/clientip`);
-    assert.match(ext.out, /^203\.0\.113\.10:\d+$/);
+    const np = lab.out.match(/NodePort +ingress-nginx\/ingress-nginx-controller https: 10\.0\.1\.10:(\d+)/)![1];
+    const ext = await exec('external', 'curl', '-sk', '--resolve', `my-app.example.com:${np}:10.0.1.10`, `https://my-app.example.com:${np}/api/hostname`);
+    assert.match(ext.out, /^pod production\/backend-6974c594d6-(gdtrq|qw8cw|t82mf) \(10\.244\.\d\.\d:8080 on node-\d\) answered GET \/api\/hostname\n/);
+    const http = lab.out.match(/NodePort +ingress-nginx\/ingress-nginx-controller http: 10\.0\.1\.10:(\d+)/)![1];
+    const redirect = await exec('external', 'curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', 'Host: my-app.example.com', `http://10.0.1.10:${http}/api/hostname`);
+    assert.equal(redirect.out, '308');
     const bad = await exec(['--node', 'nope'], 'ip', 'route');
     assert.equal(bad.code, 1);
     assert.equal(bad.err, 'error: node "nope" is not realised in the kernel (nodes: node-1, node-2; or external, NS/POD, NS/deploy/NAME)\n');

@@ -16,7 +16,7 @@ import { gatewayClassAccepted } from './gateway-spec.js';
 import { applyBackendTLS, backendTLSPolicyStatus, compileBackendTLSPolicies, type CompiledBackendTLSPolicy } from './backend-tls.js';
 import { compileIngressEntryPoints, refOf, type IngressEntryPoint } from './ingress-compile.js';
 import { routeIngress } from './ingress-route.js';
-import { applyDataPlanePolicy } from './dataplane-policy.js';
+import { applyDataPlanePolicy, proxyPods } from './dataplane-policy.js';
 import { compilePolicies, type PolicyModel } from '../policy/index.js';
 import { normalizeHost, splitPathQuery } from './match.js';
 import { validateGateway, validateGatewayClass, validateReferenceGrant, validateRoute } from './route-validate.js';
@@ -58,6 +58,19 @@ const cache = new WeakMap<Cluster, RoutingModel>();
 /** The routing model for a cluster, compiled once per Cluster (clusters are immutable snapshots). */
 export function routingModelOf(cluster: Cluster): RoutingModel {
   return compileRouting(cluster);
+}
+
+/** The data-plane pods (NS/NAME) of every active entry point, each with the first entry point it serves. */
+export function activeProxyPods(cluster: Cluster): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const ep of compileRouting(cluster).entryPoints) {
+    if (!ep.active) continue;
+    for (const p of proxyPods(cluster, ep.id)) {
+      const key = `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`;
+      if (!out.has(key)) out.set(key, ep.id);
+    }
+  }
+  return out;
 }
 
 /**

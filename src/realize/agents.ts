@@ -1,13 +1,17 @@
 // The processes of the pods, all in the lab's own process: on every pod's container ports, inside the pod's network
 // namespace, the netexec-compatible agent the emulated lab serves (src/serve/virtual-pods.ts: /hostname, /clientip,
-// /echo, TCP and UDP echo), and on the CoreDNS pods' port 53 podnet's DNS server answering from the compiled model.
+// /echo, TCP and UDP echo), and on the CoreDNS pods' port 53 podnet's DNS server answering from the compiled model;
+// an edge proxy's pods (edge.ts) hand their connections to the proxy instead.
+import type { Socket } from 'node:net';
 import type { DnsModel } from '../dns/index.js';
 import { DnsServer } from '../serve/dns-server.js';
 import { serveUdpEcho, servePodPort, type VirtualPodSpec } from '../serve/virtual-pods.js';
 import { closeSockets, openSocketsIn, type NamespaceSockets } from './sockets.js';
 import { pushAll } from '../util/arrays.js';
 
-export interface PlacedPod { spec: VirtualPodSpec; netns: string; dns: boolean }
+
+/** `edge`: the pod's TCP ports are an edge proxy's (edge.ts), which takes each accepted connection instead of the agent. */
+export interface PlacedPod { spec: VirtualPodSpec; netns: string; dns: boolean; edge?: (port: number, socket: Socket) => void }
 
 interface Served { key: string; sockets: NamespaceSockets; closers: (() => Promise<void>)[]; dns?: DnsServer }
 
@@ -32,7 +36,12 @@ export class PodAgents {
         s.dns = new DnsServer(this.dnsModel, { address: '0.0.0.0' });
         s.dns.serveOn(dnsUdp, dnsTcp);
       }
-      for (const [port, server] of sockets.tcp) if (!(s.dns && port === 53)) s.closers.push(servePodPort(server, p.spec, port, undefined, { trustSourceHeader: false }).close);
+      const edge = p.edge;
+      for (const [port, server] of sockets.tcp) {
+        if (s.dns && port === 53) continue;
+        if (edge) server.on('connection', (socket: Socket) => edge(port, socket));
+        else s.closers.push(servePodPort(server, p.spec, port, undefined, { trustSourceHeader: false }).close);
+      }
       for (const [port, sock] of sockets.udp) if (!(s.dns && port === 53)) serveUdpEcho(sock);
       this.served.set(s.key, s);
     });

@@ -112,16 +112,13 @@ kernelDescribe('kernel lab: examples/shop (Calico, kube-proxy iptables)', () => 
     assert.equal((await probeConnection(lab, 'node-2', { host: be.ip, port: 9 })).outcome, 'refused');
   });
 
-  test('from outside: NodePort and LoadBalancer IP keep the client address (externalTrafficPolicy Local); the node without an endpoint drops', async () => {
+  test('from outside: NodePort and LoadBalancer IP reach the controller pod (its edge proxy answers, edge.test.ts); the node without an endpoint drops (externalTrafficPolicy Local)', async () => {
     const svc = servicesModel(cluster).ports.find((sp) => sp.name === 'ingress-nginx-controller' && sp.port === 80)!;
     assert.equal(svc.externalPolicyLocal, true);
     const np = await probeConnection(lab, 'external', { host: '10.0.1.10', port: svc.nodePort! });
     assert.equal(np.outcome, 'allowed', np.detail);
-    assert.equal(np.hostname, 'ingress-nginx-controller-c5c8cdbc5-c9dsj');
-    assert.match(np.clientIP!, /^203\.0\.113\.10:\d+$/);
     const lb = await probeConnection(lab, 'external', { host: '172.18.255.200', port: 80 });
-    assert.equal(lb.hostname, 'ingress-nginx-controller-c5c8cdbc5-c9dsj');
-    assert.match(lb.clientIP!, /^203\.0\.113\.10:\d+$/);
+    assert.equal(lb.outcome, 'allowed', lb.detail);
     assert.equal((await probeConnection(lab, 'external', { host: '10.0.2.10', port: svc.nodePort! }, { timeoutMs: 1500 })).outcome, 'timeout');
   });
 

@@ -4,6 +4,7 @@
 // (src/policy/nftables.ts), each pod's resolv.conf and hosts (src/dns) — plus the pods' agents and the cluster DNS
 // listening inside the pods' namespaces. It decides nothing: a disagreement with the model is fixed in the model or the
 // renderer, never here. A later snapshot is applied incrementally (`sync`).
+import type { Socket } from 'node:net';
 import type { Cluster } from '../cluster/cluster.js';
 import type { ClusterConfig } from '../cluster/config.js';
 import type { NodeInfo } from '../cluster/nodes.js';
@@ -13,6 +14,8 @@ import { policyModelOf, renderPolicyNftables } from '../policy/index.js';
 import { kubeProxySysctls, renderIptables, renderNftables, servicesModel } from '../services/index.js';
 import { podsOf } from '../serve/virtual-pods.js';
 import { PodAgents, type PlacedPod } from './agents.js';
+import { KernelEdges } from './edge.js';
+import { activeProxyPods } from '../ingress/index.js';
 import { loadKubeProxy, removeEtcFiles, runSteps, writeEtcFiles } from './apply.js';
 import { hostProblems, probeKernel, type KernelSupport } from './host.js';
 import { addNamespaces, deleteNamespaces, execIn, execInOk, ipBatch, listNamespaces, NamespaceNames, newLabPrefix, setSysctls } from './netns.js';
@@ -31,6 +34,8 @@ export interface RealiseOptions {
   policyRules?: ((cluster: Cluster, node: NodeInfo) => string) | null;
   /** Namespaces created at once. */
   parallel?: number;
+  /** The edge proxies' access log (`ENTRYPOINT NS/POD: CLIENT "METHOD URL" STATUS -> …`). */
+  edgeLog?: (line: string) => void;
 }
 
 /** Kernel mode cannot run here: each entry says what is missing and how to get it. */
@@ -63,10 +68,12 @@ export class KernelLab {
   private readonly loadedRules = new Map<string, string>();
   private syncing: Promise<unknown> = Promise.resolve();
   private readonly agents: PodAgents;
+  private readonly edges = new KernelEdges();
 
   private constructor(readonly prefix: string, readonly support: KernelSupport, readonly cni: KernelCni, private readonly stateDir: string, private readonly opts: RealiseOptions, dns: DnsModel) {
     this.names = new NamespaceNames(prefix);
     this.agents = new PodAgents(dns, opts.socketHelper);
+    this.edges.log = opts.edgeLog;
   }
 
   static async prepare(opts: RealiseOptions = {}): Promise<PreparedKernel> {
@@ -138,6 +145,7 @@ export class KernelLab {
     for (const ns of [network.fabric, network.external.netns, ...network.nodes.map((n) => n.netns)]) writeEtcFiles(ns, { 'resolv.conf': nodeConf });
     this.writePodFiles(input, network.pods);
     await this.startAgents(input.cluster, network.pods);
+    await this.syncEdges(input.cluster);
     this.timings.podsMs = performance.now() - t;
   }
 
@@ -174,10 +182,12 @@ export class KernelLab {
     const dnsPods = new Set<string>();
     for (const sp of servicesModel(cluster).ports) if (sp.namespace === 'kube-system' && sp.name === 'kube-dns' && sp.port === 53) for (const e of sp.endpoints) if (e.pod) dnsPods.add(e.pod);
     const byKey = new Map(pods.map((p) => [p.key, p]));
+    const edgeKeys = activeProxyPods(cluster);
     const placed: PlacedPod[] = [];
     for (const spec of podsOf(cluster)) {
-      const p = byKey.get(`${spec.namespace}/${spec.name}`);
-      if (p) placed.push({ spec, netns: p.netns, dns: dnsPods.has(p.key) });
+      const key = `${spec.namespace}/${spec.name}`;
+      const p = byKey.get(key);
+      if (p) placed.push({ spec, netns: p.netns, dns: dnsPods.has(p.key), ...(edgeKeys.has(key) && !p.hostNetwork ? { edge: (port: number, socket: Socket) => this.edges.accept(key, port, socket) } : {}) });
     }
     const before = this.agents.errors.length;
     await this.agents.add(placed);
@@ -224,6 +234,7 @@ export class KernelLab {
     this.writePodFiles(input, next.pods);
     this.agents.setDnsModel(input.dns);
     await this.startAgents(cluster, added);
+    await this.syncEdges(cluster);
     const oldFabric = new Set(routesOf(this.network, this.network.fabric));
     const newFabric = routesOf(next, next.fabric);
     // A destination whose next hop moved (a LoadBalancer IP another node now announces) is replaced, not deleted.
@@ -233,6 +244,14 @@ export class KernelLab {
     this.cluster = cluster;
     await this.loadRules(cluster);
     return { addedPods: added.map((p) => p.key), removedPods: removed.map((p) => p.key), ms: performance.now() - t0 };
+  }
+
+  /** The edge proxies of this snapshot, in the data-plane pods realised (hostNetwork ones are not). */
+  private async syncEdges(cluster: Cluster): Promise<void> {
+    const before = this.edges.errors.length;
+    const pods = new Map(this.network.pods.filter((p) => !p.hostNetwork).map((p) => [p.key, p.netns]));
+    await this.edges.sync(cluster, (key) => pods.get(key));
+    for (const e of this.edges.errors.slice(before)) this.opts.log?.(`warning: ${e}`);
   }
 
   private async removePods(pods: readonly RealisedPod[]): Promise<void> {
@@ -262,6 +281,7 @@ export class KernelLab {
   /** Stops the agents and removes every namespace and file of this lab. */
   async close(): Promise<void> {
     await this.syncing;
+    await this.edges.close();
     await this.agents.close();
     await removeLab(this.prefix, this.stateDir);
   }

@@ -83,6 +83,8 @@ export class EdgeProxy {
   /** What each served port carries: the Gateway's listener ports, or an Ingress class's 80 and 443. */
   private readonly plan: ListenerPort[];
   private readonly streams = new Set<Socket>();
+  /** Per model port, how a connection accepted elsewhere is served there (its HTTP and HTTPS/TLS ports). */
+  private readonly acceptors = new Map<number, (socket: Socket) => void>();
 
   private constructor(private readonly opts: EdgeProxyOptions) {
     this.model = compileRouting(opts.cluster);
@@ -118,6 +120,16 @@ export class EdgeProxy {
     return p;
   }
 
+  /**
+   * Serves a connection accepted elsewhere as if it came to the model's port `port` (the kernel lab accepts on the proxy
+   * pod's own sockets, inside its namespace: src/realize/edge.ts); false when no HTTP or HTTPS/TLS listener has that port.
+   */
+  accept(socket: Socket, port: number): boolean {
+    const a = this.acceptors.get(port);
+    if (a) a(socket);
+    return a !== undefined;
+  }
+
   private async listenAll(host: string): Promise<void> {
     const { httpPort, httpsPort } = this.opts;
     const others = httpPort !== undefined || httpsPort !== undefined ? 0 : undefined;
@@ -142,11 +154,13 @@ export class EdgeProxy {
     if (leanServerAvailable && upstreamClientAvailable) {
       const h1 = new H1Server((req, res) => this.handle(req, res, 'http', modelPort), { keepAliveTimeout: 75_000 });
       this.h1s.push(h1);
+      this.acceptors.set(modelPort, (socket) => h1.net.emit('connection', socket));
       return h1.listen(local, host);
     }
     const http = createServer((req, res) => this.handle(req, res, 'http', modelPort));
     http.keepAliveTimeout = 75_000;
     this.servers.push(http);
+    this.acceptors.set(modelPort, (socket) => http.emit('connection', socket));
     return listen(http, local, host);
   }
 
@@ -170,9 +184,11 @@ export class EdgeProxy {
     https.on('sessionError', () => undefined); // a broken HTTP/2 session closes; the server keeps serving
     https.on('tlsClientError', (err, s) => this.opts.log?.(`${s.remoteAddress} TLS handshake on port ${lp.port} failed: ${err.message}`));
     this.servers.push(https);
+    this.acceptors.set(lp.port, (socket) => https.emit('connection', socket));
     if (!lp.tlsStreams) return listen(https, local, host);
     const front = tlsStreamFront(this.streamRouter(), lp.port, https, (name) => this.contextFor(name, lp.port), this.streams);
     this.servers.push(front);
+    this.acceptors.set(lp.port, (socket) => front.emit('connection', socket));
     return listen(front, local, host);
   }
 

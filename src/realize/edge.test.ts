@@ -1,0 +1,70 @@
+// examples/shop's Ingress served by the edge proxy inside the ingress-nginx controller pod's namespace: reached from the
+// outside client through the controller Service's real NodePort / LoadBalancer DNAT, proxying to backend pods from the
+// controller's own address, with NetworkPolicy between them enforced by the kernel.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { Cluster } from '../cluster/cluster.js';
+import { compileDns } from '../dns/index.js';
+import { servicesModel } from '../services/index.js';
+import { KernelLab } from './realize.js';
+import { namespacesWithPrefix } from './netns.js';
+import { kernelDescribe } from './testing.js';
+
+const shopDir = fileURLToPath(new URL('../../../examples/shop', import.meta.url));
+const BACKEND = /^pod production\/backend-6974c594d6-(gdtrq|qw8cw|t82mf) \(10\.244\.\d\.\d:8080 on node-\d\) answered GET \/api\/hostname$/;
+
+kernelDescribe('kernel lab: the edge proxy in the ingress controller pod (examples/shop)', () => {
+  let lab: KernelLab;
+  let nodePorts: { http: number; https: number };
+  const access: string[] = [];
+  const curl = async (...args: string[]) => {
+    const r = await lab.exec(lab.namespaceOf('external')!, ['curl', '-s', '-S', '-m', '5', ...args], { timeoutMs: 12_000 });
+    return { code: r.code, out: r.stdout, err: r.stderr };
+  };
+
+  before(async () => {
+    const cluster = Cluster.load([shopDir]);
+    lab = await KernelLab.start({ cluster, dns: compileDns(cluster) }, { edgeLog: (l) => access.push(l) });
+    const port = (p: number) => servicesModel(cluster).ports.find((sp) => sp.name === 'ingress-nginx-controller' && sp.port === p)!.nodePort!;
+    nodePorts = { http: port(80), https: port(443) };
+  });
+
+  after(async () => {
+    const prefix = lab?.prefix;
+    await lab?.close();
+    if (prefix) assert.deepEqual(await namespacesWithPrefix(prefix), []);
+  });
+
+  test('HTTPS through the NodePort: the Ingress rule sends /api to each backend pod in turn; the proxy sees the client\'s own address (externalTrafficPolicy Local)', async () => {
+    const url = `https://my-app.example.com:${nodePorts.https}`;
+    const resolve = `my-app.example.com:${nodePorts.https}:10.0.1.10`;
+    const seen = new Set<string>();
+    for (let i = 0; i < 3; i++) {
+      const r = await curl('-k', '--resolve', resolve, `${url}/api/hostname`);
+      assert.equal(r.code, 0, r.err);
+      const line = r.out.split('\n')[0];
+      assert.match(line, BACKEND);
+      seen.add(line.split(' ')[1]);
+    }
+    // The proxy round-robins the backend's endpoints: three requests, the three backend pods.
+    assert.equal(seen.size, 3);
+    const proxied = access.filter((l) => l.includes('"GET /api/hostname" ok'));
+    assert.equal(proxied.length, 3);
+    for (const l of proxied) assert.match(l, /^ingress:nginx ingress-nginx\/ingress-nginx-controller-c5c8cdbc5-c9dsj: 203\.0\.113\.10 "GET \/api\/hostname" ok -> production\/backend:8080 10\.244\.\d\.\d:8080$/);
+    const cert = await lab.exec(lab.namespaceOf('external')!, ['sh', '-c', `echo | openssl s_client -connect 10.0.1.10:${nodePorts.https} -servername my-app.example.com 2>/dev/null | openssl x509 -noout -subject`], { timeoutMs: 10_000 });
+    assert.match(cert.stdout, /CN ?= ?my-app\.example\.com/);
+  });
+
+  test('HTTP through the LoadBalancer IP: ingress-nginx redirects a TLS host to HTTPS (308); an unknown host gets the default backend\'s 404', async () => {
+    const redirect = await curl('-o', '/dev/null', '-w', '%{http_code} %{redirect_url}', '-H', 'Host: my-app.example.com', 'http://172.18.255.200/api/hostname');
+    assert.equal(redirect.out, '308 https://my-app.example.com/api/hostname');
+    const unknown = await curl('-o', '/dev/null', '-w', '%{http_code}', '-H', 'Host: nope.example.com', `http://10.0.1.10:${nodePorts.http}/`);
+    assert.equal(unknown.out, '404');
+  });
+
+  test('the node without a controller pod drops the NodePort (externalTrafficPolicy Local), as before the proxy', async () => {
+    const r = await curl('-k', '-m', '1', '--resolve', `my-app.example.com:${nodePorts.https}:10.0.2.10`, `https://my-app.example.com:${nodePorts.https}/api/hostname`);
+    assert.equal(r.code, 28);
+  });
+});
