@@ -18,7 +18,7 @@ import { compileDns, type DnsModel } from '../dns/index.js';
 import type { KernelLab, PreparedKernel } from './realize.js';
 
 const CONNECT_CLIENT = String.raw`
-import ctypes, errno, json, os, queue, socket, sys, threading
+import ctypes, errno, json, os, queue, re, socket, ssl, sys, threading
 libc = ctypes.CDLL(None, use_errno=True)
 def enter(name):
     fd = os.open('/run/netns/' + name, os.O_RDONLY)
@@ -44,6 +44,26 @@ def get(s, host, port, path, last):
         if not c: break
         body += c
     return body[:n].decode('utf-8', 'replace').strip()
+def request(s, q):
+    if q['scheme'] == 'https':
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        s = ctx.wrap_socket(s, server_hostname=q['host'])
+    s.sendall(('GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: podnet-verify\r\nConnection: close\r\n\r\n' % (q['path'], q['host'])).encode())
+    buf = b''
+    while True:
+        try: c = s.recv(65536)
+        except ssl.SSLEOFError: break
+        if not c: break
+        buf += c
+    head, _, body = buf.partition(b'\r\n\r\n')
+    status = head.split(b'\r\n', 1)[0].split(b' ')
+    if len(status) < 2 or not status[1].isdigit(): raise ValueError('no HTTP status line in the answer')
+    r = {'status': int(status[1])}
+    m = re.match(rb'pod [^/\s]+/(\S+) \(', body)
+    if m: r['hostname'] = m.group(1).decode()
+    return r
 def attempt(a):
     r = {}
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -61,7 +81,12 @@ def attempt(a):
     except OSError as e:
         r['outcome'] = 'refused' if e.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH) else 'error'
         r['detail'] = str(e)
-    if r['outcome'] == 'allowed' and a['identify']:
+    if r['outcome'] == 'allowed' and a.get('request'):
+        try:
+            r.update(request(s, a['request']))
+        except Exception as e:
+            r['detail'] = '%s: %s' % (type(e).__name__, e)
+    elif r['outcome'] == 'allowed' and a['identify']:
         try:
             r['hostname'] = get(s, a['host'], a['port'], '/hostname', False)
             r['clientIP'] = get(s, a['host'], a['port'], '/clientip', True).rsplit(':', 1)[0]
@@ -176,7 +201,7 @@ export class KernelReferee implements Referee {
     }
     const args = items.map(({ flow, plan, netns }) => {
       const f = flow as ConnectFlow;
-      return { netns, host: f.host, port: f.port, timeout: plan.timeoutMs / 1000, answerTimeout: ANSWER_TIMEOUT_MS / 1000, min: plan.minAttempts, max: plan.maxAttempts, until: plan.until, identify: f.identify };
+      return { netns, host: f.host, port: f.port, timeout: plan.timeoutMs / 1000, answerTimeout: ANSWER_TIMEOUT_MS / 1000, min: plan.minAttempts, max: plan.maxAttempts, until: plan.until, identify: f.identify, ...(f.request ? { request: f.request } : {}) };
     });
     const budget = items.reduce((sum, { plan }) => sum + plan.maxAttempts * plan.timeoutMs, 0) / 8 + 180_000;
     const r = await run(this.python, ['-c', CONNECT_CLIENT], { input: JSON.stringify(args), timeoutMs: budget });

@@ -72,6 +72,22 @@ kernelDescribe('podnet verify --kernel', () => {
     });
   }
 
+  test('examples/shop: the Ingress\'s paths from outside, through the LoadBalancer to the edge proxy in the controller pod, agree', async () => {
+    const r = labs.get('examples/shop')!;
+    const rep = await verify(r, enumerateFlows(r.cluster).filter((f) => f.family === 'ingress'));
+    agreed(rep);
+    const got = rep.results.map((x) => `${x.flow.id}: ${x.status} HTTP ${x.expected.kind === 'connect' ? `${x.expected.status} ${x.expected.answering.join(',')}` : x.expected.kind}`);
+    assert.deepEqual(got, [
+      'external -> http://my-app.example.com/api/podnet-verify (172.18.255.200:80): agree HTTP 308 ',
+      'external -> https://my-app.example.com/api/podnet-verify (172.18.255.200:443): agree HTTP 200 backend-6974c594d6-gdtrq,backend-6974c594d6-qw8cw,backend-6974c594d6-t82mf',
+      'external -> http://my-app.example.com/web/podnet-verify (172.18.255.200:80): agree HTTP 308 ',
+      'external -> https://my-app.example.com/web/podnet-verify (172.18.255.200:443): agree HTTP 200 frontend-79c4fb5544-fmhnl,frontend-79c4fb5544-p7t8q',
+    ]);
+    // Every backend pod answered through the proxy (the referee's answers, not only the model's).
+    const answered = rep.results.flatMap((x) => (x.observed?.kind === 'connect' ? x.observed.attempts.flatMap((a) => (a.hostname ? [a.hostname] : [])) : []));
+    assert.equal(new Set(answered).size, 5);
+  });
+
   for (const c of CNIS) {
     for (const m of MODES) {
       test(`battery on ${c}/${m}: NetworkPolicy families, ANP/BANP, traffic policies, DNS per dnsPolicy all agree`, async () => {

@@ -63,3 +63,14 @@ test('plans: one connection for a drop, enough for every one of k endpoints to a
   assert.deepEqual(planFor(expect({ answering: ['a', 'b', 'c'] }), 1000), { minAttempts: 6, maxAttempts: 26, until: ['a', 'b', 'c'], timeoutMs: 1000 });
   assert.deepEqual(planFor(expect({ affinity: true }), 1000), { minAttempts: 6, maxAttempts: 6, until: [], timeoutMs: 1000 });
 });
+
+test('an HTTP request through the edge: the status must match, then (for a 200) the answering backend pods', () => {
+  const ingress = expect({ status: 200, clientIPs: {}, endpoints: [] });
+  const http = (status: number | undefined, hostname?: string): ConnectAttempt => ({ outcome: 'allowed', ...(status !== undefined ? { status } : {}), ...(hostname ? { hostname } : {}) });
+  assert.deepEqual(compare(ingress, conn(http(200, 'a'), http(200, 'b'))), []);
+  assert.deepEqual(compare(ingress, conn(http(200, 'a'), http(504))), [{ aspect: 'http', model: 'HTTP 200', referee: 'HTTP 200 and HTTP 504' }]);
+  assert.deepEqual(compare(ingress, conn(http(200, 'a'), { outcome: 'allowed', detail: 'SSLError: handshake' })), [{ aspect: 'http', model: 'HTTP 200', referee: 'HTTP 200 and no answer (SSLError: handshake)' }]);
+  assert.deepEqual(compare(ingress, conn(http(200, 'a'), http(200, 'a'))), [{ aspect: 'endpoints', model: '{a, b}', referee: '{a} over 2 connections' }]);
+  // A redirect names no backend: the status alone is the answer.
+  assert.deepEqual(compare(expect({ status: 308, answering: [], clientIPs: {}, endpoints: [] }), conn(http(308), http(308))), []);
+});

@@ -9,6 +9,8 @@ export interface ConnectAttempt {
   hostname?: string;
   /** The address (no port) the agent's /clientip said it saw. */
   clientIP?: string;
+  /** The HTTP status of the request a flow carries. */
+  status?: number;
   detail?: string;
 }
 
@@ -30,7 +32,7 @@ export interface ProbePlan {
   timeoutMs: number;
 }
 
-export type Aspect = 'verdict' | 'endpoints' | 'snat' | 'affinity' | 'agent' | 'dns';
+export type Aspect = 'verdict' | 'endpoints' | 'snat' | 'affinity' | 'agent' | 'dns' | 'http';
 
 export interface Disagreement { aspect: Aspect; model: string; referee: string }
 
@@ -60,6 +62,15 @@ function compareConnect(e: ConnectExpectation, o: ConnectObservation, identify: 
     return out;
   }
   const allowed = o.attempts.filter((a) => a.outcome === 'allowed');
+  if (e.status !== undefined && allowed.length) {
+    const statuses = [...new Set(allowed.map((a) => (a.status === undefined ? 'no answer' : String(a.status))))].sort();
+    if (statuses.join() !== String(e.status)) {
+      const why = allowed.find((a) => a.status === undefined)?.detail;
+      out.push({ aspect: 'http', model: `HTTP ${e.status}`, referee: `${statuses.map((x) => (x === 'no answer' ? x : `HTTP ${x}`)).join(' and ')}${why ? ` (${why})` : ''}` });
+      return out;
+    }
+    if (e.answering.length === 0) return out;
+  }
   if (!identify || allowed.length === 0) return out;
   const silent = allowed.filter((a) => a.hostname === undefined);
   if (silent.length) out.push({ aspect: 'agent', model: `the agent answers /hostname (${set(e.answering)})`, referee: `${silent.length} of ${allowed.length} connections got no answer from the agent${silent[0].detail ? ` (${silent[0].detail})` : ''}` });

@@ -1,14 +1,15 @@
 // What the model says each flow does, taken from the engine's own queries and never re-decided here: the hop-by-hop
 // trace (src/trace: kube-proxy's decision from src/services, NetworkPolicy/ANP/BANP from src/policy, delivery to a
 // container port) followed through every endpoint kube-proxy gives a positive probability, and the pod's DNS lookup
-// (src/dns). The service mesh and the Ingress controller's L7 routing are left out: the kernel realises neither, so
-// only the L3/L4 model is compared with it.
+// (src/dns); for Ingress requests, the trace's Ingress leg (ingress-flows.ts). The service mesh is left out: the kernel
+// does not realise it.
 import type { Cluster } from '../cluster/cluster.js';
 import { podIPOf } from '../cluster/refs.js';
 import type { DnsModel } from '../dns/index.js';
 import { resolveWithClusterDns, evaluateWithPolicyEngine } from '../trace/components.js';
 import { DEFAULT_EXTERNAL_CLIENT, trace, type TraceResult } from '../trace/trace.js';
 import type { ConnectFlow, DnsFlow, Flow } from './flows.js';
+import { expectIngress } from './ingress-flows.js';
 
 /** How one connection ends: established, refused (RST or ICMP unreachable), dropped (no answer: a timeout), reset. */
 export type Outcome = 'allowed' | 'refused' | 'timeout' | 'reset';
@@ -38,6 +39,8 @@ export interface ConnectExpectation {
   affinity: boolean;
   endpoints: EndpointExpectation[];
   trace: string;
+  /** For a flow carrying an HTTP request: the status the client gets. */
+  status?: number;
 }
 
 export interface DnsExpectation {
@@ -148,5 +151,6 @@ export function expectDns(ctx: ModelContext, flow: DnsFlow): DnsExpectation | Un
 }
 
 export function expectFlow(ctx: ModelContext, flow: Flow): Expectation {
-  return flow.kind === 'connect' ? expectConnect(ctx, flow) : expectDns(ctx, flow);
+  if (flow.kind === 'dns') return expectDns(ctx, flow);
+  return flow.request ? expectIngress(ctx, flow) : expectConnect(ctx, flow);
 }

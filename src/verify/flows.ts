@@ -5,12 +5,16 @@
 //   services: every TCP Service port's ClusterIP from every pod (sampled: from one pod of each node);
 //   external: every NodePort on every node, every LoadBalancer ingress IP and external IP, from the outside client;
 //   dns: from each pod, each Service's name in its full, `svc.ns` and (same namespace) short forms, and a name that
-//     does not exist, sampled with `sample`.
+//     does not exist, sampled with `sample`;
+//   ingress: every path of every served Ingress, requested from the outside client (ingress-flows.ts).
+// An edge proxy's pods (the ingress controller's) answer with the proxy, not netexec: only the verdict says something there.
 import type { Cluster } from '../cluster/cluster.js';
 import { containerPorts, policyModelOf, type PodObj } from '../policy/index.js';
 import { servicesModel } from '../services/index.js';
+import { activeProxyPods } from '../ingress/index.js';
+import { enumerateIngressFlows } from './ingress-flows.js';
 
-export type Family = 'pod-pair' | 'service' | 'external' | 'dns';
+export type Family = 'pod-pair' | 'service' | 'external' | 'dns' | 'ingress';
 
 export interface ConnectFlow {
   kind: 'connect';
@@ -29,6 +33,8 @@ export interface ConnectFlow {
   node?: string;
   /** The answering process is the netexec agent (it says /hostname and /clientip); false for the cluster DNS's port. */
   identify: boolean;
+  /** An HTTP request sent over the connection (family ingress): the answer's status and the pod that answered count. */
+  request?: { scheme: 'http' | 'https'; host: string; path: string };
 }
 
 export interface DnsFlow {
@@ -111,13 +117,15 @@ export function enumerateFlows(cluster: Cluster, opts: FlowOptions = {}): Flow[]
   const model = servicesModel(cluster);
   // The cluster DNS's pods answer DNS on port 53, not netexec's HTTP: only the connection's verdict says something there.
   const dnsServers = new Set(model.ports.filter((sp) => sp.namespace === 'kube-system' && sp.name === 'kube-dns' && sp.port === 53).flatMap((sp) => sp.endpoints.map((e) => e.ip)));
+  const proxies = activeProxyPods(cluster);
+  const edge = new Set(pods.filter((p) => proxies.has(keyOf(p))).map((p) => p.status!.podIP as string));
   const pairs: Flow[] = [];
   for (const dst of pods) {
     if (dst.spec.hostNetwork) continue;
     const ports = portsOf(dst, named);
     for (const src of sources) {
       if (src === dst || src.spec.hostNetwork) continue;
-      for (const port of ports) pairs.push(connect({ family: 'pod-pair', from: keyOf(src), host: dst.status!.podIP, port, identify: !(port === 53 && dnsServers.has(dst.status!.podIP)) }));
+      for (const port of ports) pairs.push(connect({ family: 'pod-pair', from: keyOf(src), host: dst.status!.podIP, port, identify: !(port === 53 && dnsServers.has(dst.status!.podIP)) && !edge.has(dst.status!.podIP) }));
     }
   }
   flows.push(...spread(pairs, opts.sample));
@@ -129,7 +137,7 @@ export function enumerateFlows(cluster: Cluster, opts: FlowOptions = {}): Flow[]
   for (const sp of model.ports) {
     if (sp.protocol !== 'TCP' || sp.family !== 'IPv4') continue;
     const service = `${sp.namespace}/${sp.name}:${sp.port}`;
-    const identify = !dnsPort(sp.namespace, sp.name, sp.port);
+    const identify = !dnsPort(sp.namespace, sp.name, sp.port) && !sp.endpoints.some((e) => edge.has(e.ip));
     // The API server's endpoint (the `kubernetes` Service) is not a pod: nothing of the lab answers there.
     if (sp.namespace === 'default' && sp.name === 'kubernetes') continue;
     // Every pod, or, sampled, one pod of each node (a different one for each Service port).
@@ -154,5 +162,6 @@ export function enumerateFlows(cluster: Cluster, opts: FlowOptions = {}): Flow[]
     for (const name of names) dns.push({ kind: 'dns', id: `${from} dig ${name} A`, family: 'dns', from, name, type: 'A' });
   }
   flows.push(...spread(dns, opts.sample));
+  flows.push(...enumerateIngressFlows(cluster));
   return flows;
 }

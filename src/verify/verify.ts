@@ -95,7 +95,9 @@ function runningPods(cluster: Cluster): number {
 }
 
 function target(f: Flow): string {
-  return f.kind === 'dns' ? `dig ${f.name} ${f.type}` : `${f.host}:${f.port}/${f.protocol}${f.service ? ` (${f.via} of ${f.service})` : ''}`;
+  if (f.kind === 'dns') return `dig ${f.name} ${f.type}`;
+  if (f.request) return `${f.request.scheme}://${f.request.host}${f.request.path} at ${f.host}:${f.port} (${f.service})`;
+  return `${f.host}:${f.port}/${f.protocol}${f.service ? ` (${f.via} of ${f.service})` : ''}`;
 }
 
 /** One line per disagreement: the flow, what differs, both answers and the model's trace. */
