@@ -110,15 +110,17 @@ function podState(p: Obj): string {
   return `${p.metadata?.name}: ${waiting ?? p.status?.phase ?? 'Pending'}${p.status?.podIP ? '' : ', no IP yet'}`;
 }
 
-/**
- * Creates the namespace and the probe pods, then waits (polling every 500 ms, as `kubectl wait` would watch) until
- * every pod is Running with an IP; `onNamespace` is told once the namespace exists. A pod that fails, or a wait past `timeoutMs`, rejects naming each pod's state.
- */
-export async function createProbes(client: KubeClient, setup: ProbeSetup, { timeoutMs = 120_000, pollMs = 500, onNamespace = () => undefined as void } = {}): Promise<Obj[]> {
-  const ns = setup.namespace.metadata.name as string;
+/** Creates the probe namespace: once this resolves, the namespace is podnet's to delete (a name taken is not). */
+export async function createProbeNamespace(client: KubeClient, setup: ProbeSetup): Promise<void> {
   await created(client, '/api/v1/namespaces', setup.namespace);
-  // From here the namespace is podnet's to delete (not before: a name someone else holds is never deleted).
-  onNamespace();
+}
+
+/**
+ * Creates the probe pods in their namespace, then waits (polling every 500 ms, as `kubectl wait` would watch) until
+ * every pod is Running with an IP. A pod that fails, or a wait past `timeoutMs`, rejects naming each pod's state.
+ */
+export async function createProbes(client: KubeClient, setup: ProbeSetup, { timeoutMs = 120_000, pollMs = 500 } = {}): Promise<Obj[]> {
+  const ns = setup.namespace.metadata.name as string;
   await Promise.all(setup.pods.map((pod) => created(client, `/api/v1/namespaces/${ns}/pods`, pod)));
   const end = Date.now() + timeoutMs;
   for (;;) {
