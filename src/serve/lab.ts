@@ -7,8 +7,8 @@ import type net from 'node:net';
 import type { ClusterConfig } from '../cluster/config.js';
 import type { Diagnostic } from '../api/diagnostics.js';
 import { DnsServer } from './dns-server.js';
-import { buildSnapshot, ManifestSet, objectKey, refusedObjects, type ApplyAction, type Snapshot } from './lab/snapshot.js';
-import { formatDiagnostic } from '../api/diagnostics.js';
+import { buildSnapshot, ManifestSet, objectKey, type ApplyAction, type Snapshot } from './lab/snapshot.js';
+import { ChangeQueue, type BuildOutcome, type Rebuild } from './lab/changes.js';
 import { Fleet } from './lab/fleet.js';
 import { FrontListener, UdpFrontListener, type FrontClient, type FrontTarget } from './lab/front.js';
 import { FlowLog } from './lab/flows.js';
@@ -24,7 +24,6 @@ import { InboundSidecars } from './lab/sidecars.js';
 import { sendToPod } from './lab/exec.js';
 import type { PodFault } from './pod-faults.js';
 import { PodReferenceError, resolvePodReference } from '../cluster/refs.js';
-import { ConfigRefusedError } from '../cluster/cluster.js';
 import { meshModelOf, type PeerAuthnDecision } from '../mesh/index.js';
 
 export interface LabOptions {
@@ -72,8 +71,6 @@ export interface ApplyOutcome {
   snapshot: number;
 }
 
-const PREBUILT = Symbol('prebuilt snapshot');
-
 export class Lab {
   snapshot!: Snapshot;
   realisation?: LabRealisation;
@@ -86,8 +83,9 @@ export class Lab {
   private readonly exposedFronts = new Map<string, { port: ExposedPort; front: FrontListener | UdpFrontListener }>();
   /** Proxies of older snapshots, closing when their timer fires. */
   private readonly retired = new Map<NodeJS.Timeout, readonly Edge[]>();
-  private reloading: Promise<void> = Promise.resolve();
+  private readonly changes: ChangeQueue;
   private readonly listeners = new Set<(s: Snapshot) => void>();
+  private readonly builtListeners = new Set<(s: Snapshot) => void>();
   readonly graceMs: number;
   readonly telemetry = new MeshTelemetry();
   readonly mesh: MeshRuntime;
@@ -99,6 +97,7 @@ export class Lab {
     this.set = new ManifestSet(opts.paths, opts.configPath, opts.lenient);
     this.set.adjustConfig = opts.adjustConfig;
     this.graceMs = opts.graceMs ?? 5000;
+    this.changes = new ChangeQueue(this.set, () => this.snapshot, (snap) => { for (const l of this.builtListeners) l(snap); }, (snap) => this.serve(snap));
     this.random = opts.seed !== undefined ? seededRandom(opts.seed) : Math.random;
     this.now = opts.now ?? Date.now;
     this.fleet = new Fleet(opts.host ?? '127.0.0.1', this.graceMs, this.random);
@@ -285,8 +284,9 @@ export class Lab {
     return { pod: `${ns}/${name}`, fault };
   }
 
-  /** Runs curl/nslookup/nc from a pod against the current snapshot. */
-  exec(pod: string, argv: string[]): Promise<ExecResult> {
+  /** Runs curl/nslookup/nc from a pod against the current snapshot, once every change made before is served. */
+  async exec(pod: string, argv: string[]): Promise<ExecResult> {
+    await this.settled();
     const http = this.entryListeners().find((e) => e.kind === 'ingress');
     const edge = this.edges.find((e) => e.kind === 'ingress');
     return execInPod({
@@ -301,42 +301,32 @@ export class Lab {
   // ---- changes ------------------------------------------------------------------------------------------------------
 
   /**
-   * Applies objects (create or replace), each on its own as the API server takes them: an object the engine refuses
-   * (invalid, or beyond what podnet models) is left as it was and its errors returned; the others are applied.
-   * Resolves once the new snapshot serves.
+   * Writes objects (create or replace) into the desired state now, each on its own as the API server takes them, and
+   * schedules the rebuild that takes them (with any other edit made before it starts). `built` says which of them the
+   * engine refused (invalid, or beyond what podnet models: undone, the others kept); `settled`, that the lab serves
+   * the new state. Objects equal to what the lab holds change nothing: no rebuild, as the API server writes nothing.
    */
-  apply(objects: readonly LoadedObject[]): Promise<ApplyOutcome> {
-    return this.change(() => {
-      const before = this.snapshot.cluster.diagnostics;
-      const { results, undo } = this.set.apply(objects, (k) => { const [kind, ns, name] = k.split('/'); return this.snapshot.cluster.get(kind, ns, name) !== undefined; });
-      // Objects equal to what the lab holds change nothing: no new snapshot, as the API server writes nothing.
-      if (results.every((r) => r.action === 'unchanged')) return { applied: results.map((r) => r.key), results, errors: [], [PREBUILT]: null };
-      let built: Snapshot | undefined;
-      // An invalid ClusterConfig is refused like an invalid object: the rest is applied without it.
-      const configKeys = new Set<string>();
-      let configLines: readonly string[] = [];
-      try {
-        built = buildSnapshot(this.set, this.snapshot.version + 1, this.snapshot);
-      } catch (e) {
-        for (const r of results) if (r.key.startsWith('ClusterConfig/')) configKeys.add(r.key);
-        if (!(e instanceof ConfigRefusedError) || configKeys.size === 0) throw e;
-        configLines = e.lines;
-        undo(configKeys);
-        built = results.some((r) => !configKeys.has(r.key)) ? buildSnapshot(this.set, this.snapshot.version + 1, this.snapshot) : undefined;
-      }
-      const refused = built ? refusedObjects(objects, before, built.cluster.diagnostics) : new Map<string, Diagnostic[]>();
-      if (refused.size > 0) {
-        undo(new Set(refused.keys()));
-        built = results.some((r) => !refused.has(r.key) && !configKeys.has(r.key)) ? buildSnapshot(this.set, this.snapshot.version + 1, this.snapshot) : undefined;
-      }
-      const done = results.filter((r) => !refused.has(r.key) && !configKeys.has(r.key));
-      return {
-        applied: done.map((r) => r.key),
-        results: done,
-        errors: [...[...configKeys].map((key) => ({ key, messages: [...configLines] })), ...[...refused].map(([key, diags]) => ({ key, messages: diags.map(formatDiagnostic) }))],
-        [PREBUILT]: built ?? null,
-      };
-    });
+  write(objects: readonly LoadedObject[]): { results: { key: string; action: ApplyAction }[] } & Rebuild {
+    const { results, undo } = this.set.apply(objects, (k) => { const [kind, ns, name] = k.split('/'); return this.snapshot.cluster.get(kind, ns, name) !== undefined; });
+    if (results.every((r) => r.action === 'unchanged')) {
+      const same = Promise.resolve<BuildOutcome>({ snapshot: this.snapshot.version, errors: new Map() });
+      return { results, built: same, settled: same };
+    }
+    return { results, ...this.changes.stageObjects(objects, undo) };
+  }
+
+  /** Applies objects (see write) and resolves once the new snapshot serves, with each object's action or errors. */
+  async apply(objects: readonly LoadedObject[]): Promise<ApplyOutcome> {
+    const w = this.write(objects);
+    const outcome = await w.settled;
+    const keys = new Set(w.results.map((r) => r.key));
+    const done = w.results.filter((r) => !outcome.errors.has(r.key));
+    return {
+      applied: done.map((r) => r.key),
+      results: done,
+      errors: [...outcome.errors].filter(([key]) => keys.has(key)).map(([key, messages]) => ({ key, messages: [...messages] })),
+      snapshot: outcome.snapshot,
+    };
   }
 
   /** What the desired state holds under a `Kind/namespace/name` key (applied, or read from the manifests), if anything. */
@@ -349,45 +339,55 @@ export class Lab {
     return this.set.keys();
   }
 
-  /** Deletes objects by `Kind/namespace/name` key; unknown keys are reported, not errors. */
-  delete(keys: readonly string[]): Promise<{ deleted: string[]; notFound: string[]; snapshot: number }> {
-    return this.change(() => {
-      const deleted = this.set.delete(keys, (k) => { const [kind, ns, name] = k.split('/'); return this.snapshot.cluster.get(kind, ns, name) !== undefined; });
-      return { deleted, notFound: keys.filter((k) => !deleted.includes(k)) };
-    });
+  /** Removes objects by `Kind/namespace/name` key from the desired state now; unknown keys are reported, not errors. */
+  remove(keys: readonly string[]): { deleted: string[]; notFound: string[] } & Rebuild {
+    const deleted = this.set.delete(keys, (k) => { const [kind, ns, name] = k.split('/'); return this.snapshot.cluster.get(kind, ns, name) !== undefined; });
+    const notFound = keys.filter((k) => !deleted.includes(k));
+    if (deleted.length === 0) {
+      const same = Promise.resolve<BuildOutcome>({ snapshot: this.snapshot.version, errors: new Map() });
+      return { deleted, notFound, built: same, settled: same };
+    }
+    return { deleted, notFound, ...this.changes.stageEdit() };
+  }
+
+  /** Deletes objects (see remove) and resolves once the lab serves the state without them. */
+  async delete(keys: readonly string[]): Promise<{ deleted: string[]; notFound: string[]; snapshot: number }> {
+    const r = this.remove(keys);
+    return { deleted: r.deleted, notFound: r.notFound, snapshot: (await r.settled).snapshot };
   }
 
   /** Re-reads the manifest files (--watch). */
-  reload(): Promise<{ snapshot: number }> {
-    return this.change(() => { this.set.reread(); return {}; });
+  async reload(): Promise<{ snapshot: number }> {
+    this.set.reread();
+    return { snapshot: (await this.changes.stageEdit().settled).snapshot };
   }
 
-  /**
-   * Runs an edit of the desired state and swaps in the snapshot it leads to. An edit that built its snapshot already
-   * hands it over under PREBUILT (null: nothing changed, the current snapshot stays).
-   */
-  private change<T extends object>(edit: () => T & { [PREBUILT]?: Snapshot | null }): Promise<T & { snapshot: number }> {
-    const run = this.reloading.then(async () => {
-      const { [PREBUILT]: prebuilt, ...r } = edit();
-      if (prebuilt === null) return { ...r, snapshot: this.snapshot.version } as T & { snapshot: number };
-      const t0 = performance.now();
-      const snap = prebuilt ?? buildSnapshot(this.set, this.snapshot.version + 1, this.snapshot);
-      const prev = this.snapshot;
-      // Pods first (new endpoints listen before anything routes to them), then the models that route.
-      const synced = await this.fleet.sync(snap.cluster);
-      this.reportFaultErrors(synced);
-      await this.sidecars.sync(snap, synced.pods);
-      this.snapshot = snap;
-      this.dns.setModel(snap.dns);
-      await this.syncEdges();
-      await this.syncExposed();
-      await this.realisation?.sync(snap);
-      this.opts.log?.(`snapshot ${snap.version}: ${snap.cluster.pods().length} pods, ${snap.cluster.services().length} services (was ${prev.cluster.pods().length}/${prev.cluster.services().length}); rebuilt in ${(performance.now() - t0).toFixed(0)} ms`);
-      for (const l of this.listeners) l(snap);
-      return { ...r, snapshot: snap.version } as T & { snapshot: number };
-    });
-    this.reloading = run.then(() => undefined, () => undefined);
-    return run;
+  /** Resolves once every change made so far is served (DNS, pods, proxies and NodePorts answer from it). */
+  settled(): Promise<void> {
+    return this.changes.idle();
+  }
+
+  /** Sees each snapshot as soon as the engine built it, before the faces serve it (the Kubernetes API's store). */
+  onBuilt(fn: (s: Snapshot) => void): () => void {
+    this.builtListeners.add(fn);
+    return () => this.builtListeners.delete(fn);
+  }
+
+  /** Swaps a built snapshot into the faces. */
+  private async serve(snap: Snapshot): Promise<void> {
+    const t0 = performance.now();
+    const prev = this.snapshot;
+    // Pods first (new endpoints listen before anything routes to them), then the models that route.
+    const synced = await this.fleet.sync(snap.cluster);
+    this.reportFaultErrors(synced);
+    await this.sidecars.sync(snap, synced.pods);
+    this.snapshot = snap;
+    this.dns.setModel(snap.dns);
+    await this.syncEdges();
+    await this.syncExposed();
+    await this.realisation?.sync(snap);
+    this.opts.log?.(`snapshot ${snap.version}: ${snap.cluster.pods().length} pods, ${snap.cluster.services().length} services (was ${prev.cluster.pods().length}/${prev.cluster.services().length}); built in ${snap.buildMs.toFixed(0)} ms, served in ${(performance.now() - t0).toFixed(0)} ms`);
+    for (const l of this.listeners) l(snap);
   }
 
   async close(): Promise<void> {

@@ -18,20 +18,22 @@ export class EventRecorder {
   observe(cluster: Cluster): void {
     const events = controllerEvents(this.prev, cluster);
     this.prev = cluster;
+    for (const e of events) this.record(e.involvedObject, e.reason, e.message, e.type, e.source);
+  }
+
+  /** Stores one Event about an object, by default as the lab itself reports it. */
+  record(involvedObject: { kind: string; namespace?: string; name: string; uid?: string }, reason: string, message: string, type: 'Normal' | 'Warning', source: { component: string; host?: string } = { component: 'podnet-lab' }): void {
     const time = rfc3339(this.now());
-    const base = BigInt(this.now().getTime()) * 1_000_000n;
-    for (const e of events) {
-      const namespace = e.involvedObject.namespace ?? 'default';
-      const name = `${e.involvedObject.name}.${(base + BigInt(this.seq++)).toString(16)}`;
-      this.revisions.put('Event', {
-        apiVersion: 'v1', kind: 'Event',
-        metadata: { name, namespace, creationTimestamp: time },
-        involvedObject: e.involvedObject, reason: e.reason, message: e.message, type: e.type,
-        source: e.source, firstTimestamp: time, lastTimestamp: time, count: 1, eventTime: null,
-        reportingComponent: e.source.component, reportingInstance: e.source.host ?? '',
-      });
-      this.kept.push({ namespace, name });
-    }
+    const namespace = involvedObject.namespace ?? 'default';
+    const name = `${involvedObject.name}.${(BigInt(this.now().getTime()) * 1_000_000n + BigInt(this.seq++)).toString(16)}`;
+    this.revisions.put('Event', {
+      apiVersion: 'v1', kind: 'Event',
+      metadata: { name, namespace, creationTimestamp: time },
+      involvedObject, reason, message, type,
+      source, firstTimestamp: time, lastTimestamp: time, count: 1, eventTime: null,
+      reportingComponent: source.component, reportingInstance: source.host ?? '',
+    });
+    this.kept.push({ namespace, name });
     while (this.kept.length > MAX_EVENTS) {
       const old = this.kept.shift()!;
       this.revisions.remove('Event', old.namespace, old.name);

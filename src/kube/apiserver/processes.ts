@@ -64,11 +64,13 @@ export class PodProcesses {
   private start(key: string, p: Proc): void {
     const [ns, name] = key.split('/', 2);
     const fanout: SessionOutput = {
-      stdout: (s) => { p.log += s; for (const r of p.readers) r.stdout(s); },
-      stderr: (s) => { p.log += s; for (const r of p.readers) r.stderr(s); },
+      stdout: (s) => { p.log = keepTail(p.log + s); for (const r of p.readers) r.stdout(s); },
+      stderr: (s) => { p.log = keepTail(p.log + s); for (const r of p.readers) r.stderr(s); },
     };
     p.startedAt = rfc3339(this.now());
-    p.session = commandSession(podHost(this.lab, ns, name), p.argv, fanout, p.tty);
+    // The store sees a pod as soon as the engine built it; its command runs once the lab serves that snapshot (the
+    // pod's DNS, routes and policy are the new ones).
+    p.session = startedWhen(this.lab.settled().then(() => commandSession(podHost(this.lab, ns, name), p.argv, fanout, p.tty)));
     void p.session.done.then((code) => {
       p.exitCode = code;
       p.finishedAt = rfc3339(this.now());
@@ -149,6 +151,24 @@ export function isNetexec(image: string, argv: readonly string[]): boolean {
   if (!/(^|\/)agnhost(:|@|$)/.test(image)) return false;
   const args = argv[0] === '/agnhost' || argv[0] === 'agnhost' ? argv.slice(1) : argv;
   return args[0] === 'netexec';
+}
+
+/** The log a pod's command keeps, as kubelet rotates a container's log (--container-log-max-size 10Mi): the newest. */
+export const MAX_COMMAND_LOG = 1024 * 1024;
+
+function keepTail(log: string): string {
+  if (log.length <= MAX_COMMAND_LOG) return log;
+  const cut = log.indexOf('\n', log.length - MAX_COMMAND_LOG);
+  return log.slice(cut >= 0 ? cut + 1 : log.length - MAX_COMMAND_LOG);
+}
+
+/** A session whose process starts when `real` resolves: what the client sends before is handed over then. */
+function startedWhen(real: Promise<Session>): Session {
+  let session: Session | undefined;
+  const queued: ((s: Session) => void)[] = [];
+  const when = (f: (s: Session) => void) => { if (session) f(session); else queued.push(f); };
+  void real.then((s) => { session = s; for (const f of queued.splice(0)) f(s); });
+  return { done: real.then((s) => s.done), input: (d) => when((s) => s.input(d)), endInput: () => when((s) => s.endInput()), kill: () => when((s) => s.kill()) };
 }
 
 /** One line of the agent's access log: when, from whom, what, and how it went. */

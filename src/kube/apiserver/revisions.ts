@@ -64,7 +64,7 @@ export class Revisions {
         const namespace = String(o.metadata?.namespace ?? '');
         const name = String(o.metadata?.name ?? '');
         const key = `${namespace}/${name}`;
-        const hash = createHash('sha1').update(JSON.stringify(o)).digest('base64');
+        const hash = hashOf(o);
         const prev = old.get(key);
         if (prev && prev.hash === hash) { next.set(key, prev); continue; }
         const rv = ++this.revision;
@@ -85,7 +85,10 @@ export class Revisions {
     return events;
   }
 
-  /** Adds or replaces one object of a kind the lab does not rebuild (Events). */
+  /**
+   * Adds or replaces one object: of a kind the lab does not rebuild (Events), or one written through the API before
+   * the snapshot that holds it is built (the next replaceKinds keeps it when the snapshot's object is the same).
+   */
   put(storeKind: string, o: Obj): StoredObject {
     const kind = this.byKind.get(storeKind) ?? new Map<string, Entry>();
     this.byKind.set(storeKind, kind);
@@ -93,8 +96,9 @@ export class Revisions {
     const name = String(o.metadata?.name ?? '');
     const prev = kind.get(`${namespace}/${name}`);
     const rv = ++this.revision;
-    const object = { ...o, metadata: { ...o.metadata, creationTimestamp: prev?.object.metadata.creationTimestamp ?? o.metadata?.creationTimestamp ?? rfc3339(this.now()), resourceVersion: String(rv) } };
-    const entry: Entry = { storeKind, namespace, name, rv, object, hash: '' };
+    const created = prev?.object.metadata.creationTimestamp ?? o.metadata?.creationTimestamp ?? rfc3339(this.now());
+    const object = this.stamp({ ...o, metadata: { ...o.metadata, creationTimestamp: created, resourceVersion: String(rv) } }, created);
+    const entry: Entry = { storeKind, namespace, name, rv, object, hash: hashOf(o) };
     kind.set(`${namespace}/${name}`, entry);
     this.record([{ type: prev ? 'MODIFIED' : 'ADDED', rv, storeKind, namespace, object, ...(prev ? { previous: prev.object } : {}) }]);
     return entry;
@@ -148,6 +152,10 @@ export class Revisions {
     }
     for (const e of events) for (const s of this.subscribers) s(e);
   }
+}
+
+function hashOf(o: Obj): string {
+  return createHash('sha1').update(JSON.stringify(o)).digest('base64');
 }
 
 function compare(a: string, b: string): number {

@@ -8,6 +8,8 @@ import { listObjects, resourceTypeOfKind } from '../../cli/printers/resources.js
 import { apiResources, groupVersion, type ApiResource } from './resources.js';
 import { Revisions, type StoredObject } from './revisions.js';
 import { EventRecorder } from './events.js';
+import { applyDefaults, deterministicUid } from '../../api/defaults.js';
+import type { KubeObject } from '../../api/types.js';
 
 type Obj = Record<string, any>;
 
@@ -27,10 +29,42 @@ export class ApiStore {
     this.revisions = new Revisions(now, stampReported);
     this.events = new EventRecorder(this.revisions, now);
     this.observe(lab.snapshot);
-    this.off = lab.onSnapshot((s) => this.observe(s));
+    this.off = lab.onBuilt((s) => this.observe(s));
   }
 
+  /**
+   * Stores an object written through the API at once, as the API server stores it in etcd before any controller
+   * acts: defaulted, with the uid the engine gives it, and the status it had (a new Pod is Pending, not yet
+   * scheduled). Watchers see it now; the snapshot the engine builds from it follows (scheduling, the pod's IP, its
+   * Running status), and its differences arrive as MODIFIED.
+   */
+  accept(r: ApiResource, obj: Obj): StoredObject {
+    const kind = storeKindOf(r);
+    const namespace = r.namespaced ? String(obj.metadata.namespace) : '';
+    const name = String(obj.metadata.name);
+    const live = this.revisions.get(kind, namespace, name)?.object;
+    const o = applyDefaults(obj as KubeObject) as Obj;
+    o.metadata.uid ??= live?.metadata.uid ?? deterministicUid(`${r.kind}/${namespace}/${name}`);
+    if (live?.metadata.creationTimestamp) o.metadata.creationTimestamp = live.metadata.creationTimestamp;
+    const status = live?.status ?? (r.kind === 'Pod' ? { phase: 'Pending', qosClass: 'BestEffort' } : undefined);
+    return this.revisions.put(kind, status === undefined ? o : { ...o, status });
+  }
+
+  /** Removes an object deleted through the API at once (what it owned goes with the next snapshot). */
+  forget(r: ApiResource, namespace: string, name: string): void {
+    this.revisions.remove(storeKindOf(r), r.namespaced ? namespace : '', name);
+  }
+
+  /** An object the store accepted that the engine then refused: a Warning Event on it says why (it is gone again). */
+  refused(r: ApiResource, obj: Obj, messages: readonly string[]): void {
+    this.events.record({ kind: r.kind, namespace: r.namespaced ? String(obj.metadata.namespace) : undefined, name: String(obj.metadata.name), uid: obj.metadata.uid }, 'Refused', messages.join('; '), 'Warning');
+  }
+
+  /** The newest snapshot built (the lab may still be swapping it into its faces). */
+  private latest!: Snapshot;
+
   private observe(snap: Snapshot, only?: string): void {
+    this.latest = snap;
     const kinds = new Map<string, Obj[]>();
     for (const r of apiResources()) {
       if (OWN_KINDS.has(storeKindOf(r)) || (only && r.storeKind !== only)) continue;
@@ -46,7 +80,7 @@ export class ApiStore {
 
   /** Serves the pods again after their runtime state changed. */
   refreshPods(): void {
-    this.observe(this.lab.snapshot, 'Pod');
+    this.observe(this.latest, 'Pod');
   }
 
   get(r: ApiResource, namespace: string, name: string): StoredObject | undefined {

@@ -41,7 +41,8 @@ export async function startKubeLab(paths: string[] = ['examples/shop']): Promise
     let err = '';
     child.stdout.on('data', (c) => (out += c));
     child.stderr.on('data', (c) => (err += c));
-    child.on('close', (code) => resolve({ code: code ?? -1, out, err }));
+    // A write answers before the lab serves it (the rebuild follows): the tests read the lab's state once it has.
+    child.on('close', (code) => { void running.lab.settled().then(() => resolve({ code: code ?? -1, out, err })); });
     child.stdin.end(opts.input ?? '');
   });
   const spawnKubectl = (args: string[]) => {

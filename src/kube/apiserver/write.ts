@@ -1,8 +1,9 @@
 // create, update, patch (JSON, merge, strategic, server-side apply), delete and deletecollection. Every write is the
 // lab's change: the object is checked as the API server's front door checks it (kind and version of the path, the
 // namespace exists, the engine's own validation with kubectl's messages, resourceVersion preconditions), then handed
-// to the lab (`lab.apply` / `lab.delete`: store → controllers → new snapshot), and the answer is the object as the new
-// snapshot holds it. Writes are serialised, as etcd's transactions are. `dryRun=All` stops before the lab.
+// to the lab (`lab.write` / `lab.remove`: store → controllers → new snapshot). The answer is the object as stored now;
+// the rebuild follows (a Service waits for it: its addresses are allocated at write). Writes are serialised, as etcd's
+// transactions are. `dryRun=All` stops before the lab.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import YAML from 'yaml';
 import { applyDefaults } from '../../api/defaults.js';
@@ -140,6 +141,16 @@ function desiredOf(obj: Obj, keepStatus: unknown): Obj {
   return { ...rest, metadata, ...(keepStatus !== undefined ? { status: keepStatus } : {}) };
 }
 
+/**
+ * Kinds whose write the API server finishes itself before storing it: a Service's ClusterIP and NodePorts are
+ * allocated by its registry (a clash is a 422), so the answer waits for the engine's build, and carries them.
+ */
+const ALLOCATED_AT_WRITE = new Set(['Service']);
+
+/**
+ * Hands the object to the lab's desired state. Most kinds are stored at once (watchers see them now) and the engine's
+ * rebuild follows; an object the rebuild refuses is undone with a Warning Event saying why.
+ */
 async function commit(scope: Scope, obj: Obj, code: number, res: ServerResponse): Promise<void> {
   const { r, store } = scope;
   const name = String(obj.metadata.name);
@@ -147,11 +158,17 @@ async function commit(scope: Scope, obj: Obj, code: number, res: ServerResponse)
     const s = store.revisions.put(storeKindOf(r), obj);
     return sendJSON(res, code, present(r, scope.version, s.object));
   }
-  const outcome = await store.lab.apply([{ object: obj as KubeObject, source: { file: SOURCE, line: 1 } }]);
-  const refused = outcome.errors.find((e) => e.key === keyOf(r, scope.namespace, name));
-  if (refused) throw new ApiError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason: 'Invalid', code: 422, message: refused.messages.map((m) => m.replace(/^<kube-api>:1: /, '')).join('\n') });
-  const stored = store.get(r, scope.namespace, name);
-  if (!stored) throw errors.internal(`the lab did not keep ${qualifiedResource(r)} "${name}"`);
+  const key = keyOf(r, scope.namespace, name);
+  const written = store.lab.write([{ object: obj as KubeObject, source: { file: SOURCE, line: 1 } }]);
+  if (ALLOCATED_AT_WRITE.has(r.kind) || written.results.every((x) => x.action === 'unchanged')) {
+    const refused = (await written.built).errors.get(key);
+    if (refused) throw new ApiError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason: 'Invalid', code: 422, message: refused.map((m) => m.replace(/^<kube-api>:1: /, '')).join('\n') });
+    const stored = store.get(r, scope.namespace, name);
+    if (!stored) throw errors.internal(`the lab did not keep ${qualifiedResource(r)} "${name}"`);
+    return sendJSON(res, code, present(r, scope.version, stored.object));
+  }
+  const stored = store.accept(r, obj);
+  written.built.then((o) => { const m = o.errors.get(key); if (m) store.refused(r, stored.object, m.map((x) => x.replace(/^<kube-api>:1: /, ''))); }, () => undefined);
   sendJSON(res, code, present(r, scope.version, stored.object));
 }
 
@@ -317,7 +334,9 @@ async function deleteObjects(scope: Scope, objects: Obj[]): Promise<void> {
     const doomed = new Set(objects.map((o) => String(o.metadata.name)));
     for (const key of scope.store.lab.desiredKeys()) if (doomed.has(key.split('/')[1])) keys.push(key);
   }
-  await scope.store.lab.delete(keys);
+  // Gone from the store at once, as etcd deletes it; what it owned (a Deployment's pods) goes with the next snapshot.
+  scope.store.lab.remove(keys);
+  for (const o of objects) scope.store.forget(scope.r, String(o.metadata.namespace ?? ''), String(o.metadata.name));
 }
 
 export async function removeCollection(scope: Scope, writes: Writes, req: IncomingMessage, res: ServerResponse): Promise<void> {
