@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster } from '../cluster/cluster.js';
 import { caAndLeaf, caConfigMap, gatewayWith, pemSecret } from '../ingress/test-fixtures.js';
+import { createServer as createHttpsServer } from 'node:https';
 import { EdgeProxy } from './http-proxy.js';
+import { certificateAuthority, issueCertificate } from './tls-material.js';
 import { podsOf, VirtualPods } from './virtual-pods.js';
 
 const pem = caAndLeaf(['backend.internal']);
@@ -101,5 +103,31 @@ spec: {parentRefs: [{name: gw, sectionName: pass}], hostnames: [backend.internal
   } finally {
     await proxy.close();
     await pods.close();
+  }
+});
+
+test('BackendTLSPolicy subjectAltNames live: the certificate the pod really serves must carry one of them (a server with only the hostname gets 502)', async () => {
+  const ca = certificateAuthority('san-test-ca')!;
+  const good = issueCertificate(ca, { cn: 'backend.internal', dns: ['backend.internal', 'san.internal'] }, 'server')!;
+  const impostor = issueCertificate(ca, { cn: 'backend.internal', dns: ['backend.internal'] }, 'server')!;
+  const text = TEXT.replace(pemSecret('serving', pem.crt, pem.key), pemSecret('serving', good.cert, good.key)).replace(caConfigMap('ca', pem.ca), caConfigMap('ca', ca.cert))
+    .replace('hostname: backend.internal}', 'hostname: backend.internal, subjectAltNames: [{type: Hostname, hostname: san.internal}]}');
+  const cluster = Cluster.load({ text });
+  const pods = await VirtualPods.start(podsOf(cluster));
+  // Same CA, same hostname, but not the SAN the policy asks for: only the live check can tell.
+  const other = createHttpsServer({ cert: impostor.cert, key: impostor.key }, (_q, r) => r.end('impostor'));
+  await new Promise<void>((r) => other.listen(0, '127.0.0.1', () => r()));
+  let target: 'pod' | 'impostor' = 'pod';
+  const endpoint = pods.endpoints().find((e) => e.pod.name.startsWith('secure-'))!;
+  const proxy = await EdgeProxy.start({ cluster, httpPort: 0, httpsPort: 0, resolve: () => (target === 'pod' ? endpoint.address : { host: '127.0.0.1', port: (other.address() as AddressInfo).port }) });
+  try {
+    assert.match(await curl(['-H', 'Host: any.example', `http://127.0.0.1:${proxy.httpPort}/hostname`]), /^secure-/);
+    target = 'impostor';
+    const out = await curl(['-o', '/dev/null', '-w', '%{http_code}', '-H', 'Host: other.example', `http://127.0.0.1:${proxy.httpPort}/hostname`]);
+    assert.equal(out, '502');
+  } finally {
+    await proxy.close();
+    await pods.close();
+    await new Promise<void>((r) => other.close(() => r()));
   }
 });
