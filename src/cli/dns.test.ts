@@ -98,3 +98,43 @@ test('podnet dns ADDRESS --type PTR reverses it as dig -x does; -x ADDRESS and t
   assert.match(dig.out, /\n;; QUESTION SECTION:\n;214\.90\.108\.10\.in-addr\.arpa\.\t\tIN\tPTR\n\n;; ANSWER SECTION:\n214\.90\.108\.10\.in-addr\.arpa\.\t30\tIN\tPTR\tbackend\.production\.svc\.cluster\.local\.\n/);
   assert.deepEqual(await run('dns', '-f', 'examples/shop', '-x', 'backend'), { code: 2, out: '', err: 'error: -x backend: not an IPv4 or IPv6 address\n' });
 });
+
+test('podnet dns --from a pod whose egress policy blocks DNS: no answer, with the policy that drops the query to every CoreDNS pod (exit 1)', async () => {
+  const shop = join(dirname(fileURLToPath(import.meta.url)), '../../../examples/shop');
+  const args = ['dns', '-f', join(shop, 'app'), '-f', join(shop, 'cluster.yaml'), '-f', join(shop, 'policies/deny-all.yaml'), '--from', 'production/frontend-79c4fb5544-p7t8q', 'backend'];
+  const drop = (ip: string, dns: string) => `egress NetworkPolicy denies ${ip}:53 for production/frontend-79c4fb5544-p7t8q: egress from production/frontend-79c4fb5544-p7t8q is denied: production/frontend-79c4fb5544-p7t8q is isolated for egress by production/deny-all, and none of its rules allows kube-system/${dns} on 53/UDP`;
+  const text = await run(...args);
+  assert.equal(text.code, 1);
+  assert.equal(text.out, [
+    'From pod production/frontend-79c4fb5544-p7t8q (dnsPolicy ClusterFirst, glibc resolver); its nameserver is 10.96.0.10.',
+    '',
+    'Blocked: every query to 10.96.0.10:53/UDP is dropped before it reaches the cluster DNS:',
+    `  kube-system/coredns-7cc76cb6c5-wmtzp 10.244.1.3:53: ${drop('10.244.1.3', 'coredns-7cc76cb6c5-wmtzp')}`,
+    `  kube-system/coredns-7cc76cb6c5-878kv 10.244.2.2:53: ${drop('10.244.2.2', 'coredns-7cc76cb6c5-878kv')}`,
+    '  decided by: production/deny-all',
+    '',
+    'Result: no answer (the resolver times out) — no query for backend gets an answer; an egress rule to the kube-dns pods on 53/UDP and 53/TCP lets it through',
+    '',
+  ].join('\n'));
+  const dig = await run(...args, '-o', 'dig');
+  assert.equal(dig.code, 1);
+  assert.equal(dig.out, `;; communications error to 10.96.0.10#53: timed out (dropped on the way to kube-system/coredns-7cc76cb6c5-wmtzp 10.244.1.3:53: ${drop('10.244.1.3', 'coredns-7cc76cb6c5-wmtzp')})\n` +
+    `;; communications error to 10.96.0.10#53: timed out (dropped on the way to kube-system/coredns-7cc76cb6c5-878kv 10.244.2.2:53: ${drop('10.244.2.2', 'coredns-7cc76cb6c5-878kv')})\n` +
+    '\n; <<>> podnet dns <<>> backend.production.svc.cluster.local. A\n;; no servers could be reached\n');
+  const json = await run(...args, '-o', 'json');
+  assert.equal(json.code, 1);
+  const j = JSON.parse(json.out);
+  // The contract's fields stay what CoreDNS would answer; `blocked` says the query never gets there.
+  assert.equal(j.rcode, 'NOERROR');
+  assert.deepEqual(j.blocked, {
+    nameserver: '10.96.0.10', port: 53, protocol: 'UDP', policies: ['production/deny-all'],
+    endpoints: [
+      { pod: 'kube-system/coredns-7cc76cb6c5-wmtzp', ip: '10.244.1.3', port: 53, reason: drop('10.244.1.3', 'coredns-7cc76cb6c5-wmtzp') },
+      { pod: 'kube-system/coredns-7cc76cb6c5-878kv', ip: '10.244.2.2', port: 53, reason: drop('10.244.2.2', 'coredns-7cc76cb6c5-878kv') },
+    ],
+  });
+  // With the shop's allow-dns-egress the same lookup is answered.
+  const allowed = await run('dns', '-f', shop, '--from', 'production/frontend-79c4fb5544-p7t8q', 'backend', '-o', 'json');
+  assert.equal(allowed.code, 0, allowed.err);
+  assert.equal(JSON.parse(allowed.out).blocked, undefined);
+});

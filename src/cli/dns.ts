@@ -9,6 +9,7 @@ import { compileDns, formatResolvConf, PodNotFoundError, type DnsLookup, type Dn
 import { isValidName, reverseName } from '../dns/index.js';
 import { isIP } from 'node:net';
 import { DnsServer } from '../serve/dns-server.js';
+import { dnsQueryReach, type DnsQueryReach } from '../trace/dns-reach.js';
 import { CliExit, loadCluster, printDiagnostics, withManifestOptions, type IO, type ManifestOptions } from './common.js';
 import { maxOf } from '../util/arrays.js';
 
@@ -67,10 +68,13 @@ function lookup(given: string | undefined, opts: LookupOptions, io: IO, typeGive
     if (e instanceof PodNotFoundError || e instanceof PodReferenceError) { io.err.write(`Error from server (NotFound): ${e.message}\n`); throw new CliExit(2); }
     throw e;
   }
-  if (opts.output === 'json') io.out.write(JSON.stringify(toJson(result), null, 2) + '\n');
-  else if (opts.output === 'dig') io.out.write(digText(result));
-  else io.out.write(humanText(result, model));
-  if (result.answers.length === 0) throw new CliExit(1);
+  // The queries are packets too: policy may drop them on the way to every cluster DNS pod.
+  const reach = dnsQueryReach(cluster, model, result);
+  const blocked = reach?.blocked ? reach : undefined;
+  if (opts.output === 'json') io.out.write(JSON.stringify({ ...toJson(result), ...(blocked ? { blocked: blockedJson(blocked) } : {}) }, null, 2) + '\n');
+  else if (opts.output === 'dig') io.out.write(blocked ? blockedDig(result, blocked) : digText(result));
+  else io.out.write(blocked ? blockedText(result, blocked) : humanText(result, model));
+  if (blocked || result.answers.length === 0) throw new CliExit(1);
 }
 
 function recordJson(r: DnsRecord) {
@@ -113,6 +117,27 @@ function digText(r: DnsLookup): string {
     if (additional.length) out += `;; ADDITIONAL SECTION:\n${additional.map(digLine).join('')}\n`;
   }
   return out;
+}
+
+function blockedJson(b: DnsQueryReach) {
+  return { nameserver: b.nameserver, port: 53, protocol: 'UDP', policies: [...new Set(b.endpoints.flatMap((e) => e.policies))].sort(), endpoints: b.endpoints.map((e) => ({ ...(e.pod ? { pod: e.pod } : {}), ip: e.ip, port: e.port, reason: e.reason ?? '' })) };
+}
+
+/** dig's own words when every query times out. */
+function blockedDig(r: DnsLookup, b: DnsQueryReach): string {
+  const tries = b.endpoints.map((e) => `;; communications error to ${b.nameserver}#53: timed out (dropped on the way to ${e.pod ?? e.ip} ${e.ip}:${e.port}: ${e.reason ?? 'no answer'})\n`).join('');
+  return `${tries}\n; <<>> podnet dns <<>> ${r.steps[0]?.name ?? r.question.name} ${r.question.type}\n;; no servers could be reached\n`;
+}
+
+function blockedText(r: DnsLookup, b: DnsQueryReach): string {
+  const from = r.from!;
+  const lines = [`From pod ${from.pod} (dnsPolicy ${from.dnsPolicy}${from.effectivePolicy !== from.dnsPolicy ? ` -> ${from.effectivePolicy}` : ''}, ${from.resolver} resolver); its nameserver is ${b.nameserver}.`, ''];
+  lines.push(`Blocked: every query to ${b.nameserver}:53/UDP is dropped before it reaches the cluster DNS:`);
+  for (const e of b.endpoints) lines.push(`  ${e.pod ?? e.ip} ${e.ip}:${e.port}: ${e.reason ?? 'no answer'}`);
+  const policies = [...new Set(b.endpoints.flatMap((e) => e.policies))].sort();
+  if (policies.length) lines.push(`  decided by: ${policies.join(', ')}`);
+  lines.push('', `Result: no answer (the resolver times out) — no query for ${r.question.name} gets an answer; an egress rule to the kube-dns pods on 53/UDP and 53/TCP lets it through`);
+  return lines.join('\n') + '\n';
 }
 
 function humanText(r: DnsLookup, model: DnsModel): string {
