@@ -3,7 +3,7 @@
 // stable code, severity, object, file:line, message and fix hint; the checks live in src/policy/lint.ts.
 import type { Command } from 'commander';
 import { formatSource } from '../api/types.js';
-import { clusterFindings, countFindings, type Finding } from '../findings/index.js';
+import { clusterFindings, countFindings, findingObjectText, type Finding } from '../findings/index.js';
 import { MACHINE_FORMATS, writeMachineFindings } from './findings-output.js';
 import { CliExit, loadCluster, withManifestOptions, type IO, type ManifestOptions } from './common.js';
 
@@ -32,7 +32,7 @@ export function registerLint(program: Command, io: IO): void {
 export function findingJSON(f: Finding): Record<string, unknown> {
   return {
     code: f.code, severity: f.level,
-    object: f.object ? `${f.object.kind} ${f.object.namespace ? `${f.object.namespace}/` : ''}${f.object.name}` : null,
+    object: findingObjectText(f),
     file: f.source?.file ?? null, line: f.source?.line ?? null, message: f.message, hint: f.hint,
   };
 }

@@ -8,7 +8,7 @@ import type { PodObj } from '../policy/classes.js';
 import type { DnsModel } from '../dns/index.js';
 import { compileRouting, requestFromUrl, type RouteResult } from '../ingress/index.js';
 import { meshModelOf } from '../mesh/index.js';
-import { clusterFindings, type Finding } from '../findings/index.js';
+import { clusterFindings, findingObjectText, type Finding } from '../findings/index.js';
 import { BUILTIN_SOURCE } from '../cluster/cluster.js';
 
 type Obj = Record<string, any>;
@@ -184,11 +184,9 @@ export function meshRecords(model: PolicyModel, limit = 100_000): { records: Map
   return { records: out, truncated: false };
 }
 
-const objectText = (f: Finding): string | null => (f.object ? `${f.object.kind} ${f.object.namespace ? `${f.object.namespace}/` : ''}${f.object.name}` : null);
-
 /** A finding without its line (lines move when a file is edited; the finding is the same). */
 export function findingKey(f: Finding): string {
-  return `${f.code} ${objectText(f) ?? ''}: ${f.message}`;
+  return `${f.code} ${findingObjectText(f) ?? ''}: ${f.message}`;
 }
 
 export interface FindingChange { code: string; severity: Finding['level']; object: string | null; file: string | null; line: number | null; message: string }
@@ -197,7 +195,7 @@ export interface FindingsDiff { added: FindingChange[]; removed: FindingChange[]
 export function diffFindings(before: readonly Finding[], after: readonly Finding[]): FindingsDiff {
   const json = (f: Finding): FindingChange => ({
     code: f.code, severity: f.level,
-    object: objectText(f),
+    object: findingObjectText(f),
     file: f.source?.file ?? null, line: f.source?.line ?? null, message: f.message,
   });
   const keys = (l: readonly Finding[]) => new Set(l.map(findingKey));

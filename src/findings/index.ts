@@ -77,6 +77,14 @@ export function clusterFindings(cluster: Cluster, opts: FindingsOptions = {}): F
   });
 }
 
+/**
+ * The object a finding is about as people name it: `NetworkPolicy app/deny-all` (`Namespace app` for a cluster-scoped
+ * one); `/` between kind and name where a name must be one token (SARIF's logical locations). Null when it has none.
+ */
+export function findingObjectText(f: Pick<Finding, 'object'>, kindSeparator: ' ' | '/' = ' '): string | null {
+  return f.object ? `${f.object.kind}${kindSeparator}${f.object.namespace ? `${f.object.namespace}/` : ''}${f.object.name}` : null;
+}
+
 export function countFindings(findings: readonly Finding[]): { errors: number; warnings: number; info: number } {
   const n = (l: Finding['level']) => findings.filter((f) => f.level === l).length;
   return { errors: n('error'), warnings: n('warning'), info: n('info') };

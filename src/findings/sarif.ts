@@ -4,7 +4,7 @@
 // file:line[:column] as a physicalLocation relative to %SRCROOT% (the directory the command ran in).
 import { isAbsolute, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Finding, FindingComponent } from './index.js';
+import { findingObjectText, type Finding, type FindingComponent } from './index.js';
 import { RULES, ruleOf, type Rule } from './rules.js';
 
 export const SARIF_SCHEMA = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
@@ -46,11 +46,6 @@ function artifactLocation(file: string, root: string): Record<string, unknown> {
   return { uri: pathToFileURL(abs).href };
 }
 
-function objectName(f: Finding): string | undefined {
-  if (!f.object) return undefined;
-  return `${f.object.kind}/${f.object.namespace ? `${f.object.namespace}/` : ''}${f.object.name}`;
-}
-
 /** The SARIF log (an object to JSON.stringify). */
 export function toSarif(findings: readonly Finding[], opts: SarifOptions): Record<string, unknown> {
   const root = opts.root ?? process.cwd();
@@ -71,7 +66,7 @@ export function toSarif(findings: readonly Finding[], opts: SarifOptions): Recor
       if (f.source.line >= 1) physical.region = { startLine: f.source.line, ...(f.source.column !== undefined && f.source.column >= 1 ? { startColumn: f.source.column } : {}) };
       location.physicalLocation = physical;
     }
-    const name = objectName(f);
+    const name = findingObjectText(f, '/') ?? undefined;
     if (name) location.logicalLocations = [{ fullyQualifiedName: name, kind: 'resource' }];
     return {
       ruleId: f.code,
