@@ -11,6 +11,7 @@ import { externalPeers, type ExternalPeer } from './peers.js';
 import { externalStates } from './external.js';
 import { combine, isNone, minus, portGrid, portSets } from './ports.js';
 import { indexSide, workloadRows } from './rows.js';
+import { DEFAULT_EXTERNAL_CLIENT } from '../trace/trace.js';
 
 export type PortSets = Partial<Record<Protocol, string>>;
 
@@ -50,7 +51,7 @@ function verdictPolicies(v: Verdict | undefined): string[] {
   return [...new Set([...(v.egress.policies ?? []), ...(v.ingress.policies ?? [])])];
 }
 
-export function diffConnectivity(before: PolicyModel, after: PolicyModel, opts: { everyWorkload?: boolean } = {}): ConnectivityDiff & { exposure: [WorkloadExposure, WorkloadExposure] } {
+export function diffConnectivity(before: PolicyModel, after: PolicyModel, opts: { everyWorkload?: boolean } = {}): ConnectivityDiff & { exposure: [WorkloadExposure, WorkloadExposure]; internetIP: string } {
   // The common workload index: every workload of either side, sorted.
   const groupOf = new Map<PodObj, string>();
   for (const m of [before, after]) for (const c of m.index.classes) for (const p of c.pods) groupOf.set(p, groupOfPod(m, p, 'workload'));
@@ -147,5 +148,6 @@ export function diffConnectivity(before: PolicyModel, after: PolicyModel, opts: 
   }
   const order = (x: ConnectivityChange, y: ConnectivityChange) => (x.from < y.from ? -1 : x.from > y.from ? 1 : x.to < y.to ? -1 : x.to > y.to ? 1 : 0);
   for (const l of [out.added, out.removed, out.changed]) l.sort(order);
-  return { ...out, exposure };
+  // The address that stands for the internet, for the exposure of NodePorts and LoadBalancers too.
+  return { ...out, exposure, internetIP: peers.find((p) => p.name === 'internet')?.ip.text ?? DEFAULT_EXTERNAL_CLIENT };
 }

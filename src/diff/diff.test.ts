@@ -72,7 +72,7 @@ test('an egress ipBlock: the external peer is named by its CIDR, the rest of the
   assert.equal(d.connectivity.removed.map((c) => `${c.from} → ${c.to}`).join(', '), 'app/deployment/db → ingress-nginx/deployment/ingress-nginx-controller, app/deployment/db → internet, app/deployment/db → kube-system/deployment/coredns');
 });
 
-test('Services: a port changed, a NodePort added (and exposed), its DNS name appears', () => {
+test('Services: a port changed, a NodePort added (not exposed: its pods deny ingress), its DNS name appears', () => {
   const d = diffWith((o) => [...replacing(o, 'Service', 'db', service('db', 5433, 'pg')), { ...service('web-public', 80, 'http', { type: 'NodePort' }), spec: { type: 'NodePort', selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } }]);
   assert.deepEqual(d.connectivity, empty);
   const pub = d.services.added[0].after!;
@@ -82,7 +82,8 @@ test('Services: a port changed, a NodePort added (and exposed), its DNS name app
     removed: [],
     changed: [{ name: 'app/db', before: { type: 'ClusterIP', clusterIPs: ['10.107.71.186'], ports: ['pg 5432/TCP → pg'], endpoints: { 'app/deployment/db': { ready: 1, notReady: 0 } } }, after: { type: 'ClusterIP', clusterIPs: ['10.107.71.186'], ports: ['pg 5433/TCP → pg'], endpoints: { 'app/deployment/db': { ready: 1, notReady: 0 } } } }],
   });
-  assert.deepEqual(d.exposure, { added: [{ name: 'NodePort app/web-public', after: { via: 'NodePort', ports: [`http 80/TCP → http (nodePort ${nodePort})`], workloads: ['app/deployment/web'] } }], removed: [], changed: [] });
+  // web's pods are isolated by deny-all: an outside client's connection through the NodePort is dropped there.
+  assert.deepEqual(d.exposure, empty);
   assert.deepEqual(d.dns, { added: [{ name: 'web-public.app.svc.cluster.local A', after: { rcode: 'NOERROR', answers: [`A ${(pub.clusterIPs as string[])[0]}`] } }], removed: [], changed: [] });
 });
 
@@ -180,4 +181,21 @@ test('DNS: with a Corefile rewrite, an untouched Service name answered from a ch
     ['db.app.svc.cluster.local A', ['A 10.96.10.10'], ['A 10.96.10.11']],
     ['web.app.svc.cluster.local A', ['A 10.96.10.10'], ['A 10.96.10.11']],
   ]);
+});
+
+test('NodePort exposure follows the backends\' ingress policy as the client reaches them (externalTrafficPolicy, SNAT)', () => {
+  const nodePort = (etp: string): Obj => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web-public', namespace: 'app' }, spec: { type: 'NodePort', externalTrafficPolicy: etp, selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'http', nodePort: 30080 }] } });
+  const webFrom = (cidr: string) => netpol('web-from', { podSelector: { matchLabels: { app: 'web' } }, ingress: [{ from: [{ ipBlock: { cidr } }], ports: [{ port: 8080 }] }] });
+  const exposed = (etp: string, cidr: string) => diffClusters(base, load(edited((o) => [...o, nodePort(etp), webFrom(cidr)]))).exposure.added.filter((r) => r.name.startsWith('NodePort'));
+  const record = [{ name: 'NodePort app/web-public', after: { via: 'NodePort', ports: ['http 80/TCP → http (nodePort 30080)'], workloads: ['app/deployment/web'] } }];
+  // The internet's address admitted: reached whether kube-proxy keeps the client address (Local) or not.
+  assert.deepEqual(exposed('Local', '0.0.0.0/0'), record);
+  assert.deepEqual(exposed('Cluster', '0.0.0.0/0'), record);
+  // Only the nodes' tunnel addresses admitted (calico's tunl0, inside the pod CIDR): with Cluster a client entering on
+  // another node is masqueraded to that node's tunnel address and gets through; with Local it keeps its own and is dropped.
+  assert.deepEqual(exposed('Cluster', '10.244.0.0/16'), record);
+  assert.deepEqual(exposed('Local', '10.244.0.0/16'), []);
+  // The connectivity section agrees for the pods themselves: the internet is not admitted.
+  const d = diffClusters(base, load(edited((o) => [...o, nodePort('Cluster'), webFrom('10.244.0.0/16')])));
+  assert.equal(d.exposure.added.some((r) => r.name === 'internet → app/deployment/web'), false);
 });

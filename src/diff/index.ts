@@ -5,6 +5,7 @@ import type { Cluster } from '../cluster/cluster.js';
 import { policyModelOf } from '../policy/index.js';
 import { compileDns } from '../dns/index.js';
 import { dnsUnchangedServices } from './dirty.js';
+import { serviceExposure } from './exposure.js';
 import { diffConnectivity, type ConnectivityChange, type PortSets } from './connectivity.js';
 import { diffFindings, diffRecords, dnsRecords, findingsOf, meshRecords, routeRecords, serviceRecords, type FindingsDiff, type SectionDiff, type Value } from './sections.js';
 
@@ -61,10 +62,7 @@ export function diffClusters(before: Cluster, after: Cluster, opts: { meshLimit?
     const out = new Map<string, Value>();
     for (const [w, ports] of conn.exposure[s].internet) out.set(`internet → ${w}`, { via: 'NetworkPolicy', workloads: [w], ports });
     for (const [w, ports] of conn.exposure[s].allNamespaces) out.set(`all namespaces → ${w}`, { via: 'NetworkPolicy', workloads: [w], ports });
-    for (const [name, v] of services[s]) {
-      if (v.type !== 'NodePort' && v.type !== 'LoadBalancer') continue;
-      out.set(`${v.type} ${name}`, { via: v.type, ports: v.ports, ...(v.loadBalancer ? { addresses: v.loadBalancer } : {}), workloads: Object.keys(v.endpoints as object).sort() });
-    }
+    for (const [key, v] of serviceExposure([pb, pa][s], services[s], conn.internetIP)) out.set(key, v);
     // A route exposes its workloads when a request there reaches them (not a 5xx: no endpoints, or policy drops the controller).
     for (const [key, v] of routes[s]) if (Array.isArray(v.workloads) && v.workloads.length > 0 && (v.status as number) < 500) out.set(key, { via: key.startsWith('ingress:') ? 'Ingress' : 'Gateway', workloads: v.workloads, status: v.status });
     return out;
