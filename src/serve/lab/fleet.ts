@@ -1,12 +1,17 @@
 // The lab's virtual pods, kept across snapshots: one netexec-like server (src/serve/virtual-pods.ts) per pod port,
-// started for new pods and drained for removed ones. A removed pod's server stays up for the grace period, as a
-// terminating pod keeps serving until its containers stop (kubelet waits terminationGracePeriodSeconds), so requests
-// already sent to it finish; after that it closes.
-import { listenPodPort, listenPodUdpPort, podsOf, type PodBehaviour, type PodPortServer, type VirtualPodSpec } from '../virtual-pods.js';
+// bound to a loopback socket the first time something asks where the pod port is (a spare one from spare-ports.ts,
+// so the answer is immediate), and drained when the pod goes. A pod nobody contacts holds no socket: the lab's open
+// files grow with the pod ports in use, not with the cluster's size. A removed pod's server stays up for the grace
+// period, as a terminating pod keeps serving until its containers stop (kubelet waits
+// terminationGracePeriodSeconds), so requests already sent to it finish; after that it closes.
+import { podsOf, servePodPort, serveUdpEcho, type PodBehaviour, type PodPortServer, type VirtualPodSpec } from '../virtual-pods.js';
+import { SparePorts } from './spare-ports.js';
+import type { AddressInfo } from 'node:net';
 import type { Cluster } from '../../cluster/cluster.js';
 import type { PodFault } from '../pod-faults.js';
 
-interface Entry { key: string; pod: VirtualPodSpec; port: number; protocol: 'TCP' | 'UDP'; server: PodPortServer; address: { host: string; port: number }; terminating?: boolean }
+/** A pod port; `server` once something asked for it. */
+interface Entry { key: string; pod: VirtualPodSpec; port: number; protocol: 'TCP' | 'UDP'; server?: PodPortServer; terminating?: boolean }
 
 function endpointKey(ip: string, port: number, protocol: 'TCP' | 'UDP' = 'TCP'): string {
   return protocol === 'TCP' ? `${ip}:${port}` : `${ip}:${port}/udp`;
@@ -21,7 +26,13 @@ export class Fleet {
   private readonly annotated = new Map<string, PodFault>();
   private readonly injected = new Map<string, PodFault | null>();
 
-  constructor(private readonly host = '127.0.0.1', private readonly graceMs = 5000, private readonly random: () => number = Math.random) {}
+  private readonly spare: SparePorts;
+  /** Pod ports that found the spare sockets used up (a burst of first contacts within one tick). */
+  starved = 0;
+
+  constructor(private readonly host = '127.0.0.1', private readonly graceMs = 5000, private readonly random: () => number = Math.random) {
+    this.spare = new SparePorts(host, 32, 4);
+  }
 
   /** The fault a pod has now: one set with `podnet fault` wins over the annotation (null = cleared). */
   faultOf(pod: string): PodFault | undefined {
@@ -71,23 +82,39 @@ export class Fleet {
       draining++;
     }
     const toStart = [...want].filter(([id]) => !this.live.has(id));
-    // Listening is asynchronous; start them all at once (a 1,000-pod lab starts in one round trip of the event loop).
-    await Promise.all(toStart.map(async ([id, { pod, port, protocol }]) => {
-      const server = protocol === 'TCP' ? await listenPodPort(pod, port, this.host, this.behaviourOf(pod)) : await listenPodUdpPort(port, this.host);
-      const e: Entry = { key: id, pod, port, protocol, server, address: server.address };
+    for (const [id, { pod, port, protocol }] of toStart) {
+      const e: Entry = { key: id, pod, port, protocol };
       this.live.set(id, e);
       this.byEndpoint.set(endpointKey(pod.podIP, port, protocol), e);
-    }));
+    }
+    await this.spare.fill();
     return { started: toStart.length, draining, faultErrors, pods };
+  }
+
+  /** Binds a pod port to a spare loopback socket; false when none was left. */
+  private bind(e: Entry): boolean {
+    if (e.protocol === 'UDP') {
+      const sock = this.spare.takeUdp();
+      if (!sock) return false;
+      serveUdpEcho(sock);
+      e.server = { address: { host: this.host, port: sock.address().port }, close: () => new Promise<void>((resolve) => { try { sock.close(() => resolve()); } catch { resolve(); } }) };
+      return true;
+    }
+    const tcp = this.spare.takeTcp();
+    if (!tcp) return false;
+    const served = servePodPort(tcp, e.pod, e.port, this.behaviourOf(e.pod));
+    e.server = { address: { host: this.host, port: (tcp.address() as AddressInfo).port }, close: served.close };
+    return true;
   }
 
   private drain(e: Entry): void {
     e.terminating = true;
+    if (!e.server) return; // never contacted: nothing listens, nothing to finish
     this.draining.add(e);
     const t = setTimeout(() => {
       this.timers.delete(t);
       this.draining.delete(e);
-      void e.server.close();
+      void e.server?.close();
     }, this.graceMs);
     t.unref();
     this.timers.add(t);
@@ -97,9 +124,19 @@ export class Fleet {
   addressOf(podIP: string, port: number, protocol: 'TCP' | 'UDP' = 'TCP'): { host: string; port: number } | undefined {
     const ep = endpointKey(podIP.replace(/^\[|\]$/g, ''), port, protocol);
     const live = this.byEndpoint.get(ep);
-    if (live) return live.address;
-    for (const e of this.draining) if (endpointKey(e.pod.podIP, e.port, e.protocol) === ep) return e.address;
+    if (live) {
+      if (!live.server && !this.bind(live)) { this.starved++; return undefined; }
+      return live.server!.address;
+    }
+    for (const e of this.draining) if (e.server && endpointKey(e.pod.podIP, e.port, e.protocol) === ep) return e.server.address;
     return undefined;
+  }
+
+  /** Pod ports bound to a socket now (live or draining), and spare sockets held ready. */
+  get sockets(): { bound: number; spare: number } {
+    let bound = 0;
+    for (const e of [...this.live.values(), ...this.draining]) if (e.server) bound++;
+    return { bound, spare: this.spare.size };
   }
 
   get size(): number { return this.live.size; }
@@ -111,6 +148,6 @@ export class Fleet {
     this.live.clear();
     this.byEndpoint.clear();
     this.draining.clear();
-    await Promise.all(all.map((e) => e.server.close()));
+    await Promise.all([...all.map((e) => e.server?.close()), this.spare.close()]);
   }
 }
