@@ -49,7 +49,7 @@ export function parseConnectArgs(argv: readonly string[]): ConnectArgs | { error
 }
 
 /** Go's net.SplitHostPort: `host:port` or `[v6]:port`. */
-function splitHostPort(dest: string): { host: string; port: number } | string {
+export function splitHostPort(dest: string): { host: string; port: number } | string {
   const m = dest.match(/^\[([^\]]*)\]:(\d*)$/) ?? dest.match(/^([^:[\]]*):(\d*)$/);
   if (!m) return dest.includes(':') ? `address ${dest}: too many colons in address` : `address ${dest}: missing port in address`;
   const port = Number(m[2]);

@@ -215,6 +215,6 @@ test('exec: workloads, unknown pods and tools are request errors', async () => {
   const r = await execInPod(ctx(), 'production/deploy/frontend', ['curl', '-s', `${api}/echo?msg=w`]);
   assert.deepEqual([r.stdout, r.exitCode], ['w', 0]);
   await assert.rejects(execInPod(ctx(), 'production/nope', ['curl', 'x']), /pods "nope" not found in namespace production/);
-  await assert.rejects(execInPod(ctx(), F, ['bash', '-c', 'ls']), /^Error: podnet exec runs curl, wget, nslookup, dig, nc \(got "bash"\): the lab's pods are virtual, there is no shell$/);
+  await assert.rejects(execInPod(ctx(), F, ['bash', '-c', 'ls']), /^Error: podnet exec runs curl, wget, nslookup, dig, nc, agnhost \(got "bash"\): the lab's pods are virtual, there is no shell$/);
   await assert.rejects(execInPod(ctx(), F, ['constructor']), /podnet exec runs/);
 });

@@ -1,4 +1,4 @@
-// `podnet exec NS/POD -- curl|wget|nslookup|dig|nc ...`: the tool run from inside a pod of the lab. Every decision
+// `podnet exec NS/POD -- curl|wget|nslookup|dig|nc|agnhost connect ...`: the tool run from inside a pod of the lab. Every decision
 // comes from the engine — the pod's resolver (src/dns), policy, kube-proxy's endpoint pick and the CNI path
 // (src/trace) — and when the trace delivers, the request really goes to the virtual pod (or the ingress proxy) that
 // the model chose, so the body is that pod's answer. What is printed is what the real tool prints in a real pod
@@ -9,6 +9,7 @@ import { flatHeaders } from '../headers.js';
 import { SOURCE_HEADER } from '../virtual-pods.js';
 import type { HttpAnswer } from './mesh-runtime.js';
 import { ExecInputError, type ExecContext, type ExecResult } from './tools/common.js';
+import { agnhost } from './tools/agnhost.js';
 import { curl } from './tools/curl.js';
 import { dig } from './tools/dig.js';
 import { nc } from './tools/nc.js';
@@ -17,7 +18,7 @@ import { wget } from './tools/wget.js';
 
 export { decidingPolicies, ExecInputError, type ExecContext, type ExecResult } from './tools/common.js';
 
-const TOOLS: Record<string, (ctx: ExecContext, pod: string, args: string[]) => Promise<ExecResult>> = { curl, wget, nslookup, dig, nc };
+const TOOLS: Record<string, (ctx: ExecContext, pod: string, args: string[]) => Promise<ExecResult>> = { curl, wget, nslookup, dig, nc, agnhost };
 
 export async function execInPod(ctx: ExecContext, pod: string, argv: string[]): Promise<ExecResult> {
   if (!pod.includes('/')) pod = `default/${pod}`;
@@ -25,7 +26,9 @@ export async function execInPod(ctx: ExecContext, pod: string, argv: string[]): 
   try { pod = resolvePodReference(ctx.snapshot.cluster, pod); } catch (e) { if (e instanceof PodReferenceError) throw new ExecInputError(e.message); throw e; }
   const [ns, name] = pod.split('/', 2);
   if (!ctx.snapshot.cluster.get('Pod', ns, name)) throw new ExecInputError(`pods "${name}" not found in namespace ${ns}`);
-  const [tool, ...args] = argv;
+  const [given, ...args] = argv;
+  // The e2e test image keeps its binary at /agnhost, where probes call it.
+  const tool = given === '/agnhost' ? 'agnhost' : given;
   const run = Object.hasOwn(TOOLS, tool ?? '') ? TOOLS[tool] : undefined;
   if (!run) throw new ExecInputError(`podnet exec runs ${Object.keys(TOOLS).join(', ')} (got ${JSON.stringify(tool ?? '')}): the lab's pods are virtual, there is no shell`);
   return run(ctx, pod, args);

@@ -1,6 +1,7 @@
 // dig as BIND 9.18 prints it (bin/dig/dig.c, the masterfile style of lib/dns/masterdump.c): `dig [@server] [-p port]
 // [-t type] [-x addr] [name] [type] [+short] [+search] [+[no]all +[no]answer …]`. Without +search dig sends the name as
-// typed (absolute), as the real one does in a pod: `dig backend` asks for `backend.`, not the search list.
+// typed (absolute), as the real one does in a pod: `dig backend` asks for `backend.`, not the search list. Several
+// names are several queries, answered in turn.
 import { isIP } from 'node:net';
 import dnsPacket from 'dns-packet';
 import type { DnsRecord } from '../../../dns/index.js';
@@ -35,7 +36,7 @@ function parseDig(args: readonly string[]): DigArgs | { usage: string } {
       else if (opt === 'all') for (const s of SECTIONS) d.show[s] = on;
       else if ((SECTIONS as readonly string[]).includes(opt)) d.show[opt as Section] = on;
       else if ((opt === 'tries' || opt === 'retry') && value && /^\d+$/.test(value)) d.tries = Math.max(1, Number(value) + (opt === 'retry' ? 1 : 0));
-      else if (opt === 'timeout' && value && /^\d+$/.test(value)) { /* the lab answers at once */ }
+      else if ((opt === 'time' || opt === 'timeout') && value && /^\d+$/.test(value)) { /* the lab answers at once */ }
       else if (opt === 'recurse' || opt === 'edns' || opt === 'cookie' || opt === 'ttlid' || opt === 'class') { /* accepted, no effect on the lab's answer */ }
       else return { usage: `Invalid option: ${a}\n${USAGE}` };
       continue;
@@ -48,7 +49,7 @@ function parseDig(args: readonly string[]): DigArgs | { usage: string } {
     if (d.name !== undefined && TYPES.has(a.toUpperCase())) { d.type = a.toUpperCase(); continue; }
     if (d.name === undefined) { d.name = a; continue; }
     if (a.toUpperCase() === 'IN') continue;
-    return { usage: `the podnet lab's dig takes one name (got ${d.name} and ${a})\n` };
+    return { usage: `the podnet lab's dig takes one name per query (got ${d.name} and ${a})\n` };
   }
   return d;
 }
@@ -79,7 +80,38 @@ function when(ms: number): string {
   return `${day} ${mon} ${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} UTC ${d.getUTCFullYear()}`;
 }
 
+/**
+ * Several queries in one command line (`dig +search web A db A`), as dig.c takes them: the options before the first
+ * name apply to every query; each further name starts a query of its own. Answered one after another, each printed
+ * in full; the exit status is the worst.
+ */
 export async function dig(ctx: ExecContext, pod: string, args: string[]): Promise<ExecResult> {
+  const groups = queriesOf(args);
+  if (groups.length <= 1) return digOne(ctx, pod, args, args);
+  const results: ExecResult[] = [];
+  for (const g of groups) results.push(await digOne(ctx, pod, g, args));
+  const last = results[results.length - 1];
+  return { ...last, stdout: results.map((r) => r.stdout).join(''), stderr: results.map((r) => r.stderr).join(''), exitCode: Math.max(...results.map((r) => r.exitCode)), explanation: results.map((r) => r.explanation ?? '').join('') || undefined };
+}
+
+/** The argument lists of each query: global options, then one name with its type, class and own options. */
+function queriesOf(args: readonly string[]): string[][] {
+  const global: string[] = [];
+  const queries: string[][] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const takesValue = a === '-p' || a === '-t' || a === '-x';
+    const cur = queries[queries.length - 1];
+    const positional = !a.startsWith('+') && !a.startsWith('@') && !a.startsWith('-');
+    const named = cur?.some((w, k) => !w.startsWith('+') && !w.startsWith('@') && !w.startsWith('-') && !(k > 0 && ['-p', '-t', '-x'].includes(cur[k - 1])));
+    if (positional && (!cur || (named && !TYPES.has(a.toUpperCase()) && a.toUpperCase() !== 'IN'))) queries.push([...global, a]);
+    else if (cur) cur.push(a, ...(takesValue && i + 1 < args.length ? [args[++i]] : []));
+    else global.push(a, ...(takesValue && i + 1 < args.length ? [args[++i]] : []));
+  }
+  return queries.length ? queries : [global];
+}
+
+async function digOne(ctx: ExecContext, pod: string, args: string[], shown: string[]): Promise<ExecResult> {
   const parsed = parseDig(args);
   if ('usage' in parsed) return toolResult('', parsed.usage, 1, '');
   const d = parsed;
@@ -90,7 +122,7 @@ export async function dig(ctx: ExecContext, pod: string, args: string[]): Promis
   const t0 = clock();
   const r = bindLookup(ctx, pod, { server, port: d.port, name: d.reverse ? qname : d.name ?? '.', type, search: d.search && !d.reverse });
   const elapsed = Math.round(clock() - t0);
-  const banner = `\n; <<>> DiG ${DIG_VERSION} <<>> ${args.join(' ')}\n${d.server ? '; (1 server found)\n' : ''};; global options: +cmd\n`;
+  const banner = `\n; <<>> DiG ${DIG_VERSION} <<>> ${shown.join(' ')}\n${d.server ? '; (1 server found)\n' : ''};; global options: +cmd\n`;
   const warn = d.warnings.join('');
   if (r.kind === 'no-reply') {
     const errors = Array(d.tries).fill(`;; communications error to ${server}#${d.port}: ${r.how}\n`).join('');
