@@ -3,8 +3,9 @@
 // manifests and Setup() objects; cases.json holds the expectations the Go tests assert, one per status check or
 // request) and prints how many podnet's answers agree with, per check kind and per test, and the disagreements grouped
 // by reason. Status checks read `withComputedStatus` (what `podnet get -o yaml` prints); requests go through
-// `model.route` (what `podnet route` answers). Cases the extraction marked `skip` are counted apart. A measurement,
-// not a test.
+// `model.route` (what `podnet route` answers). Cases the extraction marked `skip` are counted apart; those the live
+// proxy can show (frontend client certificates, UDP echo) go through it on loopback (gateway-api-live.ts). A
+// measurement, not a test.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseManifestText, type LoadedObject } from '../../src/api/load.js';
@@ -12,6 +13,7 @@ import type { KubeObject } from '../../src/api/types.js';
 import { Cluster } from '../../src/cluster/cluster.js';
 import { compileRouting, withComputedStatus, type RouteRequest, type RouteResult } from '../../src/ingress/index.js';
 import { judgeRequest, judgeStatus, type Case } from './gateway-api-checks.js';
+import { judgeLive, liveComparable } from './gateway-api-live.js';
 import { externalDir, percent } from './external.js';
 
 interface Test { name: string; file: string; features: string[]; provisional: boolean; manifests: string[]; cases: Case[] }
@@ -41,6 +43,7 @@ function objectsOf(file: string): LoadedObject[] {
 // reaches a backend through a TCPRoute" only.
 const NOW_MODELLED = ['BackendTLSPolicy: the outcome is a real TLS handshake', 'TCP traffic'];
 const extra = { agree: 0, total: 0 };
+const extraByKind = new Map<string, { agree: number; total: number }>();
 const byCheck = new Map<string, { agree: number; total: number }>();
 const reasons = new Map<string, string[]>();
 let agree = 0, total = 0, skipped = 0;
@@ -58,19 +61,26 @@ for (const test of data.tests) {
   };
   const route = (req: RouteRequest, via: string): RouteResult => model.route(req, via);
   let tAgree = 0, tTotal = 0;
+  const liveCases = test.cases.filter((c) => c.skip !== undefined && liveComparable(test.name, c));
+  const liveAnswers = liveCases.length > 0 ? await judgeLive(test.name, cluster, liveCases) : new Map<Case, string | undefined>();
   for (const c of test.cases) {
-    const modelled = c.skip !== undefined && NOW_MODELLED.some((m) => c.skip!.startsWith(m)) && !(c.proto === 'tcp' && (c.gateway === '?' || !c.port));
+    const live = liveAnswers.has(c);
+    const modelled = live || (c.skip !== undefined && NOW_MODELLED.some((m) => c.skip!.startsWith(m)) && !(c.proto === 'tcp' && (c.gateway === '?' || !c.port)));
     if (c.skip && !modelled) { skipped++; skips.set(c.skip, (skips.get(c.skip) ?? 0) + 1); continue; }
-    const key = c.kind === 'status' ? String(c.check) : `request:${c.proto}`;
+    const key = live ? `live:${c.proto}` : c.kind === 'status' ? String(c.check) : `request:${c.proto}`;
     let why: string | undefined;
     try {
-      why = c.kind === 'status' ? judgeStatus(c, status, (kind) => cluster.list<KubeObject>(kind).map((o) => withComputedStatus(cluster, o))) : c.kind === 'request' ? judgeRequest(c, status, route) : 'custom check not compared';
+      why = live ? liveAnswers.get(c) : c.kind === 'status' ? judgeStatus(c, status, (kind) => cluster.list<KubeObject>(kind).map((o) => withComputedStatus(cluster, o))) : c.kind === 'request' ? judgeRequest(c, status, route) : 'custom check not compared';
     } catch (e) {
       why = `podnet threw: ${(e as Error).message.split('\n')[0]}`;
     }
     if (modelled) {
       extra.total++;
-      if (why === undefined) { extra.agree++; continue; }
+      const k = live ? (c.skip!.startsWith('UDP') ? 'live UDP echo' : 'live frontend client certificate') : c.skip!.split(':')[0];
+      let s = extraByKind.get(k);
+      if (!s) extraByKind.set(k, (s = { agree: 0, total: 0 }));
+      s.total++;
+      if (why === undefined) { s.agree++; extra.agree++; continue; }
     } else {
       let s = byCheck.get(key);
       if (!s) byCheck.set(key, (s = { agree: 0, total: 0 }));
@@ -87,6 +97,7 @@ for (const test of data.tests) {
 
 process.stdout.write(`gateway-api conformance: ${agree}/${total} comparable expectations agree (${percent(agree, total)}); ${skipped} skipped\n`);
 process.stdout.write(`made comparable (skipped by the extraction, modelled now): ${extra.agree}/${extra.total}; all together ${agree + extra.agree}/${total + extra.total} (${percent(agree + extra.agree, total + extra.total)})\n`);
+for (const [k, s] of extraByKind) process.stdout.write(`  ${k}: ${s.agree}/${s.total}\n`);
 process.stdout.write('by check:\n');
 for (const [k, s] of [...byCheck].sort()) process.stdout.write(`  ${k}: ${s.agree}/${s.total}\n`);
 if (perTest.length > 0) process.stdout.write(`tests with disagreements (${perTest.length}):\n${perTest.join('\n')}\n`);

@@ -76,3 +76,24 @@ spec: {containers: [{name: c, image: x, ports: [{containerPort: 8080}]}]}`;
     await server.close();
   }
 });
+
+test('a pod serves the ports its EndpointSlices name even when its containers list none (containerPort is informational)', async () => {
+  const { Cluster } = await import('../cluster/cluster.js');
+  const { podsOf } = await import('./virtual-pods.js');
+  const cluster = Cluster.load({ text: `---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: quiet}
+spec:
+  selector: {matchLabels: {app: quiet}}
+  template:
+    metadata: {labels: {app: quiet}}
+    spec: {containers: [{name: c, image: echo}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: quiet}
+spec: {selector: {app: quiet}, ports: [{name: web, port: 80, targetPort: 3000}, {name: dns, port: 53, targetPort: 5353, protocol: UDP}]}
+` });
+  assert.deepEqual(podsOf(cluster).filter((p) => p.name.startsWith('quiet-')).map((p) => ({ ports: p.ports, udpPorts: p.udpPorts })), [{ ports: [3000], udpPorts: [5353] }]);
+});

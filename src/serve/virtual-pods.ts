@@ -47,14 +47,34 @@ export interface PodBehaviour { fault(): PodFault | undefined; random(): number 
 
 export interface VirtualEndpoint { pod: VirtualPodSpec; port: number; protocol?: 'UDP'; address: { host: string; port: number } }
 
-/** Pods with an IP and TCP container ports: what the fleet serves. */
+/**
+ * The ports EndpointSlices send traffic to, per pod IP: a container listens on a port whether or not its spec lists it
+ * (containerPort is informational), so a Service's numeric targetPort is served too.
+ */
+function slicePorts(cluster: Cluster): Map<string, { tcp: number[]; udp: number[] }> {
+  const out = new Map<string, { tcp: number[]; udp: number[] }>();
+  for (const s of cluster.endpointSlices() as unknown as Obj[]) {
+    const ports = ((s.ports ?? []) as Obj[]).filter((p) => Number.isInteger(p.port));
+    for (const e of (s.endpoints ?? []) as Obj[]) {
+      for (const ip of (e.addresses ?? []) as string[]) {
+        let o = out.get(ip);
+        if (!o) out.set(ip, (o = { tcp: [], udp: [] }));
+        for (const p of ports) (p.protocol === 'UDP' ? o.udp : p.protocol === undefined || p.protocol === 'TCP' ? o.tcp : []).push(p.port);
+      }
+    }
+  }
+  return out;
+}
+
+/** Pods with an IP and their TCP/UDP ports (container ports and the ports their EndpointSlices name): what the fleet serves. */
 export function podsOf(cluster: Cluster): VirtualPodSpec[] {
   const out: VirtualPodSpec[] = [];
+  const fromSlices = slicePorts(cluster);
   for (const p of cluster.pods() as (KubeObject & { spec: Obj; status?: Obj })[]) {
     const ip = p.status?.podIP;
     if (!ip || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') continue;
-    const ports = new Set<number>();
-    const udpPorts = new Set<number>();
+    const ports = new Set<number>(fromSlices.get(ip)?.tcp);
+    const udpPorts = new Set<number>(fromSlices.get(ip)?.udp);
     for (const c of (p.spec.containers ?? []) as Obj[]) {
       for (const cp of (c.ports ?? []) as Obj[]) {
         if (!Number.isInteger(cp.containerPort)) continue;
