@@ -54,7 +54,7 @@ Exit status: 0 every expectation holds; 1 one fails, or bad input (the spec's er
 `;
 
 export function registerTest(program: Command, io: IO): void {
-  withManifestOptions(program.command('test').description('run a ConnectivityTest spec (connectivity, DNS, routes, mesh) against the cluster model; exit 1 if any expectation fails'))
+  withManifestOptions(program.command('test').description('run a ConnectivityTest spec (connectivity, DNS, routes, mesh) against the cluster model (or --kernel, or a live cluster with --context); exit 1 if any expectation fails'))
     .option('--spec <file>', 'ConnectivityTest spec (repeatable)', (v: string, p: string[]) => [...p, v], [] as string[])
     .option('-o, --output <format>', 'table, junit, tap or json', 'table')
     .option('--generate', 'write a spec of what holds now (every allowed workload pair, a sample of denied ones) instead of running one')

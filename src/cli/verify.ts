@@ -22,7 +22,7 @@ function positive(text: string | undefined, flag: string, io: IO): number | unde
 }
 
 export function registerVerify(program: Command, io: IO): void {
-  withManifestOptions(program.command('verify').description('check the model\'s answers against a real data plane: realise the cluster in the kernel and compare every flow'))
+  withManifestOptions(program.command('verify').description('check the model\'s answers against a real data plane, flow by flow: the cluster realised in the kernel (--kernel) or a live cluster through probe pods (--context)'))
     .option('--kernel', 'the referee: the Linux kernel, the cluster realised in network namespaces (root; see podnet up --kernel)')
     .option('--sample <n>', 'at most N pod-pair flows and N DNS flows (spread evenly); Service and outside flows are all kept')
     .option('-o, --output <format>', 'table or json', 'table')
