@@ -100,7 +100,11 @@ test('--fail-on: 1 when the gate trips (with a message), 0 when the change holds
 
 test('usage and input errors exit 2 with a clear message', async () => {
   const cases: [string[], string][] = [
-    [['-f', AFTER], 'error: must specify --base (the manifests before the change: a path, or git:REF)\n'],
+    [['-f', AFTER], 'error: must specify --base (the manifests before the change: a path, or git:REF) or --base-context (a live cluster)\n'],
+    [['--base', BEFORE, '--base-context', 'prod', '-f', AFTER], 'error: --base and --base-context are alternatives: the manifests before the change, or a live cluster\n'],
+    [['--base', BEFORE, '-f', AFTER, '--context', 'prod'], 'error: -f and --context are alternatives: the manifests after the change, or a live cluster\n'],
+    [['--base', BEFORE, '-f', AFTER, '--kubeconfig', BEFORE], 'error: --kubeconfig is for --base-context and --context: name the context of a side\n'],
+    [['--base', 'git:HEAD', '--context', 'prod'], 'error: --base git:HEAD reads the -f paths at that revision: give -f\n'],
     [['--base', BEFORE, '-f', AFTER, '-o', 'xml'], 'error: unknown output format "xml": use table, json, md, github\n'],
     [['--base', BEFORE, '-f', AFTER, '--fail-on', 'new'], 'error: --fail-on must be new-exposure, new-allowed, any, not "new"\n'],
     [['--base', BEFORE, '-f', AFTER, '--max-rows', '0'], 'error: --max-rows must be a positive number, not "0"\n'],

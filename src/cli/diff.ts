@@ -1,14 +1,19 @@
-// `podnet diff --base PATH|git:REF -f PATH`: what a change opens or closes. Both sides are built by the engine and
-// compared by src/diff; this face reads the sides (files, or the same paths at a git revision), prints and gates.
+// `podnet diff --base PATH|git:REF|--base-context NAME -f PATH|--context NAME`: what a change opens or closes. Both
+// sides are built by the engine and compared by src/diff; this face reads the sides (files, the same paths at a git
+// revision, or a live cluster listed through src/cli/live.ts), prints and gates.
 import { Option, type Command, CommanderError } from 'commander';
 import { Cluster, ConfigRefusedError, requireUsableConfig } from '../cluster/cluster.js';
 import { diffClusters, opensSomething, type ClusterDiff } from '../diff/index.js';
 import { CliExit, printDiagnostics, requireManifests, type IO, LENIENT_HELP } from './common.js';
 import { writeDiffGithub, writeDiffMarkdown, writeDiffTable } from './diff-output.js';
 import { GitSideError, loadAtRevision } from './git-side.js';
+import { readLive, readsLiveItself } from './live.js';
 
 interface DiffOptions {
   base?: string;
+  baseContext?: string;
+  context?: string;
+  kubeconfig?: string;
   filename: string[];
   config?: string;
   lenient?: boolean;
@@ -22,7 +27,8 @@ const GATES = ['new-exposure', 'new-allowed', 'any'];
 
 export const DIFF_EXIT_HELP = `
 Exit status (as diff(1)): 0 when no change matches --fail-on (always 0 without it), 1 when the --fail-on gate trips,
-2 on a usage or input error (a missing path, an unknown git revision, a ClusterConfig the engine refuses).
+2 on a usage or input error (a missing path, an unknown git revision or context, an API server that cannot be read,
+a ClusterConfig the engine refuses).
 --fail-on new-exposure: something became reachable from outside the cluster, from all namespaces, or through a
 NodePort, LoadBalancer, Ingress or Gateway route. new-allowed: some workload pair (or workload and external peer)
 is allowed on a port it was not. any: any change at all.`;
@@ -50,11 +56,19 @@ function buildSide(what: string, load: () => Cluster, io: IO): Cluster {
   return cluster;
 }
 
+/** Runs a check that exits 1 (requireManifests, readLive) as an input error of diff's: exit 2. */
+async function asInputError<T>(fn: () => T | Promise<T>): Promise<T> {
+  try { return await fn(); } catch (e) { if (e instanceof CliExit) throw new CliExit(2); throw e; }
+}
+
 export function registerDiff(program: Command, io: IO): void {
-  program.command('diff')
+  readsLiveItself(program.command('diff'))
     .description('what a change to the manifests opens or closes: connectivity by workload, exposure, Services, DNS, routes, mesh and findings')
     .option('--base <path|git:REF>', 'the manifests before the change: a file or folder, or git:REF for the -f paths at that revision of their repository')
+    .option('--base-context <name>', 'the cluster before the change: this kubeconfig context, read from its API server (instead of --base)')
     .option('-f, --filename <path>', 'the manifests after the change: file or folder (repeatable; - for stdin)', collect, [])
+    .option('--context <name>', 'the cluster after the change: this kubeconfig context, read from its API server (instead of -f)')
+    .option('--kubeconfig <file>', 'the kubeconfig of --base-context and --context (else $KUBECONFIG, ~/.kube/config)')
     .option('--config <file>', 'ClusterConfig file (podnet.dev/v1alpha1) for both sides')
     .option('--lenient', LENIENT_HELP)
     .addOption(new Option('-o, --output <format>', 'table, json (the stable contract), md (a pull-request comment) or github (workflow annotations)').default('table'))
@@ -67,11 +81,21 @@ export function registerDiff(program: Command, io: IO): void {
       if (!FORMATS.includes(opts.output)) usage(`unknown output format "${opts.output}": use ${FORMATS.join(', ')}`);
       if (opts.failOn !== undefined && !GATES.includes(opts.failOn)) usage(`--fail-on must be ${GATES.join(', ')}, not "${opts.failOn}"`);
       if (!/^\d+$/.test(opts.maxRows) || Number(opts.maxRows) < 1) usage(`--max-rows must be a positive number, not "${opts.maxRows}"`);
-      if (opts.base === undefined) usage('must specify --base (the manifests before the change: a path, or git:REF)');
-      try { requireManifests(opts, io); } catch (e) { if (e instanceof CliExit) throw new CliExit(2); throw e; }
-      const base = opts.base!;
+      if (opts.base !== undefined && opts.baseContext !== undefined) usage('--base and --base-context are alternatives: the manifests before the change, or a live cluster');
+      if (opts.base === undefined && opts.baseContext === undefined) usage('must specify --base (the manifests before the change: a path, or git:REF) or --base-context (a live cluster)');
+      if (opts.context !== undefined && opts.filename.length > 0) usage('-f and --context are alternatives: the manifests after the change, or a live cluster');
+      if (opts.kubeconfig !== undefined && opts.baseContext === undefined && opts.context === undefined) usage('--kubeconfig is for --base-context and --context: name the context of a side');
+      if (opts.base?.startsWith('git:') && opts.filename.length === 0) usage(`--base ${opts.base} reads the -f paths at that revision: give -f`);
+      if (opts.context === undefined) await asInputError(() => requireManifests(opts, io));
+      const load = { configPath: opts.config, lenient: opts.lenient };
+      const live = async (what: string, context: string) => {
+        const l = await asInputError(() => readLive({ kubeconfig: opts.kubeconfig, context }, io));
+        return buildSide(what, () => Cluster.load({ ...load, text: l.text, textName: l.name, diagnostics: l.diagnostics }), io);
+      };
+      const base = opts.base;
       let before: Cluster;
-      if (base.startsWith('git:')) {
+      if (base === undefined) before = await live(`--base-context ${opts.baseContext}`, opts.baseContext!);
+      else if (base.startsWith('git:')) {
         const ref = base.slice(4);
         before = buildSide(`--base ${base}`, () => {
           try {
@@ -83,11 +107,11 @@ export function registerDiff(program: Command, io: IO): void {
           }
         }, io);
       } else {
-        try { requireManifests({ filename: [base] }, io); } catch (e) { if (e instanceof CliExit) throw new CliExit(2); throw e; }
+        await asInputError(() => requireManifests({ filename: [base] }, io));
         if (base === '-' && opts.filename.includes('-')) usage('--base and -f cannot both read stdin');
-        before = buildSide(`--base ${base}`, () => Cluster.load({ paths: [base], configPath: opts.config, lenient: opts.lenient }), io);
+        before = buildSide(`--base ${base}`, () => Cluster.load({ ...load, paths: [base] }), io);
       }
-      const after = buildSide('-f', () => Cluster.load({ paths: opts.filename, configPath: opts.config, lenient: opts.lenient }), io);
+      const after = opts.context !== undefined ? await live(`--context ${opts.context}`, opts.context) : buildSide('-f', () => Cluster.load({ ...load, paths: opts.filename }), io);
       const d = diffClusters(before, after);
       const max = Number(opts.maxRows);
       if (opts.output === 'json') io.out.write(JSON.stringify(d, null, 2) + '\n');

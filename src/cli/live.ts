@@ -34,10 +34,18 @@ export interface LiveDefaults {
   currentContextByDefault?: boolean;
 }
 
+const ownReaders = new WeakSet<Command>();
+
+/** A command that reads its live clusters itself (`diff`: one per side, next to -f), not through the hook. */
+export function readsLiveItself(cmd: Command): Command {
+  ownReaders.add(cmd);
+  return cmd;
+}
+
 /** Before any command with the live options runs: list the cluster when asked to, and hand it to the command. */
 export function installLiveHook(program: Command, io: IO, defaults: LiveDefaults = {}): void {
   program.hook('preAction', async (_root, action) => {
-    if (!action.options.some((o) => o.long === '--kubeconfig')) return;
+    if (!action.options.some((o) => o.long === '--kubeconfig') || ownReaders.has(action)) return;
     const opts = action.opts() as LiveOptions & { filename?: string[] };
     const files = opts.filename ?? [];
     const asked = opts.kubeconfig !== undefined || opts.context !== undefined;

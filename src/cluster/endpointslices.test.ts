@@ -145,3 +145,26 @@ test('mirroring takes at most 1000 addresses per Endpoints subset (ready first) 
   assert.ok(slices.flatMap((s) => s.endpoints).every((e) => e.conditions?.ready === true));
   assert.deepEqual(c.diagnostics.filter((d) => d.message.includes('mirrored')).map(formatDiagnostic), ['ext.json:3: Warning: Endpoints default/ext: A max of 1000 addresses can be mirrored to EndpointSlices per Endpoints subset. 201 addresses were skipped']);
 });
+
+test('slices the controller made, read back from an API server, are replaced in place: one set, their names kept', () => {
+  const listed = `---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: web-x7k2p, namespace: default, uid: 0b1e, creationTimestamp: "2025-01-01T00:00:00Z", labels: {kubernetes.io/service-name: web, endpointslice.kubernetes.io/managed-by: endpointslice-controller.k8s.io}}
+addressType: IPv4
+ports: [{name: http, port: 8080, protocol: TCP}]
+endpoints: [{addresses: [10.244.9.9], conditions: {ready: true}}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: web-mine, namespace: default, labels: {kubernetes.io/service-name: web}}
+addressType: IPv4
+ports: [{name: http, port: 8080, protocol: TCP}]
+endpoints: [{addresses: [10.0.0.7]}]
+`;
+  const c = Cluster.load(pod('a', 'app: web', { spec: '\n  nodeName: node-1' }) + svc('web', '  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: http}]') + listed);
+  const slices = c.slicesOfService('default', 'web');
+  // The controller's own slice now holds what the controller computes (pod a); a slice it does not manage stays.
+  assert.deepEqual(slices.map((s) => [s.metadata.name, (s.endpoints ?? []).map((e) => e.addresses[0])]), [['web-mine', ['10.0.0.7']], ['web-x7k2p', ['10.244.1.2']]]);
+  assert.deepEqual([slices[1].metadata.uid, slices[1].metadata.creationTimestamp], ['0b1e', '2025-01-01T00:00:00Z']);
+});

@@ -82,8 +82,18 @@ export function reconcileEndpoints(store: ClusterStore, nodes: readonly NodeInfo
     if (userEndpoints && userEndpoints.metadata.resourceVersion === undefined) {
       diags.push({ code: Codes.endpointsIgnored, level: 'warning', object: refOfObject(userEndpoints), source: store.sourceOf(refOfObject(userEndpoints)), message: `Endpoints ${ns}/${svc.metadata.name} is replaced by the endpoints controller, because Service ${svc.metadata.name} has a selector` });
     }
+    // Slices the controller made for this Service already (read back from an API server) are its own to replace, as
+    // it replaces them in a cluster: their names are reused, so a listed cluster keeps one set of slices, not two.
+    const own = store.list<KubeObject>('EndpointSlice', ns).filter((s) => s.metadata.labels?.[MANAGED_BY_LABEL] === CONTROLLER_NAME && s.metadata.labels?.['kubernetes.io/service-name'] === svc.metadata.name);
+    for (const s of own) store.delete(refOfObject(s));
     const pods = (podsByNamespace.get(ns) ?? []).filter((p) => matchesMapSelector(selector, p.metadata.labels) && podIsEndpointCandidate(p));
     const slices = slicesForService(svc, pods, zoneOf, takenSliceNames);
+    slices.forEach((s, i) => {
+      if (i >= own.length) return;
+      takenSliceNames.delete(`${ns}/${s.metadata.name}`);
+      const { name, uid, creationTimestamp } = own[i].metadata;
+      Object.assign(s.metadata, { name }, uid ? { uid } : {}, creationTimestamp ? { creationTimestamp } : {});
+    });
     const refused = slices.find((s) => ((s as Obj).ports ?? []).length > MAX_ENDPOINT_SLICE_PORTS);
     if (refused) {
       // The API server refuses the slice, so the controller's sync fails and kube-proxy sees no endpoints.
