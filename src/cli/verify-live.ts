@@ -6,7 +6,7 @@
 // on an error, on Ctrl-C and on SIGTERM.
 import { randomBytes } from 'node:crypto';
 import { Codes } from '../api/diagnostics.js';
-import { Cluster, requireUsableConfig } from '../cluster/cluster.js';
+import { Cluster, ConfigRefusedError, requireUsableConfig } from '../cluster/cluster.js';
 import { compileDns } from '../dns/index.js';
 import { formatReport, reportJson, verifyFlows } from '../verify/verify.js';
 import { CliExit, printDiagnostics, type IO, type ManifestOptions } from './common.js';
@@ -65,6 +65,7 @@ export async function verifyLive(opts: LiveVerifyOptions, io: IO, onSignal: (clo
     if (report.disagree > 0) throw new CliExit(1);
   } catch (e) {
     if (e instanceof CliExit) throw e;
+    if (e instanceof ConfigRefusedError) { io.err.write(`error: ${e.summary}\n`); throw new CliExit(1); }
     if (isClientError(e)) { io.err.write(`error: ${e.message}\n`); throw new CliExit(1); }
     throw e;
   } finally {
