@@ -9,7 +9,12 @@ import { SpdyServer } from './spdy.js';
 
 export const PORT_FORWARD_PROTOCOL = 'SPDY/3.1+portforward.k8s.io';
 
-interface Pair { error?: number; data?: number; socket?: net.Socket; pending?: { data: Buffer; fin: boolean }[] }
+interface Pair { request: string; error?: number; data?: number; socket?: net.Socket; pending?: { data: Buffer; fin: boolean }[]; pendingBytes: number }
+
+/** Connections one port-forward session may hold open at once; more are refused (RST_STREAM REFUSED_STREAM). */
+export const MAX_PAIRS = 1024;
+/** Bytes kubectl may send on a data stream before its connection to the pod is open; more resets the stream. */
+export const MAX_PENDING_BYTES = 1 << 20;
 
 export function servePortForward(ws: WebSocket, pod: { name: string; uid: string }, addressOf: (port: number) => { host: string; port: number } | undefined): void {
   const pairs = new Map<string, Pair>();
@@ -17,7 +22,8 @@ export function servePortForward(ws: WebSocket, pod: { name: string; uid: string
   const spdy = new SpdyServer((b) => { if (ws.readyState === ws.OPEN) ws.send(b); }, {
     stream: (s) => {
       const request = s.headers.requestid ?? '';
-      const pair = pairs.get(request) ?? {};
+      if (!pairs.has(request) && pairs.size >= MAX_PAIRS) { spdy.resetStream(s.id, 3 /* REFUSED_STREAM */); return; }
+      const pair = pairs.get(request) ?? { request, pendingBytes: 0 };
       pairs.set(request, pair);
       byStream.set(s.id, request);
       if (s.headers.streamtype === 'error') { pair.error = s.id; void spdy.reply(s.id); return; }
@@ -29,29 +35,43 @@ export function servePortForward(ws: WebSocket, pod: { name: string; uid: string
     data: (id, data, fin) => {
       const pair = pairs.get(byStream.get(id) ?? '');
       if (!pair || id !== pair.data) return;
-      if (!pair.socket) { pair.pending = [...(pair.pending ?? []), { data, fin }]; return; }
+      if (!pair.socket) {
+        pair.pendingBytes += data.length;
+        if (pair.pendingBytes > MAX_PENDING_BYTES) { spdy.resetStream(id, 1 /* PROTOCOL_ERROR */); forget(pair); return; }
+        (pair.pending ??= []).push({ data, fin });
+        return;
+      }
       if (data.length) pair.socket.write(data);
       if (fin) pair.socket.end();
     },
-    reset: (id) => { pairs.get(byStream.get(id) ?? '')?.socket?.destroy(); },
+    reset: (id) => { const pair = pairs.get(byStream.get(id) ?? ''); if (pair) { pair.socket?.destroy(); forget(pair); } },
     end: () => { for (const p of pairs.values()) p.socket?.destroy(); if (ws.readyState === ws.OPEN) ws.close(1000); },
   });
+  /** A connection is done when its socket closes or a stream is reset: its pair and stream ids are dropped. */
+  const forget = (pair: Pair) => {
+    if (pairs.get(pair.request) === pair) pairs.delete(pair.request);
+    for (const id of [pair.error, pair.data]) if (id !== undefined && byStream.get(id) === pair.request) byStream.delete(id);
+    pair.pending = undefined;
+  };
   const open = (s: { id: number; headers: Record<string, string> }, pair: Pair) => {
+    if (pairs.get(pair.request) !== pair) return; // reset before its reply went out
     const port = Number(s.headers.port);
     const fail = (why: string) => {
       const msg = `error forwarding port ${s.headers.port} to pod ${pod.name}, uid ${pod.uid}: ${why}`;
       if (pair.error !== undefined) spdy.send(pair.error, Buffer.from(msg), true);
       spdy.send(s.id, Buffer.alloc(0), true);
-      };
-      const target = Number.isInteger(port) && port > 0 && port < 65536 ? addressOf(port) : undefined;
-      if (!target) { fail(`failed to connect to localhost:${s.headers.port} inside the pod: nothing listens on that port in the lab`); return; }
-      const sock = net.connect(target.port, target.host);
-      pair.socket = sock;
-      for (const p of pair.pending ?? []) { if (p.data.length) sock.write(p.data); if (p.fin) sock.end(); }
-      pair.pending = undefined;
-      sock.on('data', (d: Buffer) => spdy.send(s.id, d));
-      sock.on('end', () => { spdy.send(s.id, Buffer.alloc(0), true); if (pair.error !== undefined) spdy.send(pair.error, Buffer.alloc(0), true); });
-      sock.on('error', (e) => fail(`${(e as NodeJS.ErrnoException).code ?? e.message}`));
+      forget(pair);
+    };
+    const target = Number.isInteger(port) && port > 0 && port < 65536 ? addressOf(port) : undefined;
+    if (!target) { fail(`failed to connect to localhost:${s.headers.port} inside the pod: nothing listens on that port in the lab`); return; }
+    const sock = net.connect(target.port, target.host);
+    pair.socket = sock;
+    for (const p of pair.pending ?? []) { if (p.data.length) sock.write(p.data); if (p.fin) sock.end(); }
+    pair.pending = undefined;
+    sock.on('data', (d: Buffer) => spdy.send(s.id, d));
+    sock.on('end', () => { spdy.send(s.id, Buffer.alloc(0), true); if (pair.error !== undefined) spdy.send(pair.error, Buffer.alloc(0), true); });
+    sock.on('error', (e) => fail(`${(e as NodeJS.ErrnoException).code ?? e.message}`));
+    sock.on('close', () => forget(pair));
   };
   ws.on('message', (raw: Buffer, isBinary: boolean) => { if (isBinary) spdy.receive(Buffer.isBuffer(raw) ? raw : Buffer.from(raw as ArrayBuffer)); });
   ws.on('close', () => spdy.close());

@@ -12,7 +12,7 @@ import { FaultInputError, type Lab } from '../lab.js';
 import { parsePodFault, PodFaultError, formatPodFault } from '../pod-faults.js';
 import { ExecInputError } from './exec.js';
 import { flowSelection, FlowQueryError, type FlowSelection } from './flows.js';
-import { ManifestSet, objectKey } from './snapshot.js';
+import { ManifestSet, objectKey, type Snapshot } from './snapshot.js';
 import { checkView, findings, matrixView, objectView, PolicyQueryError, topology } from './ui-data.js';
 import type { Protocol } from '../../policy/index.js';
 import { formatDiagnostic } from '../../api/diagnostics.js';
@@ -250,6 +250,14 @@ export class LabApi {
   }
 }
 
+const findingsBySnapshot = new WeakMap<Snapshot, ReturnType<typeof findings>>();
+/** The findings of a snapshot, computed once: a summary is asked for on every UI refresh. */
+function findingsOf(snap: Snapshot): ReturnType<typeof findings> {
+  let f = findingsBySnapshot.get(snap);
+  if (!f) { f = findings(snap.cluster, snap.dns.diagnostics); findingsBySnapshot.set(snap, f); }
+  return f;
+}
+
 export function summary(lab: Lab): unknown {
   const c = lab.snapshot.cluster;
   return {
@@ -261,7 +269,7 @@ export function summary(lab: Lab): unknown {
     exposed: lab.exposed(),
     namespaces: c.namespaces().map((n) => (n as { metadata: { name: string } }).metadata.name),
     pods: c.pods().map((p) => `${p.metadata.namespace}/${p.metadata.name}`),
-    findings: findings(c, lab.snapshot.dns.diagnostics),
+    findings: findingsOf(lab.snapshot),
     ...(lab.realisation ? { kernel: lab.realisation.info() } : {}),
   };
 }
