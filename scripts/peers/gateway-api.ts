@@ -14,6 +14,7 @@ import { Cluster } from '../../src/cluster/cluster.js';
 import { compileRouting, withComputedStatus, type RouteRequest, type RouteResult } from '../../src/ingress/index.js';
 import { judgeRequest, judgeStatus, type Case } from './gateway-api-checks.js';
 import { judgeLive, liveComparable } from './gateway-api-live.js';
+import { MUTATIONS } from './gateway-api-mutations.js';
 import { externalDir, percent } from './external.js';
 
 interface Test { name: string; file: string; features: string[]; provisional: boolean; manifests: string[]; cases: Case[] }
@@ -42,6 +43,21 @@ function objectsOf(file: string): LoadedObject[] {
 // TCP cases name their Gateway and port but not the backend (the extraction lost it): compared as "the connection
 // reaches a backend through a TCPRoute" only.
 const NOW_MODELLED = ['BackendTLSPolicy: the outcome is a real TLS handshake', 'TCP traffic'];
+/** The cluster a test's objects make, and the questions the judges ask of it. */
+function world(objects: LoadedObject[]) {
+  const cluster = Cluster.build(objects, [], undefined, { owned: true });
+  const model = compileRouting(cluster);
+  const status = (kind: string, nn: string): KubeObject | undefined => {
+    const [ns, name] = nn.includes('/') ? nn.split('/') : ['', nn];
+    const o = cluster.get<KubeObject>(kind, ns, name);
+    return o ? withComputedStatus(cluster, o) : undefined;
+  };
+  const route = (req: RouteRequest, via: string): RouteResult => model.route(req, via);
+  const all = (kind: string) => cluster.list<KubeObject>(kind).map((o) => withComputedStatus(cluster, o));
+  return { cluster, status, route, all };
+}
+const MUTATION_SKIP = 'follows an object mutation';
+
 const extra = { agree: 0, total: 0 };
 const extraByKind = new Map<string, { agree: number; total: number }>();
 const byCheck = new Map<string, { agree: number; total: number }>();
@@ -52,31 +68,31 @@ const perTest: string[] = [];
 for (const test of data.tests) {
   if (only.length > 0 && !only.some((o) => test.name.includes(o))) continue;
   const objects = [...setup.objects, ...test.manifests.flatMap(objectsOf)].map((o) => ({ object: structuredClone(o.object), source: o.source }));
-  const cluster = Cluster.build(objects, [], undefined, { owned: true });
-  const model = compileRouting(cluster);
-  const status = (kind: string, nn: string): KubeObject | undefined => {
-    const [ns, name] = nn.includes('/') ? nn.split('/') : ['', nn];
-    const o = cluster.get<KubeObject>(kind, ns, name);
-    return o ? withComputedStatus(cluster, o) : undefined;
-  };
-  const route = (req: RouteRequest, via: string): RouteResult => model.route(req, via);
+  const before = world(objects);
+  const cluster = before.cluster;
+  const mutate = MUTATIONS[test.name] as ((objects: Record<string, any>[]) => Record<string, any>[]) | undefined;
+  const mutated = mutate && test.cases.some((c) => c.skip?.startsWith(MUTATION_SKIP))
+    ? world(mutate(objects.map((o) => structuredClone(o.object) as Record<string, any>)).map((object) => ({ object: object as KubeObject, source: { file: 'mutation', line: 0 } as never })))
+    : undefined;
   let tAgree = 0, tTotal = 0;
   const liveCases = test.cases.filter((c) => c.skip !== undefined && liveComparable(test.name, c));
   const liveAnswers = liveCases.length > 0 ? await judgeLive(test.name, cluster, liveCases) : new Map<Case, string | undefined>();
   for (const c of test.cases) {
     const live = liveAnswers.has(c);
-    const modelled = live || (c.skip !== undefined && NOW_MODELLED.some((m) => c.skip!.startsWith(m)) && !(c.proto === 'tcp' && (c.gateway === '?' || !c.port)));
+    const after = mutated !== undefined && c.skip?.startsWith(MUTATION_SKIP) === true;
+    const { status, route, all } = after ? mutated! : before;
+    const modelled = live || after || (c.skip !== undefined && NOW_MODELLED.some((m) => c.skip!.startsWith(m)) && !(c.proto === 'tcp' && (c.gateway === '?' || !c.port)));
     if (c.skip && !modelled) { skipped++; skips.set(c.skip, (skips.get(c.skip) ?? 0) + 1); continue; }
     const key = live ? `live:${c.proto}` : c.kind === 'status' ? String(c.check) : `request:${c.proto}`;
     let why: string | undefined;
     try {
-      why = live ? liveAnswers.get(c) : c.kind === 'status' ? judgeStatus(c, status, (kind) => cluster.list<KubeObject>(kind).map((o) => withComputedStatus(cluster, o))) : c.kind === 'request' ? judgeRequest(c, status, route) : 'custom check not compared';
+      why = live ? liveAnswers.get(c) : c.kind === 'status' ? judgeStatus(c, status, all) : c.kind === 'request' ? judgeRequest(c, status, route) : 'custom check not compared';
     } catch (e) {
       why = `podnet threw: ${(e as Error).message.split('\n')[0]}`;
     }
     if (modelled) {
       extra.total++;
-      const k = live ? (c.skip!.startsWith('UDP') ? 'live UDP echo' : 'live frontend client certificate') : c.skip!.split(':')[0];
+      const k = live ? (c.skip!.startsWith('UDP') ? 'live UDP echo' : 'live frontend client certificate') : after ? 'after the test\'s mutation' : c.skip!.split(':')[0];
       let s = extraByKind.get(k);
       if (!s) extraByKind.set(k, (s = { agree: 0, total: 0 }));
       s.total++;
