@@ -208,7 +208,7 @@ export function registerUp(program: Command, io: IO): void {
       } catch (e) { await prepared?.abandon(); throw e; }
       let kernelLines: string[] = [];
       if (prepared) {
-        const { kernel, realisation } = await realiseKernel(prepared, running.lab.snapshot, io).catch(async (e) => { await running.close(); throw e; });
+        const { kernel, realisation } = await realiseKernel(prepared, running.lab.snapshot, io, (f) => running.lab.flows.record({ ...f, snapshot: running.lab.snapshot.version })).catch(async (e) => { await running.close(); throw e; });
         running.lab.realisation = realisation;
         const close = running.close;
         running.close = async () => { running.lab.realisation = undefined; const n = kernel.namespaces().length; await kernel.close(); io.err.write(`kernel: lab ${kernel.prefix.slice(0, -1)} removed (${n} network namespaces)\n`); await close(); };

@@ -15,6 +15,7 @@ import { kubeProxySysctls, renderIptables, renderNftables, servicesModel } from 
 import { podsOf } from '../serve/virtual-pods.js';
 import { PodAgents, type PlacedPod } from './agents.js';
 import { KernelEdges } from './edge.js';
+import { NetfilterMonitor, type NetfilterVerdict } from './nftrace.js';
 import { activeProxyPods } from '../ingress/index.js';
 import { loadKubeProxy, removeEtcFiles, runSteps, writeEtcFiles } from './apply.js';
 import { hostProblems, probeKernel, type KernelSupport } from './host.js';
@@ -23,7 +24,12 @@ import { inParallel, type RunOptions } from './run.js';
 import { cleanupStaleLabs, removeLab, STATE_DIR, writeState } from './state.js';
 import { pushAll } from '../util/arrays.js';
 
-export interface RealiseInput { cluster: Cluster; dns: DnsModel }
+export interface RealiseInput {
+  cluster: Cluster;
+  dns: DnsModel;
+  /** The NetworkPolicy table's verdict on each new connection through a node, traced by the kernel (nftrace.ts). */
+  netfilterLog?: (v: NetfilterVerdict) => void;
+}
 
 export interface RealiseOptions {
   log?: (line: string) => void;
@@ -69,6 +75,7 @@ export class KernelLab {
   private syncing: Promise<unknown> = Promise.resolve();
   private readonly agents: PodAgents;
   private readonly edges = new KernelEdges();
+  private monitor?: NetfilterMonitor;
 
   private constructor(readonly prefix: string, readonly support: KernelSupport, readonly cni: KernelCni, private readonly stateDir: string, private readonly opts: RealiseOptions, dns: DnsModel) {
     this.names = new NamespaceNames(prefix);
@@ -138,6 +145,10 @@ export class KernelLab {
     t = performance.now();
     await inParallel(network.nodes, par, (n) => setSysctls(n.netns, kubeProxySysctls(input.cluster.config.kubeProxyMode, this.support.brNetfilter)));
     await this.loadRules(input.cluster);
+    if (input.netfilterLog) {
+      this.monitor = new NetfilterMonitor(input.netfilterLog);
+      for (const n of network.nodes) await this.monitor.watch(n.name, n.netns);
+    }
     if (!this.policyRules() && this.cni.profile.enforcesNetworkPolicy) this.notRealised.push(`NetworkPolicy is not enforced in this lab (${this.cni.profile.title} would enforce it): every connection the routes allow succeeds`);
     this.timings.kubeProxyMs = performance.now() - t;
     t = performance.now();
@@ -281,6 +292,7 @@ export class KernelLab {
   /** Stops the agents and removes every namespace and file of this lab. */
   async close(): Promise<void> {
     await this.syncing;
+    this.monitor?.close();
     await this.edges.close();
     await this.agents.close();
     await removeLab(this.prefix, this.stateDir);

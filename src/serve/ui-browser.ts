@@ -26,6 +26,20 @@ export async function startUiSession(opts: Pick<LabOptions, 'paths'> & Partial<L
   const lab = await Lab.start({ dnsPort: 0, httpPort: 0, httpsPort: 0, nodePortsAtNodePort: false, ...opts });
   const api = new LabApi(lab, WEB_ROOT);
   await api.listen(0);
+  const { browser, page, close } = await launchChromium(chromiumArgs);
+  return {
+    lab, api, browser, page,
+    url: (path = '/') => `http://127.0.0.1:${api.port}${path}${path.includes('?') ? '&' : '?'}token=${api.token}`,
+    close: async () => {
+      await close();
+      await api.close();
+      await lab.close();
+    },
+  };
+}
+
+/** Debian chromium with the project's flags and a fresh profile (removed by `close`). */
+export async function launchChromium(chromiumArgs: string[] = []): Promise<{ browser: BrowserContext; page: Page; close(): Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), 'podnet-chromium-'));
   // A fresh --user-data-dir per run (playwright passes the profile folder as chromium's --user-data-dir).
   const browser = await chromium.launchPersistentContext(profile, {
@@ -36,14 +50,5 @@ export async function startUiSession(opts: Pick<LabOptions, 'paths'> & Partial<L
   });
   const page = browser.pages()[0] ?? await browser.newPage();
   mkdirSync(ARTIFACTS, { recursive: true });
-  return {
-    lab, api, browser, page,
-    url: (path = '/') => `http://127.0.0.1:${api.port}${path}${path.includes('?') ? '&' : '?'}token=${api.token}`,
-    close: async () => {
-      await browser.close();
-      await api.close();
-      await lab.close();
-      rmSync(profile, { recursive: true, force: true });
-    },
-  };
+  return { browser, page, close: async () => { await browser.close(); rmSync(profile, { recursive: true, force: true }); } };
 }

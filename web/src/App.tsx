@@ -35,6 +35,7 @@ export function App() {
         <h1>podnet lab</h1>
         {summary && (
           <div className="facts" data-testid="summary">
+            <span data-testid="mode">{summary.kernel ? `kernel · lab ${summary.kernel.prefix} (${summary.kernel.nodes.length} node namespaces)` : 'emulated'}</span>
             <span>{summary.counts.nodes} nodes</span><span>{summary.counts.pods} pods</span><span>{summary.counts.services} services</span>
             <span>{summary.config.cni} · kube-proxy {summary.config.kubeProxyMode}</span>
             <span>DNS 127.0.0.1:{summary.dns.port}</span>
@@ -56,7 +57,7 @@ export function App() {
         {tab === 'Trace' && summary && <TracePanel pods={summary.pods} onTrace={setTrace} trace={trace} />}
         {tab === 'Matrix' && summary && <MatrixPanel namespaces={summary.namespaces} />}
         {tab === 'DNS' && summary && <DnsPanel pods={summary.pods} />}
-        {tab === 'Flows' && <FlowsPanel flows={flows} />}
+        {tab === 'Flows' && <FlowsPanel flows={flows} kernel={Boolean(summary?.kernel)} />}
         {tab === 'Mesh' && <MeshPanel />}
         {tab === 'Findings' && <FindingsPanel findings={findings} />}
       </main>

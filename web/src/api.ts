@@ -19,10 +19,14 @@ export interface Summary {
   namespaces: string[];
   pods: string[];
   findings: Finding[];
+  /** Present in kernel mode (`podnet up --kernel`): what was realised in network namespaces. */
+  kernel?: { prefix: string; cni: string; kubeProxyMode: string; nodes: { name: string; netns: string }[] };
 }
 export interface Hop { step: string; node?: string; detail: Record<string, unknown>; text: string }
 export interface TraceResult { verdict: 'delivered' | 'dropped'; from: string; to: string; hops: Hop[]; dropReason?: string; dropAt?: string }
-export interface Flow { id: number; time: string; source: string; destination: string; protocol: string; verdict: string; pod?: string; reason?: string; via: string; hops: { step: string; text: string }[] }
+/** A flow's netfilter verdict in kernel mode: the policy table's chain and the rule that decided. */
+export interface NetfilterVerdict { node: string; table: string; chain: string; rule: string; verdict: string }
+export interface Flow { id: number; time: string; source: string; destination: string; protocol: string; verdict: string; pod?: string; reason?: string; via: string; hops: { step: string; text: string }[]; netfilter?: NetfilterVerdict }
 export interface GraphElement { data: Record<string, any>; classes?: string }
 
 /** GET /api/mesh/graph (src/serve/lab/mesh-telemetry.ts ServiceGraph): requests of the last window, Kiali-like. */

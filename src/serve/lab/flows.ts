@@ -21,6 +21,8 @@ export interface FlowRecord {
   via: string;
   hops: FlowHop[];
   snapshot: number;
+  /** Kernel mode: the NetworkPolicy table's verdict, as the kernel traced the connection's first packet in a node. */
+  netfilter?: { node: string; table: string; chain: string; rule: string; verdict: string };
 }
 
 /**
