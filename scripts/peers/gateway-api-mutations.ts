@@ -60,6 +60,17 @@ export const MUTATIONS: Record<string, (objects: Obj[]) => Obj[]> = {
     bump(p);
     return objects;
   },
+  // gateway-modify-listeners.go: gateway-add-listener gains "http" (80, data.test.com, routes from All);
+  // gateway-remove-listener loses "https". Each subtest looks at its own Gateway, so both edits are made at once.
+  GatewayModifyListeners: (objects) => {
+    const add = find(objects, 'Gateway', 'gateway-add-listener');
+    add.spec.listeners.push({ name: 'http', port: 80, protocol: 'HTTP', hostname: 'data.test.com', allowedRoutes: { namespaces: { from: 'All' } } });
+    bump(add);
+    const remove = find(objects, 'Gateway', 'gateway-remove-listener');
+    remove.spec.listeners = remove.spec.listeners.filter((l: Obj) => l.name === 'http');
+    bump(remove);
+    return objects;
+  },
   // *-reference-grant.go: the ReferenceGrant is deleted.
   HTTPRouteReferenceGrant: (objects) => deleteAll(objects, 'ReferenceGrant'),
   TCPRouteReferenceGrant: (objects) => deleteAll(objects, 'ReferenceGrant'),
