@@ -4,7 +4,7 @@
 // Services, not outside, and are left out.
 import type { Cluster } from '../cluster/cluster.js';
 import { bigIntToIP, parseCidr, type Cidr } from '../net/cidr.js';
-import type { PolicyModel } from '../policy/index.js';
+import { ruleFacts, type PolicyModel } from '../policy/index.js';
 import { cidrHas, parseIP, type IpBlock, type ParsedIP } from '../policy/select.js';
 
 export interface ExternalPeer {
@@ -15,14 +15,6 @@ export interface ExternalPeer {
 
 /** Candidates for "the internet": documentation ranges first (RFC 5737), then a public resolver. */
 const INTERNET = ['203.0.113.10', '198.51.100.10', '192.0.2.10', '8.8.8.8', '1.1.1.1'];
-
-/** Every ipBlock of a model's policies (NetworkPolicy peers, ANP/BANP/CNP networks). */
-export function policyBlocks(model: PolicyModel): IpBlock[] {
-  const out: IpBlock[] = [];
-  for (const p of model.networkPolicies) for (const dir of ['Ingress', 'Egress'] as const) for (const r of p.rules[dir]) for (const peer of r.peers) if (peer.ipBlock) out.push(peer.ipBlock);
-  for (const a of [...model.adminPolicies, ...model.baselinePolicies]) for (const dir of ['Ingress', 'Egress'] as const) for (const r of a.rules[dir]) for (const peer of r.peers) for (const b of peer.networks ?? []) out.push(b);
-  return out;
-}
 
 const holds = (outer: Cidr, inner: Cidr) => outer.family === inner.family && inner.base >= outer.base && inner.base + inner.size <= outer.base + outer.size;
 
@@ -35,7 +27,7 @@ function clusterRanges(cluster: Cluster): Cidr[] {
 /** The external peers of two models together (sorted by name, internet last), the same list for both sides. */
 export function externalPeers(models: readonly PolicyModel[]): ExternalPeer[] {
   const byText = new Map<string, Cidr>();
-  for (const m of models) for (const b of policyBlocks(m)) for (const c of [b.cidr, ...b.except]) if (!byText.has(c.text)) byText.set(c.text, c);
+  for (const m of models) for (const b of ruleFacts(m).blocks) for (const c of [b.cidr, ...b.except]) if (!byText.has(c.text)) byText.set(c.text, c);
   const cidrs = [...byText.values()];
   const inside = models.flatMap((m) => clusterRanges(m.cluster));
   const out: ExternalPeer[] = [];

@@ -1,10 +1,9 @@
 // Per side: the rows of the connectivity diff, folded from class verdicts to workloads (every source workload to
 // every destination workload). dirty-rows.ts folds only the rows and columns a change can touch.
 import type { PolicyModel } from '../policy/index.js';
-import { verdictsAt } from '../policy/index.js';
+import { ruleFacts, verdictsAt } from '../policy/index.js';
 import { Bitset } from '../policy/bitset.js';
 import type { PodObj } from '../policy/classes.js';
-import type { PortSpec } from '../policy/ports.js';
 import type { PortGrid } from './ports.js';
 
 /**
@@ -90,9 +89,7 @@ const ZOBRIST = (() => {
  * ranges, and the names container ports give that port): policy cannot tell the two apart, so verdicts are equal.
  */
 function sameVerdictIntervals(model: PolicyModel, grid: PortGrid): Int32Array {
-  const specs: PortSpec[] = [];
-  for (const p of model.networkPolicies) for (const dir of ['Ingress', 'Egress'] as const) for (const r of p.rules[dir]) for (const sp of r.ports ?? []) if (sp.name === undefined) specs.push(sp);
-  for (const a of [...model.adminPolicies, ...model.baselinePolicies]) for (const dir of ['Ingress', 'Egress'] as const) for (const r of a.rules[dir]) for (const sp of r.ports ?? []) if (sp.name === undefined) specs.push(sp);
+  const specs = ruleFacts(model).ports.filter((sp) => sp.name === undefined);
   const names = new Map<string, Set<string>>();
   for (const c of model.index.classes) for (const cp of c.ports) {
     const k = `${cp.protocol}/${cp.containerPort}`;

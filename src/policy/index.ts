@@ -9,7 +9,7 @@ export { compilePolicies, policyModelOf, ENFORCES_NETWORK_POLICY, IMPLEMENTS_ADM
 export { evaluateFlow, evaluateDirection, podEnd, ipEnd, type FlowEnd, type Verdict, type DirectionVerdict, type RuleRef, type DecidedBy } from './evaluate.js';
 export { check, resolveTarget, PolicyQueryError, type CheckQuery, type CheckResult, type Target } from './targets.js';
 export { groupMatrix, groupOfPod, type GroupCell, type GroupMatrix, type MatrixGroup, type MatrixGrouping } from './matrix-groups.js';
-export { podMatrix, classMatrix, classVerdicts, verdictsAt, probePorts, type PodMatrix, type MatrixOptions, type ClassVerdicts, type VerdictOptions } from './matrix.js';
+export { podMatrix, classMatrix, classVerdicts, verdictsAt, probePorts, ruleFacts, type PodMatrix, type MatrixOptions, type ClassVerdicts, type VerdictOptions } from './matrix.js';
 export { parseIP } from './select.js';
 export { PolicyCodes } from './codes.js';
 export type { Protocol, PodClass } from './classes.js';

@@ -9,6 +9,8 @@ import { hostNetworkEnd, type HostNetworkEnd } from './hostnet.js';
 import type { PolicyModel } from './model.js';
 import type { Direction } from './netpol.js';
 import { portMatchClasses, PROTOCOLS, type PortSpec } from './ports.js';
+import type { IpBlock } from './select.js';
+import { pushAll } from '../util/arrays.js';
 
 interface AnyRule { ports: PortSpec[] | null; peerClasses: Bitset }
 
@@ -252,15 +254,35 @@ export interface PodMatrix {
   exceptions(): Iterable<[number, number, boolean]>;
 }
 
+export interface RuleFacts {
+  /** Every port spec a rule names, in every tier and direction. */
+  ports: readonly PortSpec[];
+  /** Every ipBlock a rule's peers name: NetworkPolicy ipBlocks, Admin/Baseline tier `networks`. */
+  blocks: readonly IpBlock[];
+}
+
+const factsCache = new WeakMap<PolicyModel, RuleFacts>();
+
+/** What the rules of every policy name (ports, CIDRs), gathered in one walk per model. */
+export function ruleFacts(model: PolicyModel): RuleFacts {
+  let f = factsCache.get(model);
+  if (f) return f;
+  const ports: PortSpec[] = [], blocks: IpBlock[] = [];
+  for (const dir of ['Ingress', 'Egress'] as const) {
+    for (const p of model.networkPolicies) for (const r of p.rules[dir]) { pushAll(ports, r.ports ?? []); for (const peer of r.peers) if (peer.ipBlock) blocks.push(peer.ipBlock); }
+    for (const a of [...model.adminPolicies, ...model.baselinePolicies]) for (const r of a.rules[dir]) { pushAll(ports, r.ports ?? []); for (const peer of r.peers) pushAll(blocks, peer.networks ?? []); }
+  }
+  factsCache.set(model, (f = { ports, blocks }));
+  return f;
+}
+
 /** The ports at which some verdict may change, per protocol: probing one port per interval covers every port. */
 export function probePorts(model: PolicyModel, scope?: ReadonlySet<number>): { protocol: Protocol; port: number }[] {
   const marks = new Map<Protocol, Set<number>>(PROTOCOLS.map((p) => [p, new Set([1])]));
-  const addSpec = (s: PortSpec) => {
+  for (const s of ruleFacts(model).ports) {
     const set = marks.get(s.protocol)!;
     if (s.port !== undefined) { set.add(s.port); set.add((s.endPort ?? s.port) + 1); }
-  };
-  for (const p of model.networkPolicies) for (const dir of ['Ingress', 'Egress'] as const) for (const r of p.rules[dir]) for (const s of r.ports ?? []) addSpec(s);
-  for (const a of [...model.adminPolicies, ...model.baselinePolicies]) for (const dir of ['Ingress', 'Egress'] as const) for (const r of a.rules[dir]) for (const s of r.ports ?? []) addSpec(s);
+  }
   // Container ports matter where named ports resolve: on the destinations in scope.
   for (const c of model.index.classes) if (!scope || scope.has(c.id)) for (const cp of c.ports) { marks.get(cp.protocol)!.add(cp.containerPort); marks.get(cp.protocol)!.add(cp.containerPort + 1); }
   const out: { protocol: Protocol; port: number }[] = [];
