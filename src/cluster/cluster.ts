@@ -191,6 +191,12 @@ function configFrom(o: LoadedObject, diags: Diagnostic[]): ClusterConfig | undef
   }
 }
 
+/**
+ * Validation results of objects the caller keeps (not `owned`: never changed here), so that building the same
+ * desired state again (the lab after each change) validates only what is new.
+ */
+const validated = new WeakMap<object, FieldError[]>();
+
 /** Checks kind and apiVersion, defaults the namespace, validates, rejects duplicates, and stores the defaulted object. */
 function admitObjects(objects: readonly LoadedObject[], store: ClusterStore, unmodelled: LoadedObject[], diags: Diagnostic[], owned: boolean, lenient: boolean): void {
   const firstSeen = new Map<string, SourceRef>();
@@ -215,11 +221,14 @@ function admitObjects(objects: readonly LoadedObject[], store: ClusterStore, unm
     }
     const deprecation = info.deprecated?.[raw.apiVersion];
     if (deprecation) diags.push({ code: Codes.deprecatedApiVersion, level: 'warning', source, object: { kind: raw.kind, namespace: nsText ?? '', name }, message: `${raw.apiVersion} ${raw.kind} ${quote(name)}: ${deprecation}` });
-    let errors: FieldError[];
-    try {
-      errors = validateObject(raw);
-    } catch (e) {
-      errors = [{ type: 'Invalid' as const, field: '', value: null, detail: `could not be validated: ${(e as Error).message}` }];
+    let errors = owned ? undefined : validated.get(raw);
+    if (!errors) {
+      try {
+        errors = validateObject(raw);
+      } catch (e) {
+        errors = [{ type: 'Invalid' as const, field: '', value: null, detail: `could not be validated: ${(e as Error).message}` }];
+      }
+      if (!owned) validated.set(raw, errors);
     }
     if (errors.length > 0) {
       const kept = lenient && errors.every((e) => lenientMayKeep(e, raw));

@@ -1,7 +1,7 @@
 // Pod IP allocation as the CNI host-local IPAM plugin does it per node range: the gateway (.1) is reserved, addresses
 // are handed out from .2 upwards (first free), the network and broadcast addresses never, and a held address is never
 // given twice. Running out is an error for that pod only.
-import { bigIntToIP, cidrContains, ipToBigInt, parseCidr, type Cidr } from '../net/cidr.js';
+import { bigIntToIP, cidrContains, familyOf, ipToBigInt, parseCidr, type Cidr } from '../net/cidr.js';
 
 export class RangeAllocator {
   readonly cidr: Cidr;
@@ -22,6 +22,16 @@ export class RangeAllocator {
 
   contains(ip: string): boolean {
     return cidrContains(this.cidr, ip);
+  }
+
+  /** Holds an address if it is in this range and free (one parse of the address); false otherwise. */
+  tryReserve(ip: string): boolean {
+    if (familyOf(ip) !== this.cidr.family) return false;
+    let n: bigint;
+    try { n = ipToBigInt(ip); } catch { return false; }
+    if (n < this.cidr.base || n >= this.cidr.base + this.cidr.size || this.used.has(n)) return false;
+    this.used.add(n);
+    return true;
   }
 
   /** Marks an address as held; false when it already was. */

@@ -168,12 +168,11 @@ function keepBindings(pods: readonly PodObj[], slots: ReadonlyMap<string, NodeSl
 function keepIPs(pod: PodObj, slot: NodeSlot, ips: readonly string[]): boolean {
   if (pod.spec.hostNetwork === true) return true;
   if (ips.length === 0) return false;
-  const allocs = ips.map((ip) => slot.allocators.find((a) => a.contains(ip)));
-  if (allocs.some((a) => !a)) return false;
-  const held: number[] = [];
-  for (let i = 0; i < ips.length; i++) {
-    if (!allocs[i]!.reserve(ips[i])) { for (const j of held) allocs[j]!.release(ips[j]); return false; }
-    held.push(i);
+  const held: [RangeAllocator, string][] = [];
+  for (const ip of ips) {
+    const alloc = slot.allocators.find((a) => a.tryReserve(ip));
+    if (!alloc) { for (const [a, x] of held) a.release(x); return false; }
+    held.push([alloc, ip]);
   }
   return true;
 }

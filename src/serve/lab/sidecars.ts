@@ -33,9 +33,10 @@ export class InboundSidecars {
   /** Starts a listener for every TCP port of every served pod with a mesh proxy, stops the rest; none without an
    * active Ingress class or Gateway (nothing else sends through them). */
   async sync(snap: Snapshot, pods: readonly VirtualPodSpec[]): Promise<void> {
-    const mesh = meshModelOf(snap.cluster);
     const want = new Map<string, { pod: string; ip: string; port: number }>();
-    if (mesh.active && routingModelOf(snap.cluster).entryPoints.some((e) => e.active)) {
+    // The mesh model only when an edge proxy could send through these listeners.
+    const mesh = routingModelOf(snap.cluster).entryPoints.some((e) => e.active) ? meshModelOf(snap.cluster) : undefined;
+    if (mesh?.active) {
       for (const p of pods) {
         const pod = `${p.namespace}/${p.name}`;
         if ((mesh.membership(p.namespace, p.name)?.dataPlane ?? 'none') === 'none') continue;
