@@ -68,3 +68,37 @@ kernelDescribe('kernel lab: the edge proxy in the ingress controller pod (exampl
     assert.equal(r.code, 28);
   });
 });
+
+const gatewayFile = fileURLToPath(new URL('../../../src/realize/testdata/gateway.yaml', import.meta.url));
+
+kernelDescribe('kernel lab: the edge proxy in a Gateway\'s data-plane pod (the model deploys it: src/cluster/dataplanes.ts)', () => {
+  let lab: KernelLab;
+  let lb: string;
+  const access: string[] = [];
+  before(async () => {
+    const cluster = Cluster.load([shopDir, gatewayFile]);
+    lab = await KernelLab.start({ cluster, dns: compileDns(cluster) }, { edgeLog: (l) => access.push(l) });
+    lb = (cluster.get<{ status: { loadBalancer: { ingress: { ip: string }[] } } }>('Service', 'gw', 'web-podnet')!).status.loadBalancer.ingress[0].ip;
+  });
+  after(async () => {
+    const prefix = lab?.prefix;
+    await lab?.close();
+    if (prefix) assert.deepEqual(await namespacesWithPrefix(prefix), []);
+  });
+
+  test('the Gateway\'s LoadBalancer address, listener port 8000: its HTTPRoute sends each request to the next echo pod', async () => {
+    assert.equal(lb, '172.18.255.201');
+    const seen = new Set<string>();
+    for (let i = 0; i < 2; i++) {
+      const r = await lab.exec(lab.namespaceOf('external')!, ['curl', '-s', '-S', '-m', '5', '-H', 'Host: echo.example.com', `http://${lb}:8000/hostname`], { timeoutMs: 12_000 });
+      assert.equal(r.code, 0, r.stderr);
+      seen.add(r.stdout);
+    }
+    assert.deepEqual([...seen].sort(), ['echo-58757869fb-9wr7q', 'echo-58757869fb-kj7qw']);
+    // externalTrafficPolicy Cluster (the model's default for the Gateway's Service): kube-proxy masquerades the client
+    // to the node's address, and that is what the proxy sees.
+    assert.equal(access.filter((l) => /^gateway\/gw\/web gw\/web-podnet-78698f4f5d-7d8rv: 10\.0\.1\.10 "GET \/hostname" ok -> gw\/echo:80 10\.244\.\d\.\d+:8080$/.test(l)).length, 2, access.join('\n'));
+    const other = await lab.exec(lab.namespaceOf('external')!, ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '-m', '5', '-H', 'Host: nope.example.com', `http://${lb}:8000/`], { timeoutMs: 12_000 });
+    assert.equal(other.stdout, '404');
+  });
+});

@@ -44,12 +44,19 @@ export class KernelEdges {
     try {
       for (const w of want) {
         for (const e of endpoints) await this.relay(w.netns, e);
-        const proxy = await EdgeProxy.start({
-          cluster, via: w.entryPoint, httpPort: 0, httpsPort: 0, host: '127.0.0.1',
-          // UDP routes' upstreams are not relayed (their datagrams would leave from this host): they get no backend.
-          resolve: (endpoint, protocol) => { const r = protocol === 'UDP' ? undefined : this.relays.get(`${w.netns} ${endpoint}`); return r ? { host: '127.0.0.1', port: r.port } : undefined; },
-          log: (line) => this.log?.(`${w.entryPoint} ${w.key}: ${line}`),
-        });
+        let proxy: EdgeProxy;
+        try {
+          proxy = await EdgeProxy.start({
+            cluster, via: w.entryPoint, httpPort: 0, httpsPort: 0, host: '127.0.0.1',
+            // UDP routes' upstreams are not relayed (their datagrams would leave from this host): they get no backend.
+            resolve: (endpoint, protocol) => { const r = protocol === 'UDP' ? undefined : this.relays.get(`${w.netns} ${endpoint}`); return r ? { host: '127.0.0.1', port: r.port } : undefined; },
+            log: (line) => this.log?.(`${w.entryPoint} ${w.key}: ${line}`),
+          });
+        } catch (e) {
+          // One entry point that cannot be served (its proxy refuses the snapshot) leaves the others and the lab up.
+          this.errors.push(`the edge proxy for ${w.entryPoint} in ${w.key} is not realised: ${(e as Error).message}`);
+          continue;
+        }
         // What the proxy writes into answers (an ssl-redirect's Location) names the ports clients use, not its loopback ones.
         proxy.httpPort = proxy.modelHttpPort;
         proxy.httpsPort = proxy.modelHttpsPort;
