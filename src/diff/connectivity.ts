@@ -51,7 +51,7 @@ function verdictPolicies(v: Verdict | undefined): string[] {
   return [...new Set([...(v.egress.policies ?? []), ...(v.ingress.policies ?? [])])];
 }
 
-export function diffConnectivity(before: PolicyModel, after: PolicyModel, opts: { everyWorkload?: boolean } = {}): ConnectivityDiff & { exposure: [WorkloadExposure, WorkloadExposure]; internetIP: string } {
+export function diffConnectivity(before: PolicyModel, after: PolicyModel, opts: { everyWorkload?: boolean } = {}): ConnectivityDiff & { exposure: [WorkloadExposure, WorkloadExposure]; internetIP: string; clean: (workload: string) => boolean } {
   // The common workload index: every workload of either side, sorted.
   const groupOf = new Map<PodObj, string>();
   for (const m of [before, after]) for (const c of m.index.classes) for (const p of c.pods) groupOf.set(p, groupOfPod(m, p, 'workload'));
@@ -149,5 +149,7 @@ export function diffConnectivity(before: PolicyModel, after: PolicyModel, opts: 
   const order = (x: ConnectivityChange, y: ConnectivityChange) => (x.from < y.from ? -1 : x.from > y.from ? 1 : x.to < y.to ? -1 : x.to > y.to ? 1 : 0);
   for (const l of [out.added, out.removed, out.changed]) l.sort(order);
   // The address that stands for the internet, for the exposure of NodePorts and LoadBalancers too.
-  return { ...out, exposure, internetIP: peers.find((p) => p.name === 'internet')?.ip.text ?? DEFAULT_EXTERNAL_CLIENT };
+  // A clean workload: its pods and deciding policies are the same on both sides (dirty.ts).
+  const clean = (workload: string) => { const w = names.get(workload); return dirty !== undefined && w !== undefined && dirty[w] === 0; };
+  return { ...out, exposure, internetIP: peers.find((p) => p.name === 'internet')?.ip.text ?? DEFAULT_EXTERNAL_CLIENT, clean };
 }

@@ -140,8 +140,8 @@ test('folding only the workloads a change touches gives what folding every workl
   let changing = 0;
   for (const [i, edit] of edits.entries()) {
     const a = policyModelOf(i === 4 ? load(edited((o) => [...o, teamPolicy])) : base), b = policyModelOf(load(edited(edit)));
-    const { exposure: e1, ...fast } = diffConnectivity(a, b);
-    const { exposure: e2, ...full } = diffConnectivity(a, b, { everyWorkload: true });
+    const { exposure: e1, added, removed, changed } = diffConnectivity(a, b), fast = { added, removed, changed };
+    const { exposure: e2, ...rest } = diffConnectivity(a, b, { everyWorkload: true }), full = { added: rest.added, removed: rest.removed, changed: rest.changed };
     assert.deepEqual(fast, full, `edit ${i}`);
     // Exposure of untouched workloads is the same on both sides, so the fast path leaves it out.
     for (const s of [0, 1]) for (const [w, ports] of e1[s].internet) assert.deepEqual(ports, e2[s].internet.get(w), `edit ${i}`);
@@ -167,7 +167,8 @@ test('an untouched workload stops being open to every namespace when a namespace
   assert.deepEqual(d.exposure.removed, [{ name: 'all namespaces → app/deployment/db', before: { via: 'NetworkPolicy', workloads: ['app/deployment/db'], ports: { TCP: 'all', UDP: 'all', SCTP: 'all' } } }]);
   const { exposure: e1, ...fast } = diffConnectivity(policyModelOf(before), policyModelOf(after));
   const { exposure: e2, ...full } = diffConnectivity(policyModelOf(before), policyModelOf(after), { everyWorkload: true });
-  assert.deepEqual(fast, full);
+  assert.deepEqual([fast.added, fast.removed, fast.changed, fast.internetIP], [full.added, full.removed, full.changed, full.internetIP]);
+  assert.deepEqual([fast.clean('app/deployment/db'), fast.clean('other/pod/probe'), full.clean('app/deployment/db')], [true, false, false]);
   sameExposure(e1, e2, 'new namespace');
   assert.equal(e1[1].allNamespaces.has('app/deployment/db'), false);
   assert.deepEqual(e1[0].allNamespaces.get('app/deployment/db'), { TCP: 'all', UDP: 'all', SCTP: 'all' });
@@ -195,6 +196,9 @@ test('NodePort exposure follows the backends\' ingress policy as the client reac
   // another node is masqueraded to that node's tunnel address and gets through; with Local it keeps its own and is dropped.
   assert.deepEqual(exposed('Cluster', '10.244.0.0/16'), record);
   assert.deepEqual(exposed('Local', '10.244.0.0/16'), []);
+  // The same NodePort on both sides: a policy change at its backends still changes what it exposes.
+  const opened = diffClusters(load(edited((o) => [...o, nodePort('Cluster')])), load(edited((o) => [...o, nodePort('Cluster'), webFrom('0.0.0.0/0')])));
+  assert.deepEqual(opened.exposure.added.filter((r) => r.name.startsWith('NodePort')), record);
   // The connectivity section agrees for the pods themselves: the internet is not admitted.
   const d = diffClusters(base, load(edited((o) => [...o, nodePort('Cluster'), webFrom('10.244.0.0/16')])));
   assert.equal(d.exposure.added.some((r) => r.name === 'internet → app/deployment/web'), false);

@@ -37,29 +37,37 @@ export function changedWorkloads(before: PolicyModel, after: PolicyModel, names:
 }
 
 /**
- * The Services (`ns/name`) whose DNS names answer the same on both sides, so the DNS section need not ask: the same
- * Corefile and cluster domain with no rewrite (a rewrite can answer one name from another), and the Service, its
- * namespace's labels (the kubernetes plugin's namespace_labels) and its EndpointSlices (headless answers and pod
- * hostnames) equal. ExternalName Services are always asked: their CNAME may lead to another name of the cluster.
+ * The Services (`ns/name`) equal on both sides as DNS and kube-proxy read them: the Service (labels, spec, status),
+ * its namespace's labels, and of its EndpointSlices the ports and each endpoint's addresses, conditions, hostname,
+ * target, node, zone and hints.
  */
-export function dnsUnchangedServices(before: Cluster, after: Cluster, dns: readonly [DnsModel, DnsModel]): Set<string> {
+export function equalServices(before: Cluster, after: Cluster): Set<string> {
   const out = new Set<string>();
-  const config = (d: DnsModel) => JSON.stringify([d.corefile.text, d.clusterDomain]);
-  if (config(dns[0]) !== config(dns[1]) || dns.some((d) => d.blocks.some((b) => b.rewrites.length > 0))) return out;
-  const sig = (cluster: Cluster, svc: Record<string, any>): string | undefined => {
+  const sig = (cluster: Cluster, svc: Record<string, any>): string => {
     const ns = svc.metadata.namespace ?? 'default';
-    if (svc.spec?.type === 'ExternalName') return undefined;
-    // What the zone index reads of a slice (dns/zone-index.ts), not the whole object.
-    const slices = (cluster.slicesOfService(ns, svc.metadata.name) as Record<string, any>[]).map((sl) => [sl.metadata.name, sl.ports ?? null,
-      ((sl.endpoints ?? []) as Record<string, any>[]).map((ep) => [ep.addresses ?? null, ep.conditions?.ready ?? null, ep.hostname ?? null, ep.targetRef?.name ?? null, ep.nodeName ?? null])]);
+    const slices = (cluster.slicesOfService(ns, svc.metadata.name) as Record<string, any>[]).map((sl) => [sl.metadata.name, sl.addressType ?? null, sl.ports ?? null,
+      ((sl.endpoints ?? []) as Record<string, any>[]).map((ep) => [ep.addresses ?? null, ep.conditions ?? null, ep.hostname ?? null, ep.targetRef ?? null, ep.nodeName ?? null, ep.zone ?? null, ep.hints ?? null])]);
     return JSON.stringify([svc.metadata.labels ?? null, svc.spec ?? null, svc.status ?? null, cluster.get<KubeObject>('Namespace', '', ns)?.metadata.labels ?? null, slices]);
   };
   for (const svc of before.services() as Record<string, any>[]) {
     const ns = svc.metadata.namespace ?? 'default', name = svc.metadata.name;
     const other = after.get<Record<string, any>>('Service', ns, name);
-    if (!other) continue;
-    const a = sig(before, svc);
-    if (a !== undefined && a === sig(after, other)) out.add(`${ns}/${name}`);
+    if (other && sig(before, svc) === sig(after, other)) out.add(`${ns}/${name}`);
   }
   return out;
+}
+
+/**
+ * Of the equal Services, those whose DNS names answer the same on both sides, so the DNS section need not ask: the
+ * same Corefile and cluster domain with no rewrite (a rewrite can answer one name from another; the kubernetes
+ * plugin's namespace_labels read the namespace's labels). ExternalName Services are always asked: their CNAME may lead
+ * to another name of the cluster.
+ */
+export function dnsUnchangedServices(equal: ReadonlySet<string>, after: Cluster, dns: readonly [DnsModel, DnsModel]): Set<string> {
+  const config = (d: DnsModel) => JSON.stringify([d.corefile.text, d.clusterDomain]);
+  if (config(dns[0]) !== config(dns[1]) || dns.some((d) => d.blocks.some((b) => b.rewrites.length > 0))) return new Set();
+  return new Set([...equal].filter((k) => {
+    const [ns, name] = k.split('/', 2);
+    return after.get<Record<string, any>>('Service', ns, name)?.spec?.type !== 'ExternalName';
+  }));
 }

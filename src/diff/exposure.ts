@@ -37,15 +37,16 @@ function endpointsOf(cluster: Cluster, sp: ServicePortInfo): Endpoint[] {
 /**
  * Per NodePort / LoadBalancer Service (`NodePort ns/name`), what a client at `clientIP` reaches: the Service's ports
  * (as the services section writes them) on which some connection is delivered, and the workloads it reaches; no
- * record when it reaches nothing. `records` are the services section's records of the same side.
+ * record when it reaches nothing. `records` are the services section's records of the same side; the `same`
+ * Services reach the same on both sides and are left out.
  */
-export function serviceExposure(model: PolicyModel, records: ReadonlyMap<string, Value>, clientIP: string): Map<string, Value> {
+export function serviceExposure(model: PolicyModel, records: ReadonlyMap<string, Value>, clientIP: string, same: ReadonlySet<string> = new Set()): Map<string, Value> {
   const cluster = model.cluster;
   const services = servicesModel(cluster);
   const components = defaultComponents();
   const out = new Map<string, Value>();
   for (const [name, v] of records) {
-    if (v.type !== 'NodePort' && v.type !== 'LoadBalancer') continue;
+    if ((v.type !== 'NodePort' && v.type !== 'LoadBalancer') || same.has(name)) continue;
     const [ns, svcName] = name.split('/', 2);
     const svc = cluster.get<Obj>('Service', ns, svcName);
     if (!svc) continue;

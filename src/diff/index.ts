@@ -4,7 +4,8 @@
 import type { Cluster } from '../cluster/cluster.js';
 import { policyModelOf } from '../policy/index.js';
 import { compileDns } from '../dns/index.js';
-import { dnsUnchangedServices } from './dirty.js';
+import { dnsUnchangedServices, equalServices } from './dirty.js';
+import { meshModelOf } from '../mesh/index.js';
 import { serviceExposure } from './exposure.js';
 import { diffConnectivity, type ConnectivityChange, type PortSets } from './connectivity.js';
 import { diffFindings, diffRecords, dnsRecords, findingsOf, meshRecords, routeRecords, serviceRecords, type FindingsDiff, type SectionDiff, type Value } from './sections.js';
@@ -57,12 +58,20 @@ export function diffClusters(before: Cluster, after: Cluster, opts: { meshLimit?
   const pb = policyModelOf(before), pa = policyModelOf(after);
   const conn = diffConnectivity(pb, pa);
   const services = [serviceRecords(pb), serviceRecords(pa)];
+  const equal = equalServices(before, after);
+  // What an outside client reaches through a Service equal on both sides, whose endpoints are all clean workloads, is
+  // the same on both sides (unless a mesh's sidecars judge it: mesh configuration is not part of "clean").
+  const meshActive = meshModelOf(before).active || meshModelOf(after).active;
+  const sameExposure = new Set(meshActive ? [] : [...equal].filter((k) => {
+    const v = services[0].get(k);
+    return v !== undefined && Object.keys(v.endpoints as object).every(conn.clean);
+  }));
   const routes = [routeRecords(pb), routeRecords(pa)];
   const exposureOf = (s: 0 | 1): Map<string, Value> => {
     const out = new Map<string, Value>();
     for (const [w, ports] of conn.exposure[s].internet) out.set(`internet → ${w}`, { via: 'NetworkPolicy', workloads: [w], ports });
     for (const [w, ports] of conn.exposure[s].allNamespaces) out.set(`all namespaces → ${w}`, { via: 'NetworkPolicy', workloads: [w], ports });
-    for (const [key, v] of serviceExposure([pb, pa][s], services[s], conn.internetIP)) out.set(key, v);
+    for (const [key, v] of serviceExposure([pb, pa][s], services[s], conn.internetIP, sameExposure)) out.set(key, v);
     // A route exposes its workloads when a request there reaches them (not a 5xx: no endpoints, or policy drops the controller).
     for (const [key, v] of routes[s]) if (Array.isArray(v.workloads) && v.workloads.length > 0 && (v.status as number) < 500) out.set(key, { via: key.startsWith('ingress:') ? 'Ingress' : 'Gateway', workloads: v.workloads, status: v.status });
     return out;
@@ -70,7 +79,7 @@ export function diffClusters(before: Cluster, after: Cluster, opts: { meshLimit?
   const exposure = diffRecords(exposureOf(0), exposureOf(1));
   const mesh = [meshRecords(pb, opts.meshLimit), meshRecords(pa, opts.meshLimit)];
   const dnsModels = [compileDns(before, { serial: 1 }), compileDns(after, { serial: 1 })] as const;
-  const dnsSame = dnsUnchangedServices(before, after, dnsModels);
+  const dnsSame = dnsUnchangedServices(equal, after, dnsModels);
   const dns = [dnsRecords(before, dnsModels[0], dnsSame), dnsRecords(after, dnsModels[1], dnsSame)];
   const result: ClusterDiff = {
     summary: {} as DiffSummary,
