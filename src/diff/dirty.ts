@@ -10,17 +10,21 @@ import type { DnsModel } from '../dns/index.js';
 import type { PodObj } from '../policy/classes.js';
 import { podIPs } from '../policy/classes.js';
 
-function policyIds(model: PolicyModel) {
-  const content = (p: { key: string; object: KubeObject }) => `${p.key}#${JSON.stringify((p.object as { spec?: unknown }).spec ?? null)}`;
+/** Equal texts get equal small numbers, the same on both sides: signatures hold numbers, not whole policy specs. */
+type Intern = (text: string) => number;
+const interner = (): Intern => { const ids = new Map<string, number>(); return (t) => ids.get(t) ?? (ids.set(t, ids.size), ids.size - 1); };
+
+function policyIds(model: PolicyModel, intern: Intern) {
+  const content = (p: { key: string; object: KubeObject }) => intern(`${p.key}#${JSON.stringify((p.object as { spec?: unknown }).spec ?? null)}`);
   return { np: model.networkPolicies.map(content), admin: model.adminPolicies.map(content), baseline: model.baselinePolicies.map(content) };
 }
 
 /** A per-workload signature on one side: its pods as policy sees them and the policies that decide for them. */
-function signatures(model: PolicyModel, names: Map<string, number>, groupOf: Map<PodObj, string>): string[] {
-  const ids = policyIds(model);
+function signatures(model: PolicyModel, names: Map<string, number>, groupOf: Map<PodObj, string>, intern: Intern): string[] {
+  const ids = policyIds(model, intern);
   const classSig = model.index.classes.map((c) => {
     const dir = (d: 'Ingress' | 'Egress') => [model.adminFor[c.id].map((i) => ids.admin[i]), model.isolatedBy[d][c.id].map((i) => ids.np[i]), model.baselineFor[c.id].map((i) => ids.baseline[i])].map((l) => l.join(',')).join('|');
-    return JSON.stringify([c.namespace, model.index.namespaceLabels.get(c.namespace) ?? {}, c.labels, c.ports, c.hostNetwork, dir('Ingress'), dir('Egress')]);
+    return intern(JSON.stringify([c.namespace, model.index.namespaceLabels.get(c.namespace) ?? {}, c.labels, c.ports, c.hostNetwork, dir('Ingress'), dir('Egress')]));
   });
   const parts: string[][] = Array.from({ length: names.size }, () => []);
   for (const c of model.index.classes) {
@@ -32,7 +36,8 @@ function signatures(model: PolicyModel, names: Map<string, number>, groupOf: Map
 /** 1 per workload (in the common index) that may have changed; undefined when everything may (another ClusterConfig). */
 export function changedWorkloads(before: PolicyModel, after: PolicyModel, names: Map<string, number>, groupOf: Map<PodObj, string>): Uint8Array | undefined {
   if (JSON.stringify([before.cluster.config, before.nodes]) !== JSON.stringify([after.cluster.config, after.nodes]) || before.enforced !== after.enforced) return undefined;
-  const a = signatures(before, names, groupOf), b = signatures(after, names, groupOf);
+  const intern = interner();
+  const a = signatures(before, names, groupOf, intern), b = signatures(after, names, groupOf, intern);
   return Uint8Array.from(a, (s, i) => (s === b[i] ? 0 : 1));
 }
 

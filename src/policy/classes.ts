@@ -39,10 +39,17 @@ export interface ClassIndex {
 
 export const podKey = (pod: KubeObject): string => `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
 
-export function podIPs(pod: PodObj): string[] {
-  const list = ((pod.status?.podIPs ?? []) as Obj[]).map((p) => p?.ip).filter((ip): ip is string => typeof ip === 'string' && parseIP(ip) !== undefined);
-  if (list.length > 0) return list;
-  return typeof pod.status?.podIP === 'string' && parseIP(pod.status.podIP) !== undefined ? [pod.status.podIP] : [];
+const ipsCache = new WeakMap<PodObj, { podIP: unknown; podIPs: unknown; ips: readonly string[] }>();
+
+/** The pod's valid addresses, primary first; parsed once per pod (while its status fields stay the same objects). */
+export function podIPs(pod: PodObj): readonly string[] {
+  const podIP: unknown = pod.status?.podIP, listed: unknown = pod.status?.podIPs;
+  const hit = ipsCache.get(pod);
+  if (hit && hit.podIP === podIP && hit.podIPs === listed) return hit.ips;
+  let ips: string[] = ((listed ?? []) as Obj[]).map((p) => p?.ip).filter((ip): ip is string => typeof ip === 'string' && parseIP(ip) !== undefined);
+  if (ips.length === 0) ips = typeof podIP === 'string' && parseIP(podIP) !== undefined ? [podIP] : [];
+  ipsCache.set(pod, { podIP, podIPs: listed, ips });
+  return ips;
 }
 
 export function containerPorts(pod: PodObj): ContainerPortInfo[] {
