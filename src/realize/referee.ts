@@ -64,7 +64,25 @@ def request(s, q):
     m = re.match(rb'pod [^/\s]+/(\S+) \(', body)
     if m: r['hostname'] = m.group(1).decode()
     return r
+def datagram(a):
+    r = {}
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(a['timeout'])
+    try:
+        s.connect((a['host'], a['port']))
+        s.send(b'podnet-verify\n')
+        r['outcome'] = 'allowed' if s.recv(2048) == b'podnet-verify\n' else 'error'
+    except socket.timeout:
+        r['outcome'] = 'timeout'
+    except ConnectionRefusedError:
+        r['outcome'] = 'refused'
+    except OSError as e:
+        r['outcome'] = 'refused' if e.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH) else 'error'
+        r['detail'] = str(e)
+    s.close()
+    return r
 def attempt(a):
+    if a.get('protocol') == 'UDP': return datagram(a)
     r = {}
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.settimeout(a['timeout'])
@@ -196,12 +214,12 @@ export class KernelReferee implements Referee {
   private async connect(items: (Item & { netns: string })[], out: Observation[]): Promise<void> {
     if (items.length === 0) return;
     if (!this.python) {
-      await inParallel(items, NAMESPACES_AT_ONCE, async (it) => { out[it.index] = await this.connectWithCurl(it.flow as ConnectFlow, it.plan); });
+      await inParallel(items, NAMESPACES_AT_ONCE, async (it) => { out[it.index] = (it.flow as ConnectFlow).protocol === 'UDP' ? failedObservation(it.flow, 'UDP flows need python3 (curl sends no datagrams)') : await this.connectWithCurl(it.flow as ConnectFlow, it.plan); });
       return;
     }
     const args = items.map(({ flow, plan, netns }) => {
       const f = flow as ConnectFlow;
-      return { netns, host: f.host, port: f.port, timeout: plan.timeoutMs / 1000, answerTimeout: ANSWER_TIMEOUT_MS / 1000, min: plan.minAttempts, max: plan.maxAttempts, until: plan.until, identify: f.identify, ...(f.request ? { request: f.request } : {}) };
+      return { netns, host: f.host, port: f.port, timeout: plan.timeoutMs / 1000, answerTimeout: ANSWER_TIMEOUT_MS / 1000, min: plan.minAttempts, max: plan.maxAttempts, until: plan.until, identify: f.identify, protocol: f.protocol, ...(f.request ? { request: f.request } : {}) };
     });
     const budget = items.reduce((sum, { plan }) => sum + plan.maxAttempts * plan.timeoutMs, 0) / 8 + 180_000;
     const r = await run(this.python, ['-c', CONNECT_CLIENT], { input: JSON.stringify(args), timeoutMs: budget });

@@ -109,6 +109,14 @@ kernelDescribe('podnet verify --kernel', () => {
         const yc = r.cluster.get<{ status: { podIP: string } }>('Pod', 'y', 'c')!.status.podIP;
         assert.equal(outcome(`x/a -> ${yc}:8080/TCP`), c === 'flannel' ? 'allowed' : 'timeout', 'Baseline-tier ClusterNetworkPolicy Deny');
         assert.equal(outcome(`x/b -> ${yc}:8080/TCP`), 'allowed', 'Baseline-tier ClusterNetworkPolicy Pass ends the tier');
+        // UDP: the agent echoes a datagram; default-deny drops it unless allow-client-http names the UDP port; a
+        // Service without endpoints REJECTs (ICMP port unreachable); the pod reaches itself through its Service.
+        const udp = r.cluster.get<{ spec: { clusterIP: string } }>('Service', 'x', 'udp')!.spec.clusterIP;
+        const udpEmpty = r.cluster.get<{ spec: { clusterIP: string } }>('Service', 'y', 'udp-empty')!.spec.clusterIP;
+        assert.equal(outcome(`y/c -> ${xa}:5353/UDP`), 'allowed', 'allow-client-http admits its named UDP port');
+        assert.equal(outcome(`x/b -> ${xa}:5353/UDP`), c === 'flannel' ? 'allowed' : 'timeout', 'default-deny drops the datagram');
+        assert.equal(outcome(`y/c -> ${udpEmpty}:5000/UDP`), 'refused', 'no endpoints: REJECT, an ICMP port unreachable');
+        assert.equal(outcome(`x/a -> ${udp}:53535/UDP`), 'allowed', 'hairpin through its own Service');
         const dns = rep.results.filter((x) => x.flow.kind === 'dns' && x.status === 'agree');
         assert.ok(dns.some((x) => x.flow.from === 'z/d' && x.flow.kind === 'dns' && x.flow.name === 'web.x'), 'dnsPolicy None with its own search list and ndots 2: z/d resolves web.x through svc.cluster.local');
         assert.ok(rep.results.some((x) => x.status === 'skipped' && x.flow.from === 'x/b'), 'dnsPolicy Default is reported as not verified');

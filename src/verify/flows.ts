@@ -1,8 +1,8 @@
 // The flows `podnet verify` asks about, enumerated from the compiled model alone (no kernel, no live cluster), so that
 // any referee — the kernel realisation, a live cluster — can be asked the same questions:
 //   pod pairs: every pod to every other pod's IP on every port a Service targets or a policy names (named ports
-//     resolved on the destination), sampled with `sample`;
-//   services: every TCP Service port's ClusterIP from every pod (sampled: from one pod of each node);
+//     resolved on the destination), and on every UDP port it declares, sampled with `sample`;
+//   services: every TCP and UDP Service port's ClusterIP from every pod (sampled: from one pod of each node);
 //   external: every NodePort on every node, every LoadBalancer ingress IP and external IP, from the outside client;
 //   dns: from each pod, each Service's name in its full, `svc.ns` and (same namespace) short forms, and a name that
 //     does not exist, sampled with `sample`;
@@ -25,7 +25,8 @@ export interface ConnectFlow {
   from: string;
   host: string;
   port: number;
-  protocol: 'TCP';
+  /** UDP: a datagram the agent echoes (it says no name, so only the verdict counts). */
+  protocol: 'TCP' | 'UDP';
   /** `NS/NAME:PORT` of the Service the address belongs to. */
   service?: string;
   via?: 'clusterIP' | 'nodePort' | 'loadBalancer' | 'externalIP';
@@ -86,6 +87,11 @@ function portsOf(pod: Pod, named: { numbers: Set<number>; names: Set<string> }):
   return [...out].sort((a, b) => a - b);
 }
 
+/** The UDP container ports a pod declares. */
+function udpPorts(pod: Pod): number[] {
+  return [...new Set(containerPorts(pod).filter((c) => c.protocol === 'UDP').map((c) => c.containerPort))].sort((a, b) => a - b);
+}
+
 function namedPorts(cluster: Cluster): { numbers: Set<number>; names: Set<string> } {
   const numbers = new Set<number>();
   const names = new Set<string>();
@@ -111,7 +117,7 @@ export function enumerateFlows(cluster: Cluster, opts: FlowOptions = {}): Flow[]
   const sources = opts.from ? pods.filter((p) => opts.from!(keyOf(p))) : pods;
   const outside = opts.outside ?? true;
   const flows: Flow[] = [];
-  const connect = (f: Omit<ConnectFlow, 'kind' | 'id' | 'protocol'>): ConnectFlow => ({ kind: 'connect', id: `${f.from} -> ${f.host}:${f.port}/TCP`, protocol: 'TCP', ...f });
+  const connect = (f: Omit<ConnectFlow, 'kind' | 'id' | 'protocol'>, protocol: 'TCP' | 'UDP' = 'TCP'): ConnectFlow => ({ kind: 'connect', id: `${f.from} -> ${f.host}:${f.port}/${protocol}`, protocol, ...f, ...(protocol === 'UDP' ? { identify: false } : {}) });
 
   const named = namedPorts(cluster);
   const model = servicesModel(cluster);
@@ -126,6 +132,8 @@ export function enumerateFlows(cluster: Cluster, opts: FlowOptions = {}): Flow[]
     for (const src of sources) {
       if (src === dst || src.spec.hostNetwork) continue;
       for (const port of ports) pairs.push(connect({ family: 'pod-pair', from: keyOf(src), host: dst.status!.podIP, port, identify: !(port === 53 && dnsServers.has(dst.status!.podIP)) && !edge.has(dst.status!.podIP) }));
+      // The UDP ports the pod declares (the agent echoes there); the cluster DNS's 53 is asked by the DNS flows.
+      for (const port of udpPorts(dst)) if (!(port === 53 && dnsServers.has(dst.status!.podIP))) pairs.push(connect({ family: 'pod-pair', from: keyOf(src), host: dst.status!.podIP, port, identify: false }, 'UDP'));
     }
   }
   flows.push(...spread(pairs, opts.sample));
@@ -135,7 +143,8 @@ export function enumerateFlows(cluster: Cluster, opts: FlowOptions = {}): Flow[]
   const nodesOfClients = [...new Set(clients.map((p) => p.spec.nodeName as string))];
   let turn = 0;
   for (const sp of model.ports) {
-    if (sp.protocol !== 'TCP' || sp.family !== 'IPv4') continue;
+    if ((sp.protocol !== 'TCP' && sp.protocol !== 'UDP') || sp.family !== 'IPv4') continue;
+    if (sp.protocol === 'UDP' && dnsPort(sp.namespace, sp.name, sp.port)) continue; // the DNS flows ask it
     const service = `${sp.namespace}/${sp.name}:${sp.port}`;
     const identify = !dnsPort(sp.namespace, sp.name, sp.port) && !sp.endpoints.some((e) => edge.has(e.ip));
     // The API server's endpoint (the `kubernetes` Service) is not a pod: nothing of the lab answers there.
@@ -143,11 +152,12 @@ export function enumerateFlows(cluster: Cluster, opts: FlowOptions = {}): Flow[]
     // Every pod, or, sampled, one pod of each node (a different one for each Service port).
     const from = opts.sample === undefined ? clients : nodesOfClients.map((n) => { const mine = clients.filter((p) => p.spec.nodeName === n); return mine[turn % mine.length]; });
     turn++;
-    for (const src of from) flows.push(connect({ family: 'service', from: keyOf(src), host: sp.clusterIP, port: sp.port, service, via: 'clusterIP', identify }));
+    const proto = sp.protocol as 'TCP' | 'UDP';
+    for (const src of from) flows.push(connect({ family: 'service', from: keyOf(src), host: sp.clusterIP, port: sp.port, service, via: 'clusterIP', identify }, proto));
     if (!outside) continue;
-    if (sp.nodePort) for (const node of cluster.nodes) flows.push(connect({ family: 'external', from: 'external', host: node.internalIPs[0], port: sp.nodePort, service, via: 'nodePort', node: node.name, identify }));
-    for (const ip of sp.loadBalancerIPs) flows.push(connect({ family: 'external', from: 'external', host: ip, port: sp.port, service, via: 'loadBalancer', identify }));
-    for (const ip of sp.externalIPs) flows.push(connect({ family: 'external', from: 'external', host: ip, port: sp.port, service, via: 'externalIP', identify }));
+    if (sp.nodePort) for (const node of cluster.nodes) flows.push(connect({ family: 'external', from: 'external', host: node.internalIPs[0], port: sp.nodePort, service, via: 'nodePort', node: node.name, identify }, proto));
+    for (const ip of sp.loadBalancerIPs) flows.push(connect({ family: 'external', from: 'external', host: ip, port: sp.port, service, via: 'loadBalancer', identify }, proto));
+    for (const ip of sp.externalIPs) flows.push(connect({ family: 'external', from: 'external', host: ip, port: sp.port, service, via: 'externalIP', identify }, proto));
   }
 
   const domain = cluster.config.clusterDomain;
