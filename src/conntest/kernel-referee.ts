@@ -1,8 +1,9 @@
 // The kernel as a referee of ConnectivityTest expectations: the model names the connections an expectation stands for
 // (which pods, which port on each after a Service's DNAT), then each is opened for real from the source pod's network
 // namespace in the realised lab (src/realize, as `podnet verify --kernel` probes), and the kernel's outcome decides.
-// DNS lookups are `dig` in the pod's namespace. Routes, mesh requests and `via` URLs are not realised in the kernel:
-// such expectations fail with that said, to be run against the model. The same referee over a live cluster
+// DNS lookups are `dig` in the pod's namespace. Route expectations are real HTTP requests from the lab's outside client
+// through the edge proxy in the controller pod (kernel-routes.ts). Mesh requests and `via` URLs are not realised in the
+// kernel: such expectations fail with that said, to be run against the model. The same referee over a live cluster
 // (`podnet test --context`, src/kube/live-referee.ts) execs in the spec's own source pods.
 import type { ProbePlan } from '../verify/compare.js';
 import type { ConnectFlow, DnsFlow } from '../verify/flows.js';
@@ -10,6 +11,7 @@ import type { Referee as ProbeReferee } from '../verify/verify.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { podIPOf, resolvePodReference } from '../cluster/refs.js';
 import { DEFAULT_EXTERNAL_CLIENT } from '../trace/trace.js';
+import { routeObservation, routeProbe } from './kernel-routes.js';
 import { modelReferee, RefereeError, type Observation, type PairObservation, type Referee } from './referee.js';
 
 /** The most connections one expectation may open in the kernel. */
@@ -28,12 +30,14 @@ interface Words {
   digIn: (pod: string) => string;
   /** Whether `from: external` can be made (the kernel lab's outside client). */
   outside: boolean;
+  /** Whether route expectations are sent for real (the kernel lab's edge proxies, from its outside client). */
+  routes?: boolean;
 }
 
 const KERNEL: Words = {
   who: 'kernel', name: (setup) => `kernel (${setup})`,
-  noRoutes: 'the realised namespaces carry no Ingress/Gateway routing or mesh proxies', noVia: 'no edge proxy in the realised namespaces',
-  digIn: (pod) => `dig in ${pod}'s namespace`, outside: true,
+  noRoutes: 'the realised namespaces carry no mesh proxies', noVia: 'a connection expectation is L3/L4; write a route expectation for the request',
+  digIn: (pod) => `dig in ${pod}'s namespace`, outside: true, routes: true,
 };
 
 /** A live cluster (`podnet test --context`): connections and lookups by exec in the spec's own source pods. */
@@ -57,6 +61,11 @@ function probingReferee(cluster: Cluster, kernel: ProbeReferee, plan: ProbePlan,
   return {
     name: w.name(kernel.setup),
     async observe(e) {
+      if (e.type === 'route' && w.routes) {
+        const p = routeProbe(cluster, e);
+        const [o] = await probe([p.flow]);
+        return routeObservation(p, o.kind === 'connect' ? o.attempts[0] : undefined, w.who);
+      }
       if (e.type === 'route' || e.type === 'mesh') throw new RefereeError(`the ${w.who} referee does not answer ${e.type} expectations (${w.noRoutes}): run them against the model`);
       if (e.type === 'connectivity' && e.via !== undefined) throw new RefereeError(`the ${w.who} referee does not follow \`via\` URLs (${w.noVia}): run it against the model`);
       if (e.type === 'dns') {

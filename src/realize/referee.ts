@@ -50,7 +50,8 @@ def request(s, q):
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
         s = ctx.wrap_socket(s, server_hostname=q['host'])
-    s.sendall(('GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: podnet-verify\r\nConnection: close\r\n\r\n' % (q['path'], q['host'])).encode())
+    extra = ''.join('%s: %s\r\n' % (k, v) for k, v in (q.get('headers') or {}).items())
+    s.sendall(('%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: podnet-verify\r\n%sConnection: close\r\n\r\n' % (q.get('method', 'GET'), q['path'], q['host'], extra)).encode())
     buf = b''
     while True:
         try: c = s.recv(65536)
@@ -61,6 +62,9 @@ def request(s, q):
     status = head.split(b'\r\n', 1)[0].split(b' ')
     if len(status) < 2 or not status[1].isdigit(): raise ValueError('no HTTP status line in the answer')
     r = {'status': int(status[1])}
+    for line in head.split(b'\r\n')[1:]:
+        k, _, v = line.partition(b':')
+        if k.strip().lower() == b'location': r['location'] = v.strip().decode('utf-8', 'replace')
     m = re.match(rb'pod [^/\s]+/(\S+) \(', body)
     if m: r['hostname'] = m.group(1).decode()
     return r

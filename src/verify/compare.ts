@@ -9,8 +9,9 @@ export interface ConnectAttempt {
   hostname?: string;
   /** The address (no port) the agent's /clientip said it saw. */
   clientIP?: string;
-  /** The HTTP status of the request a flow carries. */
+  /** The HTTP status of the request a flow carries, and its Location header (a redirect). */
   status?: number;
+  location?: string;
   detail?: string;
 }
 

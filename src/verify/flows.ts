@@ -35,7 +35,7 @@ export interface ConnectFlow {
   /** The answering process is the netexec agent (it says /hostname and /clientip); false for the cluster DNS's port. */
   identify: boolean;
   /** An HTTP request sent over the connection (family ingress): the answer's status and the pod that answered count. */
-  request?: { scheme: 'http' | 'https'; host: string; path: string };
+  request?: { scheme: 'http' | 'https'; host: string; path: string; method?: string; headers?: Record<string, string> };
 }
 
 export interface DnsFlow {
