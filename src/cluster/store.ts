@@ -11,6 +11,8 @@ export class ClusterStore {
   private readonly byKind = new Map<string, NamespaceIndex>();
   private readonly applyOrder = new Map<string, Map<string, KubeObject>>();
   private readonly sources = new Map<string, SourceRef>();
+  /** list()'s sorted answers, per name index (one namespace of a kind) and per kind; dropped when either changes. */
+  private readonly sorted = new WeakMap<object, KubeObject[]>();
 
   /** Adds or replaces an object. `source` is where it was written (generated objects point at their owner's source). */
   put(obj: KubeObject, source?: SourceRef): void {
@@ -20,6 +22,8 @@ export class ClusterStore {
     let names = nsIndex.get(ref.namespace);
     if (!names) nsIndex.set(ref.namespace, (names = new Map()));
     names.set(ref.name, obj);
+    this.sorted.delete(names);
+    this.sorted.delete(nsIndex);
     let order = this.applyOrder.get(ref.kind);
     if (!order) this.applyOrder.set(ref.kind, (order = new Map()));
     order.set(`${ref.namespace}/${ref.name}`, obj);
@@ -29,7 +33,10 @@ export class ClusterStore {
   delete(ref: ObjectRef): boolean {
     this.sources.delete(objectKey(ref));
     this.applyOrder.get(ref.kind)?.delete(`${ref.namespace}/${ref.name}`);
-    return this.byKind.get(ref.kind)?.get(ref.namespace)?.delete(ref.name) ?? false;
+    const nsIndex = this.byKind.get(ref.kind), names = nsIndex?.get(ref.namespace);
+    if (nsIndex) this.sorted.delete(nsIndex);
+    if (names) this.sorted.delete(names);
+    return names?.delete(ref.name) ?? false;
   }
 
   get<T = KubeObject>(kind: string, namespace: string, name: string): T | undefined {
@@ -44,10 +51,19 @@ export class ClusterStore {
   list<T = KubeObject>(kind: string, namespace?: string): T[] {
     const nsIndex = this.byKind.get(kind);
     if (!nsIndex) return [];
-    if (namespace !== undefined) return sortedValues(nsIndex.get(namespace)) as T[];
-    const out: KubeObject[] = [];
-    for (const ns of [...nsIndex.keys()].sort(compareStrings)) pushAll(out, sortedValues(nsIndex.get(ns)));
-    return out as T[];
+    // A copy of the cached order: callers may sort or extend what they get.
+    const index = namespace !== undefined ? nsIndex.get(namespace) : nsIndex;
+    if (!index) return [];
+    let list = this.sorted.get(index);
+    if (!list) {
+      if (namespace !== undefined) list = sortedValues(index as Map<string, KubeObject>);
+      else {
+        list = [];
+        for (const ns of [...nsIndex.keys()].sort(compareStrings)) pushAll(list, sortedValues(nsIndex.get(ns)));
+      }
+      this.sorted.set(index, list);
+    }
+    return list.slice() as T[];
   }
 
   /** Objects of a kind in the order they were put: the order `kubectl apply -f` would create them. */

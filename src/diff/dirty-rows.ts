@@ -13,6 +13,8 @@ interface Prepared {
   /** The classes holding a dirty workload's pods, sorted; col[c] is c's position among them (or -1). */
   dirtyClasses: number[];
   col: Int32Array;
+  /** The dirty classes on the pod network (not host-network), as columns. */
+  podNetwork: Bitset;
   /** Per slot, every class's verdicts towards / from the dirty classes (undefined: the CNI enforces nothing). */
   projected?: { egressTo: Bitset[]; ingressFrom: Bitset[] }[];
 }
@@ -26,7 +28,9 @@ function prepare(side: SideIndex, grid: PortGrid, dirty: Uint8Array): Prepared {
   const col = new Int32Array(model.index.classes.length).fill(-1);
   dirtyClasses.forEach((c, i) => { col[c] = i; });
   const projected = model.enforced ? verdictsAt(model, probesOf(grid, distinct), { columns: dirtyClasses }) : undefined;
-  return { slot, distinct, dirtyClasses, col, projected };
+  const classes = model.index.classes;
+  const podNetwork = Bitset.of(dirtyClasses.length, dirtyClasses.flatMap((c, i) => (classes[c].hostNetwork ? [] : [i])));
+  return { slot, distinct, dirtyClasses, col, podNetwork, projected };
 }
 
 /**
@@ -38,8 +42,7 @@ function openToDirty(side: SideIndex, p: Prepared, grid: PortGrid, w: number): s
   const cs = side.classesOf[w];
   if (cs.length === 0) return '';
   if (!p.projected) return '2'.repeat(grid.size);
-  const classes = side.model.index.classes;
-  const podNetwork = Bitset.of(p.dirtyClasses.length, p.dirtyClasses.flatMap((c, i) => (classes[c].hostNetwork ? [] : [i])));
+  const podNetwork = p.podNetwork;
   let t = '';
   for (let iv = 0; iv < grid.size; iv++) {
     const v = p.projected[p.slot[iv]];
