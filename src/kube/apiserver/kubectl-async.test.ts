@@ -55,3 +55,13 @@ test('a Deployment the engine refuses is accepted, then gone with a Warning Even
   assert.deepEqual(await k.kubectl(['apply', '-f', clash]), { code: 1, out: '', err: `The request is invalid: error when creating "${clash}": The Service "clash" is invalid: spec.clusterIPs: Invalid value: []string{"10.96.0.10"}: failed to allocate IP 10.96.0.10: provided IP is already allocated\n` });
   assert.equal(k.running.kube!.store.revisions.get('Service', 'production', 'clash'), undefined);
 });
+
+test('a paged list (kubectl --chunk-size) gives every object once, in (namespace, name) order, "team" before "team-b"', { skip: noKubectl }, async () => {
+  const ns = (n: string) => `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${n}}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: one, namespace: ${n}}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: two, namespace: ${n}}\n`;
+  const applied = await k.kubectl(['apply', '-f', file('teams.yaml', ns('team-b') + '---\n' + ns('team'))]);
+  assert.equal(applied.code, 0, applied.err);
+  const whole = await k.kubectl(['get', 'configmaps', '-A', '--chunk-size=0', '--no-headers', '-o', 'custom-columns=NS:.metadata.namespace,NAME:.metadata.name']);
+  const paged = await k.kubectl(['get', 'configmaps', '-A', '--chunk-size=1', '--no-headers', '-o', 'custom-columns=NS:.metadata.namespace,NAME:.metadata.name']);
+  assert.equal(paged.out, whole.out);
+  assert.match(paged.out, /\nteam +one\nteam +two\nteam-b +one\nteam-b +two\n/);
+});

@@ -53,6 +53,21 @@ function decodeContinue(text: string): ContinueToken {
 
 const keyOf = (s: StoredObject) => `${s.namespace}/${s.name}`;
 
+/** The first index past a continue token's `namespace/name`, in the list's (namespace, name) order. */
+function after(all: readonly StoredObject[], start: string): number {
+  const i = start.indexOf('/');
+  const ns = start.slice(0, i);
+  const name = start.slice(i + 1);
+  let lo = 0;
+  let hi = all.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const s = all[mid];
+    if (s.namespace < ns || (s.namespace === ns && s.name <= name)) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
 export function listObjects(scope: Scope, req: IncomingMessage, res: ServerResponse): void {
   const q = scope.query;
   if (parseBool(q.get('watch'))) return watch(scope, req, res);
@@ -68,8 +83,8 @@ export function listObjects(scope: Scope, req: IncomingMessage, res: ServerRespo
   const items: StoredObject[] = [];
   let next: string | undefined;
   let remaining = 0;
-  for (const s of all) {
-    if (start !== undefined && keyOf(s) <= start) continue;
+  for (let i = start === undefined ? 0 : after(all, start); i < all.length; i++) {
+    const s = all[i];
     if (filter && !filter(s.object)) continue;
     if (limit > 0 && items.length === limit) { next ??= keyOf(items[items.length - 1]); remaining++; continue; }
     items.push(s);

@@ -42,6 +42,8 @@ export class Revisions {
   /** The revision before the first event kept: watching from anything older is 410 Gone. */
   private compacted = 0;
   private readonly subscribers = new Set<(e: ChangeEvent) => void>();
+  /** Each kind's objects in list order, for the map they were sorted from (a changed kind is a new map or a deletion). */
+  private readonly sorted = new WeakMap<Map<string, Entry>, StoredObject[]>();
 
   /**
    * `stamp` finishes an object as served, given its creationTimestamp (times a kubelet would report for a pod it
@@ -60,6 +62,7 @@ export class Revisions {
     for (const [storeKind, list] of objects) {
       const old = this.byKind.get(storeKind) ?? new Map<string, Entry>();
       const next = new Map<string, Entry>();
+      const before = events.length;
       for (const o of list) {
         const namespace = String(o.metadata?.namespace ?? '');
         const name = String(o.metadata?.name ?? '');
@@ -79,7 +82,8 @@ export class Revisions {
         const rv = ++this.revision;
         events.push({ type: 'DELETED', rv, storeKind, namespace: prev.namespace, object: { ...prev.object, metadata: { ...prev.object.metadata, resourceVersion: String(rv) } } });
       }
-      this.byKind.set(storeKind, next);
+      // Unchanged, the kind keeps its map (and the sorted list kept for it).
+      if (events.length > before || !this.byKind.has(storeKind)) this.byKind.set(storeKind, next);
     }
     this.record(events);
     return events;
@@ -100,6 +104,7 @@ export class Revisions {
     const object = this.stamp({ ...o, metadata: { ...o.metadata, creationTimestamp: created, resourceVersion: String(rv) } }, created);
     const entry: Entry = { storeKind, namespace, name, rv, object, hash: hashOf(o) };
     kind.set(`${namespace}/${name}`, entry);
+    this.sorted.delete(kind);
     this.record([{ type: prev ? 'MODIFIED' : 'ADDED', rv, storeKind, namespace, object, ...(prev ? { previous: prev.object } : {}) }]);
     return entry;
   }
@@ -110,6 +115,7 @@ export class Revisions {
     const prev = kind?.get(`${namespace}/${name}`);
     if (!kind || !prev) return undefined;
     kind.delete(`${namespace}/${name}`);
+    this.sorted.delete(kind);
     const rv = ++this.revision;
     const object = { ...prev.object, metadata: { ...prev.object.metadata, resourceVersion: String(rv) } };
     this.record([{ type: 'DELETED', rv, storeKind, namespace, object }]);
@@ -120,11 +126,19 @@ export class Revisions {
     return this.byKind.get(storeKind)?.get(`${namespace}/${name}`);
   }
 
-  /** Objects of a kind (in one namespace), sorted by namespace then name as etcd's keys sort. */
-  list(storeKind: string, namespace?: string): StoredObject[] {
-    const all = [...(this.byKind.get(storeKind)?.values() ?? [])];
-    const some = namespace === undefined ? all : all.filter((e) => e.namespace === namespace);
-    return some.sort((a, b) => compare(a.namespace, b.namespace) || compare(a.name, b.name));
+  /**
+   * Objects of a kind (in one namespace), sorted by namespace then name as etcd's keys sort. The sorted list is kept
+   * until the kind changes (a paged list asks for it once per chunk); callers must not change it.
+   */
+  list(storeKind: string, namespace?: string): readonly StoredObject[] {
+    const kind = this.byKind.get(storeKind);
+    if (!kind) return [];
+    let all = this.sorted.get(kind);
+    if (!all) {
+      all = [...kind.values()].sort((a, b) => compare(a.namespace, b.namespace) || compare(a.name, b.name));
+      this.sorted.set(kind, all);
+    }
+    return namespace === undefined ? all : all.filter((e) => e.namespace === namespace);
   }
 
   /** Changes after `rv`, or 'gone' when they are no longer kept. */

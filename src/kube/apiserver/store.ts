@@ -87,7 +87,7 @@ export class ApiStore {
     return this.revisions.get(storeKindOf(r), r.namespaced ? namespace : '', name);
   }
 
-  list(r: ApiResource, namespace?: string): StoredObject[] {
+  list(r: ApiResource, namespace?: string): readonly StoredObject[] {
     return this.revisions.list(storeKindOf(r), r.namespaced ? namespace : undefined);
   }
 
