@@ -82,6 +82,7 @@ export class EdgeProxy {
   private readonly sourceIP: string;
   /** What each served port carries: the Gateway's listener ports, or an Ingress class's 80 and 443. */
   private readonly plan: ListenerPort[];
+  private readonly unlisted = new Set<ListenerPort>();
   private readonly streams = new Set<Socket>();
   /** Per model port, how a connection accepted elsewhere is served there (its HTTP and HTTPS/TLS ports). */
   private readonly acceptors = new Map<number, (socket: Socket) => void>();
@@ -101,9 +102,11 @@ export class EdgeProxy {
       this.plan = listenerPorts(g);
       this.modelHttpPort = this.plan.find((l) => l.http)?.port ?? 80;
       this.modelHttpsPort = this.plan.find((l) => l.https || l.tlsStreams)?.port ?? 443;
-      // The first HTTP and HTTPS ports always listen (a port with no listener refuses what comes).
-      if (!this.plan.some((l) => l.port === this.modelHttpPort)) this.plan.unshift(plain(this.modelHttpPort, false));
-      if (!this.plan.some((l) => l.port === this.modelHttpsPort)) this.plan.push(plain(this.modelHttpsPort, true));
+      // The first HTTP and HTTPS ports always listen (a port with no listener refuses what comes); `ports` lists only
+      // the Gateway's own listener ports.
+      const unlisted = (lp: ListenerPort) => { this.unlisted.add(lp); return lp; };
+      if (!this.plan.some((l) => l.port === this.modelHttpPort)) this.plan.unshift(unlisted(plain(this.modelHttpPort, false)));
+      if (!this.plan.some((l) => l.port === this.modelHttpsPort)) this.plan.push(unlisted(plain(this.modelHttpsPort, true)));
     }
     const proxyPod = proxyPods(opts.cluster, this.entryPoint)[0] as { status?: { podIP?: string } } | undefined;
     this.sourceIP = proxyPod?.status?.podIP ?? '127.0.0.1';
@@ -141,7 +144,7 @@ export class EdgeProxy {
       if (lp.http) bound = await this.listenHttp(lp.port, local, host);
       else if (tls) bound = await this.listenTls(lp, local, host);
       else if (lp.tcp) bound = await this.listenStream(lp.port, 'tcp', local, host);
-      if (bound !== undefined) this.ports.push({ port: lp.port, protocol: lp.http ? 'HTTP' : tls ? 'HTTPS' : 'TCP', local: bound });
+      if (bound !== undefined && !this.unlisted.has(lp)) this.ports.push({ port: lp.port, protocol: lp.http ? 'HTTP' : tls ? 'HTTPS' : 'TCP', local: bound });
       // UDP beside TCP on one port number: the same local number when it is free.
       if (lp.udp) this.ports.push({ port: lp.port, protocol: 'UDP', local: await this.listenStream(lp.port, 'udp', bound ?? local, host) });
       if (lp.http && lp.port === this.modelHttpPort) this.httpPort = bound!;
