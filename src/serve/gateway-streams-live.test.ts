@@ -4,9 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
@@ -14,6 +12,7 @@ import { Cluster } from '../cluster/cluster.js';
 import { caAndLeaf, gatewayWith, pemSecret } from '../ingress/test-fixtures.js';
 import { EdgeProxy } from './http-proxy.js';
 import { podsOf, VirtualPods } from './virtual-pods.js';
+import { ECHO_AND_ROUTES, tcpExchange, udpExchange } from './stream-fixtures.js';
 
 const pod = caAndLeaf(['backend.internal']);
 const gw = caAndLeaf(['gw.example.com']);
@@ -29,7 +28,7 @@ const LISTENERS = `  - {name: http, port: 80, protocol: HTTP}
   - {name: http-alt, port: 8080, protocol: HTTP}
 `;
 
-const TEXT = gatewayWith(LISTENERS) + pemSecret('serving', pod.crt, pod.key) + pemSecret('gw-cert', gw.crt, gw.key) + pemSecret('term-cert', term.crt, term.key) + `---
+const TEXT = gatewayWith(LISTENERS) + ECHO_AND_ROUTES + pemSecret('serving', pod.crt, pod.key) + pemSecret('gw-cert', gw.crt, gw.key) + pemSecret('term-cert', term.crt, term.key) + `---
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: secure}
@@ -45,22 +44,6 @@ apiVersion: v1
 kind: Service
 metadata: {name: secure}
 spec: {selector: {app: secure}, ports: [{name: https, port: 443, targetPort: 8443}]}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: echo}
-spec:
-  selector: {matchLabels: {app: echo}}
-  template:
-    metadata: {labels: {app: echo}}
-    spec: {containers: [{name: c, image: agnhost, ports: [{containerPort: 8080}, {containerPort: 9000}, {containerPort: 9001, protocol: UDP}]}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: echo}
-spec:
-  selector: {app: echo}
-  ports: [{name: http, port: 80, targetPort: 8080}, {name: tcp, port: 7000, targetPort: 9000}, {name: udp, port: 7001, targetPort: 9001, protocol: UDP}]
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
@@ -79,16 +62,6 @@ spec: {parentRefs: [{name: gw, sectionName: term}], hostnames: [term.example.com
 ---
 apiVersion: gateway.networking.k8s.io/v1alpha2
 kind: TCPRoute
-metadata: {name: tcp}
-spec: {parentRefs: [{name: gw, sectionName: tcp}], rules: [{backendRefs: [{name: echo, port: 7000}]}]}
----
-apiVersion: gateway.networking.k8s.io/v1alpha2
-kind: UDPRoute
-metadata: {name: udp}
-spec: {parentRefs: [{name: gw, sectionName: udp}], rules: [{backendRefs: [{name: echo, port: 7001}]}]}
----
-apiVersion: gateway.networking.k8s.io/v1alpha2
-kind: TCPRoute
 metadata: {name: bad}
 spec: {parentRefs: [{name: gw, sectionName: tcp-bad}], rules: [{backendRefs: [{name: missing, port: 7000}]}]}
 `;
@@ -97,18 +70,6 @@ function run(cmd: string, args: string[], input = ''): Promise<{ code: number; s
   return new Promise((resolve) => {
     const c = execFile(cmd, args, { timeout: 5_000 }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
     c.stdin?.end(input);
-  });
-}
-
-/** Writes `data` on a TCP connection and collects what comes back until `want` bytes arrived (or the peer closed). */
-function tcpExchange(port: number, data: string, want: number): Promise<{ reply: string; error?: string }> {
-  return new Promise((resolve) => {
-    let reply = '';
-    const s = connect(port, '127.0.0.1', () => s.write(data));
-    s.setEncoding('utf8');
-    s.on('data', (d: string) => { reply += d; if (reply.length >= want) s.destroy(); });
-    s.on('error', (e: NodeJS.ErrnoException) => resolve({ reply, error: e.code }));
-    s.on('close', () => resolve({ reply }));
   });
 }
 
@@ -145,13 +106,7 @@ test('live Gateway: every listener port is served — TLS passthrough and termin
 
     // TCPRoute: exact bytes back from the pod's echo; UDPRoute: the datagram echoed.
     assert.deepEqual(await tcpExchange(local(9000, 'TCP'), 'tcp ping\n', 9), { reply: 'tcp ping\n' });
-    const udp = createSocket('udp4');
-    const reply = await new Promise<string>((resolve) => {
-      const t = setTimeout(() => resolve('(no answer in 3 s)'), 3000);
-      udp.on('message', (m) => { clearTimeout(t); resolve(m.toString()); });
-      udp.send('udp ping', local(9002, 'UDP'), '127.0.0.1');
-    });
-    udp.close();
+    const reply = await udpExchange(local(9002, 'UDP'), 'udp ping');
     assert.equal(reply, 'udp ping');
 
     // A TCPRoute whose backend is invalid: the connection is reset, no HTTP answer.
