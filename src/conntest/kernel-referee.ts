@@ -2,9 +2,10 @@
 // (which pods, which port on each after a Service's DNAT), then each is opened for real from the source pod's network
 // namespace in the realised lab (src/realize, as `podnet verify --kernel` probes), and the kernel's outcome decides.
 // DNS lookups are `dig` in the pod's namespace. Route expectations are real HTTP requests from the lab's outside client
-// through the edge proxy in the controller pod (kernel-routes.ts). Mesh requests and `via` URLs are not realised in the
-// kernel: such expectations fail with that said, to be run against the model. The same referee over a live cluster
-// (`podnet test --context`, src/kube/live-referee.ts) execs in the spec's own source pods.
+// through the edge proxy in the controller pod (kernel-routes.ts). A UDP expectation is a datagram the pod's agent
+// echoes (or its DNS server answers). Mesh requests and `via` URLs are not realised in the kernel: such expectations
+// fail with that said, to be run against the model. The same referee over a live cluster (`podnet test --context`,
+// src/kube/live-referee.ts) execs in the spec's own source pods.
 import type { ProbePlan } from '../verify/compare.js';
 import type { ConnectFlow, DnsFlow } from '../verify/flows.js';
 import type { Referee as ProbeReferee } from '../verify/verify.js';
@@ -32,12 +33,14 @@ interface Words {
   outside: boolean;
   /** Whether route expectations are sent for real (the kernel lab's edge proxies, from its outside client). */
   routes?: boolean;
+  /** Whether UDP expectations are sent as datagrams the pods' agents echo. */
+  datagrams?: boolean;
 }
 
 const KERNEL: Words = {
   who: 'kernel', name: (setup) => `kernel (${setup})`,
   noRoutes: 'the realised namespaces carry no mesh proxies', noVia: 'a connection expectation is L3/L4; write a route expectation for the request',
-  digIn: (pod) => `dig in ${pod}'s namespace`, outside: true, routes: true,
+  digIn: (pod) => `dig in ${pod}'s namespace`, outside: true, routes: true, datagrams: true,
 };
 
 /** A live cluster (`podnet test --context`): connections and lookups by exec in the spec's own source pods. */
@@ -80,7 +83,8 @@ function probingReferee(cluster: Cluster, kernel: ProbeReferee, plan: ProbePlan,
       }
       const m = await model.observe(e);
       if (m.type !== 'connectivity') throw new Error('the model answered another kind of observation');
-      if (e.protocol !== undefined && e.protocol !== 'TCP') throw new RefereeError(`the ${w.who} referee opens TCP connections only, not ${e.protocol}`);
+      const protocol = e.protocol ?? 'TCP';
+      if (protocol !== 'TCP' && !(protocol === 'UDP' && w.datagrams)) throw new RefereeError(`the ${w.who} referee ${w.datagrams ? 'sends TCP connections and UDP datagrams' : 'opens TCP connections'} only, not ${protocol}`);
       if (m.pairs.length > MAX_KERNEL_PROBES) throw new RefereeError(`${m.pairs.length} connections are more than the ${MAX_KERNEL_PROBES} the ${w.who} referee opens for one expectation: narrow the selection`);
       const flows: ConnectFlow[] = m.pairs.map((p) => {
         const from = p.from.includes('/') ? p.from : p.from === DEFAULT_EXTERNAL_CLIENT ? 'external' : undefined;
@@ -88,7 +92,7 @@ function probingReferee(cluster: Cluster, kernel: ProbeReferee, plan: ProbePlan,
         if (!from) throw new RefereeError(`the kernel's outside client is ${DEFAULT_EXTERNAL_CLIENT}: write from: external, not ${p.from}`);
         const host = p.to.includes('/') ? podIPOf(cluster, p.to) : p.to;
         if (!host) throw new RefereeError(`${p.to} has no IP`);
-        const flow: ConnectFlow = { kind: 'connect', id: `${from} -> ${host}:${p.port}/TCP`, family: from === 'external' ? 'external' : 'pod-pair', from, host, port: p.port, protocol: 'TCP', identify: false };
+        const flow: ConnectFlow = { kind: 'connect', id: `${from} -> ${host}:${p.port}/${protocol}`, family: from === 'external' ? 'external' : 'pod-pair', from, host, port: p.port, protocol, identify: false };
         return flow;
       });
       const seen = await probe(flows);
@@ -96,7 +100,8 @@ function probingReferee(cluster: Cluster, kernel: ProbeReferee, plan: ProbePlan,
         const o = seen[i];
         const outcome = o.kind === 'connect' ? (o.attempts[0]?.outcome ?? 'error') : 'error';
         const detail = o.kind === 'connect' ? o.attempts[0]?.detail : undefined;
-        return { ...p, allowed: outcome === 'allowed', decidedBy: `${w.who}: ${outcome === 'allowed' ? 'connection established' : outcome === 'timeout' ? `no answer in ${plan.timeoutMs} ms (dropped)` : outcome}${detail ? ` (${detail})` : ''}; the model: ${p.decidedBy}` };
+        const done = protocol === 'UDP' ? 'the datagram was answered' : 'connection established';
+        return { ...p, allowed: outcome === 'allowed', decidedBy: `${w.who}: ${outcome === 'allowed' ? done : outcome === 'timeout' ? `no answer in ${plan.timeoutMs} ms (dropped)` : outcome}${detail ? ` (${detail})` : ''}; the model: ${p.decidedBy}` };
       });
       return { type: 'connectivity', pairs, trace: m.trace.length ? ['the model\'s trace:', ...m.trace] : [] } satisfies Observation;
     },

@@ -27,7 +27,7 @@ kernelDescribe('podnet test --kernel', () => {
   });
   after(async () => { await lab?.close(); });
 
-  test('connectivity, DNS and routes are decided by the kernel (routes through the edge proxy in the controller pod)', async () => {
+  test('connectivity (TCP and UDP), DNS and routes are decided by the kernel (routes through the edge proxy in the controller pod)', async () => {
     const { specs } = loadSpec(readFileSync('src/conntest/testdata/kernel.yaml', 'utf8'), 'kernel.yaml');
     const r = await runSpecs(specs, kernelReferee(cluster, new KernelReferee(lab!)));
     assert.equal(r.referee, 'kernel (calico/iptables)');
@@ -36,6 +36,8 @@ kernelDescribe('podnet test --kernel', () => {
       ['backend cannot call the frontend', true, 'deny'],
       ['backend resolves', true, 'NOERROR, records [10.108.90.214]'],
       ['the outside client cannot reach the backend\'s pods', true, 'deny'],
+      ['frontend queries the cluster DNS over UDP', true, 'allow'],
+      ['backend gets no datagram to the frontend through', true, 'deny'],
       ['API route', true, 'backend production/backend:8080, status 200'],
       ['plain HTTP is redirected to HTTPS', true, 'backend none, status 308, redirect https://my-app.example.com/api/items'],
       ['no route is the controller\'s 404', true, 'backend none, status 404'],
@@ -45,8 +47,9 @@ kernelDescribe('podnet test --kernel', () => {
     assert.match(r.outcomes[0].decidedBy[0], /^production\/frontend-79c4fb5544-\w+ → production\/backend-6974c594d6-\w+ 8080\/TCP: kernel: connection established; the model: egress: /);
     assert.match(r.outcomes[1].decidedBy[0], /: kernel: no answer in 1000 ms \(dropped\); the model: /);
     assert.match(r.outcomes[2].decidedBy[0], /^kernel: dig in production\/frontend-79c4fb5544-\w+'s namespace: NOERROR/);
-    assert.match(r.outcomes[4].decidedBy[0], /^kernel: HTTP 200, answered by production\/backend-6974c594d6-(gdtrq|qw8cw|t82mf), an endpoint of production\/backend:8080$/);
-    assert.equal(r.outcomes[4].trace[0], 'entry point ingress:nginx through Service ingress-nginx/ingress-nginx-controller LoadBalancer 172.18.255.200:443');
-    assert.equal(r.outcomes[5].decidedBy[0], 'kernel: HTTP 308 to https://my-app.example.com/api/items');
+    assert.match(r.outcomes[4].decidedBy[0], /^production\/frontend-79c4fb5544-\w+ → kube-system\/coredns-\S+ 53\/UDP: kernel: the datagram was answered; the model: /);
+    assert.match(r.outcomes[6].decidedBy[0], /^kernel: HTTP 200, answered by production\/backend-6974c594d6-(gdtrq|qw8cw|t82mf), an endpoint of production\/backend:8080$/);
+    assert.equal(r.outcomes[6].trace[0], 'entry point ingress:nginx through Service ingress-nginx/ingress-nginx-controller LoadBalancer 172.18.255.200:443');
+    assert.equal(r.outcomes[7].decidedBy[0], 'kernel: HTTP 308 to https://my-app.example.com/api/items');
   });
 });

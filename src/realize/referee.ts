@@ -74,8 +74,10 @@ def datagram(a):
     s.settimeout(a['timeout'])
     try:
         s.connect((a['host'], a['port']))
-        s.send(b'podnet-verify\n')
-        r['outcome'] = 'allowed' if s.recv(2048) == b'podnet-verify\n' else 'error'
+        # A DNS query (id 0x7076, RD, "podnet-verify." A): the agents echo it, a DNS server on the port answers it;
+        # either reply shows the datagram arrived.
+        s.send(bytes.fromhex('707601000001000000000000') + b'\x0dpodnet-verify\x00\x00\x01\x00\x01')
+        r['outcome'] = 'allowed' if len(s.recv(2048)) >= 12 else 'error'
     except socket.timeout:
         r['outcome'] = 'timeout'
     except ConnectionRefusedError:
