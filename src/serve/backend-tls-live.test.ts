@@ -13,25 +13,10 @@ import { createServer as createHttpsServer } from 'node:https';
 import { EdgeProxy } from './http-proxy.js';
 import { certificateAuthority, issueCertificate } from './tls-material.js';
 import { podsOf, VirtualPods } from './virtual-pods.js';
+import { SECURE_WORKLOAD } from './stream-fixtures.js';
 
 const pem = caAndLeaf(['backend.internal']);
-const TEXT = gatewayWith('  - {name: http, port: 80, protocol: HTTP}\n') + pemSecret('serving', pem.crt, pem.key) + caConfigMap('ca', pem.ca) + `---
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: secure}
-spec:
-  selector: {matchLabels: {app: secure}}
-  template:
-    metadata: {labels: {app: secure}}
-    spec:
-      containers: [{name: c, image: echo, ports: [{containerPort: 8443}]}]
-      volumes: [{name: tls, secret: {secretName: serving}}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: secure}
-spec: {selector: {app: secure}, ports: [{name: https, port: 443, targetPort: 8443}]}
----
+const TEXT = gatewayWith('  - {name: http, port: 80, protocol: HTTP}\n') + pemSecret('serving', pem.crt, pem.key) + caConfigMap('ca', pem.ca) + SECURE_WORKLOAD + `---
 apiVersion: gateway.networking.k8s.io/v1
 kind: BackendTLSPolicy
 metadata: {name: tls-to-secure}

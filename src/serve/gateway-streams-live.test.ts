@@ -12,7 +12,7 @@ import { Cluster } from '../cluster/cluster.js';
 import { caAndLeaf, gatewayWith, pemSecret } from '../ingress/test-fixtures.js';
 import { EdgeProxy } from './http-proxy.js';
 import { podsOf, VirtualPods } from './virtual-pods.js';
-import { ECHO_AND_ROUTES, tcpExchange, udpExchange } from './stream-fixtures.js';
+import { ECHO_AND_ROUTES, SECURE_WORKLOAD, tcpExchange, udpExchange } from './stream-fixtures.js';
 
 const pod = caAndLeaf(['backend.internal']);
 const gw = caAndLeaf(['gw.example.com']);
@@ -28,23 +28,7 @@ const LISTENERS = `  - {name: http, port: 80, protocol: HTTP}
   - {name: http-alt, port: 8080, protocol: HTTP}
 `;
 
-const TEXT = gatewayWith(LISTENERS) + ECHO_AND_ROUTES + pemSecret('serving', pod.crt, pod.key) + pemSecret('gw-cert', gw.crt, gw.key) + pemSecret('term-cert', term.crt, term.key) + `---
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: secure}
-spec:
-  selector: {matchLabels: {app: secure}}
-  template:
-    metadata: {labels: {app: secure}}
-    spec:
-      containers: [{name: c, image: echo, ports: [{containerPort: 8443}]}]
-      volumes: [{name: tls, secret: {secretName: serving}}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: secure}
-spec: {selector: {app: secure}, ports: [{name: https, port: 443, targetPort: 8443}]}
----
+const TEXT = gatewayWith(LISTENERS) + ECHO_AND_ROUTES + pemSecret('serving', pod.crt, pod.key) + pemSecret('gw-cert', gw.crt, gw.key) + pemSecret('term-cert', term.crt, term.key) + SECURE_WORKLOAD + `---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: {name: web}

@@ -6,25 +6,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseManifestText } from '../api/load.js';
+import { GATEWAY_CLASS, gatewayOf } from '../ingress/test-fixtures.js';
 import { Lab } from './lab.js';
 import { ECHO_AND_ROUTES, tcpExchange, udpExchange } from './stream-fixtures.js';
 
-const TEXT = ECHO_AND_ROUTES + `---
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: podnet}
-spec: {controllerName: podnet.dev/gateway-controller}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw}
-spec:
-  gatewayClassName: podnet
-  listeners:
-  - {name: http, port: 80, protocol: HTTP}
+const TEXT = GATEWAY_CLASS + gatewayOf(`  - {name: http, port: 80, protocol: HTTP}
   - {name: tcp, port: 9000, protocol: TCP}
   - {name: udp, port: 9002, protocol: UDP}
-`;
+`) + ECHO_AND_ROUTES;
 
 test('lab: a Gateway\'s TCP and UDP listener ports are fronted on loopback and echo through the TCPRoute/UDPRoute, before and after a new snapshot', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'podnet-lab-gw-'));

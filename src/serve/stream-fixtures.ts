@@ -1,4 +1,4 @@
-// Shared by the live stream tests: an echo workload (TCP 9000 behind Service port 7000, UDP 9001 behind 7001), the
+// Shared by the live stream tests: a TLS-serving workload, an echo workload (TCP 9000 behind Service port 7000, UDP 9001 behind 7001), the
 // TCPRoute `tcp` and UDPRoute `udp` on Gateway gw's listeners of those names, and clients that send and read back.
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
@@ -29,6 +29,25 @@ apiVersion: gateway.networking.k8s.io/v1alpha2
 kind: UDPRoute
 metadata: {name: udp}
 spec: {parentRefs: [{name: gw, sectionName: udp}], rules: [{backendRefs: [{name: echo, port: 7001}]}]}
+`;
+
+/** A pod `secure-…` that mounts the kubernetes.io/tls Secret `serving` and answers TLS on 8443 (Service secure:443). */
+export const SECURE_WORKLOAD = `---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: secure}
+spec:
+  selector: {matchLabels: {app: secure}}
+  template:
+    metadata: {labels: {app: secure}}
+    spec:
+      containers: [{name: c, image: echo, ports: [{containerPort: 8443}]}]
+      volumes: [{name: tls, secret: {secretName: serving}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: secure}
+spec: {selector: {app: secure}, ports: [{name: https, port: 443, targetPort: 8443}]}
 `;
 
 /** Writes `data` on a TCP connection and collects what comes back until `want` bytes arrived (or the peer closed). */
