@@ -136,7 +136,12 @@ export function expectConnect(ctx: ModelContext, flow: ConnectFlow): ConnectExpe
 
 export function expectDns(ctx: ModelContext, flow: DnsFlow): DnsExpectation | Unverifiable {
   const l = ctx.dns.resolveFromPod(flow.from, flow.name, flow.type);
-  if (l.from && !ctx.dns.clusterDNS.includes(l.from.nameserver)) return { kind: 'skip', reason: `dnsPolicy ${l.from.dnsPolicy}: the pod asks ${l.from.nameserver}, not the cluster DNS (outside the lab)` };
+  if (l.from && !ctx.dns.clusterDNS.includes(l.from.nameserver)) {
+    // dnsPolicy Default (and ClusterFirst on the host network) hands the pod its node's resolver, which the lab does not
+    // run: what can be checked is that the pod does not ask the cluster DNS, so the kernel must see no answer at all.
+    if (l.from.effectivePolicy === 'Default') return { kind: 'dns', rcode: 'TIMEOUT', answers: [], trace: `dnsPolicy ${l.from.dnsPolicy}: the pod asks its node's resolver ${l.from.nameserver}, not the cluster DNS; the lab runs no resolver there, so no answer comes` };
+    return { kind: 'skip', reason: `dnsPolicy ${l.from.dnsPolicy}: the pod asks ${l.from.nameserver}, not the cluster DNS (outside the lab)` };
+  }
   // The query itself is a UDP packet to the nameserver: through kube-proxy to a CoreDNS pod and NetworkPolicy (an
   // egress policy without a DNS rule leaves the pod with no answer at all).
   if (l.from) {
