@@ -169,7 +169,10 @@ export function enumerateFlows(cluster: Cluster, opts: FlowOptions = {}): Flow[]
     const own = src.metadata.namespace ?? 'default';
     const names = services.flatMap((s) => [`${s.name}.${s.ns}.svc.${domain}`, `${s.name}.${s.ns}`, ...(s.ns === own ? [s.name] : [])]);
     names.push(`no-such-service.${own}.svc.${domain}`);
-    for (const name of names) dns.push({ kind: 'dns', id: `${from} dig ${name} A`, family: 'dns', from, name, type: 'A' });
+    // dnsPolicy Default asks the node's resolver, which the lab does not run: every name gets the same silence, so
+    // one name shows it (each unanswered dig waits out its timeout).
+    const asked = (src.spec as { dnsPolicy?: string }).dnsPolicy === 'Default' ? names.slice(0, 1) : names;
+    for (const name of asked) dns.push({ kind: 'dns', id: `${from} dig ${name} A`, family: 'dns', from, name, type: 'A' });
   }
   flows.push(...spread(dns, opts.sample));
   flows.push(...enumerateIngressFlows(cluster));
