@@ -21,6 +21,8 @@ export interface DnsServerOptions {
 
 const MAX_TCP_CONNECTIONS = 256;
 const TCP_IDLE_MS = 10_000;
+/** Replies a TCP client may have outstanding before its socket is no longer read (RFC 7766 pipelining). */
+const MAX_PIPELINED = 16;
 const CACHE_LIMIT = 20_000;
 
 export class DnsServer {
@@ -120,6 +122,7 @@ export class DnsServer {
     sock.on('error', () => sock.destroy());
     let pending = Buffer.alloc(0);
     let writes: Promise<void> = Promise.resolve();
+    let unwritten = 0;
     sock.on('data', (chunk) => {
       pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
       while (pending.length >= 2) {
@@ -128,9 +131,12 @@ export class DnsServer {
         const msg = pending.subarray(2, 2 + len);
         pending = pending.subarray(2 + len);
         const reply = this.respond(msg, 'tcp', sock.remoteAddress?.replace(/^::ffff:/, ''));
-        // Replies leave in query order, and a transfer's messages wait for the socket to drain: a slow secondary
-        // holds at most one zone in memory, never a backlog of them.
-        writes = writes.then(() => reply).then((replies) => writeFramed(sock, replies), () => { this.stats.dropped++; });
+        // Replies leave in query order, and a transfer's messages wait for the socket to drain; a client that sends
+        // more queries than it reads answers for is not read from until it catches up, so the backlog stays bounded.
+        if (++unwritten >= MAX_PIPELINED) sock.pause();
+        writes = writes.then(() => reply).then((replies) => writeFramed(sock, replies), () => { this.stats.dropped++; }).then(() => {
+          if (--unwritten < MAX_PIPELINED && sock.isPaused() && !sock.destroyed) sock.resume();
+        });
       }
     });
   }

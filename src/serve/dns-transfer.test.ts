@@ -110,3 +110,10 @@ test('a secondary that stops reading gets the whole zone once it reads again, th
     await server.stop();
   }
 });
+
+test('a client that pipelines 100 queries on one connection gets 100 answers, in order (the server pauses reading it past 16 unwritten)', async () => {
+  const qs = Array.from({ length: 100 }, (_, i) => dnsPacket.encode({ type: 'query', id: i + 1, questions: [{ name: `svc-${String(i % 700).padStart(3, '0')}-with-a-rather-long-name.shop.svc.cluster.local`, type: 'A', class: 'IN' }] }));
+  const replies = await tcpExchange(open, qs, (r) => r.length === 100);
+  assert.deepEqual(replies.map((r) => r.readUInt16BE(0)), Array.from({ length: 100 }, (_, i) => i + 1));
+  assert.deepEqual((dnsPacket.decode(replies[99]).answers?.[0] as { data?: string }).data, '10.96.10.100');
+});
