@@ -206,18 +206,23 @@ export class EdgeProxy {
       route: (req) => this.model.route(req, this.entryPoint),
       target: (r) => {
         const b = r.backend;
-        const endpoints = b?.endpoints ?? [];
-        if (!b || endpoints.length === 0) return undefined;
-        const key = `${b.namespace}/${b.service}:${b.port}`;
-        const n = this.rr.get(key) ?? 0;
-        this.rr.set(key, n + 1);
-        const endpoint = endpoints[n % endpoints.length];
+        if (!b || !b.endpoints?.length) return undefined;
+        const { endpoint } = this.nextEndpoint(b);
         const address = this.opts.resolve(endpoint, r.stream?.protocol === 'UDP' ? 'UDP' : 'TCP');
         return address ? { address, endpoint } : undefined;
       },
       backendTLS: (tls) => this.backendTLSOptionsOf(tls),
       log: this.opts.log,
     };
+  }
+
+  /** The backend's next endpoint, round-robin per Service port (HTTP and stream faces share the turn). */
+  private nextEndpoint(b: NonNullable<RouteResult['backend']>): { key: string; endpoint: string } {
+    const endpoints = b.endpoints!;
+    const key = `${b.namespace}/${b.service}:${b.port}`;
+    const n = this.rr.get(key) ?? 0;
+    this.rr.set(key, n + 1);
+    return { key, endpoint: endpoints[n % endpoints.length] };
   }
 
   /** The certificate the model picks for an SNI name on a port (cached per port and name), trusting `ca` for clients. */
@@ -295,12 +300,7 @@ export class EdgeProxy {
       if (admit.status !== 0) return this.answer(req, res, admit.status, 'rate limit exceeded (ingress-nginx limit-rps / limit-connections)');
       release = admit.release;
     }
-    const b = result.backend!;
-    const endpoints = b.endpoints!;
-    const key = `${b.namespace}/${b.service}:${b.port}`;
-    const n = this.rr.get(key) ?? 0;
-    this.rr.set(key, n + 1);
-    const endpoint = endpoints[n % endpoints.length];
+    const { key, endpoint } = this.nextEndpoint(result.backend!);
     const upstream = this.opts.resolve(endpoint);
     if (!upstream) { release?.(); return this.answer(req, res, 502, `no live server for endpoint ${endpoint} of ${key}`); }
     const out = result.requestHeaders!;
