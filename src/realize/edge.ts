@@ -75,9 +75,6 @@ export class KernelEdges {
     }
   }
 
-  /** Whether connections to this pod are the edge proxy's (its container ports then carry no netexec agent). */
-  serves(key: string): boolean { return this.served.has(key); }
-
   /**
    * A connection accepted on an edge pod's container port: the proxy's listener of that port, else (a container port
    * that is not a listener port, as ingress-nginx's 443 → HTTPS) 443 and 8443 are the HTTPS port and others the HTTP one.
