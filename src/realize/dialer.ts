@@ -3,7 +3,8 @@
 // connect() there — a socket stays in the namespace it was created in — and hands the connected socket over the IPC
 // channel (SCM_RIGHTS with a NODE_HANDLE message, one at a time, each acknowledged, as sockets.ts does for listeners).
 // Connects run in parallel in the helper (non-blocking, one selector); a refused or timed-out connect comes back as
-// its errno, so the proxy sees what a process in the pod would.
+// its errno, so the proxy sees what a process in the pod would. The helper goes back to its own namespace after each
+// socket() and keeps no namespace open: a pod's namespace must end when the lab deletes it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { findBinary } from './host.js';
@@ -14,7 +15,7 @@ libc = ctypes.CDLL(None, use_errno=True)
 chan = socket.socket(fileno=int(os.environ['NODE_CHANNEL_FD']))
 sel = selectors.DefaultSelector()
 sel.register(chan, selectors.EVENT_READ)
-nsfd = {}
+home = os.open('/proc/self/ns/net', os.O_RDONLY)
 pending = {}
 ready = []
 acking = None
@@ -34,10 +35,12 @@ def pump():
 def dial(r):
     i = r['i']
     try:
-        fd = nsfd.get(r['netns'])
-        if fd is None: fd = nsfd[r['netns']] = os.open('/run/netns/' + r['netns'], os.O_RDONLY)
-        if libc.setns(fd, 0x40000000) != 0: return fail(i, ctypes.get_errno())
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        fd = os.open('/run/netns/' + r['netns'], os.O_RDONLY)
+        try:
+            if libc.setns(fd, 0x40000000) != 0: return fail(i, ctypes.get_errno())
+            try: s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            finally: libc.setns(home, 0x40000000)
+        finally: os.close(fd)
         s.setblocking(False)
         code = s.connect_ex((r['ip'], int(r['port'])))
     except OSError as e:
