@@ -108,7 +108,7 @@ export class KubeClient {
       const timer = setTimeout(() => { ws.terminate(); reject(new ClusterReadError(`exec in ${namespace}/${pod} did not end within ${timeoutMs} ms`)); }, timeoutMs);
       ws.on('unexpected-response', (_req, res) => {
         clearTimeout(timer);
-        void read(res, `exec in ${namespace}/${pod}`).then((a) => reject(a.status === 401 ? fatalStatus(a, 'exec') : new ClusterReadError(`${serverError(a)} (exec in ${namespace}/${pod})`)), reject);
+        void read(res, `exec in ${namespace}/${pod}`).then((a) => reject(statusError(a, `exec in ${namespace}/${pod}`)), reject);
       });
       ws.on('message', (data: Buffer, isBinary: boolean) => {
         if (!isBinary || data.length === 0) return;
@@ -186,7 +186,8 @@ export function serverError(a: Answer): string {
   return `Error from server (${reason}): ${message}`;
 }
 
-function fatalStatus(a: Answer, what: string): ClusterReadError {
+/** A failed answer as kubectl reports it: 401 as `You must be logged in…`, else the server's Status, with what was asked. */
+export function statusError(a: Answer, what: string): ClusterReadError {
   if (a.status === 401) return new ClusterReadError('You must be logged in to the server (Unauthorized)');
   return new ClusterReadError(`${serverError(a)} (${what})`);
 }
@@ -194,8 +195,8 @@ function fatalStatus(a: Answer, what: string): ClusterReadError {
 /** Group-versions the server serves: `v1` from /api, `group/version` from /apis. */
 async function servedVersions(client: KubeClient): Promise<Set<string>> {
   const [core, groups] = await Promise.all([client.get('/api'), client.get('/apis')]);
-  if (core.status !== 200) throw fatalStatus(core, 'GET /api');
-  if (groups.status !== 200) throw fatalStatus(groups, 'GET /apis');
+  if (core.status !== 200) throw statusError(core, 'GET /api');
+  if (groups.status !== 200) throw statusError(groups, 'GET /apis');
   const served = new Set<string>();
   for (const v of core.body?.versions ?? []) if (typeof v === 'string') served.add(v);
   for (const g of groups.body?.groups ?? []) for (const v of g?.versions ?? []) if (typeof v?.groupVersion === 'string') served.add(v.groupVersion);
@@ -240,7 +241,7 @@ export async function listKind(client: KubeClient, l: Listable, onPage: (n: numb
   let resourceVersion = '';
   do {
     const a = await client.get(`${l.path}?limit=${PAGE}${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`);
-    if (a.status === 401) throw fatalStatus(a, `list ${l.resource}`);
+    if (a.status === 401) throw statusError(a, `list ${l.resource}`);
     if (a.status !== 200 || !Array.isArray(a.body?.items)) {
       const reason = a.status === 403 ? 'Forbidden' : a.status === 404 ? 'NotFound' : 'Error';
       const message = a.status === 404 && a.body?.kind !== 'Status' ? `Error from server (NotFound): the server could not find the requested resource (get ${l.resource})` : serverError(a);

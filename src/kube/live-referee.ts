@@ -8,7 +8,7 @@ import { parseDigs } from '../realize/referee.js';
 import { failedObservation, type Observation, type ProbePlan } from '../verify/compare.js';
 import type { ConnectFlow, DnsFlow, Flow } from '../verify/flows.js';
 import type { Referee } from '../verify/verify.js';
-import { ClusterReadError, serverError, type KubeClient } from './client.js';
+import { ClusterReadError, serverError, statusError, type KubeClient } from './client.js';
 import { connectCommand, connectOutcome, type ProbeSetup } from './probe.js';
 
 type Obj = Record<string, any>;
@@ -100,8 +100,7 @@ export function defaultContainer(pod: Obj | undefined): string | undefined {
 
 async function created(client: KubeClient, path: string, object: Obj): Promise<void> {
   const a = await client.send('POST', path, object);
-  if (a.status === 401) throw new ClusterReadError('You must be logged in to the server (Unauthorized)');
-  if (a.status !== 201 && a.status !== 200) throw new ClusterReadError(`${serverError(a)} (create ${object.kind} ${object.metadata.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata.name})`);
+  if (a.status !== 201 && a.status !== 200) throw statusError(a, `create ${object.kind} ${object.metadata.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata.name}`);
 }
 
 /** Why a pod is not running yet, as `kubectl get pods` shows it (a waiting reason such as ImagePullBackOff). */
