@@ -14,7 +14,7 @@ import { cond, type Condition } from './conditions.js';
 import type { CompiledGateway } from './gateway-listeners.js';
 import type { RouteAttachment } from './gateway-routes.js';
 import { GATEWAY_GROUP } from './refgrant.js';
-import { parseTlsSecret } from './tls.js';
+import { parseTlsSecret, servedTlsSecret } from './tls.js';
 import type { RouteBackend } from './types.js';
 
 type Obj = Record<string, any>;
@@ -145,14 +145,8 @@ export function coversSubjectAltNames(cert: X509Certificate, wanted: readonly { 
 
 /** The certificate a pod serves: the first kubernetes.io/tls Secret among its volumes that parses. */
 export function servingCertificate(cluster: Cluster, ns: string, name: string): X509Certificate | undefined {
-  const pod = cluster.get<KubeObject & Obj>('Pod', ns, name);
-  for (const vol of (pod?.spec?.volumes ?? []) as Obj[]) {
-    const secretName = vol.secret?.secretName;
-    if (!secretName) continue;
-    const parsed = parseTlsSecret(cluster.get('Secret', ns, String(secretName)));
-    if (parsed.cert) return parsed.cert;
-  }
-  return undefined;
+  const secret = servedTlsSecret((sns, sname) => cluster.get('Secret', sns, sname), cluster.get<KubeObject & Obj>('Pod', ns, name));
+  return secret ? parseTlsSecret(secret).cert : undefined;
 }
 
 /** originate's answer per policy and pod: it parses and verifies certificates, so once per compiled model, not per request. */

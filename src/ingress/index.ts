@@ -11,6 +11,7 @@ import { compileRoutes as compileGatewayRoutes, ROUTE_KINDS, type CompiledRoutes
 import { routeGateway } from './gateway-traffic.js';
 export { listenerPorts, type ListenerPort } from './gateway-traffic.js';
 export { coversSubjectAltNames } from './backend-tls.js';
+export { servedTlsSecret, tlsSecretPem } from './tls.js';
 import { listenerSetStatus } from './gateway-listenersets.js';
 import { gatewayClassAccepted } from './gateway-spec.js';
 import { applyBackendTLS, backendTLSPolicyStatus, compileBackendTLSPolicies, type CompiledBackendTLSPolicy } from './backend-tls.js';

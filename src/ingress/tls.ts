@@ -45,6 +45,18 @@ export function parseTlsSecret(secret: (KubeObject & Obj) | undefined): ParsedTl
   return out;
 }
 
+/** The Secret a pod serves TLS with: the first kubernetes.io/tls Secret among its volumes that parses. */
+export function servedTlsSecret(get: (ns: string, name: string) => (KubeObject & Obj) | undefined, pod: Obj | undefined): (KubeObject & Obj) | undefined {
+  const ns = pod?.metadata?.namespace ?? 'default';
+  for (const vol of (pod?.spec?.volumes ?? []) as Obj[]) {
+    const secretName = vol.secret?.secretName;
+    if (!secretName) continue;
+    const secret = get(ns, String(secretName));
+    if (parseTlsSecret(secret).cert) return secret;
+  }
+  return undefined;
+}
+
 /** The PEM certificate and key of a kubernetes.io/tls Secret that parses (what a pod mounting it serves with). */
 export function tlsSecretPem(secret: (KubeObject & Obj) | undefined): { cert: string; key: string } | undefined {
   if (!secret || !parseTlsSecret(secret).cert) return undefined;

@@ -17,7 +17,7 @@ import { flatHeaders } from './headers.js';
 import { FAULT_ANNOTATION, faultHits, parsePodFault, PodFaultError, type PodFault } from './pod-faults.js';
 import { createSecureContext } from 'node:tls';
 import { serveTLSAfterPeek } from './tls-sni.js';
-import { tlsSecretPem } from '../ingress/tls.js';
+import { servedTlsSecret, tlsSecretPem } from '../ingress/index.js';
 
 type Obj = Record<string, any>;
 
@@ -85,10 +85,8 @@ export function podsOf(cluster: Cluster): VirtualPodSpec[] {
     if (ports.size === 0 && udpPorts.size === 0) ports.add(8080); // agnhost netexec's default --http-port
     const sorted = (xs: Set<number>) => [...xs].sort((a, b) => a - b);
     const spec: VirtualPodSpec = { namespace: p.metadata.namespace ?? 'default', name: p.metadata.name, podIP: ip, nodeName: p.spec.nodeName, ports: sorted(ports), ...(udpPorts.size ? { udpPorts: sorted(udpPorts) } : {}) };
-    for (const v of (p.spec.volumes ?? []) as Obj[]) {
-      const pair = v.secret?.secretName ? tlsSecretPem(cluster.get('Secret', spec.namespace, String(v.secret.secretName))) : undefined;
-      if (pair) { spec.tls = pair; break; }
-    }
+    const pair = tlsSecretPem(servedTlsSecret((ns, name) => cluster.get('Secret', ns, name), p));
+    if (pair) spec.tls = pair;
     const faultText = (p.metadata.annotations as Record<string, string> | undefined)?.[FAULT_ANNOTATION];
     if (typeof faultText === 'string') {
       try { spec.fault = parsePodFault(faultText); } catch (e) { if (e instanceof PodFaultError) spec.faultError = `pod ${spec.namespace}/${spec.name}: ${e.message}`; else throw e; }
