@@ -120,7 +120,7 @@ function digText(r: DnsLookup): string {
 }
 
 function blockedJson(b: DnsQueryReach) {
-  return { nameserver: b.nameserver, port: 53, protocol: 'UDP', policies: [...new Set(b.endpoints.flatMap((e) => e.policies))].sort(), endpoints: b.endpoints.map((e) => ({ ...(e.pod ? { pod: e.pod } : {}), ip: e.ip, port: e.port, reason: e.reason ?? '' })) };
+  return { nameserver: b.nameserver, port: 53, protocol: 'UDP', policies: b.policies, endpoints: b.endpoints.map((e) => ({ ...(e.pod ? { pod: e.pod } : {}), ip: e.ip, port: e.port, reason: e.reason ?? '' })) };
 }
 
 /** dig's own words when every query times out. */
@@ -134,8 +134,7 @@ function blockedText(r: DnsLookup, b: DnsQueryReach): string {
   const lines = [`From pod ${from.pod} (dnsPolicy ${from.dnsPolicy}${from.effectivePolicy !== from.dnsPolicy ? ` -> ${from.effectivePolicy}` : ''}, ${from.resolver} resolver); its nameserver is ${b.nameserver}.`, ''];
   lines.push(`Blocked: every query to ${b.nameserver}:53/UDP is dropped before it reaches the cluster DNS:`);
   for (const e of b.endpoints) lines.push(`  ${e.pod ?? e.ip} ${e.ip}:${e.port}: ${e.reason ?? 'no answer'}`);
-  const policies = [...new Set(b.endpoints.flatMap((e) => e.policies))].sort();
-  if (policies.length) lines.push(`  decided by: ${policies.join(', ')}`);
+  if (b.policies.length) lines.push(`  decided by: ${b.policies.join(', ')}`);
   lines.push('', `Result: no answer (the resolver times out) — no query for ${r.question.name} gets an answer; an egress rule to the kube-dns pods on 53/UDP and 53/TCP lets it through`);
   return lines.join('\n') + '\n';
 }

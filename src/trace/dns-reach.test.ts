@@ -18,6 +18,7 @@ test('dnsQueryReach: deny-all egress drops the query to both CoreDNS pods; allow
     ['kube-system/coredns-7cc76cb6c5-wmtzp', '10.244.1.3', false, ['production/deny-all']],
     ['kube-system/coredns-7cc76cb6c5-878kv', '10.244.2.2', false, ['production/deny-all']],
   ]);
+  assert.deepEqual(denied.policies, ['production/deny-all']);
   const allowed = reach(shop(['examples/shop/policies/deny-all.yaml', 'examples/shop/policies/allow-dns-egress.yaml']), FE)!;
   assert.equal(allowed.blocked, false);
   assert.deepEqual(allowed.endpoints.map((e) => [e.pod, e.reached, e.reason]), [['kube-system/coredns-7cc76cb6c5-wmtzp', true, undefined], ['kube-system/coredns-7cc76cb6c5-878kv', true, undefined]]);

@@ -24,6 +24,8 @@ export interface DnsQueryReach {
   /** No endpoint of the nameserver is reachable on 53/UDP: every query is dropped. */
   blocked: boolean;
   endpoints: DnsServerReach[];
+  /** Every policy that drops a query on the way to some endpoint, sorted. */
+  policies: string[];
 }
 
 type Candidate = { pod?: string; ip: string; port: number; probability: number };
@@ -49,5 +51,6 @@ export function dnsQueryReach(cluster: Cluster, dns: DnsModel, lookup: DnsLookup
   const endpoints = candidates.length
     ? candidates.map((c) => reachOf(trace(cluster, { ...req, endpoint: `${c.ip.includes(':') ? `[${c.ip}]` : c.ip}:${c.port}` }), c, nameserver))
     : [reachOf(base, undefined, nameserver)];
-  return { nameserver, blocked: endpoints.every((e) => !e.reached), endpoints };
+  const policies = [...new Set(endpoints.flatMap((e) => e.policies))].sort();
+  return { nameserver, blocked: endpoints.every((e) => !e.reached), endpoints, policies };
 }
