@@ -53,16 +53,11 @@ export class ChangeQueue {
     }
   }
 
-  /** Whether a rebuild is scheduled or running. */
-  get busy(): boolean { return this.pending > 0; }
-  private pending = 0;
-
   private schedule(): Rebuild {
     if (this.next) return this.next;
     let builtDone!: (o: BuildOutcome) => void;
     let builtFailed!: (e: unknown) => void;
     const built = new Promise<BuildOutcome>((resolve, reject) => { builtDone = resolve; builtFailed = reject; });
-    this.pending++;
     // From a macrotask: the answers already written (an API write's response, its watch events) leave first, and
     // edits made meanwhile join this rebuild.
     const settled = this.tail.then(() => new Promise((r) => setImmediate(r))).then(async () => {
@@ -81,7 +76,7 @@ export class ChangeQueue {
       builtDone(outcome);
       if (snap) await this.serve(snap);
       return outcome;
-    }).finally(() => { this.pending--; });
+    });
     // Whoever waits only for `settled` must not leave `built`'s rejection unhandled.
     built.catch(() => undefined);
     this.tail = settled.catch(() => undefined);
