@@ -44,6 +44,7 @@ def get(s, host, port, path, last):
         if not c: break
         body += c
     return body[:n].decode('utf-8', 'replace').strip()
+ANSWER_LIMIT = 1 << 20
 def request(s, q):
     if q['scheme'] == 'https':
         ctx = ssl.create_default_context()
@@ -58,6 +59,8 @@ def request(s, q):
         except ssl.SSLEOFError: break
         if not c: break
         buf += c
+        # The status line, the headers and the agent's first body line are all that is read: an endless answer ends here.
+        if len(buf) > ANSWER_LIMIT: break
     head, _, body = buf.partition(b'\r\n\r\n')
     status = head.split(b'\r\n', 1)[0].split(b' ')
     if len(status) < 2 or not status[1].isdigit(): raise ValueError('no HTTP status line in the answer')
