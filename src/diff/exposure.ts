@@ -3,6 +3,7 @@
 // externalTrafficPolicy, SNAT) and the backends' ingress policy, as src/trace follows it. With Cluster, the client
 // may enter on the endpoint's own node or another one (there policy sees the node's address after SNAT); with Local
 // only the endpoint's own node serves it, with the client's address kept.
+import { joinHostPort } from '../util/text.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { PolicyModel } from '../policy/index.js';
 import type { PodObj } from '../policy/classes.js';
@@ -13,7 +14,7 @@ import { workloadOfPod, type Value } from './sections.js';
 
 type Obj = Record<string, any>;
 
-const hostPort = (ip: string, port: number) => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
+const hostPort = joinHostPort;
 
 interface Endpoint { ip: string; port: number; pod: PodObj; node: string }
 

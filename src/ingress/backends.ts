@@ -1,5 +1,6 @@
 // Service backends as edge proxies see them: ingress-nginx and Gateway implementations (Envoy) resolve a Service port
 // to its EndpointSlices and proxy straight to ready pod endpoints (podIP:targetPort), not through the ClusterIP.
+import { joinHostPort } from '../util/text.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { KubeObject } from '../api/types.js';
 import type { RouteBackend } from './types.js';
@@ -56,7 +57,7 @@ function resolveUncached(cluster: Cluster, namespace: string, name: string, port
     for (const ep of (slice.endpoints ?? []) as Obj[]) {
       if (ep.conditions?.ready === false) continue;
       for (const addr of (ep.addresses ?? []) as string[]) {
-        const hostPort = addr.includes(':') ? `[${addr}]:${slicePort.port}` : `${addr}:${slicePort.port}`;
+        const hostPort = joinHostPort(addr, slicePort.port);
         if (seen.has(hostPort)) continue;
         seen.add(hostPort);
         out.endpoints.push(hostPort);

@@ -2,6 +2,7 @@
 // a namespace podnet owns with one agnhost `netexec` pod per node (a few nodes, spread), the flows asked of a live
 // cluster, and agnhost connect's answer read as an outcome. Pure: what to create and how to read what came back; the
 // requests are live-referee.ts's.
+import { joinHostPort } from '../util/text.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { containerPorts, type PodObj } from '../policy/index.js';
 import type { ConnectAttempt } from '../verify/compare.js';
@@ -101,6 +102,6 @@ export function connectOutcome(code: number, stderr: string): ConnectAttempt {
 
 /** The command a probe runs: upstream e2e's `/agnhost connect HOST:PORT --timeout=Ns --protocol=tcp`. */
 export function connectCommand(host: string, port: number, timeoutMs: number): string[] {
-  const hp = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  const hp = joinHostPort(host, port);
   return ['/agnhost', 'connect', hp, `--timeout=${timeoutMs % 1000 === 0 ? `${timeoutMs / 1000}s` : `${timeoutMs}ms`}`, '--protocol=tcp'];
 }

@@ -3,6 +3,7 @@
 // Gateway, a netexec-like virtual pod per pod port, a loopback port per NodePort and LoadBalancer address, and the
 // UI/API. A change (apply, delete, a file saved under --watch) builds a new snapshot through the engine and swaps it
 // in; requests in flight finish on the snapshot they started with, and removed pods drain for the grace period.
+import { joinHostPort } from '../util/text.js';
 import type net from 'node:net';
 import type { ClusterConfig } from '../cluster/config.js';
 import type { Diagnostic } from '../api/diagnostics.js';
@@ -102,7 +103,7 @@ export class Lab {
     this.now = opts.now ?? Date.now;
     this.fleet = new Fleet(opts.host ?? '127.0.0.1', this.graceMs, this.random);
     this.mesh = new MeshRuntime({
-      network: (from, ip, port) => trace(this.snapshot.cluster, { from, to: `${ip.includes(':') ? `[${ip}]` : ip}:${port}`, seed: Math.floor(this.random() * 2 ** 31), components: this.snapshot.networkComponents }),
+      network: (from, ip, port) => trace(this.snapshot.cluster, { from, to: joinHostPort(ip, port), seed: Math.floor(this.random() * 2 ** 31), components: this.snapshot.networkComponents }),
       send: (ip, port, req, budgetMs, sourceIP) => sendToPod(this.fleet.addressOf(ip, port), req, budgetMs, sourceIP),
       now: this.now,
       random: this.random,

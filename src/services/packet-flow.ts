@@ -2,6 +2,7 @@
 // node, the DNAT outputs it may get ("ip:port, ip:port"), or "REJECT" / "DROP" / "" (no rule matched), and whether it
 // is masqueraded. Same shape as runPacketFlowTests in pkg/proxy/{iptables,nftables}/proxier_test.go, so their tables
 // can be replayed against podnet's decisions.
+import { joinHostPort } from '../util/text.js';
 import { decideService, matchDestination, type TrafficSource } from './decision.js';
 import { isClusterLocal, type ServicesModel } from './model.js';
 
@@ -34,5 +35,5 @@ export function packetFlow(model: ServicesModel, nodeName: string, flow: PacketF
   const d = decideService(model, m.sp, m.entry, flow.destIP, src, nodeName);
   if (d.verdict === 'reject') return { output: 'REJECT', masq: false };
   if (d.verdict === 'drop') return { output: 'DROP', masq: false };
-  return { output: d.endpoints.map((e) => (e.ip.includes(':') ? `[${e.ip}]:${e.port}` : `${e.ip}:${e.port}`)).join(', '), masq: d.snat || (d.endpoints.length === 1 && d.endpoints[0].hairpin) };
+  return { output: d.endpoints.map((e) => joinHostPort(e.ip, e.port)).join(', '), masq: d.snat || (d.endpoints.length === 1 && d.endpoints[0].hairpin) };
 }

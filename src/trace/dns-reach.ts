@@ -2,6 +2,7 @@
 // resolv.conf, through kube-proxy's DNAT to one of the kube-dns endpoints and through NetworkPolicy like any other
 // packet (the hop-by-hop trace, followed through every endpoint kube-proxy may pick). When no endpoint is reachable on
 // 53/UDP the resolver gets no answer at all — dig's "no servers could be reached" — whatever CoreDNS would have said.
+import { joinHostPort } from '../util/text.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { DnsLookup, DnsModel } from '../dns/index.js';
 import { evaluateWithPolicyEngine } from './components.js';
@@ -44,12 +45,12 @@ export function dnsQueryReach(cluster: Cluster, dns: DnsModel, lookup: DnsLookup
   const from = lookup.from;
   if (!from || !dns.clusterDNS.includes(from.nameserver)) return undefined;
   const nameserver = from.nameserver;
-  const req = { from: from.pod, to: `${nameserver.includes(':') ? `[${nameserver}]` : nameserver}:53`, protocol: 'UDP' as const, components: { policy: evaluateWithPolicyEngine } };
+  const req = { from: from.pod, to: joinHostPort(nameserver, 53), protocol: 'UDP' as const, components: { policy: evaluateWithPolicyEngine } };
   const base = trace(cluster, req);
   const dnat = base.hops.find((h) => h.step === 'dnat' && !h.detail.dropped);
   const candidates = ((dnat?.detail.candidates ?? []) as Candidate[]).filter((c) => c.probability > 0);
   const endpoints = candidates.length
-    ? candidates.map((c) => reachOf(trace(cluster, { ...req, endpoint: `${c.ip.includes(':') ? `[${c.ip}]` : c.ip}:${c.port}` }), c, nameserver))
+    ? candidates.map((c) => reachOf(trace(cluster, { ...req, endpoint: joinHostPort(c.ip, c.port) }), c, nameserver))
     : [reachOf(base, undefined, nameserver)];
   const policies = [...new Set(endpoints.flatMap((e) => e.policies))].sort();
   return { nameserver, blocked: endpoints.every((e) => !e.reached), endpoints, policies };

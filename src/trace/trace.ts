@@ -2,6 +2,7 @@
 // DNS, the pod's route out, kube-proxy's DNAT/SNAT (src/services), NetworkPolicy (egress, then ingress at the
 // destination), the CNI's path between nodes (src/net), delivery to the container port, and the reply through
 // conntrack. Each hop carries its why; drops say where and why.
+import { joinHostPort } from '../util/text.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { NodeInfo } from '../cluster/nodes.js';
 import { cidrContains, familyOf, isValidIP, parseCidr } from '../net/cidr.js';
@@ -374,7 +375,7 @@ function ingressLeg(cluster: Cluster, req: TraceRequest, leg: IngressStep, pod: 
     hops.push({ ...clientReply, text: `the controller's HTTP ${leg.status} goes back to the client; ${clientReply.text}` });
     return leg.status < 400 ? result('delivered') : result('dropped', `${leg.entryPoint} answers HTTP ${leg.status}: ${leg.reason}`, 'ingress');
   }
-  const second = trace(cluster, { ...req, from: pod, to: `${chosen.ip.includes(':') ? `[${chosen.ip}]` : chosen.ip}:${chosen.port}` });
+  const second = trace(cluster, { ...req, from: pod, to: joinHostPort(chosen.ip, chosen.port) });
   pushAll(hops, second.hops);
   if (second.verdict === 'dropped') return result('dropped', second.dropReason, second.dropAt);
   hops.push({ ...clientReply, text: `the controller relays the response to the client; ${clientReply.text}` });

@@ -3,3 +3,8 @@ export function listSome<T>(items: readonly T[], max = 10, show: (x: T) => strin
   const shown = items.slice(0, max).map(show).join(', ');
   return items.length > max ? `${shown} and ${items.length - max} more` : shown;
 }
+
+/** `host:port` as Go's net.JoinHostPort writes it: an IPv6 address gets brackets. */
+export function joinHostPort(host: string, port: number | string): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}

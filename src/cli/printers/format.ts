@@ -63,10 +63,7 @@ export function stringOrNone(s: string | undefined | null): string {
   return s ? s : '<none>';
 }
 
-/** net.JoinHostPort: IPv6 addresses get brackets. */
-export function joinHostPort(host: string, port: number | string): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
+export { joinHostPort } from '../../util/text.js';
 
 /** Which group a resource belongs to, from its apiVersion (`apps/v1` -> `apps`, `v1` -> ``). */
 export function groupOf(apiVersion: string | undefined): string {

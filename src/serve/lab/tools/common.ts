@@ -1,5 +1,6 @@
 // What every emulated tool of `podnet exec` shares: the context the lab hands in, the result the API returns, and the
 // network model's traces (run, recorded in the flow log, printed as the explanation after the tool's own output).
+import { joinHostPort } from '../../../util/text.js';
 import { trace, TraceInputError, type TraceResult } from '../../../trace/trace.js';
 import type { FlowRecord } from '../flows.js';
 import type { MeshRuntime } from '../mesh-runtime.js';
@@ -52,7 +53,7 @@ export function clockOf(ctx: ExecContext): () => number {
 }
 
 export function hostPort(host: string, port: number): string {
-  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return joinHostPort(host, port);
 }
 
 export function runTrace(ctx: ExecContext, from: string, to: string, protocol: 'TCP' | 'UDP' = 'TCP', withoutMesh = false): TraceResult {

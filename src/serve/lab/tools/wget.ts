@@ -2,6 +2,7 @@
 // [-T SEC] [--spider] [--header STR] [--post-data STR] [-U AGENT] URL`, getopt_long so `--timeout=5` works. Errors
 // (`wget: server returned error: HTTP/1.1 503 Service Unavailable`, `wget: bad address 'x'`) print even with -q.
 // -O FILE (other than -) is the pod's filesystem, which the lab does not model: the body is discarded and said so.
+import { joinHostPort } from '../../../util/text.js';
 import { parseArgv, supportedList, type OptionSpec } from './argv.js';
 import { KERNEL_CONNECT_TIMEOUT_MS, LAB_WAIT_MS, toolResult, type ExecContext, type ExecResult } from './common.js';
 import { exchange } from './http-exchange.js';
@@ -77,7 +78,7 @@ export async function wget(ctx: ExecContext, pod: string, args: string[]): Promi
     const result = (code: number, line: string, note = '') => toolResult('', err + line + note, code, explain, ex.trace ? { trace: ex.trace } : {});
     if (ex.kind === 'unresolved') return result(1, `wget: bad address '${url.hostname.replace(/^\[|\]$/g, '')}'\n`);
     const port = ex.port;
-    const dotted = ex.ip?.includes(':') ? `[${ex.ip}]:${port}` : `${ex.ip}:${port}`;
+    const dotted = joinHostPort(String(ex.ip), port);
     if (!quiet && !sameServer) err += `Connecting to ${url.host} (${dotted})\n`;
     const why = ex.policies.length ? `(denied by ${ex.policies.join(', ')})\n` : '';
     const cannot = (reason: string) => result(1, ex.ip && !ex.ip.includes(':') ? `wget: can't connect to remote host (${ex.ip}): ${reason}\n` : `wget: can't connect to remote host: ${reason}\n`, why);
