@@ -66,7 +66,7 @@ test('kernel network: Calico IP-in-IP is realised as Calico VXLAN where the kern
   assert.ok(n2.includes('route add 10.244.1.0/24 via 10.244.1.0 dev vxlan.calico onlink proto 80'));
   assert.ok(n2.includes('link add cali68caf03a5f4 mtu 1450 address ee:ee:ee:ee:ee:ee type veth peer name eth0 mtu 1450 netns pnX-default-web'));
   assert.ok(n2.includes('route add 10.244.2.2/32 dev cali68caf03a5f4 scope link'));
-  assert.deepEqual(lines(net, 'pnX-node-2', 'sysctl'), ['net/ipv4/ip_forward=1', 'net/ipv4/conf/cali68caf03a5f4/proxy_arp=1', 'net/ipv4/neigh/cali68caf03a5f4/proxy_delay=0', 'net/ipv4/conf/cali4cf891f6838/proxy_arp=1', 'net/ipv4/neigh/cali4cf891f6838/proxy_delay=0']);
+  assert.deepEqual(lines(net, 'pnX-node-2', 'sysctl'), ['net/ipv4/ip_forward=1', 'net/ipv4/icmp_ratelimit=0', 'net/ipv4/conf/cali68caf03a5f4/proxy_arp=1', 'net/ipv4/neigh/cali68caf03a5f4/proxy_delay=0', 'net/ipv4/conf/cali4cf891f6838/proxy_arp=1', 'net/ipv4/neigh/cali4cf891f6838/proxy_delay=0']);
   assert.deepEqual(lines(net, 'pnX-default-web'), ['link set eth0 up', 'addr add 10.244.2.2/32 dev eth0', 'route add 169.254.1.1 dev eth0 scope link', 'route add default via 169.254.1.1 dev eth0']);
   // With ipip in the kernel: tunl0 and BIRD's onlink routes via the peer node.
   const real = realise(shop + small.slice(small.indexOf('---')), { vxlan: true, ipip: true });

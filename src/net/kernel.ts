@@ -144,7 +144,9 @@ export function renderKernelNetwork(cluster: Cluster, profile: CniProfile, names
   const pods: RealisedPod[] = [];
   const podPlans: NetnsPlan[] = [];
   const nodePlans = new Map<string, { ip: string[]; fdb: string[]; sysctl: string[] }>();
-  for (const n of nodes) nodePlans.set(n.name, { ip: nodeBase(n, profile, nodes), fdb: tunnelFdb(n, profile, nodes), sysctl: ['net/ipv4/ip_forward=1'] });
+  // icmp_ratelimit 0: a node's REJECTs (kube-proxy's answer for a Service without endpoints) are ICMP errors, which the
+  // kernel's default allows ~6 at once per destination then drops; a burst of probes would see a drop, not a refusal.
+  for (const n of nodes) nodePlans.set(n.name, { ip: nodeBase(n, profile, nodes), fdb: tunnelFdb(n, profile, nodes), sysctl: ['net/ipv4/ip_forward=1', 'net/ipv4/icmp_ratelimit=0'] });
   for (const p of cluster.pods() as (Obj & { metadata: { name: string; namespace?: string } })[]) {
     const ip: string | undefined = p.status?.podIP;
     const nodeName: string | undefined = p.spec?.nodeName;
