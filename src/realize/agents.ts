@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net';
 import type { DnsModel } from '../dns/index.js';
 import { DnsServer } from '../serve/dns-server.js';
-import { serveUdpEcho, servePodPort, type VirtualPodSpec } from '../serve/virtual-pods.js';
+import { podPortAgent, serveUdpEcho, type VirtualPodSpec } from '../serve/virtual-pods.js';
 import { closeSockets, openSocketsIn, type NamespaceSockets } from './sockets.js';
 import { pushAll } from '../util/arrays.js';
 
@@ -13,7 +13,7 @@ import { pushAll } from '../util/arrays.js';
 /** `edge`: the pod's TCP ports are an edge proxy's (edge.ts), which takes each accepted connection instead of the agent. */
 export interface PlacedPod { spec: VirtualPodSpec; netns: string; dns: boolean; edge?: (port: number, socket: Socket) => void }
 
-interface Served { key: string; sockets: NamespaceSockets; closers: (() => Promise<void>)[]; dns?: DnsServer }
+interface Served { key: string; sockets: NamespaceSockets; closers: (() => void)[]; dns?: DnsServer; edge?: PlacedPod['edge'] }
 
 export class PodAgents {
   private readonly served = new Map<string, Served>();
@@ -21,26 +21,34 @@ export class PodAgents {
 
   constructor(private dnsModel: DnsModel, private readonly helper?: 'python' | 'node') {}
 
-  /** Opens and serves the ports of pods not served yet. */
-  async add(pods: readonly PlacedPod[]): Promise<void> {
+  /**
+   * Opens and serves the ports of pods not served yet. A pod served already takes the edge handler given now: it
+   * becomes (or stops being) an edge pod when an Ingress or Gateway comes or goes; its connections keep their handler.
+   */
+  async serve(pods: readonly PlacedPod[]): Promise<void> {
+    for (const p of pods) {
+      const s = this.served.get(keyOf(p.spec));
+      if (s) s.edge = p.edge;
+    }
     const fresh = pods.filter((p) => !this.served.has(keyOf(p.spec)));
     const reqs = fresh.map((p) => ({ netns: p.netns, tcp: p.spec.ports, udp: p.spec.udpPorts ?? [] }));
     const opened = await openSocketsIn(reqs, { helper: this.helper });
     fresh.forEach((p, i) => {
       const sockets = opened[i];
       pushAll(this.errors, sockets.errors.map((e) => `pod ${keyOf(p.spec)}: ${e}`));
-      const s: Served = { key: keyOf(p.spec), sockets, closers: [] };
+      const s: Served = { key: keyOf(p.spec), sockets, closers: [], edge: p.edge };
       const dnsUdp = p.dns ? sockets.udp.get(53) : undefined;
       const dnsTcp = p.dns ? sockets.tcp.get(53) : undefined;
       if (dnsUdp && dnsTcp) {
         s.dns = new DnsServer(this.dnsModel, { address: '0.0.0.0' });
         s.dns.serveOn(dnsUdp, dnsTcp);
       }
-      const edge = p.edge;
       for (const [port, server] of sockets.tcp) {
         if (s.dns && port === 53) continue;
-        if (edge) server.on('connection', (socket: Socket) => edge(port, socket));
-        else s.closers.push(servePodPort(server, p.spec, port, undefined, { trustSourceHeader: false }).close);
+        const agent = podPortAgent(p.spec, port, undefined, { trustSourceHeader: false });
+        server.on('connection', (socket: Socket) => (s.edge ? s.edge(port, socket) : agent.accept(socket)));
+        server.on('error', () => undefined);
+        s.closers.push(agent.closeConnections);
       }
       for (const [port, sock] of sockets.udp) if (!(s.dns && port === 53)) serveUdpEcho(sock);
       this.served.set(s.key, s);
@@ -53,8 +61,10 @@ export class PodAgents {
       const s = this.served.get(k);
       if (!s) return;
       this.served.delete(k);
-      await Promise.all(s.closers.map((c) => c()));
-      await closeSockets(s.sockets);
+      // Closing a listener waits for its connections: they are closed right after it stops accepting.
+      const closing = closeSockets(s.sockets);
+      for (const c of s.closers) c();
+      await closing;
     }));
   }
 

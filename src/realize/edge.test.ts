@@ -3,6 +3,7 @@
 // controller's own address, with NetworkPolicy between them enforced by the kernel.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Cluster } from '../cluster/cluster.js';
 import { compileDns } from '../dns/index.js';
@@ -100,5 +101,44 @@ kernelDescribe('kernel lab: the edge proxy in a Gateway\'s data-plane pod (the m
     assert.equal(access.filter((l) => /^gateway\/gw\/web gw\/web-podnet-78698f4f5d-7d8rv: 10\.0\.1\.10 "GET \/hostname" ok -> gw\/echo:80 10\.244\.\d\.\d+:8080$/.test(l)).length, 2, access.join('\n'));
     const other = await lab.exec(lab.namespaceOf('external')!, ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '-m', '5', '-H', 'Host: nope.example.com', `http://${lb}:8000/`], { timeoutMs: 12_000 });
     assert.equal(other.stdout, '404');
+  });
+});
+
+kernelDescribe('kernel lab: a pod that becomes, then stops being, an edge pod when its Ingress comes and goes (the pod itself unchanged)', () => {
+  let lab: KernelLab;
+  const appDir = `${shopDir}/app`;
+  const ingress = readFileSync(`${appDir}/ingress.yaml`, 'utf8');
+  // The Ingress of another class: ingress-nginx stays installed (there is an Ingress) with nothing to serve.
+  const otherClass = () => {
+    const cluster = Cluster.load({ paths: ['backend.yaml', 'frontend.yaml', 'namespaces.yaml', 'tls-secret.yaml'].map((f) => `${appDir}/${f}`).concat(`${shopDir}/policies`, `${shopDir}/cluster.yaml`), text: ingress.replace('ingressClassName: nginx', 'ingressClassName: other') });
+    return { cluster, dns: compileDns(cluster) };
+  };
+  const shop = () => { const cluster = Cluster.load([shopDir]); return { cluster, dns: compileDns(cluster) }; };
+  const AGENT = 'pod ingress-nginx/ingress-nginx-controller-c5c8cdbc5-c9dsj (10.244.1.2:80 on node-1) answered GET /api/hostname';
+  // Through the controller Service's LoadBalancer IP to the controller pod's port 80: who answers, the agent or the proxy.
+  const ask = async () => {
+    const r = await lab.exec(lab.namespaceOf('external')!, ['curl', '-s', '-S', '-m', '5', '-w', '\n%{http_code} %{redirect_url}', '-H', 'Host: my-app.example.com', 'http://172.18.255.200/api/hostname'], { timeoutMs: 12_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.split('\n');
+    return lines[lines.length - 1] === '200 ' ? `agent: ${lines[0]}` : `proxy: ${lines[lines.length - 1]}`;
+  };
+
+  before(async () => {
+    lab = await KernelLab.start(otherClass());
+  });
+  after(async () => {
+    const prefix = lab?.prefix;
+    await lab?.close();
+    if (prefix) assert.deepEqual(await namespacesWithPrefix(prefix), []);
+  });
+
+  test('the agent answers, then the edge proxy (ingress-nginx\'s 308 to HTTPS) once the Ingress is nginx\'s, then the agent again', async () => {
+    assert.equal(await ask(), `agent: ${AGENT}`);
+    const become = await lab.sync(shop());
+    assert.deepEqual([become.addedPods, become.removedPods, become.skipped], [[], [], undefined]);
+    assert.equal(await ask(), 'proxy: 308 https://my-app.example.com/api/hostname');
+    const stop = await lab.sync(otherClass());
+    assert.deepEqual([stop.addedPods, stop.removedPods, stop.skipped], [[], [], undefined]);
+    assert.equal(await ask(), `agent: ${AGENT}`);
   });
 });

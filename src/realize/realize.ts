@@ -155,8 +155,8 @@ export class KernelLab {
     const nodeConf = 'nameserver 10.0.0.2\n'; // the emulated node's resolver, never the host's
     for (const ns of [network.fabric, network.external.netns, ...network.nodes.map((n) => n.netns)]) writeEtcFiles(ns, { 'resolv.conf': nodeConf });
     this.writePodFiles(input, network.pods);
+    await this.syncEdges(input.cluster, network.pods);
     await this.startAgents(input.cluster, network.pods);
-    await this.syncEdges(input.cluster);
     this.timings.podsMs = performance.now() - t;
   }
 
@@ -188,7 +188,10 @@ export class KernelLab {
     }
   }
 
-  /** Each pod's agent and where it runs; CoreDNS pods (the kube-dns Service's endpoints on port 53) also answer DNS. */
+  /**
+   * Each pod's agent and where it runs; CoreDNS pods (the kube-dns Service's endpoints on port 53) also answer DNS. Pods
+   * served already keep their sockets and take the snapshot's edge proxy, or their agent again, for new connections.
+   */
   private async startAgents(cluster: Cluster, pods: readonly RealisedPod[]): Promise<void> {
     const dnsPods = new Set<string>();
     for (const sp of servicesModel(cluster).ports) if (sp.namespace === 'kube-system' && sp.name === 'kube-dns' && sp.port === 53) for (const e of sp.endpoints) if (e.pod) dnsPods.add(e.pod);
@@ -201,7 +204,7 @@ export class KernelLab {
       if (p) placed.push({ spec, netns: p.netns, dns: dnsPods.has(p.key), ...(edgeKeys.has(key) && !p.hostNetwork ? { edge: (port: number, socket: Socket) => this.edges.accept(key, port, socket) } : {}) });
     }
     const before = this.agents.errors.length;
-    await this.agents.add(placed);
+    await this.agents.serve(placed);
     for (const e of this.agents.errors.slice(before)) this.opts.log?.(`warning: ${e}`);
   }
 
@@ -244,8 +247,9 @@ export class KernelLab {
     await inParallel(addedNs, par, (p) => runSteps(plans.get(p.netns)!, 3));
     this.writePodFiles(input, next.pods);
     this.agents.setDnsModel(input.dns);
-    await this.startAgents(cluster, added);
-    await this.syncEdges(cluster);
+    // The proxies first: a pod that becomes an edge pod hands its next connection to a proxy that is up.
+    await this.syncEdges(cluster, next.pods);
+    await this.startAgents(cluster, next.pods);
     const oldFabric = new Set(routesOf(this.network, this.network.fabric));
     const newFabric = routesOf(next, next.fabric);
     // A destination whose next hop moved (a LoadBalancer IP another node now announces) is replaced, not deleted.
@@ -258,9 +262,9 @@ export class KernelLab {
   }
 
   /** The edge proxies of this snapshot, in the data-plane pods realised (hostNetwork ones are not). */
-  private async syncEdges(cluster: Cluster): Promise<void> {
+  private async syncEdges(cluster: Cluster, realised: readonly RealisedPod[]): Promise<void> {
     const before = this.edges.errors.length;
-    const pods = new Map(this.network.pods.filter((p) => !p.hostNetwork).map((p) => [p.key, p.netns]));
+    const pods = new Map(realised.filter((p) => !p.hostNetwork).map((p) => [p.key, p.netns]));
     await this.edges.sync(cluster, (key) => pods.get(key));
     for (const e of this.edges.errors.slice(before)) this.opts.log?.(`warning: ${e}`);
   }

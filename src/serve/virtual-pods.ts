@@ -186,17 +186,32 @@ export async function listenPodPort(pod: VirtualPodSpec, port: number, host = '1
  * namespace in kernel mode): netexec's HTTP API for HTTP clients, TCP echo for anything else.
  */
 export function servePodPort(tcp: TcpServer, pod: VirtualPodSpec, port: number, behaviour?: PodBehaviour, opts: { trustSourceHeader?: boolean } = {}): { close(): Promise<void> } {
+  const agent = podPortAgent(pod, port, behaviour, opts);
+  tcp.on('connection', agent.accept);
+  tcp.on('error', () => undefined);
+  return {
+    close: () => new Promise<void>((resolve) => {
+      tcp.close(() => resolve());
+      agent.closeConnections();
+    }),
+  };
+}
+
+/**
+ * The netexec agent of one pod port, for connections its listener accepted: `accept` serves one, `closeConnections`
+ * closes every one it took (the HTTP server never saw them listen).
+ */
+export function podPortAgent(pod: VirtualPodSpec, port: number, behaviour?: PodBehaviour, opts: { trustSourceHeader?: boolean } = {}): { accept(socket: Socket): void; closeConnections(): void } {
   const http = createServer(netexecHandler(pod, port, behaviour ?? { fault: () => pod.fault, random: Math.random }, opts));
   http.keepAliveTimeout = 65_000;
-  // Every accepted socket, HTTP or echo: closing the port closes them all (the HTTP server never saw them listen).
   const sockets = new Set<Socket>();
   const secureContext = pod.tls ? createSecureContext({ cert: pod.tls.cert, key: pod.tls.key }) : undefined;
-  const accept = (socket: Socket): void => {
+  const serve = (socket: Socket): void => {
     socket.once('data', (first: Buffer) => {
       if (secureContext && first[0] === 0x16) {
         // A TLS ClientHello: the pod terminates TLS with its mounted certificate, then serves the same protocols inside.
         const tls = serveTLSAfterPeek(socket, first, secureContext);
-        accept(tls);
+        serve(tls);
         return;
       }
       if (HTTP_REQUEST_START.test(first.toString('latin1', 0, Math.min(first.length, 11)))) {
@@ -210,18 +225,14 @@ export function servePodPort(tcp: TcpServer, pod: VirtualPodSpec, port: number, 
       socket.pipe(socket);
     });
   };
-  tcp.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => socket.destroy());
-    accept(socket);
-  });
-  tcp.on('error', () => undefined);
   return {
-    close: () => new Promise<void>((resolve) => {
-      tcp.close(() => resolve());
-      for (const sock of sockets) sock.destroy();
-    }),
+    accept: (socket: Socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => socket.destroy());
+      serve(socket);
+    },
+    closeConnections: () => { for (const sock of sockets) sock.destroy(); },
   };
 }
 
