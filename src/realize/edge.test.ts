@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { Cluster } from '../cluster/cluster.js';
 import { compileDns } from '../dns/index.js';
 import { servicesModel } from '../services/index.js';
+import { KernelEdges } from './edge.js';
+import { NamespaceDialer } from './dialer.js';
 import { KernelLab } from './realize.js';
 import { namespacesWithPrefix } from './netns.js';
 import { kernelDescribe } from './testing.js';
@@ -104,15 +106,42 @@ kernelDescribe('kernel lab: the edge proxy in a Gateway\'s data-plane pod (the m
   });
 });
 
+const appDir = `${shopDir}/app`;
+/** examples/shop with its Ingress of another class: ingress-nginx stays installed (there is an Ingress) with nothing to serve. */
+const shopWithoutNginxIngress = () => Cluster.load({
+  paths: ['backend.yaml', 'frontend.yaml', 'namespaces.yaml', 'tls-secret.yaml'].map((f) => `${appDir}/${f}`).concat(`${shopDir}/policies`, `${shopDir}/cluster.yaml`),
+  text: readFileSync(`${appDir}/ingress.yaml`, 'utf8').replace('ingressClassName: nginx', 'ingressClassName: other'),
+});
+
+// No namespace is entered here: a relay dials into its namespace only when a connection comes, and none does.
+test('edge relays: past the limit the proxy says which endpoints it cannot reach; relays no snapshot uses close after the grace period, those still used stay', { skip: !NamespaceDialer.available() && 'needs python3' }, async () => {
+  const edges = new KernelEdges({ maxRelays: 10, graceMs: 30 });
+  const settle = () => new Promise((r) => setTimeout(r, 150));
+  try {
+    const shop = Cluster.load([shopDir]);
+    await edges.sync(shop, (key) => (key.startsWith('ingress-nginx/') ? 'pnffff-controller' : undefined));
+    assert.deepEqual(edges.errors, ['the edge proxy for ingress:nginx in ingress-nginx/ingress-nginx-controller-c5c8cdbc5-c9dsj reaches 10 of its 12 backend endpoints: past 10 relays (backend endpoints × edge pods), requests to the others find no live server']);
+    // Every TCP endpoint of the snapshot, in the services model's order, up to the limit: frontend's two are left out.
+    const first = edges.relayed();
+    assert.deepEqual(first, ['10.0.1.10:6443', '10.244.1.2:80', '10.244.1.2:443', '10.244.1.3:53', '10.244.2.2:53', '10.244.1.3:9153', '10.244.2.2:9153', '10.244.1.4:8080', '10.244.2.3:8080', '10.244.2.4:8080'].map((e) => `pnffff-controller ${e}`));
+    // The same snapshot again: its relays are kept, past the grace period too.
+    await edges.sync(shop, (key) => (key.startsWith('ingress-nginx/') ? 'pnffff-controller' : undefined));
+    await settle();
+    assert.deepEqual(edges.relayed(), first);
+    // No edge pod any more: the retired proxy keeps its relays for the grace period, then they close.
+    await edges.sync(shopWithoutNginxIngress(), () => 'pnffff-controller');
+    assert.deepEqual(edges.relayed(), first);
+    await settle();
+    assert.deepEqual(edges.relayed(), []);
+    assert.equal(edges.errors.length, 2);
+  } finally {
+    await edges.close();
+  }
+});
+
 kernelDescribe('kernel lab: a pod that becomes, then stops being, an edge pod when its Ingress comes and goes (the pod itself unchanged)', () => {
   let lab: KernelLab;
-  const appDir = `${shopDir}/app`;
-  const ingress = readFileSync(`${appDir}/ingress.yaml`, 'utf8');
-  // The Ingress of another class: ingress-nginx stays installed (there is an Ingress) with nothing to serve.
-  const otherClass = () => {
-    const cluster = Cluster.load({ paths: ['backend.yaml', 'frontend.yaml', 'namespaces.yaml', 'tls-secret.yaml'].map((f) => `${appDir}/${f}`).concat(`${shopDir}/policies`, `${shopDir}/cluster.yaml`), text: ingress.replace('ingressClassName: nginx', 'ingressClassName: other') });
-    return { cluster, dns: compileDns(cluster) };
-  };
+  const otherClass = () => { const cluster = shopWithoutNginxIngress(); return { cluster, dns: compileDns(cluster) }; };
   const shop = () => { const cluster = Cluster.load([shopDir]); return { cluster, dns: compileDns(cluster) }; };
   const AGENT = 'pod ingress-nginx/ingress-nginx-controller-c5c8cdbc5-c9dsj (10.244.1.2:80 on node-1) answered GET /api/hostname';
   // Through the controller Service's LoadBalancer IP to the controller pod's port 80: who answers, the agent or the proxy.

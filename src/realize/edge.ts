@@ -17,7 +17,7 @@ import { NamespaceDialer } from './dialer.js';
 const CONNECT_TIMEOUT_MS = 5000;
 /** How long a proxy of an older snapshot keeps serving the connections it has. */
 const GRACE_MS = 5000;
-/** The most relays (backend endpoints × proxy pods) kept open. */
+/** The most relays (backend endpoints × proxy pods) a snapshot opens. */
 const MAX_RELAYS = 4096;
 
 interface Served { entryPoint: string; proxy: EdgeProxy }
@@ -25,12 +25,21 @@ interface Served { entryPoint: string; proxy: EdgeProxy }
 export class KernelEdges {
   private served = new Map<string, Served>();
   private readonly relays = new Map<string, { server: Server; port: number }>();
+  /** The relays the served proxies use; the retired ones keep theirs until they close. */
+  private relaying = new Set<string>();
   private readonly dialer = new NamespaceDialer();
-  private readonly retired = new Map<NodeJS.Timeout, EdgeProxy[]>();
+  private readonly retired = new Map<NodeJS.Timeout, { proxies: EdgeProxy[]; relays: Set<string> }>();
   private readonly piped = new Set<Socket>();
+  private readonly maxRelays: number;
+  private readonly graceMs: number;
   readonly errors: string[] = [];
   /** One line per proxied request, `entryPoint pod: line`. */
   log?: (line: string) => void;
+
+  constructor(limits: { maxRelays?: number; graceMs?: number } = {}) {
+    this.maxRelays = limits.maxRelays ?? MAX_RELAYS;
+    this.graceMs = limits.graceMs ?? GRACE_MS;
+  }
 
   /** Proxies for the snapshot's edge pods that are realised (`netnsOf`); the previous snapshot's retire after a grace period. */
   async sync(cluster: Cluster, netnsOf: (key: string) => string | undefined): Promise<void> {
@@ -41,9 +50,12 @@ export class KernelEdges {
     }
     const endpoints = [...new Set(servicesModel(cluster).ports.filter((sp) => sp.protocol === 'TCP').flatMap((sp) => sp.endpoints.map((e) => `${e.ip}:${e.port}`)))];
     const fresh = new Map<string, Served>();
+    const relaying = new Set<string>();
     try {
       for (const w of want) {
-        for (const e of endpoints) await this.relay(w.netns, e);
+        const room = Math.max(0, Math.min(endpoints.length, this.maxRelays - relaying.size));
+        if (room < endpoints.length) this.errors.push(`the edge proxy for ${w.entryPoint} in ${w.key} reaches ${room} of its ${endpoints.length} backend endpoints: past ${this.maxRelays} relays (backend endpoints × edge pods), requests to the others find no live server`);
+        for (const e of endpoints.slice(0, room)) relaying.add(await this.relay(w.netns, e));
         let proxy: EdgeProxy;
         try {
           proxy = await EdgeProxy.start({
@@ -64,16 +76,34 @@ export class KernelEdges {
       }
     } catch (e) {
       await Promise.all([...fresh.values()].map((s) => s.proxy.close()));
+      this.closeUnused(relaying);
       throw e;
     }
-    const old = [...this.served.values()];
+    const old = { proxies: [...this.served.values()].map((s) => s.proxy), relays: this.relaying };
     this.served = fresh;
-    if (old.length) {
-      const t = setTimeout(() => { this.retired.delete(t); for (const s of old) void s.proxy.close(); }, GRACE_MS);
-      t.unref();
-      this.retired.set(t, old.map((s) => s.proxy));
+    this.relaying = relaying;
+    if (old.proxies.length === 0 && old.relays.size === 0) return;
+    const t = setTimeout(() => {
+      this.retired.delete(t);
+      for (const p of old.proxies) void p.close();
+      this.closeUnused();
+    }, this.graceMs);
+    t.unref();
+    this.retired.set(t, old);
+  }
+
+  /** Stops the relays no proxy uses (nor `pending`, being set up); the connections they carry go on. */
+  private closeUnused(pending: ReadonlySet<string> = new Set()): void {
+    const used = new Set([...pending, ...this.relaying, ...[...this.retired.values()].flatMap((r) => [...r.relays])]);
+    for (const [id, r] of this.relays) {
+      if (used.has(id)) continue;
+      this.relays.delete(id);
+      r.server.close();
     }
   }
+
+  /** The relays open now, `NETNS IP:PORT`. */
+  relayed(): string[] { return [...this.relays.keys()]; }
 
   /**
    * A connection accepted on an edge pod's container port: the proxy's listener of that port, else (a container port
@@ -87,9 +117,10 @@ export class KernelEdges {
     if (!p.accept(socket, port) && !p.accept(socket, port === 443 || port === 8443 ? p.modelHttpsPort : p.modelHttpPort)) socket.destroy();
   }
 
-  private async relay(netns: string, endpoint: string): Promise<void> {
+  /** A relay from loopback to `endpoint` dialled inside `netns` (opened unless it is already); returns its id. */
+  private async relay(netns: string, endpoint: string): Promise<string> {
     const id = `${netns} ${endpoint}`;
-    if (this.relays.has(id) || this.relays.size >= MAX_RELAYS) return;
+    if (this.relays.has(id)) return id;
     const cut = endpoint.lastIndexOf(':');
     const ip = endpoint.slice(0, cut);
     const port = Number(endpoint.slice(cut + 1));
@@ -109,13 +140,15 @@ export class KernelEdges {
     });
     await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(0, '127.0.0.1', () => { server.off('error', reject); resolve(); }); });
     this.relays.set(id, { server, port: (server.address() as AddressInfo).port });
+    return id;
   }
 
   async close(): Promise<void> {
     const proxies = [...this.served.values()].map((s) => s.proxy);
-    for (const [t, old] of this.retired) { clearTimeout(t); proxies.push(...old); }
+    for (const [t, old] of this.retired) { clearTimeout(t); proxies.push(...old.proxies); }
     this.retired.clear();
     this.served.clear();
+    this.relaying.clear();
     await Promise.all(proxies.map((p) => p.close()));
     for (const c of this.piped) c.destroy();
     await Promise.all([...this.relays.values()].map((r) => new Promise<void>((resolve) => r.server.close(() => resolve()))));
