@@ -58,23 +58,45 @@ const holdsAll = (set: Bitset, of: Bitset): boolean => {
 
 /**
  * ORs one source class's verdicts into its workload's row (ANY) and ANDs them into ALL: for each destination workload,
- * whether some / every class d of it is allowed, egress[at(d)] ∧ ingress[d] ∋ bit (at(d) = d, or d's column).
+ * whether some / every class d of it is allowed, egress[at(d)] ∧ ingress[d] ∋ bit. A dirty source (foldDirtySource)
+ * reads its egress in full (at(d) = d) and each destination's ingress narrowed to the dirty columns; a clean one
+ * (foldCleanSource) its egress narrowed (at(d) = d's column) and each dirty destination's ingress in full. Two
+ * functions rather than one with an optional column map: each stays monomorphic in the fold's innermost loop.
  */
-function foldRow(any: Uint32Array, all: Uint32Array, at: number, first: boolean, dst: Destinations, egress: Uint32Array, columnOf: Int32Array | undefined, ingress: readonly Bitset[], bit: number): void {
+function foldDirtySource(any: Uint32Array, all: Uint32Array, at: number, first: boolean, dst: Destinations, egress: Uint32Array, ingress: readonly Bitset[], bit: number): void {
   const { w: dw, start, d: dd } = dst;
   const cw = bit >>> 5, cb = bit & 31;
   for (let h = 0; h < dw.length; h++) {
     let some = 0, every = 1;
     for (let j = start[h]; j < start[h + 1]; j++) {
-      const d = dd[j], e = columnOf ? columnOf[d] : d;
+      const d = dd[j];
+      const ok = (egress[d >>> 5] >>> (d & 31)) & (ingress[d].words[cw] >>> cb) & 1;
+      some |= ok;
+      every &= ok;
+    }
+    setCell(any, all, at, first, dw[h], some, every);
+  }
+}
+
+function foldCleanSource(any: Uint32Array, all: Uint32Array, at: number, first: boolean, dst: Destinations, egress: Uint32Array, columnOf: Int32Array, ingress: readonly Bitset[], bit: number): void {
+  const { w: dw, start, d: dd } = dst;
+  const cw = bit >>> 5, cb = bit & 31;
+  for (let h = 0; h < dw.length; h++) {
+    let some = 0, every = 1;
+    for (let j = start[h]; j < start[h + 1]; j++) {
+      const d = dd[j], e = columnOf[d];
       const ok = (egress[e >>> 5] >>> (e & 31)) & (ingress[d].words[cw] >>> cb) & 1;
       some |= ok;
       every &= ok;
     }
-    const w = dw[h], wi = at + (w >>> 5), b = 1 << (w & 31);
-    if (some) any[wi] |= b;
-    if (every && (first || (all[wi] & b) !== 0)) all[wi] |= b; else all[wi] &= ~b;
+    setCell(any, all, at, first, dw[h], some, every);
   }
+}
+
+function setCell(any: Uint32Array, all: Uint32Array, at: number, first: boolean, w: number, some: number, every: number): void {
+  const wi = at + (w >>> 5), b = 1 << (w & 31);
+  if (some) any[wi] |= b;
+  if (every && (first || (all[wi] & b) !== 0)) all[wi] |= b; else all[wi] &= ~b;
 }
 
 /** Both sides' rows; a workload's openToAll is '' where it is the same on both sides (it is then left out). */
@@ -114,8 +136,8 @@ export function dirtyRows(sides: readonly SideIndex[], grid: PortGrid, nW: numbe
           const c = cs[k];
           // A dirty source: its own egress in full, each destination's ingress at c's bit. A clean one (towards dirty
           // destinations only): its egress at each destination's bit, each destination's ingress in full.
-          if (dirty[a]) foldRow(any, all, at, k === 0, dst, full.egressTo[c].words, undefined, proj.ingressFrom, p.col[c]);
-          else foldRow(any, all, at, k === 0, dst, proj.egressTo[c].words, p.col, full.ingressFrom, c);
+          if (dirty[a]) foldDirtySource(any, all, at, k === 0, dst, full.egressTo[c].words, proj.ingressFrom, p.col[c]);
+          else foldCleanSource(any, all, at, k === 0, dst, proj.egressTo[c].words, p.col, full.ingressFrom, c);
         }
       }
     }

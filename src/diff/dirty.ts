@@ -9,22 +9,42 @@ import type { Cluster } from '../cluster/cluster.js';
 import type { DnsModel } from '../dns/index.js';
 import type { PodObj } from '../policy/classes.js';
 import { podIPs } from '../policy/classes.js';
+import { sameJson } from '../util/json.js';
 
 /** Equal texts get equal small numbers, the same on both sides: signatures hold numbers, not whole policy specs. */
 type Intern = (text: string) => number;
 const interner = (): Intern => { const ids = new Map<string, number>(); return (t) => ids.get(t) ?? (ids.set(t, ids.size), ids.size - 1); };
 
-function policyIds(model: PolicyModel, intern: Intern) {
-  const content = (p: { key: string; object: KubeObject }) => intern(`${p.key}#${JSON.stringify((p.object as { spec?: unknown }).spec ?? null)}`);
-  return { np: model.networkPolicies.map(content), admin: model.adminPolicies.map(content), baseline: model.baselinePolicies.map(content) };
+type PolicyIds = { np: number[]; admin: number[]; baseline: number[] };
+type Spec = { key: string; object: KubeObject };
+
+/**
+ * Per side, a number per policy: a policy of the after side gets the number of the before side's policy with its key
+ * when their specs are equal, a number of its own otherwise.
+ */
+function policyIds(before: PolicyModel, after: PolicyModel, intern: Intern): [PolicyIds, PolicyIds] {
+  const spec = (p: Spec) => (p.object as { spec?: unknown }).spec ?? null;
+  const earlier = new Map<string, { spec: unknown; id: number }>();
+  const ids = (model: PolicyModel, side: string): PolicyIds => {
+    const id = (p: Spec, i: number, list: string): number => {
+      const b = earlier.get(p.key);
+      if (side === 'after' && b && sameJson(b.spec, spec(p))) return b.id;
+      const n = intern(`${side}#${list}#${i}`);
+      if (side === 'before' && !earlier.has(p.key)) earlier.set(p.key, { spec: spec(p), id: n });
+      return n;
+    };
+    return { np: model.networkPolicies.map((p, i) => id(p, i, 'np')), admin: model.adminPolicies.map((p, i) => id(p, i, 'admin')), baseline: model.baselinePolicies.map((p, i) => id(p, i, 'baseline')) };
+  };
+  return [ids(before, 'before'), ids(after, 'after')];
 }
 
 /** A per-workload signature on one side: its pods as policy sees them and the policies that decide for them. */
-function signatures(model: PolicyModel, names: Map<string, number>, groupOf: Map<PodObj, string>, intern: Intern): string[] {
-  const ids = policyIds(model, intern);
+function signatures(model: PolicyModel, names: Map<string, number>, groupOf: Map<PodObj, string>, intern: Intern, ids: PolicyIds): string[] {
+  const namespaces = new Map<string, string>();
+  const namespaceText = (ns: string) => namespaces.get(ns) ?? (namespaces.set(ns, JSON.stringify([ns, model.index.namespaceLabels.get(ns) ?? {}])), namespaces.get(ns)!);
   const classSig = model.index.classes.map((c) => {
     const dir = (d: 'Ingress' | 'Egress') => [model.adminFor[c.id].map((i) => ids.admin[i]), model.isolatedBy[d][c.id].map((i) => ids.np[i]), model.baselineFor[c.id].map((i) => ids.baseline[i])].map((l) => l.join(',')).join('|');
-    return intern(JSON.stringify([c.namespace, model.index.namespaceLabels.get(c.namespace) ?? {}, c.labels, c.ports, c.hostNetwork, dir('Ingress'), dir('Egress')]));
+    return intern(`${namespaceText(c.namespace)}\0${JSON.stringify(c.labels)}\0${JSON.stringify(c.ports)}\0${c.hostNetwork}\0${dir('Ingress')}\0${dir('Egress')}`);
   });
   const parts: string[][] = Array.from({ length: names.size }, () => []);
   for (const c of model.index.classes) {
@@ -37,7 +57,8 @@ function signatures(model: PolicyModel, names: Map<string, number>, groupOf: Map
 export function changedWorkloads(before: PolicyModel, after: PolicyModel, names: Map<string, number>, groupOf: Map<PodObj, string>): Uint8Array | undefined {
   if (JSON.stringify([before.cluster.config, before.nodes]) !== JSON.stringify([after.cluster.config, after.nodes]) || before.enforced !== after.enforced) return undefined;
   const intern = interner();
-  const a = signatures(before, names, groupOf, intern), b = signatures(after, names, groupOf, intern);
+  const ids = policyIds(before, after, intern);
+  const a = signatures(before, names, groupOf, intern, ids[0]), b = signatures(after, names, groupOf, intern, ids[1]);
   return Uint8Array.from(a, (s, i) => (s === b[i] ? 0 : 1));
 }
 
@@ -48,16 +69,15 @@ export function changedWorkloads(before: PolicyModel, after: PolicyModel, names:
  */
 export function equalServices(before: Cluster, after: Cluster): Set<string> {
   const out = new Set<string>();
-  const sig = (cluster: Cluster, svc: Record<string, any>): string => {
-    const ns = svc.metadata.namespace ?? 'default';
-    const slices = (cluster.slicesOfService(ns, svc.metadata.name) as Record<string, any>[]).map((sl) => [sl.metadata.name, sl.addressType ?? null, sl.ports ?? null,
-      ((sl.endpoints ?? []) as Record<string, any>[]).map((ep) => [ep.addresses ?? null, ep.conditions ?? null, ep.hostname ?? null, ep.targetRef ?? null, ep.nodeName ?? null, ep.zone ?? null, ep.hints ?? null])]);
-    return JSON.stringify([svc.metadata.labels ?? null, svc.spec ?? null, svc.status ?? null, cluster.get<KubeObject>('Namespace', '', ns)?.metadata.labels ?? null, slices]);
-  };
+  const same = (a: unknown, b: unknown) => sameJson(a ?? null, b ?? null);
+  const slices = (cluster: Cluster, ns: string, name: string) => (cluster.slicesOfService(ns, name) as Record<string, any>[]).map((sl) => [sl.metadata.name, sl.addressType ?? null, sl.ports ?? null,
+    ((sl.endpoints ?? []) as Record<string, any>[]).map((ep) => [ep.addresses ?? null, ep.conditions ?? null, ep.hostname ?? null, ep.targetRef ?? null, ep.nodeName ?? null, ep.zone ?? null, ep.hints ?? null])]);
+  const namespaceLabels = (cluster: Cluster, ns: string) => cluster.get<KubeObject>('Namespace', '', ns)?.metadata.labels;
   for (const svc of before.services() as Record<string, any>[]) {
     const ns = svc.metadata.namespace ?? 'default', name = svc.metadata.name;
     const other = after.get<Record<string, any>>('Service', ns, name);
-    if (other && sig(before, svc) === sig(after, other)) out.add(`${ns}/${name}`);
+    if (!other || !same(svc.metadata.labels, other.metadata.labels) || !same(svc.spec, other.spec) || !same(svc.status, other.status)) continue;
+    if (same(namespaceLabels(before, ns), namespaceLabels(after, ns)) && sameJson(slices(before, ns, name), slices(after, ns, name))) out.add(`${ns}/${name}`);
   }
   return out;
 }

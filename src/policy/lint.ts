@@ -210,11 +210,19 @@ function lintDns(model: PolicyModel, out: LintFinding[]): void {
   if (dnsPods.length === 0) return;
   const dnsEnd = podEnd(model, dnsPods[0] as never);
   const reported = new Set<string>();
+  // A pod-network source's egress to kube-dns is decided by its class's policies alone (its own node matters only
+  // for a host-network kube-dns): classes deciding by the same policies are asked once.
+  const bySubject = new Map<string, ('UDP' | 'TCP')[]>();
   for (const cls of model.index.classes) {
     const isolating = model.isolatedBy.Egress[cls.id];
     if (isolating.length === 0 || cls.hostNetwork) continue;
-    const src = podEnd(model, cls.pods[0]);
-    const missing = (['UDP', 'TCP'] as const).filter((proto) => !evaluateDirection(model, 'Egress', src as never, dnsEnd, proto, 53).allowed);
+    const key = dnsEnd.kind === 'pod' && !dnsEnd.cls.hostNetwork ? `${model.adminFor[cls.id].join(',')}|${isolating.join(',')}|${model.baselineFor[cls.id].join(',')}` : undefined;
+    let missing = key === undefined ? undefined : bySubject.get(key);
+    if (!missing) {
+      const src = podEnd(model, cls.pods[0]);
+      missing = (['UDP', 'TCP'] as const).filter((proto) => !evaluateDirection(model, 'Egress', src as never, dnsEnd, proto, 53).allowed);
+      if (key !== undefined) bySubject.set(key, missing);
+    }
     if (missing.length === 0) continue;
     for (const pi of isolating) {
       const p = model.networkPolicies[pi];

@@ -68,7 +68,7 @@ export function verdictsAt(model: PolicyModel, probes: readonly { protocol: Prot
     return (r: AnyRule): Bitset | 'all' | 'none' => {
       let s = byRule.get(r);
       if (s !== undefined) return s;
-      const key = r.ports === null ? '*' : r.ports.map((p) => `${p.protocol}/${p.name ?? ''}/${p.port ?? ''}/${p.endPort ?? ''}`).join(',');
+      const key = portsKey(r.ports);
       s = byKey.get(key);
       if (s === undefined) {
         s = portMatchClasses(r.ports, protocol, port, classes);
@@ -164,6 +164,16 @@ export function verdictsAt(model: PolicyModel, probes: readonly { protocol: Prot
   };
   const egress = side('Egress'), ingress = side('Ingress');
   return probes.map((_, pi) => ({ egressTo: egress[pi], ingressFrom: ingress[pi] }));
+}
+
+const portsKeys = new WeakMap<readonly PortSpec[], string>();
+
+/** A rule's port list as text, once per list (rules are immutable): rules with equal lists match alike. */
+function portsKey(ports: readonly PortSpec[] | null): string {
+  if (ports === null) return '*';
+  let k = portsKeys.get(ports);
+  if (k === undefined) portsKeys.set(ports, (k = ports.map((p) => `${p.protocol}/${p.name ?? ''}/${p.port ?? ''}/${p.endPort ?? ''}`).join(',')));
+  return k;
 }
 
 const keyCache = new WeakMap<PolicyModel, Partial<Record<Direction, (string | undefined)[]>>>();

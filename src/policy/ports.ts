@@ -56,9 +56,40 @@ export function portMatchClasses(ports: readonly PortSpec[] | null, protocol: Pr
     if (portSpecMatches(p, protocol, port, undefined)) return 'all';
   }
   if (!named) return 'none';
+  const index = namedPortIndex(classes);
   const b = new Bitset(classes.length);
-  for (const c of classes) if (portsMatch(ports, protocol, port, c.ports)) b.add(c.id);
+  for (const p of ports) {
+    if (p.name === undefined || p.protocol !== protocol) continue;
+    for (const id of index.get(`${protocol}/${p.name}`)?.get(port) ?? []) b.add(id);
+  }
   return b;
+}
+
+const namedIndexes = new WeakMap<readonly PodClass[], Map<string, Map<number, number[]>>>();
+
+/**
+ * `protocol/name` -> the port a class's named port resolves to -> those classes: the matrix asks for every named port
+ * of every rule at every probe, and walking the classes each time cost 4,500 classes × names × probes per call.
+ */
+function namedPortIndex(classes: readonly PodClass[]): Map<string, Map<number, number[]>> {
+  let index = namedIndexes.get(classes);
+  if (index) return index;
+  index = new Map();
+  for (const c of classes) {
+    const seen = new Set<string>();
+    for (const cp of c.ports) {
+      if (cp.name === undefined) continue;
+      const k = `${cp.protocol}/${cp.name}`;
+      if (seen.has(k)) continue; // resolveNamedPort takes the first port of that name and protocol
+      seen.add(k);
+      let byPort = index.get(k);
+      if (!byPort) index.set(k, (byPort = new Map()));
+      const l = byPort.get(cp.containerPort);
+      if (l) l.push(c.id); else byPort.set(cp.containerPort, [c.id]);
+    }
+  }
+  namedIndexes.set(classes, index);
+  return index;
 }
 
 /** IANA_SVC_NAME (validation.IsValidPortName): 1-15 lowercase alphanumerics or '-', a letter, no '--', no edge '-'. */
