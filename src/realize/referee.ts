@@ -156,6 +156,12 @@ const NAMESPACES_AT_ONCE = 8;
 /** dig retries once: the cluster DNS answers from this process's event loop, which a loaded machine can delay. */
 const DIG_TRIES = 2;
 
+/**
+ * dig's wait per try, in whole seconds: at least 2 (that event loop again); a plan under a second (a query the model
+ * says gets no reply, asked with a short drop timeout) gets dig's shortest, 1.
+ */
+const digSeconds = (plan: ProbePlan) => (plan.timeoutMs < 1000 ? 1 : Math.max(2, Math.round(plan.timeoutMs / 1000)));
+
 interface Item { flow: Flow; plan: ProbePlan; index: number }
 
 /**
@@ -214,9 +220,14 @@ export class KernelReferee implements Referee {
       // Only this lab's namespaces: the client's threads enter exactly the namespace named here.
       if (!netns || !netns.startsWith(this.lab.prefix)) { out[index] = failedObservation(it.flow, `${it.flow.from} is not realised in lab ${this.lab.prefix.slice(0, -1)}`); return; }
       if (it.flow.kind === 'connect') conns.push({ ...it, index, netns });
-      else { const l = digs.get(netns); if (l) l.push({ ...it, index }); else digs.set(netns, [{ ...it, index }]); }
+      else {
+        // One dig per namespace and wait: its +time is one for all its queries.
+        const key = `${netns} ${digSeconds(it.plan)}`;
+        const l = digs.get(key);
+        if (l) l.push({ ...it, index }); else digs.set(key, [{ ...it, index }]);
+      }
     });
-    await Promise.all([this.connect(conns, out), inParallel([...digs], NAMESPACES_AT_ONCE, ([netns, group]) => this.dig(netns, group, out))]);
+    await Promise.all([this.connect(conns, out), inParallel([...digs], NAMESPACES_AT_ONCE, ([key, group]) => this.dig(key.split(' ')[0], group, out))]);
     return out;
   }
 
@@ -254,7 +265,7 @@ export class KernelReferee implements Referee {
   /** One dig in the namespace asks every name of the pod in turn (one answer block per query, in order). */
   private async dig(netns: string, items: Item[], out: Observation[]): Promise<void> {
     if (items.length === 0) return;
-    const seconds = Math.max(2, Math.round(items[0].plan.timeoutMs / 1000));
+    const seconds = digSeconds(items[0].plan);
     const queries = items.flatMap(({ flow }) => [(flow as DnsFlow).name, (flow as DnsFlow).type]);
     const r = await this.lab.exec(netns, ['dig', '+search', `+time=${seconds}`, `+tries=${DIG_TRIES}`, ...queries], { timeoutMs: items.length * seconds * DIG_TRIES * 1000 + 60_000 });
     const answers = parseDigs(r.stdout);

@@ -64,6 +64,18 @@ test('plans: one connection for a drop, enough for every one of k endpoints to a
   assert.deepEqual(planFor(expect({ affinity: true }), 1000), { minAttempts: 6, maxAttempts: 6, until: [], timeoutMs: 1000 });
 });
 
+test('plans: a flow the model says some connections of get no answer waits the drop timeout; one always answered waits the full one', () => {
+  const none = { answering: [], clientIPs: {}, endpoints: [] };
+  assert.deepEqual(planFor(expect({ outcomes: ['timeout'], ...none }), 1000, 300), { minAttempts: 1, maxAttempts: 1, until: [], timeoutMs: 300 });
+  assert.deepEqual(planFor(expect({ outcomes: ['refused'], ...none }), 1000, 300), { minAttempts: 1, maxAttempts: 1, until: [], timeoutMs: 1000 });
+  assert.deepEqual(planFor(expect({ outcomes: ['allowed', 'timeout'], answering: ['a'] }), 1000, 300), { minAttempts: 4, maxAttempts: 15, until: ['a'], timeoutMs: 300 });
+  assert.deepEqual(planFor(expect({ answering: ['a'] }), 1000, 300), { minAttempts: 2, maxAttempts: 2, until: ['a'], timeoutMs: 1000 });
+  assert.deepEqual(planFor({ kind: 'dns', rcode: 'TIMEOUT', answers: [], trace: '' }, 1000, 300), { minAttempts: 1, maxAttempts: 1, until: [], timeoutMs: 300 });
+  assert.deepEqual(planFor({ kind: 'dns', rcode: 'NXDOMAIN', answers: [], trace: '' }, 1000, 300), { minAttempts: 1, maxAttempts: 1, until: [], timeoutMs: 1000 });
+  // Without a drop timeout every flow waits the one timeout (the CLI's --timeout).
+  assert.deepEqual(planFor(expect({ outcomes: ['timeout'], ...none }), 1000), { minAttempts: 1, maxAttempts: 1, until: [], timeoutMs: 1000 });
+});
+
 test('an HTTP request through the edge: the status must match, then (for a 200) the answering backend pods', () => {
   const ingress = expect({ status: 200, clientIPs: {}, endpoints: [] });
   const http = (status: number | undefined, hostname?: string): ConnectAttempt => ({ outcome: 'allowed', ...(status !== undefined ? { status } : {}), ...(hostname ? { hostname } : {}) });

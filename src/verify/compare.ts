@@ -39,9 +39,16 @@ export interface Disagreement { aspect: Aspect; model: string; referee: string }
 
 export const DEFAULT_TIMEOUT_MS = 1000;
 
-/** Enough connections that missing one of k equally likely endpoints is below 1e-4 (k·(1−1/k)^n), bounded. */
-export function planFor(e: Expectation, timeoutMs = DEFAULT_TIMEOUT_MS): ProbePlan {
+/**
+ * Enough connections that missing one of k equally likely endpoints is below 1e-4 (k·(1−1/k)^n), bounded. A flow the
+ * model says some connections of get no answer (a drop, also through one of several endpoints; a DNS query with no
+ * reply) waits `dropTimeoutMs`: only a drop spends the whole wait, while an answer, when one comes, comes at once (an
+ * accept or a REJECT is the kernel's), so a short wait still sees an answer where the model says drop.
+ */
+export function planFor(e: Expectation, timeoutMs = DEFAULT_TIMEOUT_MS, dropTimeoutMs = timeoutMs): ProbePlan {
+  if (e.kind === 'dns') return { minAttempts: 1, maxAttempts: 1, until: [], timeoutMs: e.rcode === 'TIMEOUT' ? dropTimeoutMs : timeoutMs };
   if (e.kind !== 'connect') return { minAttempts: 1, maxAttempts: 1, until: [], timeoutMs };
+  if (e.outcomes.includes('timeout')) timeoutMs = dropTimeoutMs;
   if (!e.outcomes.includes('allowed')) return { minAttempts: 1, maxAttempts: 1, until: [], timeoutMs };
   const k = e.answering.length;
   if (e.affinity) return { minAttempts: 6, maxAttempts: 6, until: [], timeoutMs };

@@ -44,13 +44,15 @@ export interface VerifyOptions {
   /** Flows probed at once (for a referee without `probeAll`). */
   concurrency?: number;
   timeoutMs?: number;
+  /** How long a flow the model says gets no answer waits (default: timeoutMs); see planFor. */
+  dropTimeoutMs?: number;
 }
 
 export async function verifyFlows(ctx: ModelContext, referee: Referee, flows: readonly Flow[], opts: VerifyOptions = {}): Promise<VerifyReport> {
   const t0 = performance.now();
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const expected = flows.map((f) => expectFlow(ctx, f));
-  const asked = flows.flatMap((flow, i) => { const e = expected[i]; return e.kind === 'skip' ? [] : [{ flow, plan: planFor(e, timeoutMs), index: i }]; });
+  const asked = flows.flatMap((flow, i) => { const e = expected[i]; return e.kind === 'skip' ? [] : [{ flow, plan: planFor(e, timeoutMs, opts.dropTimeoutMs ?? timeoutMs), index: i }]; });
   const observed: (Observation | undefined)[] = new Array(flows.length);
   const failed = (flow: Flow, e: unknown): Observation => failedObservation(flow, (e as Error).message);
   if (referee.probeAll) {
