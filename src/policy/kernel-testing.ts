@@ -160,6 +160,8 @@ export class PolicyTopology {
       // A CNI that does not enforce renders no table: the previous case's must go first (an enforcing one replaces it).
       if (!model.enforced) await runOk('ip', ['netns', 'exec', n.netns, 'nft', 'flush', 'ruleset']);
       await runOk('ip', ['netns', 'exec', n.netns, 'nft', '-f', '-'], { input: renderPolicyNftables(model, n.name) });
+      // The previous case's connections (a UDP one lives 2 s) would pass the new rules as established: gone first.
+      await runOk('ip', ['netns', 'exec', n.netns, 'conntrack', '-F']);
     });
   }
 
