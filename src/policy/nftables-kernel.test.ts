@@ -26,6 +26,8 @@ import type { Direction } from './netpol.js';
 type Obj = Record<string, any>;
 const FAST_MS = 300;
 const SLOW_MS = 3000;
+/** Probes in flight over the topology: each agent's share of the drops is waited out in one round of FAST_MS, not two. */
+const IN_FLIGHT = 320;
 const example = (...p: string[]) => p.map((d) => new URL(`../../../examples/${d}`, import.meta.url).pathname);
 const nsName = (n: string) => ({ matchLabels: { 'kubernetes.io/metadata.name': n } });
 const X = { namespaces: nsName('x') };
@@ -91,7 +93,7 @@ async function compare(model: PolicyModel, topo: PolicyTopology): Promise<{ flow
       flows.push({ spec: { from: src.netns!, ip: dst.ip, port, protocol }, want: v.allowed, text: `${src.label} -> ${dst.label} (${dst.ip}) ${port}/${protocol}`, reason: () => `${v.egress.reason}; ${v.ingress.reason}` });
     }
   }
-  const got = await topo.probe(flows.map((f) => f.spec), FAST_MS);
+  const got = await topo.probe(flows.map((f) => f.spec), FAST_MS, IN_FLIGHT);
   // A connection the model allows that timed out under load gets one slow retry; a drop never turns into an allow.
   const slow = flows.map((f, i) => i).filter((i) => flows[i].want && !got[i].ok && got[i].error === 'timeout');
   if (slow.length > 0) (await topo.probe(slow.map((i) => flows[i].spec), SLOW_MS)).forEach((r, k) => { got[slow[k]] = r; });
