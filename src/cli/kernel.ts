@@ -8,8 +8,7 @@ import { KernelLab, KernelModeError, type PreparedKernel } from '../realize/real
 import { cleanupStaleLabs, STATE_DIR } from '../realize/state.js';
 import type { LabRealisation } from '../serve/lab.js';
 import type { Snapshot } from '../serve/lab/snapshot.js';
-import type { FlowRecord } from '../serve/lab/flows.js';
-import type { NetfilterVerdict } from '../realize/nftrace.js';
+import { netfilterFlow, type FlowRecord } from '../serve/lab/flows.js';
 import { CliExit, type IO } from './common.js';
 
 /** Checks the machine before anything listens: not root, missing tools or no netns is an error naming the fix. */
@@ -30,35 +29,10 @@ export function kernelAdjust(prepared: PreparedKernel) {
   };
 }
 
-/**
- * One flow of the lab's flow log from the kernel's trace of a connection's first packet through a node; undefined for
- * traffic of no pod (the nodes' own tunnel packets).
- */
-export function kernelFlow(v: NetfilterVerdict, k: KernelLab): Omit<FlowRecord, 'id' | 'time' | 'snapshot'> | undefined {
-  const podAt = (ip: string) => k.network?.pods.find((p) => p.ip === ip && !p.hostNetwork)?.key;
-  if (!podAt(v.saddr) && !podAt(v.daddr)) return undefined;
-  const port = (ip: string, p?: number) => (p === undefined ? ip : `${ip}:${p}`);
-  const to = v.original ? port(v.original.daddr, v.original.dport) : port(v.daddr, v.dport);
-  const dst = podAt(v.daddr);
-  const dropped = v.verdict !== 'accept';
-  const where = `${v.table} ${v.chain}`;
-  return {
-    source: podAt(v.saddr) ?? v.saddr, destination: to, protocol: v.protocol.toUpperCase(), verdict: dropped ? 'dropped' : 'delivered', via: 'kernel',
-    ...(dst && !dropped ? { pod: dst } : {}),
-    reason: `netfilter on ${v.node}: ${v.verdict} by ${where}: ${v.rule}`,
-    hops: [
-      ...(v.original ? [{ step: 'dnat', node: v.node, text: `${to} → ${port(v.daddr, v.dport)}${dst ? ` (${dst})` : ''}` }] : []),
-      ...v.rules.map((r) => ({ step: 'netfilter', node: v.node, text: `${v.table} ${r.chain}: ${r.comment ?? r.rule} (verdict ${r.verdict})` })),
-      ...(v.rules.some((r) => r.verdict === v.verdict) ? [] : [{ step: 'netfilter', node: v.node, text: `${where}: ${v.rule}` }]),
-    ],
-    netfilter: { node: v.node, table: v.table, chain: v.chain, rule: v.rule, verdict: v.verdict },
-  };
-}
-
 export async function realiseKernel(prepared: PreparedKernel, snapshot: Snapshot, io: IO, record?: (f: Omit<FlowRecord, 'id' | 'time' | 'snapshot'>) => void): Promise<{ kernel: KernelLab; realisation: LabRealisation }> {
   let kernel: KernelLab | undefined;
   try {
-    kernel = await prepared.realise({ cluster: snapshot.cluster, dns: snapshot.dns, ...(record ? { netfilterLog: (v) => { const f = kernel && kernelFlow(v, kernel); if (f) record(f); } } : {}) });
+    kernel = await prepared.realise({ cluster: snapshot.cluster, dns: snapshot.dns, ...(record ? { netfilterLog: (v) => { const f = kernel && netfilterFlow(v, (ip) => kernel!.podAt(ip)); if (f) record(f); } } : {}) });
   } catch (e) {
     io.err.write(`error: ${(e as Error).message}\n`);
     throw new CliExit(1);
@@ -105,13 +79,13 @@ export function kernelBanner(k: KernelLab, uiPort: number): string[] {
   for (const n of [...info.notes, ...info.notRealised]) lines.push(`  note          ${n}`);
   const node = info.nodes[0];
   const tunnel = k.cni.profile.tunnelDevice ?? 'eth0';
-  const svc = k.cluster.services().find((s) => (s as { spec?: { type?: string } }).spec?.type === 'NodePort' || (s as { spec?: { type?: string } }).spec?.type === 'LoadBalancer') as { spec?: { ports?: { nodePort?: number }[] } } | undefined;
+  const svc = k.cluster.services().find((s) => s.spec?.type === 'NodePort' || s.spec?.type === 'LoadBalancer');
   lines.push('Try, as root (real commands inside the namespaces):');
   const own = pods.find((p) => !p.pod.startsWith('kube-system/') && !p.pod.startsWith('ingress-nginx/'));
   if (own) lines.push(`  podnet exec ${own.pod} -- ip route`);
   if (node) lines.push(`  podnet exec --node ${node.name} -- iptables-save -t nat`, `  podnet exec --node ${node.name} -- tcpdump -ni ${tunnel}`, `  podnet exec --node ${node.name} -- conntrack -L`);
   const np = svc?.spec?.ports?.[0]?.nodePort;
-  const host = (k.cluster.ingresses() as { spec?: { rules?: { host?: string }[] } }[]).flatMap((i) => i.spec?.rules ?? []).find((r) => r.host && !r.host.startsWith('*'))?.host;
+  const host = k.cluster.ingresses().flatMap((i) => i.spec?.rules ?? []).find((r) => r.host && !r.host.startsWith('*'))?.host;
   if (node && np) lines.push(host ? `  podnet exec external -- curl -s -H 'Host: ${host}' http://${node.ip}:${np}/   (the edge proxy in the controller pod answers)` : `  podnet exec external -- curl -s http://${node.ip}:${np}/clientip`);
   lines.push('  podnet down');
   return lines;

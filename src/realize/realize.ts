@@ -285,6 +285,11 @@ export class KernelLab {
     return this.network.pods.find((p) => p.key === target)?.netns;
   }
 
+  /** The pod (`NS/POD`, in a namespace of its own, not hostNetwork) with this IP. */
+  podAt(ip: string): string | undefined {
+    return this.network?.pods.find((p) => p.ip === ip && !p.hostNetwork)?.key;
+  }
+
   /** Runs a real command inside a namespace of this lab. */
   exec(netns: string, argv: readonly string[], opts?: RunOptions) {
     if (!this.namespaces().includes(netns)) throw new Error(`${netns} is not a namespace of lab ${this.prefix.slice(0, -1)}`);

@@ -1,5 +1,6 @@
 // The flow log: every request the lab carries (exec, NodePort/LoadBalancer connections, ingress requests) as one
 // record, kept in a ring and pushed to subscribers (the UI's WebSocket, `podnet logs --flows`).
+import type { NetfilterVerdict } from '../../realize/nftrace.js';
 
 export interface FlowHop { step: string; node?: string; text: string }
 
@@ -87,6 +88,31 @@ export class FlowLog {
     this.subscribers.add(fn);
     return () => this.subscribers.delete(fn);
   }
+}
+
+/**
+ * One flow from the kernel's trace of a connection's first packet through a node (kernel mode: src/realize/nftrace.ts);
+ * undefined for traffic of no pod (the nodes' own tunnel packets). `podAt`: the pod (`namespace/name`) with an address.
+ */
+export function netfilterFlow(v: NetfilterVerdict, podAt: (ip: string) => string | undefined): Omit<FlowRecord, 'id' | 'time' | 'snapshot'> | undefined {
+  const src = podAt(v.saddr);
+  const dst = podAt(v.daddr);
+  if (!src && !dst) return undefined;
+  const port = (ip: string, p?: number) => (p === undefined ? ip : `${ip}:${p}`);
+  const to = v.original ? port(v.original.daddr, v.original.dport) : port(v.daddr, v.dport);
+  const dropped = v.verdict !== 'accept';
+  const where = `${v.table} ${v.chain}`;
+  return {
+    source: src ?? v.saddr, destination: to, protocol: v.protocol.toUpperCase(), verdict: dropped ? 'dropped' : 'delivered', via: 'kernel',
+    ...(dst && !dropped ? { pod: dst } : {}),
+    reason: `netfilter on ${v.node}: ${v.verdict} by ${where}: ${v.rule}`,
+    hops: [
+      ...(v.original ? [{ step: 'dnat', node: v.node, text: `${to} → ${port(v.daddr, v.dport)}${dst ? ` (${dst})` : ''}` }] : []),
+      ...v.rules.map((r) => ({ step: 'netfilter', node: v.node, text: `${v.table} ${r.chain}: ${r.comment ?? r.rule} (verdict ${r.verdict})` })),
+      ...(v.rules.some((r) => r.verdict === v.verdict) ? [] : [{ step: 'netfilter', node: v.node, text: `${where}: ${v.rule}` }]),
+    ],
+    netfilter: { node: v.node, table: v.table, chain: v.chain, rule: v.rule, verdict: v.verdict },
+  };
 }
 
 /** One line per flow for terminals. */
