@@ -1,7 +1,7 @@
 // Field errors in the shape of k8s.io/apimachinery/pkg/util/validation/field, printed the way kubectl prints them:
 //   The Service "web" is invalid: spec.ports[0].port: Invalid value: 70000: must be between 1 and 65535, inclusive
 
-export type FieldErrorType = 'Invalid' | 'Required' | 'NotSupported' | 'Duplicate' | 'Forbidden' | 'TooLong' | 'TooMany';
+export type FieldErrorType = 'Invalid' | 'Required' | 'NotSupported' | 'Duplicate' | 'NotFound' | 'Forbidden' | 'TooLong' | 'TooMany';
 
 export interface FieldError {
   type: FieldErrorType;
@@ -18,6 +18,7 @@ export const fieldErr = {
   required: (field: string, detail = ''): FieldError => ({ type: 'Required', field, detail }),
   notSupported: (field: string, value: unknown, supported: readonly string[]): FieldError => ({ type: 'NotSupported', field, value, supported }),
   duplicate: (field: string, value: unknown): FieldError => ({ type: 'Duplicate', field, value }),
+  notFound: (field: string, value: unknown): FieldError => ({ type: 'NotFound', field, value }),
   forbidden: (field: string, detail: string): FieldError => ({ type: 'Forbidden', field, detail }),
   tooLong: (field: string, value: unknown, max: number): FieldError => ({ type: 'TooLong', field, value, detail: `may not be more than ${max} bytes` }),
   tooMany: (field: string, actual: number, max: number): FieldError => ({ type: 'TooMany', field, value: actual, detail: `must have at most ${max} items` }),
@@ -102,6 +103,7 @@ export function formatFieldError(e: FieldError): string {
     case 'Required': return `${field}: Required value${e.detail ? `: ${e.detail}` : ''}`;
     case 'NotSupported': return `${field}: Unsupported value: ${formatFieldValue(e.value)}: supported values: ${(e.supported ?? []).map((s) => quote(s)).join(', ')}`;
     case 'Duplicate': return `${field}: Duplicate value: ${formatFieldValue(e.value)}`;
+    case 'NotFound': return `${field}: Not found: ${formatFieldValue(e.value)}`;
     case 'Forbidden': return `${field}: Forbidden: ${e.detail}`;
     case 'TooLong': return `${field}: Too long: ${e.detail}`;
     case 'TooMany': return `${field}: Too many: ${formatFieldValue(e.value)}: ${e.detail}`;

@@ -122,6 +122,32 @@ function validateInitContainers(v: unknown, path: string, regular: ContainerInfo
   }
 }
 
+/** Container fields an ephemeral container may not set (upstream's allowedEphemeralContainerFields leaves them out). */
+const EPHEMERAL_FORBIDDEN = ['ports', 'resources', 'resizePolicy', 'restartPolicy', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle'];
+
+/** Go's zero value as validateFieldAllowList compares it: absent, null, an empty list or an empty struct. */
+const isZero = (v: unknown) => !has(v) || (Array.isArray(v) ? v.length === 0 : typeof v === 'object' && v !== null && Object.keys(v).length === 0);
+
+/** validateEphemeralContainers: the common container checks, names unique across all containers, no workload fields. */
+export function validateEphemeralContainers(v: unknown, path: string, others: readonly (string | null)[], errs: Errs): void {
+  const names = new Set(others.filter((n): n is string => n !== null));
+  const regular = new Set(names);
+  for (const [c, i] of objItems(v, path, errs)) {
+    const p = at(path, i);
+    const name = str(c.name, child(p, 'name'), errs);
+    if (name === '') errs.push(fieldErr.required(child(p, 'name')));
+    else if (name !== null) for (const m of isDNS1123Label(name)) errs.push(fieldErr.invalid(child(p, 'name'), name, m));
+    if (str(c.image, child(p, 'image'), errs) === '') errs.push(fieldErr.required(child(p, 'image')));
+    if (name) {
+      if (names.has(name)) errs.push(fieldErr.duplicate(child(p, 'name'), name));
+      names.add(name);
+    }
+    const target = str(c.targetContainerName, child(p, 'targetContainerName'), errs);
+    if (target && !regular.has(target)) errs.push(fieldErr.notFound(child(p, 'targetContainerName'), target));
+    for (const k of EPHEMERAL_FORBIDDEN) if (!isZero(c[k])) errs.push(fieldErr.forbidden(child(p, k), 'cannot be set for an Ephemeral Container'));
+  }
+}
+
 function validateDNSConfig(spec: Rec, dnsPolicy: string | null, path: string, errs: Errs): void {
   const dc = optObj(spec.dnsConfig, path, errs);
   if (dc === null) return;
@@ -205,6 +231,10 @@ export function validatePodSpec(v: unknown, path: string, errs: Errs, isPod: boo
   const f = (name: string): string => child(path, name);
   const containers = validateContainers(spec.containers, f('containers'), errs);
   validateInitContainers(spec.initContainers, f('initContainers'), containers, errs);
+  if (isPod) {
+    const initNames = objsOf(Array.isArray(spec.initContainers) ? (spec.initContainers as unknown[]) : [], f('initContainers'), []).map(([c]) => (typeof c.name === 'string' ? c.name : null));
+    validateEphemeralContainers(spec.ephemeralContainers, f('ephemeralContainers'), [...containers.map((c) => c.name), ...initNames], errs);
+  }
 
   if (bool(spec.hostNetwork, f('hostNetwork'), errs)) {
     for (const p of containers.flatMap((c) => c.ports)) {

@@ -42,6 +42,7 @@ function subresourcesOf(kind: string): Subresource[] {
   switch (kind) {
     case 'Pod': return [
       { name: 'attach', kind: 'PodAttachOptions', verbs: ['create', 'get'] },
+      { name: 'ephemeralcontainers', kind: 'Pod', verbs: ['get', 'patch', 'update'] },
       { name: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
       { name: 'log', kind: 'Pod', verbs: ['get'] },
       { name: 'portforward', kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },

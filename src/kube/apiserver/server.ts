@@ -24,7 +24,8 @@ import { podHost } from './pod-host.js';
 import { netnsSession } from './netns-session.js';
 import { AttachError, PodProcesses } from './processes.js';
 import { PORT_FORWARD_PROTOCOL, servePortForward } from './portforward.js';
-import { create, patch, remove, removeCollection, update, Writes, WRITTEN_HERE } from './write.js';
+import { create, patch, remove, removeCollection, update, writeEphemeralContainers, Writes, WRITTEN_HERE } from './write.js';
+import { EphemeralContainers } from './ephemeral.js';
 
 export interface KubeApiOptions {
   host?: string;
@@ -48,6 +49,7 @@ export class KubeApiServer {
   readonly now: () => Date;
   private readonly writes = new Writes();
   readonly processes: PodProcesses;
+  readonly ephemeral: EphemeralContainers;
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, handleProtocols: (offered) => chooseProtocol(offered) });
   port = 0;
 
@@ -55,10 +57,14 @@ export class KubeApiServer {
     this.creds = opts.credentials ?? makeCredentials(lab.snapshot.cluster.config.clusterDomain, opts.host ?? '127.0.0.1');
     this.now = opts.now ?? (() => new Date());
     this.store = new ApiStore(lab, this.now);
+    this.ephemeral = new EphemeralContainers(this.now);
     this.processes = new PodProcesses(lab, this.now, () => this.store.refreshPods());
     // Only pods written through this API run their command; pods of the manifests are the lab's agents.
-    this.store.onPods = (pods) => this.processes.observe(pods.filter((p) => lab.desired(`Pod/${p.metadata.namespace}/${p.metadata.name}`)?.source.file === WRITTEN_HERE));
-    this.store.podOverlay = (p) => this.processes.overlay(p);
+    this.store.onPods = (pods) => {
+      this.ephemeral.observe(pods);
+      this.processes.observe(pods.filter((p) => lab.desired(`Pod/${p.metadata.namespace}/${p.metadata.name}`)?.source.file === WRITTEN_HERE));
+    };
+    this.store.podOverlay = (p) => this.ephemeral.overlay(this.processes.overlay(p));
     this.store.refreshPods();
   }
 
@@ -107,20 +113,19 @@ export class KubeApiServer {
       if (origin && origin !== this.url) throw errors.forbidden(undefined, url.pathname, `a WebSocket from ${origin} is not allowed`);
       const target = parseResourcePath(url.pathname);
       if (!target || target.r.kind !== 'Pod' || !target.name || !['exec', 'attach', 'portforward'].includes(target.subresource ?? '')) throw errors.notFoundPath();
-      if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
-        throw errors.badRequest(`the lab's Kubernetes API streams ${target.subresource} over WebSocket (${PROTOCOLS.join(', ')}; kubectl ≥ 1.30 uses it by default), not ${req.headers.upgrade}`);
-      }
       const stored = this.store.get(target.r, target.namespace, target.name);
       if (!stored) throw errors.notFound(target.r, target.name);
       const pod = stored.object;
       const q = url.searchParams;
-      const containers = ((pod.spec?.containers ?? []) as { name: string }[]).map((c) => c.name);
-      const container = q.get('container') || containers[0];
-      if (!containers.includes(container)) throw errors.badRequest(`container ${container} is not valid for pod ${target.name}`);
+      const container = containerOf(pod, q.get('container'), this.ephemeral);
       const channels = { stdin: parseBool(q.get('stdin')), stdout: q.get('stdout') === null || parseBool(q.get('stdout')), stderr: q.get('stderr') === null || parseBool(q.get('stderr')), tty: parseBool(q.get('tty')) };
       const command = q.getAll('command');
       if (target.subresource === 'exec' && command.length === 0) throw errors.badRequest('you must specify at least 1 command');
       if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') throw errors.badRequest(`cannot ${target.subresource} into a container in a completed pod; current phase is ${pod.status.phase}`);
+      // After the request's own checks, as kube-apiserver answers them: kubectl's SPDY fallback shows that message.
+      if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
+        throw errors.badRequest(`the lab's Kubernetes API streams ${target.subresource} over WebSocket (${PROTOCOLS.join(', ')}; kubectl ≥ 1.30 uses it by default), not ${req.headers.upgrade}`);
+      }
       const offered = new Set(String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim()).filter(Boolean));
       if (target.subresource === 'portforward') {
         if (!offered.has(PORT_FORWARD_PROTOCOL)) throw errors.badRequest(`the lab's Kubernetes API forwards ports over ${PORT_FORWARD_PROTOCOL}; the client offered ${[...offered].join(', ') || 'none'}`);
@@ -143,6 +148,12 @@ export class KubeApiServer {
           runOverWebSocket(ws, netns ? netnsSession(netns, host.hostname, command, host.env, out, channels.tty) : commandSession(host, command, out, channels.tty), command);
           return;
         }
+        if (this.ephemeral.names(pod).includes(container)) {
+          // After the upgrade, so that kubectl shows the message rather than falling back to SPDY.
+          ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify({ metadata: {}, status: 'Failure', message: `the lab runs no process in ephemeral container ${container} to attach to: exec in it instead (kubectl exec ${name} -c ${container} -- COMMAND)` }))]));
+          ws.close(1000);
+          return;
+        }
         let a;
         try { a = this.processes.attach(namespace, name, out); } catch (e) { ws.close(1011, (e as Error).message.slice(0, 120)); return; }
         runOverWebSocket(ws, a.session, a.argv, true);
@@ -157,12 +168,11 @@ export class KubeApiServer {
     const stored = this.store.get(scope.r, scope.namespace, scope.name!);
     if (!stored) throw errors.notFound(scope.r, scope.name!);
     const q = scope.query;
-    const containers = ((stored.object.spec?.containers ?? []) as { name: string }[]).map((c) => c.name);
-    const container = q.get('container') || containers[0];
-    if (!containers.includes(container)) throw errors.badRequest(`container ${container} is not valid for pod ${scope.name}`);
+    const container = containerOf(stored.object, q.get('container'), this.ephemeral);
     const tailText = q.get('tailLines');
     const tail = tailText !== null && /^-?\d+$/.test(tailText) ? Number(tailText) : undefined;
-    const log = this.processes.logs(scope.namespace, scope.name!, tail);
+    // An ephemeral container's process is not run by the lab: its log is empty.
+    const log = this.ephemeral.names(stored.object).includes(container) ? { text: '', follow: (_w: (s: string) => void, end: () => void) => { end(); return () => undefined; } } : this.processes.logs(scope.namespace, scope.name!, tail);
     res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-cache, private', ...(parseBool(q.get('follow')) ? { 'transfer-encoding': 'chunked' } : {}) });
     res.write(log.text);
     if (!parseBool(q.get('follow'))) { res.end(); return; }
@@ -242,9 +252,10 @@ export class KubeApiServer {
     if (sub !== undefined && !r.subresources.some((s) => s.name === sub)) throw errors.notFoundPath();
     if (sub === 'exec' || sub === 'attach' || sub === 'portforward') throw errors.badRequest('Upgrade request required');
     if (method === 'GET' && sub === 'log') return this.logs(scope, req, res);
+    if (sub === 'ephemeralcontainers' && scope.name && (method === 'PUT' || method === 'PATCH')) return writeEphemeralContainers(scope, this.writes, this.ephemeral, () => this.store.refreshPods(), method, req, res);
     if (method === 'GET') {
       negotiate(req.headers.accept);
-      if (sub === undefined || sub === 'status') return scope.name ? getObject(scope, req, res) : listObjects(scope, req, res);
+      if (sub === undefined || sub === 'status' || sub === 'ephemeralcontainers') return scope.name ? getObject(scope, req, res) : listObjects(scope, req, res);
     }
     if (sub === undefined) {
       if (method === 'POST' && !scope.name) return create(scope, this.writes, req, res);
@@ -254,6 +265,14 @@ export class KubeApiServer {
     }
     throw errors.methodNotSupported(r, verbOf(method, scope.name !== undefined));
   }
+}
+
+/** The container a request names (kubectl's default: the first), one of the pod's containers or ephemeral containers. */
+function containerOf(pod: Record<string, any>, asked: string | null, ephemeral: EphemeralContainers): string {
+  const containers = ((pod.spec?.containers ?? []) as { name: string }[]).map((c) => c.name);
+  const container = asked || containers[0];
+  if (!containers.includes(container) && !ephemeral.names(pod).includes(container)) throw errors.badRequest(`container ${container} is not valid for pod ${pod.metadata?.name}`);
+  return container;
 }
 
 function rawError(socket: Duplex, e: unknown): void {

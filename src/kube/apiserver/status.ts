@@ -59,7 +59,7 @@ export const errors = {
 };
 
 const CAUSE: Record<FieldError['type'], string> = {
-  Invalid: 'FieldValueInvalid', Required: 'FieldValueRequired', NotSupported: 'FieldValueNotSupported', Duplicate: 'FieldValueDuplicate',
+  Invalid: 'FieldValueInvalid', Required: 'FieldValueRequired', NotSupported: 'FieldValueNotSupported', Duplicate: 'FieldValueDuplicate', NotFound: 'FieldValueNotFound',
   Forbidden: 'FieldValueForbidden', TooLong: 'FieldValueTooLong', TooMany: 'FieldValueTooMany',
 };
 

@@ -62,7 +62,7 @@ test('aggregated discovery: v2 first, v2beta1 when only it is accepted, legacy o
   const core = aggregatedDiscovery('api', 'v2') as { items: { versions: { resources: { resource: string; shortNames?: string[]; categories?: string[]; scope: string; subresources?: { subresource: string }[] }[] }[] }[] };
   const pods = core.items[0].versions[0].resources.find((r) => r.resource === 'pods')!;
   assert.deepEqual([pods.shortNames, pods.categories, pods.scope], [['po'], ['all'], 'Namespaced']);
-  assert.deepEqual(pods.subresources!.map((s) => s.subresource), ['attach', 'exec', 'log', 'portforward', 'status']);
+  assert.deepEqual(pods.subresources!.map((s) => s.subresource), ['attach', 'ephemeralcontainers', 'exec', 'log', 'portforward', 'status']);
 });
 
 test('kubeconfig --merge: adds podnet, replaces an older podnet, keeps other entries and comments', () => {

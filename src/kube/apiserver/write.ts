@@ -15,6 +15,7 @@ import { ApplyConflicts, printPath, serverSideApply, updateManagedFields } from 
 import { jsonPatch, mergePatch, PatchError, strategicMergePatch, type Json } from './patch.js';
 import { filtersOf, parseBool, type Scope } from './read.js';
 import { groupVersion, resourceOfStoreKind, type ApiResource } from './resources.js';
+import type { EphemeralContainers } from './ephemeral.js';
 import { rfc3339 } from './revisions.js';
 import { definitionOfKind, shapeOfDefinition, unknownFields, type Shape } from './schema.js';
 import { ApiError, errors, qualifiedResource } from './status.js';
@@ -249,24 +250,53 @@ export async function patch(scope: Scope, writes: Writes, req: IncomingMessage, 
   const manager = fieldManager(scope, req, false);
   await writes.serial(async () => {
     const live = existing(scope);
-    let next: Json;
-    try {
-      switch (type) {
-        case 'application/json-patch+json': next = jsonPatch(live as Json, body); break;
-        case 'application/merge-patch+json': next = mergePatch(live as Json, body as Json); break;
-        case 'application/strategic-merge-patch+json':
-          // Custom resources have no Go struct to take patch strategies from: the API server refuses SMP for them.
-          if (!shape.def) throw errors.unsupportedMediaType(type);
-          if (!isObj(body)) throw new PatchError('a strategic merge patch must be a JSON object');
-          next = strategicMergePatch(live as never, body as never, shape);
-          break;
-        default: throw errors.unsupportedMediaType(type);
-      }
-    } catch (e) {
-      if (e instanceof PatchError) throw new ApiError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason: 'Invalid', code: 422, message: e.message });
-      throw e;
+    await replace(scope, live, patchedObject(live, type, body, shape), manager, res, true);
+  });
+}
+
+/** The live object with a JSON, merge or strategic merge patch applied; a patch that does not apply is a 422. */
+function patchedObject(live: Obj, type: string, body: unknown, shape: Shape): Obj {
+  try {
+    switch (type) {
+      case 'application/json-patch+json': return jsonPatch(live as Json, body) as Obj;
+      case 'application/merge-patch+json': return mergePatch(live as Json, body as Json) as Obj;
+      case 'application/strategic-merge-patch+json':
+        // Custom resources have no Go struct to take patch strategies from: the API server refuses SMP for them.
+        if (!shape.def) throw errors.unsupportedMediaType(type);
+        if (!isObj(body)) throw new PatchError('a strategic merge patch must be a JSON object');
+        return strategicMergePatch(live as never, body as never, shape) as Obj;
+      default: throw errors.unsupportedMediaType(type);
     }
-    await replace(scope, live, next as Obj, manager, res, true);
+  } catch (e) {
+    if (e instanceof PatchError) throw new ApiError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason: 'Invalid', code: 422, message: e.message });
+    throw e;
+  }
+}
+
+/**
+ * PUT or PATCH of pods/NAME/ephemeralcontainers: the change is made to the pod as served, and only its
+ * spec.ephemeralContainers is kept (ephemeral.ts), whoever made the pod — a Deployment's pods take them too.
+ */
+export async function writeEphemeralContainers(scope: Scope, writes: Writes, ephemeral: EphemeralContainers, refresh: () => void, method: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  const body = parseBody(await readBody(req), method === 'PUT' ? req.headers['content-type'] : 'application/json');
+  await writes.serial(async () => {
+    const name = scope.name!;
+    const stored = scope.store.get(scope.r, scope.namespace, name);
+    if (!stored) throw errors.notFound(scope.r, name);
+    const live = present(scope.r, scope.version, stored.object);
+    let next: Obj;
+    if (method === 'PUT') {
+      const given = admit(scope, body, name);
+      const rv = given.metadata.resourceVersion;
+      if (rv !== undefined && rv !== '' && rv !== live.metadata.resourceVersion) throw errors.conflict(scope.r, name, 'the object has been modified; please apply your changes to the latest version and try again');
+      next = given;
+    } else next = patchedObject(live, type, body, shapeOf(scope.r, scope.version));
+    const done = ephemeral.update(live, next, dryRun(scope));
+    if (done.errors.length) throw errors.invalid(scope.r, name, done.errors);
+    if (dryRun(scope)) return sendJSON(res, 200, { ...live, spec: { ...live.spec, ephemeralContainers: done.containers } });
+    refresh();
+    sendJSON(res, 200, present(scope.r, scope.version, scope.store.get(scope.r, scope.namespace, name)!.object));
   });
 }
 
