@@ -55,7 +55,7 @@ test('a pod port echoes a plain TCP stream back (nc), and still speaks HTTP on t
 
 test('the podnet.dev/fault annotation makes a virtual pod fail; a bad value is reported, not ignored', async () => {
   const { Cluster } = await import('../cluster/cluster.js');
-  const { podsOf, listenPodPort } = await import('./virtual-pods.js');
+  const { podsOf } = await import('./virtual-pods.js');
   const pod = (name: string, fault: string) => `apiVersion: v1
 kind: Pod
 metadata: {name: ${name}, namespace: default, annotations: {podnet.dev/fault: "${fault}"}}
@@ -67,9 +67,10 @@ spec: {containers: [{name: c, image: x, ports: [{containerPort: 8080}]}]}`;
   const odd = specs.find((p) => p.name === 'odd')!;
   assert.equal(odd.fault, undefined);
   assert.equal(odd.faultError, 'pod default/odd: invalid podnet.dev/fault "sometimes": unknown fault "sometimes" (expected "503", "503 50%", "hang", "hang 25%" or "delay=2s [50%]")');
-  const server = await listenPodPort(flaky, 8080);
+  const server = await VirtualPods.start([flaky]);
   try {
-    const r = await request(`http://${server.address.host}:${server.address.port}/hostname`);
+    const a = server.addressOf(flaky.podIP, 8080)!;
+    const r = await request(`http://${a.host}:${a.port}/hostname`);
     assert.equal(r.statusCode, 503);
     assert.equal(await r.body.text(), 'fault injected in pod default/flaky: 503\n');
   } finally {

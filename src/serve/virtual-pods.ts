@@ -109,12 +109,12 @@ export class VirtualPods {
     try {
       for (const pod of pods) {
         for (const port of pod.ports) {
-          const server = await listenPodPort(pod, port, host);
+          const server = tcpPodPort(await listening(createTcpServer(), host), pod, port, host);
           servers.push(server);
           endpoints.push({ pod, port, address: server.address });
         }
         for (const port of pod.udpPorts ?? []) {
-          const server = await listenPodUdpPort(port, host);
+          const server = udpPodPort(await listening(createSocket(host.includes(':') ? 'udp6' : 'udp4'), host), host);
           servers.push(server);
           endpoints.push({ pod, port, protocol: 'UDP', address: server.address });
         }
@@ -147,19 +147,29 @@ export interface PodPortServer {
   close(): Promise<void>;
 }
 
-/** One UDP pod port: every datagram is sent back to its sender, unchanged. */
-export async function listenPodUdpPort(port: number, host = '127.0.0.1'): Promise<PodPortServer> {
-  const sock = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+/** A UDP pod port on a bound socket: every datagram is sent back to its sender, unchanged. */
+export function udpPodPort(sock: UdpSocket, host: string): PodPortServer {
   serveUdpEcho(sock);
-  await new Promise<void>((resolve, reject) => {
-    sock.once('error', reject);
-    sock.bind(0, host, () => { sock.off('error', reject); resolve(); });
-  });
-  void port;
   return {
     address: { host, port: sock.address().port },
     close: () => new Promise<void>((resolve) => { try { sock.close(() => resolve()); } catch { resolve(); } }),
   };
+}
+
+/** A TCP pod port on a listening server: netexec's HTTP and TCP echo (servePodPort). */
+export function tcpPodPort(tcp: TcpServer, pod: VirtualPodSpec, port: number, host: string, behaviour?: PodBehaviour): PodPortServer {
+  const served = servePodPort(tcp, pod, port, behaviour);
+  return { address: { host, port: (tcp.address() as AddressInfo).port }, close: served.close };
+}
+
+/** A TCP server listening, or a UDP socket bound, on an ephemeral port of `host` (where pod ports are served). */
+export function listening<T extends TcpServer | UdpSocket>(s: T, host: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    s.once('error', reject);
+    const done = () => { s.off('error', reject); resolve(s); };
+    if ('listen' in s) s.listen(0, host, done);
+    else s.bind(0, host, done);
+  });
 }
 
 /** netexec's UDP echo on a bound socket: every datagram goes back to its sender, unchanged. */
@@ -170,16 +180,6 @@ export function serveUdpEcho(sock: UdpSocket): void {
 
 /** An HTTP request starts with a method and a space (RFC 9112 §3; `PRI` opens HTTP/2's preface, RFC 9113 §3.4). */
 const HTTP_REQUEST_START = /^(GET|HEAD|POST|PUT|DELETE|CONNECT|OPTIONS|TRACE|PATCH|PRI) /;
-
-export async function listenPodPort(pod: VirtualPodSpec, port: number, host = '127.0.0.1', behaviour?: PodBehaviour): Promise<PodPortServer> {
-  const tcp: TcpServer = createTcpServer();
-  await new Promise<void>((resolve, reject) => {
-    tcp.once('error', reject);
-    tcp.listen(0, host, () => { tcp.off('error', reject); resolve(); });
-  });
-  const served = servePodPort(tcp, pod, port, behaviour);
-  return { address: { host, port: (tcp.address() as AddressInfo).port }, close: served.close };
-}
 
 /**
  * Serves a pod port on a listening TCP server (one the lab opened on loopback, or one opened inside the pod's network

@@ -4,9 +4,8 @@
 // files grow with the pod ports in use, not with the cluster's size. A removed pod's server stays up for the grace
 // period, as a terminating pod keeps serving until its containers stop (kubelet waits
 // terminationGracePeriodSeconds), so requests already sent to it finish; after that it closes.
-import { podsOf, servePodPort, serveUdpEcho, type PodBehaviour, type PodPortServer, type VirtualPodSpec } from '../virtual-pods.js';
+import { podsOf, tcpPodPort, udpPodPort, type PodBehaviour, type PodPortServer, type VirtualPodSpec } from '../virtual-pods.js';
 import { SparePorts } from './spare-ports.js';
-import type { AddressInfo } from 'node:net';
 import type { Cluster } from '../../cluster/cluster.js';
 import type { PodFault } from '../pod-faults.js';
 
@@ -96,14 +95,12 @@ export class Fleet {
     if (e.protocol === 'UDP') {
       const sock = this.spare.takeUdp();
       if (!sock) return false;
-      serveUdpEcho(sock);
-      e.server = { address: { host: this.host, port: sock.address().port }, close: () => new Promise<void>((resolve) => { try { sock.close(() => resolve()); } catch { resolve(); } }) };
+      e.server = udpPodPort(sock, this.host);
       return true;
     }
     const tcp = this.spare.takeTcp();
     if (!tcp) return false;
-    const served = servePodPort(tcp, e.pod, e.port, this.behaviourOf(e.pod));
-    e.server = { address: { host: this.host, port: (tcp.address() as AddressInfo).port }, close: served.close };
+    e.server = tcpPodPort(tcp, e.pod, e.port, this.host, this.behaviourOf(e.pod));
     return true;
   }
 

@@ -3,6 +3,7 @@
 // contacted: a 10,000-pod lab opens the few it serves, not one per pod port (an open-files limit is per process).
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
+import { listening } from '../virtual-pods.js';
 
 export class SparePorts {
   private readonly tcp: Server[] = [];
@@ -21,12 +22,10 @@ export class SparePorts {
   private async refill(): Promise<void> {
     while (!this.closed && (this.tcp.length < this.tcpSize || this.udp.length < this.udpSize)) {
       if (this.tcp.length < this.tcpSize) {
-        const s = createServer();
-        await new Promise<void>((resolve, reject) => { s.once('error', reject); s.listen(0, this.host, () => { s.off('error', reject); resolve(); }); });
+        const s = await listening(createServer(), this.host);
         if (this.closed) s.close(); else this.tcp.push(s);
       } else {
-        const u = createSocket(this.host.includes(':') ? 'udp6' : 'udp4');
-        await new Promise<void>((resolve, reject) => { u.once('error', reject); u.bind(0, this.host, () => { u.off('error', reject); resolve(); }); });
+        const u = await listening(createSocket(this.host.includes(':') ? 'udp6' : 'udp4'), this.host);
         if (this.closed) u.close(); else this.udp.push(u);
       }
     }
