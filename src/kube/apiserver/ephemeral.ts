@@ -4,6 +4,7 @@
 // over the pod the API serves — spec.ephemeralContainers and status.ephemeralContainerStatuses. An ephemeral container
 // shares its pod's network namespace, so exec in it is exec in the pod (the lab's tools, or in kernel mode a real
 // process in the pod's namespace). The lab runs no image: a container is Running once its pod is, until the pod goes.
+import { isDeepStrictEqual } from 'node:util';
 import type { FieldError } from '../../api/field-errors.js';
 import { fieldErr } from '../../api/field-errors.js';
 import { validateEphemeralContainers } from '../../api/validation/pod.js';
@@ -24,12 +25,11 @@ function defaulted(c: Obj): Obj {
   };
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
-function canonical(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(canonical);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Obj)[k])]));
-  return v;
-}
+/** etcd's default --max-request-bytes: a pod whose ephemeral containers outgrow it could not be stored. */
+const MAX_STORED_BYTES = 1.5 * 1024 * 1024;
+
+/** What kube-apiserver answers when etcd refuses an object that large (a 500 with etcd's words). */
+export class RequestTooLarge extends Error { constructor() { super('etcdserver: request is too large'); } }
 
 export class EphemeralContainers {
   private readonly byPod = new Map<string, Added[]>();
@@ -77,9 +77,11 @@ export class EphemeralContainers {
     for (const a of old) {
       const now = byName.get(String(a.container.name));
       if (!now) errs.push(fieldErr.forbidden(path, `existing ephemeral containers ${JSON.stringify(a.container.name)} may not be removed\n`));
-      else if (!same(now, a.container)) errs.push(fieldErr.forbidden(`${path}[${a.container.name}]`, `existing ephemeral containers ${JSON.stringify(a.container.name)} may not be changed`));
+      else if (!isDeepStrictEqual(now, a.container)) errs.push(fieldErr.forbidden(`${path}[${a.container.name}]`, `existing ephemeral containers ${JSON.stringify(a.container.name)} may not be changed`));
     }
-    if (errs.length || dryRun) return { errors: errs, containers: list };
+    if (errs.length) return { errors: errs, containers: list };
+    if (Buffer.byteLength(JSON.stringify(list)) > MAX_STORED_BYTES) throw new RequestTooLarge();
+    if (dryRun) return { errors: [], containers: list };
     const started = new Map(old.map((a) => [String(a.container.name), a.startedAt]));
     const time = rfc3339(this.now());
     this.byPod.set(String(live.metadata.uid), list.map((c) => ({ container: c, startedAt: started.get(String(c.name)) ?? time })));

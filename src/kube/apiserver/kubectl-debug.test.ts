@@ -74,6 +74,9 @@ test('the ephemeralcontainers subresource refuses what kube-apiserver refuses, w
     const res = await client.request(path, { method: 'PATCH', body: JSON.stringify({ spec: { ephemeralContainers: [{ name: 'dbg2', image: 'busybox' }] } }) });
     assert.equal(res.statusCode, 415);
     res.resume();
+    // The containers are stored with the pod: past etcd's 1.5 MiB request limit they are refused, as etcd refuses it.
+    const big = await put([{ name: 'dbg', image: 'busybox:1.36', command: ['sleep', '60'] }, { name: 'big', image: 'busybox:1.36', env: [{ name: 'X', value: 'x'.repeat(1_600_000) }] }]);
+    assert.deepEqual([big.status, big.body.reason, big.body.message], [413, 'RequestEntityTooLarge', 'etcdserver: request is too large']);
     const sub = (await client.get(path)).body;
     assert.deepEqual(sub.spec.ephemeralContainers.map((c: { name: string; imagePullPolicy: string }) => [c.name, c.imagePullPolicy]), [['dbg', 'IfNotPresent']]);
   } finally { client.close(); }

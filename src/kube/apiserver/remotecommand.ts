@@ -34,6 +34,12 @@ export function exitStatus(code: number, argv: string[]): object {
   };
 }
 
+/** Ends a stream that cannot run with a Failure Status on the error channel (kubectl prints its message). */
+export function endWithFailure(ws: WebSocket, message: string): void {
+  ws.send(Buffer.concat([Buffer.from([ERROR]), Buffer.from(JSON.stringify({ metadata: {}, status: 'Failure', message }))]));
+  ws.close(1000);
+}
+
 /**
  * Wires a session to the WebSocket: stdin and close frames in, the exit Status out, then a normal close. An attach
  * ends with Success whatever the process's code (kubectl reads that from the pod's status), as kubelet's attach does.

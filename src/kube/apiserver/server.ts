@@ -18,7 +18,7 @@ import { ApiError, errors } from './status.js';
 import { ApiStore } from './store.js';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { chooseProtocol, channelWriter, PROTOCOLS, runOverWebSocket } from './remotecommand.js';
+import { chooseProtocol, channelWriter, endWithFailure, PROTOCOLS, runOverWebSocket } from './remotecommand.js';
 import { commandSession } from './terminal.js';
 import { podHost } from './pod-host.js';
 import { netnsSession } from './netns-session.js';
@@ -150,8 +150,7 @@ export class KubeApiServer {
         }
         if (this.ephemeral.names(pod).includes(container)) {
           // After the upgrade, so that kubectl shows the message rather than falling back to SPDY.
-          ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify({ metadata: {}, status: 'Failure', message: `the lab runs no process in ephemeral container ${container} to attach to: exec in it instead (kubectl exec ${name} -c ${container} -- COMMAND)` }))]));
-          ws.close(1000);
+          endWithFailure(ws, `the lab runs no process in ephemeral container ${container} to attach to: exec in it instead (kubectl exec ${name} -c ${container} -- COMMAND)`);
           return;
         }
         let a;

@@ -53,7 +53,7 @@ export const errors = {
   forbidden: (r: ApiResource | undefined, name: string, why: string) => failure(403, 'Forbidden', `${r ? qualifiedResource(r) : ''} "${name}" is forbidden: ${why}`, { name, ...(r?.group ? { group: r.group } : {}), ...(r ? { kind: r.plural } : {}) }),
   notAcceptable: (message: string) => failure(406, 'NotAcceptable', message),
   unsupportedMediaType: (type: string) => failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`),
-  tooLarge: () => failure(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728'),
+  tooLarge: (message = 'Request entity too large: limit is 3145728') => failure(413, 'RequestEntityTooLarge', message),
   notFoundPath: () => failure(404, 'NotFound', 'the server could not find the requested resource'),
   internal: (message: string) => failure(500, 'InternalError', `Internal error occurred: ${message}`),
 };

@@ -15,7 +15,7 @@ import { ApplyConflicts, printPath, serverSideApply, updateManagedFields } from 
 import { jsonPatch, mergePatch, PatchError, strategicMergePatch, type Json } from './patch.js';
 import { filtersOf, parseBool, type Scope } from './read.js';
 import { groupVersion, resourceOfStoreKind, type ApiResource } from './resources.js';
-import type { EphemeralContainers } from './ephemeral.js';
+import { RequestTooLarge, type EphemeralContainers } from './ephemeral.js';
 import { rfc3339 } from './revisions.js';
 import { definitionOfKind, shapeOfDefinition, unknownFields, type Shape } from './schema.js';
 import { ApiError, errors, qualifiedResource } from './status.js';
@@ -217,10 +217,15 @@ function existing(scope: Scope): Obj {
   return present(scope.r, scope.version, stored.object);
 }
 
+/** A write naming a resourceVersion must name the live one (optimistic concurrency), else 409 Conflict. */
+function sameVersion(scope: Scope, live: Obj, next: Obj): void {
+  const rv = next.metadata?.resourceVersion;
+  if (rv !== undefined && rv !== '' && rv !== live.metadata.resourceVersion) throw errors.conflict(scope.r, scope.name!, 'the object has been modified; please apply your changes to the latest version and try again');
+}
+
 /** Finishes an update of `live` to `next`: resourceVersion precondition, validation, managed fields, the lab. */
 async function replace(scope: Scope, live: Obj, next: Obj, manager: string | undefined, res: ServerResponse, checkVersion: boolean): Promise<void> {
-  const rv = next.metadata?.resourceVersion;
-  if (checkVersion && rv !== undefined && rv !== '' && rv !== live.metadata.resourceVersion) throw errors.conflict(scope.r, scope.name!, 'the object has been modified; please apply your changes to the latest version and try again');
+  if (checkVersion) sameVersion(scope, live, next);
   const obj = admit(scope, next, scope.name);
   for (const k of ['uid', 'creationTimestamp'] as const) if (live.metadata[k] !== undefined) obj.metadata[k] = live.metadata[k];
   checkFields(scope, res, obj, live, false);
@@ -287,12 +292,11 @@ export async function writeEphemeralContainers(scope: Scope, writes: Writes, eph
     const live = present(scope.r, scope.version, stored.object);
     let next: Obj;
     if (method === 'PUT') {
-      const given = admit(scope, body, name);
-      const rv = given.metadata.resourceVersion;
-      if (rv !== undefined && rv !== '' && rv !== live.metadata.resourceVersion) throw errors.conflict(scope.r, name, 'the object has been modified; please apply your changes to the latest version and try again');
-      next = given;
+      next = admit(scope, body, name);
+      sameVersion(scope, live, next);
     } else next = patchedObject(live, type, body, shapeOf(scope.r, scope.version));
-    const done = ephemeral.update(live, next, dryRun(scope));
+    let done;
+    try { done = ephemeral.update(live, next, dryRun(scope)); } catch (e) { if (e instanceof RequestTooLarge) throw errors.tooLarge(e.message); throw e; }
     if (done.errors.length) throw errors.invalid(scope.r, name, done.errors);
     if (dryRun(scope)) return sendJSON(res, 200, { ...live, spec: { ...live.spec, ephemeralContainers: done.containers } });
     refresh();
