@@ -214,7 +214,7 @@ export class KernelReferee implements Referee {
   async probeAll(items: readonly { flow: Flow; plan: ProbePlan }[]): Promise<Observation[]> {
     const out: Observation[] = new Array(items.length);
     const conns: (Item & { netns: string })[] = [];
-    const digs = new Map<string, Item[]>();
+    const digs = new Map<string, { netns: string; items: Item[] }>();
     items.forEach((it, index) => {
       const netns = this.lab.namespaceOf(it.flow.from);
       // Only this lab's namespaces: the client's threads enter exactly the namespace named here.
@@ -223,11 +223,11 @@ export class KernelReferee implements Referee {
       else {
         // One dig per namespace and wait: its +time is one for all its queries.
         const key = `${netns} ${digSeconds(it.plan)}`;
-        const l = digs.get(key);
-        if (l) l.push({ ...it, index }); else digs.set(key, [{ ...it, index }]);
+        const g = digs.get(key);
+        if (g) g.items.push({ ...it, index }); else digs.set(key, { netns, items: [{ ...it, index }] });
       }
     });
-    await Promise.all([this.connect(conns, out), inParallel([...digs], NAMESPACES_AT_ONCE, ([key, group]) => this.dig(key.split(' ')[0], group, out))]);
+    await Promise.all([this.connect(conns, out), inParallel([...digs.values()], NAMESPACES_AT_ONCE, (g) => this.dig(g.netns, g.items, out))]);
     return out;
   }
 

@@ -1,6 +1,7 @@
 // The flow log: every request the lab carries (exec, NodePort/LoadBalancer connections, ingress requests) as one
 // record, kept in a ring and pushed to subscribers (the UI's WebSocket, `podnet logs --flows`).
 import type { NetfilterVerdict } from '../../realize/nftrace.js';
+import { joinHostPort } from '../../util/text.js';
 
 export interface FlowHop { step: string; node?: string; text: string }
 
@@ -98,7 +99,7 @@ export function netfilterFlow(v: NetfilterVerdict, podAt: (ip: string) => string
   const src = podAt(v.saddr);
   const dst = podAt(v.daddr);
   if (!src && !dst) return undefined;
-  const port = (ip: string, p?: number) => (p === undefined ? ip : `${ip}:${p}`);
+  const port = (ip: string, p?: number) => (p === undefined ? ip : joinHostPort(ip, p));
   const to = v.original ? port(v.original.daddr, v.original.dport) : port(v.daddr, v.dport);
   const dropped = v.verdict !== 'accept';
   const where = `${v.table} ${v.chain}`;
