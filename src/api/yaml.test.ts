@@ -53,14 +53,14 @@ test('a manifest that reuses a small anchor 101 times is fine (the yaml library\
   assert.equal(r.objects.length, 102);
 });
 
-test('the 10 x 10 and depth-6 bombs are refused at the alias that crosses the bound, with file:line, fast', () => {
+test('the 10 x 10 and depth-6 bombs are refused at the alias that crosses the bound, with file:line, in < 1 s', () => {
   for (const depth of [10, 6]) {
     const t0 = performance.now();
     const r = parseManifestText(laughs(depth), 'bomb.yaml');
     const ms = performance.now() - t0;
     assert.deepEqual(r.objects, []);
     assert.deepEqual(r.diagnostics.map(formatDiagnostic), ['bomb.yaml:9: error converting YAML to JSON: yaml: line 9: document contains excessive aliasing']);
-    assert.ok(ms < 250, `depth ${depth} took ${ms.toFixed(0)} ms`);
+    assert.ok(ms < 1000, `depth ${depth} took ${ms.toFixed(0)} ms`);
   }
 });
 
