@@ -2,6 +2,7 @@
 // `--kernel`, or a live cluster with `--context`: exec in its pods) and
 // reports each expectation; exit 1 when any fails. `--generate` writes a spec of what holds now. The spec, the
 // referees and the reports live in src/conntest; this file reads flags and files and prints.
+import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { formatDiagnostic } from '../api/diagnostics.js';
@@ -26,6 +27,9 @@ interface TestOptions extends ManifestOptions {
   namespace: string[];
   denied: string;
   kernel?: boolean;
+  probe: string;
+  image?: string;
+  podTimeout: string;
 }
 
 const FORMATS: Record<string, (r: Awaited<ReturnType<typeof runSpecs>>) => string> = { table: formatTable, junit: (r) => formatJUnit(r), tap: formatTap, json: formatJson };
@@ -62,11 +66,17 @@ export function registerTest(program: Command, io: IO): void {
     .option('-n, --namespace <ns>', 'with --generate: only these namespaces (repeatable)', (v: string, p: string[]) => [...p, v], [] as string[])
     .option('--denied <n>', 'with --generate: how many denied pairs to include', '20')
     .option('--kernel', 'referee: real connections and lookups in the cluster realised in network namespaces (root; as podnet verify --kernel); connectivity and DNS only')
+    .option('--probe <where>', 'with --context: run the probes in an agnhost ephemeral container added to each source pod (ephemeral, as kubectl debug does) or in the pod\'s own container, whose image must carry agnhost and dig (exec)', 'ephemeral')
+    .option('--image <image>', 'with --context: the probe containers\' image (an agnhost mirror)')
+    .option('--pod-timeout <s>', 'with --context: how long a probe container may take to run', '120')
     .addHelpText('after', TEST_HELP)
     .action(async (opts: TestOptions) => {
       const fail = (m: string): never => { io.err.write(`error: ${m}\n`); throw new CliExit(1); };
       if (!(opts.output in FORMATS)) fail(`unknown output format "${opts.output}": use table, junit, tap or json`);
       if (opts.kernel && opts.live) fail('--kernel and --context/--kubeconfig are two referees: choose one');
+      if (opts.probe !== 'ephemeral' && opts.probe !== 'exec') fail(`--probe must be ephemeral or exec, not "${opts.probe}"`);
+      const podTimeout = Number(opts.podTimeout);
+      if (!(podTimeout > 0)) fail(`--pod-timeout must be a positive number of seconds, not "${opts.podTimeout}"`);
       if (opts.generate) {
         if (opts.spec.length) fail('--generate writes a spec; give --spec to run one, not both');
         const denied = Number(opts.denied);
@@ -106,20 +116,31 @@ export function registerTest(program: Command, io: IO): void {
 
 /**
  * A live cluster as the referee: the model is the cluster as listed (the live hook read it), and each connection or
- * lookup is made by exec in the spec's source pod (`/agnhost connect`, `dig`): its image must carry them, as the e2e
- * test image agnhost does (in the lab's kernel mode every pod offers both).
+ * lookup is made by exec from the spec's source pod (`/agnhost connect`, `dig`): in an agnhost ephemeral container
+ * podnet adds to it (`--probe ephemeral`), or in its own container (`--probe exec`: its image must carry both, as the
+ * e2e test image agnhost does; in the lab's kernel mode every pod offers both).
  */
 async function inCluster<T>(opts: TestOptions, cluster: Cluster, io: IO, fn: (live: ProbeReferee) => Promise<T>): Promise<T> {
   const { KubeClient, isClientError } = await import('../kube/client.js');
-  const { LiveReferee, defaultContainer } = await import('../kube/live-referee.js');
+  const { LiveReferee, ownContainer, probeContainers } = await import('../kube/live-referee.js');
+  const { AGNHOST_IMAGE, PROBE_CONTAINER_SECONDS } = await import('../kube/probe.js');
   const client = KubeClient.open({ kubeconfig: opts.kubeconfig, context: opts.context });
+  const name = `podnet-probe-${randomBytes(3).toString('hex')}`;
+  const added: string[] = [];
+  const targets = opts.probe === 'exec'
+    ? ownContainer(client.context, (key) => { const [ns, pod] = key.split('/'); return cluster.get('Pod', ns, pod); })
+    : probeContainers(client, { name, image: opts.image, timeoutMs: Number(opts.podTimeout) * 1000, added: (t) => added.push(`${t.namespace}/${t.pod}`) });
   try {
-    return await fn(new LiveReferee(client, (key) => { const [ns, name] = key.split('/'); return defaultContainer(cluster.get('Pod', ns, name)); }));
+    return await fn(new LiveReferee(client, targets));
   } catch (e) {
     if (isClientError(e)) { io.err.write(`error: ${e.message}\n`); throw new CliExit(1); }
     throw e;
   } finally {
     client.close();
+    if (added.length) {
+      const shown = added.slice(0, 10).join(', ') + (added.length > 10 ? ` and ${added.length - 10} more` : '');
+      io.err.write(`test: probe container ${name} (${opts.image ?? AGNHOST_IMAGE}) added to ${added.length} pod(s) of context "${client.context}": ${shown}; ephemeral containers cannot be removed: each ends by itself within ${PROBE_CONTAINER_SECONDS / 3600} h\n`);
+    }
   }
 }
 

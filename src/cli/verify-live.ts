@@ -31,7 +31,7 @@ function once(fn: () => Promise<void>): () => Promise<void> {
 
 export async function verifyLive(opts: LiveVerifyOptions, io: IO, onSignal: (close: () => Promise<void>) => () => void): Promise<void> {
   const { KubeClient, isClientError } = await import('../kube/client.js');
-  const { createProbeNamespace, createProbes, defaultContainer, deleteProbes, LiveReferee } = await import('../kube/live-referee.js');
+  const { createProbeNamespace, createProbes, deleteProbes, LiveReferee, ownContainer } = await import('../kube/live-referee.js');
   const { liveFlows, probeNodes, probeSetup, AGNHOST_IMAGE } = await import('../kube/probe.js');
   const listing = opts.live!.listing;
   const client = KubeClient.open({ kubeconfig: opts.kubeconfig, context: opts.context });
@@ -59,7 +59,7 @@ export async function verifyLive(opts: LiveVerifyOptions, io: IO, onSignal: (clo
     io.err.write('verify: not asked: flows from outside the cluster (NodePorts, LoadBalancer and external IPs): there is no client outside a live cluster\n');
     io.err.write(`verify: probing ${flows.length} flows by exec, ${opts.parallel} at a time\n`);
     const pods = new Map((cluster.pods() as { metadata: { name: string; namespace?: string } }[]).map((p) => [`${p.metadata.namespace ?? 'default'}/${p.metadata.name}`, p]));
-    const referee = new LiveReferee(client, (key) => defaultContainer(pods.get(key)), opts.parallel);
+    const referee = new LiveReferee(client, ownContainer(client.context, (key) => pods.get(key)), opts.parallel);
     const report = await verifyFlows({ cluster, dns: compileDns(cluster) }, referee, flows, { concurrency: opts.parallel, timeoutMs: opts.timeoutMs });
     io.out.write(opts.output === 'json' ? JSON.stringify(reportJson(report), null, 2) + '\n' : formatReport(report));
     if (report.disagree > 0) throw new CliExit(1);

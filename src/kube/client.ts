@@ -43,6 +43,8 @@ const PAGE = 500;
 const TIMEOUT_MS = 30_000;
 /** A listing bigger than this is refused rather than filling memory (a 10,000-pod cluster lists in ~100 MiB). */
 const MAX_BODY_BYTES = 512 * 2 ** 20;
+/** What an exec may print: a probe's answer is a few lines, so a command that floods is cut off, not gathered. */
+const MAX_EXEC_OUTPUT = 2 ** 20;
 
 export interface Answer { status: number; body: any; text: string }
 
@@ -81,9 +83,12 @@ export class KubeClient {
     return read(await this.request(path), `GET ${path}`);
   }
 
-  /** A write (POST, DELETE…) with a JSON body; resolves with any HTTP status, as `get` does. */
-  async send(method: string, path: string, body?: unknown): Promise<Answer> {
-    const res = await this.request(path, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+  /**
+   * A write (POST, DELETE…) with a JSON body; resolves with any HTTP status, as `get` does. A PATCH names its format
+   * (`application/strategic-merge-patch+json`, `application/merge-patch+json`, `application/json-patch+json`).
+   */
+  async send(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<Answer> {
+    const res = await this.request(path, { method, body: body === undefined ? undefined : JSON.stringify(body), contentType });
     return read(res, `${method} ${path}`);
   }
 
@@ -113,6 +118,12 @@ export class KubeClient {
       ws.on('message', (data: Buffer, isBinary: boolean) => {
         if (!isBinary || data.length === 0) return;
         const text = data.subarray(1).toString('utf8');
+        if ((data[0] === 1 || data[0] === 2) && stdout.length + stderr.length + text.length > MAX_EXEC_OUTPUT) {
+          clearTimeout(timer);
+          ws.terminate();
+          reject(new ClusterReadError(`exec in ${namespace}/${pod} printed more than ${MAX_EXEC_OUTPUT / 2 ** 20} MiB`));
+          return;
+        }
         if (data[0] === 1) stdout += text;
         else if (data[0] === 2) stderr += text;
         else if (data[0] === 3) { try { status = JSON.parse(text); } catch { status = { status: 'Failure', message: text } ; } }
@@ -129,14 +140,14 @@ export class KubeClient {
   }
 
   /** Opens a request and resolves with the response as soon as its head arrives (for watches). */
-  async request(path: string, { signal, stream = false, method = 'GET', body }: { signal?: AbortSignal; stream?: boolean; method?: string; body?: string } = {}): Promise<http.IncomingMessage> {
+  async request(path: string, { signal, stream = false, method = 'GET', body, contentType = 'application/json' }: { signal?: AbortSignal; stream?: boolean; method?: string; body?: string; contentType?: string } = {}): Promise<http.IncomingMessage> {
     // A server URL may carry a path prefix (a proxy's /k8s/clusters/ID): requests go below it.
     const url = new URL(this.server.replace(/\/+$/, '') + path);
     const opts = await (this.options ??= this.credentials());
     const mod = url.protocol === 'http:' ? http : https;
     return new Promise((resolve, reject) => {
       // A watch may be quiet for minutes: only its head is awaited under the timeout.
-      const headers = { ...opts.headers, ...(body !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } : {}) };
+      const headers = { ...opts.headers, ...(body !== undefined ? { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) } : {}) };
       const req = mod.request(url, { ...opts, method, headers, signal }, (res) => { if (stream) req.setTimeout(0); resolve(res); });
       req.setTimeout(TIMEOUT_MS, () => req.destroy(Object.assign(new Error('context deadline exceeded (Client.Timeout exceeded while awaiting headers)'), { code: 'ETIMEDOUT' })));
       req.on('error', (e) => reject(e.name === 'AbortError' ? e : new ClusterReadError(connectionMessage(url, e as NodeJS.ErrnoException))));

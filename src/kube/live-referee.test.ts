@@ -1,7 +1,8 @@
 // A live cluster as the referee, end to end (root): `podnet up --kernel` on a small cluster serves its Kubernetes
 // API; `podnet verify --context podnet --kubeconfig …` creates agnhost probe pods through it, execs /agnhost connect
 // and dig in them (real connections from their network namespaces), agrees with the model on every flow and deletes
-// its namespace; `podnet test --context` judges a spec by exec in the spec's own pods.
+// its namespace; `podnet test --context` judges a spec by exec in a probe container it adds to each source pod (the
+// pods/ephemeralcontainers subresource, as kubectl debug), or with --probe exec in the pods' own containers.
 import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -48,9 +49,24 @@ kernelDescribe('a live cluster as referee: the lab\'s own API in kernel mode', (
     } finally { client.close(); }
   });
 
-  kernelTest('test --context: connectivity and DNS by exec in the spec\'s pods; a route is not verified live, saying so', async () => {
+  kernelTest('test --context: connectivity and DNS by exec in a probe container added to each source pod; a route is not verified live, saying so', async () => {
     const r = await runCli('test', '--context', 'podnet', '--kubeconfig', kubeconfig, '--spec', SPEC, '-o', 'json');
     assert.equal(r.code, 1, r.err);
+    const added = r.err.match(/^test: probe container (podnet-probe-[0-9a-f]{6}) \(registry\.k8s\.io\/e2e-test-images\/agnhost:2\.53\) added to 4 pod\(s\) of context "podnet": (.*); ephemeral containers cannot be removed: each ends by itself within 1 h$/m);
+    assert.ok(added, r.err);
+    const [, probe, pods] = added;
+    // Every pod of the source Deployments (web's two, CoreDNS's two), each once for its connections and lookups.
+    assert.deepEqual(pods.split(', ').map((p) => p.replace(/-[0-9a-f]+-\w+$/, '')).sort(), ['app/web', 'app/web', 'kube-system/coredns', 'kube-system/coredns']);
+    const client = KubeClient.open({ kubeconfig });
+    try {
+      const web = pods.split(', ').find((p) => p.startsWith('app/'))!;
+      const pod = (await client.get(`/api/v1/namespaces/app/pods/${web.split('/')[1]}`)).body;
+      assert.deepEqual(pod.spec.ephemeralContainers.map((c: { name: string; command: string[]; securityContext: { runAsUser: number } }) => [c.name, c.command, c.securityContext.runAsUser]), [[probe, ['sleep', '3600'], 65534]]);
+      assert.equal(pod.status.ephemeralContainerStatuses[0].name, probe);
+      assert.ok(pod.status.ephemeralContainerStatuses[0].state.running);
+      // An exec that floods is cut off at 1 MiB, not gathered.
+      await assert.rejects(client.exec('app', web.split('/')[1], probe, ['head', '-c', '2000000', '/dev/zero']), { message: `exec in ${web} printed more than 1 MiB` });
+    } finally { client.close(); }
     const j = JSON.parse(r.out);
     assert.equal(j.referee, 'cluster (podnet)');
     assert.deepEqual(j.results.map((x: { name: string; passed: boolean; actual: string }) => [x.name, x.passed, x.actual]), [
@@ -63,5 +79,16 @@ kernelDescribe('a live cluster as referee: the lab\'s own API in kernel mode', (
     assert.match(j.results[1].decidedBy[0], /: cluster: no answer in 1000 ms \(dropped\); the model: /);
     assert.match(j.results[2].decidedBy[0], /^cluster: dig by exec in app\/web-85689657c9-\w+: NOERROR/);
     assert.equal(j.results[3].error, 'the cluster referee does not answer route expectations (not verified live: podnet does not send HTTP requests through a cluster\'s Ingress/Gateway or mesh): run them against the model');
+  });
+
+  kernelTest('test --context --probe exec: in the pods\' own containers, nothing added; a bad --probe is refused', async () => {
+    const r = await runCli('test', '--context', 'podnet', '--kubeconfig', kubeconfig, '--spec', SPEC, '--probe', 'exec', '-o', 'json');
+    assert.equal(r.code, 1, r.err);
+    assert.doesNotMatch(r.err, /probe container/);
+    const j = JSON.parse(r.out);
+    assert.deepEqual(j.results.map((x: { passed: boolean; actual: string }) => [x.passed, x.actual]), [[true, 'allow'], [true, 'deny'], [true, 'NOERROR, records [10.107.71.186]'], [false, 'error']]);
+    const bad = await runCli('test', '--context', 'podnet', '--kubeconfig', kubeconfig, '--spec', SPEC, '--probe', 'debug');
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /\nerror: --probe must be ephemeral or exec, not "debug"\n$/);
   });
 });

@@ -1,5 +1,8 @@
 // A live cluster as `podnet verify`'s and `podnet test`'s referee: connections and lookups made by exec in the
-// cluster's own pods, through client.ts (the one place that talks to a cluster). A connection is upstream e2e's
+// cluster's own pods, through client.ts (the one place that talks to a cluster). Where the exec runs is a target per
+// source pod: a container of its own (`ownContainer`: verify's probe pods, `test --probe exec`), or an agnhost
+// ephemeral container podnet adds to it (`probeContainers`, as `kubectl debug` does), which shares the pod's network
+// namespace — so its connections are the pod's, whatever image the pod runs. A connection is upstream e2e's
 // `/agnhost connect HOST:PORT --timeout=1s --protocol=tcp` (one exec per attempt, its exit code and stderr read by
 // probe.ts), lookups are one `dig +search NAME A …` per source pod (the agnhost image carries bind-tools' dig), read
 // as the kernel referee reads them. The probe pods (probe.ts's plan) are created here, waited for and always deleted with their
@@ -9,7 +12,7 @@ import { failedObservation, type Observation, type ProbePlan } from '../verify/c
 import type { ConnectFlow, DnsFlow, Flow } from '../verify/flows.js';
 import type { Referee } from '../verify/verify.js';
 import { ClusterReadError, serverError, statusError, type KubeClient } from './client.js';
-import { connectCommand, connectOutcome, type ProbeSetup } from './probe.js';
+import { connectCommand, connectOutcome, probeContainer, type ProbeSetup } from './probe.js';
 
 type Obj = Record<string, any>;
 
@@ -20,12 +23,16 @@ const NAMES_PER_DIG = 25;
 /** How long an exec may take beyond the probe's own timeout (the API server, the kubelet, a loaded node). */
 const EXEC_SLACK_MS = 30_000;
 
+/** A container to exec in. */
+export interface ExecTarget { namespace: string; pod: string; container: string }
+/** Where the flows from a pod (NS/NAME) are run, or why they cannot be. */
+export type TargetOf = (pod: string) => Promise<ExecTarget | string>;
+
 export class LiveReferee implements Referee {
   readonly name = 'cluster';
   readonly setup: string;
 
-  /** `containerOf(NS/NAME)`: the container to exec in (kubectl's default: the annotated or the first one). */
-  constructor(private readonly client: KubeClient, private readonly containerOf: (pod: string) => string | undefined, private readonly concurrency = 16) {
+  constructor(private readonly client: KubeClient, private readonly targetOf: TargetOf, private readonly concurrency = 16) {
     this.setup = client.context;
   }
 
@@ -54,21 +61,15 @@ export class LiveReferee implements Referee {
     return out;
   }
 
-  private target(flow: Flow): { ns: string; name: string; container: string } | string {
-    const [ns, name] = flow.from.split('/');
-    const container = this.containerOf(flow.from);
-    return name && container ? { ns, name, container } : `${flow.from} is not a pod of context "${this.client.context}" with a container to exec in`;
-  }
-
   /** One `/agnhost connect` per attempt: one for a drop, one per endpoint the model says answers (at most 4). */
   private async connect(flow: ConnectFlow, plan: ProbePlan): Promise<Observation> {
-    const t = this.target(flow);
-    if (typeof t === 'string') return failedObservation(flow, t);
     const n = Math.max(1, Math.min(plan.until.length, plan.minAttempts, MAX_ATTEMPTS));
     const attempts = [];
     try {
+      const t = await this.targetOf(flow.from);
+      if (typeof t === 'string') return failedObservation(flow, t);
       for (let i = 0; i < n; i++) {
-        const r = await this.client.exec(t.ns, t.name, t.container, connectCommand(flow.host, flow.port, plan.timeoutMs), plan.timeoutMs + EXEC_SLACK_MS);
+        const r = await this.client.exec(t.namespace, t.pod, t.container, connectCommand(flow.host, flow.port, plan.timeoutMs), plan.timeoutMs + EXEC_SLACK_MS);
         attempts.push(connectOutcome(r.code, r.stderr));
       }
     } catch (e) { return failedObservation(flow, (e as Error).message); }
@@ -77,12 +78,12 @@ export class LiveReferee implements Referee {
 
   /** `dig +search` of several names from one pod: one answer block per query, in order (the kernel referee's reading). */
   private async dig(flows: DnsFlow[], plan: ProbePlan): Promise<Observation[]> {
-    const t = this.target(flows[0]);
-    if (typeof t === 'string') return flows.map((f) => failedObservation(f, t));
     const seconds = Math.max(1, Math.round(plan.timeoutMs / 1000));
     let r;
     try {
-      r = await this.client.exec(t.ns, t.name, t.container, ['dig', '+search', `+time=${seconds}`, '+tries=2', ...flows.flatMap((f) => [f.name, f.type])], flows.length * 2 * seconds * 1000 + EXEC_SLACK_MS);
+      const t = await this.targetOf(flows[0].from);
+      if (typeof t === 'string') return flows.map((f) => failedObservation(f, t));
+      r = await this.client.exec(t.namespace, t.pod, t.container, ['dig', '+search', `+time=${seconds}`, '+tries=2', ...flows.flatMap((f) => [f.name, f.type])], flows.length * 2 * seconds * 1000 + EXEC_SLACK_MS);
     } catch (e) { return flows.map((f) => failedObservation(f, (e as Error).message)); }
     const answers = parseDigs(r.stdout);
     return flows.map((f, i) => (answers.length === flows.length ? answers[i] : failedObservation(f, `dig in ${f.from} gave ${answers.length} answers to ${flows.length} queries (exit ${r.code}: ${lastLine(r.stderr || r.stdout)})`)));
@@ -96,6 +97,54 @@ export function defaultContainer(pod: Obj | undefined): string | undefined {
   const names = ((pod?.spec?.containers ?? []) as Obj[]).map((c) => String(c.name));
   const annotated = pod?.metadata?.annotations?.['kubectl.kubernetes.io/default-container'];
   return annotated && names.includes(annotated) ? annotated : names[0];
+}
+
+/** Exec in each pod's own default container (`podOf(NS/NAME)`: the pod as the model lists it). */
+export function ownContainer(context: string, podOf: (key: string) => Obj | undefined): TargetOf {
+  return async (key) => {
+    const [namespace, pod] = key.split('/');
+    const container = defaultContainer(podOf(key));
+    return pod && container ? { namespace, pod, container } : `${key} is not a pod of context "${context}" with a container to exec in`;
+  };
+}
+
+/**
+ * Exec in an agnhost ephemeral container added to each source pod the first time a flow needs it (one per pod, shared
+ * by its flows), as `kubectl debug POD --image=… --profile=restricted` adds one: a strategic merge patch of
+ * pods/NAME/ephemeralcontainers, then a wait (polling every `pollMs`) until its status says running. `added` hears of
+ * each one made. A cluster without the subresource, a pod that refuses it, or a container not running after
+ * `timeoutMs` is that pod's flows' error, with the reason.
+ */
+export function probeContainers(client: KubeClient, opts: { name: string; image?: string; timeoutMs?: number; pollMs?: number; added?: (t: ExecTarget) => void }): TargetOf {
+  const made = new Map<string, Promise<ExecTarget | string>>();
+  return (key) => {
+    let p = made.get(key);
+    if (!p) { p = addProbeContainer(client, key, opts); made.set(key, p); }
+    return p;
+  };
+}
+
+async function addProbeContainer(client: KubeClient, key: string, opts: { name: string; image?: string; timeoutMs?: number; pollMs?: number; added?: (t: ExecTarget) => void }): Promise<ExecTarget | string> {
+  const [namespace, pod] = key.split('/');
+  if (!pod) return `${key} is not a pod`;
+  const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}`;
+  const container = probeContainer(opts.name, opts.image);
+  const a = await client.send('PATCH', `${path}/ephemeralcontainers`, { spec: { ephemeralContainers: [container] } }, 'application/strategic-merge-patch+json');
+  if (a.status === 404 && a.body?.details?.kind !== 'pods') return `cannot add a probe container to ${key}: the cluster does not serve pods/ephemeralcontainers (Kubernetes 1.25 or later does): give --probe exec to exec in the pod's own container`;
+  if (a.status !== 200) return `cannot add a probe container to ${key}: ${serverError(a)}${a.status === 403 ? ' (podnet needs to patch pods/ephemeralcontainers there, as kubectl debug does; or give --probe exec)' : ''}`;
+  const target = { namespace, pod, container: opts.name };
+  opts.added?.(target);
+  const timeoutMs = opts.timeoutMs ?? 120_000;
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const g = await client.get(path);
+    if (g.status !== 200) return `${serverError(g)} (get pod ${key})`;
+    const st = ((g.body?.status?.ephemeralContainerStatuses ?? []) as Obj[]).find((c) => c.name === opts.name);
+    if (st?.state?.running) return target;
+    if (st?.state?.terminated) return `the probe container ${opts.name} in ${key} ended: ${st.state.terminated.reason ?? `exit code ${st.state.terminated.exitCode}`}`;
+    if (Date.now() > end) return `the probe container ${opts.name} in ${key} is not running after ${timeoutMs / 1000} s: ${st?.state?.waiting?.reason ?? 'no status yet'}${st?.state?.waiting?.message ? ` (${st.state.waiting.message})` : ''}`;
+    await new Promise((r) => setTimeout(r, opts.pollMs ?? 500));
+  }
 }
 
 async function created(client: KubeClient, path: string, object: Obj): Promise<void> {

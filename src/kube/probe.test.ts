@@ -8,8 +8,8 @@ import { Cluster } from '../cluster/cluster.js';
 import { compileDns } from '../dns/index.js';
 import { verifyFlows, summaryLine } from '../verify/verify.js';
 import type { KubeClient } from './client.js';
-import { defaultContainer, LiveReferee } from './live-referee.js';
-import { connectCommand, connectOutcome, liveFlows, probeNodes, probeSetup } from './probe.js';
+import { defaultContainer, LiveReferee, ownContainer, probeContainers } from './live-referee.js';
+import { connectCommand, connectOutcome, liveFlows, probeContainer, probeNodes, probeSetup } from './probe.js';
 
 const LAB = readFileSync(new URL('../../../src/kube/testdata/probe-lab.yaml', import.meta.url), 'utf8');
 
@@ -67,7 +67,7 @@ test('a cluster that connects everything disagrees with the model on exactly the
   const fake = { context: 'fake', exec: async (_ns: string, pod: string, container: string, command: string[]) => { asked.push([pod, container, ...command]); return { code: 0, stdout: '', stderr: '' }; } } as unknown as KubeClient;
   const pods = new Map(cluster.pods().map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, p]));
   const flows = liveFlows(cluster, 'podnet-probe-abc123').flows.filter((f) => f.kind === 'connect');
-  const report = await verifyFlows({ cluster, dns: compileDns(cluster) }, new LiveReferee(fake, (k) => defaultContainer(pods.get(k))), flows);
+  const report = await verifyFlows({ cluster, dns: compileDns(cluster) }, new LiveReferee(fake, ownContainer('fake', (k) => pods.get(k))), flows);
   assert.equal(summaryLine(report), 'verify: 20/24 flows agree (cluster fake, 2 nodes, 7 pods)');
   const db = report.results.filter((r) => r.status === 'disagree');
   assert.deepEqual(db.map((r) => [r.flow.id, r.disagreements.map((d) => `${d.aspect}: model ${d.model}; cluster ${d.referee}`)]), [
@@ -78,4 +78,51 @@ test('a cluster that connects everything disagrees with the model on exactly the
   ]);
   assert.equal(report.reprobed, 4);
   assert.deepEqual(asked[0], ['probe-0', 'agnhost', '/agnhost', 'connect', '10.244.1.2:5432', '--timeout=1s', '--protocol=tcp']);
+});
+
+test('the probe container: what kubectl debug --profile=restricted sets, non-root, an hour of sleep', () => {
+  assert.deepEqual(probeContainer('podnet-probe-abc123'), {
+    name: 'podnet-probe-abc123', image: 'registry.k8s.io/e2e-test-images/agnhost:2.53', command: ['sleep', '3600'],
+    securityContext: { runAsNonRoot: true, runAsUser: 65534, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
+  });
+  assert.equal(probeContainer('p', 'mirror.example/agnhost:2.53').image, 'mirror.example/agnhost:2.53');
+});
+
+/** A fake API server for one pod: the PATCH is answered `patch`, then each GET of the pod gives the next status. */
+function fakeCluster(patch: { status: number; body?: unknown }, states: unknown[]) {
+  const sent: unknown[][] = [];
+  let gets = 0;
+  const client = {
+    context: 'fake',
+    send: async (method: string, path: string, body: unknown, type: string) => { sent.push([method, path, body, type]); return { status: patch.status, body: patch.body, text: JSON.stringify(patch.body ?? '') }; },
+    get: async (path: string) => { sent.push(['GET', path]); const state = states[Math.min(gets++, states.length - 1)]; return { status: 200, body: { status: { ephemeralContainerStatuses: state ? [{ name: 'podnet-probe-abc123', state }] : [] } }, text: '' }; },
+  } as unknown as KubeClient;
+  return { client, sent };
+}
+
+test('probe containers: one strategic merge patch per pod, shared by its flows, waited for until running', async () => {
+  const { client, sent } = fakeCluster({ status: 200 }, [undefined, { waiting: { reason: 'ContainerCreating' } }, { running: { startedAt: '2026-12-02T00:00:00Z' } }]);
+  const added: unknown[] = [];
+  const targets = probeContainers(client, { name: 'podnet-probe-abc123', pollMs: 1, added: (t) => added.push(t) });
+  const [a, b] = await Promise.all([targets('app/web-1'), targets('app/web-1')]);
+  const want = { namespace: 'app', pod: 'web-1', container: 'podnet-probe-abc123' };
+  assert.deepEqual([a, b, added], [want, want, [want]]);
+  assert.deepEqual(sent, [
+    ['PATCH', '/api/v1/namespaces/app/pods/web-1/ephemeralcontainers', { spec: { ephemeralContainers: [probeContainer('podnet-probe-abc123')] } }, 'application/strategic-merge-patch+json'],
+    ['GET', '/api/v1/namespaces/app/pods/web-1'], ['GET', '/api/v1/namespaces/app/pods/web-1'], ['GET', '/api/v1/namespaces/app/pods/web-1'],
+  ]);
+});
+
+test('probe containers: a cluster without the subresource, a refusal, an image that does not pull and a container that ended are each said', async () => {
+  const name = 'podnet-probe-abc123';
+  const run = (patch: { status: number; body?: unknown }, states: unknown[]) => probeContainers(fakeCluster(patch, states).client, { name, pollMs: 1, timeoutMs: 20 })('app/web-1');
+  assert.equal(await run({ status: 404, body: { kind: 'Status', status: 'Failure', reason: 'NotFound', message: 'the server could not find the requested resource', code: 404 } }, []),
+    'cannot add a probe container to app/web-1: the cluster does not serve pods/ephemeralcontainers (Kubernetes 1.25 or later does): give --probe exec to exec in the pod\'s own container');
+  assert.equal(await run({ status: 404, body: { kind: 'Status', status: 'Failure', reason: 'NotFound', message: 'pods "web-1" not found', details: { name: 'web-1', kind: 'pods' }, code: 404 } }, []),
+    'cannot add a probe container to app/web-1: Error from server (NotFound): pods "web-1" not found');
+  assert.equal(await run({ status: 403, body: { kind: 'Status', status: 'Failure', reason: 'Forbidden', message: 'pods "web-1" is forbidden: User "dev" cannot patch resource "pods/ephemeralcontainers" in API group "" in the namespace "app"', code: 403 } }, []),
+    'cannot add a probe container to app/web-1: Error from server (Forbidden): pods "web-1" is forbidden: User "dev" cannot patch resource "pods/ephemeralcontainers" in API group "" in the namespace "app" (podnet needs to patch pods/ephemeralcontainers there, as kubectl debug does; or give --probe exec)');
+  assert.equal(await run({ status: 200 }, [{ waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "registry.k8s.io/e2e-test-images/agnhost:2.53"' } }]),
+    'the probe container podnet-probe-abc123 in app/web-1 is not running after 0.02 s: ImagePullBackOff (Back-off pulling image "registry.k8s.io/e2e-test-images/agnhost:2.53")');
+  assert.equal(await run({ status: 200 }, [{ terminated: { exitCode: 1, reason: 'Error' } }]), 'the probe container podnet-probe-abc123 in app/web-1 ended: Error');
 });

@@ -52,6 +52,26 @@ export function probeSetup(nodes: readonly string[], opts: { suffix: string; pod
   };
 }
 
+/** How long a probe container lives: ephemeral containers cannot be removed, so each ends by itself. */
+export const PROBE_CONTAINER_SECONDS = 3600;
+
+/**
+ * The ephemeral container `podnet test --context` adds to a source pod to run its probes in (the pod's network
+ * namespace, agnhost's connect and dig): what `kubectl debug --profile=restricted` sets — non-root, no privilege
+ * escalation, every capability dropped, the runtime's seccomp profile — so Pod Security's restricted level admits it.
+ * It sleeps for an hour and ends (a kubelet never restarts an ephemeral container).
+ */
+export function probeContainer(name: string, image = AGNHOST_IMAGE): Obj {
+  return {
+    name, image, command: ['sleep', String(PROBE_CONTAINER_SECONDS)],
+    securityContext: {
+      // agnhost's image runs as root; runAsNonRoot alone would be refused by the kubelet (CreateContainerConfigError).
+      runAsNonRoot: true, runAsUser: 65534, allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+    },
+  };
+}
+
 /** Why flows of the full enumeration are not asked of a live cluster, per reason. */
 export interface LiveFlows { flows: Flow[]; left: { reason: string; count: number }[] }
 
