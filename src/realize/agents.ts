@@ -13,7 +13,7 @@ import { pushAll } from '../util/arrays.js';
 /** `edge`: the pod's TCP ports are an edge proxy's (edge.ts), which takes each accepted connection instead of the agent. */
 export interface PlacedPod { spec: VirtualPodSpec; netns: string; dns: boolean; edge?: (port: number, socket: Socket) => void }
 
-interface Served { key: string; sockets: NamespaceSockets; closers: (() => void)[]; dns?: DnsServer; edge?: PlacedPod['edge'] }
+interface Served { key: string; shape: string; sockets: NamespaceSockets; closers: (() => void)[]; dns?: DnsServer; edge?: PlacedPod['edge'] }
 
 export class PodAgents {
   private readonly served = new Map<string, Served>();
@@ -24,19 +24,24 @@ export class PodAgents {
   /**
    * Opens and serves the ports of pods not served yet. A pod served already takes the edge handler given now: it
    * becomes (or stops being) an edge pod when an Ingress or Gateway comes or goes; its connections keep their handler.
+   * A pod whose agent would differ (its ports, what it answers, whether it is a CoreDNS endpoint: labels and a
+   * Service's selector can change under a running pod) is served again, as a restarted container would be.
    */
   async serve(pods: readonly PlacedPod[]): Promise<void> {
+    const changed: string[] = [];
     for (const p of pods) {
       const s = this.served.get(keyOf(p.spec));
-      if (s) s.edge = p.edge;
+      if (s && s.shape !== shapeOf(p)) changed.push(s.key);
+      else if (s) s.edge = p.edge;
     }
+    await this.remove(changed);
     const fresh = pods.filter((p) => !this.served.has(keyOf(p.spec)));
     const reqs = fresh.map((p) => ({ netns: p.netns, tcp: p.spec.ports, udp: p.spec.udpPorts ?? [] }));
     const opened = await openSocketsIn(reqs, { helper: this.helper });
     fresh.forEach((p, i) => {
       const sockets = opened[i];
       pushAll(this.errors, sockets.errors.map((e) => `pod ${keyOf(p.spec)}: ${e}`));
-      const s: Served = { key: keyOf(p.spec), sockets, closers: [], edge: p.edge };
+      const s: Served = { key: keyOf(p.spec), shape: shapeOf(p), sockets, closers: [], edge: p.edge };
       const dnsUdp = p.dns ? sockets.udp.get(53) : undefined;
       const dnsTcp = p.dns ? sockets.tcp.get(53) : undefined;
       if (dnsUdp && dnsTcp) {
@@ -81,3 +86,6 @@ export class PodAgents {
 }
 
 function keyOf(spec: VirtualPodSpec): string { return `${spec.namespace}/${spec.name}`; }
+
+/** What a pod's agent is made from: a change to it needs a new agent, not a new edge handler. */
+function shapeOf(p: PlacedPod): string { return JSON.stringify([p.spec, p.dns]); }
