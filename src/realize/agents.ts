@@ -13,7 +13,7 @@ import { pushAll } from '../util/arrays.js';
 /** `edge`: the pod's TCP ports are an edge proxy's (edge.ts), which takes each accepted connection instead of the agent. */
 export interface PlacedPod { spec: VirtualPodSpec; netns: string; dns: boolean; edge?: (port: number, socket: Socket) => void }
 
-interface Served { key: string; shape: string; sockets: NamespaceSockets; closers: (() => void)[]; dns?: DnsServer; edge?: PlacedPod['edge'] }
+interface Served { key: string; shape: string; sockets: NamespaceSockets; closers: (() => void)[]; dns?: DnsServer; edge?: PlacedPod['edge']; handedOver: Set<Socket> }
 
 export class PodAgents {
   private readonly served = new Map<string, Served>();
@@ -41,7 +41,7 @@ export class PodAgents {
     fresh.forEach((p, i) => {
       const sockets = opened[i];
       pushAll(this.errors, sockets.errors.map((e) => `pod ${keyOf(p.spec)}: ${e}`));
-      const s: Served = { key: keyOf(p.spec), shape: shapeOf(p), sockets, closers: [], edge: p.edge };
+      const s: Served = { key: keyOf(p.spec), shape: shapeOf(p), sockets, closers: [], edge: p.edge, handedOver: new Set() };
       const dnsUdp = p.dns ? sockets.udp.get(53) : undefined;
       const dnsTcp = p.dns ? sockets.tcp.get(53) : undefined;
       if (dnsUdp && dnsTcp) {
@@ -51,7 +51,13 @@ export class PodAgents {
       for (const [port, server] of sockets.tcp) {
         if (s.dns && port === 53) continue;
         const agent = podPortAgent(p.spec, port, undefined, { trustSourceHeader: false });
-        server.on('connection', (socket: Socket) => (s.edge ? s.edge(port, socket) : agent.accept(socket)));
+        server.on('connection', (socket: Socket) => {
+          if (!s.edge) { agent.accept(socket); return; }
+          // The proxy owns the connection, but it is still this pod's: it goes when the pod goes.
+          s.handedOver.add(socket);
+          socket.once('close', () => s.handedOver.delete(socket));
+          s.edge(port, socket);
+        });
         server.on('error', () => undefined);
         s.closers.push(agent.closeConnections);
       }
@@ -69,6 +75,7 @@ export class PodAgents {
       // Closing a listener waits for its connections: they are closed right after it stops accepting.
       const closing = closeSockets(s.sockets);
       for (const c of s.closers) c();
+      for (const socket of s.handedOver) socket.destroy();
       await closing;
     }));
   }

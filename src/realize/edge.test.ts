@@ -170,4 +170,22 @@ kernelDescribe('kernel lab: a pod that becomes, then stops being, an edge pod wh
     assert.deepEqual([stop.addedPods, stop.removedPods, stop.skipped], [[], [], undefined]);
     assert.equal(await ask(), `agent: ${AGENT}`);
   });
+
+  test('an edge pod removed while a client keeps its connection to the proxy open: the update does not wait for the client (it waited as long as the client held on)', async () => {
+    await lab.sync(shop());
+    const external = lab.namespaceOf('external')!;
+    // A kept-alive request to the proxy, held open for 12 s after its answer.
+    const held = lab.exec(external, ['sh', '-c', '(printf "GET /api/hostname HTTP/1.1\\r\\nHost: my-app.example.com\\r\\n\\r\\n"; sleep 12) | busybox nc 172.18.255.200 80'], { timeoutMs: 30_000 });
+    await new Promise((r) => setTimeout(r, 500));
+    const noIngress = Cluster.load({ paths: ['backend.yaml', 'frontend.yaml', 'namespaces.yaml', 'tls-secret.yaml'].map((f) => `${appDir}/${f}`).concat(`${shopDir}/policies`, `${shopDir}/cluster.yaml`) });
+    const t0 = Date.now();
+    const r = await lab.sync({ cluster: noIngress, dns: compileDns(noIngress) });
+    // Without the controller the pods' addresses move up (IPAM hands out the lowest free one), so every pod goes.
+    const controller = 'ingress-nginx/ingress-nginx-controller-c5c8cdbc5-c9dsj';
+    assert.ok(r.removedPods.includes(controller), r.removedPods.join(' '));
+    assert.equal(lab.network.pods.some((p) => p.key === controller), false);
+    assert.ok(Date.now() - t0 < 8000, `the update took ${Date.now() - t0} ms`);
+    const answer = await held;
+    assert.match(answer.stdout, /^HTTP\/1\.1 308 Permanent Redirect\r\n/);
+  });
 });
