@@ -107,7 +107,7 @@ export function registerTest(program: Command, io: IO): void {
       if (bad) fail('the spec is invalid (see above); nothing was run');
       const cluster = loadCluster(opts, io, { quietWarnings: true });
       const result = opts.kernel ? await inKernel(opts, cluster, io, (c, k) => runSpecs(specs, kernelReferee(c, k)))
-        : opts.live ? await inCluster(opts, cluster, io, (live) => runSpecs(specs, clusterReferee(cluster, live)))
+        : opts.live ? await inCluster(opts, cluster, io, specs.some((sp) => sp.expectations.some((e) => e.type === 'route')), (live, routeClient) => runSpecs(specs, clusterReferee(cluster, live, undefined, { routeClient })))
         : await runSpecs(specs, modelReferee(cluster));
       io.out.write(FORMATS[opts.output](result));
       if (result.failed > 0) throw new CliExit(1);
@@ -118,24 +118,54 @@ export function registerTest(program: Command, io: IO): void {
  * A live cluster as the referee: the model is the cluster as listed (the live hook read it), and each connection or
  * lookup is made by exec from the spec's source pod (`/agnhost connect`, `dig`): in an agnhost ephemeral container
  * podnet adds to it (`--probe ephemeral`), or in its own container (`--probe exec`: its image must carry both, as the
- * e2e test image agnhost does; in the lab's kernel mode every pod offers both).
+ * e2e test image agnhost does; in the lab's kernel mode every pod offers both). Mesh requests are curl from the same
+ * place. With route expectations (`routes`), a namespace podnet owns gets one agnhost probe pod to send them from
+ * with curl (as `podnet verify --context` makes its probes), deleted at the end, on an error and on Ctrl-C.
  */
-async function inCluster<T>(opts: TestOptions, cluster: Cluster, io: IO, fn: (live: ProbeReferee) => Promise<T>): Promise<T> {
+async function inCluster<T>(opts: TestOptions, cluster: Cluster, io: IO, routes: boolean, fn: (live: ProbeReferee, routeClient?: string) => Promise<T>): Promise<T> {
   const { KubeClient, isClientError } = await import('../kube/client.js');
-  const { LiveReferee, ownContainer, probeContainers } = await import('../kube/live-referee.js');
-  const { AGNHOST_IMAGE, PROBE_CONTAINER_SECONDS } = await import('../kube/probe.js');
+  const { createProbeNamespace, createProbes, deleteProbes, LiveReferee, ownContainer, probeContainers } = await import('../kube/live-referee.js');
+  const { AGNHOST_IMAGE, PROBE_CONTAINER_SECONDS, probeNodes, probeSetup } = await import('../kube/probe.js');
   const client = KubeClient.open({ kubeconfig: opts.kubeconfig, context: opts.context });
-  const name = `podnet-probe-${randomBytes(3).toString('hex')}`;
+  const suffix = randomBytes(3).toString('hex');
+  const name = `podnet-probe-${suffix}`;
   const added: string[] = [];
   const targets = opts.probe === 'exec'
     ? ownContainer(client.context, (key) => { const [ns, pod] = key.split('/'); return cluster.get('Pod', ns, pod); })
     : probeContainers(client, { name, image: opts.image, timeoutMs: Number(opts.podTimeout) * 1000, added: (t) => added.push(`${t.namespace}/${t.pod}`) });
+  const setup = routes ? probeSetup(probeNodes(cluster.nodeObjects()), { suffix, pods: 1, image: opts.image }) : undefined;
+  const ns = setup?.namespace.metadata.name as string;
+  // Settles true once the namespace exists: a signal while it is being created waits for the answer, then deletes.
+  let owned: Promise<boolean> = Promise.resolve(false);
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () => (cleaning ??= (async () => {
+    if (!(await owned.catch(() => false))) return;
+    try { await deleteProbes(client, ns); io.err.write(`test: namespace ${ns} deleted\n`); } catch (e) { io.err.write(`error: the probe namespace ${ns} could not be deleted (delete it with kubectl delete namespace ${ns}): ${(e as Error).message}\n`); }
+  })());
+  const onSignal = (sig: NodeJS.Signals) => { void cleanup().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143)); };
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  if (setup) for (const sig of signals) process.on(sig, onSignal);
   try {
-    return await fn(new LiveReferee(client, targets));
+    let routeClient: string | undefined;
+    let targetOf = targets;
+    if (setup) {
+      io.err.write(`test: ${setup.pods.length} probe pod(s) (${opts.image ?? AGNHOST_IMAGE} netexec) in namespace ${ns} of context "${client.context}" for the route expectations\n`);
+      const making = createProbeNamespace(client, setup);
+      owned = making.then(() => true);
+      await making;
+      const [pod] = setup.pods;
+      await createProbes(client, setup, { timeoutMs: Number(opts.podTimeout) * 1000 });
+      routeClient = `${ns}/${pod.metadata.name}`;
+      const target = { namespace: ns, pod: pod.metadata.name as string, container: pod.spec.containers[0].name as string };
+      targetOf = (key) => (key === routeClient ? Promise.resolve(target) : targets(key));
+    }
+    return await fn(new LiveReferee(client, targetOf), routeClient);
   } catch (e) {
     if (isClientError(e)) { io.err.write(`error: ${e.message}\n`); throw new CliExit(1); }
     throw e;
   } finally {
+    for (const sig of signals) process.off(sig, onSignal);
+    await cleanup();
     client.close();
     if (added.length) {
       const shown = added.slice(0, 10).join(', ') + (added.length > 10 ? ` and ${added.length - 10} more` : '');

@@ -5,7 +5,9 @@
 // through the edge proxy in the controller pod (kernel-routes.ts). A UDP expectation is a datagram the pod's agent
 // echoes (or its DNS server answers). Mesh requests and `via` URLs are not realised in the kernel: such expectations
 // fail with that said, to be run against the model. The same referee over a live cluster (`podnet test --context`,
-// src/kube/live-referee.ts) execs in the spec's own source pods.
+// src/kube/live-referee.ts) execs in the spec's own source pods: connections and lookups, mesh requests with curl
+// from the source pod (its sidecar captures them: live-mesh.ts), and routes with curl from a probe pod to the entry
+// point's ClusterIP (kernel-routes.ts).
 import type { ProbePlan } from '../verify/compare.js';
 import type { ConnectFlow, DnsFlow } from '../verify/flows.js';
 import type { Referee as ProbeReferee } from '../verify/verify.js';
@@ -13,6 +15,7 @@ import type { Cluster } from '../cluster/cluster.js';
 import { podIPOf, resolvePodReference } from '../cluster/refs.js';
 import { DEFAULT_EXTERNAL_CLIENT } from '../trace/trace.js';
 import { routeObservation, routeProbe } from './kernel-routes.js';
+import { meshObservation, meshProbe } from './live-mesh.js';
 import { modelReferee, RefereeError, type Observation, type PairObservation, type Referee } from './referee.js';
 
 /** The most connections one expectation may open in the kernel. */
@@ -24,52 +27,71 @@ interface Words {
   /** `kernel`, `cluster`: the first word of its decisions. */
   who: string;
   name: (setup: string) => string;
-  /** Why routes, mesh requests and `via` URLs are not answered. */
-  noRoutes: string;
+  /** Why mesh requests are not answered (absent: they are sent from the source pod). */
+  noMesh?: string;
+  /** Why `via` URLs are not followed. */
   noVia: string;
   /** Where a lookup ran, for `decidedBy`. */
   digIn: (pod: string) => string;
   /** Whether `from: external` can be made (the kernel lab's outside client). */
   outside: boolean;
-  /** Whether route expectations are sent for real (the kernel lab's edge proxies, from its outside client). */
-  routes?: boolean;
+  /**
+   * Where route expectations are sent from: the kernel lab's outside client to the entry point's LoadBalancer or
+   * NodePort (`outside`), or a probe pod to its ClusterIP (`inside`, where an answer may not name the pod that served it).
+   */
+  routes: 'outside' | 'inside';
   /** Whether UDP expectations are sent as datagrams the pods' agents echo. */
   datagrams?: boolean;
 }
 
 const KERNEL: Words = {
   who: 'kernel', name: (setup) => `kernel (${setup})`,
-  noRoutes: 'the realised namespaces carry no mesh proxies', noVia: 'a connection expectation is L3/L4; write a route expectation for the request',
-  digIn: (pod) => `dig in ${pod}'s namespace`, outside: true, routes: true, datagrams: true,
+  noMesh: 'the realised namespaces carry no mesh proxies', noVia: 'a connection expectation is L3/L4; write a route expectation for the request',
+  digIn: (pod) => `dig in ${pod}'s namespace`, outside: true, routes: 'outside', datagrams: true,
 };
 
-/** A live cluster (`podnet test --context`): connections and lookups by exec in the spec's own source pods. */
+/**
+ * A live cluster (`podnet test --context`): connections, lookups and mesh requests by exec in the spec's own source
+ * pods, routes from a probe pod; no client outside the cluster.
+ */
 const CLUSTER: Words = {
   who: 'cluster', name: (setup) => `cluster (${setup})`,
-  noRoutes: 'not verified live: podnet does not send HTTP requests through a cluster\'s Ingress/Gateway or mesh', noVia: 'not verified live: podnet does not send HTTP requests through a cluster\'s edge',
-  digIn: (pod) => `dig by exec in ${pod}`, outside: false,
+  noVia: 'a connection expectation is L3/L4; write a route expectation for the request, which is sent live',
+  digIn: (pod) => `dig by exec in ${pod}`, outside: false, routes: 'inside',
 };
 
-/** `podnet test --context`: the spec judged by a live cluster (src/kube/live-referee.ts) through exec in its pods. */
-export function clusterReferee(cluster: Cluster, live: ProbeReferee, plan: ProbePlan = PLAN): Referee {
-  return probingReferee(cluster, live, plan, CLUSTER);
+/**
+ * `podnet test --context`: the spec judged by a live cluster (src/kube/live-referee.ts) through exec in its pods;
+ * `routeClient` is the probe pod (NS/NAME) route requests are sent from.
+ */
+export function clusterReferee(cluster: Cluster, live: ProbeReferee, plan: ProbePlan = PLAN, { routeClient }: { routeClient?: string } = {}): Referee {
+  return probingReferee(cluster, live, plan, CLUSTER, routeClient);
 }
 
 export function kernelReferee(cluster: Cluster, kernel: ProbeReferee, plan: ProbePlan = PLAN): Referee {
-  return probingReferee(cluster, kernel, plan, KERNEL);
+  return probingReferee(cluster, kernel, plan, KERNEL, 'external');
 }
 
-function probingReferee(cluster: Cluster, kernel: ProbeReferee, plan: ProbePlan, w: Words): Referee {
+function probingReferee(cluster: Cluster, kernel: ProbeReferee, plan: ProbePlan, w: Words, routeClient: string | undefined): Referee {
   const model = modelReferee(cluster);
   return {
     name: w.name(kernel.setup),
     async observe(e) {
-      if (e.type === 'route' && w.routes) {
-        const p = routeProbe(cluster, e);
+      if (e.type === 'route') {
+        if (!routeClient) throw new RefereeError(`the ${w.who} referee has no probe pod to send the request from`);
+        const p = routeProbe(cluster, e, routeClient, w.who);
         const [o] = await probe([p.flow]);
-        return routeObservation(p, o.kind === 'connect' ? o.attempts[0] : undefined, w.who);
+        return routeObservation(p, o.kind === 'connect' ? o.attempts[0] : undefined, w.who, w.routes === 'outside' ? 'none' : 'unobserved');
       }
-      if (e.type === 'route' || e.type === 'mesh') throw new RefereeError(`the ${w.who} referee does not answer ${e.type} expectations (${w.noRoutes}): run them against the model`);
+      if (e.type === 'mesh') {
+        if (w.noMesh) throw new RefereeError(`the ${w.who} referee does not answer mesh expectations (${w.noMesh}): run them against the model`);
+        const flow = meshProbe(cluster, e, w.who);
+        let trace: string[] = [];
+        // The model's view is shown beside the answer; a request the model cannot evaluate is still sent.
+        try { const m = await model.observe(e); if (m.type === 'mesh') trace = [`the model: ${m.allowed ? 'allow' : 'deny'}: ${m.decidedBy}`, ...m.trace]; } catch { trace = []; }
+        const [o] = await probe([flow]);
+        return meshObservation(o.kind === 'connect' ? o.attempts[0] : undefined, w.who, trace);
+      }
       if (e.type === 'connectivity' && e.via !== undefined) throw new RefereeError(`the ${w.who} referee does not follow \`via\` URLs (${w.noVia}): run it against the model`);
       if (e.type === 'dns') {
         if (!e.from) throw new RefereeError(`the ${w.who} referee looks names up from a pod: give dns.from`);

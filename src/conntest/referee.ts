@@ -20,8 +20,11 @@ export interface PairObservation { from: string; to: string; port: number; proto
 export type Observation =
   | { type: 'connectivity'; pairs: PairObservation[]; trace: string[]; note?: string }
   | { type: 'dns'; rcode: string; records: string[]; decidedBy: string; trace: string[] }
-  | { type: 'route'; status: number; backend?: string; redirect?: string; decidedBy: string; trace: string[] }
-  | { type: 'mesh'; allowed: boolean; authz: boolean; identity?: string; status?: number; decidedBy: string; trace: string[] };
+  | { type: 'route'; status: number; backend?: string; redirect?: string; decidedBy: string; trace: string[]; unobserved?: 'backend'[] }
+  | { type: 'mesh'; allowed: boolean; authz: boolean; identity?: string; status?: number; decidedBy: string; trace: string[]; unobserved?: ('authz' | 'identity')[] };
+
+/** The fields of an observation the referee could not see (a live cluster's answer names no pod, no peer identity): an expectation on one fails, saying so. */
+export const NOT_OBSERVABLE = 'not observable';
 
 export interface Referee {
   readonly name: string;

@@ -1,7 +1,7 @@
 // Runs a spec's expectations through a referee and judges each observation: passed or not, what was expected and what
 // happened, the rule that decided and the trace behind it.
 import type { SourceRef } from '../api/types.js';
-import type { Observation, PairObservation, Referee } from './referee.js';
+import { NOT_OBSERVABLE, type Observation, type PairObservation, type Referee } from './referee.js';
 import type { ConnectivityTestSpec, Expectation } from './spec.js';
 
 export interface Outcome {
@@ -77,16 +77,19 @@ function judge(e: Expectation, o: Observation): Pick<Outcome, 'passed' | 'actual
   }
   if (e.type === 'route' && o.type === 'route') {
     const x = e.expect;
-    const backendOk = x.backend === undefined || sameBackend(x.backend, o.backend);
+    const unseen = new Set(o.unobserved);
+    const backendOk = x.backend === undefined || (!unseen.has('backend') && sameBackend(x.backend, o.backend));
     const ok = backendOk && (x.status === undefined || x.status === o.status) && (x.redirect === undefined || x.redirect === o.redirect);
-    return { passed: ok, actual: fields({ backend: o.backend ?? 'none', status: o.status, redirect: o.redirect }), decidedBy: [o.decidedBy], trace: o.trace };
+    return { passed: ok, actual: fields({ backend: unseen.has('backend') ? NOT_OBSERVABLE : o.backend ?? 'none', status: o.status, redirect: o.redirect }), decidedBy: [o.decidedBy], trace: o.trace };
   }
   if (e.type === 'mesh' && o.type === 'mesh') {
     const x = e.expect;
+    const unseen = new Set(o.unobserved);
     const norm = (s?: string) => s?.replace(/^spiffe:\/\//, '');
-    const ok = (x.verdict === undefined || (x.verdict === 'allow') === o.allowed) && (x.authz === undefined || (x.authz === 'allow') === o.authz)
-      && (x.identity === undefined || norm(x.identity) === norm(o.identity)) && (x.status === undefined || x.status === o.status);
-    return { passed: ok, actual: fields({ verdict: o.allowed ? 'allow' : 'deny', authz: o.authz ? 'allow' : 'deny', identity: o.identity ?? 'none', status: o.status }), decidedBy: [o.decidedBy], trace: o.trace };
+    const ok = (x.verdict === undefined || (x.verdict === 'allow') === o.allowed) && (x.authz === undefined || (!unseen.has('authz') && (x.authz === 'allow') === o.authz))
+      && (x.identity === undefined || (!unseen.has('identity') && norm(x.identity) === norm(o.identity))) && (x.status === undefined || x.status === o.status);
+    const actual = fields({ verdict: o.allowed ? 'allow' : 'deny', authz: unseen.has('authz') ? NOT_OBSERVABLE : o.authz ? 'allow' : 'deny', identity: unseen.has('identity') ? NOT_OBSERVABLE : o.identity ?? 'none', status: o.status });
+    return { passed: ok, actual, decidedBy: [o.decidedBy], trace: o.trace };
   }
   throw new Error(`referee answered a ${o.type} observation for a ${e.type} expectation`);
 }

@@ -248,6 +248,7 @@ export function withComputedStatus<T extends KubeObject>(cluster: Cluster, obj: 
   return copy as T;
 }
 export { proxyPods } from './dataplane-policy.js';
+export { entryPointAddress, entryPointClusterAddress, type EntryPointAddress } from './entry-address.js';
 
 /** The kinds whose status the routing controllers write (`podnet get` shows it computed). */
 export const ROUTING_STATUS_KINDS: ReadonlySet<string> = new Set(['GatewayClass', 'Gateway', 'ListenerSet', 'HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute', 'BackendTLSPolicy', 'Ingress']);

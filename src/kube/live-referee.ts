@@ -12,6 +12,7 @@ import { failedObservation, type Observation, type ProbePlan } from '../verify/c
 import type { ConnectFlow, DnsFlow, Flow } from '../verify/flows.js';
 import type { Referee } from '../verify/verify.js';
 import { ClusterReadError, serverError, statusError, type KubeClient } from './client.js';
+import { curlAnswer, curlCommand, HTTP_MAX_TIME_MS, type HttpFlow } from './live-http.js';
 import { connectCommand, connectOutcome, probeContainer, type ProbeSetup } from './probe.js';
 
 type Obj = Record<string, any>;
@@ -63,6 +64,7 @@ export class LiveReferee implements Referee {
 
   /** One `/agnhost connect` per attempt: one for a drop, one per endpoint the model says answers (at most 4). */
   private async connect(flow: ConnectFlow, plan: ProbePlan): Promise<Observation> {
+    if (flow.request) return this.request(flow as HttpFlow, plan);
     const n = Math.max(1, Math.min(plan.until.length, plan.minAttempts, MAX_ATTEMPTS));
     const attempts = [];
     try {
@@ -74,6 +76,16 @@ export class LiveReferee implements Referee {
       }
     } catch (e) { return failedObservation(flow, (e as Error).message); }
     return { kind: 'connect', attempts };
+  }
+
+  /** A flow that carries an HTTP request: one curl (live-http.ts), its status, Location and first body line. */
+  private async request(flow: HttpFlow, plan: ProbePlan): Promise<Observation> {
+    try {
+      const t = await this.targetOf(flow.from);
+      if (typeof t === 'string') return failedObservation(flow, t);
+      const r = await this.client.exec(t.namespace, t.pod, t.container, curlCommand(flow, { connectTimeoutMs: plan.timeoutMs }), Math.max(plan.timeoutMs, HTTP_MAX_TIME_MS) + EXEC_SLACK_MS);
+      return { kind: 'connect', attempts: [curlAnswer(r.code, r.stdout, r.stderr)] };
+    } catch (e) { return failedObservation(flow, (e as Error).message); }
   }
 
   /** `dig +search` of several names from one pod: one answer block per query, in order (the kernel referee's reading). */

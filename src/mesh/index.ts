@@ -60,3 +60,4 @@ export { IstioMessages, codeWithIstio, type IstioMessage } from './istio-message
 export { runWithRetries, runWithRetriesAsync, isRetriable, backoffMs, type AttemptOutcome, type RetryResult } from './retries.js';
 export { requestLabels, workloadOf, ISTIO_METRICS, DURATION_BUCKETS_MS } from './telemetry.js';
 export { sidecarFor, sidecarKnowsHost } from './sidecar.js';
+export { ENVOY_BODIES } from './envoy-bodies.js';

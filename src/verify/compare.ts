@@ -12,6 +12,8 @@ export interface ConnectAttempt {
   /** The HTTP status of the request a flow carries, and its Location header (a redirect). */
   status?: number;
   location?: string;
+  /** The first line of that answer's body (a live cluster's mesh answers are told apart by it: `RBAC: access denied`). */
+  answer?: string;
   detail?: string;
 }
 

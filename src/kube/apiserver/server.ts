@@ -144,8 +144,13 @@ export class KubeApiServer {
         if (subresource === 'exec') {
           const host = podHost(this.lab, namespace, name);
           // Kernel mode: a real process in the pod's network namespace; emulated: the lab's shell and tools.
-          const netns = this.lab.realisation?.netnsOf(`${namespace}/${name}`);
-          runOverWebSocket(ws, netns ? netnsSession(netns, host.hostname, command, host.env, out, channels.tty) : commandSession(host, command, out, channels.tty), command);
+          const start = (netns: string | undefined) => runOverWebSocket(ws, netns ? netnsSession(netns, host.hostname, command, host.env, out, channels.tty) : commandSession(host, command, out, channels.tty), command);
+          const key = `${namespace}/${name}`;
+          const netns = this.lab.realisation?.netnsOf(key);
+          // A pod this API lists already is realised once the lab has served the change that made it: a kubelet
+          // execs only in a sandbox that exists, so the exec waits for it rather than running in the emulation.
+          if (this.lab.realisation && !netns) void this.lab.settled().then(() => start(this.lab.realisation?.netnsOf(key)));
+          else start(netns);
           return;
         }
         if (this.ephemeral.names(pod).includes(container)) {

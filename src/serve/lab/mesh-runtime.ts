@@ -9,7 +9,7 @@
 // - both report Istio's metrics, one span each, and the request lands in the service graph (mesh-telemetry.ts).
 // Answers the proxies make themselves use Envoy's bodies and response flags (envoyproxy.io access-log RESPONSE_FLAGS).
 import { createHash, randomBytes } from 'node:crypto';
-import { ejectedHosts, newOutlierState, withHosts, recordResponse, requestLabels, runWithRetriesAsync, tick, workloadOf, type AttemptOutcome, type MeshEndpoint, type MeshEvaluation, type MeshModel, type OutlierEvent, type OutlierState, type RetryResult } from '../../mesh/index.js';
+import { ejectedHosts, ENVOY_BODIES, newOutlierState, withHosts, recordResponse, requestLabels, runWithRetriesAsync, tick, workloadOf, type AttemptOutcome, type MeshEndpoint, type MeshEvaluation, type MeshModel, type OutlierEvent, type OutlierState, type RetryResult } from '../../mesh/index.js';
 import type { TraceResult } from '../../trace/trace.js';
 import type { MeshTelemetry } from './mesh-telemetry.js';
 import { pushAll } from '../../util/arrays.js';
@@ -70,16 +70,6 @@ export interface MeshHttpResult {
   /** The network trace of the last try (when one was made). */
   trace?: TraceResult;
 }
-
-const ENVOY_BODIES = {
-  UF: 'upstream connect error or disconnect/reset before headers. reset reason: connection failure',
-  UC: 'upstream connect error or disconnect/reset before headers. reset reason: connection termination',
-  UH: 'no healthy upstream',
-  UT: 'upstream request timeout',
-  UO: 'upstream connect error or disconnect/reset before headers. reset reason: overflow',
-  FI: 'fault filter abort',
-  RBAC: 'RBAC: access denied',
-} as const;
 
 const STATUS_TEXT: Record<number, string> = { 200: 'OK', 301: 'Moved Permanently', 302: 'Found', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
 

@@ -1,0 +1,89 @@
+// One HTTP request from a pod of a live cluster, by exec (`podnet test --context`'s routes and mesh requests): curl's
+// command line, and the reading of what it printed. One exec gives the status, the Location header and the first
+// line of the body: curl writes the body to stdout, then its --write-out line after it, behind a marker. Pure: the
+// exec is live-referee.ts's.
+import type { ConnectAttempt } from '../verify/compare.js';
+import type { ConnectFlow } from '../verify/flows.js';
+
+/** Starts the --write-out line that follows the body: `podnet-http: STATUS LOCATION`. */
+export const WRITE_OUT_MARK = 'podnet-http:';
+/** How long one request may take in all (connecting is bounded by the probe plan's timeout, as a connection's is). */
+export const HTTP_MAX_TIME_MS = 10_000;
+
+export type HttpFlow = ConnectFlow & { request: NonNullable<ConnectFlow['request']> };
+
+const seconds = (ms: number) => String(Math.max(ms, 1) / 1000);
+const DEFAULT_PORT = { http: 80, https: 443 } as const;
+
+/**
+ * `curl -s -S -k …` from the pod to flow.host:flow.port with the request's method, Host (and SNI) and headers. The URL
+ * keeps the request's host name and `--resolve` sends it to flow.host (a ClusterIP) when that is another address, so
+ * the TLS handshake carries the name as the edge expects it. -k: the edge's certificate is not what is checked.
+ */
+export function curlCommand(flow: HttpFlow, { connectTimeoutMs, maxTimeMs = HTTP_MAX_TIME_MS }: { connectTimeoutMs: number; maxTimeMs?: number }): string[] {
+  const r = flow.request;
+  let name: string;
+  try { name = new URL(`${r.scheme}://${r.host}`).hostname; } catch { throw new Error(`"${r.host}" is not a host name for an HTTP request`); }
+  const bare = name.replace(/^\[(.*)\]$/, '$1');
+  const argv = ['curl', '-s', '-S', '-k', '--connect-timeout', seconds(connectTimeoutMs), '-m', seconds(Math.max(maxTimeMs, connectTimeoutMs))];
+  const method = (r.method ?? 'GET').toUpperCase();
+  // curl -X HEAD would wait for a body that never comes: -I asks for the head alone (its headers thrown away here).
+  if (method === 'HEAD') argv.push('-I', '-o', '/dev/null');
+  else if (method !== 'GET') argv.push('-X', method);
+  if (bare !== flow.host) argv.push('--resolve', `${bare}:${flow.port}:${flow.host.includes(':') ? `[${flow.host}]` : flow.host}`);
+  const sent = flow.port === DEFAULT_PORT[r.scheme] ? name : `${name}:${flow.port}`;
+  if (r.host.toLowerCase() !== sent.toLowerCase()) argv.push('-H', `Host: ${r.host}`);
+  for (const [k, v] of Object.entries(r.headers ?? {})) {
+    if (k.toLowerCase() === 'host') continue;
+    // `-H 'K:'` would remove the header; `K;` sends it empty.
+    argv.push('-H', v === '' ? `${k};` : `${k}: ${v}`);
+  }
+  // curl would expand [] and {} as its URL globs and squash /./ and /../: the path goes as written.
+  if (/[[\]{}]/.test(r.path)) argv.push('-g');
+  if (/(^|\/)\.\.?(\/|$|\?)/.test(r.path)) argv.push('--path-as-is');
+  argv.push('-w', `\\n${WRITE_OUT_MARK} %{http_code} %header{location}\\n`, `${r.scheme}://${sent}${r.path}`);
+  return argv;
+}
+
+/** curl(1)'s exit codes as a connection's fate; `undefined`: another failure (curl's message says which). */
+function curlOutcome(code: number): ConnectAttempt['outcome'] {
+  switch (code) {
+    case 7: return 'refused'; // Failed to connect (refused, or no route to host)
+    case 28: return 'timeout'; // Operation timeout (a connect past --connect-timeout, or no answer within -m)
+    case 35: // SSL connect error: the handshake was cut off
+    case 52: // Empty reply from server: closed without a byte of answer
+    case 56: return 'reset'; // Failure in receiving network data (connection reset by peer)
+    default: return 'error';
+  }
+}
+
+/** The pod an answer's first body line names: the lab's agents answer `pod NS/NAME (IP:PORT on NODE) answered …`. */
+export function podOfAnswer(line: string | undefined): string | undefined {
+  return line?.match(/^pod [^/\s]+\/([^\s(]+) \(/)?.[1];
+}
+
+/**
+ * What curl printed as the attempt's outcome: an HTTP answer (`allowed`) with its status, Location and the first line
+ * of its body (`answer`, and `hostname` when it names the pod that answered), or how the connection ended by curl's
+ * exit code, with curl's own message.
+ */
+export function curlAnswer(code: number, stdout: string, stderr: string): ConnectAttempt {
+  const said = stderr.trim().split('\n').filter((l) => l.trim() !== '').pop()?.trim();
+  const detail = `curl exited ${code}${said ? `: ${said}` : ''}`;
+  const at = stdout.lastIndexOf(`\n${WRITE_OUT_MARK} `);
+  const tail = at < 0 ? undefined : stdout.slice(at + WRITE_OUT_MARK.length + 2).replace(/\r?\n$/, '');
+  const m = tail?.match(/^(\d{3}) ?(.*)$/);
+  const status = m ? Number(m[1]) : 0;
+  if (!m || status === 0) {
+    if (code === 0) return { outcome: 'error', detail: `curl printed no status line${m || at >= 0 ? '' : ` (${WRITE_OUT_MARK} missing)`}` };
+    return { outcome: curlOutcome(code), detail };
+  }
+  const body = stdout.slice(0, at);
+  const answer = body === '' ? undefined : body.split('\n')[0].replace(/\r$/, '');
+  const hostname = podOfAnswer(answer);
+  return {
+    outcome: 'allowed', status, ...(m[2] ? { location: m[2] } : {}), ...(hostname ? { hostname } : {}), ...(answer !== undefined ? { answer } : {}),
+    // An answer cut short (-m past the head) still has its status: curl's exit says how it ended.
+    ...(code !== 0 ? { detail } : {}),
+  };
+}
