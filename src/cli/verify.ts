@@ -12,7 +12,7 @@ import { CliExit, printDiagnostics, requireManifests, withManifestOptions, type 
 import { prepareKernel } from './kernel.js';
 import { verifyLive } from './verify-live.js';
 
-interface VerifyOptions extends ManifestOptions { kernel?: boolean; sample?: string; output: string; parallel: string; timeout: string; namespace: string[]; probes: string; image?: string; podTimeout: string }
+interface VerifyOptions extends ManifestOptions { kernel?: boolean; sample?: string; output: string; parallel?: string; timeout: string; namespace: string[]; probes: string; image?: string; podTimeout: string }
 
 function positive(text: string | undefined, flag: string, io: IO): number | undefined {
   if (text === undefined) return undefined;
@@ -26,7 +26,7 @@ export function registerVerify(program: Command, io: IO): void {
     .option('--kernel', 'the referee: the Linux kernel, the cluster realised in network namespaces (root; see podnet up --kernel)')
     .option('--sample <n>', 'at most N pod-pair flows and N DNS flows (spread evenly); Service and outside flows are all kept')
     .option('-o, --output <format>', 'table or json', 'table')
-    .option('--parallel <n>', 'flows probed at once', '32')
+    .option('--parallel <n>', 'flows probed at once (default: 64 connections in flight with --kernel, 32 execs with --context)')
     .option('--timeout <ms>', 'how long a connection waits before it counts as dropped', '1000')
     .option('-n, --namespace <ns>', 'with --context: only flows towards this namespace (repeatable)', (v: string, p: string[]) => [...p, v], [] as string[])
     .option('--probes <n>', 'with --context: probe pods, one per node, spread over the nodes', '3')
@@ -38,7 +38,7 @@ export function registerVerify(program: Command, io: IO): void {
       if (opts.kernel && opts.live) { io.err.write('error: --kernel and --context/--kubeconfig are two referees: choose one\n'); throw new CliExit(1); }
       if (!opts.kernel && !opts.live) { io.err.write('error: verify needs a referee: --kernel (the cluster realised in network namespaces of this machine) or --context (a live cluster, through probe pods)\n'); throw new CliExit(1); }
       const sample = positive(opts.sample, '--sample', io);
-      const parallel = positive(opts.parallel, '--parallel', io)!;
+      const parallel = positive(opts.parallel ?? (opts.kernel ? '64' : '32'), '--parallel', io)!;
       const timeoutMs = positive(opts.timeout, '--timeout', io)!;
       if (opts.live) {
         const probes = positive(opts.probes, '--probes', io)!;
@@ -61,7 +61,7 @@ export function registerVerify(program: Command, io: IO): void {
         io.err.write(`kernel: lab ${lab.prefix.slice(0, -1)} realised: ${lab.namespaces().length} network namespaces in ${(lab.timings.totalMs / 1000).toFixed(1)} s\n`);
         const flows = enumerateFlows(cluster, { sample });
         io.err.write(`verify: probing ${flows.length} flows, ${parallel} at a time\n`);
-        const report = await verifyFlows({ cluster, dns }, new KernelReferee(lab), flows, { concurrency: parallel, timeoutMs });
+        const report = await verifyFlows({ cluster, dns }, new KernelReferee(lab, { connectionsAtOnce: parallel }), flows, { concurrency: parallel, timeoutMs });
         io.out.write(opts.output === 'json' ? JSON.stringify(reportJson(report), null, 2) + '\n' : formatReport(report));
         if (report.disagree > 0) throw new CliExit(1);
       } catch (e) {

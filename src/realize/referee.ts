@@ -128,7 +128,8 @@ def flow(a, out):
         out.append(r)
         if 'hostname' in r: seen.add(r['hostname'])
         if i + 1 >= a['min'] and all(h in seen for h in a['until']): break
-jobs = json.loads(sys.stdin.read())
+given = json.loads(sys.stdin.read())
+jobs = given['jobs']
 results = [[] for _ in jobs]
 todo = queue.Queue()
 for i in range(len(jobs)): todo.put(i)
@@ -142,7 +143,7 @@ def worker():
             results[i].append({'outcome': 'error', 'detail': str(e)})
             continue
         flow(jobs[i], results[i])
-threads = [threading.Thread(target=worker) for _ in range(min(64, len(jobs)))]
+threads = [threading.Thread(target=worker) for _ in range(min(given['threads'], len(jobs)))]
 for t in threads: t.start()
 for t in threads: t.join()
 print(json.dumps(results))
@@ -202,7 +203,8 @@ export class KernelReferee implements Referee {
   readonly setup: string;
   private readonly python = findBinary('python3');
 
-  constructor(private readonly lab: KernelLab) {
+  /** `connectionsAtOnce`: the connect client's threads, each one connection (attempt after attempt) at a time. */
+  constructor(private readonly lab: KernelLab, private readonly opts: { connectionsAtOnce?: number } = {}) {
     this.setup = `${lab.cni.profile.name}/${lab.cluster.config.kubeProxyMode}`;
   }
 
@@ -241,8 +243,9 @@ export class KernelReferee implements Referee {
       const f = flow as ConnectFlow;
       return { netns, host: f.host, port: f.port, timeout: plan.timeoutMs / 1000, answerTimeout: ANSWER_TIMEOUT_MS / 1000, min: plan.minAttempts, max: plan.maxAttempts, until: plan.until, identify: f.identify, protocol: f.protocol, ...(f.request ? { request: f.request } : {}) };
     });
-    const budget = items.reduce((sum, { plan }) => sum + plan.maxAttempts * plan.timeoutMs, 0) / 8 + 180_000;
-    const r = await run(this.python, ['-c', CONNECT_CLIENT], { input: JSON.stringify(args), timeoutMs: budget });
+    const threads = this.opts.connectionsAtOnce ?? 64;
+    const budget = items.reduce((sum, { plan }) => sum + plan.maxAttempts * plan.timeoutMs, 0) / Math.min(threads, 8) + 180_000;
+    const r = await run(this.python, ['-c', CONNECT_CLIENT], { input: JSON.stringify({ threads, jobs: args }), timeoutMs: budget });
     let results: ConnectAttempt[][] | undefined;
     try { if (r.code === 0) results = JSON.parse(r.stdout) as ConnectAttempt[][]; } catch { /* reported below */ }
     items.forEach((it, i) => { out[it.index] = results ? { kind: 'connect', attempts: results[i] } : failedObservation(it.flow, `the connect client exited ${r.code}: ${r.stderr.trim().split('\n').pop() ?? ''}`); });

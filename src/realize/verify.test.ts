@@ -139,6 +139,20 @@ kernelDescribe('podnet verify --kernel', () => {
     }
   });
 
+  test('--parallel reaches the kernel referee: one connection at a time waits out each drop in turn', async () => {
+    const r = labs.get('examples/shop')!;
+    const frontends = new Set(r.lab.network.pods.filter((p) => p.key.startsWith('production/frontend-')).map((p) => p.ip));
+    // backend -> frontend:80 is dropped by deny-all: six flows, each waiting 300 ms for nothing.
+    const flows = enumerateFlows(r.cluster).filter((f) => f.kind === 'connect' && f.from.startsWith('production/backend-') && frontends.has(f.host) && f.port === 80);
+    assert.equal(flows.length, 6);
+    const items = flows.map((flow) => ({ flow, plan: { minAttempts: 1, maxAttempts: 1, until: [], timeoutMs: 300 } }));
+    const t0 = performance.now();
+    const serial = await new KernelReferee(r.lab, { connectionsAtOnce: 1 }).probeAll(items);
+    const ms = performance.now() - t0;
+    assert.deepEqual(serial.map((o) => (o.kind === 'connect' ? o.attempts.map((a) => a.outcome) : o.kind)), flows.map(() => ['timeout']));
+    assert.ok(ms >= 6 * 300, `six 300 ms drops one at a time took ${ms.toFixed(0)} ms`);
+  });
+
   test('a rule removed inside a node\'s namespace: verify disagrees, naming the flow, both answers and the trace', async () => {
     const r = labs.get('examples/shop')!;
     const node1 = r.lab.namespaceOf('node-1')!;
