@@ -54,6 +54,11 @@ each with one of connectivity, dns, route or mesh, and expect:
     mesh: {from: shop/deploy/frontend, to: shop/svc/reviews, port: 9080, method: GET, path: /}
     expect: {verdict: allow, identity: spiffe://cluster.local/ns/shop/sa/frontend}
 
+With --context, connections, lookups and mesh requests are made from the source pods, and route requests with curl
+from a probe pod podnet creates (and deletes) to the Ingress/Gateway Service's ClusterIP. A live answer names its
+backend only when the app says which pod answered (agnhost's /hostname): otherwise the backend is "not observable",
+and a mesh identity never is; an expectation on what is not observable fails, saying so.
+
 Exit status: 0 every expectation holds; 1 one fails, or bad input (the spec's errors with file:line:column).
 `;
 
@@ -65,7 +70,7 @@ export function registerTest(program: Command, io: IO): void {
     .option('--out <file>', 'with --generate: write the spec here (default: stdout)')
     .option('-n, --namespace <ns>', 'with --generate: only these namespaces (repeatable)', (v: string, p: string[]) => [...p, v], [] as string[])
     .option('--denied <n>', 'with --generate: how many denied pairs to include', '20')
-    .option('--kernel', 'referee: real connections and lookups in the cluster realised in network namespaces (root; as podnet verify --kernel); connectivity and DNS only')
+    .option('--kernel', 'referee: real connections, lookups and route requests in the cluster realised in network namespaces (root; as podnet verify --kernel); no mesh')
     .option('--probe <where>', 'with --context: run the probes in an agnhost ephemeral container added to each source pod (ephemeral, as kubectl debug does) or in the pod\'s own container, whose image must carry agnhost and dig (exec)', 'ephemeral')
     .option('--image <image>', 'with --context: the probe containers\' image (an agnhost mirror)')
     .option('--pod-timeout <s>', 'with --context: how long a probe container may take to run', '120')
