@@ -1,6 +1,7 @@
 // The live referee against the emulated lab's own API (no root): `kubectl exec … /agnhost connect` and a dig of
 // several names in an emulated pod answer as agnhost and dig do, and `podnet verify --context` runs its whole course
-// there — probe pods created, every flow by exec, the namespace deleted — agreeing with the model on every flow.
+// there — probe pods created, every flow by exec, the namespace deleted — agreeing with the model on every flow; and
+// `podnet test --context` sends mesh requests by curl from probe containers through the lab's sidecars.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCli } from '../cli/testing.js';
@@ -34,4 +35,26 @@ test('verify --context against the emulated lab: probe pods, every flow by exec 
   assert.match(r.err, new RegExp(`\nverify: namespace ${ns} deleted\n$`));
   const left = await runCli('get', 'namespaces', '--kubeconfig', k.kubeconfig, '-o', 'name');
   assert.equal(left.out.includes(ns), false, left.out);
+});
+
+test('test --context on a mesh: curl from a probe container through the sidecars: allowed, 403 RBAC, a reset; no identity', async () => {
+  const mesh = await startKubeLab(['examples/mesh-canary']);
+  try {
+    const r = await runCli('test', '--context', 'podnet', '--kubeconfig', mesh.kubeconfig, '--spec', 'src/kube/testdata/mesh-live-spec.yaml', '-o', 'json');
+    assert.equal(r.code, 1, r.err);
+    assert.match(r.err, /^test: probe container podnet-probe-[0-9a-f]{6} \(registry\.k8s\.io\/e2e-test-images\/agnhost:2\.53\) added to 2 pod\(s\) of context "podnet": shop\/frontend-\S+, legacy\/curl-\S+; /m);
+    const j = JSON.parse(r.out);
+    assert.deepEqual(j.results.map((x: { name: string; passed: boolean; actual: string }) => [x.name, x.passed, x.actual]), [
+      ['frontend reads a review', true, 'verdict allow, authz allow, identity not observable, status 200'],
+      ['frontend may not post a review', true, 'verdict deny, authz deny, identity not observable, status 403'],
+      ['legacy plaintext is refused', true, 'verdict deny, authz not observable, identity not observable'],
+      ['the identity is not observable live', false, 'verdict allow, authz allow, identity not observable, status 200'],
+    ]);
+    const decided = j.results.map((x: { decidedBy: string[] }) => x.decidedBy[0]);
+    assert.match(decided[0], /^cluster: HTTP 200 from the app \(pod reviews-v[12]-\w+-\w+\): the mesh let the request through$/);
+    assert.equal(decided[1], 'cluster: HTTP 403 RBAC: access denied (an AuthorizationPolicy of the server\'s sidecar denied the request)');
+    assert.equal(decided[2], 'cluster: the connection was reset before an HTTP answer (as a sidecar resets a connection an AuthorizationPolicy denies at L4, or a plaintext client under STRICT mTLS) (curl exited 56: curl: (56) Recv failure: Connection reset by peer)');
+    // The model's decision beside the cluster's.
+    assert.match(j.results[1].trace[0], /^the model: deny: AuthorizationPolicy \(403\): /);
+  } finally { await mesh.close(); }
 });

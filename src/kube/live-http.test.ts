@@ -65,6 +65,7 @@ test('curl\'s output: status, Location and the first body line; the pod an agent
   assert.deepEqual(cut(52, 'curl: (52) Empty reply from server').outcome, 'reset');
   assert.deepEqual(cut(35, 'curl: (35) OpenSSL SSL_connect: Connection reset by peer').outcome, 'reset');
   assert.deepEqual(cut(6, 'curl: (6) Could not resolve host: nope.app.svc.cluster.local'), { outcome: 'error', detail: 'curl exited 6: curl: (6) Could not resolve host: nope.app.svc.cluster.local' });
+  assert.equal(curlAnswer(56, '\npodnet-http: 000 \n', 'curl: (56) Recv failure: Connection reset by peer\n(the client has no mesh proxy: plaintext)\n').detail, 'curl exited 56: curl: (56) Recv failure: Connection reset by peer');
   // No curl in the container: the runtime's words.
   assert.deepEqual(curlAnswer(127, '', 'exec: "curl": executable file not found in $PATH\n'), { outcome: 'error', detail: 'curl exited 127: exec: "curl": executable file not found in $PATH' });
   assert.deepEqual(curlAnswer(0, 'hello', ''), { outcome: 'error', detail: 'curl printed no status line (podnet-http: missing)' });

@@ -68,7 +68,9 @@ export function podOfAnswer(line: string | undefined): string | undefined {
  * exit code, with curl's own message.
  */
 export function curlAnswer(code: number, stdout: string, stderr: string): ConnectAttempt {
-  const said = stderr.trim().split('\n').filter((l) => l.trim() !== '').pop()?.trim();
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  // curl's own `curl: (N) …` line, where a wrapper (the lab's tools print a trace) wrote more around it.
+  const said = lines.find((l) => /^curl: \(\d+\)/.test(l)) ?? lines.pop();
   const detail = `curl exited ${code}${said ? `: ${said}` : ''}`;
   const at = stdout.lastIndexOf(`\n${WRITE_OUT_MARK} `);
   const tail = at < 0 ? undefined : stdout.slice(at + WRITE_OUT_MARK.length + 2).replace(/\r?\n$/, '');
