@@ -4,12 +4,13 @@
 // route and as the mesh's verdict (Istio's `RBAC: access denied`, Envoy's `no healthy upstream`, a reset).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { meshObservation } from '../conntest/live-mesh.js';
+import { Cluster } from '../cluster/cluster.js';
+import { meshObservation, meshProbe } from '../conntest/live-mesh.js';
 import { routeObservation, type RouteProbe } from '../conntest/kernel-routes.js';
 import type { Observation, Referee } from '../conntest/referee.js';
 import type { ConnectAttempt } from '../verify/compare.js';
 import { runSpecs } from '../conntest/run.js';
-import { loadSpec } from '../conntest/spec.js';
+import { loadSpec, type MeshExpectation } from '../conntest/spec.js';
 import { curlAnswer, curlCommand, podOfAnswer, type HttpFlow } from './live-http.js';
 
 const W = ['-w', '\\npodnet-http: %{http_code} %header{location}\\n'];
@@ -135,4 +136,24 @@ spec:
     ['identity', false, 'verdict allow, authz allow, identity not observable, status 200'],
     ['authz after a 503', false, 'verdict deny, authz not observable, identity not observable, status 503'],
   ]);
+});
+
+test('a mesh expectation as a request: from the source pod to the Service\'s cluster DNS name on the port; a method is needed', () => {
+  const cluster = Cluster.load({ paths: ['examples/mesh-canary'] });
+  const { specs } = loadSpec(`apiVersion: podnet.dev/v1alpha1
+kind: ConnectivityTest
+metadata: {name: m}
+spec:
+  expectations:
+  - {name: get, mesh: {from: shop/deploy/frontend, to: shop/svc/reviews, port: 9080, method: get, path: /reviews/1, headers: {x-user: jason}}, expect: allow}
+  - {name: tcp, mesh: {from: shop/deploy/frontend, to: shop/svc/reviews, port: 9080}, expect: allow}
+`, 'm.yaml');
+  const [get, tcp] = specs[0].expectations as MeshExpectation[];
+  const f = meshProbe(cluster, get, 'cluster');
+  assert.match(f.from, /^shop\/frontend-\w+-\w+$/);
+  assert.deepEqual({ ...f, from: '' }, {
+    kind: 'connect', id: `${f.from} -> http://reviews.shop.svc.cluster.local:9080/reviews/1`, family: 'service', from: '', host: 'reviews.shop.svc.cluster.local', port: 9080, protocol: 'TCP', identify: false,
+    request: { scheme: 'http', host: 'reviews.shop.svc.cluster.local:9080', path: '/reviews/1', method: 'GET', headers: { 'x-user': 'jason' } },
+  });
+  assert.throws(() => meshProbe(cluster, tcp, 'cluster'), { message: 'the cluster referee sends HTTP requests through the mesh: give mesh.method (and path)' });
 });
