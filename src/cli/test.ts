@@ -54,7 +54,9 @@ each with one of connectivity, dns, route or mesh, and expect:
     mesh: {from: shop/deploy/frontend, to: shop/svc/reviews, port: 9080, method: GET, path: /}
     expect: {verdict: allow, identity: spiffe://cluster.local/ns/shop/sa/frontend}
 
-With --context, connections, lookups and mesh requests are made from the source pods, and route requests with curl
+With --context, connections, lookups, mesh requests and via URLs (the pod's own lookup, then the connection) are
+made from the source pods (in an agnhost ephemeral container podnet adds, or with --probe exec in their own
+container), and route requests with curl
 from a probe pod podnet creates (and deletes) to the Ingress/Gateway Service's ClusterIP. A live answer names its
 backend only when the app says which pod answered (agnhost's /hostname): otherwise the backend is "not observable",
 and a mesh identity never is; an expectation on what is not observable fails, saying so.
@@ -73,7 +75,7 @@ export function registerTest(program: Command, io: IO): void {
     .option('--kernel', 'referee: real connections, lookups and route requests in the cluster realised in network namespaces (root; as podnet verify --kernel); no mesh')
     .option('--probe <where>', 'with --context: run the probes in an agnhost ephemeral container added to each source pod (ephemeral, as kubectl debug does) or in the pod\'s own container, whose image must carry agnhost and dig (exec)', 'ephemeral')
     .option('--image <image>', 'with --context: the probe containers\' image (an agnhost mirror)')
-    .option('--pod-timeout <s>', 'with --context: how long a probe container may take to run', '120')
+    .option('--pod-timeout <s>', 'with --context: how long a probe container (and the routes\' probe pod) may take to run', '120')
     .addHelpText('after', TEST_HELP)
     .action(async (opts: TestOptions) => {
       const fail = (m: string): never => { io.err.write(`error: ${m}\n`); throw new CliExit(1); };

@@ -3,20 +3,23 @@
 // namespace in the realised lab (src/realize, as `podnet verify --kernel` probes), and the kernel's outcome decides.
 // DNS lookups are `dig` in the pod's namespace. Route expectations are real HTTP requests from the lab's outside client
 // through the edge proxy in the controller pod (kernel-routes.ts). A UDP expectation is a datagram the pod's agent
-// echoes (or its DNS server answers). Mesh requests and `via` URLs are not realised in the kernel: such expectations
-// fail with that said, to be run against the model. The same referee over a live cluster (`podnet test --context`,
+// echoes (or its DNS server answers). A `via` URL is the source's own lookup, then a connection to the answer. Mesh
+// requests are not realised in the kernel: such expectations fail with that said, to be run against the model. The same referee over a live cluster (`podnet test --context`,
 // src/kube/live-referee.ts) execs in the spec's own source pods: connections and lookups, mesh requests with curl
 // from the source pod (its sidecar captures them: live-mesh.ts), and routes with curl from a probe pod to the entry
 // point's ClusterIP (kernel-routes.ts).
-import type { ProbePlan } from '../verify/compare.js';
+import { isIP } from 'node:net';
+import type { Observation as ProbeObservation, ProbePlan } from '../verify/compare.js';
 import type { ConnectFlow, DnsFlow } from '../verify/flows.js';
 import type { Referee as ProbeReferee } from '../verify/verify.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { podIPOf, resolvePodReference } from '../cluster/refs.js';
-import { DEFAULT_EXTERNAL_CLIENT } from '../trace/trace.js';
+import { defaultComponents } from '../trace/components.js';
+import { DEFAULT_EXTERNAL_CLIENT, parseTarget, trace } from '../trace/trace.js';
 import { routeObservation, routeProbe } from './kernel-routes.js';
 import { meshObservation, meshProbe } from './live-mesh.js';
 import { modelReferee, RefereeError, type Observation, type PairObservation, type Referee } from './referee.js';
+import type { ConnectivityExpectation } from './spec.js';
 
 /** The most connections one expectation may open in the kernel. */
 export const MAX_KERNEL_PROBES = 2000;
@@ -29,8 +32,6 @@ interface Words {
   name: (setup: string) => string;
   /** Why mesh requests are not answered (absent: they are sent from the source pod). */
   noMesh?: string;
-  /** Why `via` URLs are not followed. */
-  noVia: string;
   /** Where a lookup ran, for `decidedBy`. */
   digIn: (pod: string) => string;
   /** Whether `from: external` can be made (the kernel lab's outside client). */
@@ -46,7 +47,7 @@ interface Words {
 
 const KERNEL: Words = {
   who: 'kernel', name: (setup) => `kernel (${setup})`,
-  noMesh: 'the realised namespaces carry no mesh proxies', noVia: 'a connection expectation is L3/L4; write a route expectation for the request',
+  noMesh: 'the realised namespaces carry no mesh proxies',
   digIn: (pod) => `dig in ${pod}'s namespace`, outside: true, routes: 'outside', datagrams: true,
 };
 
@@ -56,7 +57,6 @@ const KERNEL: Words = {
  */
 const CLUSTER: Words = {
   who: 'cluster', name: (setup) => `cluster (${setup})`,
-  noVia: 'a connection expectation is L3/L4; write a route expectation for the request, which is sent live',
   digIn: (pod) => `dig by exec in ${pod}`, outside: false, routes: 'inside',
 };
 
@@ -92,7 +92,7 @@ function probingReferee(cluster: Cluster, kernel: ProbeReferee, plan: ProbePlan,
         const [o] = await probe([flow]);
         return meshObservation(o.kind === 'connect' ? o.attempts[0] : undefined, w.who, trace);
       }
-      if (e.type === 'connectivity' && e.via !== undefined) throw new RefereeError(`the ${w.who} referee does not follow \`via\` URLs (${w.noVia}): run it against the model`);
+      if (e.type === 'connectivity' && e.via !== undefined) return followVia(e, e.via);
       if (e.type === 'dns') {
         if (!e.from) throw new RefereeError(`the ${w.who} referee looks names up from a pod: give dns.from`);
         if (e.qtype !== 'A') throw new RefereeError(`the ${w.who} referee asks for A records only, not ${e.qtype}`);
@@ -105,29 +105,83 @@ function probingReferee(cluster: Cluster, kernel: ProbeReferee, plan: ProbePlan,
       }
       const m = await model.observe(e);
       if (m.type !== 'connectivity') throw new Error('the model answered another kind of observation');
-      const protocol = e.protocol ?? 'TCP';
-      if (protocol !== 'TCP' && !(protocol === 'UDP' && w.datagrams)) throw new RefereeError(`the ${w.who} referee ${w.datagrams ? 'sends TCP connections and UDP datagrams' : 'opens TCP connections'} only, not ${protocol}`);
+      const protocol = checkedProtocol(e);
       if (m.pairs.length > MAX_KERNEL_PROBES) throw new RefereeError(`${m.pairs.length} connections are more than the ${MAX_KERNEL_PROBES} the ${w.who} referee opens for one expectation: narrow the selection`);
       const flows: ConnectFlow[] = m.pairs.map((p) => {
-        const from = p.from.includes('/') ? p.from : p.from === DEFAULT_EXTERNAL_CLIENT ? 'external' : undefined;
-        if (from === 'external' && !w.outside) throw new RefereeError(`not verified live: the ${w.who} referee has no client outside the cluster (from: ${p.from}): run it against the model or --kernel`);
-        if (!from) throw new RefereeError(`the kernel's outside client is ${DEFAULT_EXTERNAL_CLIENT}: write from: external, not ${p.from}`);
+        const from = sourceOf(p.from);
         const host = p.to.includes('/') ? podIPOf(cluster, p.to) : p.to;
         if (!host) throw new RefereeError(`${p.to} has no IP`);
-        const flow: ConnectFlow = { kind: 'connect', id: `${from} -> ${host}:${p.port}/${protocol}`, family: from === 'external' ? 'external' : 'pod-pair', from, host, port: p.port, protocol, identify: false };
-        return flow;
+        return connectFlow(from, host, p.port, protocol);
       });
       const seen = await probe(flows);
-      const pairs: PairObservation[] = m.pairs.map((p, i) => {
-        const o = seen[i];
-        const outcome = o.kind === 'connect' ? (o.attempts[0]?.outcome ?? 'error') : 'error';
-        const detail = o.kind === 'connect' ? o.attempts[0]?.detail : undefined;
-        const done = protocol === 'UDP' ? 'the datagram was answered' : 'connection established';
-        return { ...p, allowed: outcome === 'allowed', decidedBy: `${w.who}: ${outcome === 'allowed' ? done : outcome === 'timeout' ? `no answer in ${plan.timeoutMs} ms (dropped)` : outcome}${detail ? ` (${detail})` : ''}; the model: ${p.decidedBy}` };
-      });
+      const pairs: PairObservation[] = m.pairs.map((p, i) => ({ ...p, allowed: connected(seen[i]), decidedBy: `${w.who}: ${connectWords(seen[i], protocol)}; the model: ${p.decidedBy}` }));
       return { type: 'connectivity', pairs, trace: m.trace.length ? ['the model\'s trace:', ...m.trace] : [] } satisfies Observation;
     },
   };
+
+  function checkedProtocol(e: ConnectivityExpectation): 'TCP' | 'UDP' {
+    const protocol = e.protocol ?? 'TCP';
+    if (protocol !== 'TCP' && !(protocol === 'UDP' && w.datagrams)) throw new RefereeError(`the ${w.who} referee ${w.datagrams ? 'sends TCP connections and UDP datagrams' : 'opens TCP connections'} only, not ${protocol}`);
+    return protocol;
+  }
+
+  /** Where a pair's connection is made from: the source pod, or the kernel lab's outside client. */
+  function sourceOf(from: string): string {
+    if (from.includes('/')) return from;
+    // A traced pair (`via`) names its outside client as the trace does.
+    if (from.startsWith('external:')) return sourceOf(from.slice('external:'.length));
+    if (from !== DEFAULT_EXTERNAL_CLIENT) throw new RefereeError(`the kernel's outside client is ${DEFAULT_EXTERNAL_CLIENT}: write from: external, not ${from}`);
+    if (!w.outside) throw new RefereeError(`not verified live: the ${w.who} referee has no client outside the cluster (from: ${from}): run it against the model or --kernel`);
+    return 'external';
+  }
+
+  function connectFlow(from: string, host: string, port: number, protocol: 'TCP' | 'UDP'): ConnectFlow {
+    return { kind: 'connect', id: `${from} -> ${host}:${port}/${protocol}`, family: from === 'external' ? 'external' : 'pod-pair', from, host, port, protocol, identify: false };
+  }
+
+  function connected(o: ProbeObservation): boolean { return o.kind === 'connect' && o.attempts[0]?.outcome === 'allowed'; }
+
+  function connectWords(o: ProbeObservation, protocol: 'TCP' | 'UDP'): string {
+    const outcome = o.kind === 'connect' ? (o.attempts[0]?.outcome ?? 'error') : 'error';
+    const detail = o.kind === 'connect' ? o.attempts[0]?.detail : undefined;
+    const done = protocol === 'UDP' ? 'the datagram was answered' : 'connection established';
+    return `${outcome === 'allowed' ? done : outcome === 'timeout' ? `no answer in ${plan.timeoutMs} ms (dropped)` : outcome}${detail ? ` (${detail})` : ''}`;
+  }
+
+  /**
+   * `via`: each source connects to the URL's (or HOST:PORT's) host and port for real. A pod looks the name up itself
+   * (dig in it, through its resolv.conf and the cluster's DNS); the kernel lab's outside client has no cluster DNS and
+   * takes the model's public answer (the Ingress's LoadBalancer address), as the model's trace does.
+   */
+  async function followVia(e: ConnectivityExpectation, via: string): Promise<Observation> {
+    const protocol = checkedProtocol(e);
+    const m = await model.observe(e);
+    if (m.type !== 'connectivity') throw new Error('the model answered another kind of observation');
+    let target: { host: string; port: number };
+    try { target = parseTarget(via); } catch (err) { throw new RefereeError((err as Error).message); }
+    const sources = m.pairs.map((p) => sourceOf(p.from));
+    const name = isIP(target.host) ? undefined : target.host;
+    const lookups = name ? await probe(sources.map((from): DnsFlow => ({ kind: 'dns', id: `${from} dns ${name}`, family: 'dns', from, name, type: 'A' }))) : [];
+    const addresses = sources.map((from, i): { ip?: string; how: string } => {
+      if (!name) return { ip: target.host, how: '' };
+      if (from === 'external') {
+        const t = trace(cluster, { from: `external:${DEFAULT_EXTERNAL_CLIENT}`, to: via, protocol, components: defaultComponents() });
+        const ip = t.hops.find((h) => h.step === 'dns')?.detail.answer as string | undefined;
+        return { ip, how: ip ? `${name} → ${ip} (the model's public DNS); ` : `${name}: no public answer in the model` };
+      }
+      const o = lookups[i];
+      const ip = o.kind === 'dns' ? o.answers.find((a) => isIP(a) === 4) : undefined;
+      return { ip, how: ip ? `${name} → ${ip} (${w.digIn(from)}); ` : `${name}: ${o.kind === 'dns' ? o.rcode : 'no answer'}${o.kind === 'dns' && o.detail ? ` (${o.detail})` : ''} (${w.digIn(from)})` };
+    });
+    const asked = addresses.flatMap((a, i) => (a.ip ? [{ i, flow: connectFlow(sources[i], a.ip, target.port, protocol) }] : []));
+    const seen = await probe(asked.map((x) => x.flow));
+    const byPair = new Map(asked.map((x, k) => [x.i, seen[k]]));
+    const pairs: PairObservation[] = m.pairs.map((p, i) => {
+      const o = byPair.get(i);
+      return { ...p, port: target.port, allowed: o ? connected(o) : false, decidedBy: `${w.who}: ${addresses[i].how}${o ? connectWords(o, protocol) : ''}; the model: ${p.decidedBy}` };
+    });
+    return { type: 'connectivity', pairs, trace: m.trace.length ? ['the model\'s trace:', ...m.trace] : [], ...(m.note ? { note: m.note } : {}) } satisfies Observation;
+  }
 
   async function probe(flows: (ConnectFlow | DnsFlow)[]) {
     const items = flows.map((flow) => ({ flow, plan }));

@@ -27,7 +27,7 @@ kernelDescribe('podnet test --kernel', () => {
   });
   after(async () => { await lab?.close(); });
 
-  test('connectivity (TCP and UDP), DNS and routes are decided by the kernel (routes through the edge proxy in the controller pod)', async () => {
+  test('connectivity (TCP and UDP, and by URL with via), DNS and routes are decided by the kernel (routes through the edge proxy in the controller pod)', async () => {
     const { specs } = loadSpec(readFileSync('src/conntest/testdata/kernel.yaml', 'utf8'), 'kernel.yaml');
     const r = await runSpecs(specs, kernelReferee(cluster, new KernelReferee(lab!)));
     assert.equal(r.referee, 'kernel (calico/iptables)');
@@ -42,7 +42,13 @@ kernelDescribe('podnet test --kernel', () => {
       ['plain HTTP is redirected to HTTPS', true, 'backend none, status 308, redirect https://my-app.example.com/api/items'],
       ['no route is the controller\'s 404', true, 'backend none, status 404'],
       ['a wrong backend is caught', false, 'backend production/backend:8080, status 200'],
+      ['frontend reaches the backend by its URL (the pod\'s own lookup, then the connection)', true, 'allow'],
+      ['backend cannot reach the frontend by name', true, 'deny'],
+      ['the internet reaches the shop through the Ingress', true, 'allow'],
     ]);
+    assert.match(r.outcomes[10].decidedBy[0], /^production\/frontend-79c4fb5544-\w+ → http:\/\/backend\.production:8080\/api 8080\/TCP: kernel: backend\.production → 10\.108\.90\.214 \(dig in production\/frontend-79c4fb5544-\w+'s namespace\); connection established; the model: /);
+    assert.match(r.outcomes[11].decidedBy[0], /^production\/backend-6974c594d6-\w+ → frontend\.production:80 80\/TCP: kernel: frontend\.production → 10\.\d+\.\d+\.\d+ \(dig in production\/backend-6974c594d6-\w+'s namespace\); no answer in 1000 ms \(dropped\); the model: /);
+    assert.match(r.outcomes[12].decidedBy[0], /^external:203\.0\.113\.10 → https:\/\/my-app\.example\.com\/api\/items 443\/TCP: kernel: my-app\.example\.com → 172\.18\.255\.200 \(the model's public DNS\); connection established; the model: /);
     assert.equal(r.outcomes[0].decidedBy.length, 5);
     assert.match(r.outcomes[0].decidedBy[0], /^production\/frontend-79c4fb5544-\w+ → production\/backend-6974c594d6-\w+ 8080\/TCP: kernel: connection established; the model: egress: /);
     assert.match(r.outcomes[1].decidedBy[0], /: kernel: no answer in 1000 ms \(dropped\); the model: /);

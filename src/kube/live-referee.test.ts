@@ -110,7 +110,12 @@ kernelDescribe('a live cluster as referee: the lab\'s own API in kernel mode', (
       ['the database is closed to other namespaces', true, 'deny'],
       ['web resolves the database', true, 'NOERROR, records [10.107.71.186]'],
       ['the web route', true, 'backend app/web:80, status 200'],
+      ['web reaches the database by name', true, 'allow'],
+      ['CoreDNS cannot reach the database by its URL', true, 'deny'],
     ]);
+    assert.match(j.results[4].decidedBy[0], /^app\/web-85689657c9-\w+ → db\.app:5432 5432\/TCP: cluster: db\.app → 10\.107\.71\.186 \(dig by exec in app\/web-85689657c9-\w+\); connection established; the model: /);
+    // CoreDNS's pods resolve through the node's resolver (dnsPolicy Default), not the cluster's: the name is not found.
+    assert.match(j.results[5].decidedBy[0], /^kube-system\/coredns-\S+ → postgres:\/\/db\.app\.svc\.cluster\.local:5432\/ 5432\/TCP: cluster: db\.app\.svc\.cluster\.local: TIMEOUT \(dig: no reply from the server\) \(dig by exec in kube-system\/coredns-\S+\); the model: dropped at dns: /);
     assert.match(j.results[0].decidedBy[0], /^app\/web-85689657c9-\w+ → app\/db-66b8d7cd4f-\w+ 5432\/TCP: cluster: connection established; the model: /);
     assert.match(j.results[1].decidedBy[0], /: cluster: no answer in 1000 ms \(dropped\); the model: /);
     assert.match(j.results[2].decidedBy[0], /^cluster: dig by exec in app\/web-85689657c9-\w+: NOERROR/);
@@ -122,7 +127,7 @@ kernelDescribe('a live cluster as referee: the lab\'s own API in kernel mode', (
     assert.equal(r.code, 0, r.err);
     assert.doesNotMatch(r.err, /probe container/);
     const j = JSON.parse(r.out);
-    assert.deepEqual(j.results.map((x: { passed: boolean; actual: string }) => [x.passed, x.actual]), [[true, 'allow'], [true, 'deny'], [true, 'NOERROR, records [10.107.71.186]'], [true, 'backend app/web:80, status 200']]);
+    assert.deepEqual(j.results.map((x: { passed: boolean; actual: string }) => [x.passed, x.actual]), [[true, 'allow'], [true, 'deny'], [true, 'NOERROR, records [10.107.71.186]'], [true, 'backend app/web:80, status 200'], [true, 'allow'], [true, 'deny']]);
     const bad = await runCli('test', '--context', 'podnet', '--kubeconfig', kubeconfig, '--spec', SPEC, '--probe', 'debug');
     assert.equal(bad.code, 1);
     assert.match(bad.err, /\nerror: --probe must be ephemeral or exec, not "debug"\n$/);
