@@ -2,6 +2,7 @@
 // command line, and the reading of what it printed. One exec gives the status, the Location header and the first
 // line of the body: curl writes the body to stdout, then its --write-out line after it, behind a marker. Pure: the
 // exec is live-referee.ts's.
+import { outcomeOfCurl } from '../util/curl.js';
 import type { ConnectAttempt } from '../verify/compare.js';
 import type { ConnectFlow } from '../verify/flows.js';
 
@@ -45,18 +46,6 @@ export function curlCommand(flow: HttpFlow, { connectTimeoutMs, maxTimeMs = HTTP
   return argv;
 }
 
-/** curl(1)'s exit codes as a connection's fate; `undefined`: another failure (curl's message says which). */
-function curlOutcome(code: number): ConnectAttempt['outcome'] {
-  switch (code) {
-    case 7: return 'refused'; // Failed to connect (refused, or no route to host)
-    case 28: return 'timeout'; // Operation timeout (a connect past --connect-timeout, or no answer within -m)
-    case 35: // SSL connect error: the handshake was cut off
-    case 52: // Empty reply from server: closed without a byte of answer
-    case 56: return 'reset'; // Failure in receiving network data (connection reset by peer)
-    default: return 'error';
-  }
-}
-
 /** The pod an answer's first body line names: the lab's agents answer `pod NS/NAME (IP:PORT on NODE) answered …`. */
 export function podOfAnswer(line: string | undefined): string | undefined {
   return line?.match(/^pod [^/\s]+\/([^\s(]+) \(/)?.[1];
@@ -78,7 +67,9 @@ export function curlAnswer(code: number, stdout: string, stderr: string): Connec
   const status = m ? Number(m[1]) : 0;
   if (!m || status === 0) {
     if (code === 0) return { outcome: 'error', detail: `curl printed no status line${m || at >= 0 ? '' : ` (${WRITE_OUT_MARK} missing)`}` };
-    return { outcome: curlOutcome(code), detail };
+    const outcome = outcomeOfCurl(code);
+    // Not a connection's fate: curl's message says what went wrong (a name it could not resolve, a bad option…).
+    return { outcome: outcome === 'unresolved' || outcome === 'allowed' ? 'error' : outcome, detail };
   }
   const body = stdout.slice(0, at);
   const answer = body === '' ? undefined : body.split('\n')[0].replace(/\r$/, '');

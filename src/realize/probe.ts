@@ -2,9 +2,10 @@
 // model answers — allowed, refused (RST / ICMP unreachable, e.g. kube-proxy's REJECT), timeout (a DROP) or reset — plus
 // what the agent that answered says: its pod name (/hostname) and the source address it saw (/clientip), both read
 // over the same connection (curl reuses it), so they describe the same endpoint choice.
+import { outcomeOfCurl, type CurlOutcome } from '../util/curl.js';
 import type { KernelLab } from './realize.js';
 
-export type ConnectOutcome = 'allowed' | 'refused' | 'timeout' | 'reset' | 'unresolved' | 'error';
+export type ConnectOutcome = CurlOutcome;
 
 export interface ProbeResult {
   outcome: ConnectOutcome;
@@ -14,16 +15,6 @@ export interface ProbeResult {
   clientIP?: string;
   /** curl's exit code and message. */
   detail: string;
-}
-
-/** curl exit codes (curl(1) EXIT CODES) → outcome. */
-export function outcomeOfCurl(code: number): ConnectOutcome {
-  if (code === 0) return 'allowed';
-  if (code === 7) return 'refused';
-  if (code === 28) return 'timeout';
-  if (code === 6) return 'unresolved';
-  if (code === 52 || code === 56 || code === 35) return 'reset';
-  return 'error';
 }
 
 /** Connects from `from` (a pod `NS/NAME`, a node name, `external`) to host:port over HTTP and asks the agent. */
