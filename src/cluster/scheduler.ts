@@ -40,12 +40,14 @@ interface NodeSlot {
  */
 export type PodBindings = ReadonlyMap<string, { nodeName: string; ips: readonly string[] }>;
 
+const bindingKey = (p: PodObj) => `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`;
+
 /** The bindings of a built cluster's scheduled pods, for the next build of the same cluster (see PodBindings). */
 export function podBindingsOf(pods: readonly PodObj[]): Map<string, { nodeName: string; ips: string[] }> {
   const out = new Map<string, { nodeName: string; ips: string[] }>();
   for (const p of pods) {
     if (!p.spec?.nodeName || p.status?.phase !== 'Running') continue;
-    out.set(`${p.metadata.namespace ?? 'default'}/${p.metadata.name}`, { nodeName: p.spec.nodeName, ips: givenPodIPs(p) });
+    out.set(bindingKey(p), { nodeName: p.spec.nodeName, ips: givenPodIPs(p) });
   }
   return out;
 }
@@ -153,7 +155,7 @@ export function scheduleAndAddressPods(store: ClusterStore, nodes: readonly Node
 function keepBindings(pods: readonly PodObj[], slots: ReadonlyMap<string, NodeSlot>, bindings: PodBindings): PodObj[] {
   const rest: PodObj[] = [];
   for (const pod of pods) {
-    const bound = givenPodIPs(pod).length === 0 ? bindings.get(`${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`) : undefined;
+    const bound = givenPodIPs(pod).length === 0 ? bindings.get(bindingKey(pod)) : undefined;
     const slot = bound ? slots.get(bound.nodeName) : undefined;
     // A pod written with another nodeName, or a node that has no room or no longer holds the IPs: scheduled afresh.
     if (!bound || !slot || (pod.spec.nodeName && pod.spec.nodeName !== bound.nodeName) || slot.pods >= slot.info.maxPods || !keepIPs(pod, slot, bound.ips)) { rest.push(pod); continue; }
