@@ -4,7 +4,8 @@
 // the request as it captures the app's, and the answer is the mesh's verdict: Envoy answers its own refusals with
 // bodies of its own (403 `RBAC: access denied` from the server's AuthorizationPolicy, 503 `no healthy upstream`…),
 // a connection cut before any answer is a refusal too, and any other answer came from the app (allowed). The peer
-// identity the server's sidecar saw is not in the answer: it is never observed.
+// identity the server's sidecar saw is not in the answer: it is never observed. linkerd-proxy's refusals are told by
+// its `l5d-proxy-error` header (403 `… unauthorized request on route` for an authorization policy).
 import type { Cluster } from '../cluster/cluster.js';
 import { podIPOf, resolvePodReference } from '../cluster/refs.js';
 import { ENVOY_BODIES } from '../mesh/index.js';
@@ -50,6 +51,13 @@ export function meshObservation(attempt: ConnectAttempt | undefined, who: string
   const body = attempt.answer ?? '';
   if (status === 403 && body.startsWith(ENVOY_BODIES.RBAC)) {
     return { type: 'mesh', allowed: false, authz: false, status, decidedBy: `${who}: HTTP 403 ${ENVOY_BODIES.RBAC} (an AuthorizationPolicy of the server's sidecar denied the request)`, trace, unobserved: ['identity'] };
+  }
+  if (attempt.proxyError) {
+    // linkerd-proxy answers its own refusals with the reason in `l5d-proxy-error` (linkerd2-proxy's errors).
+    if (status === 403 && /unauthorized request on route/.test(attempt.proxyError)) {
+      return { type: 'mesh', allowed: false, authz: false, status, decidedBy: `${who}: HTTP 403 l5d-proxy-error: ${attempt.proxyError} (a Linkerd authorization policy of the server's proxy denied the request)`, trace, unobserved: ['identity'] };
+    }
+    return { type: 'mesh', allowed: false, authz: false, status, decidedBy: `${who}: HTTP ${status} l5d-proxy-error: ${attempt.proxyError} (linkerd-proxy's own answer: the request did not reach the app)`, trace, unobserved: ['authz', 'identity'] };
   }
   const refusal = ENVOY_REFUSALS.find(([flag, text]) => body.startsWith(text) && (flag === 'FI' || status >= 500));
   if (refusal) {

@@ -58,3 +58,18 @@ test('test --context on a mesh: curl from a probe container through the sidecars
     assert.match(j.results[1].trace[0], /^the model: deny: AuthorizationPolicy \(403\): /);
   } finally { await mesh.close(); }
 });
+
+test('test --context on Linkerd: the authorized client reads; another is refused by linkerd-proxy\'s 403 with l5d-proxy-error', async () => {
+  const ld = await startKubeLab(['src/kube/testdata/linkerd-live.yaml']);
+  try {
+    const r = await runCli('test', '--context', 'podnet', '--kubeconfig', ld.kubeconfig, '--spec', 'src/kube/testdata/linkerd-live-spec.yaml', '-o', 'json');
+    assert.equal(r.code, 0, r.err + r.out);
+    const j = JSON.parse(r.out);
+    assert.deepEqual(j.results.map((x: { name: string; passed: boolean; actual: string }) => [x.name, x.passed, x.actual]), [
+      ['the authorized client reads', true, 'verdict allow, authz allow, identity not observable, status 200'],
+      ['another meshed client is refused by linkerd-proxy', true, 'verdict deny, authz deny, identity not observable, status 403'],
+    ]);
+    const denied = j.results[1].decidedBy[0];
+    assert.match(denied, /^cluster: HTTP 403 l5d-proxy-error: client 10\.\d+\.\d+\.\d+: server: 10\.\d+\.\d+\.\d+:8080: unauthorized request on route \(a Linkerd authorization policy of the server's proxy denied the request\)$/);
+  } finally { await ld.close(); }
+});

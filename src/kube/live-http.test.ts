@@ -13,7 +13,7 @@ import { runSpecs } from '../conntest/run.js';
 import { loadSpec, type MeshExpectation } from '../conntest/spec.js';
 import { curlAnswer, curlCommand, podOfAnswer, type HttpFlow } from './live-http.js';
 
-const W = ['-w', '\\npodnet-http: %{http_code} %header{location}\\n'];
+const W = ['-w', '\\npodnet-http: %{http_code} %header{location}\\t%header{l5d-proxy-error}\\n'];
 
 function flow(host: string, port: number, request: HttpFlow['request']): HttpFlow {
   return { kind: 'connect', id: 'x', family: 'ingress', from: 'podnet-probe-abc123/probe-0', host, port, protocol: 'TCP', identify: true, request };
@@ -94,7 +94,7 @@ test('a live route answer: the backend named by the agent or by /hostname, else 
   assert.deepEqual([edge.type === 'route' && edge.backend, edge.type === 'route' && edge.unobserved], [undefined, undefined]);
 });
 
-test('a live mesh answer: RBAC denial, Envoy\'s own 503, a reset, the app\'s answer; the identity never observed', () => {
+test('a live mesh answer: RBAC denial, Envoy\'s own 503, linkerd-proxy\'s l5d-proxy-error, a reset, the app\'s answer; the identity never observed', () => {
   const mesh = (a: ConnectAttempt) => meshObservation(a, 'cluster', []) as Extract<Observation, { type: 'mesh' }>;
   const seen = (status: number, answer?: string) => mesh({ outcome: 'allowed', status, ...(answer !== undefined ? { answer } : {}) });
   assert.deepEqual(seen(403, 'RBAC: access denied'), { type: 'mesh', allowed: false, authz: false, status: 403, decidedBy: 'cluster: HTTP 403 RBAC: access denied (an AuthorizationPolicy of the server\'s sidecar denied the request)', trace: [], unobserved: ['identity'] });
@@ -105,6 +105,12 @@ test('a live mesh answer: RBAC denial, Envoy\'s own 503, a reset, the app\'s ans
   assert.deepEqual(seen(404, 'page not found'), { type: 'mesh', allowed: true, authz: true, status: 404, decidedBy: 'cluster: HTTP 404 from the app: the mesh let the request through', trace: [], unobserved: ['identity'] });
   assert.equal(seen(403, 'forbidden by the app').allowed, true);
   assert.equal(mesh({ outcome: 'allowed', status: 200, hostname: 'reviews-v1-1' }).decidedBy, 'cluster: HTTP 200 from the app (pod reviews-v1-1): the mesh let the request through');
+  // linkerd-proxy: an empty 403 with the reason in l5d-proxy-error; its other errors are its own answers too.
+  const ld = 'client 10.244.1.7:53274: server: 10.244.1.9:8080: unauthorized request on route';
+  assert.deepEqual(mesh({ outcome: 'allowed', status: 403, proxyError: ld }), { type: 'mesh', allowed: false, authz: false, status: 403, decidedBy: `cluster: HTTP 403 l5d-proxy-error: ${ld} (a Linkerd authorization policy of the server's proxy denied the request)`, trace: [], unobserved: ['identity'] });
+  assert.deepEqual(mesh({ outcome: 'allowed', status: 503, proxyError: 'service in fail-fast' }), { type: 'mesh', allowed: false, authz: false, status: 503, decidedBy: 'cluster: HTTP 503 l5d-proxy-error: service in fail-fast (linkerd-proxy\'s own answer: the request did not reach the app)', trace: [], unobserved: ['authz', 'identity'] });
+  assert.deepEqual(curlAnswer(0, '\npodnet-http: 403 \t' + ld + '\n', ''), { outcome: 'allowed', status: 403, proxyError: ld });
+  assert.deepEqual(curlAnswer(0, 'ok\npodnet-http: 301 https://web.example.com/\t\n', ''), { outcome: 'allowed', status: 301, location: 'https://web.example.com/', answer: 'ok' });
   assert.deepEqual(meshObservation({ outcome: 'reset', detail: 'curl exited 56: curl: (56) Recv failure: Connection reset by peer' }, 'cluster', ['the model: deny: …']), {
     type: 'mesh', allowed: false, authz: false, trace: ['the model: deny: …'], unobserved: ['authz', 'identity'],
     decidedBy: 'cluster: the connection was reset before an HTTP answer (as a sidecar resets a connection an AuthorizationPolicy denies at L4, or a plaintext client under STRICT mTLS) (curl exited 56: curl: (56) Recv failure: Connection reset by peer)',

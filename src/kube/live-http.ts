@@ -42,7 +42,8 @@ export function curlCommand(flow: HttpFlow, { connectTimeoutMs, maxTimeMs = HTTP
   // curl would expand [] and {} as its URL globs and squash /./ and /../: the path goes as written.
   if (/[[\]{}]/.test(r.path)) argv.push('-g');
   if (/(^|\/)\.\.?(\/|$|\?)/.test(r.path)) argv.push('--path-as-is');
-  argv.push('-w', `\\n${WRITE_OUT_MARK} %{http_code} %header{location}\\n`, `${r.scheme}://${sent}${r.path}`);
+  // linkerd-proxy says why it refused a request in a header, not the body: `l5d-proxy-error`, after a tab.
+  argv.push('-w', `\\n${WRITE_OUT_MARK} %{http_code} %header{location}\\t%header{l5d-proxy-error}\\n`, `${r.scheme}://${sent}${r.path}`);
   return argv;
 }
 
@@ -63,7 +64,7 @@ export function curlAnswer(code: number, stdout: string, stderr: string): Connec
   const detail = `curl exited ${code}${said ? `: ${said}` : ''}`;
   const at = stdout.lastIndexOf(`\n${WRITE_OUT_MARK} `);
   const tail = at < 0 ? undefined : stdout.slice(at + WRITE_OUT_MARK.length + 2).replace(/\r?\n$/, '');
-  const m = tail?.match(/^(\d{3}) ?(.*)$/);
+  const m = tail?.match(/^(\d{3}) ?([^\t]*)(?:\t(.*))?$/);
   const status = m ? Number(m[1]) : 0;
   if (!m || status === 0) {
     if (code === 0) return { outcome: 'error', detail: `curl printed no status line${m || at >= 0 ? '' : ` (${WRITE_OUT_MARK} missing)`}` };
@@ -75,7 +76,7 @@ export function curlAnswer(code: number, stdout: string, stderr: string): Connec
   const answer = body === '' ? undefined : body.split('\n')[0].replace(/\r$/, '');
   const hostname = podOfAnswer(answer);
   return {
-    outcome: 'allowed', status, ...(m[2] ? { location: m[2] } : {}), ...(hostname ? { hostname } : {}), ...(answer !== undefined ? { answer } : {}),
+    outcome: 'allowed', status, ...(m[2] ? { location: m[2] } : {}), ...(m[3] ? { proxyError: m[3] } : {}), ...(hostname ? { hostname } : {}), ...(answer !== undefined ? { answer } : {}),
     // An answer cut short (-m past the head) still has its status: curl's exit says how it ended.
     ...(code !== 0 ? { detail } : {}),
   };

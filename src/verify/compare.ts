@@ -14,6 +14,8 @@ export interface ConnectAttempt {
   location?: string;
   /** The first line of that answer's body (a live cluster's mesh answers are told apart by it: `RBAC: access denied`). */
   answer?: string;
+  /** linkerd-proxy's `l5d-proxy-error` header on that answer: why the proxy refused or failed the request. */
+  proxyError?: string;
   detail?: string;
 }
 

@@ -13,6 +13,7 @@ import { ejectedHosts, ENVOY_BODIES, newOutlierState, withHosts, recordResponse,
 import type { TraceResult } from '../../trace/trace.js';
 import type { MeshTelemetry } from './mesh-telemetry.js';
 import { pushAll } from '../../util/arrays.js';
+import { joinHostPort } from '../../util/text.js';
 
 export interface MeshHttpRequest {
   mesh: MeshModel;
@@ -214,8 +215,8 @@ export class MeshRuntime {
         pushAll(lines, serverSideLines(ev));
         if (ev.status !== undefined && ev.status !== 503) {
           // The server's proxy answers (403 RBAC, 401 JWT, Linkerd's 403).
-          const body = ev.status === 403 ? ENVOY_BODIES.RBAC : ev.status === 401 ? 'Jwt verification fails' : '';
-          last = { ...last, answer: envoyAnswer(ev.status, body, 'istio-envoy', io.now()), by: 'server-sidecar' };
+          const refusal = proxyRefusal(ev, ev.source.ip ?? '', joinHostPort(d.ip ?? "", d.targetPort));
+          last = { ...last, answer: answerOf(ev.status, refusal.body, io.now(), refusal.headers), by: 'server-sidecar' };
           this.serverSpan(req, ev, traceId, clientProxy ? clientSpanId : undefined, spanName, requestId, t0, io.now(), ev.status, '-');
           return done({ status: ev.status, durationMs: io.now() - t0 }, `${ev.status} from the server's proxy: ${ev.reason}`);
         }
@@ -448,7 +449,7 @@ export class MeshRuntime {
  * Gateway data plane) sends to a pod: pass it (with the headers the sidecar adds), answer it, or reset it. */
 export type InboundVerdict = { evaluation: MeshEvaluation } & (
   | { action: 'pass'; headers: Record<string, string> }
-  | { action: 'answer'; status: number; body: string; reason: string }
+  | { action: 'answer'; status: number; body: string; headers: Record<string, string>; reason: string }
   | { action: 'reset'; reason: string });
 
 /**
@@ -457,7 +458,7 @@ export type InboundVerdict = { evaluation: MeshEvaluation } & (
  * RequestAuthentication and AuthorizationPolicy at L7 (403 `RBAC: access denied`), and x-forwarded-client-cert when
  * the connection is mTLS (an edge proxy with a sidecar of its own). Undefined when no mesh proxy is in the way.
  */
-export function inboundGate(mesh: MeshModel, fromPod: string, toPod: string, port: number, req: { method: string; path: string; headers: Record<string, string> }): InboundVerdict | undefined {
+export function inboundGate(mesh: MeshModel, fromPod: string, toPod: string, port: number, req: { method: string; path: string; headers: Record<string, string> }, toAddress = ''): InboundVerdict | undefined {
   const [tns, tname] = toPod.split('/', 2);
   const plane = mesh.membership(tns, tname)?.dataPlane ?? 'none';
   const [fns, fname] = fromPod.split('/', 2);
@@ -465,8 +466,7 @@ export function inboundGate(mesh: MeshModel, fromPod: string, toPod: string, por
   if (plane === 'none' && fromPlane === 'none') return undefined;
   const ev = mesh.evaluate({ from: { kind: 'Pod', namespace: fns, name: fname }, to: { kind: 'Pod', namespace: tns, name: tname }, port, method: req.method, path: req.path, headers: req.headers });
   if (!ev.allowed) {
-    if (ev.status === 403) return { evaluation: ev, action: 'answer', status: 403, body: ENVOY_BODIES.RBAC, reason: ev.reason };
-    if (ev.status === 401) return { evaluation: ev, action: 'answer', status: 401, body: 'Jwt verification fails', reason: ev.reason };
+    if (ev.status === 403 || ev.status === 401) return { evaluation: ev, action: 'answer', status: ev.status, ...proxyRefusal(ev, ev.source.ip ?? '', toAddress), reason: ev.reason };
     return { evaluation: ev, action: 'reset', reason: ev.reason };
   }
   const headers: Record<string, string> = {};
@@ -474,9 +474,23 @@ export function inboundGate(mesh: MeshModel, fromPod: string, toPod: string, por
   return { evaluation: ev, action: 'pass', headers };
 }
 
+/**
+ * What the server's proxy answers a request it refuses (403, 401): Envoy's body (`RBAC: access denied`, `Jwt
+ * verification fails`) with `server: istio-envoy`; linkerd-proxy's empty 403 with the error in `l5d-proxy-error`
+ * (linkerd2-proxy's HttpRouteUnauthorized; the client's port is not known here, so only its address is named).
+ */
+export function proxyRefusal(ev: MeshEvaluation, client: string, server: string): { body: string; headers: Record<string, string> } {
+  if (ev.decidedBy === 'Linkerd') return { body: '', headers: { 'l5d-proxy-error': `client ${client}: server: ${server}: unauthorized request on route` } };
+  return { body: ev.status === 403 ? ENVOY_BODIES.RBAC : ev.status === 401 ? 'Jwt verification fails' : '', headers: { server: 'istio-envoy' } };
+}
+
 /** An answer Envoy makes itself (the client's sidecar says `server: envoy`, the server's `istio-envoy`). */
 function envoyAnswer(status: number, body: string, server: string, nowMs: number, extra: Record<string, string> = {}): HttpAnswer {
-  return { status, statusText: STATUS_TEXT[status] ?? '', headers: { 'content-length': String(Buffer.byteLength(body)), 'content-type': 'text/plain', date: new Date(nowMs).toUTCString(), server, ...extra }, body };
+  return answerOf(status, body, nowMs, { server, ...extra });
+}
+
+function answerOf(status: number, body: string, nowMs: number, headers: Record<string, string>): HttpAnswer {
+  return { status, statusText: STATUS_TEXT[status] ?? '', headers: { 'content-length': String(Buffer.byteLength(body)), 'content-type': 'text/plain', date: new Date(nowMs).toUTCString(), ...headers }, body };
 }
 
 /** What the server side's proxy (inbound Envoy, ztunnel, linkerd-proxy) did, one line per hop. */

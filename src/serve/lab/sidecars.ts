@@ -10,6 +10,7 @@ import { meshModelOf, requestLabels } from '../../mesh/index.js';
 import { routingModelOf } from '../../ingress/index.js';
 import { SOURCE_HEADER, type VirtualPodSpec } from '../virtual-pods.js';
 import { flatHeaders } from '../headers.js';
+import { joinHostPort } from '../../util/text.js';
 import { inboundGate } from './mesh-runtime.js';
 import type { MeshTelemetry } from './mesh-telemetry.js';
 import type { Snapshot } from './snapshot.js';
@@ -78,7 +79,7 @@ export class InboundSidecars {
     const path = req.url ?? '/';
     let gate;
     try {
-      gate = from && mesh.pods.has(pod) ? inboundGate(mesh, from, pod, port, { method, path, headers }) : undefined;
+      gate = from && mesh.pods.has(pod) ? inboundGate(mesh, from, pod, port, { method, path, headers }, joinHostPort(ip, port)) : undefined;
     } catch {
       gate = undefined;
     }
@@ -88,7 +89,7 @@ export class InboundSidecars {
     };
     if (gate?.action === 'reset') { req.socket.destroy(); return; }
     if (gate?.action === 'answer') {
-      res.writeHead(gate.status, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(gate.body), server: 'istio-envoy' });
+      res.writeHead(gate.status, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(gate.body), ...gate.headers });
       res.end(method === 'HEAD' ? undefined : gate.body);
       observe(gate.status);
       return;
