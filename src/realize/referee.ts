@@ -71,6 +71,13 @@ def request(s, q):
     m = re.match(rb'pod [^/\s]+/(\S+) \(', body)
     if m: r['hostname'] = m.group(1).decode()
     return r
+def failed(e):
+    # socket.timeout is an OSError too: the drop is told first.
+    if isinstance(e, socket.timeout): return {'outcome': 'timeout'}
+    if isinstance(e, ConnectionRefusedError): return {'outcome': 'refused'}
+    if isinstance(e, ConnectionResetError): return {'outcome': 'reset'}
+    # An ICMP unreachable (a REJECT rule's answer) is a refusal, as the model calls it.
+    return {'outcome': 'refused' if e.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH) else 'error', 'detail': str(e)}
 def datagram(a):
     r = {}
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -81,13 +88,8 @@ def datagram(a):
         # either reply shows the datagram arrived.
         s.send(bytes.fromhex('707601000001000000000000') + b'\x0dpodnet-verify\x00\x00\x01\x00\x01')
         r['outcome'] = 'allowed' if len(s.recv(2048)) >= 12 else 'error'
-    except socket.timeout:
-        r['outcome'] = 'timeout'
-    except ConnectionRefusedError:
-        r['outcome'] = 'refused'
     except OSError as e:
-        r['outcome'] = 'refused' if e.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH) else 'error'
-        r['detail'] = str(e)
+        r.update(failed(e))
     s.close()
     return r
 def attempt(a):
@@ -99,15 +101,8 @@ def attempt(a):
         s.connect((a['host'], a['port']))
         r['outcome'] = 'allowed'
         s.settimeout(a['answerTimeout'])
-    except socket.timeout:
-        r['outcome'] = 'timeout'
-    except ConnectionRefusedError:
-        r['outcome'] = 'refused'
-    except ConnectionResetError:
-        r['outcome'] = 'reset'
     except OSError as e:
-        r['outcome'] = 'refused' if e.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH) else 'error'
-        r['detail'] = str(e)
+        r.update(failed(e))
     if r['outcome'] == 'allowed' and a.get('request'):
         try:
             r.update(request(s, a['request']))
