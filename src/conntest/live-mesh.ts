@@ -38,6 +38,21 @@ export function meshProbe(cluster: Cluster, e: MeshExpectation, who: string): Co
 
 /** Envoy's own answers other than the RBAC denial, by response flag: the request did not reach the app. */
 const ENVOY_REFUSALS = Object.entries(ENVOY_BODIES).filter(([flag]) => flag !== 'RBAC');
+/**
+ * How every upstream failure's body starts, whatever follows: Envoy writes the reset reason it met (`remote connection
+ * failure`, `remote reset`…), `retried and the latest` after retries, and the transport's own failure.
+ */
+const UPSTREAM_RESET = 'upstream connect error or disconnect/reset before headers.';
+const RESET_FLAGS: Record<string, string> = { 'connection termination': 'UC', overflow: 'UO', 'remote reset': 'UR' };
+
+/** The response flag of Envoy's own answer, or undefined for the app's. */
+function envoyRefusal(status: number, body: string): { flag: string; text: string } | undefined {
+  const known = ENVOY_REFUSALS.find(([flag, text]) => body.startsWith(text) && (flag === 'FI' || status >= 500));
+  if (known) return { flag: known[0], text: known[1] };
+  if (status < 500 || !body.startsWith(UPSTREAM_RESET)) return undefined;
+  const reason = body.match(/reset reason: ([^,]+)/)?.[1] ?? '';
+  return { flag: RESET_FLAGS[reason] ?? 'UF', text: body };
+}
 
 /** What came back, in the mesh observation's words (`trace`: the model's view, shown beside it). */
 export function meshObservation(attempt: ConnectAttempt | undefined, who: string, trace: string[]): Observation {
@@ -59,9 +74,9 @@ export function meshObservation(attempt: ConnectAttempt | undefined, who: string
     }
     return { type: 'mesh', allowed: false, authz: false, status, decidedBy: `${who}: HTTP ${status} l5d-proxy-error: ${attempt.proxyError} (linkerd-proxy's own answer: the request did not reach the app)`, trace, unobserved: ['authz', 'identity'] };
   }
-  const refusal = ENVOY_REFUSALS.find(([flag, text]) => body.startsWith(text) && (flag === 'FI' || status >= 500));
+  const refusal = envoyRefusal(status, body);
   if (refusal) {
-    const [flag, text] = refusal;
+    const { flag, text } = refusal;
     const what = flag === 'FI' ? 'a fault the VirtualService injects' : flag === 'UH' ? 'the client\'s sidecar has no healthy endpoint' : flag === 'UT' ? 'the route\'s timeout passed' : 'the sidecar could not reach the upstream';
     return { type: 'mesh', allowed: false, authz: false, status, decidedBy: `${who}: HTTP ${status} ${text} (Envoy's own answer, response flag ${flag}: ${what})`, trace, unobserved: ['authz', 'identity'] };
   }

@@ -100,6 +100,12 @@ test('a live mesh answer: RBAC denial, Envoy\'s own 503, linkerd-proxy\'s l5d-pr
   assert.deepEqual(seen(403, 'RBAC: access denied'), { type: 'mesh', allowed: false, authz: false, status: 403, decidedBy: 'cluster: HTTP 403 RBAC: access denied (an AuthorizationPolicy of the server\'s sidecar denied the request)', trace: [], unobserved: ['identity'] });
   assert.deepEqual(seen(503, 'no healthy upstream'), { type: 'mesh', allowed: false, authz: false, status: 503, decidedBy: 'cluster: HTTP 503 no healthy upstream (Envoy\'s own answer, response flag UH: the client\'s sidecar has no healthy endpoint)', trace: [], unobserved: ['authz', 'identity'] });
   assert.equal(seen(503, 'upstream connect error or disconnect/reset before headers. reset reason: connection failure').decidedBy, 'cluster: HTTP 503 upstream connect error or disconnect/reset before headers. reset reason: connection failure (Envoy\'s own answer, response flag UF: the sidecar could not reach the upstream)');
+  // Envoy names the reset reason it met, after retries too: each is its own answer, not the app's.
+  assert.deepEqual(['upstream connect error or disconnect/reset before headers. retried and the latest reset reason: remote connection failure, transport failure reason: delayed connect error: 111',
+    'upstream connect error or disconnect/reset before headers. reset reason: remote reset'].map((b) => [seen(503, b).allowed, seen(503, b).decidedBy]), [
+    [false, 'cluster: HTTP 503 upstream connect error or disconnect/reset before headers. retried and the latest reset reason: remote connection failure, transport failure reason: delayed connect error: 111 (Envoy\'s own answer, response flag UF: the sidecar could not reach the upstream)'],
+    [false, 'cluster: HTTP 503 upstream connect error or disconnect/reset before headers. reset reason: remote reset (Envoy\'s own answer, response flag UR: the sidecar could not reach the upstream)'],
+  ]);
   assert.equal(seen(418, 'fault filter abort').decidedBy, 'cluster: HTTP 418 fault filter abort (Envoy\'s own answer, response flag FI: a fault the VirtualService injects)');
   // The app's own 403 and 404 passed the mesh.
   assert.deepEqual(seen(404, 'page not found'), { type: 'mesh', allowed: true, authz: true, status: 404, decidedBy: 'cluster: HTTP 404 from the app: the mesh let the request through', trace: [], unobserved: ['identity'] });
