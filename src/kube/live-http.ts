@@ -75,9 +75,14 @@ export function curlAnswer(code: number, stdout: string, stderr: string): Connec
   const body = stdout.slice(0, at);
   const answer = body === '' ? undefined : body.split('\n')[0].replace(/\r$/, '');
   const hostname = podOfAnswer(answer);
+  // A curl before 7.84 (an app's own image, with --probe exec) prints `%header{NAME}` as written: no header was read.
+  const unread = [m[2], m[3]].some((v) => v?.startsWith('%header{'));
+  const header = (v: string | undefined) => (v && !v.startsWith('%header{') ? v : undefined);
+  const [location, proxyError] = [header(m[2]), header(m[3])];
+  const notes = [...(code !== 0 ? [detail] : []), ...(unread ? ['curl older than 7.84 prints no response headers (--write-out %header{}): Location and l5d-proxy-error not read'] : [])];
   return {
-    outcome: 'allowed', status, ...(m[2] ? { location: m[2] } : {}), ...(m[3] ? { proxyError: m[3] } : {}), ...(hostname ? { hostname } : {}), ...(answer !== undefined ? { answer } : {}),
+    outcome: 'allowed', status, ...(location ? { location } : {}), ...(proxyError ? { proxyError } : {}), ...(hostname ? { hostname } : {}), ...(answer !== undefined ? { answer } : {}),
     // An answer cut short (-m past the head) still has its status: curl's exit says how it ended.
-    ...(code !== 0 ? { detail } : {}),
+    ...(notes.length ? { detail: notes.join('; ') } : {}),
   };
 }
