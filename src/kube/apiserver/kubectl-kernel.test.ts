@@ -26,8 +26,8 @@ kernelDescribe('kubectl exec against podnet up --kernel', () => {
     if (lab && lab.child.exitCode === null) { lab.child.kill('SIGTERM'); await lab.exited; }
     rmSync(home, { recursive: true, force: true });
   });
-  const kubectl = (args: string[], input = ''): Promise<Run> => new Promise((resolve) => {
-    const c = spawn(KUBECTL, args, { env: { PATH: '/usr/bin:/bin', HOME: home, KUBECONFIG: kubeconfig }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const kubectl = (args: string[], input = '', timeoutMs = 60_000): Promise<Run> => new Promise((resolve) => {
+    const c = spawn(KUBECTL, args, { env: { PATH: '/usr/bin:/bin', HOME: home, KUBECONFIG: kubeconfig }, stdio: ['pipe', 'pipe', 'pipe'], timeout: timeoutMs });
     let out = '';
     let err = '';
     c.stdout.on('data', (d) => (out += d));
@@ -45,6 +45,17 @@ kernelDescribe('kubectl exec against podnet up --kernel', () => {
     // deny-all drops it: busybox wget gives up after its 1 s timeout, with a non-zero code kubectl passes on.
     assert.notEqual(denied.code, 0);
     assert.match(denied.err, new RegExp(`command terminated with exit code ${denied.code}\n$`));
+  });
+
+  kernelTest('exec -i in a pod just applied: what kubectl sends before the lab has realised the pod reaches the shell (it was dropped, and the shell waited for its input for ever)', async () => {
+    if (noKubectl) return;
+    const pod = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'just-applied', namespace: 'production' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+    const applied = await kubectl(['apply', '-f', '-'], pod);
+    assert.deepEqual([applied.code, applied.out], [0, 'pod/just-applied created\n'], applied.err);
+    const t0 = Date.now();
+    const sh = await kubectl(['exec', '-i', '-n', 'production', 'just-applied', '--', 'sh'], 'hostname\n', 20_000);
+    assert.deepEqual([sh.code, sh.out], [0, 'just-applied\n'], `${sh.err} after ${Date.now() - t0} ms`);
+    assert.equal((await kubectl(['delete', '-n', 'production', 'pod', 'just-applied'])).code, 0);
   });
 
   kernelTest('exec -it: an interactive shell on a real terminal (script(1) gives kubectl one): prompt, echo, answers, exit code', async () => {

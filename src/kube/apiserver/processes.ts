@@ -163,7 +163,7 @@ function keepTail(log: string): string {
 }
 
 /** A session whose process starts when `real` resolves: what the client sends before is handed over then. */
-function startedWhen(real: Promise<Session>): Session {
+export function startedWhen(real: Promise<Session>): Session {
   let session: Session | undefined;
   const queued: ((s: Session) => void)[] = [];
   const when = (f: (s: Session) => void) => { if (session) f(session); else queued.push(f); };

@@ -22,7 +22,7 @@ import { chooseProtocol, channelWriter, endWithFailure, PROTOCOLS, runOverWebSoc
 import { commandSession } from './terminal.js';
 import { podHost } from './pod-host.js';
 import { netnsSession } from './netns-session.js';
-import { AttachError, PodProcesses } from './processes.js';
+import { AttachError, PodProcesses, startedWhen } from './processes.js';
 import { PORT_FORWARD_PROTOCOL, servePortForward } from './portforward.js';
 import { create, patch, remove, removeCollection, update, writeEphemeralContainers, Writes, WRITTEN_HERE } from './write.js';
 import { EphemeralContainers } from './ephemeral.js';
@@ -144,13 +144,14 @@ export class KubeApiServer {
         if (subresource === 'exec') {
           const host = podHost(this.lab, namespace, name);
           // Kernel mode: a real process in the pod's network namespace; emulated: the lab's shell and tools.
-          const start = (netns: string | undefined) => runOverWebSocket(ws, netns ? netnsSession(netns, host.hostname, command, host.env, out, channels.tty) : commandSession(host, command, out, channels.tty), command);
+          const session = (netns: string | undefined) => (netns ? netnsSession(netns, host.hostname, command, host.env, out, channels.tty) : commandSession(host, command, out, channels.tty));
           const key = `${namespace}/${name}`;
           const netns = this.lab.realisation?.netnsOf(key);
           // A pod this API lists already is realised once the lab has served the change that made it: a kubelet
-          // execs only in a sandbox that exists, so the exec waits for it rather than running in the emulation.
-          if (this.lab.realisation && !netns) void this.lab.settled().then(() => start(this.lab.realisation?.netnsOf(key)));
-          else start(netns);
+          // execs only in a sandbox that exists, so the exec waits for it rather than running in the emulation. What
+          // the client sends meanwhile (stdin, its end, a hang-up) is handed to the process once it starts.
+          if (this.lab.realisation && !netns) runOverWebSocket(ws, startedWhen(this.lab.settled().then(() => session(this.lab.realisation?.netnsOf(key)))), command);
+          else runOverWebSocket(ws, session(netns), command);
           return;
         }
         if (this.ephemeral.names(pod).includes(container)) {
