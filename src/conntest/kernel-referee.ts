@@ -9,6 +9,7 @@
 // from the source pod (its sidecar captures them: live-mesh.ts), and routes with curl from a probe pod to the entry
 // point's ClusterIP (kernel-routes.ts).
 import { isIP } from 'node:net';
+import { joinHostPort } from '../util/text.js';
 import type { Observation as ProbeObservation, ProbePlan } from '../verify/compare.js';
 import type { ConnectFlow, DnsFlow } from '../verify/flows.js';
 import type { Referee as ProbeReferee } from '../verify/verify.js';
@@ -90,6 +91,7 @@ function probingReferee(cluster: Cluster, kernel: ProbeReferee, plan: ProbePlan,
         // The model's view is shown beside the answer; a request the model cannot evaluate is still sent.
         try { const m = await model.observe(e); if (m.type === 'mesh') trace = [`the model: ${m.allowed ? 'allow' : 'deny'}: ${m.decidedBy}`, ...m.trace]; } catch { trace = []; }
         const [o] = await probe([flow]);
+        unobserved([flow], [o]);
         return meshObservation(o.kind === 'connect' ? o.attempts[0] : undefined, w.who, trace);
       }
       if (e.type === 'connectivity' && e.via !== undefined) return followVia(e, e.via);
@@ -114,6 +116,7 @@ function probingReferee(cluster: Cluster, kernel: ProbeReferee, plan: ProbePlan,
         return connectFlow(from, host, p.port, protocol);
       });
       const seen = await probe(flows);
+      unobserved(flows, seen);
       const pairs: PairObservation[] = m.pairs.map((p, i) => ({ ...p, allowed: connected(seen[i]), decidedBy: `${w.who}: ${connectWords(seen[i], protocol)}; the model: ${p.decidedBy}` }));
       return { type: 'connectivity', pairs, trace: m.trace.length ? ['the model\'s trace:', ...m.trace] : [] } satisfies Observation;
     },
@@ -139,6 +142,21 @@ function probingReferee(cluster: Cluster, kernel: ProbeReferee, plan: ProbePlan,
     return { kind: 'connect', id: `${from} -> ${host}:${port}/${protocol}`, family: from === 'external' ? 'external' : 'pod-pair', from, host, port, protocol, identify: false };
   }
 
+  /**
+   * A probe that could not be made (no probe container, no agnhost or curl in the image, an exec refused) says
+   * nothing of the network: the expectation fails with why, rather than a connection not made counting as denied.
+   */
+  function unobserved(flows: readonly (ConnectFlow | DnsFlow)[], seen: readonly ProbeObservation[]): void {
+    const failed = seen.flatMap((o, i) => {
+      const detail = o.kind === 'connect' ? (o.attempts.length === 0 ? 'no attempt' : o.attempts[0].outcome === 'error' ? o.attempts[0].detail ?? 'error' : undefined) : o.rcode === 'ERROR' ? o.detail ?? 'error' : undefined;
+      return detail === undefined ? [] : [{ flow: flows[i], detail }];
+    });
+    if (!failed.length) return;
+    const [{ flow, detail }] = failed;
+    const what = flow.kind === 'dns' ? `look ${flow.name} up from ${flow.from}` : `probe ${flow.from} → ${joinHostPort(flow.host, flow.port)}`;
+    throw new RefereeError(`the ${w.who} referee could not ${what}: ${detail}${failed.length > 1 ? ` (and ${failed.length - 1} more probes)` : ''}`);
+  }
+
   function connected(o: ProbeObservation): boolean { return o.kind === 'connect' && o.attempts[0]?.outcome === 'allowed'; }
 
   function connectWords(o: ProbeObservation, protocol: 'TCP' | 'UDP'): string {
@@ -161,7 +179,10 @@ function probingReferee(cluster: Cluster, kernel: ProbeReferee, plan: ProbePlan,
     try { target = parseTarget(via); } catch (err) { throw new RefereeError((err as Error).message); }
     const sources = m.pairs.map((p) => sourceOf(p.from));
     const name = isIP(target.host) ? undefined : target.host;
-    const lookups = name ? await probe(sources.map((from): DnsFlow => ({ kind: 'dns', id: `${from} dns ${name}`, family: 'dns', from, name, type: 'A' }))) : [];
+    const digs = name ? sources.map((from): DnsFlow => ({ kind: 'dns', id: `${from} dns ${name}`, family: 'dns', from, name, type: 'A' })) : [];
+    const lookups = await probe(digs.filter((f) => f.from !== 'external'));
+    unobserved(digs.filter((f) => f.from !== 'external'), lookups);
+    let looked = 0;
     const addresses = sources.map((from, i): { ip?: string; how: string } => {
       if (!name) return { ip: target.host, how: '' };
       if (from === 'external') {
@@ -169,12 +190,13 @@ function probingReferee(cluster: Cluster, kernel: ProbeReferee, plan: ProbePlan,
         const ip = t.hops.find((h) => h.step === 'dns')?.detail.answer as string | undefined;
         return { ip, how: ip ? `${name} → ${ip} (the model's public DNS); ` : `${name}: no public answer in the model` };
       }
-      const o = lookups[i];
+      const o = lookups[looked++];
       const ip = o.kind === 'dns' ? o.answers.find((a) => isIP(a) === 4) : undefined;
       return { ip, how: ip ? `${name} → ${ip} (${w.digIn(from)}); ` : `${name}: ${o.kind === 'dns' ? o.rcode : 'no answer'}${o.kind === 'dns' && o.detail ? ` (${o.detail})` : ''} (${w.digIn(from)})` };
     });
     const asked = addresses.flatMap((a, i) => (a.ip ? [{ i, flow: connectFlow(sources[i], a.ip, target.port, protocol) }] : []));
     const seen = await probe(asked.map((x) => x.flow));
+    unobserved(asked.map((x) => x.flow), seen);
     const byPair = new Map(asked.map((x, k) => [x.i, seen[k]]));
     const pairs: PairObservation[] = m.pairs.map((p, i) => {
       const o = byPair.get(i);
