@@ -137,9 +137,10 @@ async function inCluster<T>(opts: TestOptions, cluster: Cluster, io: IO, routes:
   const suffix = randomBytes(3).toString('hex');
   const name = `podnet-probe-${suffix}`;
   const added: string[] = [];
+  const reused: string[] = [];
   const targets = opts.probe === 'exec'
     ? ownContainer(client.context, (key) => { const [ns, pod] = key.split('/'); return cluster.get('Pod', ns, pod); })
-    : probeContainers(client, { name, image: opts.image, timeoutMs: Number(opts.podTimeout) * 1000, added: (t) => added.push(`${t.namespace}/${t.pod}`) });
+    : probeContainers(client, { name, image: opts.image, timeoutMs: Number(opts.podTimeout) * 1000, added: (t) => added.push(`${t.namespace}/${t.pod}`), reused: (t) => reused.push(`${t.namespace}/${t.pod} (${t.container})`) });
   const setup = routes ? probeSetup(probeNodes(cluster.nodeObjects()), { suffix, pods: 1, image: opts.image }) : undefined;
   const ns = setup?.namespace.metadata.name as string;
   // Settles true once the namespace exists: a signal while it is being created waits for the answer, then deletes.
@@ -174,10 +175,9 @@ async function inCluster<T>(opts: TestOptions, cluster: Cluster, io: IO, routes:
     for (const sig of signals) process.off(sig, onSignal);
     await cleanup();
     client.close();
-    if (added.length) {
-      const shown = added.slice(0, 10).join(', ') + (added.length > 10 ? ` and ${added.length - 10} more` : '');
-      io.err.write(`test: probe container ${name} (${opts.image ?? AGNHOST_IMAGE}) added to ${added.length} pod(s) of context "${client.context}": ${shown}; ephemeral containers cannot be removed: each ends by itself within ${PROBE_CONTAINER_SECONDS / 3600} h\n`);
-    }
+    const shown = (pods: string[]) => pods.slice(0, 10).join(', ') + (pods.length > 10 ? ` and ${pods.length - 10} more` : '');
+    if (reused.length) io.err.write(`test: probe containers of an earlier run reused in ${reused.length} pod(s): ${shown(reused)}\n`);
+    if (added.length) io.err.write(`test: probe container ${name} (${opts.image ?? AGNHOST_IMAGE}) added to ${added.length} pod(s) of context "${client.context}": ${shown(added)}; ephemeral containers cannot be removed: each ends by itself within ${PROBE_CONTAINER_SECONDS / 3600} h\n`);
   }
 }
 

@@ -88,16 +88,21 @@ kernelDescribe('a live cluster as referee: the lab\'s own API in kernel mode', (
   kernelTest('test --context: connectivity and DNS by exec in a probe container added to each source pod; the route from a probe pod', async () => {
     const r = await runCli('test', '--context', 'podnet', '--kubeconfig', kubeconfig, '--spec', SPEC, '-o', 'json');
     assert.equal(r.code, 0, r.err);
-    const added = r.err.match(/^test: probe container (podnet-probe-[0-9a-f]{6}) \(registry\.k8s\.io\/e2e-test-images\/agnhost:2\.53\) added to 4 pod\(s\) of context "podnet": (.*); ephemeral containers cannot be removed: each ends by itself within 1 h$/m);
+    const added = r.err.match(/^test: probe container (podnet-probe-[0-9a-f]{6}) \(registry\.k8s\.io\/e2e-test-images\/agnhost:2\.53\) added to 2 pod\(s\) of context "podnet": (.*); ephemeral containers cannot be removed: each ends by itself within 1 h$/m);
     assert.ok(added, r.err);
     const [, probe, pods] = added;
-    // Every pod of the source Deployments (web's two, CoreDNS's two), each once for its connections and lookups.
-    assert.deepEqual(pods.split(', ').map((p) => p.replace(/-[0-9a-f]+-\w+$/, '')).sort(), ['app/web', 'app/web', 'kube-system/coredns', 'kube-system/coredns']);
+    // Every pod of the source Deployments (web's two, CoreDNS's two), each once for its connections and lookups: the
+    // two the routes test's mesh requests gave a probe container keep using it, the other two get one.
+    const reused = r.err.match(/^test: probe containers of an earlier run reused in 2 pod\(s\): (.*)$/m);
+    assert.ok(reused, r.err);
+    const earlier = reused[1].split(', ').map((p) => p.match(/^(\S+) \((podnet-probe-[0-9a-f]{6})\)$/)!);
+    assert.equal(new Set(earlier.map((m) => m[2])).size, 1);
+    assert.notEqual(earlier[0][2], probe);
+    assert.deepEqual([...pods.split(', '), ...earlier.map((m) => m[1])].map((p) => p.replace(/-[0-9a-f]+-\w+$/, '')).sort(), ['app/web', 'app/web', 'kube-system/coredns', 'kube-system/coredns']);
     const client = KubeClient.open({ kubeconfig });
     try {
       const web = pods.split(', ').find((p) => p.startsWith('app/'))!;
       const pod = (await client.get(`/api/v1/namespaces/app/pods/${web.split('/')[1]}`)).body;
-      // The routes test's mesh requests added one of their own to this pod before.
       assert.deepEqual(pod.spec.ephemeralContainers.filter((c: { name: string }) => c.name === probe).map((c: { name: string; command: string[]; securityContext: { runAsUser: number } }) => [c.name, c.command, c.securityContext.runAsUser]), [[probe, ['sleep', '3600'], 65534]]);
       assert.ok(pod.status.ephemeralContainerStatuses.find((c: { name: string }) => c.name === probe).state.running);
       // An exec that floods is cut off at 1 MiB, not gathered.

@@ -13,7 +13,7 @@ import type { ConnectFlow, DnsFlow, Flow } from '../verify/flows.js';
 import type { Referee } from '../verify/verify.js';
 import { ClusterReadError, serverError, statusError, type KubeClient } from './client.js';
 import { curlAnswer, curlCommand, HTTP_MAX_TIME_MS, type HttpFlow } from './live-http.js';
-import { connectCommand, connectOutcome, probeContainer, type ProbeSetup } from './probe.js';
+import { connectCommand, connectOutcome, probeContainer, PROBE_CONTAINER_SECONDS, type ProbeSetup } from './probe.js';
 
 type Obj = Record<string, any>;
 
@@ -124,10 +124,11 @@ export function ownContainer(context: string, podOf: (key: string) => Obj | unde
  * Exec in an agnhost ephemeral container added to each source pod the first time a flow needs it (one per pod, shared
  * by its flows), as `kubectl debug POD --image=… --profile=restricted` adds one: a strategic merge patch of
  * pods/NAME/ephemeralcontainers, then a wait (polling every `pollMs`) until its status says running. `added` hears of
- * each one made. A cluster without the subresource, a pod that refuses it, or a container not running after
+ * each one made; a pod that runs one of an earlier run still (`reusableProbeContainer`) gets none, and `reused` hears
+ * of it. A cluster without the subresource, a pod that refuses it, or a container not running after
  * `timeoutMs` is that pod's flows' error, with the reason.
  */
-export function probeContainers(client: KubeClient, opts: { name: string; image?: string; timeoutMs?: number; pollMs?: number; added?: (t: ExecTarget) => void }): TargetOf {
+export function probeContainers(client: KubeClient, opts: ProbeContainerOptions): TargetOf {
   const made = new Map<string, Promise<ExecTarget | string>>();
   return (key) => {
     let p = made.get(key);
@@ -136,11 +137,39 @@ export function probeContainers(client: KubeClient, opts: { name: string; image?
   };
 }
 
-async function addProbeContainer(client: KubeClient, key: string, opts: { name: string; image?: string; timeoutMs?: number; pollMs?: number; added?: (t: ExecTarget) => void }): Promise<ExecTarget | string> {
+/** How long a reused probe container must still have to run: a run that outlives its container fails. */
+const REUSE_MARGIN_SECONDS = 15 * 60;
+
+/**
+ * A probe container an earlier run added that runs on for long enough: reused rather than another added, since
+ * ephemeral containers cannot be removed and a CI that tests often would pile them up in long-lived pods.
+ */
+export function reusableProbeContainer(pod: Obj, image: string, nowMs: number): string | undefined {
+  const specs = new Map(((pod.spec?.ephemeralContainers ?? []) as Obj[]).map((c) => [c.name, c]));
+  for (const st of (pod.status?.ephemeralContainerStatuses ?? []) as Obj[]) {
+    const c = specs.get(st.name);
+    if (!c || !/^podnet-probe-[0-9a-f]{6}$/.test(String(st.name)) || c.image !== image || c.command?.[0] !== 'sleep' || !st.state?.running) continue;
+    const started = Date.parse(st.state.running.startedAt);
+    if (Number.isFinite(started) && nowMs - started < (PROBE_CONTAINER_SECONDS - REUSE_MARGIN_SECONDS) * 1000) return String(st.name);
+  }
+  return undefined;
+}
+
+type ProbeContainerOptions = { name: string; image?: string; timeoutMs?: number; pollMs?: number; added?: (t: ExecTarget) => void; reused?: (t: ExecTarget) => void; now?: () => number };
+
+async function addProbeContainer(client: KubeClient, key: string, opts: ProbeContainerOptions): Promise<ExecTarget | string> {
   const [namespace, pod] = key.split('/');
   if (!pod) return `${key} is not a pod`;
   const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}`;
   const container = probeContainer(opts.name, opts.image);
+  const current = await client.get(path);
+  if (current.status !== 200) return `${serverError(current)} (get pod ${key})`;
+  const earlier = reusableProbeContainer(current.body ?? {}, container.image, (opts.now ?? Date.now)());
+  if (earlier) {
+    const t = { namespace, pod, container: earlier };
+    opts.reused?.(t);
+    return t;
+  }
   const a = await client.send('PATCH', `${path}/ephemeralcontainers`, { spec: { ephemeralContainers: [container] } }, 'application/strategic-merge-patch+json');
   if (a.status === 404 && a.body?.details?.kind !== 'pods') return `cannot add a probe container to ${key}: the cluster does not serve pods/ephemeralcontainers (Kubernetes 1.25 or later does): give --probe exec to exec in the pod's own container`;
   if (a.status !== 200) return `cannot add a probe container to ${key}: ${serverError(a)}${a.status === 403 ? ' (podnet needs to patch pods/ephemeralcontainers there, as kubectl debug does; or give --probe exec)' : ''}`;

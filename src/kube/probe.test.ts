@@ -8,7 +8,7 @@ import { Cluster } from '../cluster/cluster.js';
 import { compileDns } from '../dns/index.js';
 import { verifyFlows, summaryLine } from '../verify/verify.js';
 import type { KubeClient } from './client.js';
-import { defaultContainer, LiveReferee, ownContainer, probeContainers } from './live-referee.js';
+import { defaultContainer, LiveReferee, ownContainer, probeContainers, reusableProbeContainer } from './live-referee.js';
 import { connectCommand, connectOutcome, liveFlows, probeContainer, probeNodes, probeSetup } from './probe.js';
 
 const LAB = readFileSync(new URL('../../../src/kube/testdata/probe-lab.yaml', import.meta.url), 'utf8');
@@ -108,9 +108,33 @@ test('probe containers: one strategic merge patch per pod, shared by its flows, 
   const want = { namespace: 'app', pod: 'web-1', container: 'podnet-probe-abc123' };
   assert.deepEqual([a, b, added], [want, want, [want]]);
   assert.deepEqual(sent, [
+    ['GET', '/api/v1/namespaces/app/pods/web-1'],
     ['PATCH', '/api/v1/namespaces/app/pods/web-1/ephemeralcontainers', { spec: { ephemeralContainers: [probeContainer('podnet-probe-abc123')] } }, 'application/strategic-merge-patch+json'],
-    ['GET', '/api/v1/namespaces/app/pods/web-1'], ['GET', '/api/v1/namespaces/app/pods/web-1'], ['GET', '/api/v1/namespaces/app/pods/web-1'],
+    ['GET', '/api/v1/namespaces/app/pods/web-1'], ['GET', '/api/v1/namespaces/app/pods/web-1'],
   ]);
+});
+
+test('probe containers: one an earlier run added is reused while it has 15 minutes left, not otherwise', async () => {
+  const now = Date.parse('2026-12-02T15:00:00Z');
+  const pod = (name: string, startedAt: string, image = 'registry.k8s.io/e2e-test-images/agnhost:2.53') => ({
+    spec: { ephemeralContainers: [{ ...probeContainer(name, image) }, { name: 'debugger-x1', image, command: ['sleep', '3600'] }] },
+    status: { ephemeralContainerStatuses: [{ name, state: { running: { startedAt } } }, { name: 'debugger-x1', state: { running: { startedAt } } }] },
+  });
+  assert.equal(reusableProbeContainer(pod('podnet-probe-0a1b2c', '2026-12-02T14:20:00Z'), 'registry.k8s.io/e2e-test-images/agnhost:2.53', now), 'podnet-probe-0a1b2c');
+  // 50 minutes old: 10 minutes left, too few; another image; kubectl debug's own container is never taken.
+  assert.equal(reusableProbeContainer(pod('podnet-probe-0a1b2c', '2026-12-02T14:10:00Z'), 'registry.k8s.io/e2e-test-images/agnhost:2.53', now), undefined);
+  assert.equal(reusableProbeContainer(pod('podnet-probe-0a1b2c', '2026-12-02T14:50:00Z', 'mirror.example/agnhost:2.53'), 'registry.k8s.io/e2e-test-images/agnhost:2.53', now), undefined);
+  assert.equal(reusableProbeContainer(pod('debugger-x2', '2026-12-02T14:50:00Z'), 'registry.k8s.io/e2e-test-images/agnhost:2.53', now), undefined);
+  const sent: string[] = [];
+  const client = {
+    context: 'fake',
+    get: async (path: string) => { sent.push(`GET ${path}`); return { status: 200, body: pod('podnet-probe-0a1b2c', '2026-12-02T14:50:00Z'), text: '' }; },
+    send: async (method: string, path: string) => { sent.push(`${method} ${path}`); return { status: 200, text: '' }; },
+  } as unknown as KubeClient;
+  const reused: unknown[] = [];
+  const t = await probeContainers(client, { name: 'podnet-probe-abc123', now: () => now, reused: (x) => reused.push(x) })('app/web-1');
+  const want = { namespace: 'app', pod: 'web-1', container: 'podnet-probe-0a1b2c' };
+  assert.deepEqual([t, reused, sent], [want, [want], ['GET /api/v1/namespaces/app/pods/web-1']]);
 });
 
 test('probe containers: a cluster without the subresource, a refusal, an image that does not pull and a container that ended are each said', async () => {
