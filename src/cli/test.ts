@@ -150,9 +150,18 @@ async function inCluster<T>(opts: TestOptions, cluster: Cluster, io: IO, routes:
     if (!(await owned.catch(() => false))) return;
     try { await deleteProbes(client, ns); io.err.write(`test: namespace ${ns} deleted\n`); } catch (e) { io.err.write(`error: the probe namespace ${ns} could not be deleted (delete it with kubectl delete namespace ${ns}): ${(e as Error).message}\n`); }
   })());
-  const onSignal = (sig: NodeJS.Signals) => { void cleanup().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143)); };
+  // What was added to the cluster's pods is said however the run ends: finished, failed or interrupted.
+  let told = false;
+  const tell = () => {
+    if (told) return;
+    told = true;
+    const shown = (pods: string[]) => pods.slice(0, 10).join(', ') + (pods.length > 10 ? ` and ${pods.length - 10} more` : '');
+    if (reused.length) io.err.write(`test: probe containers of an earlier run reused in ${reused.length} pod(s): ${shown(reused)}\n`);
+    if (added.length) io.err.write(`test: probe container ${name} (${opts.image ?? AGNHOST_IMAGE}) added to ${added.length} pod(s) of context "${client.context}": ${shown(added)}; ephemeral containers cannot be removed: each ends by itself within ${PROBE_CONTAINER_SECONDS / 3600} h\n`);
+  };
+  const onSignal = (sig: NodeJS.Signals) => { void cleanup().finally(() => { tell(); process.exit(sig === 'SIGINT' ? 130 : 143); }); };
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-  if (setup) for (const sig of signals) process.on(sig, onSignal);
+  for (const sig of signals) process.on(sig, onSignal);
   try {
     let routeClient: string | undefined;
     let targetOf = targets;
@@ -175,9 +184,7 @@ async function inCluster<T>(opts: TestOptions, cluster: Cluster, io: IO, routes:
     for (const sig of signals) process.off(sig, onSignal);
     await cleanup();
     client.close();
-    const shown = (pods: string[]) => pods.slice(0, 10).join(', ') + (pods.length > 10 ? ` and ${pods.length - 10} more` : '');
-    if (reused.length) io.err.write(`test: probe containers of an earlier run reused in ${reused.length} pod(s): ${shown(reused)}\n`);
-    if (added.length) io.err.write(`test: probe container ${name} (${opts.image ?? AGNHOST_IMAGE}) added to ${added.length} pod(s) of context "${client.context}": ${shown(added)}; ephemeral containers cannot be removed: each ends by itself within ${PROBE_CONTAINER_SECONDS / 3600} h\n`);
+    tell();
   }
 }
 

@@ -4,7 +4,9 @@
 // `podnet test --context` sends mesh requests by curl from probe containers through the lab's sidecars.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { runCli } from '../cli/testing.js';
+import { KubeClient } from './client.js';
 import { noKubectl, startKubeLab, type KubeLab } from './apiserver/testing.js';
 
 let k: KubeLab;
@@ -72,4 +74,24 @@ test('test --context on Linkerd: the authorized client reads; another is refused
     const denied = j.results[1].decidedBy[0];
     assert.match(denied, /^cluster: HTTP 403 l5d-proxy-error: client 10\.\d+\.\d+\.\d+: server: 10\.\d+\.\d+\.\d+:8080: unauthorized request on route \(a Linkerd authorization policy of the server's proxy denied the request\)$/);
   } finally { await ld.close(); }
+});
+
+test('test --context interrupted (Ctrl-C): it still names the pods it gave a probe container, and exits 130', async () => {
+  const child = spawn(process.execPath, ['bin/podnet', 'test', '--context', 'podnet', '--kubeconfig', k.kubeconfig, '--spec', 'src/kube/testdata/probe-lab-slow-spec.yaml'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const client = KubeClient.open({ kubeconfig: k.kubeconfig });
+  try {
+    // Interrupted once a CoreDNS pod shows its probe container (the run then has seconds of drops ahead).
+    for (let i = 0; ; i++) {
+      const pods = (await client.get('/api/v1/namespaces/kube-system/pods')).body.items as { spec: { ephemeralContainers?: unknown[] } }[];
+      if (pods.some((p) => p.spec.ephemeralContainers?.length)) break;
+      assert.ok(i < 200, `no probe container after 10 s: ${err}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally { client.close(); }
+  child.kill('SIGINT');
+  assert.equal(await exited, 130, err);
+  assert.match(err, /^test: probe container podnet-probe-[0-9a-f]{6} \(registry\.k8s\.io\/e2e-test-images\/agnhost:2\.53\) added to [12] pod\(s\) of context "podnet": kube-system\/coredns-[\w-]+(, kube-system\/coredns-[\w-]+)?; ephemeral containers cannot be removed: each ends by itself within 1 h$/m);
 });
