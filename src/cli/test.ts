@@ -131,25 +131,20 @@ export function registerTest(program: Command, io: IO): void {
  */
 async function inCluster<T>(opts: TestOptions, cluster: Cluster, io: IO, routes: boolean, fn: (live: ProbeReferee, routeClient?: string) => Promise<T>): Promise<T> {
   const { KubeClient, isClientError } = await import('../kube/client.js');
-  const { createProbeNamespace, createProbes, deleteProbes, LiveReferee, ownContainer, probeContainers } = await import('../kube/live-referee.js');
+  const { LiveReferee, ownContainer, probeContainers, probeNamespace } = await import('../kube/live-referee.js');
   const { AGNHOST_IMAGE, PROBE_CONTAINER_SECONDS, probeNodes, probeSetup } = await import('../kube/probe.js');
   const client = KubeClient.open({ kubeconfig: opts.kubeconfig, context: opts.context });
+  const podTimeoutMs = Number(opts.podTimeout) * 1000;
   const suffix = randomBytes(3).toString('hex');
   const name = `podnet-probe-${suffix}`;
   const added: string[] = [];
   const reused: string[] = [];
   const targets = opts.probe === 'exec'
     ? ownContainer(client.context, (key) => { const [ns, pod] = key.split('/'); return cluster.get('Pod', ns, pod); })
-    : probeContainers(client, { name, image: opts.image, timeoutMs: Number(opts.podTimeout) * 1000, added: (t) => added.push(`${t.namespace}/${t.pod}`), reused: (t) => reused.push(`${t.namespace}/${t.pod} (${t.container})`) });
+    : probeContainers(client, { name, image: opts.image, timeoutMs: podTimeoutMs, added: (t) => added.push(`${t.namespace}/${t.pod}`), reused: (t) => reused.push(`${t.namespace}/${t.pod} (${t.container})`) });
   const setup = routes ? probeSetup(probeNodes(cluster.nodeObjects()), { suffix, pods: 1, image: opts.image }) : undefined;
-  const ns = setup?.namespace.metadata.name as string;
-  // Settles true once the namespace exists: a signal while it is being created waits for the answer, then deletes.
-  let owned: Promise<boolean> = Promise.resolve(false);
-  let cleaning: Promise<void> | undefined;
-  const cleanup = () => (cleaning ??= (async () => {
-    if (!(await owned.catch(() => false))) return;
-    try { await deleteProbes(client, ns); io.err.write(`test: namespace ${ns} deleted\n`); } catch (e) { io.err.write(`error: the probe namespace ${ns} could not be deleted (delete it with kubectl delete namespace ${ns}): ${(e as Error).message}\n`); }
-  })());
+  const probes = setup && probeNamespace(client, setup, 'test', (l) => io.err.write(`${l}\n`));
+  const cleanup = () => probes?.remove() ?? Promise.resolve();
   // What was added to the cluster's pods is said however the run ends: finished, failed or interrupted.
   let told = false;
   const tell = () => {
@@ -165,15 +160,12 @@ async function inCluster<T>(opts: TestOptions, cluster: Cluster, io: IO, routes:
   try {
     let routeClient: string | undefined;
     let targetOf = targets;
-    if (setup) {
-      io.err.write(`test: ${setup.pods.length} probe pod(s) (${opts.image ?? AGNHOST_IMAGE} netexec) in namespace ${ns} of context "${client.context}" for the route expectations\n`);
-      const making = createProbeNamespace(client, setup);
-      owned = making.then(() => true);
-      await making;
+    if (setup && probes) {
+      io.err.write(`test: ${setup.pods.length} probe pod(s) (${opts.image ?? AGNHOST_IMAGE} netexec) in namespace ${probes.name} of context "${client.context}" for the route expectations\n`);
       const [pod] = setup.pods;
-      await createProbes(client, setup, { timeoutMs: Number(opts.podTimeout) * 1000 });
-      routeClient = `${ns}/${pod.metadata.name}`;
-      const target = { namespace: ns, pod: pod.metadata.name as string, container: pod.spec.containers[0].name as string };
+      await probes.create(podTimeoutMs);
+      routeClient = `${probes.name}/${pod.metadata.name}`;
+      const target = { namespace: probes.name, pod: pod.metadata.name as string, container: pod.spec.containers[0].name as string };
       targetOf = (key) => (key === routeClient ? Promise.resolve(target) : targets(key));
     }
     return await fn(new LiveReferee(client, targetOf), routeClient);

@@ -23,33 +23,20 @@ export interface LiveVerifyOptions extends ManifestOptions {
   podTimeoutMs: number;
 }
 
-/** Runs `fn` once however many times it is called (the cleanup of a signal and of `finally`). */
-function once(fn: () => Promise<void>): () => Promise<void> {
-  let p: Promise<void> | undefined;
-  return () => (p ??= fn());
-}
-
 export async function verifyLive(opts: LiveVerifyOptions, io: IO, onSignal: (close: () => Promise<void>) => () => void): Promise<void> {
   const { KubeClient, isClientError } = await import('../kube/client.js');
-  const { createProbeNamespace, createProbes, deleteProbes, LiveReferee, ownContainer } = await import('../kube/live-referee.js');
+  const { LiveReferee, ownContainer, probeNamespace } = await import('../kube/live-referee.js');
   const { liveFlows, probeNodes, probeSetup, AGNHOST_IMAGE } = await import('../kube/probe.js');
   const listing = opts.live!.listing;
   const client = KubeClient.open({ kubeconfig: opts.kubeconfig, context: opts.context });
   const setup = probeSetup(probeNodes(listing.objects.filter((o) => o.kind === 'Node')), { suffix: randomBytes(3).toString('hex'), pods: opts.probes, image: opts.image });
-  const ns = setup.namespace.metadata.name as string;
-  // Settles true once the namespace exists: a signal while it is being created waits for the answer, then deletes.
-  let owned: Promise<boolean> = Promise.resolve(false);
-  const cleanup = once(async () => {
-    if (!(await owned.catch(() => false))) return;
-    try { await deleteProbes(client, ns); io.err.write(`verify: namespace ${ns} deleted\n`); } catch (e) { io.err.write(`error: the probe namespace ${ns} could not be deleted (delete it with kubectl delete namespace ${ns}): ${(e as Error).message}\n`); }
-  });
+  const probes = probeNamespace(client, setup, 'verify', (l) => io.err.write(`${l}\n`));
+  const ns = probes.name;
+  const cleanup = probes.remove;
   const stop = onSignal(cleanup);
   try {
     io.err.write(`verify: ${setup.pods.length} probe pod(s) (${opts.image ?? AGNHOST_IMAGE} netexec) in namespace ${ns} of context "${client.context}"\n`);
-    const making = createProbeNamespace(client, setup);
-    owned = making.then(() => true);
-    await making;
-    await createProbes(client, setup, { timeoutMs: opts.podTimeoutMs });
+    await probes.create(opts.podTimeoutMs);
     const live = await readLive(opts, io);
     const cluster = Cluster.load({ text: live.text, textName: live.name, diagnostics: live.diagnostics, configPath: opts.config, lenient: opts.lenient });
     printDiagnostics(cluster.diagnostics.filter((d) => d.level === 'error' || d.code === Codes.kindNotListed), io.err);

@@ -200,7 +200,7 @@ function podState(p: Obj): string {
 }
 
 /** Creates the probe namespace: once this resolves, the namespace is podnet's to delete (a name taken is not). */
-export async function createProbeNamespace(client: KubeClient, setup: ProbeSetup): Promise<void> {
+async function createProbeNamespace(client: KubeClient, setup: ProbeSetup): Promise<void> {
   await created(client, '/api/v1/namespaces', setup.namespace);
 }
 
@@ -208,7 +208,7 @@ export async function createProbeNamespace(client: KubeClient, setup: ProbeSetup
  * Creates the probe pods in their namespace, then waits (polling every 500 ms, as `kubectl wait` would watch) until
  * every pod is Running with an IP. A pod that fails, or a wait past `timeoutMs`, rejects naming each pod's state.
  */
-export async function createProbes(client: KubeClient, setup: ProbeSetup, { timeoutMs = 120_000, pollMs = 500 } = {}): Promise<Obj[]> {
+async function createProbes(client: KubeClient, setup: ProbeSetup, { timeoutMs = 120_000, pollMs = 500 } = {}): Promise<Obj[]> {
   const ns = setup.namespace.metadata.name as string;
   await Promise.all(setup.pods.map((pod) => created(client, `/api/v1/namespaces/${ns}/pods`, pod)));
   const end = Date.now() + timeoutMs;
@@ -224,8 +224,32 @@ export async function createProbes(client: KubeClient, setup: ProbeSetup, { time
   }
 }
 
+/**
+ * A command's probe namespace (`who`: verify, test) from creation to deletion: `create` makes the namespace and its
+ * pods and waits until they run; `remove` deletes it once, however often it is called (a signal and `finally`), and
+ * only if podnet made it — a signal while it is being created waits for the answer, then deletes. Said on `say`.
+ */
+export function probeNamespace(client: KubeClient, setup: ProbeSetup, who: string, say: (line: string) => void) {
+  const name = setup.namespace.metadata.name as string;
+  let owned: Promise<boolean> = Promise.resolve(false);
+  let removing: Promise<void> | undefined;
+  return {
+    name,
+    async create(podTimeoutMs: number): Promise<Obj[]> {
+      const making = createProbeNamespace(client, setup);
+      owned = making.then(() => true);
+      await making;
+      return createProbes(client, setup, { timeoutMs: podTimeoutMs });
+    },
+    remove: (): Promise<void> => (removing ??= (async () => {
+      if (!(await owned.catch(() => false))) return;
+      try { await deleteProbes(client, name); say(`${who}: namespace ${name} deleted`); } catch (e) { say(`error: the probe namespace ${name} could not be deleted (delete it with kubectl delete namespace ${name}): ${(e as Error).message}`); }
+    })()),
+  };
+}
+
 /** Deletes the probe namespace (and with it its pods); a namespace already gone is fine. */
-export async function deleteProbes(client: KubeClient, namespace: string): Promise<void> {
+async function deleteProbes(client: KubeClient, namespace: string): Promise<void> {
   const a = await client.send('DELETE', `/api/v1/namespaces/${encodeURIComponent(namespace)}`, { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background', gracePeriodSeconds: 0 });
   if (a.status !== 200 && a.status !== 202 && a.status !== 404) throw new ClusterReadError(`${serverError(a)} (delete namespace ${namespace})`);
 }
