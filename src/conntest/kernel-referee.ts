@@ -182,14 +182,17 @@ function probingReferee(cluster: Cluster, kernel: ProbeReferee, plan: ProbePlan,
     const digs = name ? sources.map((from): DnsFlow => ({ kind: 'dns', id: `${from} dns ${name}`, family: 'dns', from, name, type: 'A' })) : [];
     const lookups = await probe(digs.filter((f) => f.from !== 'external'));
     unobserved(digs.filter((f) => f.from !== 'external'), lookups);
+    // The outside client's one answer, from the model's public DNS (the same for every outside source).
+    let outside: { ip?: string; how: string } | undefined;
+    const publicAnswer = () => {
+      const t = trace(cluster, { from: `external:${DEFAULT_EXTERNAL_CLIENT}`, to: via, protocol, components: defaultComponents() });
+      const ip = t.hops.find((h) => h.step === 'dns')?.detail.answer as string | undefined;
+      return { ip, how: ip ? `${name} → ${ip} (the model's public DNS); ` : `${name}: no public answer in the model` };
+    };
     let looked = 0;
-    const addresses = sources.map((from, i): { ip?: string; how: string } => {
+    const addresses = sources.map((from): { ip?: string; how: string } => {
       if (!name) return { ip: target.host, how: '' };
-      if (from === 'external') {
-        const t = trace(cluster, { from: `external:${DEFAULT_EXTERNAL_CLIENT}`, to: via, protocol, components: defaultComponents() });
-        const ip = t.hops.find((h) => h.step === 'dns')?.detail.answer as string | undefined;
-        return { ip, how: ip ? `${name} → ${ip} (the model's public DNS); ` : `${name}: no public answer in the model` };
-      }
+      if (from === 'external') return (outside ??= publicAnswer());
       const o = lookups[looked++];
       const ip = o.kind === 'dns' ? o.answers.find((a) => isIP(a) === 4) : undefined;
       return { ip, how: ip ? `${name} → ${ip} (${w.digIn(from)}); ` : `${name}: ${o.kind === 'dns' ? o.rcode : 'no answer'}${o.kind === 'dns' && o.detail ? ` (${o.detail})` : ''} (${w.digIn(from)})` };
